@@ -1,0 +1,1 @@
+"""pesql.grammar.ops"""

@@ -1,0 +1,1 @@
+"""pesql: p-SQL, a safe structured query language for LLM-written table plans."""

@@ -1,0 +1,12 @@
+"""The `pesql` console entry point: a thin shim over `pesql.runtime.cli`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    from pesql.runtime.cli import run_cli
+
+    return run_cli(argv)
