@@ -1,0 +1,36 @@
+"""Where a node came from: a span in p-SQL text, or a JSON pointer into function-call arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based line and column of the first character, and of the character after the last."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """An RFC 6901 JSON pointer, e.g. `/steps/2/left`; the empty string is the whole document."""
+
+    path: str = ""
+
+    def child(self, *parts: str | int) -> Pointer:
+        escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+        return Pointer(self.path + "".join("/" + p for p in escaped))
+
+    def __str__(self) -> str:
+        return self.path or "/"
+
+
+Origin: TypeAlias = Span | Pointer
