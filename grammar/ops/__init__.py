@@ -1,1 +1,12 @@
-"""pesql.grammar.ops"""
+"""Operation declarations, grouped by domain. Importing this package registers them all."""
+
+from pesql.grammar.ops import (  # noqa: F401  (imported for their @operation side effect)
+    aggregate,
+    logic,
+    numeric,
+    operators,
+    rows,
+    text,
+    time,
+    window,
+)

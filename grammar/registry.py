@@ -1,0 +1,255 @@
+"""The operation registry: wire name -> declaration. The one place names and aliases live.
+
+Every operation is a frozen dataclass decorated with `@operation(...)`; its fields are read
+from the type hints, so parsing, printing, JSON lowering, the JSON Schema, the function
+definition and the docs all derive from the declaration:
+
+    >>> spec = lookup("sub_abs")
+    >>> spec.name, [f.wire for f in spec.fields]
+    ('SUB_ABS', ['left', 'right'])
+
+`Naming` carries a profile's renames and aliases (naming experiments are data, not code).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from pesql.grammar.ast import RECORD_TYPES, Call, Expr, Node, Step
+from pesql.grammar.types import Signature
+
+Category = Literal["step", "scalar", "aggregate", "window"]
+# How a call is written in text: a generic `NAME(args)` call, or syntax of its own
+# (infix `a + b`, prefix `NOT a`, `x IN (...)`, `CASE ...`), which the grammar spells out.
+Syntax = Literal["call", "infix", "prefix", "special"]
+FieldKind = Literal[
+    "expr",
+    "exprs",
+    "column",
+    "columns",
+    "new_name",
+    "text",
+    "int",
+    "float",
+    "bool",
+    "choice",
+    "records",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of an operation or record, as the wire formats see it."""
+
+    name: str  # Python attribute name
+    wire: str  # JSON property name (and keyword-argument name in text)
+    kind: FieldKind
+    optional: bool  # None is allowed
+    default: Any  # dataclasses.MISSING when required
+    choices: tuple[str, ...] = ()
+    record: type[Node] | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    """The declaration of one operation."""
+
+    name: str
+    cls: type[Node]
+    category: Category
+    describe: str
+    example: str
+    fields: tuple[FieldSpec, ...]
+    signature: Signature | None = None
+    aliases: tuple[str, ...] = ()
+    syntax: Syntax = "call"
+    symbol: str | None = None
+
+    def field(self, wire: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.wire == wire), None)
+
+
+_REGISTRY: dict[str, OpSpec] = {}
+_ALIASES: dict[str, str] = {}
+_BY_CLASS: dict[type[Node], OpSpec] = {}
+_FIELDS_CACHE: dict[type[Node], tuple[FieldSpec, ...]] = {}
+
+N = TypeVar("N", bound=Node)
+
+
+def operation(
+    name: str,
+    *,
+    category: Category,
+    describe: str,
+    example: str,
+    signature: Signature | None = None,
+    aliases: tuple[str, ...] = (),
+    syntax: Syntax = "call",
+    symbol: str | None = None,
+) -> Callable[[type[N]], type[N]]:
+    """Register a dataclass as operation `name` (decorate *after* @dataclass)."""
+
+    def register(cls: type[N]) -> type[N]:
+        expected_base = Step if category == "step" else Call
+        if not issubclass(cls, expected_base):
+            raise TypeError(f"{cls.__name__} must subclass {expected_base.__name__}")
+        if name in _REGISTRY or name in _ALIASES:
+            raise ValueError(f"operation name {name} registered twice")
+        spec = OpSpec(
+            name=name,
+            cls=cls,
+            category=category,
+            describe=describe,
+            example=example,
+            fields=fields_of(cls),
+            signature=signature,
+            aliases=aliases,
+            syntax=syntax,
+            symbol=symbol,
+        )
+        cls.op_name = name  # type: ignore[attr-defined]
+        _REGISTRY[name] = spec
+        _BY_CLASS[cls] = spec
+        for alias in aliases:
+            if alias in _REGISTRY or alias in _ALIASES:
+                raise ValueError(f"alias {alias} registered twice")
+            _ALIASES[alias] = name
+        return cls
+
+    return register
+
+
+def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
+    """Field specs of an operation or record class, in declaration order (origin excluded)."""
+    cached = _FIELDS_CACHE.get(cls)
+    if cached is not None:
+        return cached
+    hints = typing.get_type_hints(cls, include_extras=True)
+    specs = []
+    for f in dataclasses.fields(cls):
+        if f.name == "origin" or not f.init:
+            continue
+        kind, optional, choices, record = _classify(hints[f.name], f"{cls.__name__}.{f.name}")
+        default = f.default
+        if default is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        wire = f.metadata.get("wire", f.name)
+        specs.append(FieldSpec(f.name, wire, kind, optional, default, choices, record))
+    result = tuple(specs)
+    _FIELDS_CACHE[cls] = result
+    return result
+
+
+def _classify(
+    hint: Any, where: str
+) -> tuple[FieldKind, bool, tuple[str, ...], type[Node] | None]:
+    optional = False
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"{where}: unions other than `X | None` are not supported")
+        optional, hint = True, args[0]
+        origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(hint)
+        if base is str and meta and meta[0] in ("column", "new_name"):
+            return meta[0], optional, (), None
+        raise TypeError(f"{where}: unknown annotation {meta}")
+    if origin is Literal:
+        return "choice", optional, tuple(str(a) for a in typing.get_args(hint)), None
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if item is Expr:
+            return "exprs", optional, (), None
+        if typing.get_origin(item) is typing.Annotated and typing.get_args(item)[1] == "column":
+            return "columns", optional, (), None
+        if isinstance(item, type) and item in RECORD_TYPES:
+            return "records", optional, (), item
+        raise TypeError(f"{where}: unsupported tuple item {item}")
+    simple: dict[Any, FieldKind] = {Expr: "expr", str: "text", int: "int", float: "float"}
+    if hint is bool:
+        return "bool", optional, (), None
+    if hint in simple:
+        return simple[hint], optional, (), None
+    raise TypeError(f"{where}: unsupported field type {hint}")
+
+
+def lookup(name: str, naming: Naming | None = None) -> OpSpec | None:
+    """The operation called `name` (any case; canonical, alias or profile name), or None."""
+    key = name.strip().upper()
+    if naming is not None:
+        key = naming.resolve(key)
+    key = _ALIASES.get(key, key)
+    return _REGISTRY.get(key)
+
+
+def spec_of(node: Node | type[Node]) -> OpSpec:
+    """The declaration of an operation node or class."""
+    cls = node if isinstance(node, type) else type(node)
+    return _BY_CLASS[cls]
+
+
+def all_ops(category: Category | None = None) -> Iterator[OpSpec]:
+    """Registered operations in registration order, optionally of one category."""
+    _ensure_loaded()
+    return (s for s in _REGISTRY.values() if category is None or s.category == category)
+
+
+def _ensure_loaded() -> None:
+    # Importing the ops package runs every @operation decorator exactly once.
+    import pesql.grammar.ops  # noqa: F401
+
+
+@dataclass(frozen=True, slots=True)
+class Naming:
+    """A profile's view of operation names: `renames` canonical -> exposed, `aliases` extra -> canonical.
+
+    `Naming(renames={"SUB_ABS": "ABS_DIFF"})` shows the model ABS_DIFF everywhere (schema,
+    descriptions, examples) and still lowers it to the same `SubAbs` node.
+    """
+
+    renames: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def exposed(self, canonical: str) -> str:
+        return self.renames.get(canonical, canonical)
+
+    def resolve(self, name: str) -> str:
+        upper = name.upper()
+        for canonical, shown in self.renames.items():
+            if shown.upper() == upper:
+                return canonical
+        return self.aliases.get(upper, upper)
+
+    def validate(self) -> list[str]:
+        """Problems with this naming (unknown targets, clashes); empty when usable."""
+        _ensure_loaded()
+        problems = []
+        shown: dict[str, str] = {}
+        for canonical, new in self.renames.items():
+            if canonical not in _REGISTRY:
+                problems.append(f"rename of unknown operation {canonical}")
+            if new.upper() in shown:
+                problems.append(f"{new} is the new name of two operations")
+            shown[new.upper()] = canonical
+            clash = lookup(new)
+            if clash is not None and clash.name != canonical:
+                problems.append(f"{new} already names {clash.name}")
+        for alias, target in self.aliases.items():
+            if target not in _REGISTRY:
+                problems.append(f"alias {alias} points to unknown operation {target}")
+        return problems
+
+
+DEFAULT_NAMING = Naming()
