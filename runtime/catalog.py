@@ -1,0 +1,59 @@
+"""The catalog: the only tables a plan may read, by name.
+
+    >>> catalog = Catalog([load_table("data/sales.csv")])
+    >>> catalog.get("sales").frame        # a LazyFrame
+    >>> catalog.get("sale")               # PesqlError E210, hint: did you mean `sales`?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
+from pesql.runtime.tables import Table
+
+__all__ = ["Catalog"]
+
+
+class Catalog:
+    """Name -> Table. Built from a mapping (its keys win over the tables' own names) or tables."""
+
+    def __init__(self, tables: Mapping[str, Table] | Iterable[Table] = ()) -> None:
+        self._tables: dict[str, Table] = {}
+        if isinstance(tables, Mapping):
+            for name, table in tables.items():
+                self._tables[name] = table
+        else:
+            for table in tables:
+                self.add(table)
+
+    def add(self, table: Table) -> None:
+        """Register `table` under its name; a second table of the same name replaces the first."""
+        self._tables[table.name] = table
+
+    def get(self, name: str) -> Table:
+        """The table called `name`, or E210 with the closest names as hints."""
+        table = self._tables.get(name)
+        if table is not None:
+            return table
+        close = nearest(name, self._tables)
+        hints = [f"did you mean `{c}`?" for c in close]
+        if not close:
+            known = ", ".join(f"`{n}`" for n in self.names()) or "none"
+            hints.append(f"tables in the catalog: {known}")
+        raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
+
+    def names(self) -> list[str]:
+        return sorted(self._tables)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tables
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __iter__(self) -> Iterator[Table]:
+        return iter(self._tables.values())
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.names()})"
