@@ -1,0 +1,177 @@
+"""JSON Schema of the function-call arguments, and the OpenAI tool definition, from the registry.
+
+The schema is valid for OpenAI strict mode: every object has `additionalProperties: false`
+and lists every property as required (optional ones accept null), and it uses only
+keywords strict mode accepts (type, enum, anyOf, $ref/$defs, description, items).
+
+To stay small, expression operations that share a field shape share one object schema whose
+`op` is an enum (`ABS`, `SQRT`, `UPPER`, ... all take `{"op", "value"}`): the function
+definition for the whole registry is a few thousand tokens (see docs/language.md).
+
+    >>> schema = plan_schema(columns=["price", "cost"])
+    >>> schema["$defs"]["column"]["enum"]
+    ['price', 'cost']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pesql.grammar.jsonform import LITERAL_TYPES
+from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
+
+Verbosity = Literal["full", "short", "none"]
+Schema = dict[str, Any]
+
+FUNCTION_NAME = "query_table"
+FUNCTION_DESCRIPTION = (
+    "Answer the user's question about the table with a p-SQL plan: steps applied in order, "
+    "each to the result of the previous one. In expressions a string is a column name, "
+    'text is {"value": "...", "type": "string"}, and dates are {"value": "YYYY-MM-DD", '
+    '"type": "date"}.'
+)
+
+
+def _nullable(schema: Schema) -> Schema:
+    if "$ref" in schema or "anyOf" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    out = dict(schema)
+    kind = out["type"]
+    out["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _field_schema(f: FieldSpec) -> Schema:
+    ref = {"$ref": "#/$defs/expr"}
+    match f.kind:
+        case "expr":
+            return ref  # `expr` already admits null
+        case "exprs":
+            return {"type": "array", "items": ref}
+        case "column":
+            base: Schema = {"$ref": "#/$defs/column"}
+        case "columns":
+            return {"type": "array", "items": {"$ref": "#/$defs/column"}}
+        case "new_name" | "text":
+            base = {"type": "string"}
+        case "int":
+            base = {"type": "integer"}
+        case "float":
+            base = {"type": "number"}
+        case "bool":
+            base = {"type": "boolean"}
+        case "choice":
+            base = {"type": "string", "enum": list(f.choices)}
+        case "records":
+            assert f.record is not None
+            return {"type": "array", "items": {"$ref": f"#/$defs/{_record_name(f.record)}"}}
+        case _:
+            raise AssertionError(f.kind)
+    # Defaulted fields are required in strict mode too; null stands for the default.
+    return _nullable(base) if f.optional or not f.required else base
+
+
+def _record_name(cls: type) -> str:
+    return {"Assign": "assign", "SelectItem": "select_item", "SortKey": "sort_key",
+            "When": "when"}[cls.__name__]
+
+
+def _object(properties: dict[str, Schema], description: str | None = None) -> Schema:
+    out: Schema = {"type": "object", "properties": properties,
+                   "required": list(properties), "additionalProperties": False}
+    if description:
+        out["description"] = description
+    return out
+
+
+def _describe(spec: OpSpec, naming: Naming, verbosity: Verbosity) -> str:
+    name = naming.exposed(spec.name)
+    if verbosity == "none":
+        return name
+    text = f"{name}: {spec.describe}"
+    if verbosity == "full":
+        text += f" (e.g. {spec.example})"
+    return text
+
+
+def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...]:
+    return tuple((f.wire, f.kind, f.optional, f.required, f.choices) for f in spec.fields)
+
+
+def plan_schema(
+    columns: Sequence[str] | None = None,
+    naming: Naming = DEFAULT_NAMING,
+    verbosity: Verbosity = "short",
+) -> Schema:
+    """The JSON Schema of a plan (the function's `parameters`)."""
+    defs: Schema = {}
+    column: Schema = {"type": "string", "description": "a column name"}
+    if columns is not None:
+        column["enum"] = list(dict.fromkeys(columns))
+    defs["column"] = column
+    defs["literal"] = _object({
+        "value": {"type": "string"},
+        "type": {"type": "string", "enum": list(LITERAL_TYPES)},
+    }, "a text, date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS) literal")
+
+    # Expression operations grouped by field shape: one object schema per shape.
+    groups: dict[tuple[Any, ...], list[OpSpec]] = {}
+    for spec in all_ops():
+        if spec.category != "step":
+            groups.setdefault(_shape(spec), []).append(spec)
+    call_refs = []
+    for i, specs in enumerate(groups.values()):
+        props: dict[str, Schema] = {
+            "op": {"type": "string", "enum": [naming.exposed(s.name) for s in specs]},
+        }
+        props.update({f.wire: _field_schema(f) for f in specs[0].fields})
+        description = "; ".join(_describe(s, naming, verbosity) for s in specs)
+        defs[f"call{i}"] = _object(props, description if verbosity != "none" else None)
+        call_refs.append({"$ref": f"#/$defs/call{i}"})
+    defs["expr"] = {"anyOf": [
+        {"$ref": "#/$defs/column"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"},
+        {"$ref": "#/$defs/literal"}, *call_refs,
+    ]}
+    from pesql.grammar import ast as A
+
+    for record in (A.Assign, A.SelectItem, A.SortKey, A.When):
+        defs[_record_name(record)] = _object({f.wire: _field_schema(f) for f in fields_of(record)})
+
+    step_refs = []
+    for spec in all_ops("step"):
+        name = naming.exposed(spec.name)
+        props = {"op": {"type": "string", "enum": [name]}}
+        props.update({f.wire: _field_schema(f) for f in spec.fields})
+        key = f"step_{spec.name.lower()}"
+        defs[key] = _object(props, _describe(spec, naming, verbosity)
+                            if verbosity != "none" else None)
+        step_refs.append({"$ref": f"#/$defs/{key}"})
+
+    schema = _object({
+        "table": {"type": ["string", "null"], "description": "the table to read (null: the only one)"},
+        "steps": {"type": "array", "items": {"anyOf": step_refs}},
+    })
+    schema["$defs"] = defs
+    return schema
+
+
+def function_definition(
+    columns: Sequence[str] | None = None,
+    naming: Naming = DEFAULT_NAMING,
+    strict: bool = True,
+    verbosity: Verbosity = "short",
+    name: str = FUNCTION_NAME,
+    description: str = FUNCTION_DESCRIPTION,
+) -> dict[str, Any]:
+    """An OpenAI `tools` entry whose parameters are the plan schema."""
+    function: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "parameters": plan_schema(columns, naming, verbosity),
+    }
+    if strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}
