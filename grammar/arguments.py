@@ -60,7 +60,7 @@ def bind_call(
             if f.required:
                 problems.append(f"missing argument `{f.wire}`")
             continue
-        value, problem = _convert(f, raw)
+        value, problem = _convert(f, raw, getattr(spec.cls, "min_args", 1))
         if problem:
             problems.append(problem)
         else:
@@ -75,7 +75,7 @@ def bind_call(
     return node
 
 
-def _convert(f: FieldSpec, raw: Any) -> tuple[Any, str | None]:
+def _convert(f: FieldSpec, raw: Any, minimum: int = 1) -> tuple[Any, str | None]:
     """The field value for a parsed argument, or a problem description."""
     if f.kind == "expr":
         # An optional expression given as NULL is absent (JSON writes both as null).
@@ -83,8 +83,8 @@ def _convert(f: FieldSpec, raw: Any) -> tuple[Any, str | None]:
             return None, None
         return raw, None
     if f.kind == "exprs":
-        if not raw:
-            return None, f"needs at least one value for `{f.wire}`"
+        if len(raw) < minimum:
+            return None, f"needs at least {minimum} values for `{f.wire}`"
         return raw, None
     if not isinstance(raw, A.Lit):
         return None, f"`{f.wire}` must be a literal {_kind_word(f)}"
@@ -94,9 +94,11 @@ def _convert(f: FieldSpec, raw: Any) -> tuple[Any, str | None]:
     if f.kind == "text" and raw.kind == "string":
         return value, None
     if f.kind == "int" and raw.kind == "integer":
-        return value, None
+        assert isinstance(value, int)
+        return value, f.out_of_range(value)
     if f.kind == "float" and raw.kind in ("integer", "float"):
-        return float(value), None  # type: ignore[arg-type]
+        assert isinstance(value, int | float)
+        return float(value), f.out_of_range(value)
     if f.kind == "bool" and raw.kind == "boolean":
         return value, None
     if f.kind == "choice" and raw.kind == "string":

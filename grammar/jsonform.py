@@ -216,7 +216,7 @@ class _Lowering:
             item = raw[f.wire]
             if item is None and (f.optional or not f.required) and f.kind != "expr":
                 continue  # null means "absent" for optional properties
-            converted, good = self.field(f, item, at.child(f.wire), depth + 1, label)
+            converted, good = self.field(f, item, at.child(f.wire), depth + 1, label, cls)
             ok = ok and good
             values[f.name] = converted
         if not ok:
@@ -228,7 +228,7 @@ class _Lowering:
             return None
 
     def field(self, f: FieldSpec, item: JSONValue, at: A.Pointer, depth: int,
-              label: str) -> tuple[Any, bool]:
+              label: str, owner: type[A.Node]) -> tuple[Any, bool]:
         kind = f.kind
         if kind == "expr":
             if item is None and f.optional:
@@ -238,6 +238,12 @@ class _Lowering:
         if kind in ("exprs", "columns", "records"):
             if not isinstance(item, list):
                 self.fail("E154", at, expected="array", found=json_type(item))
+                return None, False
+            # Required lists are non-empty (as in the text grammar); AND/OR need two.
+            minimum = getattr(owner, "min_args", 1) if f.required else 0
+            if len(item) < minimum:
+                self.fail("E155", at, found="[]" if not item else f"{len(item)} item",
+                          prop=f.wire, hints=(f"`{label}` needs at least {minimum} here",))
                 return None, False
             if kind == "exprs":
                 exprs = [self.expr(v, at.child(i), depth) for i, v in enumerate(item)]
@@ -268,6 +274,10 @@ class _Lowering:
                      "text": "string", "int": "integer", "float": "number", "bool": "boolean",
                      "choice": "one of " + ", ".join(f.choices)}
             self.fail("E154", at, expected=words[kind], found=json_type(item))
+            return None, False
+        bounds = f.out_of_range(item) if kind in ("int", "float") else None
+        if bounds:
+            self.fail("E155", at, found=str(item), prop=f.wire, hints=(bounds,))
             return None, False
         if kind == "float":
             if not math.isfinite(item):

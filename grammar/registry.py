@@ -53,6 +53,17 @@ class FieldSpec:
     default: Any  # dataclasses.MISSING when required
     choices: tuple[str, ...] = ()
     record: type[Node] | None = None
+    # Bounds of numeric options (field metadata "min"/"max"), checked by both lowerings.
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def out_of_range(self, value: float) -> str | None:
+        """A problem description when `value` is outside the declared bounds."""
+        if self.minimum is not None and value < self.minimum:
+            return f"`{self.wire}` must be at least {self.minimum:g}"
+        if self.maximum is not None and value > self.maximum:
+            return f"`{self.wire}` must be at most {self.maximum:g}"
+        return None
 
     @property
     def required(self) -> bool:
@@ -144,7 +155,8 @@ def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
         if default is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         wire = f.metadata.get("wire", f.name)
-        specs.append(FieldSpec(f.name, wire, kind, optional, default, choices, record))
+        bounds = f.metadata.get("min"), f.metadata.get("max")
+        specs.append(FieldSpec(f.name, wire, kind, optional, default, choices, record, *bounds))
     result = tuple(specs)
     _FIELDS_CACHE[cls] = result
     return result

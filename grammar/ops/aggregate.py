@@ -7,7 +7,7 @@ Every aggregate takes an optional `where` condition: only rows where it is true 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.registry import operation
@@ -136,5 +136,5 @@ class Last(Aggregate):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quantile(Call):
     value: Expr
-    q: float
+    q: float = field(metadata={"min": 0, "max": 1})
     where: Expr | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.registry import operation
@@ -82,7 +82,7 @@ class Ln(Unary):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Log(Call):
     value: Expr
-    base: float = 10.0
+    base: float = field(default=10.0, metadata={"min": 0})
 
 
 @operation("EXP", category="scalar", describe="e raised to value", example="EXP(rate)",

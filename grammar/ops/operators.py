@@ -6,6 +6,7 @@ In JSON they are ordinary operations: `price * 2` is `{"op": "MUL", "left": "pri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.registry import operation
@@ -116,6 +117,7 @@ class Ge(Binary):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class And(Call):
     args: tuple[Expr, ...]
+    min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
 
 
 @operation("OR", category="scalar",
@@ -125,6 +127,7 @@ class And(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Or(Call):
     args: tuple[Expr, ...]
+    min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
 
 
 @operation("NOT", category="scalar", describe="negation (NOT NULL is NULL)",

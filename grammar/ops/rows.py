@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Assign, ColumnName, Expr, SelectItem, SortKey, Step
 from pesql.grammar.registry import operation
@@ -70,8 +70,8 @@ class Sort(Step):
            example="LIMIT 5 WITH TIES")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limit(Step):
-    count: int
-    offset: int = 0
+    count: int = field(metadata={"min": 0})
+    offset: int = field(default=0, metadata={"min": 0})
     with_ties: bool = False
 
 

@@ -6,7 +6,7 @@ back-references.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.registry import operation
@@ -61,8 +61,8 @@ class Concat(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Substring(Call):
     value: Expr
-    start: int
-    length: int | None = None
+    start: int = field(metadata={"min": 1})
+    length: int | None = field(default=None, metadata={"min": 0})
 
 
 @operation("REPLACE", category="scalar", describe="every occurrence of `old` replaced by `new`",
@@ -121,7 +121,7 @@ class RegexpMatch(Call):
 class RegexpExtract(Call):
     value: Expr
     pattern: str
-    group: int = 1
+    group: int = field(default=1, metadata={"min": 0})
 
 
 @operation("REGEXP_REPLACE", category="scalar",

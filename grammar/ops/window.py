@@ -7,7 +7,7 @@ repeated on each of its rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.registry import operation
@@ -40,7 +40,7 @@ class DenseRank(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Shifted(Call):
     value: Expr
-    offset: int = 1
+    offset: int = field(default=1, metadata={"min": 1})
 
 
 @operation("LAG", category="window", describe="value `offset` rows earlier (null before the start)",
