@@ -35,7 +35,35 @@ from typing import Any, Literal, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
 import openai
-from pesql.runtime.fake_finetune import ApiError, FineTuneStore, JobOutcome, JobStatus, route
+from pesql.runtime.fake_finetune import (
+    ApiError,
+    FineTuneStore,
+    JobFails,
+    JobOutcome,
+    JobStatus,
+    JobSucceeds,
+    route,
+)
+
+__all__ = [
+    "MAX_CHUNK_DELAY",
+    "MAX_DELAY",
+    "Chunking",
+    "Delay",
+    "Drop",
+    "FakeOpenAI",
+    "JobFails",
+    "JobSucceeds",
+    "Malformed",
+    "Message",
+    "RecordedRequest",
+    "Responder",
+    "Status",
+    "Text",
+    "ToolCall",
+    "Turn",
+    "Usage",
+]
 
 # Upper bounds on scripted waits, so a mistaken script slows a test down but never hangs it.
 MAX_DELAY = 10.0
@@ -452,14 +480,20 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         body: Any = None
+        uploads: dict[str, tuple[str, bytes]] = {}
+        problem: ApiError | None = None
         try:
-            raw = self._read_body()
-            body, uploads = _parse_body(headers.get("content-type", ""), raw)
-        finally:
-            shown = {k: "<redacted>" if k in _SECRET_HEADERS else v for k, v in headers.items()}
-            query = dict(parse_qsl(url.query))
-            fake._record(RecordedRequest(self.command, url.path, query, shown, body, arrived))
+            body, uploads = _parse_body(headers.get("content-type", ""), self._read_body())
+        except ApiError as error:
+            problem = error
+        except ValueError:  # a broken chunked body: the rest of the stream cannot be trusted
+            problem, self.close_connection = ApiError(400, "Malformed chunked request body."), True
+        shown = {k: "<redacted>" if k in _SECRET_HEADERS else v for k, v in headers.items()}
+        query = dict(parse_qsl(url.query))
+        fake._record(RecordedRequest(self.command, url.path, query, shown, body, arrived))
         try:
+            if problem is not None:
+                raise problem
             fake._check_auth(headers)
             parts = url.path.strip("/").split("/")
             if (self.command, parts) == ("POST", ["v1", "chat", "completions"]):
@@ -471,8 +505,8 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.fine_tuning, self.command, parts, query, body, uploads
             )
             if answer is None:
-                raise ApiError(404, f"Unknown request URL: {self.command} {url.path}.",
-                               code="unknown_url")  # fmt: skip
+                message = f"Unknown request URL: {self.command} {url.path}."
+                raise ApiError(404, message, code="unknown_url")
             status, payload = answer
             if isinstance(payload, bytes):
                 self._send(status, payload, "application/octet-stream")
@@ -567,8 +601,9 @@ def _route_models(
             for model in fake._model_list():
                 if model["id"] == model_id:
                     return 200, model
-            raise ApiError(404, f"The model '{model_id}' does not exist", param="model",
-                           code="model_not_found")  # fmt: skip
+            raise ApiError(
+                404, f"The model '{model_id}' does not exist", param="model", code="model_not_found"
+            )
     return None
 
 
@@ -624,8 +659,9 @@ def _error_body(turn: Status) -> dict[str, Any]:
     kind = kind or ("server_error" if turn.status >= 500 else "invalid_request_error")
     code = turn.code or ("rate_limit_exceeded" if turn.status == 429 else None)
     message = turn.message or f"Scripted error {turn.status} from FakeOpenAI."
-    return ApiError(turn.status, message, type=turn.type or kind, param=turn.param,
-                    code=code).body()  # fmt: skip
+    return ApiError(
+        turn.status, message, type=turn.type or kind, param=turn.param, code=code
+    ).body()
 
 
 def _status_headers(turn: Status) -> dict[str, str]:
@@ -640,11 +676,20 @@ def _as_message(turn: Text | ToolCall | Message, body: dict[str, Any]) -> Messag
     """Every answer as one Message, with tool names resolved against the request."""
     match turn:
         case Text():
-            message = Message(turn.content, finish_reason=turn.finish_reason, usage=turn.usage,
-                              chunking=turn.chunking)  # fmt: skip
+            message = Message(
+                turn.content,
+                finish_reason=turn.finish_reason,
+                usage=turn.usage,
+                chunking=turn.chunking,
+            )
         case ToolCall():
-            message = Message(None, (turn,), finish_reason=turn.finish_reason, usage=turn.usage,
-                              chunking=turn.chunking)  # fmt: skip
+            message = Message(
+                None,
+                (turn,),
+                finish_reason=turn.finish_reason,
+                usage=turn.usage,
+                chunking=turn.chunking,
+            )
         case Message():
             message = turn
     calls = tuple(
@@ -652,8 +697,9 @@ def _as_message(turn: Text | ToolCall | Message, body: dict[str, Any]) -> Messag
         for call in message.tool_calls
     )
     reason = message.finish_reason or ("tool_calls" if calls else "stop")
-    return Message(message.content, calls, finish_reason=reason, usage=message.usage,
-                   chunking=message.chunking)  # fmt: skip
+    return Message(
+        message.content, calls, finish_reason=reason, usage=message.usage, chunking=message.chunking
+    )
 
 
 def _only_tool(body: dict[str, Any]) -> str:
@@ -713,10 +759,17 @@ def _completion(message: Message, body: dict[str, Any], number: int) -> dict[str
     reply: dict[str, Any] = {"role": "assistant", "content": message.content, "refusal": None}
     if message.tool_calls:
         reply["tool_calls"] = _tool_calls_json(message, number)
-    choice = {"index": 0, "message": reply, "logprobs": None,
-              "finish_reason": message.finish_reason}  # fmt: skip
-    return {**_envelope(body, number, "chat.completion"), "choices": [choice],
-            "usage": _usage(message, body)}  # fmt: skip
+    choice = {
+        "index": 0,
+        "message": reply,
+        "logprobs": None,
+        "finish_reason": message.finish_reason,
+    }
+    return {
+        **_envelope(body, number, "chat.completion"),
+        "choices": [choice],
+        "usage": _usage(message, body),
+    }
 
 
 def _completion_chunks(message: Message, body: dict[str, Any], number: int) -> list[dict[str, Any]]:

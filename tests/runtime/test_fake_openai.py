@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import openai
 import pytest
 from pesql.runtime.fake_finetune import JobFails
@@ -286,6 +287,16 @@ def test_invalid_requests_are_rejected_before_consuming_a_turn(server: FakeOpenA
     with pytest.raises(openai.BadRequestError) as caught:
         server.client().chat.completions.create(model="m", messages=[])
     assert caught.value.param == "messages"
+    assert server.unconsumed == (Text("kept"),)
+
+
+def test_unparsable_json_is_an_openai_style_400(server: FakeOpenAI) -> None:
+    # The SDK always sends valid JSON, so a raw HTTP client plays the broken integration.
+    server.script(Text("kept"))
+    answer = httpx.post(f"{server.base_url}/chat/completions", content=b'{"model": ', timeout=5)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "invalid_request_error"
+    assert server.requests[0].body is None
     assert server.unconsumed == (Text("kept"),)
 
 
