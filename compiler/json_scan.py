@@ -22,7 +22,7 @@ FixKind = Literal[
     "strip_prose",  # text before/after the JSON value dropped
     "strip_code_fence",  # a ``` fence (with its language tag) dropped
     "strip_comment",  # // ..., /* ... */ or # ... outside strings dropped
-    "single_quotes",  # 'text' read as "text"
+    "single_quotes",  # 'text' (or “text”) read as "text"
     "unquoted_key",  # {key: 1} read as {"key": 1}
     "unquoted_string",  # {"a": some words} read as {"a": "some words"}
     "python_literal",  # True/False/None (and TRUE, Null, ...) read as true/false/null
@@ -80,13 +80,17 @@ _SPACE = frozenset(" \t\n\r\ufeff\u00a0")
 _STRUCTURAL = frozenset("{}[],:")
 # After a closing quote, one of these (or the end) confirms the string ended; anything else
 # means the model put an unescaped quote inside the string (`"a "b" c"`).
-_ENDS_STRING = frozenset(",:]}[{\"'\n\r/#")
+_ENDS_STRING = frozenset(",:]}[{\"'\n\r/#`")
 _PLAIN_RUN = {
     '"': re.compile(r'[^"\\\x00-\x1f]*'),
     "'": re.compile(r"[^'\\\x00-\x1f]*"),
+    "\u201c": re.compile(r"[^\u201d\\\x00-\x1f]*"),
 }
+# Opening quote -> closing quote; typographic quotes come from chat UIs and word processors.
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d"}
 _WORD_STOP = re.compile(r"[,:{}\[\]\"'\n\r]|\s(?://|/\*|#)")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d*)?")
+_GROUPED_NUMBER = re.compile(r"-?\d+(?:_\d+)+(?:\.\d+(?:_\d+)*)?|-?\d+(?:_\d+)*\.\d+(?:_\d+)+")
 _STRICT_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r"}
 _SIMPLE_ESCAPES["t"] = "\t"
@@ -143,7 +147,7 @@ class Tokens:
         if c in _STRUCTURAL:
             self.pos = i + 1
             return Token(c, i, i + 1, c, None, (), pre)  # type: ignore[arg-type]
-        if c in "\"'":
+        if c in _QUOTES:
             return self._string(c, pre)
         if c in "+-.0123456789":
             number = self._number(pre)
@@ -176,9 +180,9 @@ class Tokens:
     def _string(self, quote: str, pre: tuple[Fix, ...]) -> Token:
         text, start, n = self.text, self.pos, len(self.text)
         fixes: list[Fix] = []
-        if quote == "'":
-            fixes.append(Fix("single_quotes", start, "'", '"'))
-        plain = _PLAIN_RUN[quote]
+        if quote != '"':
+            fixes.append(Fix("single_quotes", start, quote, '"'))
+        plain, closing = _PLAIN_RUN[quote], _QUOTES[quote]
         parts: list[str] = []
         i = start + 1
         while True:
@@ -187,14 +191,14 @@ class Tokens:
             parts.append(match.group())
             i = match.end()
             if i >= n:
-                fixes.append(Fix("close_string", n, "", quote))
+                fixes.append(Fix("close_string", n, "", closing))
                 break
             c = text[i]
-            if c == quote:
+            if c == closing:
                 j = i + 1
                 while j < n and text[j] in " \t":
                     j += 1
-                if j >= n or text[j] in _ENDS_STRING:
+                if j >= n or text[j] in _ENDS_STRING or (j > i + 1 and _starts_scalar(text, j)):
                     i += 1
                     break
                 fixes.append(Fix("escape", i, c, "\\" + c))
@@ -231,12 +235,17 @@ class Tokens:
                     if 0xDC00 <= low_code < 0xE000:
                         parts.append(chr(0x10000 + ((code - 0xD800) << 10) + low_code - 0xDC00))
                         return i + 12
+                if 0xD800 <= code < 0xDC00 and (i + 6 >= n or _cut_escape(text, i + 6)):
+                    # the low half of a surrogate pair was lost with the end of the input
+                    fixes.append(Fix("close_truncated", i, text[i:], ""))
+                    return n
                 parts.append(chr(code))
                 return i + 6
             if i + 2 + len(digits) >= n and all(h in _HEX for h in digits):
                 fixes.append(Fix("close_truncated", i, text[i:], ""))
                 return n
-        if e == "'" or e == quote:  # \' inside "...": Python habit, the meaning is clear
+        if e == "'" or e == quote or not e.isascii():
+            # \' inside "..." is a Python habit; `\„` escapes nothing: the meaning is clear
             fixes.append(Fix("escape", i, "\\" + e, e))
             parts.append(e)
             return i + 2
@@ -263,9 +272,11 @@ class Tokens:
         self.pos = end
         fixes: list[Fix] = []
         body = raw
-        if end >= n and raw[-1] in "eE+-.":  # cut off inside the number: keep the digits read
+        if raw[-1] in "eE+-." and (end >= n or raw[-1] != "."):
+            # cut off inside the number (or an exponent without digits): keep the digits read
             body = raw.rstrip("eE+-.")
-            fixes.append(Fix("close_truncated", start, raw, body))
+            kind: FixKind = "close_truncated" if end >= n else "number_format"
+            fixes.append(Fix(kind, start, raw, body))
         if not any(ch.isdigit() for ch in body):
             return Token("fragment", start, end, raw, None, tuple(fixes), pre)
         strict = _STRICT_NUMBER.fullmatch(body)
@@ -293,14 +304,34 @@ class Tokens:
             value, kind = _LITERALS[raw]
             fixes = () if kind is None else (Fix(kind, start, raw, _canonical(value)),)
             return Token("literal", start, end, raw, value, fixes, pre)
-        if stop >= n and raw:
+        if end >= n and raw not in ("", "-", "+"):
             for word in _COMPLETIONS:
                 if word.startswith(raw):
                     value, kind = _LITERALS[word]
                     fix = Fix("close_truncated", start, raw, word)
                     more = () if kind is None else (Fix(kind, start, word, _canonical(value)),)
                     return Token("literal", start, end, raw, value, (fix, *more), pre)
+        if _GROUPED_NUMBER.fullmatch(raw):  # 82_461_110: Python digit grouping
+            body = raw.replace("_", "")
+            fix = Fix("number_format", start, raw, body)
+            value = float(body) if "." in body or "e" in body.lower() else int(body)
+            return Token("number", start, end, raw, value, (fix,), pre)
         return Token("word", start, end, raw, raw, (), pre)
+
+
+def _cut_escape(text: str, i: int) -> bool:
+    """`text[i:]` is a `\\uXXXX` escape cut off by the end of the input."""
+    rest = text[i:]
+    return (
+        0 < len(rest) < 6
+        and "\\u0000"[: len(rest)][:2] == rest[:2]
+        and all(h in _HEX for h in rest[2:])
+    )
+
+
+def _starts_scalar(text: str, i: int) -> bool:
+    """A number or JSON literal after `"a" `: a missing comma/colon, not a quote in the text."""
+    return text[i].isdigit() or text[i] == "-" or text.startswith(("true", "false", "null"), i)
 
 
 def _ends_number(text: str, i: int) -> bool:

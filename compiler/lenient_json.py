@@ -185,6 +185,8 @@ class _Run:
                 frame.duplicate = (frame.key, container[frame.key])
             frame.state, frame.comma_at = "colon", -1
             return i + 1
+        if kind == "word" and self.tokens.get(i + 1).kind == "string":
+            return self._stray(i, token)  # {"a": 1, NOTE "b": 2}: a stray word before a key
         return self._stray(i, token)
 
     def _in_array(self, i: int, token: Token) -> int:
@@ -215,6 +217,8 @@ class _Run:
         if token.kind == "fragment":
             self.take(token)
             return i + 1
+        if token.kind == "word" and isinstance(frame.container, list) and _is_ellipsis(token):
+            return self._stray(i, token)  # [1, 2, ...]: the model elided items, it meant none
         if token.kind in ("{", "["):
             self._open(token)
             return i + 1
@@ -290,7 +294,9 @@ class _Run:
         if comma.kind == ",":
             j += 1
         key, colon = self.tokens.get(j), self.tokens.get(j + 1)
-        if key.kind not in ("string", "word") or colon.kind != ":":
+        # At the root, `}, "b" 2}` cannot mean anything else either (the colon is missing too).
+        follows = {":"} if self.stack or key.kind != "string" else {":", "{", "[", *_VALUE_KINDS}
+        if key.kind not in ("string", "word") or colon.kind not in follows:
             return i + 1
         # The key may belong to the object just closed or to any object that was its last value
         # (recursively): `{"a": {"b": 1}}, "c": 2}`. Outermost first: fewest closers moved.
@@ -404,6 +410,11 @@ def repair_json(text: str, **limits: Any) -> Candidate:
 
 
 def _scan_text(text: str, max_depth: int) -> list[Candidate]:
+    unescaped = _unescape_bare(text)
+    if unescaped is not None:
+        decoded = Fix("double_encoded", 0, text[:2], unescaped[:1])
+        inner = _scan_text(unescaped, max_depth)
+        return [Candidate(c.value, (decoded, *c.fixes)) for c in inner]
     start, lead = _find_start(text)
     tokens = Tokens(text, start)
     queue: deque[tuple[int, ...]] = deque([()])
@@ -422,12 +433,24 @@ def _scan_text(text: str, max_depth: int) -> list[Candidate]:
     return _dedupe(out)
 
 
+def _unescape_bare(text: str) -> str | None:
+    """`{\\"a\\": 1}`: a JSON string's content without its quotes; decoded, or None."""
+    body = text.strip()
+    if not body.startswith(('{\\"', '[\\"', '[{\\"')):
+        return None
+    try:
+        decoded = json.loads('"' + body + '"')
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, str) and "\\" not in decoded[:3] else None
+
+
 def _find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
     """Where the JSON value starts, and the fixes for what is skipped before it."""
     stripped = len(text) - len(text.lstrip())
     if stripped >= len(text):
         _fail("the input is empty", text, 0)
-    if text[stripped] in "{[\"'-0123456789" or text.startswith(("//", "/*", "#"), stripped):
+    if _starts_value(text, stripped) or text.startswith(("//", "/*", "#"), stripped):
         return stripped, ()
     fixes: list[Fix] = []
     fence = text.find("```")
@@ -440,19 +463,27 @@ def _find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
             body += 1  # the language tag (```json) and any extra backtick
         fixes.append(Fix("strip_code_fence", fence, text[fence:body], ""))
         inner = len(text) - len(text[body:].lstrip())
-        if inner < len(text) and text[inner] in "{[\"'-0123456789":
+        if inner < len(text) and _starts_value(text, inner):
             return inner, tuple(fixes)
         first = _first_bracket(text, body)
         prose_from = body
     else:
         prose_from = 0
     if first < 0:
-        word = text[stripped:].split(None, 1)[0] if not fixes else ""
-        if word.rstrip(",") in ("true", "false", "null", "True", "False", "None", "NaN"):
-            return stripped, ()
         _fail("no JSON object or array found", text, stripped)
     fixes.append(Fix("strip_prose", prose_from, text[prose_from:first], ""))
     return first, tuple(fixes)
+
+
+def _is_ellipsis(token: Token) -> bool:
+    return token.text.strip(".\u2026") == ""
+
+
+def _starts_value(text: str, i: int) -> bool:
+    c = text[i]
+    if c in "-+.":
+        return text[i + 1 : i + 2].isdigit() or text.startswith("Infinity", i + 1)
+    return c in "{[\"'\u201c" or c.isdigit() or Tokens(text, i).get(0).kind == "literal"
 
 
 def _first_bracket(text: str, start: int) -> int:
