@@ -1,8 +1,8 @@
 """The catalog: the only tables a plan may read, by name.
 
-    >>> catalog = Catalog([load_table("data/sales.csv")])
-    >>> catalog.get("sales").frame        # a LazyFrame
-    >>> catalog.get("sale")               # PesqlError E210, hint: did you mean `sales`?
+>>> catalog = Catalog([load_table("data/sales.csv")])
+>>> catalog.get("sales").frame        # a LazyFrame
+>>> catalog.get("sale")               # PesqlError E210, hint: did you mean `sales`?
 """
 
 from __future__ import annotations

@@ -89,9 +89,13 @@ class Rule:
 
     label: str
     family: str  # boolean | number | duration | date | datetime
-    convert: Callable[[pl.Expr], pl.Expr]
+    # (normalized text, the same without currency/percent affixes) -> typed value or null
+    convert: Callable[[pl.Expr, pl.Expr], pl.Expr]
     order: str | None = None  # "m/d/y" or "d/m/y" for the two slash/dash date orders
     notes: tuple[str, ...] = ()
+
+    def apply(self, value: pl.Expr) -> pl.Expr:
+        return self.convert(value, _strip_affixes(value))
 
 
 def _number(label: str, group: str | None, decimal: str, *, integer: bool) -> Rule:
@@ -101,8 +105,7 @@ def _number(label: str, group: str | None, decimal: str, *, integer: bool) -> Ru
     pattern = rf"^[+-]?{whole}{frac}{exp}$"
     dtype = pl.Int64 if integer else pl.Float64
 
-    def convert(value: pl.Expr) -> pl.Expr:
-        text = _strip_affixes(value)
+    def convert(value: pl.Expr, text: pl.Expr) -> pl.Expr:
         digits = text if group is None else text.str.replace_all(group, "")
         digits = digits.str.replace(decimal, ".", literal=True)
         ok = text.str.contains(pattern)
@@ -113,7 +116,7 @@ def _number(label: str, group: str | None, decimal: str, *, integer: bool) -> Ru
     return Rule(("integer" if integer else "number") + label, "number", convert)
 
 
-def _duration(value: pl.Expr) -> pl.Expr:
+def _duration(value: pl.Expr, _: pl.Expr) -> pl.Expr:
     hms = r"^(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)$"
     ms = r"^(\d+):([0-5]\d(?:\.\d+)?)$"
 
@@ -126,8 +129,8 @@ def _duration(value: pl.Expr) -> pl.Expr:
     return (seconds * 1000).round().cast(pl.Int64).cast(pl.Duration("ms"))
 
 
-def _date(fmt: str) -> Callable[[pl.Expr], pl.Expr]:
-    def convert(value: pl.Expr) -> pl.Expr:
+def _date(fmt: str) -> Callable[[pl.Expr, pl.Expr], pl.Expr]:
+    def convert(value: pl.Expr, _: pl.Expr) -> pl.Expr:
         # chrono accepts a 1- or 2-digit %Y; a 4-digit year keeps "3/4/10" out of year 10.
         ok = value.str.contains(r"(?:^|\D)\d{4}(?:\D|$)")
         return pl.when(ok).then(value.str.to_date(fmt, strict=False))
@@ -135,7 +138,7 @@ def _date(fmt: str) -> Callable[[pl.Expr], pl.Expr]:
     return convert
 
 
-def _boolean(value: pl.Expr) -> pl.Expr:
+def _boolean(value: pl.Expr, _: pl.Expr) -> pl.Expr:
     low = value.str.to_lowercase()
     return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
 
@@ -144,7 +147,7 @@ _NUMBER_STYLES = (
     ("", None, "."),
     (" with thousands separator ','", ",", "."),
     (" with thousands separator ' '", _SPACE_GROUP, "."),
-    (" with thousands separator \"'\"", "['’]", "."),
+    (' with thousands separator "\'"', "['’]", "."),
     (" with thousands separator '.' and decimal comma", r"\.", ","),
     (" with thousands separator ' ' and decimal comma", _SPACE_GROUP, ","),
     (" with decimal comma", None, ","),
@@ -165,10 +168,11 @@ _DATES = (
 _DATETIMES = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M")
 
 
-def _datetime(value: pl.Expr) -> pl.Expr:
+def _datetime(value: pl.Expr, _: pl.Expr) -> pl.Expr:
     # ISO 8601 allows "T" or a space between date and time; seconds may be absent.
     text = value.str.replace(r"^(\d{4}-\d\d-\d\d)T", "$1 ")
     return pl.coalesce(text.str.to_datetime(f, strict=False) for f in _DATETIMES)
+
 
 RULES: tuple[Rule, ...] = (
     Rule("boolean (yes/no, true/false, y/n)", "boolean", _boolean),
@@ -271,7 +275,7 @@ def clean_frame(
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
     chosen = _choose_rules(sample, text)
     exprs = [
-        chosen[n].convert(normalize(pl.col(n))).alias(n)
+        chosen[n].apply(normalize(pl.col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
         else pl.col(n)
         for n in names
@@ -284,21 +288,28 @@ def clean_frame(
     return lazy.select(exprs), CleanReport(reports, sample.height, complete)
 
 
-_IDENTIFIER = Rule("text (leading zeros as in '007': kept as an identifier)", "text", lambda v: v)
+_IDENTIFIER = Rule(
+    "text (leading zeros as in '007': kept as an identifier)", "text", lambda v, _: v
+)
 
 
 def _choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule]:
     """One pass over the sample counts, per column and rule, the values that fail to convert."""
+    # Normalizing once up front keeps the per-rule expressions small (5x faster on WTQ).
+    prepared = sample.select(
+        *(normalize(pl.col(n)).alias(n) for n in columns),
+        *(_strip_affixes(normalize(pl.col(n))).alias(f"{n}\0number") for n in columns),
+    )
     aggs: list[pl.Expr] = []
     for n in columns:
-        value = normalize(pl.col(n))
+        value, number = pl.col(n), pl.col(f"{n}\0number")
         aggs.append(value.is_not_null().sum().alias(f"{n}\0present"))
         # Leading zeros ("007", "02134") mark identifiers: converting would lose them.
-        aggs.append(_strip_affixes(value).str.contains(r"^[+-]?0\d").sum().alias(f"{n}\0zeros"))
+        aggs.append(number.str.contains(r"^[+-]?0\d").sum().alias(f"{n}\0zeros"))
         for i, rule in enumerate(RULES):
-            failed = value.is_not_null() & rule.convert(value).is_null()
+            failed = value.is_not_null() & rule.convert(value, number).is_null()
             aggs.append(failed.sum().alias(f"{n}\0{i}"))
-    counts = sample.select(aggs).row(0, named=True) if aggs else {}
+    counts = prepared.select(aggs).row(0, named=True) if aggs else {}
     chosen: dict[str, Rule] = {}
     for n in columns:
         fits = [r for i, r in enumerate(RULES) if counts[f"{n}\0{i}"] == 0]

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import polars as pl
-
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.clean import CleanReport, clean_frame
 
@@ -95,10 +94,10 @@ def load_table(
             lazy, report = clean_frame(frame)
         return Table(name or "table", lazy, report, None)
     path = Path(source)
-    fmt = _format_of(path, format)
     if not path.is_file():
         hint = "check the path" if not path.exists() else "give a file, not a directory"
         raise _unreadable(str(path), "file not found", hint)
+    fmt = _format_of(path, format)
     do_clean = fmt in TEXT_FORMATS if clean is None else clean
     try:
         frame, headers = _read(path, fmt, do_clean)
