@@ -272,8 +272,11 @@ class FineTuneStore:
         if job.status == "validating_files":
             problem = _training_file_problem(self._files[job.body["training_file"]].content)
             if problem is not None:
-                job.error = {"code": "invalid_training_file", "message": problem,
-                             "param": "training_file"}  # fmt: skip
+                job.error = {
+                    "code": "invalid_training_file",
+                    "message": problem,
+                    "param": "training_file",
+                }
                 self._finish(job, "failed")
                 self._event(job, f"Training file validation failed: {problem}", level="error")
                 return
@@ -301,8 +304,12 @@ class FineTuneStore:
         steps = self.training_steps
         tokens = self._total_tokens(job) * job.step // steps
         loss = round(2.0 / (job.step + 1), 4)  # falls each step, deterministic
-        data = {"step": job.step, "total_steps": steps, "train_loss": loss,
-                "trained_tokens": tokens}  # fmt: skip
+        data = {
+            "step": job.step,
+            "total_steps": steps,
+            "train_loss": loss,
+            "trained_tokens": tokens,
+        }
         self._event(
             job, f"Step {job.step}/{steps}: training loss={loss}", kind="metrics", data=data
         )
