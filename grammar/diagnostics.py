@@ -54,6 +54,10 @@ CODES: dict[str, tuple[str, str]] = {
     "E211": ("invalid date literal", "cannot read {found} as a {expected}"),
     "E212": ("window function outside WINDOW", "window function `{name}` used outside a WINDOW step"),
     "E213": ("nested aggregate", "aggregate `{name}` inside another aggregate"),
+    "E214": ("nested window function", "`{name}` inside `{outer}`: aggregates and window functions do not nest"),
+    "E215": ("invalid argument value", "`{name}`: {prop} must be {expected}, found {found}"),
+    "E216": ("ties without order", "LIMIT WITH TIES needs the rows sorted by an earlier SORT"),
+    "E217": ("unsupported column type", "column `{name}` has the type {found}, which p-SQL cannot use"),
     # E3xx: limits and execution
     "E301": ("too many steps", "the plan has {found} steps, the limit is {expected}"),
     "E302": ("expression too deep", "expression nesting {found} exceeds the limit {expected}"),
@@ -62,6 +66,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E305": ("execution failed", "execution failed: {problem}"),
     "E306": ("input too large", "the input is {found}, the limit is {expected}"),
     "E307": ("unreadable table", "cannot read table {name}: {problem}"),
+    "E310": ("unsupported in dialect", "`{name}` cannot be expressed in SQL dialect {dialect}"),
     # E4xx: repair of model output
     "E401": ("unrepairable", "the model output cannot be repaired: {problem}"),
     "E402": ("ambiguous repair", "the model output can be repaired in more than one way: {problem}"),

@@ -1,0 +1,99 @@
+"""Column name resolution: exact first, then loose (case, whitespace, Unicode form), never silent.
+
+Models retype column names: `Body Mass` for `body mass`, a plain space for a no-break space,
+`ﬁsh` for `fish`. A loose match that is unique resolves with an E209 note; several loose
+matches are E208; none is E201 with did-you-mean hints and, when the column existed earlier
+in the plan, which step removed it.
+
+    >>> r = Resolver()
+    >>> r.resolve("PRICE", ["price", "cost"], None)
+    'price'
+    >>> [d.code for d in r.diagnostics]
+    ['E209']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pesql.grammar.diagnostics import Diagnostic, nearest
+from pesql.grammar.origin import Origin
+
+_SPACES = re.compile(r"\s+")
+
+
+def loose_key(name: str) -> str:
+    """The form two names share when they differ only by case, whitespace kind or NFKC."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # After NFKC, NBSP and thin spaces are plain spaces; \s also covers tabs and newlines.
+    return _SPACES.sub(" ", folded).strip()
+
+
+@dataclass(slots=True)
+class Resolver:
+    """Resolves names against the current columns and remembers which step removed what."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Exact removed column name -> the hint explaining where it went.
+    removed: dict[str, str] = field(default_factory=dict)
+
+    def forget(self, name: str) -> None:
+        """`name` exists again (re-derived), so its removal hint no longer applies."""
+        self.removed.pop(name, None)
+
+    def remember(self, name: str, hint: str) -> None:
+        self.removed[name] = hint
+
+    def resolve(self, name: str, columns: Sequence[str], origin: Origin | None) -> str | None:
+        """The exact column `name` designates, or None after reporting E201/E208."""
+        if name in columns:
+            return name
+        key = loose_key(name)
+        matches = [c for c in columns if loose_key(c) == key]
+        if len(matches) == 1:
+            self.diagnostics.append(
+                Diagnostic.make(
+                    "E209",
+                    origin,
+                    name=name,
+                    resolved=matches[0],
+                    severity="warning",
+                    hints=(f"write `{matches[0]}` exactly",),
+                )
+            )
+            return matches[0]
+        if len(matches) > 1:
+            listed = ", ".join(f"`{m}`" for m in matches)
+            self.diagnostics.append(
+                Diagnostic.make(
+                    "E208", origin, name=name, hints=(f"write one of {listed} exactly",)
+                )
+            )
+            return None
+        self.diagnostics.append(
+            Diagnostic.make("E201", origin, name=name, hints=self._hints(name, columns))
+        )
+        return None
+
+    def _hints(self, name: str, columns: Sequence[str]) -> tuple[str, ...]:
+        hints: list[str] = []
+        gone = self.removed.get(name)
+        if gone is None:
+            key = loose_key(name)
+            gone = next((h for n, h in self.removed.items() if loose_key(n) == key), None)
+        if gone is not None:
+            hints.append(gone)
+        close = nearest(name, columns)
+        if close:
+            hints.append("did you mean " + " or ".join(f"`{c}`" for c in close) + "?")
+        elif not gone:
+            shown = ", ".join(f"`{c}`" for c in list(columns)[:12])
+            more = ", ..." if len(columns) > 12 else ""
+            hints.append(f"the columns here are {shown}{more}" if shown else "no columns remain")
+        return tuple(hints)
+
+
+__all__ = ["Resolver", "loose_key"]
