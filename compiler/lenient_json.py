@@ -427,7 +427,11 @@ def _scan_text(text: str, max_depth: int) -> list[Candidate]:
         runs += 1
         out.append(Candidate(value, (*lead, *run.fixes, *_trailing(text, run.end))))
         # Single deviations from the default come first: breadth-first over choice prefixes.
+        # Enqueue only what the run budget can still use, or a long input with thousands of
+        # ambiguous points would build thousands of long prefixes (quadratic).
         for index in range(len(prefix), len(run.decisions)):
+            if runs + len(queue) >= MAX_RUNS:
+                break
             base = prefix + (0,) * (index - len(prefix))
             queue.extend((*base, alt) for alt in range(1, run.decisions[index]))
     return _dedupe(out)
