@@ -81,7 +81,7 @@ _TOKEN_WORDS = {
 def _describe(token_type: str) -> str:
     if token_type in _TOKEN_WORDS:
         return _TOKEN_WORDS[token_type]
-    if token_type.isupper() and token_type.replace("_", "").isalpha() and len(token_type) > 2:
+    if token_type.isupper() and token_type.replace("_", "").isalpha() and len(token_type) >= 2:
         return token_type  # a keyword: FILTER, AND, ...
     return f"`{token_type}`"
 
@@ -95,7 +95,14 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             hints.append("write text as 'single quoted' and odd column names as `backticked`")
         return Diagnostic.make("E102", A.Span(line, column, line, column + 1), found=repr(char),
                                hints=hints)
-    expected = sorted({_describe(t) for t in exc.expected if not t.startswith("__")})
+    step_words = {"FILTER", "SELECT", "DROP", "DERIVE", "GROUP_BY", "AGGREGATE", "SORT", "LIMIT",
+                  "DISTINCT", "WINDOW"}
+    raw = {t for t in exc.expected if not t.startswith("__")}
+    # Where any step may follow, say so once instead of listing ten keywords.
+    next_step = step_words <= raw
+    expected = sorted({_describe(t) for t in raw - (step_words if next_step else set())})
+    if next_step:
+        expected.append("the next step")
     expected_text = ", ".join(expected[:12]) + (", ..." if len(expected) > 12 else "")
     if isinstance(exc, UnexpectedEOF) or exc.token.type == "$END":
         end_line = text.count("\n") + 1
@@ -107,6 +114,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     span = A.Span(token.line or line, token.column or column, token.end_line or line,
                   token.end_column or column + 1)
     hints: list[str] = []
+    if token.type in ("LESSTHAN", "MORETHAN", "EQUAL", "__ANON_0", "__ANON_1", "__ANON_2") or (
+        token.value in ("<", ">", "=", "<=", ">=", "!=", "<>")
+    ):
+        hints.append("comparisons do not chain: write `a < b AND b < c`")
     step_names = [s.name for s in all_ops("step")]
     if token.type == "NAME" and any("FILTER" == e or "SORT" == e for e in exc.expected):
         close = nearest(token.value.upper(), step_names)
@@ -333,7 +344,7 @@ class _Build(Transformer[Token, Any]):
     def _make_call(self, name_tok: Token, args: list[Any], meta: Meta) -> A.Expr:
         spec = lookup(name_tok.value)
         span = _span(meta)
-        if spec is None or spec.syntax != "call":
+        if spec is None or spec.syntax != "call" or spec.category == "step":
             if spec is not None and spec.category == "step":
                 self.collector.error("E156", _token_span(name_tok), name=spec.name,
                                      kind="a step", hints=("steps start a line of their own",))

@@ -25,6 +25,9 @@ KEYWORDS = frozenset(
     LIKE ILIKE NULL TRUE FALSE CASE WHEN THEN ELSE END GROUP""".split()
 )
 _BARE_NAME = re.compile(r"[^\W\d]\w*")
+# The lexer matches keywords case-insensitively with Python's `re` (which folds a few
+# non-ASCII letters such as the Kelvin sign); test names the same way.
+_KEYWORD = re.compile("|".join(sorted(KEYWORDS)), re.IGNORECASE)
 
 # Binding strength: a child printed where a stronger level is required gets parentheses.
 OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(1, 9)
@@ -32,7 +35,7 @@ OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, ATOM = range(1, 9)
 
 def quote_name(name: str) -> str:
     """A column name as written in text: bare when it is a plain word, else in backticks."""
-    if _BARE_NAME.fullmatch(name) and name.upper() not in KEYWORDS:
+    if _BARE_NAME.fullmatch(name) and not _KEYWORD.fullmatch(name):
         return name
     return "`" + name.replace("`", "``") + "`"
 
