@@ -1,0 +1,209 @@
+"""Generate docs/language.md from the registry, so the reference cannot drift from the code.
+
+    python -m pesql.grammar.reference > docs/language.md     (what `make docs` runs)
+
+A test regenerates the text and compares it with the committed file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pesql.grammar.diagnostics import CODES
+from pesql.grammar.jsonform import dumps, to_json
+from pesql.grammar.parse import parse, parse_expr
+from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
+from pesql.grammar.types import Common, FromOption, Promote, Same, Signature
+
+INTRO = """\
+# p-SQL language reference
+
+p-SQL is a pipeline of steps: one table goes in, each step transforms the current table, and
+the last step's table comes out. Models write it as JSON (the arguments of one function
+call); people read and write the text form. Both map to the same AST, and each converts to
+the other without loss (`pesql convert`).
+
+This file is generated from the operation registry by `make docs`
+(`python -m pesql.grammar.reference`); a test fails when it is out of date. Exact runtime
+behaviour (nulls, division, rounding, ordering, ties) is in [semantics.md](semantics.md);
+type rules and name resolution in [checking.md](checking.md).
+
+## Text form
+
+```psql
+FROM penguins
+FILTER species != 'Gentoo' AND body_mass_g IS NOT NULL
+DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm)
+GROUP_BY species, island COMPUTE avg_gap = AVG(gap), n = COUNT(*)
+SORT avg_gap DESC
+LIMIT 3
+```
+
+- One step per line by convention; newlines carry no meaning (every step starts with its
+  keyword). `-- comments` run to the end of the line.
+- Keywords and function names are case-insensitive; the canonical form is upper case.
+- Column names are bare words (`body_mass_g`, `año`) or in backticks (`` `unit price` ``,
+  `` `it``s` `` doubles a backtick). Words that are keywords (`select`, `limit`, `order`,
+  ...) need backticks; `pesql fmt` adds them where needed.
+- Literals: integers `42`, numbers `4.5`, `1e-3`, negative `-2`; text `'West'` (a quote
+  inside is doubled: `'it''s'`); `TRUE`, `FALSE`, `NULL`; dates `DATE '2024-01-31'` and
+  datetimes `TIMESTAMP '2024-01-31 12:30:00'`. Double quotes are not used.
+- Operators, loosest first: `OR`, `AND`, `NOT`, comparisons (`=`, `!=`/`<>`, `<`, `<=`,
+  `>`, `>=`, `IN (...)`, `BETWEEN ... AND ...`, `IS [NOT] NULL`, `[NOT] LIKE`/`ILIKE`), `+ -`,
+  `* / %`, unary `-`. Comparisons do not chain.
+- Functions are called `NAME(arg, ...)`; options may be named with `=>`:
+  `ROUND(price, digits => 2)`, `SUM(price, where => region = 'West')`. `COUNT(*)` counts rows.
+- `CASE WHEN cond THEN value ... [ELSE value] END`.
+
+## JSON form
+
+```json
+{"table": null,
+ "steps": [{"op": "DERIVE",
+            "columns": [{"name": "gap",
+                         "expr": {"op": "SUB_ABS", "left": "price", "right": "cost"}}]}]}
+```
+
+- `table` names the table to read (`null`: the only one); `steps` is the pipeline.
+- In expressions, a JSON string is a **column name**; numbers, `true`/`false` and `null` are
+  literals; text is `{"value": "West", "type": "string"}`; dates and datetimes are
+  `{"value": "2024-01-31", "type": "date"}` / `{"value": "2024-01-31 12:30:00", "type":
+  "datetime"}`; everything else is `{"op": NAME, ...properties}`.
+- Canonical JSON (what pesql writes, and what fine-tuning data uses) has every property of
+  every object in declaration order, `null` for absent optional values, no spaces.
+- Lowering is lenient where it is unambiguous: optional properties may be missing and op
+  names may be in any case or a registered alias; unknown properties are errors.
+
+## Types
+
+integer, float, decimal, string, boolean, date, datetime, duration, and null (the type of
+`NULL`). Numbers promote like SQL (integer < decimal < float); `/` always gives a float.
+"""
+
+
+def _type_text(f: FieldSpec) -> str:
+    words = {
+        "expr": "expression", "exprs": "expressions", "column": "column", "columns": "columns",
+        "new_name": "name", "text": "text", "int": "integer", "float": "number",
+        "bool": "boolean", "records": "list",
+    }
+    if f.kind == "choice":
+        text = " \\| ".join(f"'{c}'" for c in f.choices)
+    elif f.kind == "records" and f.record is not None:
+        text = f"list of {f.record.__name__}"
+    else:
+        text = words[f.kind]
+    if f.minimum is not None or f.maximum is not None:
+        low = "" if f.minimum is None else f"{f.minimum:g} ≤ "
+        high = "" if f.maximum is None else f" ≤ {f.maximum:g}"
+        text += f" ({low}value{high})"
+    return text
+
+
+def _default_text(f: FieldSpec) -> str:
+    if f.default is dataclasses.MISSING:
+        return "required"
+    if f.default is None:
+        return "none"
+    if f.default == ():
+        return "empty"
+    return f"`{f.default!r}`".replace("True", "TRUE").replace("False", "FALSE")
+
+
+def _result_text(sig: Signature) -> str:
+    match sig.result:
+        case Same(field=name):
+            return f"type of `{name}`"
+        case Promote(fields=names):
+            return "numeric promotion of " + ", ".join(f"`{n}`" for n in names)
+        case Common(fields=names):
+            return "common type of " + ", ".join(f"`{n}`" for n in names)
+        case FromOption(field=name):
+            return f"the type named by `{name}`"
+    return str(sig.result)
+
+
+def _example_json(spec: OpSpec) -> str:
+    if spec.category == "step":
+        document = to_json(parse(spec.example))["steps"][0]
+    else:
+        from pesql.grammar.jsonform import expr_json
+
+        document = expr_json(parse_expr(spec.example))
+    return dumps(document)
+
+
+def _op_section(spec: OpSpec) -> list[str]:
+    lines = [f"### {spec.name}", "", spec.describe[0].upper() + spec.describe[1:] + ".", ""]
+    if spec.fields:
+        lines += ["| property | type | default |", "| --- | --- | --- |"]
+        for f in spec.fields:
+            lines.append(f"| `{f.wire}` | {_type_text(f)} | {_default_text(f)} |")
+        lines.append("")
+    if spec.signature is not None:
+        params = ", ".join(f"`{k}`: {v.label}" for k, v in spec.signature.params.items())
+        rule = _result_text(spec.signature)
+        lines.append(f"Types: {params + ' → ' if params else ''}{rule}; nulls: "
+                     f"{spec.signature.nulls}.")
+        lines.append("")
+    if spec.aliases:
+        lines += ["Aliases: " + ", ".join(f"`{a}`" for a in spec.aliases) + ".", ""]
+    lines += [f"Text: `{spec.example}`", "", "JSON: `" + _example_json(spec) + "`", ""]
+    return lines
+
+
+SECTIONS: tuple[tuple[Category, str, str], ...] = (
+    ("step", "Steps", "Each step takes the current table and returns the next one."),
+    ("scalar", "Scalar functions and operators", "Computed row by row."),
+    ("aggregate", "Aggregates",
+     "In GROUP_BY / AGGREGATE (one value per group) or WINDOW (the partition's value on every "
+     "row). Nulls are skipped; every aggregate takes an optional `where` condition."),
+    ("window", "Window functions",
+     "Only inside WINDOW, computed per partition in the step's ORDER BY (or the current row "
+     "order)."),
+)
+
+
+RECORDS = (
+    ("Assign", "`name = expr`: one new column of DERIVE, GROUP_BY, AGGREGATE or WINDOW."),
+    ("SelectItem", "`column [AS new_name]` in SELECT."),
+    ("SortKey", "`column [DESC] [NULLS FIRST]` in SORT and WINDOW ORDER BY; nulls sort last "
+     "unless `nulls_last` is false."),
+    ("When", "`WHEN condition THEN value` inside CASE."),
+)
+
+
+def _records_section() -> list[str]:
+    from pesql.grammar import ast as A
+    from pesql.grammar.registry import fields_of
+
+    out = ["## Parts of steps", "", "Objects that appear inside steps (JSON shown as properties).",
+           ""]
+    for name, blurb in RECORDS:
+        cls = getattr(A, name)
+        out += [f"### {name}", "", blurb, "", "| property | type | default |",
+                "| --- | --- | --- |"]
+        out += [f"| `{f.wire}` | {_type_text(f)} | {_default_text(f)} |" for f in fields_of(cls)]
+        out.append("")
+    return out
+
+
+def render() -> str:
+    """The whole reference as Markdown."""
+    out = [INTRO]
+    for category, title, blurb in SECTIONS:
+        out += [f"## {title}", "", blurb, ""]
+        for spec in all_ops(category):
+            out += _op_section(spec)
+        if category == "step":
+            out += _records_section()
+    out += ["## Diagnostics", "", "| code | title | message |", "| --- | --- | --- |"]
+    for code, (title, template) in CODES.items():
+        shown = template.replace("|", "\\|")
+        out.append(f"| {code} | {title} | {shown} |")
+    out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
