@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz bench bench-smoke clean
+.PHONY: demo test lint typecheck pytest fuzz bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: answer a question about the bundled penguins table with a p-SQL plan.
 demo: $(STAMP)
+	$(VENV)/bin/pesql fmt examples/plans/penguins_gap.psql
 	$(VENV)/bin/pesql run examples/plans/penguins_gap.psql --table penguins=examples/tables/penguins.csv
 
 ## Lint, type-check (mypy strict) and run the whole test suite.
@@ -35,6 +36,10 @@ pytest: $(STAMP)
 ## Longer property-based runs (thousands of examples per property).
 fuzz: $(STAMP)
 	PESQL_HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -q -m "not corpora" tests
+
+## Regenerate docs derived from the code (the tests fail when they are stale).
+docs: $(STAMP)
+	$(PY) -m pesql.grammar.reference > docs/language.md
 
 ## Full benchmarks (manual; see docs/benchmarks.md). `bench-smoke` is what CI runs via the tests.
 bench: $(STAMP)
