@@ -1,0 +1,157 @@
+"""Execution limits: plan size (E301), expression depth (E302), time (E303), output rows (E304).
+
+    >>> Limits(max_rows=100, timeout_s=5.0).max_steps
+    64
+
+Size limits are checked before anything runs. The time budget uses polars' background
+collect: the query runs on polars' thread pool, we poll it, and on timeout we cancel it, so a
+slow plan never hangs the process. Polars errors (a strict CAST of a bad value, an invalid
+regex) become E305 with polars' first message line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import polars as pl
+from pesql.grammar.ast import Expr, Node, Plan
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one execution; None switches a bound off."""
+
+    max_steps: int = 64
+    max_depth: int = 32
+    max_rows: int | None = 10_000
+    timeout_s: float | None = 30.0
+
+
+def expr_depth(node: Node) -> int:
+    """The deepest chain of nested expressions under `node` (a column or literal is 1)."""
+    # Iterative: a hostile plan may nest deeper than Python's recursion limit.
+    deepest = 0
+    stack: list[tuple[object, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend((x, depth) for x in item)
+            continue
+        if not isinstance(item, Node):
+            continue
+        depth += isinstance(item, Expr)
+        deepest = max(deepest, depth)
+        stack.extend((getattr(item, name), depth) for name in item.__dataclass_fields__)
+    return deepest
+
+
+def check_size(plan: Plan, limits: Limits) -> None:
+    """Raise E301 / E302 when the plan is larger than the limits allow."""
+    problems: list[Diagnostic] = []
+    if len(plan.steps) > limits.max_steps:
+        problems.append(
+            Diagnostic.make(
+                "E301",
+                plan.origin,
+                found=str(len(plan.steps)),
+                expected=str(limits.max_steps),
+                hints=("split the question, or combine DERIVE steps",),
+            )
+        )
+    for step in plan.steps:
+        depth = expr_depth(step)
+        if depth > limits.max_depth:
+            problems.append(
+                Diagnostic.make(
+                    "E302",
+                    step.origin,
+                    found=str(depth),
+                    expected=str(limits.max_depth),
+                    hints=("compute parts in an earlier DERIVE and refer to them by name",),
+                )
+            )
+    if problems:
+        raise PesqlError(problems)
+
+
+def execution_error(exc: BaseException) -> PesqlError:
+    """E305 for an exception raised by polars while running a plan."""
+    # polars appends the failing expression after a blank line: the first paragraph says why.
+    paragraph = str(exc).strip().split("\n\n")[0]
+    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+    problem = lines[0] if lines else type(exc).__name__
+    # Regex errors put the reason on a later "error: ..." line, after a caret drawing.
+    reason = next((ln[len("error:") :].strip() for ln in lines[1:] if ln.startswith("error:")), "")
+    if reason:
+        problem = f"{problem.rstrip(':')}: {reason}"
+    hints: list[str] = []
+    if "conversion" in problem or "strict" in problem or "cast" in problem.lower():
+        hints.append("use TRY_CAST to get null where a value does not convert")
+    if "regex" in problem.lower():
+        hints.append("check the regular expression (Rust regex syntax, no look-around)")
+    return PesqlError([Diagnostic.make("E305", problem=problem, hints=hints)])
+
+
+def collect_within(frame: pl.LazyFrame, timeout_s: float | None) -> pl.DataFrame:
+    """Run `frame`; E303 (and the query cancelled) when it takes longer than `timeout_s`."""
+    try:
+        if timeout_s is None:
+            return frame.collect()
+        query = frame.collect(background=True)
+        deadline = time.monotonic() + timeout_s
+        pause = 0.001
+        while True:
+            result = query.fetch()
+            if result is not None:
+                return result
+            if time.monotonic() >= deadline:
+                query.cancel()
+                raise PesqlError(
+                    [
+                        Diagnostic.make(
+                            "E303",
+                            expected=f"{timeout_s:g} s",
+                            hints=("filter or aggregate earlier, or ask for fewer rows",),
+                        )
+                    ]
+                )
+            # Short first polls keep small queries fast; longer ones keep polling cheap.
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+            pause = min(pause * 2, 0.02)
+    except PesqlError:
+        raise
+    except (Exception, pl.exceptions.PanicException) as exc:  # a panic is a BaseException
+        raise execution_error(exc) from exc
+
+
+def collect_limited(frame: pl.LazyFrame, limits: Limits) -> tuple[pl.DataFrame, bool]:
+    """The result within the time budget, cut to `max_rows`; (frame, truncated)."""
+    if limits.max_rows is not None:
+        # One extra row tells a result of exactly max_rows from a longer one.
+        frame = frame.head(limits.max_rows + 1)
+    result = collect_within(frame, limits.timeout_s)
+    if limits.max_rows is not None and result.height > limits.max_rows:
+        return result.head(limits.max_rows), True
+    return result, False
+
+
+def truncation_note(limits: Limits) -> Diagnostic:
+    return Diagnostic.make(
+        "E304",
+        expected=str(limits.max_rows),
+        severity="warning",
+        hints=("aggregate, filter or LIMIT to see everything",),
+    )
+
+
+__all__ = [
+    "Limits",
+    "check_size",
+    "collect_limited",
+    "collect_within",
+    "execution_error",
+    "expr_depth",
+    "truncation_note",
+]
