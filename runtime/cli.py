@@ -10,6 +10,8 @@ of exit codes and error output, and the command set is small.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -71,7 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)
+    # Feature areas register their own subcommands (ask, dataset, eval, finetune, serve).
+    for name in EXTENSIONS:
+        module = importlib.import_module(f"pesql.runtime.{name}")
+        module.register(sub)
     return parser
+
+
+EXTENSIONS: tuple[str, ...] = tuple(
+    name
+    for name in ("cli_ask", "cli_dataset", "cli_eval", "cli_finetune", "cli_serve", "cli_demo")
+    if importlib.util.find_spec(f"pesql.runtime.{name}") is not None
+)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,50 @@
+"""Examples in docs/ are executed: ```python blocks run (per file, in order, one namespace),
+```psql blocks parse, and ```json blocks holding a plan lower."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import pesql
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+FENCE = re.compile(r"^```(\w[\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _blocks(path: Path, language: str) -> list[str]:
+    return [m.group(2) for m in FENCE.finditer(path.read_text("utf-8")) if m.group(1) == language]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_psql_blocks_parse(path: Path) -> None:
+    for block in _blocks(path, "psql"):
+        pesql.parse(block)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_json_plan_blocks_lower(path: Path) -> None:
+    for block in _blocks(path, "json"):
+        value = json.loads(block)
+        if isinstance(value, dict) and "steps" in value:
+            pesql.from_json(value)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in DOCS if _blocks(p, "python")], ids=lambda p: p.name
+)
+def test_python_blocks_run(path: Path, tmp_path: Path) -> None:
+    namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for number, block in enumerate(_blocks(path, "python"), start=1):
+            code = compile(block, f"{path.name}[python block {number}]", "exec")
+            exec(code, namespace)
+    finally:
+        os.chdir(cwd)
