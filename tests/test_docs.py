@@ -48,3 +48,33 @@ def test_python_blocks_run(path: Path, tmp_path: Path) -> None:
             exec(code, namespace)
     finally:
         os.chdir(cwd)
+
+
+def _console_commands(path: Path) -> list[str]:
+    lines = []
+    for block in _blocks(path, "console"):
+        lines += [line[2:] for line in block.splitlines() if line.startswith("$ pesql ")]
+    return lines
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in DOCS if _console_commands(p)], ids=lambda p: p.name
+)
+def test_console_examples_run(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`$ pesql ...` lines in ```console blocks run; `# exits N` states a non-zero exit."""
+    import shlex
+
+    from pesql.runtime.cli import run_cli
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for line in _console_commands(path):
+            command, _, comment = line.partition("  # exits ")
+            expected = int(comment) if comment else 0
+            argv = shlex.split(command)[1:]
+            code = run_cli(argv)
+            out = capsys.readouterr()
+            assert code == expected, f"{path.name}: `{command}` exited {code}\n{out.err}"
+    finally:
+        os.chdir(cwd)
