@@ -45,6 +45,9 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
     """
     resolver = Resolver()
     table, input_schema = _pick_table(plan, schema, resolver.diagnostics)
+    if resolver.diagnostics:
+        # Without the table every column would be unknown: one E210 says it all.
+        raise PesqlError(resolver.diagnostics)
     state = StepState(schema=input_schema, resolver=resolver)
     steps: list[A.Step] = []
     schemas: list[Schema] = []
@@ -71,6 +74,7 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
 def _pick_table(
     plan: A.Plan, schema: Schema | Mapping[str, Schema], out: list[Diagnostic]
 ) -> tuple[str | None, Schema]:
+    where = plan.origin.child("table") if isinstance(plan.origin, A.Pointer) else plan.origin
     if isinstance(schema, Schema):
         return plan.table, schema
     if plan.table is None:
@@ -81,7 +85,7 @@ def _pick_table(
         out.append(
             Diagnostic.make(
                 "E210",
-                plan.origin,
+                where,
                 name="(none)",
                 hints=(f"name the table to read: one of {listed}",),
             )
@@ -92,7 +96,7 @@ def _pick_table(
         return plan.table, found
     close = nearest(plan.table, list(schema))
     hints = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?",) if close else ()
-    out.append(Diagnostic.make("E210", plan.origin, name=plan.table, hints=hints))
+    out.append(Diagnostic.make("E210", where, name=plan.table, hints=hints))
     return plan.table, Schema()
 
 

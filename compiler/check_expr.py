@@ -35,6 +35,7 @@ from pesql.grammar.types import BOOLEAN, Common, DType, FromOption, Promote, Sam
 # any: `infer_expr` for backends, where the step already placed the expression.
 Mode = Literal["row", "group", "window", "any"]
 UNKNOWN = ColumnType("null", nullable=True)
+E217_HINT = "such a column can only be kept (SELECT) or removed (DROP)"
 _AGG_HINT = "use GROUP_BY or AGGREGATE for one row per group, or WINDOW for per-row totals"
 
 
@@ -76,7 +77,7 @@ def _column(col: A.Col, scope: Scope) -> tuple[A.Expr, ColumnType]:
     ctype = scope.schema.get(name)
     assert ctype is not None
     if ctype.unsupported is not None:
-        scope.error("E217", col.origin, name=name, found=ctype.unsupported)
+        scope.error("E217", col.origin, name=name, found=ctype.unsupported, hints=(E217_HINT,))
         return col, UNKNOWN
     if scope.mode == "group" and scope.inside is None and name not in scope.keys:
         hint = f"group by `{name}` too, or aggregate it, e.g. FIRST({name}) or MAX({name})"
@@ -162,7 +163,7 @@ def _placement(call: A.Call, category: str, scope: Scope) -> None:
                 "E212",
                 call.origin,
                 name=name,
-                hints=(f"write WINDOW x = {name}(...) ORDER BY ...",),
+                hints=(f"compute it in a WINDOW step: WINDOW x = {spec_of(call).example}",),
             )
         elif name in ("RANK", "DENSE_RANK") and scope.mode == "window" and not scope.ordered:
             scope.error(

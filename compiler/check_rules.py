@@ -17,8 +17,8 @@ from typing import Any
 from pesql.compiler.types import TEMPORAL_DTYPES, ColumnType, common
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
-from pesql.grammar.ops import aggregate, logic, numeric, text, window
-from pesql.grammar.registry import spec_of
+from pesql.grammar.ops import logic, numeric
+from pesql.grammar.registry import FieldSpec, spec_of
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
 LABELS: dict[DType, str] = {
@@ -200,31 +200,50 @@ def check_cast(call: logic.Cast | logic.TryCast, source: DType, out: list[Diagno
         )
 
 
-_Check = tuple[type[A.Call], str, Callable[[Any], bool], str]
-_VALUE_RULES: tuple[_Check, ...] = (
-    (aggregate.Quantile, "q", lambda q: 0 <= q <= 1, "between 0 and 1"),
-    (text.Substring, "start", lambda v: v >= 1, "at least 1 (positions start at 1)"),
-    (text.Substring, "length", lambda v: v is None or v >= 0, "at least 0"),
-    (text.RegexpExtract, "group", lambda v: v >= 0, "at least 0"),
+# Bounds the registry cannot declare (a lower bound is there; these are extra conditions).
+_EXTRA_RULES: tuple[tuple[type[A.Call], str, Callable[[Any], bool], str], ...] = (
     # polars rounds to a non-negative number of decimals only.
     (numeric.Round, "digits", lambda v: v >= 0, "at least 0"),
     (numeric.Log, "base", lambda b: b > 0 and b != 1, "positive and not 1"),
-    (window.Shifted, "offset", lambda v: v >= 0, "at least 0 (use LEAD to look ahead)"),
 )
 
 
-def check_values(call: A.Call, out: list[Diagnostic]) -> None:
-    """E215 for option values outside their range."""
-    for cls, attr, ok, expected in _VALUE_RULES:
-        if isinstance(call, cls) and not ok(getattr(call, attr)):
+def bounds_text(f: FieldSpec) -> str:
+    if f.minimum is not None and f.maximum is not None:
+        return f"between {f.minimum:g} and {f.maximum:g}"
+    return f"at least {f.minimum:g}" if f.minimum is not None else f"at most {f.maximum:g}"
+
+
+def check_values(node: A.Call | A.Step, out: list[Diagnostic]) -> None:
+    """E215 for option values outside the bounds declared in the registry (or above).
+
+    The parser and the JSON lowering check the declared bounds too; this catches trees built
+    in code, which reach the checker without either.
+    """
+    spec = spec_of(node)
+    for f in spec.fields:
+        value = getattr(node, f.name)
+        if f.kind in ("int", "float") and value is not None and f.out_of_range(value):
             out.append(
                 Diagnostic.make(
                     "E215",
-                    call.origin,
-                    name=spec_of(call).name,
+                    node.origin,
+                    name=spec.name,
+                    prop=f.wire,
+                    expected=bounds_text(f),
+                    found=repr(value),
+                )
+            )
+    for cls, attr, ok, expected in _EXTRA_RULES:
+        if isinstance(node, cls) and not ok(getattr(node, attr)):
+            out.append(
+                Diagnostic.make(
+                    "E215",
+                    node.origin,
+                    name=spec.name,
                     prop=attr,
                     expected=expected,
-                    found=repr(getattr(call, attr)),
+                    found=repr(getattr(node, attr)),
                 )
             )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import singledispatch
 from typing import TypeVar
 
-from pesql.compiler.check_expr import UNKNOWN, Mode, Scope, infer
+from pesql.compiler.check_expr import E217_HINT, UNKNOWN, Mode, Scope, infer
 from pesql.compiler.resolve import Resolver
 from pesql.compiler.types import ColumnType, Schema
 from pesql.grammar import ast as A
@@ -37,14 +37,17 @@ class StepState:
     def error(self, code: str, origin: A.Origin | None, **kw: object) -> None:
         self.resolver.diagnostics.append(Diagnostic.make(code, origin, **kw))  # type: ignore[arg-type]
 
-    def key(self, name: str, origin: A.Origin | None) -> str | None:
-        """A column named as a key (SORT, GROUP_BY, DISTINCT, PARTITION BY, SELECT, DROP)."""
+    def key(self, name: str, origin: A.Origin | None, uses_values: bool = True) -> str | None:
+        """A column named as a key (SORT, GROUP_BY, DISTINCT, PARTITION BY, SELECT, DROP).
+
+        SELECT and DROP only move a column (`uses_values=False`): fine for any polars type.
+        """
         resolved = self.resolver.resolve(name, self.schema.names(), origin)
         if resolved is None:
             return None
         ctype = self.schema.get(resolved)
-        if ctype is not None and ctype.unsupported is not None:
-            self.error("E217", origin, name=resolved, found=ctype.unsupported)
+        if uses_values and ctype is not None and ctype.unsupported is not None:
+            self.error("E217", origin, name=resolved, found=ctype.unsupported, hints=(E217_HINT,))
         return resolved
 
     def expr(
@@ -103,7 +106,7 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     columns: list[tuple[str, ColumnType]] = []
     seen: set[str] = set()
     for item in step.columns:
-        name = state.key(item.column, item.origin)
+        name = state.key(item.column, item.origin, uses_values=False)
         out = item.as_ if item.as_ is not None else (name or item.column)
         _unique(state, seen, out, item.origin)
         columns.append((out, (state.schema.get(name) if name else None) or UNKNOWN))
@@ -123,7 +126,9 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
 
 @check_step.register
 def _(step: rows.Drop, state: StepState) -> tuple[A.Step, Schema]:
-    names = [state.key(n, _at(step, "columns", i)) for i, n in enumerate(step.columns)]
+    names = [
+        state.key(n, _at(step, "columns", i), uses_values=False) for i, n in enumerate(step.columns)
+    ]
     gone = {n for n in names if n is not None}
     after = Schema(tuple(c for c in state.schema.columns if c[0] not in gone))
     state.removed(state.schema, after, step, "")

@@ -1,0 +1,283 @@
+"""The type checker, rule by rule, on small schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from pesql.compiler.check import check, infer_expr
+from pesql.compiler.types import ColumnType, Schema, dtype_of_polars, polars_dtype
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.ops import aggregate as agg
+from pesql.grammar.ops import numeric, rows, text, window
+from pesql.grammar.parse import parse, parse_expr
+from pesql.grammar.registry import all_ops
+from pesql.grammar.types import DTYPES
+
+PENGUINS = Schema.of(
+    {
+        "species": "string",
+        "island": "string",
+        "bill_depth_mm": "float",
+        "body_mass_g": ColumnType("integer", nullable=False),
+        "sex": "string",
+        "year": ColumnType("integer", nullable=False),
+        "day": "date",
+        "ts": "datetime",
+        "flag": "boolean",
+        "price": "decimal",
+    }
+)
+
+
+def codes(text: str, schema: Schema = PENGUINS) -> list[str]:
+    with pytest.raises(PesqlError) as info:
+        check(parse(text), schema)
+    return [d.code for d in info.value.diagnostics if d.severity == "error"]
+
+
+def out(text: str, schema: Schema = PENGUINS) -> Schema:
+    return check(parse(text), schema).output_schema
+
+
+# --- every registered operation type-checks on its own example ---------------------------------
+EXAMPLE_COLUMNS = dict(
+    species="string", island="string", body_mass_g="integer", bill_length_mm="float",
+    bill_depth_mm="float", year="integer", sex="string", price="float", cost="float",
+    tax="float", region="string", is_member="boolean", change="float", area="float",
+    side="float", population="integer", rate="float", q1="integer", q2="integer", q3="float",
+    nickname="string", name="string", code="string", first_name="string", last_name="string",
+    email="string", title="string", phone="string", time="string", day="date", close="float",
+    sales="decimal", ts="datetime", ordered="date", shipped="date",
+)  # fmt: skip
+# Examples that name a column with another type than elsewhere.
+EXAMPLE_OVERRIDES = {"PARSE_DATE": {"day": "string"}, "PARSE_NUMBER": {"population": "string"}}
+
+
+@pytest.mark.parametrize("spec", list(all_ops()), ids=lambda s: s.name)
+def test_every_operation_checks_on_its_example(spec: object) -> None:
+    from pesql.grammar.registry import OpSpec
+
+    assert isinstance(spec, OpSpec)
+    schema = Schema.of({**EXAMPLE_COLUMNS, **EXAMPLE_OVERRIDES.get(spec.name, {})})  # type: ignore[dict-item]
+    if spec.category == "step":
+        prefix = "SORT price\n" if spec.name == "LIMIT" else ""
+        checked = check(parse(prefix + spec.example), schema)
+        assert len(checked.step_schemas) == len(checked.plan.steps)
+    else:
+        assert infer_expr(parse_expr(spec.example), schema).dtype in DTYPES
+
+
+# --- expression types and nullability --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("expr", "dtype", "nullable"),
+    [
+        ("body_mass_g + 1", "integer", False),
+        ("body_mass_g + 1.5", "float", False),
+        ("body_mass_g + price", "decimal", True),
+        ("body_mass_g / 2", "float", True),  # division by zero gives null
+        ("body_mass_g > 10", "boolean", False),
+        ("bill_depth_mm > 10", "boolean", True),
+        ("COALESCE(sex, species)", "string", True),
+        ("COALESCE(sex, 'unknown')", "string", False),
+        ("IF(flag, year, body_mass_g)", "integer", False),  # a null condition picks ELSE
+        ("IF(flag, year, NULL)", "integer", True),
+        ("CASE WHEN flag THEN 1 ELSE 2 END", "integer", False),
+        ("CASE WHEN flag THEN 1 END", "integer", True),
+        ("CASE WHEN flag THEN 1 ELSE 2.5 END", "float", False),
+        ("CAST(year, 'string')", "string", False),
+        ("TRY_CAST(species, 'integer')", "integer", True),
+        ("sex IS NULL", "boolean", False),
+        ("CONCAT(sex, species)", "string", False),
+        ("YEAR(day)", "integer", True),
+        ("DATE_TRUNC('month', ts)", "datetime", True),
+        ("GREATEST(year, body_mass_g)", "integer", False),
+        ("ROUND(bill_depth_mm, 1)", "float", True),
+        ("-year", "integer", False),
+        ("ts > day", "boolean", True),
+    ],
+)
+def test_expression_types(expr: str, dtype: str, nullable: bool) -> None:
+    assert infer_expr(parse_expr(expr), PENGUINS) == ColumnType(dtype, nullable)  # type: ignore[arg-type]
+
+
+def test_aggregates_and_window_functions_follow_their_declarations() -> None:
+    schema = out(
+        "GROUP_BY species COMPUTE n = COUNT(*), s = SUM(year), a = AVG(year), "
+        "m = MIN(day), r = SUM(year) / COUNT(*)"
+    )
+    assert schema.items() == [
+        ("species", ColumnType("string", True)),
+        ("n", ColumnType("integer", False)),
+        ("s", ColumnType("integer", True)),
+        ("a", ColumnType("float", True)),
+        ("m", ColumnType("date", True)),
+        ("r", ColumnType("float", True)),
+    ]
+    window = out("WINDOW r = ROW_NUMBER(), prev = LAG(year), share = year / SUM(year) ORDER BY day")
+    assert window.get("r") == ColumnType("integer", False)
+    assert window.get("prev") == ColumnType("integer", True)
+    assert window.get("share") == ColumnType("float", True)
+
+
+# --- step semantics --------------------------------------------------------------------------
+def test_select_keeps_renames_and_reorders() -> None:
+    assert out("SELECT year AS y, species").names() == ["y", "species"]
+    assert out("DROP year, sex").names()[:3] == ["species", "island", "bill_depth_mm"]
+
+
+def test_derive_adds_replaces_and_sees_earlier_items() -> None:
+    schema = out("DERIVE year = year * 1.5, twice = year * 2")
+    assert schema.names() == [*PENGUINS.names(), "twice"]
+    assert schema.get("year") == ColumnType("float", False)
+    assert schema.get("twice") == ColumnType("float", False)
+
+
+def test_group_by_output_is_keys_then_aggregates() -> None:
+    assert out("GROUP_BY island, species COMPUTE n = COUNT(*)").names() == [
+        "island",
+        "species",
+        "n",
+    ]
+    assert out("AGGREGATE n = COUNT(*), x = MAX(year) - MIN(year)").names() == ["n", "x"]
+    assert out("DISTINCT species, island").names() == ["species", "island"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FILTER year", ["E202"]),
+        ("FILTER nope > 1", ["E201"]),
+        ("FILTER species > 1", ["E202"]),
+        ("FILTER SUM(year) > 1", ["E203"]),
+        ("GROUP_BY species COMPUTE x = year", ["E204"]),
+        ("GROUP_BY species COMPUTE x = SUM(year) + year", ["E204"]),
+        ("SELECT year, species AS year", ["E205"]),
+        ("DERIVE a = 1, a = 2", ["E205"]),
+        ("GROUP_BY species COMPUTE species = COUNT(*)", ["E205"]),
+        ("DERIVE r = year / 0", ["E206"]),
+        ("DERIVE r = year % 0.0", ["E206"]),
+        ("WINDOW r = RANK()", ["E207"]),
+        ("WINDOW r = DENSE_RANK() PARTITION BY species", ["E207"]),
+        ("FILTER day > '31/01/2024'", ["E211"]),
+        ("DERIVE r = ROW_NUMBER()", ["E212"]),
+        ("AGGREGATE x = SUM(MAX(year))", ["E213"]),
+        ("WINDOW x = LAG(SUM(year)) ORDER BY year", ["E214"]),
+        ("LIMIT 3 WITH TIES", ["E216"]),
+        ("SORT year\nGROUP_BY species COMPUTE n = COUNT(*)\nLIMIT 3 WITH TIES", ["E216"]),
+        ("AGGREGATE n = COUNT(*, where => year)", ["E202"]),
+        ("DERIVE x = CAST(day, 'integer')", ["E202"]),
+        ("DERIVE x = IF(flag, 1, 'a')", ["E202"]),
+        ("FILTER species IN ('a', 1)", ["E202"]),
+        ("SORT missing", ["E201"]),
+        ("WINDOW r = ROW_NUMBER() PARTITION BY missing", ["E201"]),
+    ],
+)
+def test_rule_violations(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        agg.Quantile(value=A.Col(name="year"), q=1.5),
+        text.Substring(value=A.Col(name="species"), start=0),
+        window.Lag(value=A.Col(name="year"), offset=0),
+        numeric.Round(value=A.Col(name="year"), digits=-1),
+        numeric.Log(value=A.Col(name="year"), base=1.0),
+    ],
+    ids=lambda n: type(n).__name__,
+)
+def test_option_values_out_of_bounds_in_hand_built_trees(node: A.Expr) -> None:
+    plan = A.Plan(steps=(rows.Window(columns=(A.Assign(name="x", expr=node),)),))
+    with pytest.raises(PesqlError) as info:
+        check(plan, PENGUINS)
+    assert info.value.codes == ("E215",)
+    limit = A.Plan(steps=(rows.Limit(count=-1),))
+    with pytest.raises(PesqlError, match="E215"):
+        check(limit, PENGUINS)
+
+
+def test_allowed_window_forms() -> None:
+    out("WINDOW n = ROW_NUMBER(), prev = LAG(year), c = CUMSUM(year)")  # current row order
+    out("SORT year\nFILTER flag\nLIMIT 2 WITH TIES")
+    out("SORT year\nDERIVE z = 1\nLIMIT 2 WITH TIES")
+
+
+def test_all_errors_of_a_plan_are_reported_together() -> None:
+    text = "FILTER nope > 1\nDERIVE x = species + 1\nGROUP_BY island COMPUTE y = year"
+    assert codes(text) == ["E201", "E202", "E204"]
+
+
+# --- name resolution -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "column"),
+    [
+        ("Species", "species"),
+        ("`SPECIES`", "species"),
+        ("`unit\u00a0price`", "unit price"),
+        ("`unit\u2009 price`", "Unit Price"),
+        ("`\ufb01sh`", "fish"),  # the ligature "fi" is NFKC-equal to "fi"
+    ],
+)
+def test_loose_names_resolve_with_a_note(written: str, column: str) -> None:
+    checked = check(parse(f"FILTER {written} = 'a'"), Schema.of({column: "string"}))
+    assert [d.code for d in checked.notes] == ["E209"]
+    assert checked.plan == parse(f"FILTER `{column}` = 'a'")
+
+
+def test_loose_resolution_rewrites_the_plan() -> None:
+    schema = Schema.of({"Unit\u00a0Price": "float"})
+    checked = check(parse("FILTER `unit  price` > 1"), schema)
+    assert checked.plan == parse("FILTER `Unit\u00a0Price` > 1")
+    assert checked.notes[0].severity == "warning"
+
+
+def test_ambiguous_loose_name() -> None:
+    schema = Schema.of({"Price": "float", "PRICE": "float"})
+    assert codes("FILTER price > 1", schema) == ["E208"]
+
+
+def test_removed_column_hint() -> None:
+    with pytest.raises(PesqlError) as info:
+        check(parse("GROUP_BY species COMPUTE n = COUNT(*)\nFILTER bill_depth_mm > 1"), PENGUINS)
+    (diag,) = info.value.diagnostics
+    assert diag.hints[0].startswith("`bill_depth_mm` was removed by the GROUP_BY in step 1")
+
+
+def test_date_text_is_rewritten_to_a_date_literal() -> None:
+    checked = check(parse("FILTER day BETWEEN '2024-01-01' AND 'Mar 5, 2024'"), PENGUINS)
+    assert checked.plan == parse("FILTER day BETWEEN DATE '2024-01-01' AND DATE '2024-03-05'")
+    ts = check(parse("FILTER ts >= '2024-01-01'"), PENGUINS).plan.steps[0]
+    assert ts == parse("FILTER ts >= TIMESTAMP '2024-01-01 00:00:00'").steps[0]
+    inn = check(parse("FILTER day IN ('2024-01-01')"), PENGUINS).plan
+    assert inn.steps[0] == parse("FILTER day IN (DATE '2024-01-01')").steps[0]
+    assert isinstance(dt.date(2024, 1, 1), dt.date)
+
+
+# --- catalogs and schemas ---------------------------------------------------------------------
+def test_catalog_picks_the_table() -> None:
+    catalog = {"a": Schema.of({"x": "integer"}), "b": Schema.of({"y": "string"})}
+    assert check(parse("FROM b\nFILTER y = 'q'"), catalog).table == "b"
+    assert check(parse("FILTER x = 1"), {"a": catalog["a"]}).table == "a"
+    assert codes("FILTER x = 1", catalog) == ["E210"]  # type: ignore[arg-type]
+    with pytest.raises(PesqlError, match="E210"):
+        check(parse("FROM c\nFILTER x = 1"), catalog)
+
+
+def test_polars_type_mapping_round_trips() -> None:
+    for dtype in DTYPES:
+        assert dtype_of_polars(polars_dtype(dtype)) == dtype
+    assert dtype_of_polars(pl.UInt8()) == "integer"
+    assert dtype_of_polars(pl.Categorical()) == "string"
+    assert dtype_of_polars(pl.Datetime("ns", "UTC")) == "datetime"
+
+
+def test_unsupported_columns_are_reported_only_when_used() -> None:
+    schema = Schema.from_polars(pl.Schema({"tags": pl.List(pl.String), "n": pl.Int32}))
+    assert schema.get("tags") == ColumnType("null", True, "List(String)")
+    assert check(parse("FILTER n > 1\nSELECT tags"), schema).output_schema.names() == ["tags"]
+    assert codes("FILTER tags IS NULL", schema) == ["E217"]
+    assert codes("SORT tags", schema) == ["E217"]
