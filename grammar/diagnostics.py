@@ -76,6 +76,22 @@ CODES: dict[str, tuple[str, str]] = {
     "E503": ("retries exhausted", "no valid plan after {found} attempts"),
     "E504": ("token budget exceeded", "the token budget of {expected} was used up"),
     "E505": ("authentication failed", "the model service rejected the credentials: {problem}"),
+    # E6xx: datasets (docs/datasets.md); origins are the JSONL line, pointers within it
+    "E601": ("invalid dataset line", "the line is not a JSON object: {problem}"),
+    "E602": ("missing example property", "the example is missing property `{prop}`"),
+    "E603": ("invalid example property", "`{prop}`: expected {expected}, found {found}"),
+    "E604": ("unknown example property", "the example has no property `{prop}`"),
+    "E605": ("unreadable dataset", "cannot read {name}: {problem}"),
+    "E606": ("unknown dataset table", "table `{name}` is not in the dataset's tables/"),
+    "E610": ("invalid gold plan", "example `{name}`: the gold plan is invalid: {problem}"),
+    "E611": ("non-canonical plan JSON", "example `{name}`: the plan JSON is not canonical"),
+    "E612": ("wrong expected result", "example `{name}`: the result differs: {problem}"),
+    "E613": ("duplicate example id", "duplicate id `{name}` (first on line {first})"),
+    "E614": ("duplicate question", "example `{name}` repeats the question of `{other}`"),
+    "E615": ("near-duplicate question", "example `{name}` nearly repeats `{other}` ({score})"),
+    "E616": ("reference SQL failed", "example `{name}`: reference_sql failed in DuckDB: {problem}"),
+    "E617": ("reference SQL disagrees", "example `{name}`: reference_sql disagrees: {problem}"),
+    "E618": ("missing table licenses", "tables/LICENSES.md is missing"),
 }
 
 
