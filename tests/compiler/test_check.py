@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pesql.compiler.check import check, infer_expr
 from pesql.compiler.types import ColumnType, Schema, dtype_of_polars, polars_dtype
 from pesql.grammar import ast as A
@@ -13,8 +15,9 @@ from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import numeric, rows, text, window
 from pesql.grammar.parse import parse, parse_expr
-from pesql.grammar.registry import all_ops
+from pesql.grammar.registry import all_ops, fields_of
 from pesql.grammar.types import DTYPES
+from pesql.runtime import ast_strategies, strategies
 
 PENGUINS = Schema.of(
     {
@@ -281,3 +284,59 @@ def test_unsupported_columns_are_reported_only_when_used() -> None:
     assert check(parse("FILTER n > 1\nSELECT tags"), schema).output_schema.names() == ["tags"]
     assert codes("FILTER tags IS NULL", schema) == ["E217"]
     assert codes("SORT tags", schema) == ["E217"]
+
+
+# --- robustness on generated trees ------------------------------------------------------------
+def _column_names(node: object, out: list[str]) -> None:
+    """Every column name a tree mentions (so a schema can make most of them resolve)."""
+    if isinstance(node, tuple):
+        for item in node:
+            _column_names(item, out)
+    elif isinstance(node, A.Plan):
+        _column_names(node.steps, out)
+    elif isinstance(node, A.Col):
+        out.append(node.name)
+    elif isinstance(node, A.Node) and not isinstance(node, A.Lit):
+        for f in fields_of(type(node)):
+            value = getattr(node, f.name)
+            if f.kind == "column" and value:
+                out.append(value)
+            elif f.kind == "columns":
+                out.extend(value)
+            else:
+                _column_names(value, out)
+
+
+ANY_TYPE = st.sampled_from([t for t in DTYPES if t != "null"])
+
+
+@given(ast_strategies.plans(), st.data())
+def test_check_raises_only_pesql_errors_on_arbitrary_trees(
+    plan: A.Plan, data: st.DataObject
+) -> None:
+    names: list[str] = []
+    _column_names(plan, names)
+    schema = Schema(
+        tuple(
+            (n, ColumnType(data.draw(ANY_TYPE), data.draw(st.booleans())))
+            for n in dict.fromkeys(names)
+        )
+    )
+    try:
+        checked = check(plan, schema)
+    except PesqlError as exc:
+        assert exc.diagnostics
+        assert all(d.code.startswith("E2") for d in exc.diagnostics)
+    else:
+        assert len(checked.step_schemas) == len(plan.steps)
+
+
+@given(strategies.schemas_and_tables(), st.data())
+def test_well_typed_plans_check_and_checking_is_idempotent(
+    case: tuple[Schema, pl.DataFrame], data: st.DataObject
+) -> None:
+    schema, _frame = case
+    checked = check(data.draw(strategies.well_typed_plans(schema)), schema)
+    again = check(checked.plan, schema)
+    assert again.plan == checked.plan
+    assert again.output_schema == checked.output_schema
