@@ -1,0 +1,229 @@
+"""What every pass needs to know about plans: the pass context, reads and writes, failure risk.
+
+    >>> from pesql.grammar.parse import parse
+    >>> step = parse("DERIVE t = a + b, u = t * 2").steps[0]
+    >>> sorted(reads(step)), sorted(writes(step))
+    (['a', 'b'], ['t', 'u'])
+
+`reads` is what a step needs from its input (DERIVE items reading an earlier item of the same
+step do not count). `may_fail` marks expressions that can raise at run time (a strict CAST, a
+regular expression or date format polars may reject): passes never change the set of rows such
+an expression is evaluated on, so an optimized plan fails exactly when the original does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypeVar
+
+from pesql.compiler.check import check, infer_expr
+from pesql.compiler.types import ColumnType, Schema
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.ops import logic, rows, text
+from pesql.grammar.ops import operators as op
+from pesql.grammar.types import DType
+
+__all__ = [
+    "Pass",
+    "PassContext",
+    "columns_of",
+    "conjoin",
+    "dtype_of",
+    "map_exprs",
+    "may_fail",
+    "reads",
+    "rename_columns",
+    "walk",
+    "writes",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PassContext:
+    """The input schema (None when unknown: passes then only use type-free rules)."""
+
+    schema: Schema | None = None
+    _cache: dict[A.Plan, tuple[Schema, ...] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def schemas(self, plan: A.Plan) -> tuple[Schema, ...] | None:
+        """The schema before each step, then the output schema; None if unknown or ill-typed."""
+        if self.schema is None:
+            return None
+        if plan not in self._cache:
+            try:
+                checked = check(A.Plan(steps=plan.steps), self.schema)
+            except PesqlError:
+                self._cache[plan] = None
+            else:
+                self._cache[plan] = (self.schema, *checked.step_schemas)
+        return self._cache[plan]
+
+
+Pass: TypeAlias = Callable[[A.Plan, PassContext], A.Plan]
+
+
+def walk(node: A.Node) -> Iterator[A.Node]:
+    """`node` and every node below it (expressions and records), depth first."""
+    yield node
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, A.Node):
+                yield from walk(item)
+
+
+def columns_of(node: A.Node) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, A.Col)}
+
+
+N = TypeVar("N", bound=A.Node)
+
+
+def rename_columns(node: N, mapping: Mapping[str, str]) -> N:
+    """`node` with every column reference `Col(a)` turned into `Col(mapping[a])`."""
+    if isinstance(node, A.Col):
+        return A.Col(name=mapping.get(node.name, node.name), origin=node.origin)  # type: ignore[return-value]
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, A.Node):
+            new: object = rename_columns(value, mapping)
+        elif isinstance(value, tuple) and value and isinstance(value[0], A.Node):
+            new = tuple(rename_columns(v, mapping) for v in value)
+        else:
+            continue
+        if new != value:
+            changes[f.name] = new
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[arg-type]
+
+
+# Calls that can raise at run time for some values (strict CAST) or patterns (regex, format).
+_FALLIBLE = (logic.Cast, text.RegexpMatch, text.RegexpExtract, text.RegexpReplace)
+
+
+def may_fail(node: A.Node) -> bool:
+    """Whether evaluating `node` (an expression or a whole step) can raise an error."""
+    return any(
+        isinstance(n, _FALLIBLE) or (isinstance(n, text.ParseDate) and n.format is not None)
+        for n in walk(node)
+    )
+
+
+def reads(step: A.Step) -> set[str]:
+    """Columns of the step's input that the step reads."""
+    match step:
+        case rows.Filter(where=where):
+            return columns_of(where)
+        case rows.Select(columns=items):
+            return {i.column for i in items}
+        case rows.Drop() | rows.Limit():
+            return set()
+        case rows.Derive(columns=assigns):
+            used: set[str] = set()
+            defined: set[str] = set()
+            for a in assigns:
+                used |= columns_of(a.expr) - defined
+                defined.add(a.name)
+            return used
+        case rows.GroupBy(keys=keys, aggregates=aggs):
+            return set(keys).union(*(columns_of(a.expr) for a in aggs))
+        case rows.AggregateStep(aggregates=aggs):
+            return set().union(*(columns_of(a.expr) for a in aggs))
+        case rows.Sort(keys=keys):
+            return {k.column for k in keys}
+        case rows.Window(columns=assigns, partition_by=part, order_by=order):
+            found = set(part) | {k.column for k in order}
+            return found.union(*(columns_of(a.expr) for a in assigns))
+    return columns_of(step)  # DISTINCT (all columns) is handled by callers
+
+
+def writes(step: A.Step) -> set[str]:
+    """Columns a row-preserving step adds or replaces (DERIVE, WINDOW, SELECT's outputs)."""
+    match step:
+        case rows.Derive(columns=assigns) | rows.Window(columns=assigns):
+            return {a.name for a in assigns}
+        case rows.Select(columns=items):
+            return {i.as_ or i.column for i in items}
+    return set()
+
+
+def dtype_of(expr: A.Expr, schema: Schema | None) -> DType | None:
+    """The dtype of `expr` over `schema`, or None when unknown."""
+    found = None if schema is None else infer_or_none(expr, schema)
+    return None if found is None else found.dtype
+
+
+# Positions where a null value means "no" (the row is dropped or not counted): NULL = FALSE.
+_PREDICATE_FIELDS = {"where", "condition", "when"}
+
+ExprFn: TypeAlias = Callable[[A.Expr, Schema | None, bool], A.Expr]
+
+
+def map_exprs(step: A.Step, schema: Schema | None, fn: ExprFn) -> A.Step:
+    """`step` with `fn(expr, scope_schema, is_predicate)` applied to each top-level expression.
+
+    DERIVE items see the schema grown by the items before them; other steps see their input.
+    """
+    match step:
+        case rows.Filter(where=where):
+            return _keep(step, where=fn(where, schema, True))
+        case rows.Derive(columns=assigns):
+            out: list[A.Assign] = []
+            scope = schema
+            for a in assigns:
+                new = fn(a.expr, scope, False)
+                out.append(a if new is a.expr else dataclasses.replace(a, expr=new))
+                if scope is not None:
+                    t = infer_or_none(a.expr, scope)
+                    scope = None if t is None else scope.with_column(a.name, t)
+            return _keep(step, columns=tuple(out))
+        case rows.GroupBy(aggregates=assigns) | rows.AggregateStep(aggregates=assigns):
+            return _keep(step, aggregates=_assigns(assigns, schema, fn))
+        case rows.Window(columns=assigns):
+            return _keep(step, columns=_assigns(assigns, schema, fn))
+    return step
+
+
+def infer_or_none(expr: A.Expr, schema: Schema) -> ColumnType | None:
+    try:
+        return infer_expr(expr, schema)
+    except PesqlError:
+        return None
+
+
+def _assigns(
+    assigns: tuple[A.Assign, ...], schema: Schema | None, fn: ExprFn
+) -> tuple[A.Assign, ...]:
+    out = []
+    for a in assigns:
+        new = fn(a.expr, schema, False)
+        out.append(a if new is a.expr else dataclasses.replace(a, expr=new))
+    return tuple(out)
+
+
+def _keep(step: A.Step, **changes: Any) -> A.Step:
+    """`step` with `changes`, or `step` itself when nothing changed (keeps identity cheap)."""
+    if all(getattr(step, k) == v for k, v in changes.items()):
+        return step
+    return dataclasses.replace(step, **changes)
+
+
+def is_predicate_field(name: str) -> bool:
+    return name in _PREDICATE_FIELDS
+
+
+def conjoin(*conditions: A.Expr) -> A.Expr:
+    """The conditions joined by one flat AND."""
+    args = tuple(a for c in conditions for a in (c.args if isinstance(c, op.And) else (c,)))
+    return args[0] if len(args) == 1 else op.And(args=args)
+
+
+BOOLEAN_OPS = (
+    op.And, op.Or, op.Not, op.Eq, op.Ne, op.Lt, op.Le, op.Gt, op.Ge, op.In, op.Between,
+    op.IsNull, op.IsNotNull, op.Like,
+)  # fmt: skip

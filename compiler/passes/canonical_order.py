@@ -1,0 +1,88 @@
+"""Operands of commutative operations in one order, comparisons pointing one way.
+
+Before / after:
+
+    FILTER price > 10 AND region = 'West'
+    DERIVE m = GREATEST(q2, q1), t = tax + price
+    ---
+    FILTER 'West' = region AND 10 < price
+    DERIVE m = GREATEST(q1, q2), t = price + tax
+
+`b > a` becomes `a < b` and `b >= a` becomes `a <= b`; the operands of ADD, MUL, EQ, NE, AND,
+OR, GREATEST, LEAST and the options of IN are sorted by their canonical text (IN options also
+lose repeats). So `region = 'West' AND price > 10` and `10 < price AND 'West' = region` have
+one canonical form.
+
+Used only by `canonicalize` (evaluation asks whether two plans mean the same), not by
+`optimize`: the order of operands does not change what polars computes or how fast.
+
+Deliberately not done: reordering non-commutative operands (SUB, DIV, COALESCE, CONCAT, IF),
+re-associating `(a + b) + c` into `a + (b + c)` (float sums are not associative), reordering
+DERIVE items, GROUP_BY keys or SELECT items (they fix the column order of the result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pesql.compiler.passes.analysis import PassContext, map_exprs
+from pesql.compiler.types import Schema
+from pesql.grammar import ast as A
+from pesql.grammar.ops import numeric as num
+from pesql.grammar.ops import operators as op
+from pesql.grammar.printer import expr_text
+
+__all__ = ["canonical_order", "order_operands"]
+
+_SYMMETRIC = (op.Add, op.Mul, op.Eq, op.Ne)
+_VARIADIC = (op.And, op.Or, num.Greatest, num.Least)
+
+
+def canonical_order(plan: A.Plan, ctx: PassContext) -> A.Plan:
+    """Every expression of the plan with its operands in canonical order."""
+    steps = tuple(map_exprs(step, None, _operands) for step in plan.steps)
+    return plan if steps == plan.steps else dataclasses.replace(plan, steps=steps)
+
+
+def _operands(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
+    return order_operands(expr)
+
+
+def order_operands(expr: A.Expr) -> A.Expr:
+    """`expr` with children ordered first, then its own operands."""
+    if not isinstance(expr, A.Call):
+        return expr
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(expr):
+        value = getattr(expr, f.name)
+        if isinstance(value, A.Expr):
+            new: Any = order_operands(value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], A.Expr):
+            new = tuple(order_operands(v) for v in value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], A.When):
+            new = tuple(
+                A.When(when=order_operands(w.when), then=order_operands(w.then), origin=w.origin)
+                for w in value
+            )
+        else:
+            continue
+        if new != value:
+            changes[f.name] = new
+    node = dataclasses.replace(expr, **changes) if changes else expr
+    match node:
+        case op.Gt(left=left, right=right):
+            return op.Lt(left=right, right=left, origin=node.origin)
+        case op.Ge(left=left, right=right):
+            return op.Le(left=right, right=left, origin=node.origin)
+        case op.Binary(left=left, right=right) if isinstance(node, _SYMMETRIC):
+            a, b = sorted((left, right), key=expr_text)
+            return node if a is left else dataclasses.replace(node, left=a, right=b)
+        case op.In(options=options):
+            ordered = tuple(sorted(dict.fromkeys(options), key=expr_text))
+            return node if ordered == options else dataclasses.replace(node, options=ordered)
+        case _ if isinstance(node, _VARIADIC):
+            args: tuple[A.Expr, ...] = node.args  # type: ignore[attr-defined]
+            ordered = tuple(sorted(args, key=expr_text))
+            return node if ordered == args else dataclasses.replace(node, args=ordered)
+    return node
