@@ -42,6 +42,15 @@ FixKind = Literal[
     "duplicate_key",  # a key given twice: before = the dropped value, after = the kept one
     "early_close",  # {"a": 1}, "b": 2} read as {"a": 1, "b": 2}
     "escape",  # raw control character, unescaped quote or invalid escape inside a string
+    # Plan-aware fixes (compiler/repair.py): they act on the value, `pointer` says where.
+    "op_case",  # {"op": "sub_abs"} read as SUB_ABS
+    "op_alias",  # {"op": "ABS_DIFF"} (a registered or profile alias) read as SUB_ABS
+    "infer_op",  # {"where": ...} as a step: the only operation with that property set
+    "wrap_steps",  # a bare array of steps (or one step) read as {"table": null, "steps": [...]}
+    "unwrap",  # [{plan}] or {"arguments": {plan}}: the plan inside a wrapper
+    "split_step",  # [{"op": "FILTER"}, {"where": ...}]: one object split in two, merged back
+    "move_property",  # a property closed out of its object, moved back to the op it belongs to
+    "literal_shape",  # {"value": 5} read as 5; {"value": "x", "type": "text"} as a string
 ]
 
 TokenKind = Literal[
@@ -54,9 +63,10 @@ class Fix:
     """One change made to read the input: `before` at char offset `position` became `after`."""
 
     kind: FixKind
-    position: int
+    position: int  # -1 for plan-aware fixes, which have no single place in the text
     before: str
     after: str
+    pointer: str = ""  # JSON pointer into the repaired value (plan-aware fixes only)
 
 
 @dataclass(frozen=True, slots=True)

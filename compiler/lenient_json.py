@@ -10,27 +10,26 @@ the one that lowers to a valid plan or refuses. See docs/repair.md.
 
 Bounds: `max_chars` of input, `max_depth` of nesting (E306), at most `MAX_CANDIDATES` candidates
 from at most `MAX_RUNS` parser runs, each linear in the input and free of recursion.
+
+Layout: `json_scan` tokenizes, `json_extract` finds the value in prose/fences/escaped text,
+`json_parse` is one parser run; this module drives the runs and is the public entry point.
 """
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Literal, NoReturn
+from typing import Any
 
-from pesql.compiler.json_scan import Fix, FixKind, JSONValue, Token, Tokens
-from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.origin import Span
+from pesql.compiler.json_extract import fail_limit, find_start, trailing, unescape_bare
+from pesql.compiler.json_parse import MAX_CANDIDATES, Run, dump_value
+from pesql.compiler.json_scan import Fix, FixKind, JSONValue, Tokens
+from pesql.grammar.diagnostics import PesqlError
 
 # The plan-aware layer lowers every candidate; 16 keeps that cheap while covering every merge
 # point of an early close up to 16 levels deep. Runs are capped separately because two runs
 # can give the same value (deduplicated) and a run costs a full pass over the input.
-MAX_CANDIDATES = 16
 MAX_RUNS = 2 * MAX_CANDIDATES
-
-_State = Literal["key", "colon", "value", "comma"]
-_VALUE_KINDS = frozenset({"string", "number", "literal", "word"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,349 +40,16 @@ class Candidate:
     fixes: tuple[Fix, ...]
 
 
-@dataclass(slots=True)
-class _Frame:
-    container: dict[str, JSONValue] | list[JSONValue]
-    state: _State
-    key: str = ""
-    comma_at: int = -1  # offset of the comma just read, for trailing/extra comma fixes
-    # (key, previous value) while the value of a repeated key is being read
-    duplicate: tuple[str, JSONValue] | None = None
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """All candidates, and whether they are *every* reading the parser has (`complete`).
 
+    `complete` is False when a bound (`MAX_RUNS`, `MAX_CANDIDATES`) stopped the exploration
+    with choices left untried: a caller that wants "the only reading" cannot claim it then.
+    """
 
-class _Run:
-    """One deterministic parse; `prefix` fixes the choice at each ambiguous point, in order."""
-
-    def __init__(self, tokens: Tokens, prefix: tuple[int, ...], max_depth: int) -> None:
-        self.tokens = tokens
-        self.prefix = prefix
-        self.max_depth = max_depth
-        self.stack: list[_Frame] = []
-        self.fixes: list[Fix] = []
-        self.decisions: list[int] = []  # number of options at each ambiguous point met
-        self.closed_at: dict[int, int] = {}  # id(container) -> offset of the `}` that closed it
-        self.root: JSONValue = None
-        self.root_done = False
-        self.end = 0  # offset after the last token that belongs to the value
-
-    @property
-    def _too_deep(self) -> str:
-        return f"nested more than {self.max_depth} levels deep"
-
-    def choose(self, options: int) -> int:
-        index = len(self.decisions)
-        self.decisions.append(options)
-        return self.prefix[index] if index < len(self.prefix) else 0
-
-    def take(self, token: Token) -> None:
-        self.fixes.extend(token.pre)
-        self.fixes.extend(token.fixes)
-        if token.kind != "eof":
-            self.end = token.end
-
-    def run(self) -> JSONValue:
-        i = 0
-        while True:
-            token = self.tokens.get(i)
-            if not self.stack:
-                if self.root_done:
-                    break
-                i = self._top(i, token)
-            elif isinstance(self.stack[-1].container, dict):
-                i = self._in_object(i, token)
-            else:
-                i = self._in_array(i, token)
-            if token.kind == "eof" and not self.stack:
-                break
-        return self.root
-
-    # -- states ---------------------------------------------------------------------------
-
-    def _top(self, i: int, token: Token) -> int:
-        if token.kind == "eof":
-            _fail("no JSON value found", self.tokens.text, token.start)
-        if token.kind in ("{", "["):
-            self._open(token)
-        elif token.kind in _VALUE_KINDS and token.kind != "word":
-            self.take(token)
-            self.root, self.root_done = token.value, True
-        else:  # a word or stray punctuation before any value: prose-stripping left nothing usable
-            _fail(
-                f"unexpected {token.text!r} where a value should start",
-                self.tokens.text,
-                token.start,
-            )
-        return i + 1
-
-    def _in_object(self, i: int, token: Token) -> int:
-        frame, kind = self.stack[-1], token.kind
-        if kind == "eof":
-            self._close_all(token)
-            return i
-        if kind == "}":
-            if frame.state in ("colon", "value"):
-                self._fix("missing_value", token.start, frame.key, "")
-            elif frame.comma_at >= 0 and frame.state == "key":
-                self._fix("trailing_comma", frame.comma_at, ",", "")
-            self.take(token)
-            return self._close(i, token)
-        if kind == "]":
-            return self._mismatched(i, token)
-        if frame.state == "key":
-            return self._key(i, token, frame)
-        if frame.state == "colon":
-            if kind == ":":
-                self.take(token)
-                frame.state = "value"
-                return i + 1
-            if kind == ",":  # {"a", "b": 1}: a key without a value
-                self._fix("missing_value", token.start, frame.key, "")
-                self.take(token)
-                frame.state, frame.comma_at = "key", token.start
-                return i + 1
-            self._fix("missing_colon", token.start, "", ":")
-            frame.state = "value"
-            return i
-        if frame.state == "value":
-            if kind == ",":
-                self._fix("missing_value", token.start, frame.key, "")
-                self.take(token)
-                frame.state, frame.comma_at = "key", token.start
-                return i + 1
-            if kind == ":":
-                return self._stray(i, token)
-            return self._value(i, token, frame)
-        # state "comma": after a value
-        if kind == ",":
-            self.take(token)
-            frame.state, frame.comma_at = "key", token.start
-            return i + 1
-        if kind in ("string", "word") and self.tokens.get(i + 1).kind in (":", "string"):
-            self._fix("missing_comma", token.start, "", ",")
-            frame.state, frame.comma_at = "key", -1
-            return i
-        return self._stray(i, token)
-
-    def _key(self, i: int, token: Token, frame: _Frame) -> int:
-        kind = token.kind
-        if kind == ",":
-            self._fix("extra_comma", token.start, ",", "")
-            self.take(token)
-            return i + 1
-        if kind in _VALUE_KINDS:
-            if kind == "string":
-                self.take(token)
-                frame.key = str(token.value)
-            else:  # a bare word, number or literal as a key: its text is the key
-                self.fixes.extend(token.pre)
-                self.end = token.end
-                self._fix("unquoted_key", token.start, token.text, json.dumps(token.text))
-                frame.key = token.text
-            container = frame.container
-            assert isinstance(container, dict)
-            if frame.key in container:
-                frame.duplicate = (frame.key, container[frame.key])
-            frame.state, frame.comma_at = "colon", -1
-            return i + 1
-        if kind == "word" and self.tokens.get(i + 1).kind == "string":
-            return self._stray(i, token)  # {"a": 1, NOTE "b": 2}: a stray word before a key
-        return self._stray(i, token)
-
-    def _in_array(self, i: int, token: Token) -> int:
-        frame, kind = self.stack[-1], token.kind
-        if kind == "eof":
-            self._close_all(token)
-            return i
-        if kind == "]":
-            if frame.comma_at >= 0 and frame.state == "value":
-                self._fix("trailing_comma", frame.comma_at, ",", "")
-            self.take(token)
-            return self._close(i, token)
-        if kind == "}":
-            return self._mismatched(i, token)
-        if kind == ",":
-            if frame.state == "value":
-                self._fix("extra_comma", token.start, ",", "")
-            self.take(token)
-            frame.state, frame.comma_at = "value", token.start
-            return i + 1
-        if kind == ":":
-            return self._stray(i, token)
-        if frame.state == "comma":
-            self._fix("missing_comma", token.start, "", ",")
-        return self._value(i, token, frame)
-
-    def _value(self, i: int, token: Token, frame: _Frame) -> int:
-        if token.kind == "fragment":
-            self.take(token)
-            return i + 1
-        if token.kind == "word" and isinstance(frame.container, list) and _is_ellipsis(token):
-            return self._stray(i, token)  # [1, 2, ...]: the model elided items, it meant none
-        if token.kind in ("{", "["):
-            self._open(token)
-            return i + 1
-        self.take(token)
-        value = token.value
-        if token.kind == "word":
-            self._fix("unquoted_string", token.start, token.text, json.dumps(token.text))
-        self._attach(frame, value)
-        self._finish(frame)
-        return i + 1
-
-    # -- structure ------------------------------------------------------------------------
-
-    def _attach(self, frame: _Frame, value: JSONValue) -> None:
-        container = frame.container
-        if isinstance(container, dict):
-            container[frame.key] = value
-        else:
-            container.append(value)
-        frame.state, frame.comma_at = "comma", -1
-
-    def _finish(self, frame: _Frame) -> None:
-        """The value just attached to `frame` is complete: settle a duplicated key."""
-        if frame.duplicate is None:
-            return
-        key, old = frame.duplicate
-        frame.duplicate = None
-        container = frame.container
-        assert isinstance(container, dict)
-        new = container[key]
-        if _same(old, new):
-            self._fix("duplicate_key", self.end, _dump(old), _dump(new))
-            return
-        # json.loads keeps the last value; keeping the first is the other plausible reading.
-        if self.choose(2) == 1:
-            container[key] = old
-            self._fix("duplicate_key", self.end, _dump(new), _dump(old))
-        else:
-            self._fix("duplicate_key", self.end, _dump(old), _dump(new))
-
-    def _open(self, token: Token) -> None:
-        self.take(token)
-        if len(self.stack) >= self.max_depth:
-            _fail_limit(self._too_deep, str(self.max_depth), self.tokens.text, token.start)
-        container: dict[str, JSONValue] | list[JSONValue] = {} if token.kind == "{" else []
-        if self.stack:
-            self._attach(self.stack[-1], container)
-        else:
-            self.root = container
-        self.stack.append(_Frame(container, "key" if token.kind == "{" else "value"))
-
-    def _pop(self) -> _Frame:
-        frame = self.stack.pop()
-        if self.stack:
-            self._finish(self.stack[-1])
-        else:
-            self.root_done = True
-        return frame
-
-    def _close(self, i: int, token: Token) -> int:
-        frame = self._pop()
-        self.closed_at[id(frame.container)] = token.start
-        if isinstance(frame.container, dict) and (
-            not self.stack or isinstance(self.stack[-1].container, list)
-        ):
-            return self._early_close(i, token, frame.container)
-        return i + 1
-
-    def _early_close(self, i: int, token: Token, closed: dict[str, JSONValue]) -> int:
-        """After `}` closing an array element or the root, `, "key":` means it closed too early."""
-        j = i + 1
-        comma = self.tokens.get(j)
-        if comma.kind == ",":
-            j += 1
-        key, colon = self.tokens.get(j), self.tokens.get(j + 1)
-        # At the root, `}, "b" 2}` cannot mean anything else either (the colon is missing too).
-        follows = {":"} if self.stack or key.kind != "string" else {":", "{", "[", *_VALUE_KINDS}
-        if key.kind not in ("string", "word") or colon.kind not in follows:
-            return i + 1
-        # The key may belong to the object just closed or to any object that was its last value
-        # (recursively): `{"a": {"b": 1}}, "c": 2}`. Outermost first: fewest closers moved.
-        path: list[dict[str, JSONValue] | list[JSONValue]] = [closed]
-        targets = [0]
-        while len(targets) < MAX_CANDIDATES:
-            last = path[-1]
-            child: JSONValue = None
-            if isinstance(last, dict) and last:
-                child = next(reversed(last.values()))
-            elif isinstance(last, list) and last:
-                child = last[-1]
-            if not isinstance(child, dict | list) or id(child) not in self.closed_at:
-                break
-            path.append(child)
-            if isinstance(child, dict):
-                targets.append(len(path) - 1)
-        target = targets[self.choose(len(targets))] if len(targets) > 1 else 0
-        for depth, container in enumerate(path[: target + 1]):
-            if len(self.stack) >= self.max_depth:
-                _fail_limit(self._too_deep, str(self.max_depth), self.tokens.text, token.start)
-            at = self.closed_at.get(id(container), token.start)
-            self._fix("early_close", at, "}" if isinstance(container, dict) else "]", "")
-            is_target = depth == target
-            self.stack.append(_Frame(container, "key" if is_target else "comma"))
-        self.root_done = False
-        if comma.kind == ",":
-            self.take(comma)
-        else:
-            self._fix("missing_comma", key.start, "", ",")
-        return j
-
-    def _mismatched(self, i: int, token: Token) -> int:
-        """`]` where an object is open (or `}` in an array)."""
-        wanted = dict if token.kind == "}" else list
-        depth = next(
-            (
-                d
-                for d in range(len(self.stack) - 1, -1, -1)
-                if isinstance(self.stack[d].container, wanted)
-            ),
-            None,
-        )
-        if depth is None:
-            return self._stray(i, token)
-        # Either the closers of the inner containers are missing, or the model typed the wrong
-        # closer for the innermost one; both are plausible, the first keeps the outer structure.
-        if self.choose(2) == 0:
-            while len(self.stack) > depth + 1:
-                inner = self.stack[-1]
-                closer = "}" if isinstance(inner.container, dict) else "]"
-                self._fix("missing_closer", token.start, "", closer)
-                self._drop_pending(inner, token.start)
-                self._pop()
-            self.take(token)
-            return self._close(i, token)
-        top = self.stack[-1]
-        right = "}" if isinstance(top.container, dict) else "]"
-        self._fix("wrong_closer", token.start, token.text, right)
-        self._drop_pending(top, token.start)
-        self.take(token)
-        return self._close(i, token)
-
-    def _close_all(self, eof: Token) -> None:
-        self.take(eof)
-        while self.stack:
-            frame = self.stack[-1]
-            self._drop_pending(frame, eof.start)
-            closer = "}" if isinstance(frame.container, dict) else "]"
-            self._fix("close_truncated", eof.start, "", closer)
-            self._pop()
-
-    def _drop_pending(self, frame: _Frame, at: int) -> None:
-        if isinstance(frame.container, dict) and frame.state in ("colon", "value"):
-            self._fix("missing_value", at, frame.key, "")
-            frame.state = "comma"
-
-    def _stray(self, i: int, token: Token) -> int:
-        self.take(token)
-        self._fix("stray_token", token.start, token.text, "")
-        return i + 1
-
-    def _fix(self, kind: FixKind, position: int, before: str, after: str) -> None:
-        self.fixes.append(Fix(kind, position, before, after))
-
-
-# -- entry points -------------------------------------------------------------------------------
+    candidates: tuple[Candidate, ...]
+    complete: bool
 
 
 def scan(text: str, *, max_chars: int = 200_000, max_depth: int = 64) -> list[Candidate]:
@@ -395,13 +61,21 @@ def scan(text: str, *, max_chars: int = 200_000, max_depth: int = 64) -> list[Ca
         >>> scan('{"a": 1,}')[0].fixes[0].kind
         'trailing_comma'
     """
+    return list(scan_all(text, max_chars=max_chars, max_depth=max_depth).candidates)
+
+
+def scan_all(text: str, *, max_chars: int = 200_000, max_depth: int = 64) -> ScanResult:
+    """`scan`, plus whether the candidates are exhaustive (see `ScanResult`)."""
     if len(text) > max_chars:
-        _fail_limit(f"{len(text)} characters", f"{max_chars} characters", "", 0)
-    candidates = _scan_text(text, max_depth)
+        fail_limit(f"{len(text)} characters", f"{max_chars} characters", "", 0)
+    candidates, complete = _scan_text(text, max_depth)
     out: list[Candidate] = []
     for candidate in candidates:
-        out.extend(_decode_twice(candidate, max_depth))
-    return _dedupe(out)[:MAX_CANDIDATES]
+        decoded, inner_complete = _decode_twice(candidate, max_depth)
+        out.extend(decoded)
+        complete = complete and inner_complete
+    unique = _dedupe(out)
+    return ScanResult(tuple(unique[:MAX_CANDIDATES]), complete and len(unique) <= MAX_CANDIDATES)
 
 
 def repair_json(text: str, **limits: Any) -> Candidate:
@@ -409,157 +83,69 @@ def repair_json(text: str, **limits: Any) -> Candidate:
     return scan(text, **limits)[0]
 
 
-def _scan_text(text: str, max_depth: int) -> list[Candidate]:
-    unescaped = _unescape_bare(text)
+def _scan_text(text: str, max_depth: int) -> tuple[list[Candidate], bool]:
+    unescaped = unescape_bare(text)
     if unescaped is not None:
         decoded = Fix("double_encoded", 0, text[:2], unescaped[:1])
-        inner = _scan_text(unescaped, max_depth)
-        return [Candidate(c.value, (decoded, *c.fixes)) for c in inner]
-    start, lead = _find_start(text)
+        inner, complete = _scan_text(unescaped, max_depth)
+        return [Candidate(c.value, (decoded, *c.fixes)) for c in inner], complete
+    start, lead = find_start(text)
     tokens = Tokens(text, start)
     queue: deque[tuple[int, ...]] = deque([()])
     out: list[Candidate] = []
     runs = 0
+    dropped = False  # a choice prefix was not enqueued for lack of budget
     while queue and runs < MAX_RUNS and len(out) < MAX_CANDIDATES:
         prefix = queue.popleft()
-        run = _Run(tokens, prefix, max_depth)
+        run = Run(tokens, prefix, max_depth)
         value = run.run()
         runs += 1
-        out.append(Candidate(value, (*lead, *run.fixes, *_trailing(text, run.end))))
+        out.append(Candidate(value, (*lead, *run.fixes, *trailing(text, run.end))))
         # Single deviations from the default come first: breadth-first over choice prefixes.
         # Enqueue only what the run budget can still use, or a long input with thousands of
         # ambiguous points would build thousands of long prefixes (quadratic).
         for index in range(len(prefix), len(run.decisions)):
             if runs + len(queue) >= MAX_RUNS:
+                dropped = True
                 break
             base = prefix + (0,) * (index - len(prefix))
             queue.extend((*base, alt) for alt in range(1, run.decisions[index]))
-    return _dedupe(out)
+    return _dedupe(out), not queue and not dropped
 
 
-def _unescape_bare(text: str) -> str | None:
-    """`{\\"a\\": 1}`: a JSON string's content without its quotes; decoded, or None."""
-    body = text.strip()
-    if not body.startswith(('{\\"', '[\\"', '[{\\"')):
-        return None
-    try:
-        decoded = json.loads('"' + body + '"')
-    except ValueError:
-        return None
-    return decoded if isinstance(decoded, str) and "\\" not in decoded[:3] else None
-
-
-def _find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
-    """Where the JSON value starts, and the fixes for what is skipped before it."""
-    stripped = len(text) - len(text.lstrip())
-    if stripped >= len(text):
-        _fail("the input is empty", text, 0)
-    if _starts_value(text, stripped) or text.startswith(("//", "/*", "#"), stripped):
-        return stripped, ()
-    fixes: list[Fix] = []
-    fence = text.find("```")
-    first = _first_bracket(text, 0)
-    if fence >= 0 and (first < 0 or fence < first):
-        if text[:fence].strip():
-            fixes.append(Fix("strip_prose", 0, text[:fence], ""))
-        body = fence + 3
-        while body < len(text) and (text[body] == "`" or text[body].isalnum()):
-            body += 1  # the language tag (```json) and any extra backtick
-        fixes.append(Fix("strip_code_fence", fence, text[fence:body], ""))
-        inner = len(text) - len(text[body:].lstrip())
-        if inner < len(text) and _starts_value(text, inner):
-            return inner, tuple(fixes)
-        first = _first_bracket(text, body)
-        prose_from = body
-    else:
-        prose_from = 0
-    if first < 0:
-        _fail("no JSON object or array found", text, stripped)
-    fixes.append(Fix("strip_prose", prose_from, text[prose_from:first], ""))
-    return first, tuple(fixes)
-
-
-def _is_ellipsis(token: Token) -> bool:
-    return token.text.strip(".\u2026") == ""
-
-
-def _starts_value(text: str, i: int) -> bool:
-    c = text[i]
-    if c in "-+.":
-        return text[i + 1 : i + 2].isdigit() or text.startswith("Infinity", i + 1)
-    return c in "{[\"'\u201c" or c.isdigit() or Tokens(text, i).get(0).kind == "literal"
-
-
-def _first_bracket(text: str, start: int) -> int:
-    brace, bracket = text.find("{", start), text.find("[", start)
-    found = [p for p in (brace, bracket) if p >= 0]
-    return min(found) if found else -1
-
-
-def _trailing(text: str, end: int) -> tuple[Fix, ...]:
-    rest = text[end:]
-    body = rest.lstrip()
-    if not body:
-        return ()
-    at = len(text) - len(body)
-    if body.startswith("```"):
-        after = body[3:]
-        fence = Fix("strip_code_fence", at, "```", "")
-        return (fence, Fix("strip_prose", at + 3, after, "")) if after.strip() else (fence,)
-    return (Fix("strip_prose", at, body, ""),)
-
-
-def _decode_twice(candidate: Candidate, max_depth: int) -> list[Candidate]:
+def _decode_twice(candidate: Candidate, max_depth: int) -> tuple[list[Candidate], bool]:
     value = candidate.value
     if not isinstance(value, str) or value.strip()[:1] not in ("{", "["):
-        return [candidate]
+        return [candidate], True
     try:
-        inner = _scan_text(value, max_depth)
+        inner, complete = _scan_text(value, max_depth)
     except PesqlError:
-        return [candidate]
+        return [candidate], True
     # Positions of inner fixes are offsets in the decoded string, not in the input.
     decoded = Fix("double_encoded", 0, "", "")
-    return [Candidate(c.value, (*candidate.fixes, decoded, *c.fixes)) for c in inner]
+    return [Candidate(c.value, (*candidate.fixes, decoded, *c.fixes)) for c in inner], complete
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     seen: set[str] = set()
     out: list[Candidate] = []
     for candidate in candidates:
-        key = _dump(candidate.value, sort=True)
+        key = dump_value(candidate.value, sort=True)
         if key not in seen:
             seen.add(key)
             out.append(candidate)
     return out
 
 
-def _same(a: JSONValue, b: JSONValue) -> bool:
-    return _dump(a, sort=True) == _dump(b, sort=True)
-
-
-def _dump(value: JSONValue, *, sort: bool = False) -> str:
-    # Type-tagged so 1 and 1.0 (and nan) stay distinct candidates; no recursion limit issue
-    # because depth is bounded by max_depth before any dump.
-    return json.dumps(value, sort_keys=sort, ensure_ascii=False, default=str, allow_nan=True)
-
-
-def _fail(problem: str, text: str, offset: int) -> NoReturn:
-    span = _span_at(text, offset)
-    raise PesqlError([Diagnostic.make("E401", span, problem=problem)], text)
-
-
-def _fail_limit(found: str, expected: str, text: str, offset: int) -> NoReturn:
-    span = _span_at(text, offset)
-    raise PesqlError([Diagnostic.make("E306", span, found=found, expected=expected)])
-
-
-def _span_at(text: str, offset: int) -> Span:
-    """1-based line:column of a char offset (the end of input when past it)."""
-    offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return Span(line, column, line, column + 1)
-
-
-__all__ = ["MAX_CANDIDATES", "MAX_RUNS", "Candidate", "Fix", "FixKind", "JSONValue", "repair_json"]
-__all__ += ["scan"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_RUNS",
+    "Candidate",
+    "Fix",
+    "FixKind",
+    "JSONValue",
+    "ScanResult",
+    "repair_json",
+    "scan",
+    "scan_all",
+]

@@ -70,6 +70,7 @@ CODES: dict[str, tuple[str, str]] = {
     # E4xx: repair of model output
     "E401": ("unrepairable", "the model output cannot be repaired: {problem}"),
     "E402": ("ambiguous repair", "the model output can be repaired in more than one way: {problem}"),
+    "E403": ("untrusted repair", "the output was repaired, but the plan may not be what the model meant: {problem}"),
     # E5xx: the LLM conversation
     "E501": ("no plan in response", "the model answered without a plan: {problem}"),
     "E502": ("model service error", "the model service failed: {problem}"),

@@ -1,0 +1,107 @@
+"""Where the JSON is in model output: prose, code fences, escaped (double-encoded) text, errors.
+
+Models wrap their arguments in prose ("Here is the plan: ..."), in ```json fences, or send the
+JSON as a string holding JSON. This module finds the value's start, logs what it skips as
+fixes, and raises the generic layer's errors (E401 nothing to read, E306 limits).
+
+    >>> find_start('Sure! {"a": 1}')[0]
+    6
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NoReturn
+
+from pesql.compiler.json_scan import Fix, Tokens
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.origin import Span
+
+
+def unescape_bare(text: str) -> str | None:
+    """`{\\"a\\": 1}`: a JSON string's content without its quotes; decoded, or None."""
+    body = text.strip()
+    if not body.startswith(('{\\"', '[\\"', '[{\\"')):
+        return None
+    try:
+        decoded = json.loads('"' + body + '"')
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, str) and "\\" not in decoded[:3] else None
+
+
+def find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
+    """Where the JSON value starts, and the fixes for what is skipped before it."""
+    stripped = len(text) - len(text.lstrip())
+    if stripped >= len(text):
+        fail("the input is empty", text, 0)
+    if _starts_value(text, stripped) or text.startswith(("//", "/*", "#"), stripped):
+        return stripped, ()
+    fixes: list[Fix] = []
+    fence = text.find("```")
+    first = _first_bracket(text, 0)
+    if fence >= 0 and (first < 0 or fence < first):
+        if text[:fence].strip():
+            fixes.append(Fix("strip_prose", 0, text[:fence], ""))
+        body = fence + 3
+        while body < len(text) and (text[body] == "`" or text[body].isalnum()):
+            body += 1  # the language tag (```json) and any extra backtick
+        fixes.append(Fix("strip_code_fence", fence, text[fence:body], ""))
+        inner = len(text) - len(text[body:].lstrip())
+        if inner < len(text) and _starts_value(text, inner):
+            return inner, tuple(fixes)
+        first = _first_bracket(text, body)
+        prose_from = body
+    else:
+        prose_from = 0
+    if first < 0:
+        fail("no JSON object or array found", text, stripped)
+    fixes.append(Fix("strip_prose", prose_from, text[prose_from:first], ""))
+    return first, tuple(fixes)
+
+
+def _starts_value(text: str, i: int) -> bool:
+    c = text[i]
+    if c in "-+.":
+        return text[i + 1 : i + 2].isdigit() or text.startswith("Infinity", i + 1)
+    return c in "{[\"'\u201c" or c.isdigit() or Tokens(text, i).get(0).kind == "literal"
+
+
+def _first_bracket(text: str, start: int) -> int:
+    brace, bracket = text.find("{", start), text.find("[", start)
+    found = [p for p in (brace, bracket) if p >= 0]
+    return min(found) if found else -1
+
+
+def trailing(text: str, end: int) -> tuple[Fix, ...]:
+    rest = text[end:]
+    body = rest.lstrip()
+    if not body:
+        return ()
+    at = len(text) - len(body)
+    if body.startswith("```"):
+        after = body[3:]
+        fence = Fix("strip_code_fence", at, "```", "")
+        return (fence, Fix("strip_prose", at + 3, after, "")) if after.strip() else (fence,)
+    return (Fix("strip_prose", at, body, ""),)
+
+
+def fail(problem: str, text: str, offset: int) -> NoReturn:
+    span = _span_at(text, offset)
+    raise PesqlError([Diagnostic.make("E401", span, problem=problem)], text)
+
+
+def fail_limit(found: str, expected: str, text: str, offset: int) -> NoReturn:
+    span = _span_at(text, offset)
+    raise PesqlError([Diagnostic.make("E306", span, found=found, expected=expected)])
+
+
+def _span_at(text: str, offset: int) -> Span:
+    """1-based line:column of a char offset (the end of input when past it)."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(line, column, line, column + 1)
+
+
+__all__ = ["fail", "fail_limit", "find_start", "trailing", "unescape_bare"]
