@@ -7,18 +7,23 @@ A profile is a TOML or JSON file:
     strict = true                  # OpenAI strict mode for the function definition
     model = "gpt-4o-mini"
     temperature = 0.0
-    system_prompt = "You answer questions about tables ..."   # optional override
+    system_prompt = "You answer questions about tables ... {overview}"   # optional override
+    max_attempts = 3               # model turns per question (diagnostics are sent back between)
+    token_budget = 20000           # prompt + completion tokens over all attempts
     [renames]                      # canonical name -> name shown to the model
     SUB_ABS = "ABS_DIFF"
     [aliases]                      # extra accepted name -> canonical name
     DIFF_ABS = "SUB_ABS"
 
-Unknown keys are errors (a typo must not silently change an experiment).
+The transport knobs (`timeout_s`, `deadline_s`, `max_retries`, `backoff_s`, `backoff_max_s`,
+`stream`) bound every wait of `pesql ask`; see docs/ask.md. Unknown keys are errors (a typo must
+not silently change an experiment).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -45,7 +50,46 @@ class Profile:
     max_attempts: int = 3
     token_budget: int | None = None
     overview_tokens: int = 1500
+    overview_samples: int = 3
+    # Transport: one request may wait `timeout_s`; the whole question `deadline_s`. Failed
+    # requests (429, 5xx, timeouts, dropped or malformed answers) are retried `max_retries`
+    # times per attempt with exponential backoff from `backoff_s` up to `backoff_max_s`,
+    # or after the server's Retry-After when it sends one.
+    timeout_s: float = 60.0
+    deadline_s: float = 300.0
+    max_retries: int = 4
+    backoff_s: float = 0.5
+    backoff_max_s: float = 8.0
+    # Streaming measures latency to the first byte; turn it off for servers that reject
+    # `stream_options`.
+    stream: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = [
+            (key, expected)
+            for key, ok, expected in (
+                ("max_attempts", self.max_attempts >= 1, "at least 1"),
+                ("max_retries", self.max_retries >= 0, "at least 0"),
+                ("overview_tokens", self.overview_tokens >= 50, "at least 50"),
+                ("overview_samples", self.overview_samples >= 0, "at least 0"),
+                ("token_budget", self.token_budget is None or self.token_budget > 0, "positive"),
+                ("timeout_s", _positive(self.timeout_s), "a positive number of seconds"),
+                ("deadline_s", _positive(self.deadline_s), "a positive number of seconds"),
+                ("backoff_s", self.backoff_s >= 0, "at least 0"),
+                ("backoff_max_s", self.backoff_max_s >= 0, "at least 0"),
+            )
+            if not ok
+        ]
+        if problems:
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E155", None, found=repr(getattr(self, key)), prop=key, expected=expected
+                    )
+                    for key, expected in problems
+                ]
+            )
 
     @property
     def naming(self) -> Naming:
@@ -56,23 +100,44 @@ class Profile:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise PesqlError([Diagnostic.make(
-                "E155", None, found=", ".join(unknown), prop=f"profile {source}",
-                hints=("known keys: " + ", ".join(sorted(known - {"extra"})),),
-            )])
+            hint = "known keys: " + ", ".join(sorted(known - {"extra"}))
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E155",
+                        None,
+                        found=", ".join(unknown),
+                        prop=f"profile {source}",
+                        hints=(hint,),
+                    )
+                ]
+            )
         values = dict(data)
         for key in ("renames", "aliases"):
             values[key] = {str(k).upper(): str(v).upper() for k, v in values.get(key, {}).items()}
         if values.get("verbosity", "short") not in ("full", "short", "none"):
-            raise PesqlError([Diagnostic.make(
-                "E155", None, found=repr(values["verbosity"]), prop="verbosity",
-                hints=("one of full, short, none",),
-            )])
-        profile = cls(**values)
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E155",
+                        None,
+                        found=repr(values["verbosity"]),
+                        prop="verbosity",
+                        hints=("one of full, short, none",),
+                    )
+                ]
+            )
+        try:
+            profile = cls(**values)
+        except TypeError as exc:  # a wrong value type that the comparisons above trip over
+            raise PesqlError(
+                [Diagnostic.make("E155", None, found=str(exc), prop=f"profile {source}")]
+            ) from None
         problems = profile.naming.validate()
         if problems:
-            raise PesqlError([Diagnostic.make("E155", None, found=p, prop=f"profile {source}")
-                              for p in problems])
+            raise PesqlError(
+                [Diagnostic.make("E155", None, found=p, prop=f"profile {source}") for p in problems]
+            )
         return profile
 
     @classmethod
@@ -82,15 +147,31 @@ class Profile:
             raw = path.read_bytes()
             data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw.decode())
         except (OSError, ValueError) as exc:
-            raise PesqlError([Diagnostic.make(
-                "E307", None, name=str(path), problem=str(exc),
-                hints=("a profile is a .toml or .json file",),
-            )]) from None
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E307",
+                        None,
+                        name=str(path),
+                        problem=str(exc),
+                        hints=("a profile is a .toml or .json file",),
+                    )
+                ]
+            ) from None
         if not isinstance(data, dict):
-            raise PesqlError([Diagnostic.make("E154", None, expected="a table of settings",
-                                              found=type(data).__name__)])
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E154", None, expected="a table of settings", found=type(data).__name__
+                    )
+                ]
+            )
         data.setdefault("name", path.stem)
         return cls.from_dict(data, str(path))
+
+
+def _positive(value: float) -> bool:
+    return value > 0 and math.isfinite(value)
 
 
 DEFAULT_PROFILE = Profile()
