@@ -1,0 +1,117 @@
+"""Request guards of the HTTP service: limits, bearer auth, bounded concurrency, error bodies.
+
+Every refusal is a JSON body in the same shape as plan diagnostics:
+`{"errors": [{"code", "message", "where"?, "hints"?}]}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """Per-request and per-process bounds (all documented in docs/service.md)."""
+
+    max_body_bytes: int = 256 * 1024
+    max_rows: int = 10_000  # rows returned by /execute and /ask (the rest is cut, flagged)
+    timeout_s: float = 30.0  # execution time budget per request
+    max_concurrency: int = 4  # requests doing work at once (polars uses every core anyway)
+    max_queue: int = 64  # requests allowed to wait; beyond that, 503 + Retry-After
+    retry_after_s: int = 1
+
+
+def error_response(status: int, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"errors": [d.to_dict() for d in diagnostics]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def simple_error(status: int, code: str, message: str, hint: str | None = None,
+                 headers: dict[str, str] | None = None) -> JSONResponse:
+    """Errors about the HTTP request itself (not the plan): codes H4xx/H5xx."""
+    entry: dict[str, Any] = {"code": code, "message": message}
+    if hint:
+        entry["hints"] = [hint]
+    return JSONResponse({"errors": [entry]}, status_code=status, headers=headers)
+
+
+def status_for(exc: PesqlError) -> int:
+    """HTTP status for a diagnostics error: the plan's fault is 422, a missing table 404."""
+    codes = set(exc.codes)
+    if codes == {"E210"}:
+        return 404
+    if codes & {"E502", "E505"}:
+        return 502
+    return 422
+
+
+class Gate:
+    """Bounded concurrency with a bounded waiting room: excess requests get 503 at once."""
+
+    def __init__(self, limits: ServiceLimits) -> None:
+        self.limits = limits
+        self._running = asyncio.Semaphore(limits.max_concurrency)
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def full(self) -> bool:
+        # Full only when no slot is free and the waiting room is at its bound.
+        return self._running.locked() and self._waiting >= self.limits.max_queue
+
+    async def __aenter__(self) -> Gate:
+        self._waiting += 1
+        try:
+            await self._running.acquire()
+        finally:
+            self._waiting -= 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._running.release()
+
+
+def authorized(request: Request, api_key: str | None) -> bool:
+    if api_key is None:
+        return True
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), api_key.encode())
+
+
+async def read_json(request: Request, limits: ServiceLimits) -> tuple[Any, JSONResponse | None]:
+    """The request body as JSON, or an error response (413 too large, 400 not JSON)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
+        return None, _too_large(int(declared), limits)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_body_bytes:
+            return None, _too_large(size, limits)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        return json.loads(raw or b"null"), None
+    except (ValueError, RecursionError) as exc:
+        return None, simple_error(400, "H400", f"the body is not valid JSON: {exc}",
+                                  "send a JSON object with Content-Type: application/json")
+
+
+def _too_large(size: int, limits: ServiceLimits) -> JSONResponse:
+    diagnostic = Diagnostic.make("E306", found=f"{size} bytes",
+                                 expected=f"{limits.max_body_bytes} bytes")
+    return error_response(413, [diagnostic])

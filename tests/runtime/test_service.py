@@ -1,0 +1,174 @@
+"""The HTTP service on a real uvicorn server on 127.0.0.1, driven with httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+
+from pesql.runtime.embed import Runtime
+from pesql.runtime.service import ServerThread, create_app
+from pesql.runtime.service_guard import ServiceLimits
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = (ROOT / "examples/plans/penguins_gap.psql").read_text()
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Runtime:
+    return Runtime(tables={"penguins": ROOT / "examples/tables/penguins.csv"})
+
+
+@pytest.fixture(scope="module")
+def server(runtime: Runtime) -> Iterator[ServerThread]:
+    app = create_app(runtime, limits=ServiceLimits(max_body_bytes=64 * 1024, max_rows=50))
+    with ServerThread(app) as running:
+        yield running
+
+
+def test_health_and_tables(server: ServerThread) -> None:
+    assert httpx.get(server.url + "/health").json()["status"] == "ok"
+    tables = httpx.get(server.url + "/v1/tables").json()["tables"]
+    assert tables[0]["name"] == "penguins"
+    assert {"name": "body_mass_g", "type": "integer", "nullable": True} in tables[0]["columns"]
+    one = httpx.get(server.url + "/v1/tables/penguins").json()
+    assert one["inferred"] is not None
+    missing = httpx.get(server.url + "/v1/tables/pinguins")
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["code"] == "E210"
+
+
+def test_execute_text_and_json_plans(server: ServerThread) -> None:
+    response = httpx.post(server.url + "/v1/execute", json={"plan": PLAN})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["columns"] == ["species", "avg_gap", "penguins"]
+    assert body["rows"][0] == ["Gentoo", 32.52, 123]
+    assert body["truncated"] is False
+    as_json = httpx.post(server.url + "/v1/compile", json={"plan": PLAN}).json()["plan"]
+    again = httpx.post(server.url + "/v1/execute", json={"plan": as_json}).json()
+    assert again["rows"] == body["rows"]
+
+
+def test_execute_formats_and_truncation(server: ServerThread) -> None:
+    csv = httpx.post(server.url + "/v1/execute", json={"plan": PLAN, "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[1] == "Gentoo,32.52,123"
+    arrow = httpx.post(server.url + "/v1/execute", json={"plan": PLAN, "format": "arrow"})
+    assert pl.read_ipc_stream(io.BytesIO(arrow.content)).height == 3
+    capped = httpx.post(server.url + "/v1/execute", json={"plan": "SORT body_mass_g"}).json()
+    assert capped["row_count"] == 50 and capped["truncated"] is True  # service max_rows
+
+
+def test_bad_plans_get_422_with_diagnostics(server: ServerThread) -> None:
+    response = httpx.post(server.url + "/v1/execute", json={"plan": "FILTER speces = 1"})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["code"] == "E201" and error["hints"] == ["did you mean `species`?"]
+    broken = httpx.post(server.url + "/v1/compile", json={"plan": {"steps": [{"op": "NOPE"}]}})
+    assert broken.status_code == 422 and broken.json()["errors"][0]["where"] == "/steps/0/op"
+
+
+def test_request_errors(server: ServerThread) -> None:
+    not_json = httpx.post(server.url + "/v1/execute", content=b"{nope",
+                          headers={"content-type": "application/json"})
+    assert not_json.status_code == 400 and not_json.json()["errors"][0]["code"] == "H400"
+    no_plan = httpx.post(server.url + "/v1/execute", json={"plan": 3})
+    assert no_plan.status_code == 400
+    huge = httpx.post(server.url + "/v1/execute", json={"plan": "FILTER " + "a" * 70_000})
+    assert huge.status_code == 413 and huge.json()["errors"][0]["code"] == "E306"
+
+
+def test_function_definition_and_openapi(server: ServerThread) -> None:
+    definition = httpx.get(server.url + "/v1/function-definition?table=penguins").json()
+    assert "species" in definition["function"]["parameters"]["$defs"]["column"]["enum"]
+    spec = httpx.get(server.url + "/openapi.json").json()
+    assert spec["openapi"].startswith("3.1") and "/v1/execute" in spec["paths"]
+
+
+def test_bearer_auth(runtime: Runtime) -> None:
+    app = create_app(runtime, api_key="s3cret")
+    with ServerThread(app) as server:
+        assert httpx.get(server.url + "/health").status_code == 200  # liveness stays public
+        denied = httpx.get(server.url + "/v1/tables")
+        assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
+        wrong = httpx.get(server.url + "/v1/tables", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = httpx.get(server.url + "/v1/tables", headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200
+
+
+def test_overload_gets_503_with_retry_after(runtime: Runtime) -> None:
+    app = create_app(runtime, limits=ServiceLimits(max_concurrency=1, max_queue=0))
+
+    async def burst(url: str) -> list[httpx.Response]:
+        slow = {"plan": "SORT body_mass_g DESC", "max_rows": 1}
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await asyncio.gather(*(client.post(url + "/v1/execute", json=slow)
+                                          for _ in range(40)))
+
+    with ServerThread(app) as server:
+        responses = asyncio.run(burst(server.url))
+    statuses = {r.status_code for r in responses}
+    assert statuses <= {200, 503} and 200 in statuses
+    busy = [r for r in responses if r.status_code == 503]
+    assert all(r.headers["retry-after"] == "1" for r in busy)
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_bounded_load_mixed_valid_and_invalid(runtime: Runtime) -> None:
+    """Hundreds of concurrent requests: every one answered, no 5xx, memory back near baseline.
+
+    The waiting room is sized for the burst (100 connections), so nothing is refused with 503.
+    """
+    plans = [
+        ({"plan": PLAN}, 200),
+        ({"plan": "FILTER nope > 1"}, 422),
+        ({"plan": {"steps": [{"op": "LIMIT", "count": -1}]}}, 422),
+        ({"plan": "SORT body_mass_g DESC\nLIMIT 5"}, 200),
+        ({"nothing": True}, 400),
+    ]
+
+    async def load(url: str, rounds: int) -> list[tuple[int, int]]:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+            async def one(i: int) -> tuple[int, int]:
+                body, expected = plans[i % len(plans)]
+                response = await client.post(url + "/v1/execute", json=body)
+                return response.status_code, expected
+
+            return await asyncio.gather(*(one(i) for i in range(rounds)))
+
+    app = create_app(runtime, limits=ServiceLimits(max_rows=50, max_queue=256))
+    with ServerThread(app) as server:
+        asyncio.run(load(server.url, 50))  # warm caches and allocator
+        gc.collect()
+        baseline = _rss_bytes()
+        results = asyncio.run(load(server.url, 400))
+    assert len(results) == 400
+    assert all(status == expected for status, expected in results), results[:10]
+    gc.collect()
+    grown = _rss_bytes() - baseline
+    assert grown < 64 * 1024 * 1024, f"RSS grew by {grown / 2**20:.1f} MiB"
+
+
+def test_service_never_returns_5xx_on_garbage(server: ServerThread) -> None:
+    garbage = [b"", b"null", b"[]", b'"x"', json.dumps({"plan": {"steps": "x"}}).encode(),
+               json.dumps({"plan": "\x00\x01"}).encode(), b"{" * 5000]
+    for raw in garbage:
+        response = httpx.post(server.url + "/v1/compile", content=raw,
+                              headers={"content-type": "application/json"})
+        assert response.status_code < 500, (raw[:40], response.text)
