@@ -142,6 +142,8 @@ def cells_equal(a: Cell, b: Cell, mode: FrameCompare) -> bool:
 
 def _key(row: tuple[Cell, ...], mode: FrameCompare) -> tuple[Any, ...]:
     def norm(v: Cell) -> Any:
+        if v is None:
+            return None
         if isinstance(v, float) and math.isnan(v):
             return None if mode.nan_equals_null else ("nan",)
         number = None if isinstance(v, str) else _number(v)
@@ -303,10 +305,9 @@ def wtq_match(
     """evaluator.py `check_denotation`: the answer list as a set, each matched by a prediction."""
     if canon is not None and len(canon) != len(answers):
         raise ValueError("answers_canon must have one entry per answer")
-    targets = set(
-        _to_value(a, c) for a, c in zip(answers, canon or [None] * len(answers), strict=True)
-    )
-    preds = set(_to_value(p) for p in predicted)
+    canonical: Sequence[str | None] = canon if canon is not None else [None] * len(answers)
+    targets = {_to_value(a, c) for a, c in zip(answers, canonical, strict=True)}
+    preds = {_to_value(p) for p in predicted}
     if len(targets) != len(preds):
         return False
     return all(any(t.match(p) for p in preds) for t in targets)

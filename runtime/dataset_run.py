@@ -31,7 +31,14 @@ from pesql.runtime.answers import (
     wtq_match,
 )
 from pesql.runtime.catalog import Catalog
-from pesql.runtime.datasets import Dataset, DatasetError, Example, encode_cell, read_dataset
+from pesql.runtime.datasets import (
+    Dataset,
+    DatasetError,
+    Example,
+    Finding,
+    encode_cell,
+    read_dataset,
+)
 from pesql.runtime.execute import compile
 
 __all__ = ["add_example", "append_line", "grade", "run_plan", "run_reference_sql"]
@@ -119,9 +126,9 @@ def add_example(
     if same:
         code = "E613" if same[0].id == ident else "E614"
         span = Span(same[0].line, 1, same[0].line, 2)
-        raise PesqlError(
-            [Diagnostic.make(code, span, name=ident, other=same[0].id, first=same[0].line)]
-        )
+        diag = Diagnostic.make(code, span, name=ident, other=same[0].id, first=same[0].line)
+        pointer = "/id" if code == "E613" else "/question"
+        raise DatasetError([Finding(dataset.examples_path, diag, pointer)])
     actual = run_plan(dataset, tree, names)
     expected, source = actual, "pesql"
     compare = FrameCompare(order=order) if order else FrameCompare()

@@ -102,7 +102,7 @@ def import_wtq(
     prepare_output(out, force)
     stats = ImportStats()
     readable: dict[str, bool] = {}
-    lines = []
+    lines: list[dict[str, Any]] = []
     for q in read_questions(corpus, split):
         if limit is not None and len(lines) >= limit:
             break
