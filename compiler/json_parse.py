@@ -328,8 +328,13 @@ class Run:
         if depth is None:
             return self._stray(i, token)
         # Either the closers of the inner containers are missing, or the model typed the wrong
-        # closer for the innermost one; both are plausible, the first keeps the outer structure.
-        if self.choose(2) == 0:
+        # closer for the innermost one, or the closer is one too many (left over from an object
+        # closed early: `{"a": {"b": 1}, "c": 2}}` inside an array). The first keeps the outer
+        # structure; the third keeps everything that follows inside the open array.
+        choice = self.choose(3)
+        if choice == 2:
+            return self._stray(i, token)
+        if choice == 0:
             while len(self.stack) > depth + 1:
                 inner = self.stack[-1]
                 closer = "}" if isinstance(inner.container, dict) else "]"

@@ -87,6 +87,11 @@ def repair(
         for reading in _plan_readings(candidate, shapes)
     ]
     good = [r for r in readings if r.plan is not None]
+    reasons_of = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
+    # A reading that explains all of the input beats one that dropped or cut some of it: only
+    # when no complete reading lowers do the lossy ones compete (and the result is untrusted).
+    complete = [r for r in good if not reasons_of[id(r.candidate)]]
+    good = complete or good
     distinct: list[_Reading] = []
     for reading in good:
         if all(reading.plan != other.plan for other in distinct):
@@ -96,7 +101,7 @@ def repair(
     if not distinct:
         return _unrepairable(readings, len(scanned.candidates))
     chosen = distinct[0]
-    reasons = untrusted_reasons(text, chosen.candidate, naming)
+    reasons = list(reasons_of[id(chosen.candidate)])
     if not scanned.complete or shapes.overflow:
         reasons.append("the input has more readings than were explored")
     notes = tuple(

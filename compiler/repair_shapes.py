@@ -227,6 +227,8 @@ class Shapes:
             if not isinstance(node, dict) or not node:
                 break
             own = self.children_of(node, role)
+            if own is None and role == "expr" and set(node) <= {"value", "type"}:
+                own = {"value": None, "type": None}  # a literal closed before its `type`
             if own is None:
                 break
             if key in own and key not in node:

@@ -12,7 +12,8 @@ meaning. It is *not trusted* (the plan is returned, `repair_or_raise` refuses it
   token), or the input ends in a number right where it was cut (`5` may have been `50`);
 - **content was dropped**: a key without a value (`missing_value`), a stray word or an
   ellipsis (`...` in a list means the model elided items);
-- a **second JSON value** follows the first (`{...} {...}`): which one is the plan?
+- **JSON-like text after the value was dropped** (`{...} {...}`, or the rest of a plan after
+  a stray closer ended it early): which one is the plan?
 - a bare word read as a string is not a plain identifier (`[1-2]` merged by a missing comma);
 - the scanner could not explore every reading (`ScanResult.complete` is False).
 
@@ -52,11 +53,16 @@ def untrusted_reasons(text: str, candidate: Candidate, naming: Naming | None = N
         reasons.append("a property without a value was dropped")
     if any(f.kind == "stray_token" and f.before.strip("{}[],:") for f in fixes):
         reasons.append("words or an ellipsis (`...`) were dropped")
-    if any(f.kind == "strip_prose" and f.before.lstrip()[:1] in ("{", "[") for f in fixes):
-        reasons.append("a second JSON value follows the first")
+    if any(f.kind == "strip_prose" and f.position > 0 and _json_like(f.before) for f in fixes):
+        reasons.append("JSON-like text after the value was dropped")
     if any(f.kind == "unquoted_string" and not _IDENTIFIER.fullmatch(f.before) for f in fixes):
         reasons.append("an unquoted value that is not a plain name was read as a string")
     return reasons
+
+
+def _json_like(dropped: str) -> bool:
+    """Dropped trailing text holding structure (`, {"op": ...`), not prose or a stray `]`."""
+    return "{" in dropped or "[" in dropped or '":' in dropped
 
 
 def _cut_token(fix: Fix) -> bool:
