@@ -59,7 +59,11 @@ def run_reference_sql(dataset: Dataset, sql: str) -> Answer:
     con = duckdb.connect(":memory:")
     try:
         for name, frame in dataset.frames.items():
-            con.register(name, frame)
+            # Real tables, not views of the frames: queries may use DuckDB's `rowid` (the
+            # row's position in the file) for questions about first or last rows.
+            con.register("__pesql_frame", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __pesql_frame')
+            con.unregister("__pesql_frame")
         frame = con.sql(sql).pl()
     except duckdb.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -150,7 +150,7 @@ def _check_example(
         try:
             reference = run_reference_sql(dataset, example.reference_sql)
         except PesqlError as exc:
-            problem = exc.diagnostics[0].message.split(": ", 1)[-1]
+            problem = exc.diagnostics[0].message.split("DuckDB: ", 1)[-1]
             _add(report, file, example, "E616", "/reference_sql", name=example.id, problem=problem)
             return
         good, why = grade(example, reference)

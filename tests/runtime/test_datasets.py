@@ -465,3 +465,15 @@ def test_cli_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "E614" in capsys.readouterr().err
     last = json.loads((root / "examples.jsonl").read_text().splitlines()[-1])
     assert last["tags"] == ["count", "easy"] and last["compare"]["order"] == "set"
+
+
+def test_reference_sql_sees_tables_with_rowid(tmp_path: Path) -> None:
+    first = _example(
+        "a",
+        question="First item?",
+        plan=_plan("FROM shop\nLIMIT 1\nSELECT item"),
+        expected={"columns": ["item"], "rows": [["apple"]]},
+        reference_sql="SELECT item FROM shop ORDER BY rowid LIMIT 1",
+    )
+    root = _dataset(tmp_path, first)
+    assert _codes(root, recompute=True) == []
