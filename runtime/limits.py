@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 from pesql.grammar.ast import Expr, Node, Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from polars.lazyframe.in_process import InProcessQuery
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,27 @@ def execution_error(exc: BaseException) -> PesqlError:
     return PesqlError([Diagnostic.make("E305", problem=problem, hints=hints)])
 
 
+# Cancelled queries stay referenced until they report back: polars' worker thread sends the
+# (late) result to the query's channel and panics, printing a Rust backtrace, if the Python
+# side has already dropped the receiver.
+_CANCELLED: list[InProcessQuery] = []
+_MAX_CANCELLED = 64
+
+
+def _forget_finished() -> None:
+    for query in list(_CANCELLED):
+        try:
+            done = query.fetch() is not None
+        except Exception:  # an interrupted query reports its cancellation as an error
+            done = True
+        if done:
+            _CANCELLED.remove(query)
+    del _CANCELLED[:-_MAX_CANCELLED]
+
+
 def collect_within(frame: pl.LazyFrame, timeout_s: float | None) -> pl.DataFrame:
     """Run `frame`; E303 (and the query cancelled) when it takes longer than `timeout_s`."""
+    _forget_finished()
     try:
         if timeout_s is None:
             return frame.collect()
@@ -108,6 +128,7 @@ def collect_within(frame: pl.LazyFrame, timeout_s: float | None) -> pl.DataFrame
                 return result
             if time.monotonic() >= deadline:
                 query.cancel()
+                _CANCELLED.append(query)
                 raise PesqlError(
                     [
                         Diagnostic.make(

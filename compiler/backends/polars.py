@@ -3,7 +3,8 @@
     >>> import polars as pl
     >>> from pesql.grammar.parse import parse
     >>> frame = pl.LazyFrame({"a": [3, 1, 2], "b": [1, 1, 5]})
-    >>> to_polars(parse("DERIVE gap = SUB_ABS(a, b)\\nSORT gap DESC"), frame).collect()["gap"].to_list()
+    >>> plan = parse("DERIVE gap = SUB_ABS(a, b)\\nSORT gap DESC")
+    >>> to_polars(plan, frame).collect()["gap"].to_list()
     [3, 2, 0]
 
 The plan is assumed checked (exact column names; see `pesql.compiler.check`). Lowering is a

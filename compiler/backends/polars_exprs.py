@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
-
 from pesql.compiler.types import polars_dtype
 from pesql.grammar.ast import Col, Expr, Lit, Node
 from pesql.grammar.ops import logic
@@ -278,13 +277,11 @@ def _if(node: logic.If, ctx: Ctx) -> pl.Expr:
 
 @lower.register
 def _case(node: logic.Case, ctx: Ctx) -> pl.Expr:
-    first, *rest = node.whens
-    chain = pl.when(lower(first.when, ctx)).then(lower(first.then, ctx))
-    for branch in rest:
-        chain = chain.when(lower(branch.when, ctx)).then(lower(branch.then, ctx))
-    if node.else_ is None:
-        return chain.otherwise(None)
-    return chain.otherwise(lower(node.else_, ctx))
+    # Nested from the last branch outwards: the first true `when` wins, as in a chain.
+    result = pl.lit(None) if node.else_ is None else lower(node.else_, ctx)
+    for branch in reversed(node.whens):
+        result = pl.when(lower(branch.when, ctx)).then(lower(branch.then, ctx)).otherwise(result)
+    return result
 
 
 @lower.register

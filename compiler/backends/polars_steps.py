@@ -11,7 +11,6 @@ import functools
 from collections.abc import Iterable, Sequence
 
 import polars as pl
-
 from pesql.compiler.backends.polars_exprs import Ctx, columns_of, lower
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows

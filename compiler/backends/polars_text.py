@@ -7,7 +7,6 @@ polars runs it (Rust `regex`: linear time, no look-around).
 from __future__ import annotations
 
 import polars as pl
-
 from pesql.compiler.backends.polars_exprs import Ctx, escape_regex, lower
 from pesql.grammar.ops import text as tx
 from pesql.grammar.ops import time as tm
@@ -219,6 +218,11 @@ def _date_trunc(node: tm.DateTrunc, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.truncate(EVERY[node.unit])
 
 
+def _months_or_quarters(value: pl.Expr, unit: TimeUnit, per_year: int) -> pl.Expr:
+    part = value.dt.quarter() if unit == "quarter" else value.dt.month()
+    return value.dt.year().cast(pl.Int64) * per_year + part.cast(pl.Int64)
+
+
 def date_diff(unit: TimeUnit, start: pl.Expr, end: pl.Expr) -> pl.Expr:
     """Unit boundaries crossed from start to end: DATE_DIFF('year', 2023-12-31, 2024-01-01) = 1."""
     # Dates become midnight datetimes so that every unit works on both types.
@@ -228,10 +232,7 @@ def date_diff(unit: TimeUnit, start: pl.Expr, end: pl.Expr) -> pl.Expr:
             diff = e.dt.year().cast(pl.Int64) - s.dt.year().cast(pl.Int64)
         case "quarter" | "month":
             per_year = 4 if unit == "quarter" else 12
-            part = (lambda x: x.dt.quarter()) if unit == "quarter" else (lambda x: x.dt.month())
-            diff = (e.dt.year().cast(pl.Int64) * per_year + part(e).cast(pl.Int64)) - (
-                s.dt.year().cast(pl.Int64) * per_year + part(s).cast(pl.Int64)
-            )
+            diff = _months_or_quarters(e, unit, per_year) - _months_or_quarters(s, unit, per_year)
         case _:
             span = e.dt.truncate(EVERY[unit]) - s.dt.truncate(EVERY[unit])
             micros = span.dt.total_microseconds()

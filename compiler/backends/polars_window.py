@@ -9,7 +9,6 @@ the WINDOW step has sorted into the window's ORDER BY (see polars_steps.lower_wi
 from __future__ import annotations
 
 import polars as pl
-
 from pesql.compiler.backends.polars_exprs import Ctx, columns_of, lower, true_divide
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import aggregate as ag

@@ -424,7 +424,8 @@ CASES: list[Case] = [
         "DATE_DIFF",
         frame(a=[dt.datetime(2023, 12, 31, 10, 59)], b=[dt.datetime(2024, 1, 1, 11, 0)]),
         "DERIVE y = DATE_DIFF('year', a, b), q = DATE_DIFF('quarter', a, b), "
-        "h = DATE_DIFF('hour', a, b), mi = DATE_DIFF('minute', a, b), s = DATE_DIFF('second', a, b)",
+        "h = DATE_DIFF('hour', a, b), mi = DATE_DIFF('minute', a, b), "
+        "s = DATE_DIFF('second', a, b)",
         {"y": [1], "q": [1], "h": [25], "mi": [1441], "s": [86460]},
     ),
     # --- window functions (output keeps the input row order) ---

@@ -1,0 +1,176 @@
+"""compile / CompiledPlan / execute: input forms, the compile cache, explain, and every limit."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pesql.compiler.types import Schema
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.jsonform import to_json
+from pesql.grammar.parse import parse
+from pesql.runtime.catalog import Catalog
+from pesql.runtime.execute import (
+    CompiledPlan,
+    Limits,
+    clear_compile_cache,
+    compile,
+    compile_cache_info,
+    execute,
+)
+from pesql.runtime.limits import expr_depth
+from pesql.runtime.tables import load_table
+
+FRAME = pl.DataFrame({"price": [3.0, 12.5, 40.0, None], "name": ["a", "b", "c", "d"]})
+SCHEMA = Schema.from_polars(FRAME.schema)
+TEXT = "FILTER price > 10\nSORT price DESC"
+
+
+def prices(result_frame: pl.DataFrame) -> list[float]:
+    return list(result_frame["price"])
+
+
+def test_text_json_text_dict_and_plan_compile_alike() -> None:
+    plan = parse(TEXT)
+    as_dict = to_json(plan)
+    forms = [TEXT, json.dumps(as_dict), "  " + json.dumps(as_dict), as_dict, plan]
+    for form in forms:
+        assert prices(compile(form, SCHEMA).collect(FRAME).frame) == [40.0, 12.5]
+
+
+def test_compile_cache_reuses_the_compiled_plan() -> None:
+    clear_compile_cache()
+    first = compile(TEXT, SCHEMA)
+    second = compile(TEXT + "\n", SCHEMA)  # other text, same plan
+    assert first is second
+    assert compile_cache_info().hits == 1
+    assert compile(TEXT, SCHEMA, optimize=False) is not first
+    assert compile(TEXT, {"t": SCHEMA}) is not first
+
+
+def test_compiled_plan_is_reusable_on_other_frames() -> None:
+    compiled = compile("AGGREGATE n = COUNT(*)", SCHEMA)
+    assert compiled.collect(FRAME).frame["n"].to_list() == [4]
+    assert compiled.collect(FRAME.head(1)).frame["n"].to_list() == [1]
+
+
+def test_tables_argument_forms(tmp_path: Path) -> None:
+    compiled = compile("FROM shop\n" + TEXT, {"shop": SCHEMA, "other": SCHEMA})
+    path = tmp_path / "shop.parquet"
+    FRAME.write_parquet(path)
+    table = load_table(path)
+    forms: list[object] = [
+        {"shop": FRAME, "other": FRAME.head(0)},
+        {"shop": FRAME.lazy()},
+        {"shop": table},
+        Catalog([table]),
+    ]
+    for tables in forms:
+        assert prices(compiled.collect(tables).frame) == [40.0, 12.5]  # type: ignore[arg-type]
+    single = compile(TEXT, SCHEMA)
+    for one in (FRAME, FRAME.lazy(), table):
+        assert prices(single.collect(one).frame) == [40.0, 12.5]
+
+
+def test_missing_table_is_e210_with_a_hint() -> None:
+    compiled = compile("FROM shop\n" + TEXT, {"shop": SCHEMA})
+    with pytest.raises(PesqlError) as err:
+        compiled.collect({"shops": FRAME})
+    assert err.value.codes == ("E210",)
+    assert "did you mean `shops`?" in err.value.diagnostics[0].hints
+
+
+def test_table_that_does_not_fit_the_compiled_schema_is_e305() -> None:
+    compiled = compile(TEXT, SCHEMA)
+    with pytest.raises(PesqlError) as err:
+        compiled.collect(FRAME.with_columns(pl.col("price").cast(pl.String)))
+    assert err.value.codes == ("E305",)
+    assert "price" in err.value.diagnostics[0].message
+
+
+def test_explain_shows_text_schema_and_polars_plan() -> None:
+    compiled = compile("FILTER price > 10\nDERIVE half = price / 2", SCHEMA)
+    text = compiled.explain()
+    assert "FILTER price > 10" in text
+    assert "half: float" in text
+    assert "-- polars plan" in text and "FILTER" in text.split("-- polars plan")[1]
+    assert "DF" in compiled.explain(FRAME)
+
+
+def test_execute_one_liner_from_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    FRAME.write_csv(path)
+    result = execute("AGGREGATE n = COUNT(*), s = SUM(price)", path)
+    assert result.frame.rows() == [(4, 55.5)]
+    assert result.truncated is False and result.elapsed_s >= 0
+
+
+def test_too_many_steps_is_e301() -> None:
+    with pytest.raises(PesqlError) as err:
+        compile("SORT price\n" * 3, SCHEMA, limits=Limits(max_steps=2))
+    assert err.value.codes == ("E301",)
+
+
+def test_too_deep_is_e302() -> None:
+    deep = "DERIVE x = " + "(" * 5 + "price" + " + 1)" * 5
+    assert expr_depth(parse(deep).steps[0]) == 6
+    with pytest.raises(PesqlError) as err:
+        compile(deep, SCHEMA, limits=Limits(max_depth=5))
+    assert err.value.codes == ("E302",)
+    assert compile(deep, SCHEMA, limits=Limits(max_depth=6)).collect(FRAME).frame.height == 4
+
+
+def test_row_limit_truncates_with_an_e304_warning() -> None:
+    result = execute("SORT price DESC", FRAME, limits=Limits(max_rows=2))
+    assert result.truncated is True
+    assert prices(result.frame) == [40.0, 12.5]
+    assert [(n.code, n.severity) for n in result.notes] == [("E304", "warning")]
+    exact = execute("SORT price DESC", FRAME, limits=Limits(max_rows=4))
+    assert exact.truncated is False and exact.notes == ()
+
+
+def test_collect_limits_override_the_compiled_ones() -> None:
+    compiled = compile("SORT price", SCHEMA, limits=Limits(max_rows=1))
+    assert compiled.collect(FRAME).frame.height == 1
+    assert compiled.collect(FRAME, Limits(max_rows=None)).frame.height == 4
+
+
+def test_time_budget_is_e303_and_cancels() -> None:
+    n = 3_000  # a lazy 9-million-row cross join of text: seconds of work, stopped after 0.2 s
+    slow = pl.LazyFrame({"a": range(n)}).join(pl.LazyFrame({"b": range(n)}), how="cross")
+    plan = "DERIVE c = CONCAT(a, '-', b)\nAGGREGATE s = COUNT_DISTINCT(c)"
+    compiled = compile(plan, Schema.from_polars(slow.collect_schema()))
+    started = time.monotonic()
+    with pytest.raises(PesqlError) as err:
+        compiled.collect(slow, Limits(timeout_s=0.2))
+    assert err.value.codes == ("E303",)
+    assert time.monotonic() - started < 3.0
+
+
+def test_polars_errors_become_e305() -> None:
+    frame = pl.DataFrame({"s": ["1", "x"]})
+    with pytest.raises(PesqlError) as err:
+        execute("DERIVE n = CAST(s, 'integer')", frame)
+    assert err.value.codes == ("E305",)
+    assert '"x"' in err.value.diagnostics[0].message
+    assert any("TRY_CAST" in h for h in err.value.diagnostics[0].hints)
+    with pytest.raises(PesqlError) as err:
+        execute("DERIVE m = REGEXP_MATCH(s, '(')", frame)
+    assert err.value.codes == ("E305",)
+    assert "unclosed group" in err.value.diagnostics[0].message
+
+
+def test_check_errors_surface_from_compile() -> None:
+    with pytest.raises(PesqlError) as err:
+        compile("FILTER prize > 10", SCHEMA)
+    assert "E201" in err.value.codes
+
+
+def test_compiled_plan_is_immutable() -> None:
+    compiled = compile(TEXT, SCHEMA)
+    assert isinstance(compiled, CompiledPlan)
+    with pytest.raises(AttributeError):
+        compiled.plan = parse("SORT price")  # type: ignore[misc]
