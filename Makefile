@@ -24,11 +24,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy cannot follow the package-dir mapping: check a symlinked pesql/ tree in a fresh
+# temporary folder (one per run, so parallel runs do not trip over each other).
 typecheck: $(STAMP)
-	rm -rf build/typecheck && mkdir -p build/typecheck/pesql
-	for f in pesql/*.py; do ln -s "$(CURDIR)/$$f" build/typecheck/pesql/; done
-	for d in grammar compiler runtime; do ln -s "$(CURDIR)/$$d" build/typecheck/pesql/$$d; done
-	cd build/typecheck && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p pesql
+	@mkdir -p build; d=$$(mktemp -d build/typecheck.XXXXXX); mkdir $$d/pesql; \
+	for f in pesql/*.py; do ln -s "$(CURDIR)/$$f" $$d/pesql/; done; \
+	for p in grammar compiler runtime; do ln -s "$(CURDIR)/$$p" $$d/pesql/$$p; done; \
+	(cd $$d && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache -p pesql); status=$$?; rm -rf $$d; exit $$status
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q

@@ -45,14 +45,14 @@ def bind_call(
         problems.append(f"takes at most {len(spec.fields)} arguments, got {len(positional)}")
     by_wire = {f.wire.lower(): f for f in spec.fields}
     for key, value, _ in keywords:
-        f = by_wire.get(key.lower())
-        if f is None:
+        named = by_wire.get(key.lower())
+        if named is None:
             known = ", ".join(f.wire for f in spec.fields) or "none"
             problems.append(f"has no option `{key}` (options: {known})")
-        elif f.name in values:
-            problems.append(f"`{f.wire}` given twice")
+        elif named.name in values:
+            problems.append(f"`{named.wire}` given twice")
         else:
-            values[f.name] = value
+            values[named.name] = value
     converted: dict[str, Any] = {}
     for f in spec.fields:
         raw = values.get(f.name, _MISSING)

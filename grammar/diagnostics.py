@@ -93,6 +93,24 @@ CODES: dict[str, tuple[str, str]] = {
     "E616": ("reference SQL failed", "example `{name}`: reference_sql failed in DuckDB: {problem}"),
     "E617": ("reference SQL disagrees", "example `{name}`: reference_sql disagrees: {problem}"),
     "E618": ("missing table licenses", "tables/LICENSES.md is missing"),
+    # E7xx: fine-tuning files and jobs (docs/finetuning.md); origins are the JSONL line
+    "E701": ("invalid training line", "the line is not a JSON object: {problem}"),
+    "E702": ("invalid training example", "`{prop}`: {problem}"),
+    "E703": ("invalid message", "message {index}: {problem}"),
+    "E704": ("invalid tool call", "message {index}: {problem}"),
+    "E705": ("unparsable arguments", "message {index}: the arguments are not JSON: {problem}"),
+    "E706": ("schema violation", "message {index}: `{path}` breaks the tool's schema: {problem}"),
+    "E707": ("plan does not lower", "message {index}: the arguments are no valid plan: {problem}"),
+    "E708": ("plan does not check", "message {index}: the plan fails on table `{name}`: {problem}"),
+    "E709": ("non-canonical arguments", "message {index}: the arguments are not canonical JSON"),
+    "E710": ("duplicate training example", "the question repeats line {first}"),
+    "E711": ("evaluation leakage", "the question is in the evaluation dataset as `{name}`"),
+    "E712": ("too few examples", "the file has {found} examples, fewer than {expected}"),
+    "E713": ("example too long", "the example has {found} tokens, {model} allows {expected}"),
+    "E714": ("column outside the enum", "message {index}: `{name}` at `{path}` is not a column"),
+    "E715": ("unreadable training file", "cannot read {name}: {problem}"),
+    "E720": ("fine-tuning API error", "the fine-tuning API refused: {problem}"),
+    "E721": ("fine-tuning job failed", "job {name} {found}: {problem}"),
 }
 
 

@@ -255,7 +255,7 @@ class _Lowering:
                               found=json_type(item[i]))
                 return tuple(item), not bad
             assert f.record is not None
-            records = []
+            records: list[A.Node | None] = []
             for i, v in enumerate(item):
                 if not isinstance(v, dict):
                     self.fail("E154", at.child(i), expected="object", found=json_type(v))
@@ -275,16 +275,17 @@ class _Lowering:
                      "choice": "one of " + ", ".join(f.choices)}
             self.fail("E154", at, expected=words[kind], found=json_type(item))
             return None, False
-        bounds = f.out_of_range(item) if kind in ("int", "float") else None
-        if bounds:
-            self.fail("E155", at, found=str(item), prop=f.wire, hints=(bounds,))
-            return None, False
-        if kind == "float":
-            if not math.isfinite(item):
-                self.fail("E155", at, found=repr(item), prop=f.wire)
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            bounds = f.out_of_range(item)
+            if bounds:
+                self.fail("E155", at, found=str(item), prop=f.wire, hints=(bounds,))
                 return None, False
-            return float(item), True
-        if kind == "choice":
+            if kind == "float":
+                if not math.isfinite(item):
+                    self.fail("E155", at, found=repr(item), prop=f.wire)
+                    return None, False
+                return float(item), True
+        if kind == "choice" and isinstance(item, str):
             for choice in f.choices:
                 if choice.lower() == item.strip().lower():
                     return choice, True
@@ -314,7 +315,7 @@ class _Lowering:
                     return None
                 return A.Lit(value=raw, origin=at)
             case {"value": value, **rest} if "op" not in raw:
-                return self.typed_literal(value, rest, at)
+                return self.typed_literal(value, {str(k): v for k, v in rest.items()}, at)
             case dict():
                 node = self.node(raw, at, want="expression", depth=depth)
                 return node if isinstance(node, A.Expr) else None

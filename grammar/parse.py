@@ -89,12 +89,11 @@ def _describe(token_type: str) -> str:
 def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     line, column = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters) or not isinstance(exc, UnexpectedToken | UnexpectedEOF):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream is not None and exc.pos_in_stream < len(text) else "?"
-        hints = []
-        if char == '"':
-            hints.append("write text as 'single quoted' and odd column names as `backticked`")
+        pos = exc.pos_in_stream
+        char = text[pos] if pos is not None and pos < len(text) else "?"
+        quote_hint = "write text as 'single quoted' and odd column names as `backticked`"
         return Diagnostic.make("E102", A.Span(line, column, line, column + 1), found=repr(char),
-                               hints=hints)
+                               hints=[quote_hint] if char == '"' else [])
     step_words = {"FILTER", "SELECT", "DROP", "DERIVE", "GROUP_BY", "AGGREGATE", "SORT", "LIMIT",
                   "DISTINCT", "WINDOW"}
     raw = {t for t in exc.expected if not t.startswith("__")}
@@ -174,7 +173,8 @@ class _Build(Transformer[Token, Any]):
 
     def name(self, meta: Meta, children: list[Token]) -> str:
         tok = children[0]
-        return tok.value[1:-1].replace("``", "`") if tok.type == "QUOTED_NAME" else tok.value
+        text = str(tok.value)
+        return text[1:-1].replace("``", "`") if tok.type == "QUOTED_NAME" else text
 
     def filter(self, meta: Meta, children: list[Any]) -> rows.Filter:
         return rows.Filter(where=_nodes(children)[0], origin=_span(meta))

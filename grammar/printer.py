@@ -178,15 +178,15 @@ def _expr(expr: A.Expr) -> tuple[str, int]:
             return f"{expr_text(expr.left, SUM)} {symbol} {expr_text(expr.right, PRODUCT)}", SUM
         case operators.Mul() | operators.Div() | operators.Mod():
             symbol = spec_of(expr).symbol
-            left, right = expr_text(expr.left, PRODUCT), expr_text(expr.right, UNARY)
-            return f"{left} {symbol} {right}", PRODUCT
+            lhs, rhs = expr_text(expr.left, PRODUCT), expr_text(expr.right, UNARY)
+            return f"{lhs} {symbol} {rhs}", PRODUCT
         case operators.Neg(value=value):
             # `-5` would read back as a negative literal and `--x` as a comment.
             bare = isinstance(value, A.Col) or (
                 isinstance(value, A.Call) and spec_of(value).syntax == "call"
             )
-            inner = expr_text(value, ATOM)
-            return ("-" + inner if bare else f"-({expr_text(value)})"), UNARY
+            shown = expr_text(value, ATOM)
+            return ("-" + shown if bare else f"-({expr_text(value)})"), UNARY
         case operators.IsNull(value=value):
             return f"{expr_text(value, SUM)} IS NULL", COMPARE
         case operators.IsNotNull(value=value):
@@ -195,8 +195,8 @@ def _expr(expr: A.Expr) -> tuple[str, int]:
             inside = ", ".join(expr_text(o) for o in options)
             return f"{expr_text(value, SUM)} IN ({inside})", COMPARE
         case operators.Between(value=value, low=low, high=high):
-            parts = (expr_text(value, SUM), expr_text(low, SUM), expr_text(high, SUM))
-            return "{} BETWEEN {} AND {}".format(*parts), COMPARE
+            bounds = (expr_text(value, SUM), expr_text(low, SUM), expr_text(high, SUM))
+            return "{} BETWEEN {} AND {}".format(*bounds), COMPARE
         case operators.Like(value=value, pattern=pattern, ignore_case=ignore_case):
             word = "ILIKE" if ignore_case else "LIKE"
             return f"{expr_text(value, SUM)} {word} {quote_string(pattern)}", COMPARE

@@ -69,6 +69,7 @@ def function_definition(
     `profile` is a `pesql.runtime.profile.Profile` (or anything with `naming` and
     `verbosity` attributes): renames, aliases and description verbosity.
     """
+    from pesql.grammar.jsonschema import Verbosity
     from pesql.grammar.jsonschema import function_definition as _definition
     from pesql.grammar.registry import DEFAULT_NAMING
 
@@ -78,7 +79,10 @@ def function_definition(
     else:
         columns = schema.names()
     naming = getattr(profile, "naming", None) or DEFAULT_NAMING
-    verbosity = getattr(profile, "verbosity", "short")
+    verbosity: Verbosity = "short"
+    chosen = getattr(profile, "verbosity", "short")
+    if chosen in ("full", "none"):
+        verbosity = chosen
     return _definition(columns, naming=naming, strict=strict, verbosity=verbosity)
 
 

@@ -59,12 +59,11 @@ def _field_value(f: FieldSpec, exprs: st.SearchStrategy[A.Expr], minimum: int) -
             value = st.integers(min_value=low, max_value=low + 200)
             return st.one_of(st.none(), value) if f.optional else value
         case "float":
-            value = st.floats(
+            return st.floats(
                 min_value=f.minimum if f.minimum is not None else -1e6,
                 max_value=f.maximum if f.maximum is not None else 1e6,
                 allow_nan=False,
             )
-            return value
         case "bool":
             return st.booleans()
         case "choice":

@@ -11,14 +11,11 @@ def explain_text(compiled: Any, tables: Any) -> str:
     """Before/after text, the passes that changed the plan, the schema and polars' plan."""
     checked = compiled.checked
     parts = [f"-- as written (checked)\n{to_text(checked.plan)}"]
-    try:
-        from pesql.compiler.optimize import optimize_traced
-    except ImportError:  # the optimizer is optional at this layer
-        optimize_traced = None
-    if optimize_traced is not None:
-        optimized, records = optimize_traced(checked.plan, checked.input_schema)
-        changed = [r.name for r in records]
-        parts.append("-- passes that changed it: " + (", ".join(changed) if changed else "none"))
-        parts.append(f"-- optimized\n{to_text(optimized)}")
+    from pesql.compiler.optimize import optimize_traced
+
+    optimized, records = optimize_traced(checked.plan, checked.input_schema)
+    changed = [r.name for r in records]
+    parts.append("-- passes that changed it: " + (", ".join(changed) if changed else "none"))
+    parts.append(f"-- optimized\n{to_text(optimized)}")
     parts.append(compiled.explain(tables))
     return "\n\n".join(parts)
