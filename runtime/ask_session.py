@@ -31,6 +31,8 @@ from pesql.runtime.profile import Profile
 from pesql.runtime.prompt import (
     build_messages,
     estimate_prompt_tokens,
+    feedback,
+    plan_source,
     request_body,
     table_overview,
     tool_definition,
@@ -87,7 +89,8 @@ class AskSession:
         rng: random.Random | None = None,
     ) -> None:
         self.question, self.catalog, self.model, self.profile = question, catalog, model, profile
-        self.cache, self.trace, self.limits = cache, trace or Trace(), limits or Limits()
+        self.cache, self.limits = cache, limits or Limits()
+        self.trace = trace if trace is not None else Trace()  # an empty Trace is falsy
         self.clock, self.rng = clock, rng or random.Random()
         self.policy = RetryPolicy(profile.max_retries, profile.backoff_s, profile.backoff_max_s)
         self.started = clock()
@@ -134,7 +137,7 @@ class AskSession:
             self.trace.emit(
                 "diagnostics", self.attempt, errors=[d.to_dict() for d in problem.diagnostics]
             )
-            self.messages += _feedback(reply, problem, self.attempt)
+            self.messages += feedback(reply, problem, self.attempt)
             if budget is not None and self.usage.total >= budget:
                 raise self._budget_error(budget, problem, f"{self.usage.total} tokens used")
         assert problem is not None
@@ -216,7 +219,7 @@ class AskSession:
         self.usage = self.usage.add(prompt, completion, cached=cached, estimated=estimated)
 
     def _evaluate(self, reply: Reply) -> AskResult | PesqlError:
-        source = _plan_source(reply, self.profile.function_name)
+        source = plan_source(reply, self.profile.function_name)
         if source is None:
             hint = f"call the function `{self.profile.function_name}` with the plan as arguments"
             problem = "prose without a function call"
@@ -285,35 +288,3 @@ class AskSession:
         hint = f"{why}; raise token_budget in the profile"
         spent = Diagnostic.make("E504", expected=str(budget), hints=(hint,))
         return self._error([spent, *(last.diagnostics if last else ())])
-
-
-def _plan_source(reply: Reply, function: str) -> str | None:
-    """The text holding the plan: our function's arguments, any call's, or JSON in the text."""
-    named = [c for c in reply.calls if c.name.casefold() == function.casefold()]
-    calls = named or list(reply.calls)
-    if calls:
-        return calls[0].arguments
-    # Servers that ignore `tools` put the JSON in the text, often in a ``` fence: repair
-    # strips prose and fences. Text without a brace is an answer in prose.
-    if reply.content and ("{" in reply.content or "[" in reply.content):
-        return reply.content
-    return None
-
-
-def _feedback(reply: Reply, problem: PesqlError, attempt: int) -> list[dict[str, Any]]:
-    """The assistant's turn replayed, then the diagnostics as the tool result (or user turn)."""
-    if not reply.calls:
-        return [
-            {"role": "assistant", "content": reply.content or ""},
-            {"role": "user", "content": problem.to_json()},
-        ]
-    ids = [c.id or f"call_{attempt}_{i}" for i, c in enumerate(reply.calls)]
-    calls = [
-        {"id": i, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-        for i, c in zip(ids, reply.calls, strict=True)
-    ]
-    # Every call id needs a tool message, or the next request is rejected.
-    return [
-        {"role": "assistant", "content": reply.content, "tool_calls": calls},
-        *({"role": "tool", "tool_call_id": i, "content": problem.to_json()} for i in ids),
-    ]

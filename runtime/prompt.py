@@ -1,4 +1,5 @@
-"""What the model is shown: a system prompt with a table overview, the question, and the tool.
+"""What the model is shown: a system prompt with a table overview, the question, the tool, and
+the diagnostics of a failed attempt; and where the plan is in what it answers.
 
     >>> overview = table_overview(Catalog([load_table("examples/tables/penguins.csv")]), 400)
     >>> print(overview.splitlines()[1])
@@ -19,8 +20,10 @@ from typing import Any
 
 import polars as pl
 from pesql.compiler.types import Schema, UnsupportedType, dtype_of_polars
+from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonschema import function_definition
 from pesql.runtime.catalog import Catalog
+from pesql.runtime.llm import Reply
 from pesql.runtime.profile import Profile
 from pesql.runtime.tokens import count_tokens
 
@@ -189,3 +192,35 @@ def request_body(
 def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
     """Offline count of what the request sends (messages and tools), for budgets and fallbacks."""
     return count_tokens(body["messages"]) + count_tokens(body.get("tools", []))
+
+
+def plan_source(reply: Reply, function: str) -> str | None:
+    """The text holding the plan: our function's arguments, any call's, or JSON in the text."""
+    named = [c for c in reply.calls if c.name.casefold() == function.casefold()]
+    calls = named or list(reply.calls)
+    if calls:
+        return calls[0].arguments
+    # Servers that ignore `tools` put the JSON in the text, often in a ``` fence: repair
+    # strips prose and fences. Text without a brace is an answer in prose.
+    if reply.content and ("{" in reply.content or "[" in reply.content):
+        return reply.content
+    return None
+
+
+def feedback(reply: Reply, problem: PesqlError, attempt: int) -> list[dict[str, Any]]:
+    """The assistant's turn replayed, then the diagnostics as the tool result (or user turn)."""
+    if not reply.calls:
+        return [
+            {"role": "assistant", "content": reply.content or ""},
+            {"role": "user", "content": problem.to_json()},
+        ]
+    ids = [c.id or f"call_{attempt}_{i}" for i, c in enumerate(reply.calls)]
+    calls = [
+        {"id": i, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for i, c in zip(ids, reply.calls, strict=True)
+    ]
+    # Every call id needs a tool message, or the next request is rejected.
+    return [
+        {"role": "assistant", "content": reply.content, "tool_calls": calls},
+        *({"role": "tool", "tool_call_id": i, "content": problem.to_json()} for i in ids),
+    ]
