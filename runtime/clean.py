@@ -25,8 +25,11 @@ import polars as pl
 
 __all__ = ["CleanReport", "ColumnReport", "Rule", "clean_frame", "clean_headers"]
 
-# Compared after trimming and lowercasing. Only used when a column converts: text keeps them.
+# Compared after trimming and lowercasing. Used when a column converts.
 MISSING_TOKENS = ("", "-", "--", "---", "—", "–", "−", "?", "n/a", "na", "n.a.", "null", "none")
+# In columns that stay text only the unmistakable markers become null (pandas' defaults agree on
+# these); "none", "?" and the dashes can be real values in text, so text keeps them.
+TEXT_MISSING_TOKENS = ("", "n/a", "na", "n.a.", "null", "nan", "#n/a")
 _TRIM = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"
 _INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 # "[a]", "[12]", "[note 3]", "*", "†", "‡" ... at the end of a value (Wikipedia-style footnotes).
@@ -75,6 +78,12 @@ def normalize(value: pl.Expr) -> pl.Expr:
     text = value.str.replace_all(_INVISIBLE, "").str.strip_chars(_TRIM)
     text = text.str.replace(_FOOTNOTE, "").str.strip_chars(_TRIM)
     return pl.when(text.str.to_lowercase().is_in(list(MISSING_TOKENS))).then(None).otherwise(text)
+
+
+def _text_missing(value: pl.Expr) -> pl.Expr:
+    """A text column with its unmistakable missing markers (NA, N/A, null, empty) as null."""
+    marker = value.str.strip_chars(_TRIM).str.to_lowercase().is_in(list(TEXT_MISSING_TOKENS))
+    return pl.when(marker).then(None).otherwise(value)
 
 
 def _strip_affixes(value: pl.Expr) -> pl.Expr:
@@ -277,6 +286,8 @@ def clean_frame(
     exprs = [
         chosen[n].apply(normalize(pl.col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
+        else _text_missing(pl.col(n)).alias(n)
+        if n in text
         else pl.col(n)
         for n in names
     ]
@@ -339,6 +350,9 @@ def _report(
     label = "text (values of mixed kinds; kept as written)" if is_text else "kept (typed source)"
     if rule is not None and rule.family == "text":
         label = rule.label
+    if is_text and (rule is None or rule.family == "text"):
+        if int((before.is_not_null() & after.is_null()).sum()):
+            label += "; missing markers (NA, N/A, null, empty) -> null"
     elif rule is not None:
         value = pl.col(name).str.strip_chars(_TRIM)
         found = sample.select(

@@ -216,3 +216,12 @@ def test_property_numbers_recovered(
     series, _ = infer(list(texts))
     expected = [(abs(n) + cents / 100) * (-1 if n < 0 else 1) for n in numbers]
     assert series.to_list() == pytest.approx(expected, rel=1e-12)
+
+
+def test_text_columns_null_only_unmistakable_missing_markers() -> None:
+    frame = pl.DataFrame({"sex": ["male", "NA", "female", " n/a ", "", "None", "-", "?"]})
+    cleaned, report = clean_frame(frame)
+    values = cleaned.collect()["sex"].to_list()
+    assert values == ["male", None, "female", None, None, "None", "-", "?"]
+    assert report.columns[0].nulls_added == 3
+    assert "missing markers" in report.columns[0].rule
