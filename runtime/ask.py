@@ -2,8 +2,8 @@
 
     >>> result = ask("Which species is heaviest on average?", "examples/tables/penguins.csv")
     >>> print(result.text)
-    GROUP_BY species AGGREGATE mean_mass = MEAN(body_mass_g)
-    SORT mean_mass DESC
+    GROUP_BY species COMPUTE mass = AVG(body_mass_g)
+    SORT mass DESC
     LIMIT 1
     >>> result.frame, result.attempts, result.footer()
 

@@ -117,6 +117,7 @@ class AskSession:
             model=self.model,
             profile=self.profile.name,
             tables={n: s.names() for n, s in self.schemas.items()},
+            system=self.messages[0]["content"],
             system_tokens=count_tokens(self.messages[0]["content"]),
             tool_tokens=count_tokens(self.tool),
         )

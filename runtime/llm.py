@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import math
 import os
 import random
@@ -44,6 +43,7 @@ FailureKind = Literal[
 RETRYABLE: frozenset[FailureKind] = frozenset(
     {"timeout", "rate_limit", "server", "connection", "malformed"}
 )
+AZURE_API_VERSION = "2024-10-21"  # a GA version with tools and tool_choice
 ClientT = TypeVar("ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
 
@@ -116,13 +116,26 @@ def make_client(
     timeout_s: float = 60.0,
     asynchronous: bool = False,
 ) -> openai.OpenAI | openai.AsyncOpenAI:
-    """A client from arguments or the environment (OPENAI_BASE_URL, OPENAI_API_KEY).
+    """A client from arguments or the environment.
 
-    Local servers (vLLM, Ollama, llama.cpp) need no key: with a base URL and no key, a
-    placeholder is sent. Without either, OpenAI itself is meant and the key is required (E505).
+    - OpenAI-compatible servers (vLLM, Ollama, llama.cpp): `base_url` or OPENAI_BASE_URL; with
+      no key a placeholder is sent, since local servers need none.
+    - Azure OpenAI: AZURE_OPENAI_ENDPOINT (+ AZURE_OPENAI_API_KEY, OPENAI_API_VERSION) when no
+      base URL is given; the model name is then the deployment name.
+    - OpenAI: OPENAI_API_KEY is required (E505 without it).
     """
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    azure = os.environ.get("AZURE_OPENAI_ENDPOINT")
+    if base_url is None and azure:
+        kind_azure = openai.AsyncAzureOpenAI if asynchronous else openai.AzureOpenAI
+        return kind_azure(
+            azure_endpoint=azure,
+            api_key=os.environ.get("AZURE_OPENAI_API_KEY") or api_key,
+            api_version=os.environ.get("OPENAI_API_VERSION") or AZURE_API_VERSION,
+            timeout=timeout_s,
+            max_retries=0,
+        )
     if api_key is None and base_url is None:
         from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
@@ -293,8 +306,3 @@ async def complete_async(
         return await asyncio.wait_for(run(), timeout_s)
     except Exception as exc:  # asyncio.TimeoutError is TimeoutError: classified as a timeout
         return classify(exc)
-
-
-def dump_body(body: Mapping[str, Any]) -> str:
-    """Compact, key-sorted JSON of a request body: the cache key's input."""
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -27,12 +27,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pesql.runtime.llm import Reply, dump_body
+from pesql.runtime.llm import Reply
 
 __all__ = ["ResponseCache"]
 
 # Bump when the stored shape of a Reply changes: old entries then miss instead of failing.
 FORMAT = 1
+
+
+def dump_body(body: Mapping[str, Any]) -> str:
+    """Compact, key-sorted JSON of a request body: the same request, the same text."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class ResponseCache:

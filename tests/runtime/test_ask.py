@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from pesql.grammar.jsonschema import function_definition
 from pesql.grammar.ops.numeric import SubAbs
-from pesql.runtime.ask import AskError, ask, ask_async
+from pesql.runtime.ask import AskError, as_catalog, ask, ask_async
+from pesql.runtime.catalog import Catalog
 from pesql.runtime.fake_openai import FakeOpenAI, Message, Status, Text, ToolCall, Usage
 from pesql.runtime.profile import Profile
+from pesql.runtime.tables import load_table
 
 from tests.runtime.ask_fixtures import FAST, HEAVIEST, arguments, penguins, server
 
@@ -235,3 +238,16 @@ def test_ask_async_shares_the_loop(server: FakeOpenAI) -> None:
 def test_clients_must_match_the_driver(server: FakeOpenAI) -> None:
     with pytest.raises(TypeError, match="ask_async"):
         ask(QUESTION, penguins(), server.async_client())  # type: ignore[arg-type]
+
+
+def test_tables_come_in_many_forms(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    penguins().write_csv(path)
+    table = load_table(penguins(), name="inner")
+    assert as_catalog(penguins()).names() == ["table"]
+    assert as_catalog(str(path)).names() == ["sales"]
+    assert as_catalog(table).names() == ["inner"]
+    mixed = as_catalog({"a": penguins(), "b": path, "c": table, "d": penguins().lazy()})
+    assert mixed.names() == ["a", "b", "c", "d"] and mixed.get("c").name == "c"
+    catalog = Catalog([table])
+    assert as_catalog(catalog) is catalog
