@@ -139,7 +139,9 @@ def reads(step: A.Step) -> set[str]:
         case rows.Window(columns=assigns, partition_by=part, order_by=order):
             found = set(part) | {k.column for k in order}
             return found.union(*(columns_of(a.expr) for a in assigns))
-    return columns_of(step)  # DISTINCT (all columns) is handled by callers
+        case rows.Distinct(columns=cols):
+            return set(cols)  # without columns it reads all of them: callers handle that
+    raise NotImplementedError(f"reads of {type(step).__name__}")
 
 
 def writes(step: A.Step) -> set[str]:

@@ -150,7 +150,9 @@ def _rule(e: A.Expr, predicate: bool) -> A.Expr:
             return _number(-v, e)
         case logic.If(condition=A.Lit(value=True), then=then, else_=other) if not may_fail(other):
             return then
-        case logic.If(condition=A.Lit(), then=then, else_=other) if not may_fail(then):
+        case logic.If(condition=A.Lit(value=False | None), then=then, else_=other) if not may_fail(
+            then
+        ):
             return other
         case logic.Case():
             return _case(e)
