@@ -193,7 +193,7 @@ def _lark_literal(text: str) -> str:
 
 def _render(item: Item, literal: Any, ref: Any, term: Any) -> str:
     if isinstance(item, str):
-        return literal(item)
+        return str(literal(item))
     tag = item[0]
     if tag == "ref":
         return str(ref(item[1]))
