@@ -11,8 +11,10 @@ import pytest
 from pesql.grammar.jsonschema import function_definition
 from pesql.grammar.ops.numeric import SubAbs
 from pesql.runtime.ask import AskError, as_catalog, ask, ask_async
+from pesql.runtime.ask_session import AskSession, Send, Sleep
 from pesql.runtime.catalog import Catalog
 from pesql.runtime.fake_openai import FakeOpenAI, Message, Status, Text, ToolCall, Usage
+from pesql.runtime.llm import Failure, FunctionCall, Reply
 from pesql.runtime.profile import Profile
 from pesql.runtime.tables import load_table
 
@@ -251,3 +253,19 @@ def test_tables_come_in_many_forms(tmp_path: Path) -> None:
     assert mixed.names() == ["a", "b", "c", "d"] and mixed.get("c").name == "c"
     catalog = Catalog([table])
     assert as_catalog(catalog) is catalog
+
+
+def test_the_session_is_sans_io() -> None:
+    """The loop can be driven by hand: no network, no sleeping, every decision visible."""
+    session = AskSession("q", as_catalog(penguins()), model="m", profile=FAST)
+    steps = session.run()
+    first = next(steps)
+    assert isinstance(first, Send) and first.body["model"] == "m" and first.stream
+    assert steps.send(Failure("rate_limit", "slow down", 429, 1.5)) == Sleep(1.5)
+    assert isinstance(steps.send(None), Send)
+    call = FunctionCall("c1", "query_table", arguments("LIMIT 1"))
+    reply = Reply(None, (call,), "tool_calls", 10, 5, "m", 0.1, 0.2)
+    with pytest.raises(StopIteration) as stop:
+        steps.send(reply)
+    result = stop.value.value
+    assert (result.text, result.usage.total, result.attempts) == ("LIMIT 1", 15, 1)
