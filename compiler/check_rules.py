@@ -202,8 +202,6 @@ def check_cast(call: logic.Cast | logic.TryCast, source: DType, out: list[Diagno
 
 # Bounds the registry cannot declare (a lower bound is there; these are extra conditions).
 _EXTRA_RULES: tuple[tuple[type[A.Call], str, Callable[[Any], bool], str], ...] = (
-    # polars rounds to a non-negative number of decimals only.
-    (numeric.Round, "digits", lambda v: v >= 0, "at least 0"),
     (numeric.Log, "base", lambda b: b > 0 and b != 1, "positive and not 1"),
 )
 

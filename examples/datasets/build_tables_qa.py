@@ -1611,9 +1611,11 @@ def airports(b: Book) -> None:
     )
     add(
         "Which 'City, ST' place names have the most airports? Top 3, ties alphabetically.",
+        "FILTER city IS NOT NULL AND state IS NOT NULL\n"
         "DERIVE place = CONCAT(city, ', ', state)\nGROUP_BY place COMPUTE n = COUNT(*)\n"
         "SORT n DESC, place\nLIMIT 3",
-        "SELECT city || ', ' || state AS place, count(*) AS n FROM airports GROUP BY place "
+        "SELECT city || ', ' || state AS place, count(*) AS n FROM airports "
+        "WHERE city IS NOT NULL AND state IS NOT NULL GROUP BY place "
         "ORDER BY n DESC, place LIMIT 3",
     )
     add(
@@ -2183,9 +2185,9 @@ def edge_cases(b: Book) -> None:
         "FROM penguins) WHERE island = 'Dream' ORDER BY rid LIMIT 6",
     )
     pen(
-        "Rank the Biscoe penguins of 2009 without giving any order (so all are tied): how "
-        "many penguins get each rank?",
-        "FILTER island = 'Biscoe' AND year = 2009\nWINDOW r = RANK()\n"
+        "Rank the Biscoe penguins of 2009 by their year (so all are tied): how many penguins "
+        "get each rank?",
+        "FILTER island = 'Biscoe' AND year = 2009\nWINDOW r = RANK() ORDER BY year\n"
         "GROUP_BY r COMPUTE n = COUNT(*)",
         "SELECT 1 AS r, count(*) AS n FROM penguins WHERE island = 'Biscoe' AND year = 2009",
     )

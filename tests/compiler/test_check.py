@@ -188,7 +188,6 @@ def test_rule_violations(text: str, expected: list[str]) -> None:
         agg.Quantile(value=A.Col(name="year"), q=1.5),
         text.Substring(value=A.Col(name="species"), start=0),
         window.Lag(value=A.Col(name="year"), offset=0),
-        numeric.Round(value=A.Col(name="year"), digits=-1),
         numeric.Log(value=A.Col(name="year"), base=1.0),
     ],
     ids=lambda n: type(n).__name__,
@@ -201,6 +200,10 @@ def test_option_values_out_of_bounds_in_hand_built_trees(node: A.Expr) -> None:
     limit = A.Plan(steps=(rows.Limit(count=-1),))
     with pytest.raises(PesqlError, match="E215"):
         check(limit, PENGUINS)
+
+
+def test_round_to_tens_and_thousands_is_allowed() -> None:
+    out("DERIVE r = ROUND(body_mass_g, -3)")
 
 
 def test_allowed_window_forms() -> None:

@@ -46,7 +46,7 @@ CASES: dict[str, tuple[str, Schema | Mapping[str, Schema]]] = {
     "E212": ("DERIVE n = ROW_NUMBER()", PENGUINS),
     "E213": ("AGGREGATE m = MAX(SUM(body_mass_g))", PENGUINS),
     "E214": ("WINDOW d = LAG(AVG(body_mass_g)) ORDER BY year", PENGUINS),
-    "E215": ("DERIVE r = ROUND(bill_depth_mm, -1)", PENGUINS),
+    "E215": ("DERIVE r = LOG(bill_depth_mm, base => 1)", PENGUINS),
     "E216": ("LIMIT 3 WITH TIES", PENGUINS),
     "E217": (
         "FILTER tags IS NOT NULL",

@@ -27,10 +27,6 @@ DATASET = ROOT / "examples" / "datasets" / "tables-qa"
 
 # id -> why pesql disagrees with the documented semantics (tables_qa_discrepancies.md).
 KNOWN_BUGS: dict[str, str] = {
-    "barley-0004": "optimizer drops a DERIVE whose column only DISTINCT uses (E305)",
-    "penguins-0056": "optimizer drops a DERIVE overwriting a DISTINCT column: wrong values",
-    "barley-0014": "checker rejects ROUND digits < 0 (E215); semantics.md documents it",
-    "penguins-0054": "checker rejects RANK() without ORDER BY (E207); semantics.md allows it",
 }
 
 _DATASET = load_dataset(DATASET)

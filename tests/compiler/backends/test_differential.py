@@ -1,0 +1,300 @@
+"""Differential testing: the DuckDB (SQL) backend must give the polars backend's answers.
+
+Two generators feed it: `well_typed_plans` (whole pipelines of every step kind) and an
+operation-directed one that puts each registered operation, with arguments of the types it
+accepts, into the step where it may stand (DERIVE, GROUP_BY, AGGREGATE or WINDOW). Results
+are compared in order (the row ordinal makes both engines' order deterministic) with floats
+within a relative 1e-9. Each bug found is kept in regressions/*.json and replayed below.
+
+Example counts come from the hypothesis profile (`ci` bounded, `make fuzz` thousands).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import assume, given, note, settings
+from hypothesis import strategies as st
+
+from pesql.compiler.backends.polars import to_polars
+from pesql.compiler.backends.sql import UNSUPPORTED, to_sql
+from pesql.compiler.backends.sql_steps import walk
+from pesql.compiler.check import check
+from pesql.compiler.types import ColumnType, Schema, polars_dtype
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.jsonform import from_json, to_json
+from pesql.grammar.ops import rows
+from pesql.grammar.printer import to_text
+from pesql.grammar.registry import FieldSpec, OpSpec, all_ops, spec_of
+from pesql.grammar.types import DType, TypeClass
+from pesql.runtime.compare import frames_equal
+from pesql.runtime.duckdb_engine import SQLITE_UNSUPPORTED, execute_duckdb, execute_sqlite
+from pesql.runtime.strategies import schemas_and_tables, tables, well_typed_plans
+
+REGRESSIONS = Path(__file__).parent / "regressions"
+# Operations the differential test runs elsewhere: not in DuckDB's dialect (see docs/sql.md).
+NOT_IN_DUCKDB = UNSUPPORTED["duckdb"]
+
+
+def run_polars(plan: A.Plan, frame: pl.DataFrame) -> pl.DataFrame:
+    checked = check(plan, Schema.from_polars(frame.schema))
+    return to_polars(checked.plan, frame.lazy()).collect()
+
+
+def uses(plan: A.Plan, names: frozenset[str]) -> bool:
+    return any(
+        isinstance(n, A.Call | A.Step) and spec_of(n).name in names for n in walk(plan)
+    )
+
+
+def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> None:
+    """Both engines fail, or both succeed with equal frames (in order)."""
+    note(to_text(plan))
+    try:
+        expected: pl.DataFrame | None = run_polars(plan, frame)
+    except (pl.exceptions.PolarsError, PesqlError):
+        expected = None  # e.g. a strict CAST that fails: the SQL engine must fail too
+    try:
+        run = execute_duckdb if engine == "duckdb" else execute_sqlite
+        got: pl.DataFrame | None = run(plan, {"t": frame})
+    except PesqlError as exc:
+        if expected is not None:
+            raise AssertionError(f"{engine} failed where polars did not: {exc}") from exc
+        got = None
+    if expected is None or got is None:
+        assert expected is None and got is None, "polars failed where SQL did not"
+        return
+    ok, why = frames_equal(expected, got, ordered=True)
+    if not ok:
+        dialect = "duckdb" if engine == "duckdb" else "sqlite"
+        sql = to_sql(plan, Schema.from_polars(frame.schema), dialect)  # type: ignore[arg-type]
+        raise AssertionError(f"{why}\n{to_text(plan)}\n{sql}\npolars:\n{expected}\n{engine}:\n{got}")
+
+
+# --- whole plans ------------------------------------------------------------------------------
+
+plans_and_tables = schemas_and_tables().flatmap(
+    lambda st_: well_typed_plans(st_[0]).map(lambda plan: (plan, st_[1]))
+)
+
+
+@given(plans_and_tables)
+def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFrame]) -> None:
+    plan, frame = case
+    assume(not uses(plan, NOT_IN_DUCKDB))
+    assert_same(plan, frame)
+
+
+@given(plans_and_tables)
+def test_sqlite_matches_polars_on_supported_plans(case: tuple[A.Plan, pl.DataFrame]) -> None:
+    plan, frame = case
+    if uses(plan, SQLITE_UNSUPPORTED):
+        # Declared unsupported: refused with E310, never run with a silently different answer.
+        with pytest.raises(PesqlError) as info:
+            execute_sqlite(plan, {"t": frame})
+        assert "E310" in info.value.codes
+        return
+    assert_same(plan, frame, engine="sqlite")
+
+
+# --- one operation at a time ------------------------------------------------------------------
+
+# Types the operation-directed tables hold: one column of each, nullable.
+OP_SCHEMA = Schema(
+    tuple(
+        (name, ColumnType(dtype))
+        for name, dtype in [
+            ("i", "integer"),
+            ("j", "integer"),
+            ("f", "float"),
+            ("g", "float"),
+            ("s", "string"),
+            ("u", "string"),
+            ("b", "boolean"),
+            ("d", "date"),
+            ("ts", "datetime"),
+        ]
+    )
+)
+_PATTERNS = {
+    "REGEXP_MATCH": ["^a", "[0-9]+", "b$", "(?i)x", "é|y"],
+    "REGEXP_EXTRACT": ["([0-9]+)", "(a)(b)?", "^(.)", "x(y*)"],
+    "REGEXP_REPLACE": ["[0-9]", "a+", "^ ", "(b)"],
+    "LIKE": ["a%", "%b", "_", "%x y%", "A_%", "%\\%%", ""],
+}
+_TEXTS = ["a", "A", "", "x y", "é", "%", "ab", "1"]
+
+
+def _literal(dtype: DType) -> st.SearchStrategy[A.Expr]:
+    values: dict[DType, st.SearchStrategy[Any]] = {
+        "integer": st.integers(-5, 5),
+        "float": st.sampled_from([0.0, 0.5, -2.5, 1.25, 3.0, -0.001, 1e6]),
+        "string": st.sampled_from(_TEXTS),
+        "boolean": st.booleans(),
+        "date": st.dates(dt.date(2023, 12, 25), dt.date(2024, 3, 5)),
+        "datetime": st.datetimes(dt.datetime(2023, 12, 31), dt.datetime(2024, 1, 2)).map(
+            lambda d: d.replace(microsecond=0)
+        ),
+    }
+    return values[dtype].map(lambda v: A.Lit(value=v))
+
+
+def _argument(accepted: TypeClass | None) -> st.SearchStrategy[A.Expr]:
+    dtypes = [
+        d for d in ("integer", "float", "string", "boolean", "date", "datetime")
+        if accepted is None or accepted.accepts(d)  # type: ignore[arg-type]
+    ]
+    if not dtypes:
+        return st.nothing()
+    columns = [n for n, t in OP_SCHEMA.items() if t.dtype in dtypes]
+    column = st.sampled_from(columns).map(lambda n: A.Col(name=n))
+    literal = st.sampled_from(dtypes).flatmap(_literal)  # type: ignore[arg-type]
+    return st.one_of(column, column, column, literal)
+
+
+def _option(spec: OpSpec, f: FieldSpec) -> st.SearchStrategy[Any]:
+    if f.kind == "text":
+        return st.sampled_from(_PATTERNS.get(spec.name, _TEXTS))
+    if f.kind == "int":
+        ranges = {"digits": (-2, 3), "offset": (1, 3), "start": (-1, 4), "length": (0, 4),
+                  "group": (0, 1)}
+        low, high = ranges.get(f.name, (0, 3))
+        return st.integers(low, high)
+    if f.kind == "float":
+        return st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0] if f.name == "q" else [2.0, 10.0, 0.5])
+    if f.kind == "bool":
+        return st.booleans()
+    if f.kind == "choice":
+        return st.sampled_from(f.choices)
+    raise ValueError(f.kind)
+
+
+@st.composite
+def op_calls(draw: st.DrawFn, spec: OpSpec) -> A.Expr:
+    params = spec.signature.params if spec.signature else {}
+    values: dict[str, Any] = {}
+    for f in spec.fields:
+        if f.optional and draw(st.booleans()):
+            continue
+        if f.kind == "expr":
+            accepted = params.get(f.name)
+            if f.name in ("where", "condition"):
+                accepted = TypeClass("a boolean", frozenset({"boolean"}))
+            values[f.name] = draw(_argument(accepted))
+        elif f.kind == "exprs":
+            values[f.name] = tuple(draw(st.lists(_argument(params.get(f.name)), min_size=1,
+                                                 max_size=3)))
+        elif f.kind == "records":
+            whens = draw(st.lists(st.tuples(_argument(TypeClass("b", frozenset({"boolean"}))),
+                                            _argument(None)), min_size=1, max_size=2))
+            values[f.name] = tuple(A.When(when=w, then=t) for w, t in whens)
+        else:
+            values[f.name] = draw(_option(spec, f))
+    node = spec.cls(**values)
+    assert isinstance(node, A.Expr)
+    return node
+
+
+@st.composite
+def op_plans(draw: st.DrawFn, spec: OpSpec) -> A.Plan:
+    call = draw(op_calls(spec))
+    item = (A.Assign(name="r", expr=call),)
+    key = draw(st.sampled_from(["s", "b", "i", "d"]))
+    match spec.category:
+        case "scalar":
+            step: A.Step = rows.Derive(columns=item)
+        case "aggregate":
+            step = draw(st.sampled_from([
+                rows.GroupBy(keys=(key,), aggregates=item),
+                rows.AggregateStep(aggregates=item),
+                rows.Window(columns=item, partition_by=(key,)),
+            ]))
+        case _:
+            order = tuple(
+                A.SortKey(column=c, descending=draw(st.booleans()), nulls_last=draw(st.booleans()))
+                for c in draw(st.lists(st.sampled_from(["i", "f", "s", "d"]), min_size=1,
+                                       max_size=2, unique=True))
+            )
+            partition = draw(st.sampled_from([(), (key,)]))
+            step = rows.Window(columns=item, partition_by=partition, order_by=order)
+    plan = A.Plan(steps=(step,))
+    try:
+        check(plan, OP_SCHEMA)
+    except PesqlError:
+        assume(False)
+    return plan
+
+
+DIFFERENTIAL_OPS = [s for s in all_ops() if s.category != "step" and s.name not in NOT_IN_DUCKDB]
+
+
+@pytest.mark.parametrize("spec", DIFFERENTIAL_OPS, ids=lambda s: s.name)
+def test_duckdb_matches_polars_per_operation(spec: OpSpec) -> None:
+    # A share of the profile's budget per operation: the ops together stay within CI time.
+    @settings(max_examples=max(5, settings().max_examples // 6))
+    @given(op_plans(spec), tables(OP_SCHEMA, max_rows=8))
+    def run(plan: A.Plan, frame: pl.DataFrame) -> None:
+        assert_same(plan, frame)
+
+    run()
+
+
+def test_every_operation_is_differentially_tested_or_declared() -> None:
+    tested = {s.name for s in DIFFERENTIAL_OPS} | {s.name for s in all_ops("step")}
+    assert {s.name for s in all_ops()} - tested == set(NOT_IN_DUCKDB)
+
+
+# --- regressions --------------------------------------------------------------------------------
+
+
+def _regressions() -> list[Path]:
+    return sorted(REGRESSIONS.glob("*.json"))
+
+
+def load_regression(path: Path) -> tuple[A.Plan, pl.DataFrame]:
+    """A regression file: {"plan": <plan JSON>, "schema": {name: dtype}, "rows": [[...]]}."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, str] = data["schema"]
+    columns: dict[str, list[Any]] = {name: [] for name in schema}
+    for row in data["rows"]:
+        for (name, dtype), value in zip(schema.items(), row, strict=True):
+            columns[name].append(_decode(value, dtype))
+    frame = pl.DataFrame(
+        [pl.Series(n, v, dtype=polars_dtype(schema[n])) for n, v in columns.items()]  # type: ignore[arg-type]
+    )
+    return from_json(data["plan"]), frame
+
+
+def _decode(value: Any, dtype: str) -> Any:
+    if value is None:
+        return None
+    if dtype == "date":
+        return dt.date.fromisoformat(value)
+    if dtype == "datetime":
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def dump_regression(plan: A.Plan, frame: pl.DataFrame, path: Path) -> None:
+    """Write a failing case in the regression format (used when a fuzz run finds a bug)."""
+    schema = Schema.from_polars(frame.schema)
+    rows_ = [[v.isoformat() if isinstance(v, dt.date) else v for v in r] for r in frame.rows()]
+    data = {"plan": to_json(plan), "schema": {n: t.dtype for n, t in schema.items()},
+            "rows": rows_}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def test_regression_files_exist() -> None:
+    assert _regressions(), f"no regression fixtures in {REGRESSIONS}"
+
+
+@pytest.mark.parametrize("path", _regressions(), ids=lambda p: p.stem)
+def test_regression(path: Path) -> None:
+    plan, frame = load_regression(path)
+    assert_same(plan, frame)
