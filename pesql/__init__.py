@@ -21,10 +21,18 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.registry import Naming
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import openai
     import polars as pl
 
     from pesql.compiler.check import CheckedPlan
+    from pesql.compiler.repair import RepairResult
     from pesql.compiler.types import Schema
+    from pesql.runtime.ask_result import AskResult
+    from pesql.runtime.execute import CompiledPlan, Result, Tables
+    from pesql.runtime.limits import Limits
+    from pesql.runtime.profile import Profile
 
 __version__ = "0.1.0"
 
@@ -79,10 +87,8 @@ def function_definition(
     else:
         columns = schema.names()
     naming = getattr(profile, "naming", None) or DEFAULT_NAMING
-    verbosity: Verbosity = "short"
     chosen = getattr(profile, "verbosity", "short")
-    if chosen in ("full", "none"):
-        verbosity = chosen
+    verbosity: Verbosity = "full" if chosen == "full" else "none" if chosen == "none" else "short"
     return _definition(columns, naming=naming, strict=strict, verbosity=verbosity)
 
 
@@ -100,6 +106,104 @@ def to_polars(plan: Plan, source: pl.LazyFrame) -> pl.LazyFrame:
     return _to_polars(plan, source)
 
 
+def optimize(plan: Plan, schema: Schema) -> Plan:
+    """A checked plan -> an equivalent, cheaper plan (see docs/optimizer.md)."""
+    from pesql.compiler.optimize import optimize as _optimize
+
+    return _optimize(plan, schema)
+
+
+def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:
+    """One normal form for plans that differ only in spelling, operand order or no-op steps."""
+    from pesql.compiler.optimize import canonicalize as _canonicalize
+
+    return _canonicalize(plan, schema)
+
+
+def to_sql(plan: Plan, schema: Schema, dialect: str = "duckdb", table: str | None = None) -> str:
+    """A checked plan -> SQL text in a dialect (duckdb, postgres, spark, trino, ...)."""
+    from pesql.compiler.backends.sql import to_sql as _to_sql
+
+    return _to_sql(plan, schema, dialect, table)  # type: ignore[arg-type]
+
+
+def repair(text: str, naming: Naming | None = None,
+           schema: Schema | Mapping[str, Schema] | None = None) -> RepairResult:
+    """Broken model output -> JSON value, plan, fix log and trust flag (never raises)."""
+    from pesql.compiler.repair import repair as _repair
+
+    return _repair(text, naming=naming, schema=schema)
+
+
+def compile(  # noqa: A001  (the pipeline's name for "all arrows at once")
+    plan: Plan | str | Mapping[str, Any],
+    schema: Schema | Mapping[str, Schema],
+    *,
+    optimize: bool = True,
+    limits: Limits | None = None,
+) -> CompiledPlan:
+    """Text, JSON or a Plan -> checked, optimized, reusable `CompiledPlan`."""
+    from pesql.runtime.execute import compile as _compile
+
+    return _compile(plan, schema, optimize=optimize, limits=limits)
+
+
+def execute(plan: Plan | str | Mapping[str, Any], table: Any, *,
+            limits: Limits | None = None) -> Result:
+    """The one-liner: compile `plan` against `table`'s schema and run it."""
+    from pesql.runtime.execute import execute as _execute
+
+    return _execute(plan, table, limits=limits)
+
+
+def ask(question: str, tables: Any, client: openai.OpenAI | None = None,
+        model: str | None = None, profile: Profile | str | Path | None = None,
+        **options: Any) -> AskResult:
+    """Ask a model for a plan that answers `question`, check it, run it (see docs/ask.md)."""
+    from pesql.runtime.ask import ask as _ask
+
+    return _ask(question, tables, client, model, profile, **options)
+
+
+async def ask_async(question: str, tables: Any, client: openai.AsyncOpenAI | None = None,
+                    model: str | None = None, profile: Profile | str | Path | None = None,
+                    **options: Any) -> AskResult:
+    """The asyncio twin of `ask`."""
+    from pesql.runtime.ask import ask_async as _ask_async
+
+    return await _ask_async(question, tables, client, model, profile, **options)
+
+
+def load_table(source: Any, *, name: str | None = None, format: str | None = None,
+               clean: bool | None = None) -> Any:
+    """A table from a file (CSV, TSV, Parquet, JSON, NDJSON, IPC, Excel) or a frame."""
+    from pesql.runtime.tables import load_table as _load_table
+
+    return _load_table(source, name=name, format=format, clean=clean)
+
+
+def __getattr__(name: str) -> Any:
+    # Classes are loaded on first use, like the functions above.
+    lazy = {
+        "Runtime": "pesql.runtime.embed",
+        "Catalog": "pesql.runtime.catalog",
+        "Table": "pesql.runtime.tables",
+        "Schema": "pesql.compiler.types",
+        "Limits": "pesql.runtime.limits",
+        "Profile": "pesql.runtime.profile",
+        "AskResult": "pesql.runtime.ask_result",
+        "AskError": "pesql.runtime.ask_result",
+        "CompiledPlan": "pesql.runtime.execute",
+        "Result": "pesql.runtime.execute",
+        "RepairResult": "pesql.compiler.repair",
+    }
+    if name in lazy:
+        import importlib
+
+        return getattr(importlib.import_module(lazy[name]), name)
+    raise AttributeError(f"module 'pesql' has no attribute {name!r}")
+
+
 def count_tokens(value: Any, encoding: str = "o200k_base") -> int:
     """Offline token count of a string (or the compact JSON of a value)."""
     from pesql.runtime.tokens import count_tokens as _count
@@ -108,17 +212,37 @@ def count_tokens(value: Any, encoding: str = "o200k_base") -> int:
 
 
 __all__ = [
+    "AskError",
+    "AskResult",
+    "Catalog",
+    "CompiledPlan",
     "Diagnostic",
+    "Limits",
     "Naming",
     "PesqlError",
     "Plan",
+    "Profile",
+    "RepairResult",
+    "Result",
+    "Runtime",
+    "Schema",
+    "Table",
     "__version__",
+    "ask",
+    "ask_async",
+    "canonicalize",
     "check",
+    "compile",
     "count_tokens",
+    "execute",
     "from_json",
     "function_definition",
+    "load_table",
+    "optimize",
     "parse",
+    "repair",
     "to_json",
     "to_polars",
+    "to_sql",
     "to_text",
 ]

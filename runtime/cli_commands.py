@@ -291,6 +291,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("sql", help="print the plan as SQL for another engine")
     _plan_options(p)
     p.add_argument("--dialect", default="duckdb",
-                   help="duckdb, postgres, spark, trino, bigquery, snowflake, sqlite")
+                   choices=("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake",
+                            "sqlite"))
     p.add_argument("--output", "-o", metavar="FILE")
     p.set_defaults(handler=cmd_sql)

@@ -198,7 +198,8 @@ class Service:
             "plan_text": to_text(result.plan),
             "plan": to_json(result.plan),
             "truncated": result.frame.height > frame.height,
-            "trace": json.loads(json.dumps(result.trace_json(), default=str)),
+            "summary": result.summary(),
+            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
         })
 
     async def openapi(self, request: Request) -> Response:
