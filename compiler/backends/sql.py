@@ -17,9 +17,6 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel, UnsupportedError
-
 # Importing sql_calls registers the aggregate and window lowerings on `sql_expr`.
 from pesql.compiler.backends import sql_calls  # noqa: F401
 from pesql.compiler.backends.sql_steps import Chain, sql_step, walk
@@ -28,6 +25,8 @@ from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.registry import spec_of
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 
 Dialect = Literal["duckdb", "postgres", "spark", "trino", "bigquery", "snowflake", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)

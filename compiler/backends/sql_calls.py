@@ -14,8 +14,6 @@ by the row ordinal, which makes every window order total, as polars' stable sort
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from pesql.compiler.backends.sql_exprs import (
     ExprContext,
     Over,
@@ -23,7 +21,6 @@ from pesql.compiler.backends.sql_exprs import (
     binary,
     case,
     cast,
-    col,
     dtype_of,
     number,
     safe_div,
@@ -33,6 +30,7 @@ from pesql.compiler.backends.sql_exprs import (
 from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import window as win
+from sqlglot import exp
 
 # Frames: running functions see the rows up to this one; partition aggregates see them all.
 RUNNING = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")

@@ -19,13 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import singledispatch
 
-from sqlglot import exp
-
 from pesql.compiler.check import infer_expr
 from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import logic, numeric, operators, text, time
 from pesql.grammar.types import DType
+from sqlglot import exp
 
 # p-SQL dtype -> SQL type; sqlglot renders each dialect's spelling (BIGINT -> INT64, ...).
 SQL_TYPES: dict[DType, str] = {
@@ -263,7 +262,9 @@ def _is_not_null(expr: operators.IsNotNull, ctx: ExprContext) -> exp.Expression:
 @sql_expr.register
 def _like(expr: operators.Like, ctx: ExprContext) -> exp.Expression:
     node = exp.ILike if expr.ignore_case else exp.Like
-    return node(this=wrap(sql_expr(expr.value, ctx)), expression=string(expr.pattern))
+    like = node(this=wrap(sql_expr(expr.value, ctx)), expression=string(expr.pattern))
+    # p-SQL's LIKE escapes with a backslash (as PostgreSQL); DuckDB and others have no default.
+    return exp.Escape(this=like, expression=string("\\"))
 
 
 def case(
@@ -315,14 +316,18 @@ def _try_cast(expr: logic.TryCast, ctx: ExprContext) -> exp.Expression:
 
 
 def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]) -> exp.Expression:
-    """CAST with p-SQL's conversions where SQL's differ (floats to integers truncate)."""
+    """CAST with p-SQL's conversions (floats to integers round halves away from zero, as SQL)."""
     source = dtype_of(value, ctx)
     sql = sql_expr(value, ctx)
     if source == target:
         return sql
     if target == "integer" and source in ("float", "decimal"):
-        # SQL rounds 2.7 to 3; polars (and Python's int()) truncate toward zero.
-        sql = exp.func("TRUNC", sql)
+        # Engines round halves to even (DuckDB: CAST(0.5 AS BIGINT) = 0); p-SQL rounds them
+        # away from zero, as ROUND does.
+        sql = exp.Round(this=sql)
+    if target == "string" and source == "datetime":
+        # Engines drop zero fractions ('... 00:00:00'); polars always writes microseconds.
+        return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
     return node(this=sql, to=sql_type(target))
 
 
@@ -396,19 +401,27 @@ def _ln(expr: numeric.Ln, ctx: ExprContext) -> exp.Expression:
 
 @sql_expr.register
 def _log(expr: numeric.Log, ctx: ExprContext) -> exp.Expression:
+    if expr.base <= 0 or expr.base == 1:  # no such logarithm: NULL, as the log of 0 is
+        return cast(exp.null(), "float")
     value = as_float(expr.value, ctx)
     ratio = binary(exp.Div, exp.Ln(this=value), exp.Ln(this=literal(float(expr.base))))
     return case([(binary(exp.GT, value, number(0)), ratio)])
 
 
+def finite(e: exp.Expression) -> exp.Expression:
+    """NULL where `e` is infinite or NaN (p-SQL numbers are finite): x - x is 0 only if finite."""
+    return case([(binary(exp.EQ, binary(exp.Sub, e, e.copy()), number(0)), e.copy())])
+
+
 @sql_expr.register
 def _exp(expr: numeric.Exp, ctx: ExprContext) -> exp.Expression:
-    return exp.Exp(this=as_float(expr.value, ctx))
+    return finite(exp.Exp(this=as_float(expr.value, ctx)))
 
 
 @sql_expr.register
 def _pow(expr: numeric.Pow, ctx: ExprContext) -> exp.Expression:
-    return exp.Pow(this=as_float(expr.base, ctx), expression=as_float(expr.exponent, ctx))
+    base, exponent = as_float(expr.base, ctx), as_float(expr.exponent, ctx)
+    return finite(exp.Pow(this=base, expression=exponent))
 
 
 def _extreme(node: type[exp.Greatest] | type[exp.Least]) -> Callable[..., exp.Expression]:
@@ -454,6 +467,8 @@ def as_text(expr: A.Expr, ctx: ExprContext) -> exp.Expression:
     sql = sql_expr(expr, ctx)
     if kind in ("string", "null"):
         return sql
+    if kind == "datetime":
+        return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
     return cast(sql, "string")
 
 
@@ -467,8 +482,13 @@ def _concat(expr: text.Concat, ctx: ExprContext) -> exp.Expression:
 
 @sql_expr.register
 def _substring(expr: text.Substring, ctx: ExprContext) -> exp.Expression:
-    length = number(expr.length) if expr.length is not None else None
-    return exp.Substring(this=sql_expr(expr.value, ctx), start=number(expr.start), length=length)
+    # PostgreSQL's reading of a start before 1 (the positions start .. start+length-1 that
+    # exist), resolved here because DuckDB counts a negative start from the end.
+    offset = max(expr.start - 1, 0)
+    length = None
+    if expr.length is not None:
+        length = number(max(expr.start + expr.length - 1 - offset, 0))
+    return exp.Substring(this=sql_expr(expr.value, ctx), start=number(offset + 1), length=length)
 
 
 @sql_expr.register

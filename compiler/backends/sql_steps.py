@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import singledispatch
 
-from sqlglot import exp
-
 from pesql.compiler.backends.sql_exprs import ExprContext, Over, col, number, sql_expr
 from pesql.compiler.check import infer_expr
 from pesql.compiler.types import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import rows
+from sqlglot import exp
 
 
 @dataclass(slots=True)

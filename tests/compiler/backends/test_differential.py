@@ -20,7 +20,6 @@ import polars as pl
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
-
 from pesql.compiler.backends.polars import to_polars
 from pesql.compiler.backends.sql import UNSUPPORTED, to_sql
 from pesql.compiler.backends.sql_steps import walk
@@ -29,7 +28,8 @@ from pesql.compiler.types import ColumnType, Schema, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
-from pesql.grammar.ops import rows
+from pesql.grammar.ops import logic, rows
+from pesql.grammar.ops import window as win
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import FieldSpec, OpSpec, all_ops, spec_of
 from pesql.grammar.types import DType, TypeClass
@@ -48,14 +48,23 @@ def run_polars(plan: A.Plan, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def uses(plan: A.Plan, names: frozenset[str]) -> bool:
-    return any(
-        isinstance(n, A.Call | A.Step) and spec_of(n).name in names for n in walk(plan)
-    )
+    return any(isinstance(n, A.Call | A.Step) and spec_of(n).name in names for n in walk(plan))
+
+
+# Unicode special casing: polars maps 'İ'.lower() to 'i̇' and 'ß'.upper() to 'SS' (full
+# mappings), DuckDB maps one character to one. Documented in docs/sql.md; not compared.
+_CASE_OPS = frozenset({"UPPER", "LOWER", "LIKE", "CONTAINS", "STARTS_WITH", "ENDS_WITH"})
+
+
+def special_casing(plan: A.Plan, frame: pl.DataFrame) -> bool:
+    if not uses(plan, _CASE_OPS):
+        return False
+    texts = [v for c in frame.columns if frame[c].dtype == pl.String for v in frame[c] if v]
+    return any(len(ch.lower()) != 1 or len(ch.upper()) != 1 for t in texts for ch in t)
 
 
 def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> None:
     """Both engines fail, or both succeed with equal frames (in order)."""
-    note(to_text(plan))
     try:
         expected: pl.DataFrame | None = run_polars(plan, frame)
     except (pl.exceptions.PolarsError, PesqlError):
@@ -74,7 +83,9 @@ def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> No
     if not ok:
         dialect = "duckdb" if engine == "duckdb" else "sqlite"
         sql = to_sql(plan, Schema.from_polars(frame.schema), dialect)  # type: ignore[arg-type]
-        raise AssertionError(f"{why}\n{to_text(plan)}\n{sql}\npolars:\n{expected}\n{engine}:\n{got}")
+        raise AssertionError(
+            f"{why}\n{to_text(plan)}\n{sql}\npolars:\n{expected}\n{engine}:\n{got}"
+        )
 
 
 # --- whole plans ------------------------------------------------------------------------------
@@ -87,13 +98,16 @@ plans_and_tables = schemas_and_tables().flatmap(
 @given(plans_and_tables)
 def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFrame]) -> None:
     plan, frame = case
-    assume(not uses(plan, NOT_IN_DUCKDB))
+    note(to_text(plan))
+    assume(not uses(plan, NOT_IN_DUCKDB) and not special_casing(plan, frame))
     assert_same(plan, frame)
 
 
 @given(plans_and_tables)
 def test_sqlite_matches_polars_on_supported_plans(case: tuple[A.Plan, pl.DataFrame]) -> None:
     plan, frame = case
+    note(to_text(plan))
+    assume(not special_casing(plan, frame))
     if uses(plan, SQLITE_UNSUPPORTED):
         # Declared unsupported: refused with E310, never run with a silently different answer.
         with pytest.raises(PesqlError) as info:
@@ -145,10 +159,11 @@ def _literal(dtype: DType) -> st.SearchStrategy[A.Expr]:
     return values[dtype].map(lambda v: A.Lit(value=v))
 
 
-def _argument(accepted: TypeClass | None) -> st.SearchStrategy[A.Expr]:
+def _argument(accepted: TypeClass | None, only: DType | None = None) -> st.SearchStrategy[A.Expr]:
     dtypes = [
-        d for d in ("integer", "float", "string", "boolean", "date", "datetime")
-        if accepted is None or accepted.accepts(d)  # type: ignore[arg-type]
+        d
+        for d in ("integer", "float", "string", "boolean", "date", "datetime")
+        if (accepted is None or accepted.accepts(d)) and only in (None, d)  # type: ignore[arg-type]
     ]
     if not dtypes:
         return st.nothing()
@@ -162,8 +177,13 @@ def _option(spec: OpSpec, f: FieldSpec) -> st.SearchStrategy[Any]:
     if f.kind == "text":
         return st.sampled_from(_PATTERNS.get(spec.name, _TEXTS))
     if f.kind == "int":
-        ranges = {"digits": (-2, 3), "offset": (1, 3), "start": (-1, 4), "length": (0, 4),
-                  "group": (0, 1)}
+        ranges = {
+            "digits": (-2, 3),
+            "offset": (1, 3),
+            "start": (-1, 4),
+            "length": (0, 4),
+            "group": (0, 1),
+        }
         low, high = ranges.get(f.name, (0, 3))
         return st.integers(low, high)
     if f.kind == "float":
@@ -178,6 +198,11 @@ def _option(spec: OpSpec, f: FieldSpec) -> st.SearchStrategy[Any]:
 @st.composite
 def op_calls(draw: st.DrawFn, spec: OpSpec) -> A.Expr:
     params = spec.signature.params if spec.signature else {}
+    comparable = spec.signature.comparable if spec.signature else ()
+    # Mutually comparable arguments (both sides of `=`, BETWEEN's bounds) share one type.
+    shared: DType | None = None
+    if comparable:
+        shared = draw(st.sampled_from(["integer", "float", "string", "boolean", "date"]))
     values: dict[str, Any] = {}
     for f in spec.fields:
         if f.optional and draw(st.booleans()):
@@ -186,19 +211,42 @@ def op_calls(draw: st.DrawFn, spec: OpSpec) -> A.Expr:
             accepted = params.get(f.name)
             if f.name in ("where", "condition"):
                 accepted = TypeClass("a boolean", frozenset({"boolean"}))
-            values[f.name] = draw(_argument(accepted))
+            only = shared if f.name in comparable else None
+            values[f.name] = draw(_argument(accepted, only))
         elif f.kind == "exprs":
-            values[f.name] = tuple(draw(st.lists(_argument(params.get(f.name)), min_size=1,
-                                                 max_size=3)))
+            only = shared if f.name in comparable else None
+            values[f.name] = tuple(
+                draw(st.lists(_argument(params.get(f.name), only), min_size=1, max_size=3))
+            )
         elif f.kind == "records":
-            whens = draw(st.lists(st.tuples(_argument(TypeClass("b", frozenset({"boolean"}))),
-                                            _argument(None)), min_size=1, max_size=2))
+            whens = draw(
+                st.lists(
+                    st.tuples(_argument(TypeClass("b", frozenset({"boolean"}))), _argument(None)),
+                    min_size=1,
+                    max_size=2,
+                )
+            )
             values[f.name] = tuple(A.When(when=w, then=t) for w, t in whens)
         else:
             values[f.name] = draw(_option(spec, f))
     node = spec.cls(**values)
     assert isinstance(node, A.Expr)
+    assume(not polars_gap(node))
     return node
+
+
+def polars_gap(node: A.Expr) -> bool:
+    """Cases the polars backend gets wrong (SQL is right): kept as strict xfails below."""
+    value = getattr(node, "value", None)
+    if spec_of(node).category == "window" and isinstance(value, A.Lit):
+        return True  # a constant is not broadcast: LAG(0) is null, CUMSUM(1) is 1, 1, ...
+    if isinstance(node, logic.Cast | logic.TryCast) and node.type == "decimal":
+        return (
+            (isinstance(value, A.Lit)
+            and value.kind == "boolean")
+            or (isinstance(value, A.Col) and value.name == "b")
+        )  # polars cannot cast booleans to decimals
+    return False
 
 
 @st.composite
@@ -210,16 +258,23 @@ def op_plans(draw: st.DrawFn, spec: OpSpec) -> A.Plan:
         case "scalar":
             step: A.Step = rows.Derive(columns=item)
         case "aggregate":
-            step = draw(st.sampled_from([
-                rows.GroupBy(keys=(key,), aggregates=item),
-                rows.AggregateStep(aggregates=item),
-                rows.Window(columns=item, partition_by=(key,)),
-            ]))
+            step = draw(
+                st.sampled_from(
+                    [
+                        rows.GroupBy(keys=(key,), aggregates=item),
+                        rows.AggregateStep(aggregates=item),
+                        rows.Window(columns=item, partition_by=(key,)),
+                    ]
+                )
+            )
         case _:
             order = tuple(
                 A.SortKey(column=c, descending=draw(st.booleans()), nulls_last=draw(st.booleans()))
-                for c in draw(st.lists(st.sampled_from(["i", "f", "s", "d"]), min_size=1,
-                                       max_size=2, unique=True))
+                for c in draw(
+                    st.lists(
+                        st.sampled_from(["i", "f", "s", "d"]), min_size=1, max_size=2, unique=True
+                    )
+                )
             )
             partition = draw(st.sampled_from([(), (key,)]))
             step = rows.Window(columns=item, partition_by=partition, order_by=order)
@@ -240,6 +295,8 @@ def test_duckdb_matches_polars_per_operation(spec: OpSpec) -> None:
     @settings(max_examples=max(5, settings().max_examples // 6))
     @given(op_plans(spec), tables(OP_SCHEMA, max_rows=8))
     def run(plan: A.Plan, frame: pl.DataFrame) -> None:
+        note(to_text(plan))
+        assume(not special_casing(plan, frame))
         assert_same(plan, frame)
 
     run()
@@ -285,8 +342,7 @@ def dump_regression(plan: A.Plan, frame: pl.DataFrame, path: Path) -> None:
     """Write a failing case in the regression format (used when a fuzz run finds a bug)."""
     schema = Schema.from_polars(frame.schema)
     rows_ = [[v.isoformat() if isinstance(v, dt.date) else v for v in r] for r in frame.rows()]
-    data = {"plan": to_json(plan), "schema": {n: t.dtype for n, t in schema.items()},
-            "rows": rows_}
+    data = {"plan": to_json(plan), "schema": {n: t.dtype for n, t in schema.items()}, "rows": rows_}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
@@ -298,3 +354,24 @@ def test_regression_files_exist() -> None:
 def test_regression(path: Path) -> None:
     plan, frame = load_regression(path)
     assert_same(plan, frame)
+
+
+@pytest.mark.xfail(strict=True, reason="polars backend: window functions of a constant")
+def test_polars_gap_window_function_of_a_constant() -> None:
+    frame = pl.DataFrame({"i": [1, 2, 3]})
+    plan = A.Plan(
+        steps=(
+            rows.Window(
+                columns=(A.Assign(name="r", expr=win.CumSum(value=A.Lit(value=1))),),
+                order_by=(A.SortKey(column="i"),),
+            ),
+        )
+    )
+    assert_same(plan, frame)
+
+
+@pytest.mark.xfail(strict=True, reason="polars backend: TRY_CAST of a boolean to decimal raises")
+def test_polars_gap_try_cast_boolean_to_decimal() -> None:
+    frame = pl.DataFrame({"b": [True, None]})
+    expr = logic.TryCast(value=A.Col(name="b"), type="decimal")
+    assert_same(A.Plan(steps=(rows.Derive(columns=(A.Assign(name="r", expr=expr),)),)), frame)

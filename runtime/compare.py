@@ -1,0 +1,110 @@
+"""Comparing two result frames the way p-SQL defines "the same answer".
+
+Column names and order must agree; values are compared by their p-SQL meaning rather than
+their polars type (an Int64 equals the same value as Decimal, a Float64 within `rel_tol`);
+nulls equal nulls. `ordered=False` compares the rows as a bag (multiset).
+
+    >>> import polars as pl
+    >>> frames_equal(pl.DataFrame({"x": [1.0, None]}), pl.DataFrame({"x": [1.0 + 1e-12, None]}),
+    ...              ordered=True)
+    (True, '')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+__all__ = ["frames_equal", "values_equal"]
+
+
+def values_equal(a: Any, b: Any, rel_tol: float = 1e-9) -> bool:
+    """Two cell values are the same answer: nulls match, numbers within `rel_tol`."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float | decimal.Decimal) and isinstance(
+        b, int | float | decimal.Decimal
+    ):
+        x, y = float(a), float(b)
+        if math.isnan(x) or math.isnan(y):
+            return math.isnan(x) and math.isnan(y)
+        # An absolute floor for values that should be 0 but carry rounding noise.
+        return math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12)
+    if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+        return False
+    return bool(a == b)
+
+
+def frames_equal(
+    a: pl.DataFrame, b: pl.DataFrame, *, ordered: bool, rel_tol: float = 1e-9
+) -> tuple[bool, str]:
+    """Whether `a` and `b` hold the same result; the second item says where they differ."""
+    if a.columns != b.columns:
+        return False, f"columns differ: {a.columns} vs {b.columns}"
+    if a.height != b.height:
+        return False, f"row counts differ: {a.height} vs {b.height}"
+    left, right = a.rows(), b.rows()
+    if not ordered:
+        return _bags_equal(left, right, a.columns, rel_tol)
+    for i, (x, y) in enumerate(zip(left, right, strict=True)):
+        for name, u, v in zip(a.columns, x, y, strict=True):
+            if not values_equal(u, v, rel_tol):
+                return False, f"row {i}, column {name!r}: {u!r} vs {v!r}"
+    return True, ""
+
+
+def _bags_equal(
+    left: Sequence[tuple[Any, ...]],
+    right: Sequence[tuple[Any, ...]],
+    columns: Sequence[str],
+    rel_tol: float,
+) -> tuple[bool, str]:
+    # Exact matches first (cheap, via a multiset of normalized rows); what remains is paired
+    # greedily under the tolerance, which suffices for rows that differ by rounding noise.
+    exact = Counter(_key(r) for r in right)
+    rest_left = []
+    for row in left:
+        k = _key(row)
+        if exact[k] > 0:
+            exact[k] -= 1
+        else:
+            rest_left.append(row)
+    rest_right = []
+    for row in right:
+        k = _key(row)
+        if exact[k] > 0:  # unmatched copies of this row remain
+            exact[k] -= 1
+            rest_right.append(row)
+    for row in rest_left:
+        match = next(
+            (
+                j
+                for j, other in enumerate(rest_right)
+                if all(values_equal(u, v, rel_tol) for u, v in zip(row, other, strict=True))
+            ),
+            None,
+        )
+        if match is None:
+            shown = dict(zip(columns, row, strict=True))
+            return False, f"row {shown!r} of the first frame has no match in the second"
+        rest_right.pop(match)
+    return True, ""
+
+
+def _key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    def norm(v: Any) -> Any:
+        if isinstance(v, bool) or v is None:
+            return (type(v).__name__, v)
+        if isinstance(v, int | float | decimal.Decimal):
+            return ("number", float(v))
+        return (type(v).__name__, v)
+
+    return tuple(norm(v) for v in row)
