@@ -107,7 +107,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E711": ("evaluation leakage", "the question is in the evaluation dataset as `{name}`"),
     "E712": ("too few examples", "the file has {found} examples, fewer than {expected}"),
     "E713": ("example too long", "the example has {found} tokens, {model} allows {expected}"),
-    "E714": ("column outside the enum", "message {index}: `{name}` at `{path}` is not a column"),
+    "E714": ("name outside the enum", "message {index}: `{name}` at `{path}` is not in the enum"),
     "E715": ("unreadable training file", "cannot read {name}: {problem}"),
     "E720": ("fine-tuning API error", "the fine-tuning API refused: {problem}"),
     "E721": ("fine-tuning job failed", "job {name} {found}: {problem}"),

@@ -20,7 +20,6 @@ from typing import Any
 
 from pesql.runtime.profile import DEFAULT_PROFILE, Profile
 from rich.console import Console
-from rich.table import Table
 
 __all__ = ["register"]
 
@@ -146,7 +145,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     client = jobs.make_finetune_client(args.base_url)
     with jobs.api_errors(f"checking {args.job}"):
         job = client.fine_tuning.jobs.retrieve(args.job)
-    table = Table(show_header=False, box=None)
     rows = [
         ("job", job.id), ("status", job.status), ("model", job.model),
         ("fine-tuned model", job.fine_tuned_model or "-"),
@@ -156,9 +154,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if job.error is not None and job.error.message:
         rows.append(("error", f"{job.error.message} ({job.error.code})"))
-    for key, value in rows:
-        table.add_row(key, value)
-    _console().print(table)
+    # Plain lines, not a rich table: ids stay whole on a narrow terminal and grep finds them.
+    text = "\n".join(f"{key + ':':<17} {value}" for key, value in rows)
+    _console().print(text, markup=False)
     return 0
 
 
@@ -190,11 +188,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     client = jobs.make_finetune_client(args.base_url)
     with jobs.api_errors("listing jobs"):
         page = client.fine_tuning.jobs.list(limit=args.limit)
-    table = Table("job", "status", "model", "fine-tuned model", "created")
+    lines = [f"{'job':<28} {'status':<16} {'model':<28} {'created':<19} fine-tuned model"]
     for job in page.data:
-        created = _when(job.created_at)
-        table.add_row(job.id, job.status, job.model, job.fine_tuned_model or "-", created)
-    _console().print(table)
+        when, model = _when(job.created_at), job.fine_tuned_model or "-"
+        lines.append(f"{job.id:<28} {job.status:<16} {job.model:<28} {when:<19} {model}")
+    _console().print("\n".join(lines), markup=False)
     return 0
 
 

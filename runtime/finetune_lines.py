@@ -202,7 +202,7 @@ def _check_call(
         return
     if call.strict:
         for path, name in _outside_enum(call.parameters, value, columns):
-            hint = "strict decoding only produces enum columns; a derived name cannot be emitted"
+            hint = "strict decoding cannot emit a name outside the column enum (derived or typo)"
             line.add("E714", at + path, "warning", index=index, name=name, path=path, hints=(hint,))
     try:
         plan = from_json(value, profile.naming)
