@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
 from pesql.compiler.optimize import canonicalize, optimize, optimize_traced
 from pesql.compiler.passes import PASSES
 from pesql.compiler.types import Schema
@@ -18,7 +19,7 @@ def test_trace_chains_each_change() -> None:
     final, records = optimize_traced(plan, SCHEMA)
     assert records, "nothing was recorded"
     assert records[0].before == plan
-    for first, second in zip(records, records[1:], strict=False):
+    for first, second in itertools.pairwise(records):
         assert first.after.steps == second.before.steps
     assert records[-1].after.steps == final.steps
     assert {r.name for r in records} <= {p.__name__ for p in PASSES}
@@ -33,7 +34,7 @@ def test_optimize_leaves_an_optimal_plan_alone() -> None:
 
 
 SAME = [
-    ("FILTER price > 10 AND region = 'West'", "WHERE region = 'West'\nFILTER 10 < price"),
+    ("FILTER price > 10 AND region = 'West'", "FILTER region = 'West'\nFILTER 10 < price"),
     ("FILTER qty IN (1)", "FILTER 1 = qty"),
     ("FILTER NOT qty < 3", "FILTER 3 <= qty"),
     ("SORT region\nSORT price DESC", "SORT price DESC, region"),
@@ -63,5 +64,5 @@ def test_canonicalize_does_not_unify(a: str, b: str) -> None:
 
 def test_canonicalize_needs_schema_for_typed_rules() -> None:
     plan = parse("DERIVE t = price * 1")
-    assert to_text(canonicalize(plan)) == "DERIVE t = price * 1"
+    assert to_text(canonicalize(plan)) == "DERIVE t = 1 * price"
     assert to_text(canonicalize(plan, SCHEMA)) == "DERIVE t = price"
