@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## The main job: answer a question about the bundled penguins table with a p-SQL plan.
+## The main job, offline: a question about the bundled penguins table goes through the openai
+## client to a local scripted model; its broken function call is repaired, checked and run.
 demo: $(STAMP)
-	$(VENV)/bin/pesql fmt examples/plans/penguins_gap.psql
-	$(VENV)/bin/pesql run examples/plans/penguins_gap.psql --table penguins=examples/tables/penguins.csv
+	$(VENV)/bin/pesql demo
 
 ## Lint, type-check (mypy strict) and run the whole test suite.
 test: $(STAMP) lint typecheck pytest

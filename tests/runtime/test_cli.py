@@ -138,3 +138,11 @@ def test_console_script_and_module_entry_points() -> None:
     usage = subprocess.run([sys.executable, "-m", "pesql"], capture_output=True, text=True,
                            check=False)
     assert usage.returncode == 2 and "usage: pesql" in usage.stderr
+
+
+def test_demo_runs_the_main_job_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "repairs:" in out and "SUB_ABS(bill_length_mm, bill_depth_mm)" in out
+    assert out.index("Gentoo") < out.index("Chinstrap") < out.index("Adelie")
+    assert "1 attempt" in out
