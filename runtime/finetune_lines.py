@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from pesql.compiler.check import check
 from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
-from pesql.grammar.jsonform import dumps, from_json, json_type, to_json
+from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.jsonschema import plan_schema
+from pesql.runtime.finetune_schema import best_error, outside_enum, relaxed_validator
 from pesql.runtime.profile import Profile
 
 __all__ = ["CheckedLine", "check_line"]
@@ -192,8 +192,8 @@ def _check_call(
     except ValueError as exc:
         line.add("E705", at, index=index, problem=str(exc))
         return
-    relaxed, columns = _validators(dumps(call.parameters))
-    worst = _best_error(relaxed, value)
+    relaxed, columns = relaxed_validator(dumps(call.parameters))
+    worst = best_error(relaxed, value)
     if worst is not None:
         path = "/" + "/".join(str(p) for p in worst.absolute_path)
         line.add(
@@ -201,7 +201,7 @@ def _check_call(
         )
         return
     if call.strict:
-        for path, name in _outside_enum(call.parameters, value, columns):
+        for path, name in outside_enum(call.parameters, value, columns):
             hint = "strict decoding cannot emit a name outside the column enum (derived or typo)"
             line.add("E714", at + path, "warning", index=index, name=name, path=path, hints=(hint,))
     try:
@@ -228,72 +228,6 @@ def _check_call(
     except PesqlError as exc:
         hints = tuple(h for d in exc.diagnostics if d.severity == "error" for h in d.hints)[:3]
         line.add("E708", at, index=index, name=line.table, problem=_first(exc), hints=hints)
-
-
-@lru_cache(maxsize=64)
-def _validators(parameters: str) -> tuple[Any, frozenset[str]]:
-    """A validator of the schema with its column enum removed (built once per schema), and the
-    enum: unknown columns are the type checker's to report, with better hints."""
-    import jsonschema
-
-    relaxed = json.loads(parameters)
-    column = relaxed.get("$defs", {}).get("column", {})
-    columns = frozenset(column.pop("enum", None) or ())
-    return jsonschema.Draft202012Validator(relaxed), columns
-
-
-def _best_error(validator: Any, value: Any) -> Any:
-    import jsonschema.exceptions
-
-    return jsonschema.exceptions.best_match(validator.iter_errors(value))
-
-
-def _outside_enum(
-    schema: dict[str, Any], value: Any, columns: frozenset[str]
-) -> list[tuple[str, str]]:
-    """(pointer, name) of every string where the schema wants a column and the enum lacks it.
-
-    A walk along the schema rather than jsonschema's error tree: the value already fits the
-    relaxed schema, and collecting every anyOf branch's errors costs seconds per plan.
-    """
-    defs = schema.get("$defs", {})
-    found: list[tuple[str, str]] = []
-
-    def resolve(node: dict[str, Any]) -> dict[str, Any]:
-        ref = node.get("$ref", "")
-        return resolve(defs[ref.rsplit("/", 1)[1]]) if ref.startswith("#/$defs/") else node
-
-    def fits(node: dict[str, Any], item: Any) -> bool:
-        node = resolve(node)
-        if "anyOf" in node:
-            return any(fits(branch, item) for branch in node["anyOf"])
-        kinds = node.get("type", [])
-        kinds = [kinds] if isinstance(kinds, str) else kinds
-        if isinstance(item, dict):
-            op = node.get("properties", {}).get("op", {}).get("enum")
-            keys_fit = set(item) == set(node.get("properties", {}))
-            return "object" in kinds and (item.get("op") in op if op else keys_fit)
-        return json_type(item) in kinds or (json_type(item) == "integer" and "number" in kinds)
-
-    def walk(node: dict[str, Any], item: Any, at: str) -> None:
-        if node.get("$ref") == "#/$defs/column" and isinstance(item, str):
-            if item not in columns:
-                found.append((at, item))
-            return
-        node = resolve(node)
-        if "anyOf" in node:
-            branch = next((b for b in node["anyOf"] if fits(b, item)), None)
-            if branch is not None:
-                walk(branch, item, at)
-        elif isinstance(item, dict):
-            for key, sub in node.get("properties", {}).items():
-                walk(sub, item.get(key), f"{at}/{key}")
-        elif isinstance(item, list) and isinstance(node.get("items"), dict):
-            for i, sub_item in enumerate(item):
-                walk(node["items"], sub_item, f"{at}/{i}")
-
-    walk(schema, value, "")
-    return found
 
 
 def _table_by_columns(columns: frozenset[str], schemas: Mapping[str, Schema] | None) -> str | None:
