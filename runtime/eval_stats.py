@@ -120,8 +120,10 @@ class Comparison:
 
 
 def compare_runs(a: Run, b: Run, *, resamples: int = RESAMPLES, seed: int = SEED) -> Comparison:
-    """Paired comparison on the intersection of the runs' examples (in A's order)."""
-    ids = [i for i in a.results if i in b.results]
+    """Paired comparison on the intersection of the runs' examples."""
+    # Sorted ids, not file order: results are written as they finish, and the bootstrap's
+    # resamples must not depend on which question happened to finish first.
+    ids = sorted(i for i in a.results if i in b.results)
     right_a = [a.results[i].correct for i in ids]
     right_b = [b.results[i].correct for i in ids]
     lat_a = [a.results[i].latency_s for i in ids]

@@ -99,9 +99,13 @@ async def evaluate_async(
     concurrency: int = 4,
     rate_limit: float | None = None,
     limit: int | None = None,
+    on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[ExampleResult], None] | None = None,
 ) -> RunSummary:
-    """Answer every example not yet in `out/results.jsonl`; `on_result` sees each new line."""
+    """Answer every example not yet in `out/results.jsonl`.
+
+    `on_start(selected, already_done)` is called once before any question is asked and
+    `on_result(record)` after each new line is written (a progress bar hooks in there)."""
     if concurrency < 1 or (rate_limit is not None and rate_limit <= 0):
         found = f"concurrency={concurrency}, rate_limit={rate_limit}"
         expected = "concurrency >= 1 and a positive rate"
@@ -115,6 +119,8 @@ async def evaluate_async(
     done = _open_run(run_dir, settings)
     examples = data.examples[:limit] if limit is not None else data.examples
     todo = [e for e in examples if e.id not in done]
+    if on_start is not None:
+        on_start(len(examples), len(examples) - len(todo))
     owned = client is None
     if client is None:
         made = make_client(base_url, None, timeout_s=profile.timeout_s, asynchronous=True)
@@ -171,9 +177,13 @@ async def _run_all(
 
         # TaskGroup cancels the other workers when one fails (or on Ctrl-C): their questions
         # are simply not recorded and are asked again on the next run.
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(concurrency, len(todo))):
-                group.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(concurrency, len(todo))):
+                    group.create_task(worker())
+        except BaseExceptionGroup as failed:
+            # Workers only fail together when one fails first; its exception is the story.
+            raise failed.exceptions[0] from None
 
 
 def _open_run(run_dir: Path, settings: RunSettings) -> set[str]:
