@@ -1,0 +1,261 @@
+"""Timing and memory helpers shared by the benchmarks, and the table every benchmark returns.
+
+    >>> t = measure(lambda: sum(range(100)), repeat=50)
+    >>> t.p50 <= t.p95
+    True
+
+Speed is reported as medians (p50) and ratios measured in the same run: other processes share
+the machine, so absolute numbers move and a ratio of two medians taken side by side does not.
+Peak memory is measured in a fresh child process (`child_peak_rss`), read from the kernel's
+accounting for exactly that child (`os.wait4`), so one benchmark's allocations never leak
+into another's figure.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATA_DIR = BENCH_DIR / "data"  # gitignored cache (TPC-H Parquet files)
+REPO_DIR = BENCH_DIR.parent
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock samples of one measured callable, in seconds."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95)
+
+    @property
+    def p50_us(self) -> float:
+        return self.p50 * 1e6
+
+    @property
+    def p95_us(self) -> float:
+        return self.p95 * 1e6
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile by linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def measure(
+    fn: Callable[[], object],
+    *,
+    repeat: int,
+    warmup: int = 3,
+    inner: int = 1,
+) -> Timing:
+    """Time `fn` `repeat` times after `warmup` calls; `inner` calls per sample for tiny `fn`s.
+
+    The garbage collector is paused while sampling (a collection landing in one sample is
+    noise, not the cost of `fn`) and run between samples.
+    """
+    for _ in range(warmup):
+        fn()
+    samples: list[float] = []
+    enabled = gc.isenabled()
+    try:
+        for _ in range(repeat):
+            gc.collect(0)
+            gc.disable()
+            started = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            samples.append((time.perf_counter() - started) / inner)
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+    return Timing(tuple(samples))
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """One child process: exit status, peak resident memory, and what it printed."""
+
+    returncode: int
+    peak_rss_bytes: int
+    stdout: str
+    stderr: str
+
+    @property
+    def peak_rss_mib(self) -> float:
+        return self.peak_rss_bytes / 2**20
+
+
+def child_peak_rss(
+    args: Sequence[str],
+    *,
+    address_space_limit: int | None = None,
+    timeout_s: float = 600.0,
+) -> ChildRun:
+    """Run `python args...` in a fresh process; its peak RSS (ru_maxrss of that child alone).
+
+    `address_space_limit` (bytes) sets RLIMIT_AS in the child before it starts, so an attempt
+    to map more memory than that fails inside the child instead of swapping the machine.
+    """
+
+    def limit() -> None:
+        if address_space_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space_limit, address_space_limit))
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_DIR), *sys.path[1:]])}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=out,
+            stderr=err,
+            text=True,
+            preexec_fn=limit,
+            cwd=REPO_DIR,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            # wait4 reaps exactly this child and returns its own rusage (not all children's).
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+            time.sleep(0.01)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(process.returncode, usage.ru_maxrss * 1024, out.read(), err.read())
+
+
+@dataclass
+class Report:
+    """One benchmark table: named columns, rows of cells, and notes printed under it."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, *cells: Cell) -> None:
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{self.title}: {len(cells)} cells for {len(self.columns)} columns")
+        self.rows.append(cells)
+
+    def column(self, name: str) -> list[Cell]:
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def to_markdown(self) -> str:
+        lines = [f"### {self.title}", ""]
+        lines.append("| " + " | ".join(self.columns) + " |")
+        lines.append("|" + "|".join(" --- " for _ in self.columns) + "|")
+        lines.extend("| " + " | ".join(format_cell(c) for c in row) + " |" for row in self.rows)
+        if self.notes:
+            lines.append("")
+            lines.extend(f"- {note}" for note in self.notes)
+        return "\n".join(lines) + "\n"
+
+
+def format_cell(cell: Cell) -> str:
+    if cell is None:
+        return "—"
+    if isinstance(cell, float):
+        if math.isnan(cell):
+            return "—"
+        magnitude = abs(cell)
+        if magnitude >= 100:
+            return f"{cell:,.0f}"
+        if magnitude >= 10:
+            return f"{cell:.1f}"
+        return f"{cell:.2f}" if magnitude >= 0.01 or cell == 0 else f"{cell:.2g}"
+    return str(cell)
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def version_of(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_report() -> Report:
+    """nproc, memory, CPU model and the versions that the figures depend on."""
+    report = Report("Machine and versions", ("item", "value"))
+    report.add("nproc", os.cpu_count() or 0)
+    report.add("memory", f"{_mem_total_gib():.1f} GiB")
+    report.add("CPU", _cpu_model())
+    report.add("OS", f"{platform.system()} {platform.release()} {platform.machine()}")
+    report.add("python", platform.python_version())
+    for package in ("pesql", "polars", "duckdb", "pandas", "pyarrow", "sqlglot", "lark"):
+        report.add(package, version_of(package) or "absent")
+    for package in ("ibis-framework", "json-repair", "tpchgen-cli"):
+        report.add(package, version_of(package) or "absent (its column is skipped)")
+    return report
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_total_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    except OSError:
+        pass
+    return math.nan
+
+
+__all__ = [
+    "DATA_DIR",
+    "ChildRun",
+    "Report",
+    "Timing",
+    "child_peak_rss",
+    "format_cell",
+    "machine_report",
+    "measure",
+    "percentile",
+    "ratio",
+    "version_of",
+]
