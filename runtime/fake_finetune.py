@@ -1,8 +1,8 @@
 """Files and fine-tuning jobs of the local OpenAI-compatible test server (no HTTP in here).
 
 `FineTuneStore` holds uploaded files and jobs and answers with OpenAI-shaped JSON dicts; the
-HTTP layer in `pesql.runtime.fake_openai` only routes to it. A job moves one step per status poll
-(`GET /v1/fine_tuning/jobs/{id}`), so a polling loop sees every state in order:
+HTTP layer (`fake_http`, through `fake_routes.route`) only routes to it. A job moves one step per
+status poll (`GET /v1/fine_tuning/jobs/{id}`), so a polling loop sees every state in order:
 
     validating_files -> queued -> running (step 1..N) -> succeeded | failed
                        (cancel from any non-final state -> cancelled)
@@ -16,69 +16,28 @@ Example:
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from dataclasses import dataclass
+from typing import Any
 
-JobStatus: TypeAlias = Literal[
-    "validating_files", "queued", "running", "succeeded", "failed", "cancelled"
-]
-FINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
-_ORDER: tuple[JobStatus, ...] = ("validating_files", "queued", "running", "succeeded")
+from pesql.runtime.fake_jobs import (
+    FINAL_STATES,
+    ORDER,
+    Job,
+    JobFails,
+    JobOutcome,
+    JobStatus,
+    JobSucceeds,
+    job_json,
+    training_file_problem,
+)
+from pesql.runtime.fake_routes import ApiError, page
+
 FILE_PURPOSES = frozenset(
     {"assistants", "batch", "fine-tune", "vision", "user_data", "evals"}
 )  # what the SDK lets a client upload; *_output/*-results are server-written
-
-
-class ApiError(Exception):
-    """An OpenAI-style error answer: the HTTP layer renders it as `{"error": {...}}`."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "error": {
-                "message": self.message,
-                "type": self.type,
-                "param": self.param,
-                "code": self.code,
-            }
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class JobSucceeds:
-    """Scripted outcome: success; `trained_tokens` defaults to (file bytes / 4) x epochs."""
-
-    trained_tokens: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class JobFails:
-    """Scripted outcome: the job fails after training with this error object."""
-
-    message: str = "Fine-tuning failed (scripted by FakeOpenAI)."
-    code: str = "training_failed"
-
-
-JobOutcome: TypeAlias = JobSucceeds | JobFails
 
 
 @dataclass(slots=True)
@@ -103,20 +62,6 @@ class _File:
         }
 
 
-@dataclass(slots=True)
-class _Job:
-    body: dict[str, Any]
-    outcome: JobOutcome
-    status: JobStatus = "validating_files"
-    step: int = 0  # training step while running, 1-based
-    polls: int = 0  # polls since the last move; moves when it reaches polls_per_step
-    events: list[dict[str, Any]] = field(default_factory=list)
-    error: dict[str, Any] | None = None
-    fine_tuned_model: str | None = None
-    trained_tokens: int | None = None
-    finished_at: int | None = None
-
-
 class FineTuneStore:
     """Thread-safe in-memory files and fine-tuning jobs with a poll-driven lifecycle."""
 
@@ -127,7 +72,7 @@ class FineTuneStore:
         self.training_steps = training_steps
         self._lock = threading.RLock()
         self._files: dict[str, _File] = {}
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, Job] = {}
         self._outcomes: deque[JobOutcome] = deque()
         self._counter = 0
 
@@ -197,12 +142,12 @@ class FineTuneStore:
                     )
             job_body = dict(body, id=self._next_id("ftjob"), created_at=int(time.time()))
             outcome = self._outcomes.popleft() if self._outcomes else JobSucceeds()
-            job = _Job(job_body, outcome)
+            job = Job(job_body, outcome)
             self._jobs[job_body["id"]] = job
             self._event(job, f"Validating training file: {training_file}")
-            return self._job_json(job)
+            return job_json(job)
 
-    def _job(self, job_id: str) -> _Job:
+    def _job(self, job_id: str) -> Job:
         found = self._jobs.get(job_id)
         if found is None:
             raise ApiError(404, f"Fine-tuning job {job_id} not found.", param="fine_tuning_job_id")
@@ -217,17 +162,17 @@ class FineTuneStore:
                 if job.polls >= self.polls_per_step:
                     job.polls = 0
                     self._step(job)
-            return self._job_json(job)
+            return job_json(job)
 
     def list_jobs(self, *, limit: int = 20, after: str | None = None) -> dict[str, Any]:
         with self._lock:
-            jobs = [self._job_json(job) for job in reversed(self._jobs.values())]
-        return _page(jobs, limit, after)
+            jobs = [job_json(job) for job in reversed(self._jobs.values())]
+        return page(jobs, limit, after)
 
     def events(self, job_id: str, *, limit: int = 20, after: str | None = None) -> dict[str, Any]:
         with self._lock:
             newest_first = list(reversed(self._job(job_id).events))
-        return _page(newest_first, limit, after)
+        return page(newest_first, limit, after)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         with self._lock:
@@ -238,14 +183,14 @@ class FineTuneStore:
                 )
             self._finish(job, "cancelled")
             self._event(job, "Fine-tuning job cancelled")
-            return self._job_json(job)
+            return job_json(job)
 
     def advance(self, job_id: str, to: JobStatus) -> dict[str, Any]:
         """Move a job forward to `to` now, through every intermediate state (and its events)."""
         with self._lock:
             job = self._job(job_id)
             if job.status == to:
-                return self._job_json(job)
+                return job_json(job)
             if job.status in FINAL_STATES:
                 raise ValueError(f"job {job_id} is already {job.status}; cannot move to {to}")
             if to == "cancelled":
@@ -255,22 +200,22 @@ class FineTuneStore:
                 job.outcome = JobSucceeds()
             elif to == "failed" and not isinstance(job.outcome, JobFails):
                 job.outcome = JobFails()
-            elif to not in ("succeeded", "failed") and _ORDER.index(to) < _ORDER.index(job.status):
+            elif to not in ("succeeded", "failed") and ORDER.index(to) < ORDER.index(job.status):
                 raise ValueError(f"job {job_id} is already {job.status}; cannot go back to {to}")
             while job.status != to and job.status not in FINAL_STATES:
                 self._step(job)
             if job.status != to:
                 raise ValueError(f"job {job_id} ended {job.status} before reaching {to}")
-            return self._job_json(job)
+            return job_json(job)
 
     def fine_tuned_models(self) -> list[str]:
         with self._lock:
             return [j.fine_tuned_model for j in self._jobs.values() if j.fine_tuned_model]
 
     # -- lifecycle -----------------------------------------------------------------------
-    def _step(self, job: _Job) -> None:
+    def _step(self, job: Job) -> None:
         if job.status == "validating_files":
-            problem = _training_file_problem(self._files[job.body["training_file"]].content)
+            problem = training_file_problem(self._files[job.body["training_file"]].content)
             if problem is not None:
                 job.error = {
                     "code": "invalid_training_file",
@@ -292,7 +237,7 @@ class FineTuneStore:
         elif job.status == "running":
             self._conclude(job)
 
-    def _total_tokens(self, job: _Job) -> int:
+    def _total_tokens(self, job: Job) -> int:
         outcome = job.outcome
         if isinstance(outcome, JobSucceeds) and outcome.trained_tokens is not None:
             return outcome.trained_tokens
@@ -300,7 +245,7 @@ class FineTuneStore:
         size = len(self._files[job.body["training_file"]].content)
         return max(1, size // 4) * (epochs if isinstance(epochs, int) else 1)
 
-    def _metrics(self, job: _Job) -> None:
+    def _metrics(self, job: Job) -> None:
         steps = self.training_steps
         tokens = self._total_tokens(job) * job.step // steps
         loss = round(2.0 / (job.step + 1), 4)  # falls each step, deterministic
@@ -314,7 +259,7 @@ class FineTuneStore:
             job, f"Step {job.step}/{steps}: training loss={loss}", kind="metrics", data=data
         )
 
-    def _conclude(self, job: _Job) -> None:
+    def _conclude(self, job: Job) -> None:
         outcome = job.outcome
         if isinstance(outcome, JobFails):
             job.error = {"code": outcome.code, "message": outcome.message, "param": None}
@@ -328,12 +273,12 @@ class FineTuneStore:
         self._event(job, f"New fine-tuned model created: {job.fine_tuned_model}")
         self._event(job, "The job has successfully completed")
 
-    def _finish(self, job: _Job, status: JobStatus) -> None:
+    def _finish(self, job: Job, status: JobStatus) -> None:
         job.status, job.finished_at = status, int(time.time())
 
     def _event(
         self,
-        job: _Job,
+        job: Job,
         message: str,
         *,
         level: str = "info",
@@ -351,104 +296,3 @@ class FineTuneStore:
                 "data": data,
             }
         )
-
-    def _job_json(self, job: _Job) -> dict[str, Any]:
-        body = job.body
-        return {
-            "id": body["id"],
-            "object": "fine_tuning.job",
-            "created_at": body["created_at"],
-            "model": body["model"],
-            "organization_id": "org-fake",
-            "status": job.status,
-            "training_file": body["training_file"],
-            "validation_file": body.get("validation_file"),
-            "hyperparameters": body.get("hyperparameters") or {"n_epochs": "auto"},
-            "method": body.get("method"),
-            "suffix": body.get("suffix"),
-            "seed": body.get("seed") or 0,
-            "metadata": body.get("metadata"),
-            "result_files": [],
-            "error": job.error,
-            "fine_tuned_model": job.fine_tuned_model,
-            "trained_tokens": job.trained_tokens,
-            "finished_at": job.finished_at,
-            "estimated_finish": None,
-            "integrations": None,
-        }
-
-
-def _page(items: list[dict[str, Any]], limit: int, after: str | None) -> dict[str, Any]:
-    """A cursor page in listing order; `after` is the id of the last item the caller saw."""
-    if not 1 <= limit <= 100:
-        raise ApiError(400, f"limit must be between 1 and 100, got {limit}.", param="limit")
-    start = 0
-    if after is not None:
-        ids = [item["id"] for item in items]
-        if after not in ids:
-            raise ApiError(400, f"Unknown cursor after={after!r}.", param="after")
-        start = ids.index(after) + 1
-    data = items[start : start + limit]
-    return {"object": "list", "data": data, "has_more": start + limit < len(items)}
-
-
-def _training_file_problem(content: bytes) -> str | None:
-    """Why a chat fine-tuning file is unusable, or None: each line a JSON object with messages."""
-    lines = content.splitlines()
-    if not any(line.strip() for line in lines):
-        return "the training file is empty"
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            return f"line {number} is not valid JSON"
-        if not isinstance(record, dict) or not isinstance(record.get("messages"), list):
-            return f"line {number} has no 'messages' list"
-    return None
-
-
-def route(
-    store: FineTuneStore,
-    method: str,
-    parts: list[str],
-    query: dict[str, str],
-    body: Any,
-    uploads: dict[str, tuple[str, bytes]],
-) -> tuple[int, dict[str, Any] | bytes] | None:
-    """Answer a /v1/files or /v1/fine_tuning request (path split on "/"), or None if not ours."""
-    match method, parts:
-        case "POST", ["v1", "files"]:
-            if "file" not in uploads:
-                raise ApiError(400, "Missing required parameter: 'file'.", param="file")
-            filename, content = uploads["file"]
-            purpose = body.get("purpose") if isinstance(body, dict) else None
-            return 200, store.upload(filename, content, str(purpose))
-        case "GET", ["v1", "files"]:
-            return 200, store.list_files()
-        case "GET", ["v1", "files", file_id]:
-            return 200, store.file(file_id)
-        case "GET", ["v1", "files", file_id, "content"]:
-            return 200, store.content(file_id)
-        case "POST", ["v1", "fine_tuning", "jobs"]:
-            if not isinstance(body, dict):
-                raise ApiError(400, "The request body must be a JSON object.")
-            return 200, store.create_job(body)
-        case "GET", ["v1", "fine_tuning", "jobs"]:
-            return 200, store.list_jobs(limit=_limit(query), after=query.get("after"))
-        case "GET", ["v1", "fine_tuning", "jobs", job_id]:
-            return 200, store.get_job(job_id)
-        case "POST", ["v1", "fine_tuning", "jobs", job_id, "cancel"]:
-            return 200, store.cancel(job_id)
-        case "GET", ["v1", "fine_tuning", "jobs", job_id, "events"]:
-            return 200, store.events(job_id, limit=_limit(query), after=query.get("after"))
-    return None
-
-
-def _limit(query: dict[str, str]) -> int:
-    try:
-        return int(query.get("limit", "20"))
-    except ValueError:
-        message = f"limit must be an integer, got {query['limit']!r}."
-        raise ApiError(400, message, param="limit") from None
