@@ -9,7 +9,7 @@ To stay small, expression operations that share a field shape share one object s
 definition for the whole registry is a few thousand tokens (see docs/language.md).
 
     >>> schema = plan_schema(columns=["price", "cost"])
-    >>> schema["$defs"]["column"]["enum"]
+    >>> offered_columns(schema)
     ['price', 'cost']
 """
 
@@ -101,6 +101,15 @@ def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], 
     return tuple((f.wire, f.kind, f.optional, f.required, f.choices) for f in spec.fields)
 
 
+def offered_columns(schema: Schema) -> list[str] | None:
+    """The table columns a plan schema offers by name (None when it offers none)."""
+    column = schema["$defs"]["column"]
+    for option in column.get("anyOf", [column]):
+        if "enum" in option:
+            return [c for c in option["enum"] if c is not None]
+    return None
+
+
 def plan_schema(
     columns: Sequence[str] | None = None,
     naming: Naming = DEFAULT_NAMING,
@@ -110,7 +119,14 @@ def plan_schema(
     defs: Schema = {}
     column: Schema = {"type": "string", "description": "a column name"}
     if columns is not None:
-        column["enum"] = list(dict.fromkeys(columns))
+        # The table's columns are offered as an enum, but a later step may use a column an
+        # earlier step created (DERIVE gap ... SORT gap): an enum alone would make those plans
+        # impossible under strict decoding, so any other name stays allowed beside it.
+        column = {"anyOf": [
+            {"type": "string", "enum": list(dict.fromkeys(columns)),
+             "description": "a column of the table"},
+            {"type": "string", "description": "a column created by an earlier step"},
+        ]}
     defs["column"] = column
     defs["literal"] = _object({
         "value": {"type": "string"},

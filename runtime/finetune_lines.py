@@ -200,7 +200,7 @@ def _check_call(
             "E706", at + path.rstrip("/"), index=index, path=path, problem=_short(worst.message)
         )
         return
-    if call.strict:
+    if call.strict and columns is not None:
         for path, name in outside_enum(call.parameters, value, columns):
             hint = "strict decoding cannot emit a name outside the column enum (derived or typo)"
             line.add("E714", at + path, "warning", index=index, name=name, path=path, hints=(hint,))

@@ -21,14 +21,17 @@ __all__ = ["best_error", "outside_enum", "relaxed_validator"]
 
 
 @lru_cache(maxsize=64)
-def relaxed_validator(parameters: str) -> tuple[Any, frozenset[str]]:
-    """A validator of the schema with its column enum removed (built once per schema), and the
-    enum: unknown columns are the type checker's to report, with better hints."""
+def relaxed_validator(parameters: str) -> tuple[Any, frozenset[str] | None]:
+    """A validator of the schema with a closed column enum removed (built once per schema), and
+    that enum: unknown columns are the type checker's to report, with better hints.
+
+    pesql's own definitions offer the table's columns beside any other name (columns created
+    by earlier steps), so there is nothing to relax and no closed enum (None)."""
     import jsonschema
 
     relaxed = json.loads(parameters)
     column = relaxed.get("$defs", {}).get("column", {})
-    columns = frozenset(column.pop("enum", None) or ())
+    columns = frozenset(column.pop("enum")) if "enum" in column else None
     return jsonschema.Draft202012Validator(relaxed), columns
 
 

@@ -181,6 +181,8 @@ def request_body(
         "messages": list(messages),
         "tools": [tool],
         "tool_choice": {"type": "function", "function": {"name": profile.function_name}},
+        # One call per answer, as in the fine-tuning data (which declares the same).
+        "parallel_tool_calls": False,
     }
     if profile.temperature is not None:
         body["temperature"] = profile.temperature

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +107,7 @@ def test_function_definition_with_table_columns(capsys: pytest.CaptureFixture[st
     captured = capsys.readouterr()
     definition = json.loads(captured.out)
     assert definition["function"]["strict"] is True
-    assert "body_mass_g" in definition["function"]["parameters"]["$defs"]["column"]["enum"]
+    assert "body_mass_g" in offered_columns(definition["function"]["parameters"])
     assert "tokens (o200k_base" in captured.err
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pesql.grammar.jsonform import dumps, from_json, to_json
+from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.ask import ask
 from pesql.runtime.datasets import load_dataset
 from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
@@ -54,7 +55,7 @@ def test_a_line_is_system_user_and_the_gold_call(tmp_path: Path) -> None:
     gold = load_dataset(dataset).examples[0].plan
     assert gold is not None
     assert call["function"]["arguments"] == dumps(to_json(gold))
-    assert first["tools"][0]["function"]["parameters"]["$defs"]["column"]["enum"] == [
+    assert offered_columns(first["tools"][0]["function"]["parameters"]) == [
         "species", "island", "bill_length_mm", "bill_depth_mm", "body_mass_g",
     ]  # fmt: skip
     assert not (out / "validation.jsonl").exists()

@@ -166,7 +166,7 @@ def test_error_snapshot(tmp_path: Path, kind: str) -> None:
         ("schema_violation", {"E706"}),
         ("non_canonical", {"E709"}),
         ("lowering_error", {"E707"}),
-        ("unknown_column", {"E708", "E714"}),
+        ("unknown_column", {"E708"}),
         ("duplicate", {"E710"}),
         ("leakage", {"E711"}),
         ("too_few", {"E712"}),

@@ -13,6 +13,7 @@ import httpx
 import polars as pl
 import pytest
 
+from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.embed import Runtime
 from pesql.runtime.service import ServerThread, create_app
 from pesql.runtime.service_guard import ServiceLimits
@@ -88,7 +89,7 @@ def test_request_errors(server: ServerThread) -> None:
 
 def test_function_definition_and_openapi(server: ServerThread) -> None:
     definition = httpx.get(server.url + "/v1/function-definition?table=penguins").json()
-    assert "species" in definition["function"]["parameters"]["$defs"]["column"]["enum"]
+    assert "species" in offered_columns(definition["function"]["parameters"])
     spec = httpx.get(server.url + "/openapi.json").json()
     assert spec["openapi"].startswith("3.1") and "/v1/execute" in spec["paths"]
 
