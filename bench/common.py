@@ -74,18 +74,28 @@ def measure(
     repeat: int,
     warmup: int = 3,
     inner: int = 1,
+    budget_s: float | None = None,
 ) -> Timing:
     """Time `fn` `repeat` times after `warmup` calls; `inner` calls per sample for tiny `fn`s.
+
+    With `budget_s`, sampling stops early once that much time is spent (at least 5 samples):
+    a slow contender gets fewer samples instead of stretching the whole run.
 
     The garbage collector is paused while sampling (a collection landing in one sample is
     noise, not the cost of `fn`) and run between samples.
     """
+    budget_end = time.perf_counter() + budget_s if budget_s is not None else math.inf
     for _ in range(warmup):
         fn()
+        if time.perf_counter() > budget_end:
+            break
+    budget_end = time.perf_counter() + budget_s if budget_s is not None else math.inf
     samples: list[float] = []
     enabled = gc.isenabled()
     try:
         for _ in range(repeat):
+            if len(samples) >= 5 and time.perf_counter() > budget_end:
+                break
             gc.collect(0)
             gc.disable()
             started = time.perf_counter()

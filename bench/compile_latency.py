@@ -1,0 +1,403 @@
+"""Compile latency: function-call JSON -> repaired -> AST -> checked -> optimized -> LazyFrame.
+
+    python -m bench.compile_latency            # 2000 samples per row, profile included
+    python -m bench.compile_latency --smoke    # 50 samples per row, a few seconds
+
+Two plans, each written once as a list of steps and rendered four ways (p-SQL, SQL, polars,
+ibis) so every contender compiles the same query: a typical 5-step plan (filter, derive,
+group-by, sort, limit) and a 30-step plan (14 DERIVE/FILTER pairs, a group-by and a sort).
+Next to each p-SQL stage: `json.loads` of the same string, lark parsing of the text form
+(`pesql.parse`), sqlglot parsing and optimizing the equivalent SQL with a schema, ibis
+(polars backend) building and compiling the query, and polars building it by hand.
+
+Then the 100-row table: polars' own execution time of the plan, and end to end (compile +
+execute) against the query hand-written in polars and against ibis. Targets are reported,
+never asserted (tests must not time): p50 < 150 µs for the 5-step plan; compile < 1/5 of
+polars' execution; end to end within 1.2x of hand-written polars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+import pesql
+from bench.common import Report, Timing, measure, ratio, version_of
+from pesql.compiler.backends.polars import to_polars
+from pesql.compiler.check import check
+from pesql.compiler.optimize import optimize
+from pesql.compiler.repair import repair
+from pesql.compiler.types import Schema
+from pesql.grammar.jsonform import from_json
+from pesql.grammar.parse import parse
+from pesql.runtime.execute import clear_compile_cache
+
+TARGET_SMALL_P50_US = 150.0
+TARGET_COMPILE_SHARE = 0.2
+TARGET_E2E_RATIO = 1.2
+
+SQL_SCHEMA = {
+    "sales": {"region": "VARCHAR", "category": "VARCHAR", "qty": "BIGINT",
+              "price": "DOUBLE", "cost": "DOUBLE"}
+}  # fmt: skip
+
+
+def make_table(rows: int = 100, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    price = rng.uniform(1, 1000, rows).round(2)
+    return pl.DataFrame(
+        {
+            "region": rng.choice(["North", "South", "East", "West"], rows),
+            "category": rng.choice([f"c{i}" for i in range(6)], rows),
+            "qty": rng.integers(0, 20, rows),
+            "price": price,
+            "cost": (price * rng.uniform(0.3, 1.2, rows)).round(2),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One query in every form: p-SQL text, canonical JSON text, SQL, polars and ibis."""
+
+    name: str
+    psql: str
+    sql: str
+    polars: Callable[[pl.LazyFrame], pl.LazyFrame]
+    ibis: Callable[[Any], Any]  # ibis table -> ibis expression
+
+    @property
+    def steps(self) -> int:
+        return len(parse(self.psql).steps)
+
+    def json_text(self) -> str:
+        return json.dumps(pesql.to_json(parse(self.psql)), separators=(",", ":"))
+
+
+def _small_polars(lf: pl.LazyFrame) -> pl.LazyFrame:
+    return (
+        lf.filter((pl.col("region") != "North") & (pl.col("qty") > 0))
+        .with_columns(
+            gap=(pl.col("price") - pl.col("cost")).abs(), revenue=pl.col("price") * pl.col("qty")
+        )
+        .group_by("region", "category")
+        .agg(n=pl.len(), avg_gap=pl.col("gap").mean(), revenue=pl.col("revenue").sum())
+        .sort("revenue", descending=True)
+        .head(5)
+    )
+
+
+def _small_ibis(t: Any) -> Any:
+    import ibis
+
+    t = t.filter((t.region != "North") & (t.qty > 0))
+    t = t.mutate(gap=(t.price - t.cost).abs(), revenue=t.price * t.qty)
+    t = t.group_by(["region", "category"]).aggregate(
+        n=t.count(), avg_gap=t.gap.mean(), revenue=t.revenue.sum()
+    )
+    return t.order_by(ibis.desc("revenue")).limit(5)
+
+
+SMALL = Case(
+    "typical 5-step plan",
+    "FILTER region != 'North' AND qty > 0\n"
+    "DERIVE gap = SUB_ABS(price, cost), revenue = price * qty\n"
+    "GROUP_BY region, category COMPUTE n = COUNT(*), avg_gap = AVG(gap), revenue = SUM(revenue)\n"
+    "SORT revenue DESC\n"
+    "LIMIT 5",
+    "SELECT region, category, COUNT(*) AS n, AVG(ABS(price - cost)) AS avg_gap, "
+    "SUM(price * qty) AS revenue FROM sales WHERE region <> 'North' AND qty > 0 "
+    "GROUP BY region, category ORDER BY revenue DESC LIMIT 5",
+    _small_polars,
+    _small_ibis,
+)
+
+# The 30-step plan: 14 (DERIVE, FILTER) pairs over three expression shapes, then GROUP_BY, SORT.
+_PAIRS = 14
+
+
+def _derived(i: int) -> tuple[str, str, Callable[[], pl.Expr], Callable[[Any], Any]]:
+    """(p-SQL, SQL, polars, ibis) of the i-th derived column."""
+    k = i + 2
+    match i % 3:
+        case 0:
+            return (f"price * {k} + qty", f"price * {k} + qty",
+                    lambda: pl.col("price") * k + pl.col("qty"), lambda t: t.price * k + t.qty)
+        case 1:
+            return ("cost / (qty + 1) - 1", "cost / (qty + 1) - 1",
+                    lambda: pl.col("cost") / (pl.col("qty") + 1) - 1,
+                    lambda t: t.cost / (t.qty + 1) - 1)
+        case _:
+            return (f"SUB_ABS(price, cost) * {k}", f"ABS(price - cost) * {k}",
+                    lambda: (pl.col("price") - pl.col("cost")).abs() * k,
+                    lambda t: (t.price - t.cost).abs() * k)  # fmt: skip
+
+
+def _large_psql() -> str:
+    lines = []
+    for i in range(_PAIRS):
+        lines.append(f"DERIVE d{i} = {_derived(i)[0]}")
+        lines.append(f"FILTER d{i} >= 0")
+    lines.append(f"GROUP_BY region COMPUTE n = COUNT(*), total = SUM(d{_PAIRS - 1})")
+    lines.append("SORT region")
+    return "\n".join(lines)
+
+
+def _large_sql() -> str:
+    sql = "SELECT * FROM sales"
+    for i in range(_PAIRS):
+        sql = f"SELECT *, {_derived(i)[1]} AS d{i} FROM ({sql}) AS s{i} WHERE {_derived(i)[1]} >= 0"
+    return (f"SELECT region, COUNT(*) AS n, SUM(d{_PAIRS - 1}) AS total FROM ({sql}) AS s "
+            "GROUP BY region ORDER BY region")  # fmt: skip
+
+
+def _large_polars(lf: pl.LazyFrame) -> pl.LazyFrame:
+    for i in range(_PAIRS):
+        lf = lf.with_columns(_derived(i)[2]().alias(f"d{i}")).filter(pl.col(f"d{i}") >= 0)
+    last = f"d{_PAIRS - 1}"
+    return lf.group_by("region").agg(n=pl.len(), total=pl.col(last).sum()).sort("region")
+
+
+def _large_ibis(t: Any) -> Any:
+    for i in range(_PAIRS):
+        t = t.mutate(**{f"d{i}": _derived(i)[3](t)})
+        t = t.filter(t[f"d{i}"] >= 0)
+    last = f"d{_PAIRS - 1}"
+    return t.group_by("region").aggregate(n=t.count(), total=t[last].sum()).order_by("region")
+
+
+LARGE = Case("30-step plan", _large_psql(), _large_sql(), _large_polars, _large_ibis)
+CASES = (SMALL, LARGE)
+
+
+def compile_json(text: str, schema: Schema, source: pl.LazyFrame) -> pl.LazyFrame:
+    """The whole uncached path a model's function call takes, as the stages run it."""
+    repaired = repair(text)
+    assert repaired.plan is not None and repaired.trusted
+    checked = check(repaired.plan, schema)
+    return to_polars(optimize(checked.plan, schema), source)
+
+
+def ibis_or_none() -> tuple[Any, str | None]:
+    """(ibis module, None) or (None, why it is skipped)."""
+    try:
+        import ibis
+
+        ibis.polars.connect({})
+    except Exception as exc:  # an absent or broken install skips the column, loudly
+        return None, f"ibis skipped: {type(exc).__name__}: {exc}".splitlines()[0]
+    return ibis, None
+
+
+def stage_timings(case: Case, frame: pl.DataFrame, repeat: int, budget_s: float) -> list[tuple[str, Timing]]:
+    """Each p-SQL stage alone, the whole path, and the alternatives, on the same query."""
+    import sqlglot
+    from sqlglot.optimizer import optimize as sqlglot_optimize
+
+    schema = Schema.from_polars(frame.schema)
+    source = frame.lazy()
+    text = case.json_text()
+    plan = from_json(text)
+    checked = check(plan, schema).plan
+    optimized = optimize(checked, schema)
+
+    def timed(fn: Callable[[], object]) -> Timing:
+        return measure(fn, repeat=repeat, warmup=min(repeat, 20), budget_s=budget_s)
+
+    def via_compile() -> object:
+        clear_compile_cache()
+        return pesql.compile(text, schema).lazy(source)
+
+    rows = [
+        ("p-SQL: repair (scan + lower to AST)", timed(lambda: repair(text))),
+        ("p-SQL: from_json (valid JSON, no repair)", timed(lambda: from_json(text))),
+        ("p-SQL: check", timed(lambda: check(plan, schema))),
+        ("p-SQL: optimize", timed(lambda: optimize(checked, schema))),
+        ("p-SQL: to_polars", timed(lambda: to_polars(optimized, source))),
+        ("p-SQL: JSON -> LazyFrame (all stages)", timed(lambda: compile_json(text, schema, source))),
+        ("p-SQL: pesql.compile(...).lazy, cache cleared", timed(via_compile)),
+        ("p-SQL: pesql.compile, cached", timed(lambda: pesql.compile(text, schema))),
+        ("json.loads", timed(lambda: json.loads(text))),
+        ("lark: pesql.parse(text form)", timed(lambda: parse(case.psql))),
+        ("sqlglot: parse_one", timed(lambda: sqlglot.parse_one(case.sql))),
+        ("sqlglot: parse_one + optimize(schema)",
+         timed(lambda: sqlglot_optimize(sqlglot.parse_one(case.sql), schema=SQL_SCHEMA))),
+        ("polars: build LazyFrame by hand", timed(lambda: case.polars(source))),
+    ]  # fmt: skip
+    ibis, _ = ibis_or_none()
+    if ibis is not None:
+        con = ibis.polars.connect({"sales": frame})
+        table = con.table("sales")
+        rows.append(("ibis: build + compile (polars)",
+                     timed(lambda: con.compile(case.ibis(table)))))  # fmt: skip
+    return rows
+
+
+def collect_polled(lazy: pl.LazyFrame, first_pause_s: float) -> pl.DataFrame:
+    """runtime/limits.collect_within's polling loop with another first pause (a probe)."""
+    query = lazy.collect(background=True)
+    pause = first_pause_s
+    while (result := query.fetch()) is None:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+    return result
+
+
+def execution_report(frame: pl.DataFrame, repeat: int, budget_s: float) -> Report:
+    """The 100-row table: execution, compile share, and end to end against the alternatives."""
+    schema = Schema.from_polars(frame.schema)
+    source = frame.lazy()
+    report = Report(
+        f"{frame.height}-row table: execution and end to end, µs",
+        ("plan", "measure", "p50 µs", "p95 µs", "ratio", "target"),
+    )
+    ibis, skipped = ibis_or_none()
+    if skipped:
+        report.notes.append(skipped)
+    for case in CASES:
+        text = case.json_text()
+        lazy = compile_json(text, schema, source)
+        expected = case.polars(source).collect()
+        got = lazy.collect()
+        _check_same(case, got, expected)
+
+        def timed(fn: Callable[[], object]) -> Timing:
+            return measure(fn, repeat=repeat, warmup=min(repeat, 20), budget_s=budget_s)
+
+        def production() -> object:
+            clear_compile_cache()
+            return pesql.compile(text, schema).collect(frame)
+
+        compile_t = timed(lambda t=text, lz=lazy: compile_json(t, schema, source))  # type: ignore[misc]
+        run_t = timed(lambda lz=lazy: lz.collect())  # type: ignore[misc]
+        hand_t = timed(lambda c=case: c.polars(source).collect())  # type: ignore[misc]
+        e2e_t = timed(lambda t=text: compile_json(t, schema, source).collect())  # type: ignore[misc]
+        prod_t = timed(production)
+        polled_t = timed(lambda lz=lazy: collect_polled(lz, 0.001))  # type: ignore[misc]
+        fast_poll_t = timed(lambda lz=lazy: collect_polled(lz, 2e-5))  # type: ignore[misc]
+        hand = hand_t.p50
+        report.add(case.name, "polars collect of the p-SQL plan", run_t.p50_us, run_t.p95_us,
+                   None, None)
+        report.add(case.name, "p-SQL compile (JSON -> LazyFrame)", compile_t.p50_us,
+                   compile_t.p95_us, ratio(compile_t.p50, run_t.p50),
+                   f"< {TARGET_COMPILE_SHARE:g} of collect")
+        report.add(case.name, "hand-written polars: build + collect", hand_t.p50_us,
+                   hand_t.p95_us, 1.0, None)
+        report.add(case.name, "p-SQL end to end: compile + collect()", e2e_t.p50_us,
+                   e2e_t.p95_us, ratio(e2e_t.p50, hand), f"<= {TARGET_E2E_RATIO:g}x polars")
+        report.add(case.name, "p-SQL end to end: pesql.compile(...).collect (limits)",
+                   prod_t.p50_us, prod_t.p95_us, ratio(prod_t.p50, hand),
+                   f"<= {TARGET_E2E_RATIO:g}x polars")
+        report.add(case.name, "probe: background collect, 1 ms first poll (as limits.py)",
+                   polled_t.p50_us, polled_t.p95_us, ratio(polled_t.p50, run_t.p50), None)
+        report.add(case.name, "probe: background collect, 20 µs first poll",
+                   fast_poll_t.p50_us, fast_poll_t.p95_us, ratio(fast_poll_t.p50, run_t.p50),
+                   None)  # fmt: skip
+        if ibis is not None:
+            con = ibis.polars.connect({"sales": frame})
+            table = con.table("sales")
+            got_ibis = con.to_polars(case.ibis(table))
+            _check_same(case, got_ibis, expected)
+            ibis_t = timed(lambda c=case: con.to_polars(c.ibis(table)))  # type: ignore[misc]
+            report.add(case.name, "ibis end to end: build + to_polars", ibis_t.p50_us,
+                       ibis_t.p95_us, ratio(ibis_t.p50, hand), None)  # fmt: skip
+    report.notes.append("ratio: against hand-written polars (end to end rows), against the "
+                        "p-SQL plan's collect (compile share and probes)")  # fmt: skip
+    return report
+
+
+def _check_same(case: Case, got: pl.DataFrame, expected: pl.DataFrame) -> None:
+    from polars.testing import assert_frame_equal
+
+    try:
+        assert_frame_equal(got, expected, check_dtypes=False, rel_tol=1e-9)
+    except AssertionError as exc:
+        raise SystemExit(f"{case.name}: answers differ: {exc}") from None
+
+
+def profile_report(case: Case, frame: pl.DataFrame, iterations: int, top: int = 15) -> Report:
+    """cProfile of the JSON -> LazyFrame path: where the time goes, per compile."""
+    schema = Schema.from_polars(frame.schema)
+    source = frame.lazy()
+    text = case.json_text()
+    for _ in range(20):
+        compile_json(text, schema, source)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(iterations):
+        compile_json(text, schema, source)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    entries: list[tuple[str, int, float, float]] = []
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, line, function), (_cc, calls, tottime, cumtime, _) in raw.items():
+        where = _short(filename)
+        entries.append((f"{where}:{line} {function}", calls, tottime, cumtime))
+    entries.sort(key=lambda e: e[2], reverse=True)
+    report = Report(
+        f"Profile (cProfile) of JSON -> LazyFrame, {case.name}, {iterations} compiles",
+        ("function", "calls per compile", "own µs per compile", "cumulative µs per compile"),
+    )
+    for name, calls, tottime, cumtime in entries[:top]:
+        report.add(name, round(calls / iterations, 1), tottime / iterations * 1e6,
+                   cumtime / iterations * 1e6)  # fmt: skip
+    report.notes.append("cProfile inflates cheap calls; read the shares, not the absolute µs")
+    return report
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "/main/", "/lib/python3"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+def run(repeat: int = 2000, profile_iterations: int = 500, smoke: bool = False) -> list[Report]:
+    frame = make_table(100)
+    budget_s = 0.3 if smoke else 4.0
+    stages = Report(
+        f"Compile latency, µs (p50/p95 of up to {repeat} samples, {budget_s:g} s per row)",
+        ("stage", *(f"{c.name} ({c.steps} steps) p50" for c in CASES),
+         *(f"{c.name} p95" for c in CASES)),
+    )  # fmt: skip
+    per_case = [stage_timings(case, frame, repeat, budget_s) for case in CASES]
+    for index, (label, _) in enumerate(per_case[0]):
+        timings = [rows[index][1] for rows in per_case]
+        stages.add(label, *(t.p50_us for t in timings), *(t.p95_us for t in timings))
+    _, skipped = ibis_or_none()
+    if skipped:
+        stages.notes.append(skipped)
+    else:
+        stages.notes.append(f"ibis {version_of('ibis-framework')} with its polars backend")
+    small_total = per_case[0][5][1].p50_us
+    met = "met" if small_total < TARGET_SMALL_P50_US else "missed"
+    stages.notes.append(f"target: 5-step plan JSON -> LazyFrame p50 < {TARGET_SMALL_P50_US:g} µs: "
+                        f"{small_total:.0f} µs, {met}")  # fmt: skip
+    stages.notes.append("SQL of the 30-step plan: 14 nested subqueries (one per DERIVE/FILTER)")
+    reports = [stages, execution_report(frame, repeat, budget_s)]
+    reports.append(profile_report(SMALL, frame, 50 if smoke else profile_iterations))
+    return reports
+
+
+def main(argv: Sequence[str] | None = None) -> list[Report]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--smoke", action="store_true", help="50 samples per row")
+    args = parser.parse_args(argv)
+    reports = run(50 if args.smoke else args.repeat, smoke=args.smoke)
+    for report in reports:
+        print(report.to_markdown())
+    return reports
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Memory: peak RSS of the TPC-H lineitem queries per engine, and answering past eager memory.
+
+    python -m bench.memory                # scale 1, every query, every engine
+    python -m bench.memory --scale 0.1
+    python -m bench.memory --smoke        # scale 0.01, one query
+
+Every figure is one query run once in a fresh child process (`bench.common.child_peak_rss`):
+the peak resident set of that process alone, interpreter and imports included (the `idle`
+row shows that floor).
+
+Then the streaming demonstration. The child gets an address-space limit (RLIMIT_AS) of its
+idle footprint plus three quarters of the table's in-memory size, so the table cannot be read
+eagerly. Under that limit we try: an eager `pl.read_parquet`; `pesql.compile(...).collect`
+(what pesql runs today); the same after `pl.Config.set_engine_affinity("streaming")`; and the
+compiled plan's LazyFrame collected with `engine="streaming"`. pesql's collect goes through
+`runtime/limits.collect_within`, which calls `LazyFrame.collect()` / `collect(background=True)`
+without an engine, i.e. polars' in-memory engine: see docs/benchmarks.md for the change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.common import Report, child_peak_rss
+
+ENGINES = ("p-SQL", "p-SQL streaming", "polars", "DuckDB", "pandas")
+STREAM_MODES = ("eager read_parquet", "p-SQL collect (as today)",
+                "p-SQL collect, engine affinity streaming", "p-SQL lazy().collect(streaming)")  # fmt: skip
+
+
+def child_main(argv: Sequence[str]) -> int:
+    """In the child: run one engine on one query once and print its answer's height."""
+    mode, index, path = argv[0], int(argv[1]), Path(argv[2])
+    import polars as pl
+
+    from bench import tpch
+
+    if mode == "idle":
+        pl.LazyFrame({"a": [1, 2]}).select(pl.col("a").sum()).collect(engine="streaming")
+        print(_vm_peak())
+        return 0
+    query = tpch.QUERIES[index]
+    if mode == "eager read_parquet":
+        frame = pl.read_parquet(path)
+    elif mode == "p-SQL collect (as today)":
+        frame = tpch.run_engine("p-SQL", query, path)
+    elif mode == "p-SQL collect, engine affinity streaming":
+        pl.Config.set_engine_affinity("streaming")
+        frame = tpch.run_engine("p-SQL", query, path)
+    elif mode == "p-SQL lazy().collect(streaming)":
+        frame = tpch.run_engine("p-SQL streaming", query, path)
+    else:
+        frame = tpch.run_engine(mode, query, path)
+    print(frame.height)
+    return 0
+
+
+def _vm_peak() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmPeak:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(mode: str, index: int, path: Path, limit: int | None = None) -> tuple[bool, float, str]:
+    done = child_peak_rss(["-m", "bench.memory", "--child", mode, str(index), str(path)],
+                          address_space_limit=limit)  # fmt: skip
+    if done.returncode == 0:
+        return True, done.peak_rss_mib, done.stdout.strip()
+    lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
+    why = next((ln for ln in lines if "memory allocation" in ln or "Error" in ln), "")
+    return False, done.peak_rss_mib, why or f"exit {done.returncode}"
+
+
+def peak_rss_report(path: Path, scale: float, queries: Sequence[int], workers: int = 1) -> Report:
+    from bench import tpch
+
+    report = Report(
+        f"Peak RSS, MiB, TPC-H lineitem scale {scale:g} (one fresh process per cell)",
+        ("query", *ENGINES, "p-SQL/polars", "p-SQL streaming/polars"),
+    )
+    ok, idle, _ = _child("idle", 0, path)
+    report.add("idle (python + polars imported)", *(idle if ok else None for _ in ENGINES),
+               None, None)  # fmt: skip
+    cells = [(engine, index) for index in queries for engine in ENGINES]
+    with ThreadPoolExecutor(workers) as pool:
+        runs = dict(zip(cells, pool.map(lambda c: _child(c[0], c[1], path), cells), strict=True))
+    for index in queries:
+        peaks: dict[str, float | None] = {}
+        for engine in ENGINES:
+            ok, peak, why = runs[engine, index]
+            peaks[engine] = peak if ok else None
+            if not ok:
+                report.notes.append(f"{tpch.QUERIES[index].name} on {engine} failed: {why}")
+        base = peaks["polars"]
+        report.add(
+            tpch.QUERIES[index].name,
+            *(peaks[e] for e in ENGINES),
+            _div(peaks["p-SQL"], base),
+            _div(peaks["p-SQL streaming"], base),
+        )
+    report.notes.append("`p-SQL streaming` = the compiled plan's LazyFrame collected with "
+                        "engine='streaming' (pesql's own collect cannot choose the engine)")  # fmt: skip
+    return report
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def streaming_report(path: Path, scale: float, query: int = 0, workers: int = 1) -> Report:
+    """Under an address-space limit below the eager table: who still answers?"""
+    import polars as pl
+
+    from bench import tpch
+
+    eager_bytes = pl.read_parquet(path).estimated_size()
+    done = child_peak_rss(["-m", "bench.memory", "--child", "idle", "0", str(path)])
+    idle_vm = int(done.stdout.strip())
+    limit = idle_vm + int(0.75 * eager_bytes)
+    report = Report(
+        f"Answering from Parquet past eager memory: {tpch.QUERIES[query].name}, "
+        f"scale {scale:g}, RLIMIT_AS {limit / 2**20:,.0f} MiB",
+        ("attempt", "answered", "peak RSS MiB", "failure"),
+    )
+    with ThreadPoolExecutor(workers) as pool:
+        runs = list(pool.map(lambda mode: _child(mode, query, path, limit), STREAM_MODES))
+    for mode, (ok, peak, why) in zip(STREAM_MODES, runs, strict=True):
+        report.add(mode, "yes" if ok else "no", peak, None if ok else why)
+    report.notes.append(
+        f"table in memory (eager, all columns): {eager_bytes / 2**20:,.0f} MiB; idle child "
+        f"address space {idle_vm / 2**20:,.0f} MiB; limit = idle + 0.75 x table"
+    )
+    return report
+
+
+def run(scale: float = 1.0, smoke: bool = False) -> list[Report]:
+    from bench import tpch
+
+    path, source = tpch.ensure_lineitem(scale)
+    # Smoke runs the children side by side (their peaks are per process); the full run one at
+    # a time, so no child competes for memory bandwidth or the page cache with another.
+    queries, workers = ((1,), 4) if smoke else (tuple(range(len(tpch.QUERIES))), 1)
+    rss = peak_rss_report(path, scale, queries, workers)
+    rss.notes.append(f"data: {source}")
+    return [rss, streaming_report(path, scale, workers=workers)]
+
+
+def main(argv: Sequence[str] | None = None) -> list[Report]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--smoke", action="store_true", help="scale 0.01, one query")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "QUERY", "PATH"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.child:
+        raise SystemExit(child_main(args.child))
+    reports = run(0.01 if args.smoke else args.scale, smoke=args.smoke)
+    for report in reports:
+        print(report.to_markdown())
+    return reports
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
