@@ -8,18 +8,20 @@
     [3, 2, 0]
 
 The plan is assumed checked (exact column names; see `pesql.compiler.check`). Lowering is a
-`singledispatch` table per concept: expressions in `polars_exprs` (operators, logic, numbers,
-casts), `polars_text` (text and time), `polars_window` (aggregates and window functions),
-steps in `polars_steps`. Everything runs inside polars' engine; the semantics (nulls,
-division, rounding, ordering, ties) are specified in docs/semantics.md.
+`singledispatch` table per concept: expressions in `polars_exprs` (columns, literals,
+operators), `polars_functions` (conditionals, casts, numbers), `polars_text` (text and time),
+`polars_window` (aggregates and window functions), steps in `polars_steps`. Everything runs
+inside polars' engine; the semantics (nulls, division, rounding, ordering, ties) are specified
+in docs/semantics.md.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-# Imported for their registrations on `lower` (text, time, aggregates, window functions).
-from pesql.compiler.backends import polars_text, polars_window  # noqa: F401
+# Imported for their registrations on `lower` (conditionals, casts, numbers, text, time,
+# aggregates, window functions).
+from pesql.compiler.backends import polars_functions, polars_text, polars_window  # noqa: F401
 from pesql.compiler.backends.polars_exprs import Ctx, lower
 from pesql.compiler.backends.polars_steps import Order, lower_step, sort_keys_after
 from pesql.grammar.ast import Expr, Node, Plan
