@@ -7,23 +7,22 @@
 `complete` sends exactly one request: the SDK's own retries are switched off (`without_retries`)
 because the ask loop retries itself, so it can honour `Retry-After: 0` (the SDK treats it as
 unset), respect one deadline for the whole question, and trace every try. Every failure becomes
-a `Failure` value with a kind the loop decides on; nothing from the SDK escapes as an exception.
-Answers are streamed by default to measure the latency to the first chunk.
+a `Failure` value (see `llm_failures`) with a kind the loop decides on; nothing from the SDK
+escapes as an exception. Answers are streamed by default to measure the latency to the first
+chunk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import math
 import os
-import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import openai
+from pesql.runtime.llm_failures import Failure, RetryPolicy, classify
 
 __all__ = [
     "Failure",
@@ -36,13 +35,6 @@ __all__ = [
     "without_retries",
 ]
 
-FailureKind = Literal[
-    "timeout", "rate_limit", "server", "connection", "malformed", "auth", "rejected"
-]
-# Worth another try: the same request may well succeed a moment later.
-RETRYABLE: frozenset[FailureKind] = frozenset(
-    {"timeout", "rate_limit", "server", "connection", "malformed"}
-)
 AZURE_API_VERSION = "2024-10-21"  # a GA version with tools and tool_choice
 ClientT = TypeVar("ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
@@ -77,36 +69,6 @@ class Reply:
         values = {k: data[k] for k in cls.__slots__}
         values["calls"] = tuple(FunctionCall(*c) for c in data["calls"])
         return cls(**values)
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A request that produced no usable answer, and whether another try could help."""
-
-    kind: FailureKind
-    message: str
-    status: int | None = None
-    retry_after_s: float | None = None
-    final: bool = False  # the server said `x-should-retry: false`
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE and not self.final
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff with jitter; a server's Retry-After wins, even when it is 0."""
-
-    max_retries: int = 4
-    backoff_s: float = 0.5
-    backoff_max_s: float = 8.0
-
-    def delay(self, retry: int, failure: Failure, rng: random.Random) -> float:
-        if failure.retry_after_s is not None:
-            return max(0.0, failure.retry_after_s)
-        base = min(self.backoff_s * 2.0 ** min(retry, 30), self.backoff_max_s)
-        return base * (1.0 - 0.25 * rng.random())  # jitter spreads clients that failed together
 
 
 def make_client(
@@ -148,46 +110,6 @@ def make_client(
 def without_retries(client: ClientT) -> ClientT:
     """The same client (shared connection pool) with the SDK's retries off: the loop retries."""
     return client.with_options(max_retries=0)
-
-
-def classify(exc: BaseException) -> Failure:
-    """The failure kind of anything the SDK raised while sending or reading one request."""
-    message = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, openai.APITimeoutError | TimeoutError):
-        return Failure("timeout", message)
-    if isinstance(exc, openai.APIConnectionError):
-        return Failure("connection", message)
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        retry_after = _retry_after(exc.response.headers)
-        if status in (401, 403):
-            return Failure("auth", message, status)
-        if status == 429 and getattr(exc, "code", None) == "insufficient_quota":
-            return Failure("rejected", message, status)  # waiting does not add credit
-        if status in (408, 409, 429) or status >= 500:
-            kind: FailureKind = "rate_limit" if status == 429 else "server"
-            final = exc.response.headers.get("x-should-retry") == "false"
-            return Failure(kind, message, status, retry_after, final)
-        return Failure("rejected", message, status)
-    # A 200 with a body that is not JSON raises json.JSONDecodeError; other shapes raise
-    # AttributeError/TypeError/validation errors inside the SDK. All are a broken answer.
-    return Failure("malformed", message)
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) * scale
-        except ValueError:
-            parsed = email.utils.parsedate_tz(value)  # an HTTP date
-            if parsed is None:
-                continue
-            seconds = email.utils.mktime_tz(parsed) - time.time()
-        return seconds if math.isfinite(seconds) else None
-    return None
 
 
 class _Assembler:
