@@ -101,7 +101,8 @@ def openapi_spec(auth: bool = False) -> dict[str, Any]:
                                "notes": {"type": "array"}}}
     asked = {"type": "object", "required": ["plan_text", "plan", "columns", "rows"],
              "properties": {**_ROWS, "plan_text": {"type": "string"},
-                            "plan": {"type": "object"}, "trace": {}}}
+                            "plan": {"type": "object"}, "summary": {"type": "object"},
+                            "trace": {"type": "array", "items": {"type": "object"}}}}
     table = {"type": "object", "required": ["name", "columns"],
              "properties": {"name": {"type": "string"}, "columns": _COLUMNS, "inferred": {}}}
     bad_plan = _error("the plan has problems: diagnostics with codes, where and hints")

@@ -173,3 +173,34 @@ def test_service_never_returns_5xx_on_garbage(server: ServerThread) -> None:
         response = httpx.post(server.url + "/v1/compile", content=raw,
                               headers={"content-type": "application/json"})
         assert response.status_code < 500, (raw[:40], response.text)
+
+
+def test_ask_endpoint_with_a_local_model(runtime: Runtime) -> None:
+    """/v1/ask goes through the real openai client to a local OpenAI-compatible server."""
+    from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
+
+    arguments = json.dumps({"table": None, "steps": [
+        {"op": "GROUP_BY", "keys": ["species"],
+         "aggregates": [{"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}]},
+        {"op": "SORT", "keys": [{"column": "n", "descending": True, "nulls_last": True}]},
+        {"op": "LIMIT", "count": 1, "offset": 0, "with_ties": False}]})
+    with FakeOpenAI() as model:
+        model.respond_with(lambda request: ToolCall(arguments))
+        app = create_app(runtime, ask_options={"model": "local", "base_url": model.base_url,
+                                               "api_key": "test"})
+        with ServerThread(app) as server:
+            reply = httpx.post(server.url + "/v1/ask",
+                               json={"question": "Which species has the most penguins?"},
+                               timeout=60)
+            assert reply.status_code == 200, reply.text
+            body = reply.json()
+            assert body["rows"] == [["Adelie", 152]]
+            assert body["plan_text"].startswith("GROUP_BY species COMPUTE n = COUNT(*)")
+            assert body["summary"]["attempts"] == 1
+            assert any(event["event"] == "request" for event in body["trace"])
+            empty = httpx.post(server.url + "/v1/ask", json={"question": "  "})
+            assert empty.status_code == 400
+    no_model = create_app(runtime)
+    with ServerThread(no_model) as server:
+        off = httpx.post(server.url + "/v1/ask", json={"question": "anything"})
+        assert off.status_code == 404 and off.json()["errors"][0]["code"] == "H404"

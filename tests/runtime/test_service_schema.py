@@ -8,6 +8,7 @@ the pytest version we use).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,19 +18,29 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from pesql.runtime.embed import Runtime
+from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
 from pesql.runtime.service import ServerThread, create_app
 from pesql.runtime.service_guard import ServiceLimits
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+PLAN = json.dumps({"table": None, "steps": [
+    {"op": "GROUP_BY", "keys": ["island"],
+     "aggregates": [{"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}]}]})
+
+
 @pytest.fixture(scope="module", params=[None, "s3cret"], ids=["open", "bearer"])
 def api(request: pytest.FixtureRequest) -> Iterator[tuple[object, str | None]]:
+    """The service with /v1/ask enabled, its model a local OpenAI-compatible server."""
     runtime = Runtime(tables={"penguins": ROOT / "examples/tables/penguins.csv"})
-    app = create_app(runtime, limits=ServiceLimits(max_rows=20, timeout_s=10),
-                     api_key=request.param)
-    with ServerThread(app) as server:
-        yield schemathesis.openapi.from_url(server.url + "/openapi.json"), request.param
+    with FakeOpenAI() as model:
+        model.respond_with(lambda body: ToolCall(PLAN))
+        ask = {"model": "local", "base_url": model.base_url, "api_key": "test"}
+        app = create_app(runtime, limits=ServiceLimits(max_rows=20, timeout_s=10),
+                         api_key=request.param, ask_options=ask)
+        with ServerThread(app) as server:
+            yield schemathesis.openapi.from_url(server.url + "/openapi.json"), request.param
 
 
 def test_api_conforms_to_its_spec(api: tuple[object, str | None]) -> None:
