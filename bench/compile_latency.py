@@ -29,9 +29,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-
-import pesql
-from bench.common import Report, Timing, measure, ratio, version_of
 from pesql.compiler.backends.polars import to_polars
 from pesql.compiler.check import check
 from pesql.compiler.optimize import optimize
@@ -40,6 +37,9 @@ from pesql.compiler.types import Schema
 from pesql.grammar.jsonform import from_json
 from pesql.grammar.parse import parse
 from pesql.runtime.execute import clear_compile_cache
+
+import pesql
+from bench.common import Report, Timing, measure, ratio, version_of
 
 TARGET_SMALL_P50_US = 150.0
 TARGET_COMPILE_SHARE = 0.2
@@ -130,12 +130,19 @@ def _derived(i: int) -> tuple[str, str, Callable[[], pl.Expr], Callable[[Any], A
     k = i + 2
     match i % 3:
         case 0:
-            return (f"price * {k} + qty", f"price * {k} + qty",
-                    lambda: pl.col("price") * k + pl.col("qty"), lambda t: t.price * k + t.qty)
+            return (
+                f"price * {k} + qty",
+                f"price * {k} + qty",
+                lambda: pl.col("price") * k + pl.col("qty"),
+                lambda t: t.price * k + t.qty,
+            )
         case 1:
-            return ("cost / (qty + 1) - 1", "cost / (qty + 1) - 1",
-                    lambda: pl.col("cost") / (pl.col("qty") + 1) - 1,
-                    lambda t: t.cost / (t.qty + 1) - 1)
+            return (
+                "cost / (qty + 1) - 1",
+                "cost / (qty + 1) - 1",
+                lambda: pl.col("cost") / (pl.col("qty") + 1) - 1,
+                lambda t: t.cost / (t.qty + 1) - 1,
+            )
         case _:
             return (f"SUB_ABS(price, cost) * {k}", f"ABS(price - cost) * {k}",
                     lambda: (pl.col("price") - pl.col("cost")).abs() * k,
@@ -198,7 +205,9 @@ def ibis_or_none() -> tuple[Any, str | None]:
     return ibis, None
 
 
-def stage_timings(case: Case, frame: pl.DataFrame, repeat: int, budget_s: float) -> list[tuple[str, Timing]]:
+def stage_timings(
+    case: Case, frame: pl.DataFrame, repeat: int, budget_s: float
+) -> list[tuple[str, Timing]]:
     """Each p-SQL stage alone, the whole path, and the alternatives, on the same query."""
     import sqlglot
     from sqlglot.optimizer import optimize as sqlglot_optimize
@@ -209,6 +218,7 @@ def stage_timings(case: Case, frame: pl.DataFrame, repeat: int, budget_s: float)
     plan = from_json(text)
     checked = check(plan, schema).plan
     optimized = optimize(checked, schema)
+    src = source
 
     def timed(fn: Callable[[], object]) -> Timing:
         return measure(fn, repeat=repeat, warmup=min(repeat, 20), budget_s=budget_s)
@@ -223,7 +233,7 @@ def stage_timings(case: Case, frame: pl.DataFrame, repeat: int, budget_s: float)
         ("p-SQL: check", timed(lambda: check(plan, schema))),
         ("p-SQL: optimize", timed(lambda: optimize(checked, schema))),
         ("p-SQL: to_polars", timed(lambda: to_polars(optimized, source))),
-        ("p-SQL: JSON -> LazyFrame (all stages)", timed(lambda: compile_json(text, schema, source))),
+        ("p-SQL: JSON -> LazyFrame (all stages)", timed(lambda: compile_json(text, schema, src))),
         ("p-SQL: pesql.compile(...).lazy, cache cleared", timed(via_compile)),
         ("p-SQL: pesql.compile, cached", timed(lambda: pesql.compile(text, schema))),
         ("json.loads", timed(lambda: json.loads(text))),
@@ -254,8 +264,6 @@ def collect_polled(lazy: pl.LazyFrame, first_pause_s: float) -> pl.DataFrame:
 
 def execution_report(frame: pl.DataFrame, repeat: int, budget_s: float) -> Report:
     """The 100-row table: execution, compile share, and end to end against the alternatives."""
-    schema = Schema.from_polars(frame.schema)
-    source = frame.lazy()
     report = Report(
         f"{frame.height}-row table: execution and end to end, µs",
         ("plan", "measure", "p50 µs", "p95 µs", "ratio", "target"),
@@ -264,55 +272,59 @@ def execution_report(frame: pl.DataFrame, repeat: int, budget_s: float) -> Repor
     if skipped:
         report.notes.append(skipped)
     for case in CASES:
-        text = case.json_text()
-        lazy = compile_json(text, schema, source)
-        expected = case.polars(source).collect()
-        got = lazy.collect()
-        _check_same(case, got, expected)
-
-        def timed(fn: Callable[[], object]) -> Timing:
-            return measure(fn, repeat=repeat, warmup=min(repeat, 20), budget_s=budget_s)
-
-        def production() -> object:
-            clear_compile_cache()
-            return pesql.compile(text, schema).collect(frame)
-
-        compile_t = timed(lambda t=text, lz=lazy: compile_json(t, schema, source))  # type: ignore[misc]
-        run_t = timed(lambda lz=lazy: lz.collect())  # type: ignore[misc]
-        hand_t = timed(lambda c=case: c.polars(source).collect())  # type: ignore[misc]
-        e2e_t = timed(lambda t=text: compile_json(t, schema, source).collect())  # type: ignore[misc]
-        prod_t = timed(production)
-        polled_t = timed(lambda lz=lazy: collect_polled(lz, 0.001))  # type: ignore[misc]
-        fast_poll_t = timed(lambda lz=lazy: collect_polled(lz, 2e-5))  # type: ignore[misc]
-        hand = hand_t.p50
-        report.add(case.name, "polars collect of the p-SQL plan", run_t.p50_us, run_t.p95_us,
-                   None, None)
-        report.add(case.name, "p-SQL compile (JSON -> LazyFrame)", compile_t.p50_us,
-                   compile_t.p95_us, ratio(compile_t.p50, run_t.p50),
-                   f"< {TARGET_COMPILE_SHARE:g} of collect")
-        report.add(case.name, "hand-written polars: build + collect", hand_t.p50_us,
-                   hand_t.p95_us, 1.0, None)
-        report.add(case.name, "p-SQL end to end: compile + collect()", e2e_t.p50_us,
-                   e2e_t.p95_us, ratio(e2e_t.p50, hand), f"<= {TARGET_E2E_RATIO:g}x polars")
-        report.add(case.name, "p-SQL end to end: pesql.compile(...).collect (limits)",
-                   prod_t.p50_us, prod_t.p95_us, ratio(prod_t.p50, hand),
-                   f"<= {TARGET_E2E_RATIO:g}x polars")
-        report.add(case.name, "probe: background collect, 1 ms first poll (as limits.py)",
-                   polled_t.p50_us, polled_t.p95_us, ratio(polled_t.p50, run_t.p50), None)
-        report.add(case.name, "probe: background collect, 20 µs first poll",
-                   fast_poll_t.p50_us, fast_poll_t.p95_us, ratio(fast_poll_t.p50, run_t.p50),
-                   None)  # fmt: skip
-        if ibis is not None:
-            con = ibis.polars.connect({"sales": frame})
-            table = con.table("sales")
-            got_ibis = con.to_polars(case.ibis(table))
-            _check_same(case, got_ibis, expected)
-            ibis_t = timed(lambda c=case: con.to_polars(c.ibis(table)))  # type: ignore[misc]
-            report.add(case.name, "ibis end to end: build + to_polars", ibis_t.p50_us,
-                       ibis_t.p95_us, ratio(ibis_t.p50, hand), None)  # fmt: skip
+        _execution_rows(report, case, frame, ibis, repeat, budget_s)
     report.notes.append("ratio: against hand-written polars (end to end rows), against the "
                         "p-SQL plan's collect (compile share and probes)")  # fmt: skip
     return report
+
+
+def _execution_rows(
+    report: Report, case: Case, frame: pl.DataFrame, ibis: Any, repeat: int, budget_s: float
+) -> None:
+    schema = Schema.from_polars(frame.schema)
+    source = frame.lazy()
+    text = case.json_text()
+    lazy = compile_json(text, schema, source)
+    expected = case.polars(source).collect()
+    _check_same(case, lazy.collect(), expected)
+
+    def timed(fn: Callable[[], object]) -> Timing:
+        return measure(fn, repeat=repeat, warmup=min(repeat, 20), budget_s=budget_s)
+
+    def production() -> object:
+        clear_compile_cache()
+        return pesql.compile(text, schema).collect(frame)
+
+    compile_t = timed(lambda: compile_json(text, schema, source))
+    run_t = timed(lambda: lazy.collect())
+    hand_t = timed(lambda: case.polars(source).collect())
+    e2e_t = timed(lambda: compile_json(text, schema, source).collect())
+    prod_t = timed(production)
+    polled_t = timed(lambda: collect_polled(lazy, 0.001))
+    fast_poll_t = timed(lambda: collect_polled(lazy, 2e-5))
+    hand = hand_t.p50
+    e2e_target = f"<= {TARGET_E2E_RATIO:g}x polars"
+    rows: list[tuple[str, Timing, float | None, str | None]] = [
+        ("polars collect of the p-SQL plan", run_t, None, None),
+        ("p-SQL compile (JSON -> LazyFrame)", compile_t, ratio(compile_t.p50, run_t.p50),
+         f"< {TARGET_COMPILE_SHARE:g} of collect"),
+        ("hand-written polars: build + collect", hand_t, 1.0, None),
+        ("p-SQL end to end: compile + collect()", e2e_t, ratio(e2e_t.p50, hand), e2e_target),
+        ("p-SQL end to end: pesql.compile(...).collect (limits)", prod_t,
+         ratio(prod_t.p50, hand), e2e_target),
+        ("probe: background collect, 1 ms first poll (as limits.py)", polled_t,
+         ratio(polled_t.p50, run_t.p50), None),
+        ("probe: background collect, 20 µs first poll", fast_poll_t,
+         ratio(fast_poll_t.p50, run_t.p50), None),
+    ]  # fmt: skip
+    if ibis is not None:
+        con = ibis.polars.connect({"sales": frame})
+        table = con.table("sales")
+        _check_same(case, con.to_polars(case.ibis(table)), expected)
+        ibis_t = timed(lambda: con.to_polars(case.ibis(table)))
+        rows.append(("ibis end to end: build + to_polars", ibis_t, ratio(ibis_t.p50, hand), None))
+    for label, timing, share, target in rows:
+        report.add(case.name, label, timing.p50_us, timing.p95_us, share, target)
 
 
 def _check_same(case: Case, got: pl.DataFrame, expected: pl.DataFrame) -> None:
@@ -363,7 +375,7 @@ def _short(filename: str) -> str:
 
 def run(repeat: int = 2000, profile_iterations: int = 500, smoke: bool = False) -> list[Report]:
     frame = make_table(100)
-    budget_s = 0.3 if smoke else 4.0
+    budget_s = 0.1 if smoke else 4.0
     stages = Report(
         f"Compile latency, µs (p50/p95 of up to {repeat} samples, {budget_s:g} s per row)",
         ("stage", *(f"{c.name} ({c.steps} steps) p50" for c in CASES),

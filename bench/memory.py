@@ -29,8 +29,12 @@ from pathlib import Path
 from bench.common import Report, child_peak_rss
 
 ENGINES = ("p-SQL", "p-SQL streaming", "polars", "DuckDB", "pandas")
-STREAM_MODES = ("eager read_parquet", "p-SQL collect (as today)",
-                "p-SQL collect, engine affinity streaming", "p-SQL lazy().collect(streaming)")  # fmt: skip
+STREAM_MODES = (
+    "eager read_parquet",
+    "p-SQL collect (as today)",
+    "p-SQL collect, engine affinity streaming",
+    "p-SQL lazy().collect(streaming)",
+)
 
 
 def child_main(argv: Sequence[str]) -> int:
@@ -104,8 +108,10 @@ def peak_rss_report(path: Path, scale: float, queries: Sequence[int], workers: i
             _div(peaks["p-SQL"], base),
             _div(peaks["p-SQL streaming"], base),
         )
-    report.notes.append("`p-SQL streaming` = the compiled plan's LazyFrame collected with "
-                        "engine='streaming' (pesql's own collect cannot choose the engine)")  # fmt: skip
+    report.notes.append(
+        "`p-SQL streaming` = the compiled plan's LazyFrame collected with engine='streaming' "
+        "(pesql's own collect cannot choose the engine)"
+    )
     return report
 
 

@@ -24,17 +24,17 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from pesql.runtime.limits import Limits
 
 import pesql
 from bench.common import DATA_DIR, Report, measure, ratio
-from pesql.runtime.limits import Limits
 
 # Big enough that no query here truncates and no scale here times out; the wrapper still polls.
 LIMITS = Limits(max_rows=None, timeout_s=3600.0)
@@ -425,6 +425,9 @@ def _tool_version(tool: str) -> str:
     return done.stdout.strip().split()[-1] if done.stdout.strip() else "?"
 
 
+SHIP_MODES = ["REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB"]
+
+
 def synthetic_lineitem(rows: int, seed: int = 0) -> pl.DataFrame:
     """lineitem's columns and value ranges (not its exact distributions), for when tpchgen-cli
     is absent."""
@@ -451,8 +454,7 @@ def synthetic_lineitem(rows: int, seed: int = 0) -> pl.DataFrame:
             "l_shipinstruct": rng.choice(
                 ["DELIVER IN PERSON", "COLLECT COD", "NONE", "TAKE BACK RETURN"], rows
             ),
-            "l_shipmode": rng.choice(["REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB"],
-                                     rows),  # fmt: skip
+            "l_shipmode": rng.choice(SHIP_MODES, rows),
             "l_comment": rng.choice(["carefully final", "quickly even", "slyly bold"], rows),
         }
     ).with_columns(pl.col("l_shipdate", "l_commitdate", "l_receiptdate").cast(pl.Date))
@@ -542,7 +544,7 @@ def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report
         check_agree(query, answers)
         medians = {
             engine: measure(
-                lambda e=engine: run_engine(e, query, path),  # type: ignore[misc]
+                partial(run_engine, engine, query, path),
                 repeat=repeat,
                 warmup=0 if smoke else 1,
             ).p50

@@ -1,0 +1,124 @@
+"""Every benchmark runs in smoke mode and yields the tables it promises (shapes, never timings).
+
+The benchmarks live outside the package (bench/), so nothing else exercises them: this test is
+what keeps them from rotting. Packages only the full run needs (ibis, tpchgen-cli) may be
+absent here; the benchmark then says so in a note, and the test checks that it did.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+
+from bench import compile_latency, memory, tokens, tpch
+from bench.__main__ import run_all
+from bench.common import BENCH_DIR, Report, measure, percentile
+
+HAS_IBIS = importlib.util.find_spec("ibis") is not None
+
+
+def _numbers(report: Report, column: str) -> list[float]:
+    values = report.column(column)
+    assert all(isinstance(v, int | float) for v in values), (column, values)
+    return [float(v) for v in values]  # type: ignore[arg-type]
+
+
+def test_percentile_and_measure() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([5.0], 95) == 5.0
+    timing = measure(lambda: None, repeat=7, warmup=1)
+    assert len(timing.samples) == 7 and timing.p50 <= timing.p95
+
+
+def test_compile_latency_smoke() -> None:
+    stages, execution, profile = compile_latency.run(20, smoke=True)
+    names = [case.name for case in compile_latency.CASES]
+    assert stages.columns == ("stage", *(f"{c.name} ({c.steps} steps) p50"
+                                         for c in compile_latency.CASES),
+                              *(f"{n} p95" for n in names))  # fmt: skip
+    assert [c.steps for c in compile_latency.CASES] == [5, 30]
+    labels = stages.column("stage")
+    for expected in (
+        "p-SQL: JSON -> LazyFrame (all stages)",
+        "json.loads",
+        "lark: pesql.parse(text form)",
+        "sqlglot: parse_one + optimize(schema)",
+    ):
+        assert expected in labels  # fmt: skip
+    assert ("ibis: build + compile (polars)" in labels) is HAS_IBIS
+    if not HAS_IBIS:
+        assert any(note.startswith("ibis skipped") for note in stages.notes)
+    for column in stages.columns[1:]:
+        assert all(v > 0 for v in _numbers(stages, column))
+    assert set(execution.column("plan")) == set(names)
+    measures = execution.column("measure")
+    assert measures.count("p-SQL end to end: compile + collect()") == 2
+    assert measures.count("ibis end to end: build + to_polars") == (2 if HAS_IBIS else 0)
+    assert len(profile.rows) == 15 and all(v > 0 for v in _numbers(profile, "calls per compile"))
+
+
+def test_tpch_smoke() -> None:
+    (report,) = tpch.run(0.01, 1, smoke=True)
+    assert report.columns[:2] == ("query", "rows out")
+    assert report.column("query") == [q.name for q in tpch.QUERIES]
+    # The run stops on any disagreement between engines, and says it checked.
+    assert "answers of all engines agree (floats to 1e-6 relative)" in report.notes
+    for engine in tpch.ENGINES:
+        assert all(v > 0 for v in _numbers(report, f"{engine} ms"))
+    assert report.column("rows out")[0] == 4  # Q1: (A,F), (N,F), (N,O), (R,F)
+
+
+def test_memory_smoke() -> None:
+    rss, streaming = memory.run(0.01, smoke=True)
+    assert rss.columns[1 : 1 + len(memory.ENGINES)] == memory.ENGINES
+    assert rss.column("query")[0].startswith("idle")
+    for engine in memory.ENGINES:
+        peaks = _numbers(rss, engine)
+        assert all(50 < p < 4096 for p in peaks), (engine, peaks)
+    assert streaming.column("attempt") == list(memory.STREAM_MODES)
+    answered = dict(zip(streaming.column("attempt"), streaming.column("answered"), strict=True))
+    assert answered["p-SQL lazy().collect(streaming)"] == "yes"
+
+
+def test_tokens_smoke() -> None:
+    definitions, outputs = tokens.run(smoke=True)
+    assert definitions.column("definition")[:3] == [f"verbosity {v}" for v in tokens.VERBOSITIES]
+    assert any(str(label).startswith("profile default.toml") for label in definitions.column(
+        "definition"))  # fmt: skip
+    no_table = _numbers(definitions, "no table")
+    assert no_table[0] > no_table[1] > no_table[2] > 0  # full > short > none
+    assert outputs.columns == ("form", "mean", "median", "p95", "max", "mean vs p-SQL text")
+    means = dict(zip(outputs.column("form"), _numbers(outputs, "mean"), strict=True))
+    assert means["p-SQL text"] < means["canonical JSON (function-call arguments)"]
+    assert not any(math.isnan(m) for m in means.values())
+
+
+def test_main_runs_the_optimizer_benchmark() -> None:
+    machine, section = run_all(smoke=True, only=["optimizer"])
+    assert machine.reports[0].column("item")[:3] == ["nproc", "memory", "CPU"]
+    assert section.error is None and section.text.strip()
+
+
+@pytest.mark.corpora
+def test_main_runs_the_generic_repair_benchmark() -> None:
+    _, section = run_all(smoke=True, only=["repair_generic"])
+    assert section.error is None, section.error
+    assert "pesql lenient_json.repair_json" in section.text
+
+
+@pytest.mark.xfail(
+    not (BENCH_DIR / "repair_plans.py").exists(),
+    reason="bench/repair_plans.py (repair vs json_repair per corruption class) is not written yet",
+    strict=True,
+)
+def test_main_runs_the_plan_repair_benchmark() -> None:
+    _, section = run_all(smoke=True, only=["repair"])
+    assert section.error is None, section.error
+    assert section.text.strip()
+
+
+def test_main_rejects_an_unknown_benchmark() -> None:
+    with pytest.raises(SystemExit, match="unknown benchmark"):
+        run_all(smoke=True, only=["nope"])
