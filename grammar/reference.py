@@ -188,9 +188,42 @@ def _records_section() -> list[str]:
     return out
 
 
+def _definition_size() -> list[str]:
+    """Token counts of the tool definition (compact JSON, o200k_base, counted offline)."""
+    import json
+
+    import bpe_openai
+
+    from pesql.grammar.jsonschema import function_definition
+
+    encoding = bpe_openai.get_encoding("o200k_base")
+    out = [
+        "## Function definition",
+        "",
+        "`pesql function-definition` (Python: `pesql.function_definition`) prints the OpenAI "
+        "tool definition: the JSON Schema of the JSON form, valid for strict mode, with "
+        "expression operations of the same shape sharing one object schema. Its size for the "
+        "whole registry, in o200k_base tokens of compact JSON:",
+        "",
+        "| verbosity (profile) | what the model reads per operation | tokens |",
+        "| --- | --- | --- |",
+    ]
+    what = {"full": "name, description and an example", "short": "name and description",
+            "none": "name only"}
+    for verbosity in ("full", "short", "none"):
+        definition = function_definition(verbosity=verbosity)  # type: ignore[arg-type]
+        size = len(encoding.encode(json.dumps(definition, separators=(",", ":"))))
+        out.append(f"| `{verbosity}` | {what[verbosity]} | {size} |")
+    out += ["", "With a table, its columns are offered as an enum (beside any other name, since "
+            "later steps may use columns that earlier steps create); that adds about one token "
+            "per column name.", ""]
+    return out
+
+
 def render() -> str:
     """The whole reference as Markdown."""
     out = [INTRO]
+    out += _definition_size()
     for category, title, blurb in SECTIONS:
         out += [f"## {title}", "", blurb, ""]
         for spec in all_ops(category):
