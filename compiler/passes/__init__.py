@@ -11,8 +11,10 @@
 4. merge_sorts after push_filters: a FILTER between two SORTs has moved away by then.
 5. remove_dead_sorts after merge_sorts: two sorts merged are one sort to judge.
 6. push_limits after the sort passes, so a LIMIT arrives next to the SORT that survived.
-7. prune_columns last: the passes above remove readers of columns (a removed SORT, a folded
+7. prune_columns: the passes above remove readers of columns (a removed SORT, a folded
    expression), so pruning sees the fewest uses.
+8. share_subexpressions last: it adds a temporary column and a DROP, which the other passes
+   would only have to step around; and pruning first means no work is shared for nothing.
 
 `canonical_order` is not in `PASSES`: operand order does not change what runs; it is used by
 `pesql.compiler.optimize.canonicalize` only.
@@ -30,6 +32,7 @@ from pesql.compiler.passes.push_filters import push_filters
 from pesql.compiler.passes.push_limits import push_limits
 from pesql.compiler.passes.remove_dead_sorts import remove_dead_sorts
 from pesql.compiler.passes.remove_noops import remove_noops
+from pesql.compiler.passes.share_subexpressions import share_subexpressions
 
 PASSES: tuple[Pass, ...] = (
     fold_constants,
@@ -40,6 +43,7 @@ PASSES: tuple[Pass, ...] = (
     remove_dead_sorts,
     push_limits,
     prune_columns,
+    share_subexpressions,
 )
 
 __all__ = [
@@ -55,4 +59,5 @@ __all__ = [
     "push_limits",
     "remove_dead_sorts",
     "remove_noops",
+    "share_subexpressions",
 ]

@@ -68,12 +68,20 @@ def fold_constants(plan: A.Plan, ctx: PassContext) -> A.Plan:
 
 
 def simplify(expr: A.Expr, schema: Schema | None, predicate: bool = False) -> A.Expr:
-    """`expr` with its children simplified, then the local rules applied while they change it."""
+    """`expr` with its children simplified, then the local rules applied while they change it.
+
+    In a predicate position a NULL result is written FALSE (same rows, and a typed literal).
+    """
+    result = _simplify(expr, schema, predicate)
+    return FALSE if predicate and result == NULL else result
+
+
+def _simplify(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
     current = _children(expr, schema, predicate)
     new = _rule(current, predicate)
     if new == current or not _keeps_type(current, new, schema, predicate):
         return current
-    return simplify(new, schema, predicate)
+    return _simplify(new, schema, predicate)
 
 
 def _children(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:

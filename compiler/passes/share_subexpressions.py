@@ -1,0 +1,120 @@
+"""A subexpression repeated within one DERIVE is computed once, in a temporary column.
+
+Before / after:
+
+    DERIVE a = SQRT(x * y) * 2, b = SQRT(x * y) + 1
+    ---
+    DERIVE _cse = SQRT(x * y), a = _cse * 2, b = _cse + 1
+    DROP _cse
+
+Only subexpressions containing an operation the polars backend lowers through `when/then`
+(DIV, MOD, SQRT, LN, LOG, POW, EXP, IF, CASE) are shared: polars' own common-subexpression
+elimination already shares plain arithmetic (a temp column is then slower), but not what is
+built around a `when/then` (polars 2.1; `python -m bench.optimizer`, row "CSE temp column").
+The largest repeated subexpression goes first; the pass repeats while any is left.
+
+Deliberately not done: sharing across steps or inside GROUP_BY/AGGREGATE/WINDOW items (their
+expressions are aggregates or per-partition); sharing a subexpression that reads a column the
+same DERIVE assigns (its occurrences may see different values); sharing without a schema (a
+temporary name must not clash with a column of the table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from pesql.compiler.passes.analysis import PassContext, walk
+from pesql.grammar import ast as A
+from pesql.grammar.ops import logic, rows
+from pesql.grammar.ops import numeric as num
+from pesql.grammar.ops import operators as op
+from pesql.grammar.printer import expr_text
+
+__all__ = ["share_subexpressions"]
+
+_CONDITIONAL = (op.Div, op.Mod, num.Sqrt, num.Ln, num.Log, num.Pow, num.Exp, logic.If, logic.Case)
+TEMP = "_cse"
+
+
+def share_subexpressions(plan: A.Plan, ctx: PassContext) -> A.Plan:
+    """Each DERIVE with repeated costly subexpressions split into temp columns + DROP."""
+    schemas = ctx.schemas(plan)
+    if schemas is None:
+        return plan
+    out: list[A.Step] = []
+    for i, step in enumerate(plan.steps):
+        if isinstance(step, rows.Derive):
+            out.extend(_share(step, set(schemas[i].names())))
+        else:
+            out.append(step)
+    steps = tuple(out)
+    return plan if steps == plan.steps else dataclasses.replace(plan, steps=steps)
+
+
+def _share(step: rows.Derive, taken: set[str]) -> list[A.Step]:
+    assigns = list(step.columns)
+    names = {a.name for a in assigns}
+    temps: list[A.Assign] = []
+    while (repeated := _largest_repeat([*temps, *assigns], names | _names(temps))) is not None:
+        temp = _fresh(taken | names | _names(temps))
+        temps.append(A.Assign(name=temp, expr=repeated))
+        column = A.Col(name=temp)
+        assigns = [dataclasses.replace(a, expr=_replace(a.expr, repeated, column)) for a in assigns]
+        # A temp may repeat inside a later one's expression: replace there too.
+        temps = [temps[-1]] + [
+            dataclasses.replace(t, expr=_replace(t.expr, repeated, column)) for t in temps[:-1]
+        ]
+    if not temps:
+        return [step]
+    # The largest repeat goes first, so a later temp is a part of an earlier one (never the
+    # other way round: candidates reading a temp are skipped): define the later ones first.
+    derive = dataclasses.replace(step, columns=(*temps, *assigns))
+    return [derive, rows.Drop(columns=tuple(t.name for t in temps))]
+
+
+def _largest_repeat(assigns: list[A.Assign], assigned: set[str]) -> A.Expr | None:
+    counts: Counter[A.Expr] = Counter()
+    for a in assigns:
+        for node in walk(a.expr):
+            if isinstance(node, A.Call) and any(isinstance(n, _CONDITIONAL) for n in walk(node)):
+                counts[node] += 1
+    candidates = [
+        e
+        for e, n in counts.items()
+        if n > 1 and not {c.name for c in walk(e) if isinstance(c, A.Col)} & assigned
+    ]
+    return max(candidates, key=lambda e: (len(expr_text(e)), expr_text(e)), default=None)
+
+
+def _replace(node: A.Expr, target: A.Expr, column: A.Col) -> A.Expr:
+    if node == target:
+        return column
+    if not isinstance(node, A.Call):
+        return node
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, A.Expr):
+            changes[f.name] = _replace(value, target, column)
+        elif isinstance(value, tuple) and value and isinstance(value[0], A.Expr):
+            changes[f.name] = tuple(_replace(v, target, column) for v in value)
+        elif isinstance(value, tuple) and value and isinstance(value[0], A.When):
+            changes[f.name] = tuple(
+                dataclasses.replace(
+                    w, when=_replace(w.when, target, column), then=_replace(w.then, target, column)
+                )
+                for w in value
+            )
+    return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
+
+
+def _names(assigns: list[A.Assign]) -> set[str]:
+    return {a.name for a in assigns}
+
+
+def _fresh(taken: set[str]) -> str:
+    name, k = TEMP, 2
+    while name in taken:
+        name, k = f"{TEMP}_{k}", k + 1
+    return name
