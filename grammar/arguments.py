@@ -67,8 +67,13 @@ def bind_call(
             converted[f.name] = value
     if problems:
         for problem in problems:
-            collector.error("E105", span, name=spec.name, problem=problem,
-                            hints=(f"write it as {spec.example}",))
+            collector.error(
+                "E105",
+                span,
+                name=spec.name,
+                problem=problem,
+                hints=(f"write it as {spec.example}",),
+            )
         return A.Lit(value=None, origin=span)
     node = spec.cls(**converted, origin=span)
     assert isinstance(node, A.Expr)
@@ -110,8 +115,13 @@ def _convert(f: FieldSpec, raw: Any, minimum: int = 1) -> tuple[Any, str | None]
 
 
 def _kind_word(f: FieldSpec) -> str:
-    words = {"text": "'string'", "int": "integer", "float": "number", "bool": "TRUE or FALSE",
-             "choice": "'string'"}
+    words = {
+        "text": "'string'",
+        "int": "integer",
+        "float": "number",
+        "bool": "TRUE or FALSE",
+        "choice": "'string'",
+    }
     return words.get(f.kind, f.kind)
 
 

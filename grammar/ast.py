@@ -25,7 +25,7 @@ ColumnName: TypeAlias = Annotated[str, "column"]
 # A new output column name chosen by the plan's author.
 NewName: TypeAlias = Annotated[str, "new_name"]
 
-LitValue: TypeAlias = None | bool | int | float | str | dt.date | dt.datetime
+LitValue: TypeAlias = bool | int | float | str | dt.date | dt.datetime | None
 LitKind = Literal["null", "boolean", "integer", "float", "string", "date", "datetime"]
 
 

@@ -43,8 +43,14 @@ CODES: dict[str, tuple[str, str]] = {
     # E2xx: type checking against a table schema
     "E201": ("unknown column", "unknown column `{name}`"),
     "E202": ("type mismatch", "`{name}` expects {expected}, found {found}"),
-    "E203": ("aggregate outside aggregation", "aggregate `{name}` used outside GROUP_BY/AGGREGATE/WINDOW"),
-    "E204": ("column not aggregated", "column `{name}` is neither a group key nor inside an aggregate"),
+    "E203": (
+        "aggregate outside aggregation",
+        "aggregate `{name}` used outside GROUP_BY/AGGREGATE/WINDOW",
+    ),
+    "E204": (
+        "column not aggregated",
+        "column `{name}` is neither a group key nor inside an aggregate",
+    ),
     "E205": ("duplicate output name", "output column `{name}` is defined twice"),
     "E206": ("division by zero", "division by the literal zero"),
     "E207": ("invalid window", "invalid window: {problem}"),
@@ -52,12 +58,21 @@ CODES: dict[str, tuple[str, str]] = {
     "E209": ("column resolved loosely", "column `{name}` resolved to `{resolved}`"),
     "E210": ("unknown table", "unknown table `{name}`"),
     "E211": ("invalid date literal", "cannot read {found} as a {expected}"),
-    "E212": ("window function outside WINDOW", "window function `{name}` used outside a WINDOW step"),
+    "E212": (
+        "window function outside WINDOW",
+        "window function `{name}` used outside a WINDOW step",
+    ),
     "E213": ("nested aggregate", "aggregate `{name}` inside another aggregate"),
-    "E214": ("nested window function", "`{name}` inside `{outer}`: aggregates and window functions do not nest"),
+    "E214": (
+        "nested window function",
+        "`{name}` inside `{outer}`: aggregates and window functions do not nest",
+    ),
     "E215": ("invalid argument value", "`{name}`: {prop} must be {expected}, found {found}"),
     "E216": ("ties without order", "LIMIT WITH TIES needs the rows sorted by an earlier SORT"),
-    "E217": ("unsupported column type", "column `{name}` has the type {found}, which p-SQL cannot use"),
+    "E217": (
+        "unsupported column type",
+        "column `{name}` has the type {found}, which p-SQL cannot use",
+    ),
     # E3xx: limits and execution
     "E301": ("too many steps", "the plan has {found} steps, the limit is {expected}"),
     "E302": ("expression too deep", "expression nesting {found} exceeds the limit {expected}"),
@@ -69,8 +84,14 @@ CODES: dict[str, tuple[str, str]] = {
     "E310": ("unsupported in dialect", "`{name}` cannot be expressed in SQL dialect {dialect}"),
     # E4xx: repair of model output
     "E401": ("unrepairable", "the model output cannot be repaired: {problem}"),
-    "E402": ("ambiguous repair", "the model output can be repaired in more than one way: {problem}"),
-    "E403": ("untrusted repair", "the output was repaired, but the plan may not be what the model meant: {problem}"),
+    "E402": (
+        "ambiguous repair",
+        "the model output can be repaired in more than one way: {problem}",
+    ),
+    "E403": (
+        "untrusted repair",
+        "the output was repaired, but the plan may not be what the model meant: {problem}",
+    ),
     # E5xx: the LLM conversation
     "E501": ("no plan in response", "the model answered without a plan: {problem}"),
     "E502": ("model service error", "the model service failed: {problem}"),

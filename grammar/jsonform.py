@@ -95,10 +95,16 @@ def from_json(value: str | bytes | JSONValue, naming: Naming = DEFAULT_NAMING) -
         try:
             value = json.loads(value)
         except (ValueError, RecursionError) as exc:
-            raise PesqlError([Diagnostic.make(
-                "E150", A.Pointer(""), problem=str(exc),
-                hints=("the input may be repairable: see pesql.repair",),
-            )]) from None
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E150",
+                        A.Pointer(""),
+                        problem=str(exc),
+                        hints=("the input may be repairable: see pesql.repair",),
+                    )
+                ]
+            ) from None
     lowering = _Lowering(naming)
     plan = lowering.plan(value)
     lowering.collector.raise_if_errors()
@@ -135,19 +141,31 @@ class _Lowering:
     def plan(self, value: JSONValue) -> A.Plan:
         root = A.Pointer("")
         if isinstance(value, list):
-            self.fail("E154", root, expected="an object {\"table\": ..., \"steps\": [...]}",
-                      found="array", hints=("wrap the steps: {\"table\": null, \"steps\": [...]}",))
+            self.fail(
+                "E154",
+                root,
+                expected='an object {"table": ..., "steps": [...]}',
+                found="array",
+                hints=('wrap the steps: {"table": null, "steps": [...]}',),
+            )
             return A.Plan(origin=root)
         if not isinstance(value, dict):
             self.fail("E154", root, expected="an object", found=json_type(value))
             return A.Plan(origin=root)
         for key in value:
             if key not in ("table", "steps"):
-                self.fail("E153", root.child(key), name="plan", prop=key,
-                          hints=("a plan has `table` and `steps`",))
+                self.fail(
+                    "E153",
+                    root.child(key),
+                    name="plan",
+                    prop=key,
+                    hints=("a plan has `table` and `steps`",),
+                )
         table = value.get("table")
         if table is not None and not isinstance(table, str):
-            self.fail("E154", root.child("table"), expected="string or null", found=json_type(table))
+            self.fail(
+                "E154", root.child("table"), expected="string or null", found=json_type(table)
+            )
             table = None
         raw_steps = value.get("steps")
         if not isinstance(raw_steps, list):
@@ -169,7 +187,7 @@ class _Lowering:
             self.fail("E302", at, found=str(depth), expected=str(MAX_JSON_DEPTH))
             return None
         if not isinstance(raw, dict):
-            self.fail("E154", at, expected=f"a {want} object with \"op\"", found=json_type(raw))
+            self.fail("E154", at, expected=f'a {want} object with "op"', found=json_type(raw))
             return None
         op = raw.get("op")
         if not isinstance(op, str):
@@ -180,21 +198,40 @@ class _Lowering:
             return None
         spec = lookup(op, self.naming)
         if spec is None:
-            pool = [self.naming.exposed(s.name) for s in all_ops()
-                    if (s.category == "step") == (want == "step")]
+            pool = [
+                self.naming.exposed(s.name)
+                for s in all_ops()
+                if (s.category == "step") == (want == "step")
+            ]
             close = nearest(op.upper(), pool)
-            self.fail("E151", at.child("op"), name=op,
-                      hints=("did you mean " + " or ".join(close) + "?",) if close else ())
+            self.fail(
+                "E151",
+                at.child("op"),
+                name=op,
+                hints=("did you mean " + " or ".join(close) + "?",) if close else (),
+            )
             return None
         if (spec.category == "step") != (want == "step"):
             kind = "a step" if spec.category == "step" else "an expression"
-            self.fail("E156", at.child("op"), name=spec.name, kind=kind,
-                      hints=("steps go in the `steps` array; expressions inside steps",))
+            self.fail(
+                "E156",
+                at.child("op"),
+                name=spec.name,
+                kind=kind,
+                hints=("steps go in the `steps` array; expressions inside steps",),
+            )
             return None
         return self.fields(spec.cls, raw, at, depth, label=spec.name, skip=("op",))
 
-    def fields(self, cls: type[A.Node], raw: dict[str, JSONValue], at: A.Pointer, depth: int,
-               label: str, skip: tuple[str, ...] = ()) -> A.Node | None:
+    def fields(
+        self,
+        cls: type[A.Node],
+        raw: dict[str, JSONValue],
+        at: A.Pointer,
+        depth: int,
+        label: str,
+        skip: tuple[str, ...] = (),
+    ) -> A.Node | None:
         from pesql.grammar.registry import fields_of
 
         specs = fields_of(cls)
@@ -203,8 +240,13 @@ class _Lowering:
         for key in raw:
             if key not in wires and key not in skip:
                 close = nearest(key, wires)
-                self.fail("E153", at.child(key), name=label, prop=key,
-                          hints=("did you mean " + " or ".join(close) + "?",) if close else ())
+                self.fail(
+                    "E153",
+                    at.child(key),
+                    name=label,
+                    prop=key,
+                    hints=("did you mean " + " or ".join(close) + "?",) if close else (),
+                )
                 ok = False
         values: dict[str, Any] = {}
         for f in specs:
@@ -227,8 +269,15 @@ class _Lowering:
             self.fail("E155", at, found=str(exc), prop=label)
             return None
 
-    def field(self, f: FieldSpec, item: JSONValue, at: A.Pointer, depth: int,
-              label: str, owner: type[A.Node]) -> tuple[Any, bool]:
+    def field(
+        self,
+        f: FieldSpec,
+        item: JSONValue,
+        at: A.Pointer,
+        depth: int,
+        label: str,
+        owner: type[A.Node],
+    ) -> tuple[Any, bool]:
         kind = f.kind
         if kind == "expr":
             if item is None and f.optional:
@@ -242,8 +291,13 @@ class _Lowering:
             # Required lists are non-empty (as in the text grammar); AND/OR need two.
             minimum = getattr(owner, "min_args", 1) if f.required else 0
             if len(item) < minimum:
-                self.fail("E155", at, found="[]" if not item else f"{len(item)} item",
-                          prop=f.wire, hints=(f"`{label}` needs at least {minimum} here",))
+                self.fail(
+                    "E155",
+                    at,
+                    found="[]" if not item else f"{len(item)} item",
+                    prop=f.wire,
+                    hints=(f"`{label}` needs at least {minimum} here",),
+                )
                 return None, False
             if kind == "exprs":
                 exprs = [self.expr(v, at.child(i), depth) for i, v in enumerate(item)]
@@ -251,8 +305,12 @@ class _Lowering:
             if kind == "columns":
                 bad = [i for i, v in enumerate(item) if not isinstance(v, str)]
                 for i in bad:
-                    self.fail("E154", at.child(i), expected="a column name (string)",
-                              found=json_type(item[i]))
+                    self.fail(
+                        "E154",
+                        at.child(i),
+                        expected="a column name (string)",
+                        found=json_type(item[i]),
+                    )
                 return tuple(item), not bad
             assert f.record is not None
             records: list[A.Node | None] = []
@@ -261,18 +319,32 @@ class _Lowering:
                     self.fail("E154", at.child(i), expected="object", found=json_type(v))
                     records.append(None)
                 else:
-                    records.append(self.fields(f.record, v, at.child(i), depth + 1,
-                                               label=f.record.__name__.lower()))
+                    records.append(
+                        self.fields(
+                            f.record, v, at.child(i), depth + 1, label=f.record.__name__.lower()
+                        )
+                    )
             return tuple(records), all(r is not None for r in records)
         expected_types: dict[str, tuple[type, ...]] = {
-            "column": (str,), "new_name": (str,), "text": (str,), "int": (int,),
-            "float": (int, float), "bool": (bool,), "choice": (str,),
+            "column": (str,),
+            "new_name": (str,),
+            "text": (str,),
+            "int": (int,),
+            "float": (int, float),
+            "bool": (bool,),
+            "choice": (str,),
         }
         wanted = expected_types[kind]
-        if isinstance(item, bool) and bool not in wanted or not isinstance(item, wanted):
-            words = {"column": "a column name (string)", "new_name": "a name (string)",
-                     "text": "string", "int": "integer", "float": "number", "bool": "boolean",
-                     "choice": "one of " + ", ".join(f.choices)}
+        if (isinstance(item, bool) and bool not in wanted) or not isinstance(item, wanted):
+            words = {
+                "column": "a column name (string)",
+                "new_name": "a name (string)",
+                "text": "string",
+                "int": "integer",
+                "float": "number",
+                "bool": "boolean",
+                "choice": "one of " + ", ".join(f.choices),
+            }
             self.fail("E154", at, expected=words[kind], found=json_type(item))
             return None, False
         if isinstance(item, int | float) and not isinstance(item, bool):
@@ -289,8 +361,9 @@ class _Lowering:
             for choice in f.choices:
                 if choice.lower() == item.strip().lower():
                     return choice, True
-            self.fail("E155", at, found=json.dumps(item), prop=f.wire,
-                      expected=", ".join(f.choices))
+            self.fail(
+                "E155", at, found=json.dumps(item), prop=f.wire, expected=", ".join(f.choices)
+            )
             return None, False
         if kind in ("column", "new_name") and not item:
             self.fail("E155", at, found='""', prop=f.wire, hints=("names cannot be empty",))
@@ -301,17 +374,28 @@ class _Lowering:
         match raw:
             case str():
                 if not raw:
-                    self.fail("E155", at, found='""', prop="column",
-                              hints=("a string is a column name; text is "
-                                     "{\"value\": \"...\", \"type\": \"string\"}",))
+                    self.fail(
+                        "E155",
+                        at,
+                        found='""',
+                        prop="column",
+                        hints=(
+                            'a string is a column name; text is {"value": "...", "type": "string"}',
+                        ),
+                    )
                     return None
                 return A.Col(name=raw, origin=at)
             case bool() | int() | None:
                 return A.Lit(value=raw, origin=at)
             case float():
                 if not math.isfinite(raw):
-                    self.fail("E155", at, found=repr(raw), prop="number",
-                              hints=("numbers must be finite",))
+                    self.fail(
+                        "E155",
+                        at,
+                        found=repr(raw),
+                        prop="number",
+                        hints=("numbers must be finite",),
+                    )
                     return None
                 return A.Lit(value=raw, origin=at)
             case {"value": value, **rest} if "op" not in raw:
@@ -319,29 +403,50 @@ class _Lowering:
             case dict():
                 node = self.node(raw, at, want="expression", depth=depth)
                 return node if isinstance(node, A.Expr) else None
-        self.fail("E154", at, expected="an expression (column name, number, boolean, null, "
-                  "{\"value\": ...} or {\"op\": ...})", found=json_type(raw))
+        self.fail(
+            "E154",
+            at,
+            expected="an expression (column name, number, boolean, null, "
+            '{"value": ...} or {"op": ...})',
+            found=json_type(raw),
+        )
         return None
 
-    def typed_literal(self, value: JSONValue, rest: dict[str, JSONValue],
-                      at: A.Pointer) -> A.Expr | None:
+    def typed_literal(
+        self, value: JSONValue, rest: dict[str, JSONValue], at: A.Pointer
+    ) -> A.Expr | None:
         kind = rest.pop("type", "string")
         for key in rest:
             self.fail("E153", at.child(key), name="literal", prop=key)
         if kind not in LITERAL_TYPES:
-            self.fail("E155", at.child("type"), found=json.dumps(kind), prop="type",
-                      expected=", ".join(LITERAL_TYPES))
+            self.fail(
+                "E155",
+                at.child("type"),
+                found=json.dumps(kind),
+                prop="type",
+                expected=", ".join(LITERAL_TYPES),
+            )
             return None
         if not isinstance(value, str):
-            self.fail("E154", at.child("value"), expected="string", found=json_type(value),
-                      hints=("numbers, booleans and null are written bare",))
+            self.fail(
+                "E154",
+                at.child("value"),
+                expected="string",
+                found=json_type(value),
+                hints=("numbers, booleans and null are written bare",),
+            )
             return None
         if kind == "string":
             return A.Lit(value=value, origin=at)
         parsed = parse_temporal(value, kind == "datetime")
         if parsed is None:
-            self.fail("E106", at.child("value"), kind=kind, found=json.dumps(value),
-                      hints=("dates are YYYY-MM-DD, datetimes YYYY-MM-DD HH:MM:SS",))
+            self.fail(
+                "E106",
+                at.child("value"),
+                kind=kind,
+                found=json.dumps(value),
+                hints=("dates are YYYY-MM-DD, datetimes YYYY-MM-DD HH:MM:SS",),
+            )
             return None
         return A.Lit(value=parsed, origin=at)
 

@@ -75,13 +75,18 @@ def _field_schema(f: FieldSpec) -> Schema:
 
 
 def _record_name(cls: type) -> str:
-    return {"Assign": "assign", "SelectItem": "select_item", "SortKey": "sort_key",
-            "When": "when"}[cls.__name__]
+    return {"Assign": "assign", "SelectItem": "select_item", "SortKey": "sort_key", "When": "when"}[
+        cls.__name__
+    ]
 
 
 def _object(properties: dict[str, Schema], description: str | None = None) -> Schema:
-    out: Schema = {"type": "object", "properties": properties,
-                   "required": list(properties), "additionalProperties": False}
+    out: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
     if description:
         out["description"] = description
     return out
@@ -122,16 +127,24 @@ def plan_schema(
         # The table's columns are offered as an enum, but a later step may use a column an
         # earlier step created (DERIVE gap ... SORT gap): an enum alone would make those plans
         # impossible under strict decoding, so any other name stays allowed beside it.
-        column = {"anyOf": [
-            {"type": "string", "enum": list(dict.fromkeys(columns)),
-             "description": "a column of the table"},
-            {"type": "string", "description": "a column created by an earlier step"},
-        ]}
+        column = {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "enum": list(dict.fromkeys(columns)),
+                    "description": "a column of the table",
+                },
+                {"type": "string", "description": "a column created by an earlier step"},
+            ]
+        }
     defs["column"] = column
-    defs["literal"] = _object({
-        "value": {"type": "string"},
-        "type": {"type": "string", "enum": list(LITERAL_TYPES)},
-    }, "a text, date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS) literal")
+    defs["literal"] = _object(
+        {
+            "value": {"type": "string"},
+            "type": {"type": "string", "enum": list(LITERAL_TYPES)},
+        },
+        "a text, date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS) literal",
+    )
 
     # Expression operations grouped by field shape: one object schema per shape.
     groups: dict[tuple[Any, ...], list[OpSpec]] = {}
@@ -147,10 +160,16 @@ def plan_schema(
         description = "; ".join(_describe(s, naming, verbosity) for s in specs)
         defs[f"call{i}"] = _object(props, description if verbosity != "none" else None)
         call_refs.append({"$ref": f"#/$defs/call{i}"})
-    defs["expr"] = {"anyOf": [
-        {"$ref": "#/$defs/column"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"},
-        {"$ref": "#/$defs/literal"}, *call_refs,
-    ]}
+    defs["expr"] = {
+        "anyOf": [
+            {"$ref": "#/$defs/column"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+            {"$ref": "#/$defs/literal"},
+            *call_refs,
+        ]
+    }
     from pesql.grammar import ast as A
 
     for record in (A.Assign, A.SelectItem, A.SortKey, A.When):
@@ -162,14 +181,20 @@ def plan_schema(
         props = {"op": {"type": "string", "enum": [name]}}
         props.update({f.wire: _field_schema(f) for f in spec.fields})
         key = f"step_{spec.name.lower()}"
-        defs[key] = _object(props, _describe(spec, naming, verbosity)
-                            if verbosity != "none" else None)
+        defs[key] = _object(
+            props, _describe(spec, naming, verbosity) if verbosity != "none" else None
+        )
         step_refs.append({"$ref": f"#/$defs/{key}"})
 
-    schema = _object({
-        "table": {"type": ["string", "null"], "description": "the table to read (null: the only one)"},
-        "steps": {"type": "array", "items": {"anyOf": step_refs}},
-    })
+    schema = _object(
+        {
+            "table": {
+                "type": ["string", "null"],
+                "description": "the table to read (null: the only one)",
+            },
+            "steps": {"type": "array", "items": {"anyOf": step_refs}},
+        }
+    )
     schema["$defs"] = defs
     return schema
 

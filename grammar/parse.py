@@ -18,7 +18,6 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
-
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError, nearest
@@ -33,28 +32,40 @@ MAX_TEXT_CHARS = 1_000_000
 @cache
 def _parser() -> Lark:
     source = resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
-    return Lark(source, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False)
+    return Lark(
+        source,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
 
 
 def parse(text: str) -> A.Plan:
     """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`."""
     if len(text) > MAX_TEXT_CHARS:
-        raise PesqlError([Diagnostic.make("E306", found=f"{len(text)} characters",
-                                          expected=f"{MAX_TEXT_CHARS} characters")])
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E306", found=f"{len(text)} characters", expected=f"{MAX_TEXT_CHARS} characters"
+                )
+            ]
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise PesqlError([_syntax_diagnostic(exc, text)], text) from None
     except RecursionError:
-        raise PesqlError([Diagnostic.make("E302", found="too deep", expected="a shallower plan")],
-                         text) from None
+        raise PesqlError(
+            [Diagnostic.make("E302", found="too deep", expected="a shallower plan")], text
+        ) from None
     collector = Collector()
     try:
         plan = _Build(collector).transform(tree)
     except RecursionError:
-        raise PesqlError([Diagnostic.make("E302", found="too deep", expected="a shallower plan")],
-                         text) from None
+        raise PesqlError(
+            [Diagnostic.make("E302", found="too deep", expected="a shallower plan")], text
+        ) from None
     collector.raise_if_errors(text)
     assert isinstance(plan, A.Plan)
     return plan
@@ -70,10 +81,23 @@ def parse_expr(text: str) -> A.Expr:
 
 # Readable names for the tokens lark says it expected.
 _TOKEN_WORDS = {
-    "NAME": "a name", "QUOTED_NAME": "a `quoted name`", "INT": "an integer",
-    "FLOAT": "a number", "NEG_NUMBER": "a number", "STRING": "a 'string'", "LPAR": "`(`",
-    "RPAR": "`)`", "COMMA": "`,`", "EQUAL": "`=`", "STAR": "`*`", "$END": "end of input",
-    "MINUS": "`-`", "PLUS": "`+`", "SLASH": "`/`", "PERCENT": "`%`", "MORETHAN": "`>`",
+    "NAME": "a name",
+    "QUOTED_NAME": "a `quoted name`",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "NEG_NUMBER": "a number",
+    "STRING": "a 'string'",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "COMMA": "`,`",
+    "EQUAL": "`=`",
+    "STAR": "`*`",
+    "$END": "end of input",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "SLASH": "`/`",
+    "PERCENT": "`%`",
+    "MORETHAN": "`>`",
     "LESSTHAN": "`<`",
 }
 
@@ -88,14 +112,30 @@ def _describe(token_type: str) -> str:
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     line, column = exc.line, exc.column
-    if isinstance(exc, UnexpectedCharacters) or not isinstance(exc, UnexpectedToken | UnexpectedEOF):
+    if isinstance(exc, UnexpectedCharacters) or not isinstance(
+        exc, UnexpectedToken | UnexpectedEOF
+    ):
         pos = exc.pos_in_stream
         char = text[pos] if pos is not None and pos < len(text) else "?"
         quote_hint = "write text as 'single quoted' and odd column names as `backticked`"
-        return Diagnostic.make("E102", A.Span(line, column, line, column + 1), found=repr(char),
-                               hints=[quote_hint] if char == '"' else [])
-    step_words = {"FILTER", "SELECT", "DROP", "DERIVE", "GROUP_BY", "AGGREGATE", "SORT", "LIMIT",
-                  "DISTINCT", "WINDOW"}
+        return Diagnostic.make(
+            "E102",
+            A.Span(line, column, line, column + 1),
+            found=repr(char),
+            hints=[quote_hint] if char == '"' else [],
+        )
+    step_words = {
+        "FILTER",
+        "SELECT",
+        "DROP",
+        "DERIVE",
+        "GROUP_BY",
+        "AGGREGATE",
+        "SORT",
+        "LIMIT",
+        "DISTINCT",
+        "WINDOW",
+    }
     raw = {t for t in exc.expected if not t.startswith("__")}
     # Where any step may follow, say so once instead of listing ten keywords.
     next_step = step_words <= raw
@@ -106,24 +146,30 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedEOF) or exc.token.type == "$END":
         end_line = text.count("\n") + 1
         end_col = len(text.rsplit("\n", 1)[-1]) + 1
-        return Diagnostic.make("E103", A.Span(end_line, end_col, end_line, end_col),
-                               expected=expected_text)
+        return Diagnostic.make(
+            "E103", A.Span(end_line, end_col, end_line, end_col), expected=expected_text
+        )
     token = exc.token
     found = f"`{token.value}`" if token.type != "$END" else "end of input"
-    span = A.Span(token.line or line, token.column or column, token.end_line or line,
-                  token.end_column or column + 1)
+    span = A.Span(
+        token.line or line,
+        token.column or column,
+        token.end_line or line,
+        token.end_column or column + 1,
+    )
     hints: list[str] = []
     if token.type in ("LESSTHAN", "MORETHAN", "EQUAL", "__ANON_0", "__ANON_1", "__ANON_2") or (
         token.value in ("<", ">", "=", "<=", ">=", "!=", "<>")
     ):
         hints.append("comparisons do not chain: write `a < b AND b < c`")
     step_names = [s.name for s in all_ops("step")]
-    if token.type == "NAME" and any("FILTER" == e or "SORT" == e for e in exc.expected):
+    if token.type == "NAME" and any(e == "FILTER" or e == "SORT" for e in exc.expected):
         close = nearest(token.value.upper(), step_names)
         if close:
             hints.append("did you mean " + " or ".join(close) + "?")
-            return Diagnostic.make("E107", span, name=token.value, expected=expected_text,
-                                   hints=hints)
+            return Diagnostic.make(
+                "E107", span, name=token.value, expected=expected_text, hints=hints
+            )
     return Diagnostic.make("E101", span, found=found, expected=expected_text, hints=hints)
 
 
@@ -184,8 +230,9 @@ class _Build(Transformer[Token, Any]):
 
     def select_item(self, meta: Meta, children: list[Any]) -> A.SelectItem:
         names = _nodes(children)
-        return A.SelectItem(column=names[0], as_=names[1] if len(names) > 1 else None,
-                            origin=_span(meta))
+        return A.SelectItem(
+            column=names[0], as_=names[1] if len(names) > 1 else None, origin=_span(meta)
+        )
 
     def drop(self, meta: Meta, children: list[Any]) -> rows.Drop:
         return rows.Drop(columns=tuple(_nodes(children)), origin=_span(meta))
@@ -207,14 +254,22 @@ class _Build(Transformer[Token, Any]):
 
     def sort_key(self, meta: Meta, children: list[Any]) -> A.SortKey:
         words = {c.type for c in children if isinstance(c, Token)}
-        return A.SortKey(column=_nodes(children)[0], descending="DESC" in words,
-                         nulls_last="FIRST" not in words, origin=_span(meta))
+        return A.SortKey(
+            column=_nodes(children)[0],
+            descending="DESC" in words,
+            nulls_last="FIRST" not in words,
+            origin=_span(meta),
+        )
 
     def limit(self, meta: Meta, children: list[Any]) -> rows.Limit:
         numbers = [int(c.value) for c in children if isinstance(c, Token) and c.type == "INT"]
         words = {c.type for c in children if isinstance(c, Token)}
-        return rows.Limit(count=numbers[0], offset=numbers[1] if len(numbers) > 1 else 0,
-                          with_ties="TIES" in words, origin=_span(meta))
+        return rows.Limit(
+            count=numbers[0],
+            offset=numbers[1] if len(numbers) > 1 else 0,
+            with_ties="TIES" in words,
+            origin=_span(meta),
+        )
 
     def distinct(self, meta: Meta, children: list[Any]) -> rows.Distinct:
         return rows.Distinct(columns=tuple(_nodes(children)), origin=_span(meta))
@@ -233,8 +288,12 @@ class _Build(Transformer[Token, Any]):
                 order.append(child)
             elif isinstance(child, str) and not isinstance(child, Token) and section == "PARTITION":
                 partition.append(child)
-        return rows.Window(columns=tuple(assigns), partition_by=tuple(partition),
-                           order_by=tuple(order), origin=_span(meta))
+        return rows.Window(
+            columns=tuple(assigns),
+            partition_by=tuple(partition),
+            order_by=tuple(order),
+            origin=_span(meta),
+        )
 
     def assign(self, meta: Meta, children: list[Any]) -> A.Assign:
         name, expr = _nodes(children)
@@ -314,8 +373,12 @@ class _Build(Transformer[Token, Any]):
     def like(self, meta: Meta, children: list[Any]) -> A.Expr:
         value, pattern = _nodes(children)
         ignore_case = any(isinstance(c, Token) and c.type == "ILIKE" for c in children)
-        node = operators.Like(value=value, pattern=_unquote_string(pattern.value),
-                              ignore_case=ignore_case, origin=_span(meta))
+        node = operators.Like(
+            value=value,
+            pattern=_unquote_string(pattern.value),
+            ignore_case=ignore_case,
+            origin=_span(meta),
+        )
         return self._negated(children, node, meta)
 
     def column(self, meta: Meta, children: list[Any]) -> A.Col:
@@ -329,12 +392,20 @@ class _Build(Transformer[Token, Any]):
         name_tok, _star, *args = children
         spec = lookup(name_tok.value)
         if spec is None or spec.cls not in (agg_ops.Count, window_ops.CumCount):
-            self.collector.error("E105", _token_span(name_tok), name=name_tok.value.upper(),
-                                 problem="only COUNT(*) and CUMCOUNT(*) take `*`")
+            self.collector.error(
+                "E105",
+                _token_span(name_tok),
+                name=name_tok.value.upper(),
+                problem="only COUNT(*) and CUMCOUNT(*) take `*`",
+            )
             return A.Lit(value=None, origin=_span(meta))
         if any(not isinstance(a, tuple) for a in args):
-            self.collector.error("E105", _token_span(name_tok), name=spec.name,
-                                 problem="after `*` only options like `where => ...` may follow")
+            self.collector.error(
+                "E105",
+                _token_span(name_tok),
+                name=spec.name,
+                problem="after `*` only options like `where => ...` may follow",
+            )
             return A.Lit(value=None, origin=_span(meta))
         return self._make_call(name_tok, args, meta)
 
@@ -346,14 +417,20 @@ class _Build(Transformer[Token, Any]):
         span = _span(meta)
         if spec is None or spec.syntax != "call" or spec.category == "step":
             if spec is not None and spec.category == "step":
-                self.collector.error("E156", _token_span(name_tok), name=spec.name,
-                                     kind="a step", hints=("steps start a line of their own",))
+                self.collector.error(
+                    "E156",
+                    _token_span(name_tok),
+                    name=spec.name,
+                    kind="a step",
+                    hints=("steps start a line of their own",),
+                )
             else:
                 names = [s.name for s in all_ops() if s.syntax == "call" and s.category != "step"]
                 close = nearest(name_tok.value.upper(), names)
                 hints = ("did you mean " + " or ".join(close) + "?",) if close else ()
-                self.collector.error("E104", _token_span(name_tok), name=name_tok.value,
-                                     hints=hints)
+                self.collector.error(
+                    "E104", _token_span(name_tok), name=name_tok.value, hints=hints
+                )
             return A.Lit(value=None, origin=span)
         positional = [a for a in args if not isinstance(a, tuple)]
         keywords = [a for a in args if isinstance(a, tuple)]
@@ -389,8 +466,13 @@ class _Build(Transformer[Token, Any]):
     def _float(self, tok: Token, meta: Meta) -> A.Lit:
         value = float(tok.value)
         if value in (float("inf"), float("-inf")):
-            self.collector.error("E106", _token_span(tok), kind="number", found=tok.value,
-                                 hints=("numbers must be finite",))
+            self.collector.error(
+                "E106",
+                _token_span(tok),
+                kind="number",
+                found=tok.value,
+                hints=("numbers must be finite",),
+            )
             return A.Lit(value=None, origin=_span(meta))
         return A.Lit(value=value, origin=_span(meta))
 
@@ -412,16 +494,27 @@ class _Build(Transformer[Token, Any]):
         text = _unquote_string(raw.value)
         span = _span(meta)
         if kind not in ("DATE", "TIMESTAMP"):
-            self.collector.error("E101", _token_span(raw), found=f"`{raw.value}`",
-                                 expected="an operator, `,` or `)`",
-                                 hints=(f"only DATE '...' and TIMESTAMP '...' put a word before "
-                                        f"a string; is `{kind_tok.value}` a column?",))
+            self.collector.error(
+                "E101",
+                _token_span(raw),
+                found=f"`{raw.value}`",
+                expected="an operator, `,` or `)`",
+                hints=(
+                    f"only DATE '...' and TIMESTAMP '...' put a word before "
+                    f"a string; is `{kind_tok.value}` a column?",
+                ),
+            )
             return A.Lit(value=None, origin=span)
         value = parse_temporal(text, kind == "TIMESTAMP")
         if value is None:
             example = "'2024-01-31'" if kind == "DATE" else "'2024-01-31 12:00:00'"
-            self.collector.error("E106", _token_span(raw), kind=kind, found=raw.value,
-                                 hints=(f"write {kind} {example}",))
+            self.collector.error(
+                "E106",
+                _token_span(raw),
+                kind=kind,
+                found=raw.value,
+                hints=(f"write {kind} {example}",),
+            )
             return A.Lit(value=None, origin=span)
         return A.Lit(value=value, origin=span)
 

@@ -20,9 +20,49 @@ from pesql.grammar.registry import FieldSpec, spec_of
 
 # Words the grammar treats as keywords somewhere; a column spelled like one is backticked.
 KEYWORDS = frozenset(
-    """FROM FILTER SELECT DROP DERIVE GROUP_BY COMPUTE AGGREGATE SORT LIMIT OFFSET WITH TIES
-    DISTINCT WINDOW PARTITION ORDER BY AS ASC DESC NULLS FIRST LAST AND OR NOT IN BETWEEN IS
-    LIKE ILIKE NULL TRUE FALSE CASE WHEN THEN ELSE END GROUP""".split()
+    [
+        "FROM",
+        "FILTER",
+        "SELECT",
+        "DROP",
+        "DERIVE",
+        "GROUP_BY",
+        "COMPUTE",
+        "AGGREGATE",
+        "SORT",
+        "LIMIT",
+        "OFFSET",
+        "WITH",
+        "TIES",
+        "DISTINCT",
+        "WINDOW",
+        "PARTITION",
+        "ORDER",
+        "BY",
+        "AS",
+        "ASC",
+        "DESC",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "BETWEEN",
+        "IS",
+        "LIKE",
+        "ILIKE",
+        "NULL",
+        "TRUE",
+        "FALSE",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "END",
+        "GROUP",
+    ]
 )
 _BARE_NAME = re.compile(r"[^\W\d]\w*")
 # The lexer matches keywords case-insensitively with Python's `re` (which folds a few
@@ -226,7 +266,7 @@ def _call_text(call: A.Call) -> str:
             continue  # COUNT(x, where => ...) below still names `value`
         args.append(f"{f.wire} => {_field_texts(f, value)[0]}")
     if star:
-        value = getattr(call, "value")
+        value = call.value
         first = "*" if value is None else expr_text(value)
         return f"{spec.name}({', '.join([first, *args])})" if args else f"{spec.name}({first})"
     return f"{spec.name}({', '.join(args)})"

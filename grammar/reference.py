@@ -83,9 +83,16 @@ integer, float, decimal, string, boolean, date, datetime, duration, and null (th
 
 def _type_text(f: FieldSpec) -> str:
     words = {
-        "expr": "expression", "exprs": "expressions", "column": "column", "columns": "columns",
-        "new_name": "name", "text": "text", "int": "integer", "float": "number",
-        "bool": "boolean", "records": "list",
+        "expr": "expression",
+        "exprs": "expressions",
+        "column": "column",
+        "columns": "columns",
+        "new_name": "name",
+        "text": "text",
+        "int": "integer",
+        "float": "number",
+        "bool": "boolean",
+        "records": "list",
     }
     if f.kind == "choice":
         text = " \\| ".join(f"'{c}'" for c in f.choices)
@@ -143,8 +150,9 @@ def _op_section(spec: OpSpec) -> list[str]:
     if spec.signature is not None:
         params = ", ".join(f"`{k}`: {v.label}" for k, v in spec.signature.params.items())
         rule = _result_text(spec.signature)
-        lines.append(f"Types: {params + ' → ' if params else ''}{rule}; nulls: "
-                     f"{spec.signature.nulls}.")
+        lines.append(
+            f"Types: {params + ' → ' if params else ''}{rule}; nulls: {spec.signature.nulls}."
+        )
         lines.append("")
     if spec.aliases:
         lines += ["Aliases: " + ", ".join(f"`{a}`" for a in spec.aliases) + ".", ""]
@@ -155,20 +163,29 @@ def _op_section(spec: OpSpec) -> list[str]:
 SECTIONS: tuple[tuple[Category, str, str], ...] = (
     ("step", "Steps", "Each step takes the current table and returns the next one."),
     ("scalar", "Scalar functions and operators", "Computed row by row."),
-    ("aggregate", "Aggregates",
-     "In GROUP_BY / AGGREGATE (one value per group) or WINDOW (the partition's value on every "
-     "row). Nulls are skipped; every aggregate takes an optional `where` condition."),
-    ("window", "Window functions",
-     "Only inside WINDOW, computed per partition in the step's ORDER BY (or the current row "
-     "order)."),
+    (
+        "aggregate",
+        "Aggregates",
+        "In GROUP_BY / AGGREGATE (one value per group) or WINDOW (the partition's value on every "
+        "row). Nulls are skipped; every aggregate takes an optional `where` condition.",
+    ),
+    (
+        "window",
+        "Window functions",
+        "Only inside WINDOW, computed per partition in the step's ORDER BY (or the current row "
+        "order).",
+    ),
 )
 
 
 RECORDS = (
     ("Assign", "`name = expr`: one new column of DERIVE, GROUP_BY, AGGREGATE or WINDOW."),
     ("SelectItem", "`column [AS new_name]` in SELECT."),
-    ("SortKey", "`column [DESC] [NULLS FIRST]` in SORT and WINDOW ORDER BY; nulls sort last "
-     "unless `nulls_last` is false."),
+    (
+        "SortKey",
+        "`column [DESC] [NULLS FIRST]` in SORT and WINDOW ORDER BY; nulls sort last "
+        "unless `nulls_last` is false.",
+    ),
     ("When", "`WHEN condition THEN value` inside CASE."),
 )
 
@@ -177,12 +194,22 @@ def _records_section() -> list[str]:
     from pesql.grammar import ast as A
     from pesql.grammar.registry import fields_of
 
-    out = ["## Parts of steps", "", "Objects that appear inside steps (JSON shown as properties).",
-           ""]
+    out = [
+        "## Parts of steps",
+        "",
+        "Objects that appear inside steps (JSON shown as properties).",
+        "",
+    ]
     for name, blurb in RECORDS:
         cls = getattr(A, name)
-        out += [f"### {name}", "", blurb, "", "| property | type | default |",
-                "| --- | --- | --- |"]
+        out += [
+            f"### {name}",
+            "",
+            blurb,
+            "",
+            "| property | type | default |",
+            "| --- | --- | --- |",
+        ]
         out += [f"| `{f.wire}` | {_type_text(f)} | {_default_text(f)} |" for f in fields_of(cls)]
         out.append("")
     return out
@@ -193,7 +220,6 @@ def _definition_size() -> list[str]:
     import json
 
     import bpe_openai
-
     from pesql.grammar.jsonschema import function_definition
 
     encoding = bpe_openai.get_encoding("o200k_base")
@@ -208,15 +234,22 @@ def _definition_size() -> list[str]:
         "| verbosity (profile) | what the model reads per operation | tokens |",
         "| --- | --- | --- |",
     ]
-    what = {"full": "name, description and an example", "short": "name and description",
-            "none": "name only"}
+    what = {
+        "full": "name, description and an example",
+        "short": "name and description",
+        "none": "name only",
+    }
     for verbosity in ("full", "short", "none"):
         definition = function_definition(verbosity=verbosity)  # type: ignore[arg-type]
         size = len(encoding.encode(json.dumps(definition, separators=(",", ":"))))
         out.append(f"| `{verbosity}` | {what[verbosity]} | {size} |")
-    out += ["", "With a table, its columns are offered as an enum (beside any other name, since "
-            "later steps may use columns that earlier steps create); that adds about one token "
-            "per column name.", ""]
+    out += [
+        "",
+        "With a table, its columns are offered as an enum (beside any other name, since "
+        "later steps may use columns that earlier steps create); that adds about one token "
+        "per column name.",
+        "",
+    ]
     return out
 
 

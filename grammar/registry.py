@@ -162,9 +162,7 @@ def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
     return result
 
 
-def _classify(
-    hint: Any, where: str
-) -> tuple[FieldKind, bool, tuple[str, ...], type[Node] | None]:
+def _classify(hint: Any, where: str) -> tuple[FieldKind, bool, tuple[str, ...], type[Node] | None]:
     optional = False
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
@@ -225,7 +223,7 @@ def _ensure_loaded() -> None:
 
 @dataclass(frozen=True, slots=True)
 class Naming:
-    """A profile's view of operation names: `renames` canonical -> exposed, `aliases` extra -> canonical.
+    """A profile's view of op names: `renames` canonical -> exposed, `aliases` extra -> canonical.
 
     `Naming(renames={"SUB_ABS": "ABS_DIFF"})` shows the model ABS_DIFF everywhere (schema,
     descriptions, examples) and still lowers it to the same `SubAbs` node.

@@ -160,4 +160,4 @@ def comparable(a: DType, b: DType) -> bool:
     if a in NUMERIC_ORDER and b in NUMERIC_ORDER:
         return True
     temporal = {"date", "datetime"}
-    return (a in temporal and b in temporal) or {a, b} & temporal != set() and "string" in (a, b)
+    return (a in temporal and b in temporal) or ({a, b} & temporal != set() and "string" in (a, b))

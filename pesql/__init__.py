@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pesql.compiler.repair import RepairResult
     from pesql.compiler.types import Schema
     from pesql.runtime.ask_result import AskResult
-    from pesql.runtime.execute import CompiledPlan, Result, Tables
+    from pesql.runtime.execute import CompiledPlan, Result
     from pesql.runtime.limits import Limits
     from pesql.runtime.profile import Profile
 
@@ -81,11 +81,7 @@ def function_definition(
     from pesql.grammar.jsonschema import function_definition as _definition
     from pesql.grammar.registry import DEFAULT_NAMING
 
-    columns: Sequence[str] | None
-    if schema is None or isinstance(schema, Sequence):
-        columns = schema
-    else:
-        columns = schema.names()
+    columns = schema if schema is None or isinstance(schema, Sequence) else schema.names()
     naming = getattr(profile, "naming", None) or DEFAULT_NAMING
     chosen = getattr(profile, "verbosity", "short")
     verbosity: Verbosity = "full" if chosen == "full" else "none" if chosen == "none" else "short"
@@ -127,15 +123,16 @@ def to_sql(plan: Plan, schema: Schema, dialect: str = "duckdb", table: str | Non
     return _to_sql(plan, schema, dialect, table)  # type: ignore[arg-type]
 
 
-def repair(text: str, naming: Naming | None = None,
-           schema: Schema | Mapping[str, Schema] | None = None) -> RepairResult:
+def repair(
+    text: str, naming: Naming | None = None, schema: Schema | Mapping[str, Schema] | None = None
+) -> RepairResult:
     """Broken model output -> JSON value, plan, fix log and trust flag (never raises)."""
     from pesql.compiler.repair import repair as _repair
 
     return _repair(text, naming=naming, schema=schema)
 
 
-def compile(  # noqa: A001  (the pipeline's name for "all arrows at once")
+def compile(
     plan: Plan | str | Mapping[str, Any],
     schema: Schema | Mapping[str, Schema],
     *,
@@ -148,34 +145,46 @@ def compile(  # noqa: A001  (the pipeline's name for "all arrows at once")
     return _compile(plan, schema, optimize=optimize, limits=limits)
 
 
-def execute(plan: Plan | str | Mapping[str, Any], table: Any, *,
-            limits: Limits | None = None) -> Result:
+def execute(
+    plan: Plan | str | Mapping[str, Any], table: Any, *, limits: Limits | None = None
+) -> Result:
     """The one-liner: compile `plan` against `table`'s schema and run it."""
     from pesql.runtime.execute import execute as _execute
 
     return _execute(plan, table, limits=limits)
 
 
-def ask(question: str, tables: Any, client: openai.OpenAI | None = None,
-        model: str | None = None, profile: Profile | str | Path | None = None,
-        **options: Any) -> AskResult:
+def ask(
+    question: str,
+    tables: Any,
+    client: openai.OpenAI | None = None,
+    model: str | None = None,
+    profile: Profile | str | Path | None = None,
+    **options: Any,
+) -> AskResult:
     """Ask a model for a plan that answers `question`, check it, run it (see docs/ask.md)."""
     from pesql.runtime.ask import ask as _ask
 
     return _ask(question, tables, client, model, profile, **options)
 
 
-async def ask_async(question: str, tables: Any, client: openai.AsyncOpenAI | None = None,
-                    model: str | None = None, profile: Profile | str | Path | None = None,
-                    **options: Any) -> AskResult:
+async def ask_async(
+    question: str,
+    tables: Any,
+    client: openai.AsyncOpenAI | None = None,
+    model: str | None = None,
+    profile: Profile | str | Path | None = None,
+    **options: Any,
+) -> AskResult:
     """The asyncio twin of `ask`."""
     from pesql.runtime.ask import ask_async as _ask_async
 
     return await _ask_async(question, tables, client, model, profile, **options)
 
 
-def load_table(source: Any, *, name: str | None = None, format: str | None = None,
-               clean: bool | None = None) -> Any:
+def load_table(
+    source: Any, *, name: str | None = None, format: str | None = None, clean: bool | None = None
+) -> Any:
     """A table from a file (CSV, TSV, Parquet, JSON, NDJSON, IPC, Excel) or a frame."""
     from pesql.runtime.tables import load_table as _load_table
 

@@ -17,7 +17,6 @@ import datetime as dt
 from typing import Any
 
 from hypothesis import strategies as st
-
 from pesql.grammar import ast as A
 from pesql.grammar.ops import logic
 from pesql.grammar.registry import FieldSpec, OpSpec, all_ops, fields_of
@@ -122,9 +121,7 @@ def exprs(max_leaves: int = 12) -> st.SearchStrategy[A.Expr]:
 
 def steps() -> st.SearchStrategy[A.Step]:
     inner = exprs(max_leaves=6)
-    return st.one_of(*(_build(s.cls, inner) for s in all_ops("step"))).filter(
-        _optional_null_filter
-    )
+    return st.one_of(*(_build(s.cls, inner) for s in all_ops("step"))).filter(_optional_null_filter)
 
 
 def plans(max_steps: int = 5) -> st.SearchStrategy[A.Plan]:

@@ -33,10 +33,16 @@ def read_source(spec: str) -> tuple[str, str]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise PesqlError([Diagnostic.make(
-                "E307", name=spec, problem=exc.__class__.__name__ + ": " + str(exc),
-                hints=("PLAN is a .psql text file, a .json file, or - for stdin",),
-            )]) from None
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E307",
+                        name=spec,
+                        problem=exc.__class__.__name__ + ": " + str(exc),
+                        hints=("PLAN is a .psql text file, a .json file, or - for stdin",),
+                    )
+                ]
+            ) from None
         name = spec
     kind = "json" if name.endswith(".json") or text.lstrip()[:1] in ("{", "[") else "text"
     return text, kind
@@ -68,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pesql",
         description="p-SQL: check, run, convert and ask with structured table plans.",
     )
-    parser.add_argument("--errors", choices=("text", "json"), default="text",
-                        help="how diagnostics are printed (json: for programs and models)")
+    parser.add_argument(
+        "--errors",
+        choices=("text", "json"),
+        default="text",
+        help="how diagnostics are printed (json: for programs and models)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)

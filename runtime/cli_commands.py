@@ -21,9 +21,16 @@ def _tables(specs: list[str] | None) -> Any:
     from pesql.runtime.tables import load_table, parse_table_spec
 
     if not specs:
-        raise PesqlError([Diagnostic.make(
-            "E210", None, name="(none)", hints=("give the table: --table NAME=PATH",),
-        )])
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E210",
+                    None,
+                    name="(none)",
+                    hints=("give the table: --table NAME=PATH",),
+                )
+            ]
+        )
     catalog = Catalog()
     for spec in specs:
         name, path = parse_table_spec(spec)
@@ -80,8 +87,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     plan, _, _ = load_plan(args.file, profile.naming)
     if args.to == "json":
         document = to_json(plan, profile.naming)
-        text = json.dumps(document, ensure_ascii=False, indent=2) if args.pretty else dumps(
-            document
+        text = (
+            json.dumps(document, ensure_ascii=False, indent=2) if args.pretty else dumps(document)
         )
     else:
         text = to_text(plan)
@@ -99,8 +106,11 @@ def cmd_function_definition(args: argparse.Namespace) -> int:
         schemas = catalog_schemas(_tables(args.table))
         columns = [c for s in schemas.values() for c in s.names()]
     definition = function_definition(
-        columns, naming=profile.naming, strict=not args.no_strict and profile.strict,
-        verbosity=profile.verbosity, name=profile.function_name,
+        columns,
+        naming=profile.naming,
+        strict=not args.no_strict and profile.strict,
+        verbosity=profile.verbosity,
+        name=profile.function_name,
     )
     _write(json.dumps(definition, ensure_ascii=False, indent=2), args.output)
     sys.stderr.write(f"{count_tokens(definition)} tokens (o200k_base, compact JSON)\n")
@@ -137,8 +147,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
         _write(json.dumps(out, ensure_ascii=False, indent=2, default=str), None)
         return 0
     for table in catalog:
-        sys.stdout.write(f"table {table.name}" + (f" ({table.source})" if table.source else "")
-                         + "\n")
+        sys.stdout.write(
+            f"table {table.name}" + (f" ({table.source})" if table.source else "") + "\n"
+        )
         if table.report is not None:
             sys.stdout.write(table.report.to_text() + "\n")
         else:
@@ -162,8 +173,9 @@ def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
     plan, source, kind = load_plan(args.plan, _profile(getattr(args, "profile", None)).naming)
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
     try:
-        compiled = compile(plan, catalog_schemas(catalog), optimize=not args.no_optimize,
-                           limits=limits)
+        compiled = compile(
+            plan, catalog_schemas(catalog), optimize=not args.no_optimize, limits=limits
+        )
     except PesqlError as exc:
         # Re-raise with the source text so text diagnostics show the line and a caret.
         raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None
@@ -226,14 +238,30 @@ def cmd_sql(args: argparse.Namespace) -> int:
 # --- argument parsing -----------------------------------------------------------------
 def _plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan", metavar="PLAN", help="a .psql text file, a .json file, or - (stdin)")
-    p.add_argument("--table", "-t", action="append", metavar="[NAME=]PATH", required=True,
-                   help="a table file (csv, tsv, parquet, json, ndjson, ipc, xlsx); repeatable")
+    p.add_argument(
+        "--table",
+        "-t",
+        action="append",
+        metavar="[NAME=]PATH",
+        required=True,
+        help="a table file (csv, tsv, parquet, json, ndjson, ipc, xlsx); repeatable",
+    )
     p.add_argument("--profile", metavar="FILE", help="a profile (op renames/aliases)")
     p.add_argument("--no-optimize", action="store_true", help="run the plan as written")
-    p.add_argument("--max-rows", type=int, default=None, metavar="N",
-                   help="truncate the output to N rows (reported)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="time budget for execution (default 60)")
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="truncate the output to N rows (reported)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time budget for execution (default 60)",
+    )
 
 
 def register(sub: Any) -> None:
@@ -253,8 +281,13 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_convert)
 
     p = sub.add_parser("function-definition", help="print the OpenAI tool definition")
-    p.add_argument("--table", "-t", action="append", metavar="[NAME=]PATH",
-                   help="offer these tables' columns as enums")
+    p.add_argument(
+        "--table",
+        "-t",
+        action="append",
+        metavar="[NAME=]PATH",
+        help="offer these tables' columns as enums",
+    )
     p.add_argument("--profile", metavar="FILE")
     p.add_argument("--no-strict", action="store_true", help="omit OpenAI strict mode")
     p.add_argument("--output", "-o", metavar="FILE")
@@ -274,8 +307,9 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("run", help="run a plan on tables")
     _plan_options(p)
-    p.add_argument("--format", "-f", choices=("table", "csv", "json", "ndjson", "parquet"),
-                   default="table")
+    p.add_argument(
+        "--format", "-f", choices=("table", "csv", "json", "ndjson", "parquet"), default="table"
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--engine", choices=("polars", "duckdb"), default="polars")
     p.set_defaults(handler=cmd_run)
@@ -290,8 +324,10 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("sql", help="print the plan as SQL for another engine")
     _plan_options(p)
-    p.add_argument("--dialect", default="duckdb",
-                   choices=("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake",
-                            "sqlite"))
+    p.add_argument(
+        "--dialect",
+        default="duckdb",
+        choices=("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake", "sqlite"),
+    )
     p.add_argument("--output", "-o", metavar="FILE")
     p.set_defaults(handler=cmd_sql)

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 QUESTION = (
-    "Which penguin species has the largest average absolute gap between bill length and "
-    "bill depth?"
+    "Which penguin species has the largest average absolute gap between bill length and bill depth?"
 )
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -55,8 +54,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
 
         arguments = scripted_arguments()
-        out.write("model: offline demo - a local OpenAI-compatible server answers with this "
-                  "scripted function call (no network):\n  " + arguments + "\n")
+        out.write(
+            "model: offline demo - a local OpenAI-compatible server answers with this "
+            "scripted function call (no network):\n  " + arguments + "\n"
+        )
         with FakeOpenAI() as server:
             server.script(ToolCall(arguments))
             result = ask(QUESTION, tables, client=server.client(), model="scripted-model")
@@ -70,8 +71,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="ask the bundled penguins table a question, end to end")
-    p.add_argument("--live", action="store_true",
-                   help="ask a real model (needs OPENAI_API_KEY) instead of the offline script")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="ask a real model (needs OPENAI_API_KEY) instead of the offline script",
+    )
     p.add_argument("--model", default=None, help="model for --live (default gpt-4o-mini)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible server for --live")
     p.set_defaults(handler=cmd_demo)

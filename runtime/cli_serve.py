@@ -12,7 +12,6 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-
     from pesql.runtime.cli_commands import _profile, _tables
     from pesql.runtime.embed import Runtime
     from pesql.runtime.limits import Limits
@@ -23,23 +22,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.api_key_env:
         api_key = os.environ.get(args.api_key_env)
         if not api_key:
-            raise PesqlError([Diagnostic.make(
-                "E505", problem=f"environment variable {args.api_key_env} is empty or unset",
-                hints=("export the key before starting the service",),
-            )])
-    limits = ServiceLimits(max_body_bytes=args.max_body_bytes, max_rows=args.max_rows,
-                           timeout_s=args.timeout, max_concurrency=args.max_concurrency,
-                           max_queue=args.max_queue)
-    runtime = Runtime(_tables(args.table), profile=_profile(args.profile),
-                      limits=Limits(max_rows=args.max_rows, timeout_s=args.timeout))
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E505",
+                        problem=f"environment variable {args.api_key_env} is empty or unset",
+                        hints=("export the key before starting the service",),
+                    )
+                ]
+            )
+    limits = ServiceLimits(
+        max_body_bytes=args.max_body_bytes,
+        max_rows=args.max_rows,
+        timeout_s=args.timeout,
+        max_concurrency=args.max_concurrency,
+        max_queue=args.max_queue,
+    )
+    runtime = Runtime(
+        _tables(args.table),
+        profile=_profile(args.profile),
+        limits=Limits(max_rows=args.max_rows, timeout_s=args.timeout),
+    )
     ask_options: dict[str, Any] = {}
     if args.model:
         ask_options["model"] = args.model
     if args.base_url:
         ask_options["base_url"] = args.base_url
     app = create_app(runtime, limits=limits, api_key=api_key, ask_options=ask_options)
-    sys.stderr.write(f"pesql serving {', '.join(runtime.table_names())} on "
-                     f"http://{args.host}:{args.port} (OpenAPI at /openapi.json)\n")
+    sys.stderr.write(
+        f"pesql serving {', '.join(runtime.table_names())} on "
+        f"http://{args.host}:{args.port} (OpenAPI at /openapi.json)\n"
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
@@ -49,8 +62,11 @@ def register(sub: Any) -> None:
     p.add_argument("--table", "-t", action="append", metavar="NAME=PATH", required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--api-key-env", metavar="VAR",
-                   help="require `Authorization: Bearer <$VAR>` on every /v1 request")
+    p.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help="require `Authorization: Bearer <$VAR>` on every /v1 request",
+    )
     p.add_argument("--profile", metavar="FILE")
     p.add_argument("--model", help="model for /v1/ask")
     p.add_argument("--base-url", help="OpenAI-compatible server for /v1/ask")

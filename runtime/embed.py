@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-
 from pesql.compiler.types import Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -42,8 +41,9 @@ def _catalog(tables: Catalog | Mapping[str, TableSource] | Iterable[Table]) -> C
     items = tables.items() if isinstance(tables, Mapping) else ((t.name, t) for t in tables)
     for name, source in items:
         table = source if isinstance(source, Table) else load_table(source, name=name)
-        catalog.add(table if table.name == name else Table(name, table.frame, table.report,
-                                                           table.source))
+        catalog.add(
+            table if table.name == name else Table(name, table.frame, table.report, table.source)
+        )
     return catalog
 
 
@@ -69,7 +69,9 @@ class Runtime:
         self._lock = threading.Lock()
 
     # --- compile ----------------------------------------------------------------------
-    def compile(self, plan: Plan | str | Mapping[str, Any], *, optimize: bool = True) -> CompiledPlan:
+    def compile(
+        self, plan: Plan | str | Mapping[str, Any], *, optimize: bool = True
+    ) -> CompiledPlan:
         """Check and optimize a plan against this runtime's tables (cached, bounded)."""
         tree = self._as_plan(plan)
         key = (tree, optimize)

@@ -15,7 +15,10 @@ OutputFormat = Literal["table", "csv", "json", "ndjson", "parquet"]
 def render_table(frame: pl.DataFrame, max_rows: int = 40) -> str:
     """polars' own box table, wide enough for the terminal, with every column shown."""
     with pl.Config(
-        tbl_rows=max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200,
+        tbl_rows=max_rows,
+        tbl_cols=-1,
+        fmt_str_lengths=60,
+        tbl_width_chars=200,
         tbl_hide_dataframe_shape=False,
     ):
         return str(frame)

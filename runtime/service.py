@@ -18,11 +18,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import polars as pl
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.printer import to_text
@@ -38,6 +33,10 @@ from pesql.runtime.service_guard import (
     status_for,
 )
 from pesql.runtime.service_spec import openapi_spec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -65,8 +64,13 @@ def frame_json(frame: pl.DataFrame) -> dict[str, Any]:
 class Service:
     """Holds the runtime, limits and options; its methods are the endpoints."""
 
-    def __init__(self, runtime: Runtime, limits: ServiceLimits, api_key: str | None,
-                 ask_options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        limits: ServiceLimits,
+        api_key: str | None,
+        ask_options: dict[str, Any],
+    ) -> None:
         self.runtime = runtime
         self.limits = limits
         self.api_key = api_key
@@ -76,24 +80,37 @@ class Service:
     def guarded(self, handler: Endpoint, *, public: bool = False, work: bool = False) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             if not public and not authorized(request, self.api_key):
-                return simple_error(401, "H401", "missing or wrong bearer token",
-                                    "send Authorization: Bearer <key>",
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return simple_error(
+                    401,
+                    "H401",
+                    "missing or wrong bearer token",
+                    "send Authorization: Bearer <key>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             try:
                 if not work:
                     return await handler(request)
                 if self.gate is None:
                     self.gate = Gate(self.limits)
                 if self.gate.full():
-                    return simple_error(503, "H503", "the service is busy", "retry shortly",
-                                        headers={"Retry-After": str(self.limits.retry_after_s)})
+                    return simple_error(
+                        503,
+                        "H503",
+                        "the service is busy",
+                        "retry shortly",
+                        headers={"Retry-After": str(self.limits.retry_after_s)},
+                    )
                 async with self.gate:
                     return await handler(request)
             except PesqlError as exc:
                 return error_response(status_for(exc), exc.diagnostics)
             except Exception as exc:  # never die on input we did not foresee
-                return simple_error(500, "H500", f"internal error: {exc.__class__.__name__}",
-                                    "this is a bug in pesql; please report it")
+                return simple_error(
+                    500,
+                    "H500",
+                    f"internal error: {exc.__class__.__name__}",
+                    "this is a bug in pesql; please report it",
+                )
 
         return endpoint
 
@@ -102,16 +119,23 @@ class Service:
         return JSONResponse({"status": "ok", "tables": len(self.runtime.table_names())})
 
     async def tables(self, request: Request) -> Response:
-        out = [{"name": n, "columns": _schema_json(self.runtime.schema(n))}
-               for n in self.runtime.table_names()]
+        out = [
+            {"name": n, "columns": _schema_json(self.runtime.schema(n))}
+            for n in self.runtime.table_names()
+        ]
         return JSONResponse({"tables": out})
 
     async def table(self, request: Request) -> Response:
         name = request.path_params["name"]
         schema = self.runtime.schema(name)
         report = self.runtime.catalog.get(name).report
-        return JSONResponse({"name": name, "columns": _schema_json(schema),
-                             "inferred": None if report is None else report.to_dict()})
+        return JSONResponse(
+            {
+                "name": name,
+                "columns": _schema_json(schema),
+                "inferred": None if report is None else report.to_dict(),
+            }
+        )
 
     async def function_definition(self, request: Request) -> Response:
         from pesql.grammar.jsonschema import function_definition
@@ -120,17 +144,27 @@ class Service:
         names = [name] if name else self.runtime.table_names()
         columns = [c for n in names for c in self.runtime.schema(n).names()]
         profile = self.runtime.profile
-        return JSONResponse(function_definition(
-            columns, naming=profile.naming, strict=profile.strict,
-            verbosity=profile.verbosity, name=profile.function_name))
+        return JSONResponse(
+            function_definition(
+                columns,
+                naming=profile.naming,
+                strict=profile.strict,
+                verbosity=profile.verbosity,
+                name=profile.function_name,
+            )
+        )
 
     async def _plan_body(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         body, error = await read_json(request, self.limits)
         if error is not None:
             return None, error
         if not isinstance(body, dict) or "plan" not in body:
-            return None, simple_error(400, "H400", "the body must be an object with `plan`",
-                                      'send {"plan": {...} or "p-SQL text"}')
+            return None, simple_error(
+                400,
+                "H400",
+                "the body must be an object with `plan`",
+                'send {"plan": {...} or "p-SQL text"}',
+            )
         if not isinstance(body["plan"], dict | str):
             return None, simple_error(400, "H400", "`plan` must be an object or a string")
         return body, None
@@ -159,8 +193,9 @@ class Service:
         max_rows = body.get("max_rows")
         if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
             max_rows = self.limits.max_rows
-        limits = Limits(max_rows=min(max_rows, self.limits.max_rows),
-                        timeout_s=self.limits.timeout_s)
+        limits = Limits(
+            max_rows=min(max_rows, self.limits.max_rows), timeout_s=self.limits.timeout_s
+        )
         result = await self.runtime.execute_async(body["plan"], limits=limits)
         fmt = body.get("format", "json")
         headers = {"X-Pesql-Truncated": str(result.truncated).lower()}
@@ -169,8 +204,9 @@ class Service:
         if fmt == "arrow":
             sink = io.BytesIO()
             result.frame.write_ipc_stream(sink)
-            return Response(sink.getvalue(), media_type="application/vnd.apache.arrow.stream",
-                            headers=headers)
+            return Response(
+                sink.getvalue(), media_type="application/vnd.apache.arrow.stream", headers=headers
+            )
         out = frame_json(result.frame) | {
             "truncated": result.truncated,
             "elapsed_ms": round(result.elapsed_s * 1000, 3),
@@ -183,8 +219,12 @@ class Service:
         if error is not None:
             return error
         if "model" not in self.ask_options:
-            return simple_error(404, "H404", "asking is not enabled on this service",
-                                "start it with --model (and --base-url for other servers)")
+            return simple_error(
+                404,
+                "H404",
+                "asking is not enabled on this service",
+                "start it with --model (and --base-url for other servers)",
+            )
         if not isinstance(body, dict) or not isinstance(body.get("question"), str):
             return simple_error(400, "H400", "the body must be an object with `question`")
         if not body["question"].strip():
@@ -194,13 +234,16 @@ class Service:
             options["model"] = body["model"]
         result = await self.runtime.ask_async(body["question"], **options)
         frame = result.frame.head(self.limits.max_rows)
-        return JSONResponse(frame_json(frame) | {
-            "plan_text": to_text(result.plan),
-            "plan": to_json(result.plan),
-            "truncated": result.frame.height > frame.height,
-            "summary": result.summary(),
-            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
-        })
+        return JSONResponse(
+            frame_json(frame)
+            | {
+                "plan_text": to_text(result.plan),
+                "plan": to_json(result.plan),
+                "truncated": result.frame.height > frame.height,
+                "summary": result.summary(),
+                "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
+            }
+        )
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_spec(auth=self.api_key is not None))
@@ -234,8 +277,8 @@ def create_app(
 class ServerThread:
     """Run an ASGI app on uvicorn in a background thread (tests, notebooks, embedding).
 
-        with ServerThread(app) as server:
-            httpx.get(server.url + "/health")
+    with ServerThread(app) as server:
+        httpx.get(server.url + "/health")
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:

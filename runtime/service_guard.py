@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-
-from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
 
 @dataclass(frozen=True)
@@ -30,14 +29,22 @@ class ServiceLimits:
     retry_after_s: int = 1
 
 
-def error_response(status: int, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = {"errors": [d.to_dict() for d in diagnostics]}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def simple_error(status: int, code: str, message: str, hint: str | None = None,
-                 headers: dict[str, str] | None = None) -> JSONResponse:
+def simple_error(
+    status: int,
+    code: str,
+    message: str,
+    hint: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """Errors about the HTTP request itself (not the plan): codes H4xx/H5xx."""
     entry: dict[str, Any] = {"code": code, "message": message}
     if hint:
@@ -107,11 +114,16 @@ async def read_json(request: Request, limits: ServiceLimits) -> tuple[Any, JSONR
     try:
         return json.loads(raw or b"null"), None
     except (ValueError, RecursionError) as exc:
-        return None, simple_error(400, "H400", f"the body is not valid JSON: {exc}",
-                                  "send a JSON object with Content-Type: application/json")
+        return None, simple_error(
+            400,
+            "H400",
+            f"the body is not valid JSON: {exc}",
+            "send a JSON object with Content-Type: application/json",
+        )
 
 
 def _too_large(size: int, limits: ServiceLimits) -> JSONResponse:
-    diagnostic = Diagnostic.make("E306", found=f"{size} bytes",
-                                 expected=f"{limits.max_body_bytes} bytes")
+    diagnostic = Diagnostic.make(
+        "E306", found=f"{size} bytes", expected=f"{limits.max_body_bytes} bytes"
+    )
     return error_response(413, [diagnostic])

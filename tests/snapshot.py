@@ -16,4 +16,6 @@ def assert_snapshot(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"snapshot {path.name} differs:\n--- expected\n{expected}\n--- got\n{text}"
+    assert text == expected, (
+        f"snapshot {path.name} differs:\n--- expected\n{expected}\n--- got\n{text}"
+    )

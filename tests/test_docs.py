@@ -13,7 +13,7 @@ import pytest
 import pesql
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 FENCE = re.compile(r"^```(\w[\w-]*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -35,9 +35,7 @@ def test_json_plan_blocks_lower(path: Path) -> None:
             pesql.from_json(value)
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in DOCS if _blocks(p, "python")], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", [p for p in DOCS if _blocks(p, "python")], ids=lambda p: p.name)
 def test_python_blocks_run(path: Path, tmp_path: Path) -> None:
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
     cwd = os.getcwd()
@@ -57,9 +55,7 @@ def _console_commands(path: Path) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in DOCS if _console_commands(p)], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", [p for p in DOCS if _console_commands(p)], ids=lambda p: p.name)
 def test_console_examples_run(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`$ pesql ...` lines in ```console blocks run; `# exits N` states a non-zero exit."""
     import shlex

@@ -8,8 +8,12 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MAPPING = {"pesql": "pesql", "grammar": "pesql.grammar", "compiler": "pesql.compiler",
-           "runtime": "pesql.runtime"}
+MAPPING = {
+    "pesql": "pesql",
+    "grammar": "pesql.grammar",
+    "compiler": "pesql.compiler",
+    "runtime": "pesql.runtime",
+}
 
 
 def test_every_package_is_listed() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, HTTPException
+from pesql.runtime.embed import Runtime
 
 import pesql
-from pesql.runtime.embed import Runtime
 
 HERE = Path(__file__).resolve().parent
 runtime = Runtime(tables={"penguins": HERE.parent / "tables" / "penguins.csv"})

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import polars as pl
+from pesql.runtime.embed import Runtime
 
 import pesql
-from pesql.runtime.embed import Runtime
 
 
 def main() -> None:
     sales = pl.DataFrame(
-        {"region": ["West", "East", "West", "North"], "price": [12.0, 9.5, 20.0, 7.0],
-         "cost": [10.0, 11.0, 14.0, 7.5]}
+        {
+            "region": ["West", "East", "West", "North"],
+            "price": [12.0, 9.5, 20.0, 7.0],
+            "cost": [10.0, 11.0, 14.0, 7.5],
+        }
     )
     runtime = Runtime(tables={"sales": sales})
     plan = """

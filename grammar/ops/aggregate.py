@@ -29,8 +29,7 @@ def _sum_type(args: Mapping[str, DType]) -> DType | None:
     return args.get("value")
 
 
-_SUM = Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always",
-                 custom=_sum_type)
+_SUM = Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always", custom=_sum_type)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,100 +38,162 @@ class Aggregate(Call):
     where: Expr | None = None
 
 
-@operation("COUNT", category="aggregate",
-           describe="number of rows (COUNT(*)) or of non-null values", example="COUNT(*)",
-           signature=sig("integer", nulls="never", value=ANY))
+@operation(
+    "COUNT",
+    category="aggregate",
+    describe="number of rows (COUNT(*)) or of non-null values",
+    example="COUNT(*)",
+    signature=sig("integer", nulls="never", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Count(Call):
     value: Expr | None = None
     where: Expr | None = None
 
 
-@operation("COUNT_DISTINCT", category="aggregate", describe="number of distinct non-null values",
-           example="COUNT_DISTINCT(island)", aliases=("N_UNIQUE",),
-           signature=sig("integer", nulls="never", value=ANY))
+@operation(
+    "COUNT_DISTINCT",
+    category="aggregate",
+    describe="number of distinct non-null values",
+    example="COUNT_DISTINCT(island)",
+    aliases=("N_UNIQUE",),
+    signature=sig("integer", nulls="never", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountDistinct(Aggregate):
     pass
 
 
-@operation("COUNT_IF", category="aggregate", describe="number of rows where the condition is true",
-           example="COUNT_IF(body_mass_g > 4000)",
-           signature=sig("integer", nulls="never", condition=BOOLEAN))
+@operation(
+    "COUNT_IF",
+    category="aggregate",
+    describe="number of rows where the condition is true",
+    example="COUNT_IF(body_mass_g > 4000)",
+    signature=sig("integer", nulls="never", condition=BOOLEAN),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountIf(Call):
     condition: Expr
 
 
-@operation("SUM", category="aggregate", describe="sum (integers stay integers)",
-           example="SUM(body_mass_g)", signature=_SUM)
+@operation(
+    "SUM",
+    category="aggregate",
+    describe="sum (integers stay integers)",
+    example="SUM(body_mass_g)",
+    signature=_SUM,
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sum(Aggregate):
     pass
 
 
-@operation("AVG", category="aggregate", describe="arithmetic mean", example="AVG(body_mass_g)",
-           aliases=("MEAN",), signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "AVG",
+    category="aggregate",
+    describe="arithmetic mean",
+    example="AVG(body_mass_g)",
+    aliases=("MEAN",),
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Avg(Aggregate):
     pass
 
 
-@operation("MEDIAN", category="aggregate", describe="median (mean of the two middle values)",
-           example="MEDIAN(body_mass_g)", signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "MEDIAN",
+    category="aggregate",
+    describe="median (mean of the two middle values)",
+    example="MEDIAN(body_mass_g)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Median(Aggregate):
     pass
 
 
-@operation("MIN", category="aggregate", describe="smallest value", example="MIN(bill_length_mm)",
-           signature=sig(Same("value"), nulls="always", value=ORDERABLE))
+@operation(
+    "MIN",
+    category="aggregate",
+    describe="smallest value",
+    example="MIN(bill_length_mm)",
+    signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Min(Aggregate):
     pass
 
 
-@operation("MAX", category="aggregate", describe="largest value", example="MAX(bill_length_mm)",
-           signature=sig(Same("value"), nulls="always", value=ORDERABLE))
+@operation(
+    "MAX",
+    category="aggregate",
+    describe="largest value",
+    example="MAX(bill_length_mm)",
+    signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Max(Aggregate):
     pass
 
 
-@operation("STD", category="aggregate", describe="sample standard deviation (n - 1)",
-           example="STD(body_mass_g)", aliases=("STDDEV",),
-           signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "STD",
+    category="aggregate",
+    describe="sample standard deviation (n - 1)",
+    example="STD(body_mass_g)",
+    aliases=("STDDEV",),
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Std(Aggregate):
     pass
 
 
-@operation("VAR", category="aggregate", describe="sample variance (n - 1)",
-           example="VAR(body_mass_g)", aliases=("VARIANCE",),
-           signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "VAR",
+    category="aggregate",
+    describe="sample variance (n - 1)",
+    example="VAR(body_mass_g)",
+    aliases=("VARIANCE",),
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Var(Aggregate):
     pass
 
 
-@operation("FIRST", category="aggregate", describe="first non-null value in row order",
-           example="FIRST(island)", signature=sig(Same("value"), nulls="always", value=ANY))
+@operation(
+    "FIRST",
+    category="aggregate",
+    describe="first non-null value in row order",
+    example="FIRST(island)",
+    signature=sig(Same("value"), nulls="always", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class First(Aggregate):
     pass
 
 
-@operation("LAST", category="aggregate", describe="last non-null value in row order",
-           example="LAST(island)", signature=sig(Same("value"), nulls="always", value=ANY))
+@operation(
+    "LAST",
+    category="aggregate",
+    describe="last non-null value in row order",
+    example="LAST(island)",
+    signature=sig(Same("value"), nulls="always", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Last(Aggregate):
     pass
 
 
-@operation("QUANTILE", category="aggregate",
-           describe="the q-quantile, 0 <= q <= 1, linear interpolation",
-           example="QUANTILE(body_mass_g, 0.9)",
-           signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "QUANTILE",
+    category="aggregate",
+    describe="the q-quantile, 0 <= q <= 1, linear interpolation",
+    example="QUANTILE(body_mass_g, 0.9)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quantile(Call):
     value: Expr

@@ -9,10 +9,13 @@ from pesql.grammar.registry import operation
 from pesql.grammar.types import ANY, BOOLEAN, CastType, Common, FromOption, sig
 
 
-@operation("IF", category="scalar",
-           describe="`then` where the condition is true, else `else` (null conditions pick `else`)",
-           example="IF(price > 100, 'expensive', 'cheap')",
-           signature=sig(Common(("then", "else_")), condition=BOOLEAN, then=ANY, else_=ANY))
+@operation(
+    "IF",
+    category="scalar",
+    describe="`then` where the condition is true, else `else` (null conditions pick `else`)",
+    example="IF(price > 100, 'expensive', 'cheap')",
+    signature=sig(Common(("then", "else_")), condition=BOOLEAN, then=ANY, else_=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class If(Call):
     condition: Expr
@@ -20,37 +23,52 @@ class If(Call):
     else_: Expr = field(metadata={"wire": "else"})
 
 
-@operation("CASE", category="scalar",
-           describe="the `then` of the first true `when`, else `else` (null without one)",
-           example="CASE WHEN price > 100 THEN 'high' WHEN price > 10 THEN 'mid' ELSE 'low' END",
-           syntax="special", signature=sig(Common(("whens", "else_")), nulls="always"))
+@operation(
+    "CASE",
+    category="scalar",
+    describe="the `then` of the first true `when`, else `else` (null without one)",
+    example="CASE WHEN price > 100 THEN 'high' WHEN price > 10 THEN 'mid' ELSE 'low' END",
+    syntax="special",
+    signature=sig(Common(("whens", "else_")), nulls="always"),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case(Call):
     whens: tuple[When, ...]
     else_: Expr | None = field(default=None, metadata={"wire": "else"})
 
 
-@operation("COALESCE", category="scalar", describe="the first argument that is not null",
-           example="COALESCE(nickname, name)",
-           signature=sig(Common(("args",)), nulls="all", args=ANY))
+@operation(
+    "COALESCE",
+    category="scalar",
+    describe="the first argument that is not null",
+    example="COALESCE(nickname, name)",
+    signature=sig(Common(("args",)), nulls="all", args=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Coalesce(Call):
     args: tuple[Expr, ...]
 
 
-@operation("CAST", category="scalar",
-           describe="value converted to `type`; a value that does not convert is an error",
-           example="CAST(year, 'string')", signature=sig(FromOption("type"), value=ANY))
+@operation(
+    "CAST",
+    category="scalar",
+    describe="value converted to `type`; a value that does not convert is an error",
+    example="CAST(year, 'string')",
+    signature=sig(FromOption("type"), value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cast(Call):
     value: Expr
     type: CastType
 
 
-@operation("TRY_CAST", category="scalar",
-           describe="value converted to `type`; null where it does not convert",
-           example="TRY_CAST(code, 'integer')",
-           signature=sig(FromOption("type"), nulls="always", value=ANY))
+@operation(
+    "TRY_CAST",
+    category="scalar",
+    describe="value converted to `type`; null where it does not convert",
+    example="TRY_CAST(code, 'integer')",
+    signature=sig(FromOption("type"), nulls="always", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TryCast(Call):
     value: Expr

@@ -14,95 +14,151 @@ class Unary(Call):
     value: Expr
 
 
-@operation("ABS", category="scalar", describe="absolute value", example="ABS(change)",
-           signature=sig(Same("value"), value=NUMERIC))
+@operation(
+    "ABS",
+    category="scalar",
+    describe="absolute value",
+    example="ABS(change)",
+    signature=sig(Same("value"), value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Abs(Unary):
     pass
 
 
-@operation("SUB_ABS", category="scalar", describe="absolute difference |left - right|",
-           example="SUB_ABS(price, cost)", aliases=("ABS_DIFF",),
-           signature=sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC))
+@operation(
+    "SUB_ABS",
+    category="scalar",
+    describe="absolute difference |left - right|",
+    example="SUB_ABS(price, cost)",
+    aliases=("ABS_DIFF",),
+    signature=sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SubAbs(Call):
     left: Expr
     right: Expr
 
 
-@operation("ROUND", category="scalar",
-           describe="round to `digits` decimals, halves away from zero",
-           example="ROUND(price, 2)", signature=sig(Same("value"), value=NUMERIC))
+@operation(
+    "ROUND",
+    category="scalar",
+    describe="round to `digits` decimals, halves away from zero",
+    example="ROUND(price, 2)",
+    signature=sig(Same("value"), value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Round(Call):
     value: Expr
     digits: int = 0
 
 
-@operation("FLOOR", category="scalar", describe="largest integer <= value",
-           example="FLOOR(price)", signature=sig(Same("value"), value=NUMERIC))
+@operation(
+    "FLOOR",
+    category="scalar",
+    describe="largest integer <= value",
+    example="FLOOR(price)",
+    signature=sig(Same("value"), value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Floor(Unary):
     pass
 
 
-@operation("CEIL", category="scalar", describe="smallest integer >= value", example="CEIL(price)",
-           signature=sig(Same("value"), value=NUMERIC))
+@operation(
+    "CEIL",
+    category="scalar",
+    describe="smallest integer >= value",
+    example="CEIL(price)",
+    signature=sig(Same("value"), value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ceil(Unary):
     pass
 
 
-@operation("SQRT", category="scalar", describe="square root (null for negative values)",
-           example="SQRT(area)", signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "SQRT",
+    category="scalar",
+    describe="square root (null for negative values)",
+    example="SQRT(area)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sqrt(Unary):
     pass
 
 
-@operation("POW", category="scalar", describe="base raised to exponent", example="POW(side, 2)",
-           aliases=("POWER",), signature=sig("float", base=NUMERIC, exponent=NUMERIC))
+@operation(
+    "POW",
+    category="scalar",
+    describe="base raised to exponent",
+    example="POW(side, 2)",
+    aliases=("POWER",),
+    signature=sig("float", base=NUMERIC, exponent=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pow(Call):
     base: Expr
     exponent: Expr
 
 
-@operation("LN", category="scalar", describe="natural logarithm (null for values <= 0)",
-           example="LN(population)", signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "LN",
+    category="scalar",
+    describe="natural logarithm (null for values <= 0)",
+    example="LN(population)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ln(Unary):
     pass
 
 
-@operation("LOG", category="scalar",
-           describe="logarithm in `base` (default 10; null for values <= 0)",
-           example="LOG(population, base => 2.0)",
-           signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "LOG",
+    category="scalar",
+    describe="logarithm in `base` (default 10; null for values <= 0)",
+    example="LOG(population, base => 2.0)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Log(Call):
     value: Expr
     base: float = field(default=10.0, metadata={"min": 0})
 
 
-@operation("EXP", category="scalar", describe="e raised to value", example="EXP(rate)",
-           signature=sig("float", value=NUMERIC))
+@operation(
+    "EXP",
+    category="scalar",
+    describe="e raised to value",
+    example="EXP(rate)",
+    signature=sig("float", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Exp(Unary):
     pass
 
 
-@operation("GREATEST", category="scalar", describe="largest of the arguments, ignoring nulls",
-           example="GREATEST(q1, q2, q3)",
-           signature=sig(Common(("args",)), nulls="all", args=ORDERABLE))
+@operation(
+    "GREATEST",
+    category="scalar",
+    describe="largest of the arguments, ignoring nulls",
+    example="GREATEST(q1, q2, q3)",
+    signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Greatest(Call):
     args: tuple[Expr, ...]
 
 
-@operation("LEAST", category="scalar", describe="smallest of the arguments, ignoring nulls",
-           example="LEAST(q1, q2, q3)",
-           signature=sig(Common(("args",)), nulls="all", args=ORDERABLE))
+@operation(
+    "LEAST",
+    category="scalar",
+    describe="smallest of the arguments, ignoring nulls",
+    example="LEAST(q1, q2, q3)",
+    signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Least(Call):
     args: tuple[Expr, ...]

@@ -22,135 +22,240 @@ class Binary(Call):
     right: Expr
 
 
-@operation("ADD", category="scalar", describe="left + right", example="price + tax",
-           signature=_ARITH, syntax="infix", symbol="+")
+@operation(
+    "ADD",
+    category="scalar",
+    describe="left + right",
+    example="price + tax",
+    signature=_ARITH,
+    syntax="infix",
+    symbol="+",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Add(Binary):
     pass
 
 
-@operation("SUB", category="scalar", describe="left - right", example="price - cost",
-           signature=_ARITH, syntax="infix", symbol="-")
+@operation(
+    "SUB",
+    category="scalar",
+    describe="left - right",
+    example="price - cost",
+    signature=_ARITH,
+    syntax="infix",
+    symbol="-",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sub(Binary):
     pass
 
 
-@operation("MUL", category="scalar", describe="left * right", example="price * 2",
-           signature=_ARITH, syntax="infix", symbol="*")
+@operation(
+    "MUL",
+    category="scalar",
+    describe="left * right",
+    example="price * 2",
+    signature=_ARITH,
+    syntax="infix",
+    symbol="*",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mul(Binary):
     pass
 
 
-@operation("DIV", category="scalar",
-           describe="left / right, true division (always a float); division by zero gives null",
-           example="price / cost", syntax="infix", symbol="/",
-           signature=sig("float", nulls="always", left=NUMERIC, right=NUMERIC))
+@operation(
+    "DIV",
+    category="scalar",
+    describe="left / right, true division (always a float); division by zero gives null",
+    example="price / cost",
+    syntax="infix",
+    symbol="/",
+    signature=sig("float", nulls="always", left=NUMERIC, right=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Div(Binary):
     pass
 
 
-@operation("MOD", category="scalar",
-           describe="remainder of left / right, with the sign of left; modulo zero gives null",
-           example="year % 4", syntax="infix", symbol="%",
-           signature=sig(Promote(("left", "right")), nulls="always", left=NUMERIC, right=NUMERIC))
+@operation(
+    "MOD",
+    category="scalar",
+    describe="remainder of left / right, with the sign of left; modulo zero gives null",
+    example="year % 4",
+    syntax="infix",
+    symbol="%",
+    signature=sig(Promote(("left", "right")), nulls="always", left=NUMERIC, right=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mod(Binary):
     pass
 
 
-@operation("NEG", category="scalar", describe="-value", example="-price", syntax="prefix",
-           symbol="-", signature=sig(Promote(("value",)), value=NUMERIC))
+@operation(
+    "NEG",
+    category="scalar",
+    describe="-value",
+    example="-price",
+    syntax="prefix",
+    symbol="-",
+    signature=sig(Promote(("value",)), value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Neg(Call):
     value: Expr
 
 
-@operation("EQ", category="scalar", describe="left = right", example="region = 'West'",
-           signature=_COMPARE, syntax="infix", symbol="=")
+@operation(
+    "EQ",
+    category="scalar",
+    describe="left = right",
+    example="region = 'West'",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol="=",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Eq(Binary):
     pass
 
 
-@operation("NE", category="scalar", describe="left != right", example="region != 'West'",
-           signature=_COMPARE, syntax="infix", symbol="!=")
+@operation(
+    "NE",
+    category="scalar",
+    describe="left != right",
+    example="region != 'West'",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol="!=",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ne(Binary):
     pass
 
 
-@operation("LT", category="scalar", describe="left < right", example="price < 10",
-           signature=_COMPARE, syntax="infix", symbol="<")
+@operation(
+    "LT",
+    category="scalar",
+    describe="left < right",
+    example="price < 10",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol="<",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lt(Binary):
     pass
 
 
-@operation("LE", category="scalar", describe="left <= right", example="price <= 10",
-           signature=_COMPARE, syntax="infix", symbol="<=")
+@operation(
+    "LE",
+    category="scalar",
+    describe="left <= right",
+    example="price <= 10",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol="<=",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Le(Binary):
     pass
 
 
-@operation("GT", category="scalar", describe="left > right", example="price > 10",
-           signature=_COMPARE, syntax="infix", symbol=">")
+@operation(
+    "GT",
+    category="scalar",
+    describe="left > right",
+    example="price > 10",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol=">",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gt(Binary):
     pass
 
 
-@operation("GE", category="scalar", describe="left >= right", example="price >= 10",
-           signature=_COMPARE, syntax="infix", symbol=">=")
+@operation(
+    "GE",
+    category="scalar",
+    describe="left >= right",
+    example="price >= 10",
+    signature=_COMPARE,
+    syntax="infix",
+    symbol=">=",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ge(Binary):
     pass
 
 
-@operation("AND", category="scalar",
-           describe="true when all conditions are true (SQL three-valued logic)",
-           example="price > 10 AND region = 'West'", syntax="infix", symbol="AND",
-           signature=sig("boolean", args=BOOLEAN))
+@operation(
+    "AND",
+    category="scalar",
+    describe="true when all conditions are true (SQL three-valued logic)",
+    example="price > 10 AND region = 'West'",
+    syntax="infix",
+    symbol="AND",
+    signature=sig("boolean", args=BOOLEAN),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class And(Call):
     args: tuple[Expr, ...]
     min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
 
 
-@operation("OR", category="scalar",
-           describe="true when any condition is true (SQL three-valued logic)",
-           example="region = 'West' OR region = 'East'", syntax="infix", symbol="OR",
-           signature=sig("boolean", args=BOOLEAN))
+@operation(
+    "OR",
+    category="scalar",
+    describe="true when any condition is true (SQL three-valued logic)",
+    example="region = 'West' OR region = 'East'",
+    syntax="infix",
+    symbol="OR",
+    signature=sig("boolean", args=BOOLEAN),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Or(Call):
     args: tuple[Expr, ...]
     min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
 
 
-@operation("NOT", category="scalar", describe="negation (NOT NULL is NULL)",
-           example="NOT is_member", syntax="prefix", symbol="NOT",
-           signature=sig("boolean", value=BOOLEAN))
+@operation(
+    "NOT",
+    category="scalar",
+    describe="negation (NOT NULL is NULL)",
+    example="NOT is_member",
+    syntax="prefix",
+    symbol="NOT",
+    signature=sig("boolean", value=BOOLEAN),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Not(Call):
     value: Expr
 
 
-@operation("IN", category="scalar", describe="value equals one of the options",
-           example="region IN ('West', 'East')", syntax="special",
-           signature=sig("boolean", comparable=("value", "options"), value=ANY, options=ANY))
+@operation(
+    "IN",
+    category="scalar",
+    describe="value equals one of the options",
+    example="region IN ('West', 'East')",
+    syntax="special",
+    signature=sig("boolean", comparable=("value", "options"), value=ANY, options=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class In(Call):
     value: Expr
     options: tuple[Expr, ...]
 
 
-@operation("BETWEEN", category="scalar", describe="low <= value <= high (bounds included)",
-           example="year BETWEEN 2008 AND 2009", syntax="special",
-           signature=sig("boolean", comparable=("value", "low", "high"), value=ANY, low=ANY,
-                         high=ANY))
+@operation(
+    "BETWEEN",
+    category="scalar",
+    describe="low <= value <= high (bounds included)",
+    example="year BETWEEN 2008 AND 2009",
+    syntax="special",
+    signature=sig("boolean", comparable=("value", "low", "high"), value=ANY, low=ANY, high=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Between(Call):
     value: Expr
@@ -158,25 +263,40 @@ class Between(Call):
     high: Expr
 
 
-@operation("IS_NULL", category="scalar", describe="value is missing", example="sex IS NULL",
-           syntax="special", signature=sig("boolean", nulls="never", value=ANY))
+@operation(
+    "IS_NULL",
+    category="scalar",
+    describe="value is missing",
+    example="sex IS NULL",
+    syntax="special",
+    signature=sig("boolean", nulls="never", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNull(Call):
     value: Expr
 
 
-@operation("IS_NOT_NULL", category="scalar", describe="value is present",
-           example="sex IS NOT NULL", syntax="special",
-           signature=sig("boolean", nulls="never", value=ANY))
+@operation(
+    "IS_NOT_NULL",
+    category="scalar",
+    describe="value is present",
+    example="sex IS NOT NULL",
+    syntax="special",
+    signature=sig("boolean", nulls="never", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNotNull(Call):
     value: Expr
 
 
-@operation("LIKE", category="scalar",
-           describe="SQL pattern match: % any text, _ one character (ILIKE ignores case)",
-           example="island LIKE 'Bis%'", syntax="special",
-           signature=sig("boolean", value=STRING))
+@operation(
+    "LIKE",
+    category="scalar",
+    describe="SQL pattern match: % any text, _ one character (ILIKE ignores case)",
+    example="island LIKE 'Bis%'",
+    syntax="special",
+    signature=sig("boolean", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Like(Call):
     value: Expr

@@ -8,66 +8,94 @@ from pesql.grammar.ast import Assign, ColumnName, Expr, SelectItem, SortKey, Ste
 from pesql.grammar.registry import operation
 
 
-@operation("FILTER", category="step",
-           describe="keep the rows where the condition is true (null counts as false)",
-           example="FILTER species = 'Adelie' AND body_mass_g > 4000", aliases=("WHERE",))
+@operation(
+    "FILTER",
+    category="step",
+    describe="keep the rows where the condition is true (null counts as false)",
+    example="FILTER species = 'Adelie' AND body_mass_g > 4000",
+    aliases=("WHERE",),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Filter(Step):
     where: Expr
 
 
-@operation("SELECT", category="step",
-           describe="keep only these columns, in this order, optionally renamed",
-           example="SELECT species, body_mass_g AS mass")
+@operation(
+    "SELECT",
+    category="step",
+    describe="keep only these columns, in this order, optionally renamed",
+    example="SELECT species, body_mass_g AS mass",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Select(Step):
     columns: tuple[SelectItem, ...]
 
 
-@operation("DROP", category="step", describe="remove these columns",
-           example="DROP year, sex")
+@operation("DROP", category="step", describe="remove these columns", example="DROP year, sex")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Drop(Step):
     columns: tuple[ColumnName, ...]
 
 
-@operation("DERIVE", category="step",
-           describe="add (or replace) columns computed from each row; later ones may use earlier ones",
-           example="DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm), ratio = bill_length_mm / bill_depth_mm",
-           aliases=("MUTATE",))
+@operation(
+    "DERIVE",
+    category="step",
+    describe="add (or replace) columns computed from each row; later ones may use earlier ones",
+    example=(
+        "DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm), "
+        "ratio = bill_length_mm / bill_depth_mm"
+    ),
+    aliases=("MUTATE",),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Derive(Step):
     columns: tuple[Assign, ...]
 
 
-@operation("GROUP_BY", category="step",
-           describe="one row per distinct combination of keys, with the aggregates computed per group",
-           example="GROUP_BY species, island COMPUTE n = COUNT(*), mass = AVG(body_mass_g)")
+@operation(
+    "GROUP_BY",
+    category="step",
+    describe="one row per distinct combination of keys, with the aggregates computed per group",
+    example="GROUP_BY species, island COMPUTE n = COUNT(*), mass = AVG(body_mass_g)",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GroupBy(Step):
     keys: tuple[ColumnName, ...]
     aggregates: tuple[Assign, ...] = ()
 
 
-@operation("AGGREGATE", category="step",
-           describe="one row of aggregates over the whole table",
-           example="AGGREGATE n = COUNT(*), heaviest = MAX(body_mass_g)")
+@operation(
+    "AGGREGATE",
+    category="step",
+    describe="one row of aggregates over the whole table",
+    example="AGGREGATE n = COUNT(*), heaviest = MAX(body_mass_g)",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AggregateStep(Step):
     aggregates: tuple[Assign, ...]
 
 
-@operation("SORT", category="step",
-           describe="order rows by the keys (stable: ties keep their order; nulls last by default)",
-           example="SORT body_mass_g DESC, species", aliases=("ORDER_BY",))
+@operation(
+    "SORT",
+    category="step",
+    describe="order rows by the keys (stable: ties keep their order; nulls last by default)",
+    example="SORT body_mass_g DESC, species",
+    aliases=("ORDER_BY",),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sort(Step):
     keys: tuple[SortKey, ...]
 
 
-@operation("LIMIT", category="step",
-           describe="keep `count` rows after skipping `offset`; with_ties also keeps rows tied with the last one",
-           example="LIMIT 5 WITH TIES")
+@operation(
+    "LIMIT",
+    category="step",
+    describe=(
+        "keep `count` rows after skipping `offset`; with_ties also keeps rows tied with the "
+        "last one"
+    ),
+    example="LIMIT 5 WITH TIES",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limit(Step):
     count: int = field(metadata={"min": 0})
@@ -75,17 +103,29 @@ class Limit(Step):
     with_ties: bool = False
 
 
-@operation("DISTINCT", category="step",
-           describe="remove duplicate rows (of these columns only, keeping just them), first one wins",
-           example="DISTINCT species, island")
+@operation(
+    "DISTINCT",
+    category="step",
+    describe="remove duplicate rows (of these columns only, keeping just them), first one wins",
+    example="DISTINCT species, island",
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Distinct(Step):
     columns: tuple[ColumnName, ...] = ()
 
 
-@operation("WINDOW", category="step",
-           describe="add columns computed over partitions in order: ranks, LAG/LEAD, running and partition aggregates",
-           example="WINDOW rank = RANK(), avg_mass = AVG(body_mass_g) PARTITION BY species ORDER BY body_mass_g DESC")
+@operation(
+    "WINDOW",
+    category="step",
+    describe=(
+        "add columns computed over partitions in order: ranks, LAG/LEAD, running and "
+        "partition aggregates"
+    ),
+    example=(
+        "WINDOW rank = RANK(), avg_mass = AVG(body_mass_g) PARTITION BY species "
+        "ORDER BY body_mass_g DESC"
+    ),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Window(Step):
     columns: tuple[Assign, ...]

@@ -18,46 +18,73 @@ class TextUnary(Call):
     value: Expr
 
 
-@operation("UPPER", category="scalar", describe="text in upper case", example="UPPER(name)",
-           signature=sig("string", value=STRING))
+@operation(
+    "UPPER",
+    category="scalar",
+    describe="text in upper case",
+    example="UPPER(name)",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Upper(TextUnary):
     pass
 
 
-@operation("LOWER", category="scalar", describe="text in lower case", example="LOWER(name)",
-           signature=sig("string", value=STRING))
+@operation(
+    "LOWER",
+    category="scalar",
+    describe="text in lower case",
+    example="LOWER(name)",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lower(TextUnary):
     pass
 
 
-@operation("LENGTH", category="scalar", describe="number of characters", example="LENGTH(name)",
-           signature=sig("integer", value=STRING))
+@operation(
+    "LENGTH",
+    category="scalar",
+    describe="number of characters",
+    example="LENGTH(name)",
+    signature=sig("integer", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Length(TextUnary):
     pass
 
 
-@operation("TRIM", category="scalar", describe="text without leading and trailing whitespace",
-           example="TRIM(name)", signature=sig("string", value=STRING))
+@operation(
+    "TRIM",
+    category="scalar",
+    describe="text without leading and trailing whitespace",
+    example="TRIM(name)",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trim(TextUnary):
     pass
 
 
-@operation("CONCAT", category="scalar",
-           describe="arguments as text, joined; null arguments count as empty text",
-           example="CONCAT(first_name, ' ', last_name)",
-           signature=sig("string", nulls="never", args=ANY))
+@operation(
+    "CONCAT",
+    category="scalar",
+    describe="arguments as text, joined; null arguments count as empty text",
+    example="CONCAT(first_name, ' ', last_name)",
+    signature=sig("string", nulls="never", args=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Concat(Call):
     args: tuple[Expr, ...]
 
 
-@operation("SUBSTRING", category="scalar",
-           describe="`length` characters from position `start` (1-based; to the end without length)",
-           example="SUBSTRING(code, 1, 3)", signature=sig("string", value=STRING))
+@operation(
+    "SUBSTRING",
+    category="scalar",
+    describe="`length` characters from position `start` (1-based; to the end without length)",
+    example="SUBSTRING(code, 1, 3)",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Substring(Call):
     value: Expr
@@ -65,8 +92,13 @@ class Substring(Call):
     length: int | None = field(default=None, metadata={"min": 0})
 
 
-@operation("REPLACE", category="scalar", describe="every occurrence of `old` replaced by `new`",
-           example="REPLACE(name, 'St.', 'Street')", signature=sig("string", value=STRING))
+@operation(
+    "REPLACE",
+    category="scalar",
+    describe="every occurrence of `old` replaced by `new`",
+    example="REPLACE(name, 'St.', 'Street')",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Replace(Call):
     value: Expr
@@ -81,42 +113,62 @@ class TextMatch(Call):
     ignore_case: bool = False
 
 
-@operation("CONTAINS", category="scalar", describe="text contains `pattern` (plain text)",
-           example="CONTAINS(name, 'ice', ignore_case => TRUE)",
-           signature=sig("boolean", value=STRING))
+@operation(
+    "CONTAINS",
+    category="scalar",
+    describe="text contains `pattern` (plain text)",
+    example="CONTAINS(name, 'ice', ignore_case => TRUE)",
+    signature=sig("boolean", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contains(TextMatch):
     pass
 
 
-@operation("STARTS_WITH", category="scalar", describe="text starts with `pattern` (plain text)",
-           example="STARTS_WITH(name, 'Dr')", signature=sig("boolean", value=STRING))
+@operation(
+    "STARTS_WITH",
+    category="scalar",
+    describe="text starts with `pattern` (plain text)",
+    example="STARTS_WITH(name, 'Dr')",
+    signature=sig("boolean", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartsWith(TextMatch):
     pass
 
 
-@operation("ENDS_WITH", category="scalar", describe="text ends with `pattern` (plain text)",
-           example="ENDS_WITH(email, '.org')", signature=sig("boolean", value=STRING))
+@operation(
+    "ENDS_WITH",
+    category="scalar",
+    describe="text ends with `pattern` (plain text)",
+    example="ENDS_WITH(email, '.org')",
+    signature=sig("boolean", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndsWith(TextMatch):
     pass
 
 
-@operation("REGEXP_MATCH", category="scalar",
-           describe="text matches the regular expression somewhere",
-           example="REGEXP_MATCH(code, '^[A-Z]{2}[0-9]+$')",
-           signature=sig("boolean", value=STRING))
+@operation(
+    "REGEXP_MATCH",
+    category="scalar",
+    describe="text matches the regular expression somewhere",
+    example="REGEXP_MATCH(code, '^[A-Z]{2}[0-9]+$')",
+    signature=sig("boolean", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpMatch(Call):
     value: Expr
     pattern: str
 
 
-@operation("REGEXP_EXTRACT", category="scalar",
-           describe="capture `group` of the first match (null when there is none)",
-           example="REGEXP_EXTRACT(title, '([0-9]{4})')",
-           signature=sig("string", nulls="always", value=STRING))
+@operation(
+    "REGEXP_EXTRACT",
+    category="scalar",
+    describe="capture `group` of the first match (null when there is none)",
+    example="REGEXP_EXTRACT(title, '([0-9]{4})')",
+    signature=sig("string", nulls="always", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpExtract(Call):
     value: Expr
@@ -124,9 +176,13 @@ class RegexpExtract(Call):
     group: int = field(default=1, metadata={"min": 0})
 
 
-@operation("REGEXP_REPLACE", category="scalar",
-           describe="every match replaced by `replacement` ($1 refers to a group)",
-           example="REGEXP_REPLACE(phone, '[^0-9]', '')", signature=sig("string", value=STRING))
+@operation(
+    "REGEXP_REPLACE",
+    category="scalar",
+    describe="every match replaced by `replacement` ($1 refers to a group)",
+    example="REGEXP_REPLACE(phone, '[^0-9]', '')",
+    signature=sig("string", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpReplace(Call):
     value: Expr
@@ -134,37 +190,50 @@ class RegexpReplace(Call):
     replacement: str
 
 
-@operation("PARSE_NUMBER", category="scalar",
-           describe="number read from text such as '1,234.5', '$12', '45%' or '12[3]' (null if none)",
-           example="PARSE_NUMBER(population)",
-           signature=sig("float", nulls="always", value=STRING))
+@operation(
+    "PARSE_NUMBER",
+    category="scalar",
+    describe="number read from text such as '1,234.5', '$12', '45%' or '12[3]' (null if none)",
+    example="PARSE_NUMBER(population)",
+    signature=sig("float", nulls="always", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseNumber(TextUnary):
     pass
 
 
-@operation("PARSE_DATE", category="scalar",
-           describe="date read from text with a strftime `format` (ISO without one; null if invalid)",
-           example="PARSE_DATE(day, format => '%d/%m/%Y')",
-           signature=sig("date", nulls="always", value=STRING))
+@operation(
+    "PARSE_DATE",
+    category="scalar",
+    describe="date read from text with a strftime `format` (ISO without one; null if invalid)",
+    example="PARSE_DATE(day, format => '%d/%m/%Y')",
+    signature=sig("date", nulls="always", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseDate(Call):
     value: Expr
     format: str | None = None
 
 
-@operation("PARSE_DURATION", category="scalar",
-           describe="duration read from 'm:ss' or 'h:mm:ss' text (null if invalid)",
-           example="PARSE_DURATION(time)",
-           signature=sig("duration", nulls="always", value=STRING))
+@operation(
+    "PARSE_DURATION",
+    category="scalar",
+    describe="duration read from 'm:ss' or 'h:mm:ss' text (null if invalid)",
+    example="PARSE_DURATION(time)",
+    signature=sig("duration", nulls="always", value=STRING),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseDuration(TextUnary):
     pass
 
 
-@operation("TOTAL_SECONDS", category="scalar", describe="a duration as a number of seconds",
-           example="TOTAL_SECONDS(PARSE_DURATION(time))",
-           signature=sig("float", value=DURATION))
+@operation(
+    "TOTAL_SECONDS",
+    category="scalar",
+    describe="a duration as a number of seconds",
+    example="TOTAL_SECONDS(PARSE_DURATION(time))",
+    signature=sig("float", value=DURATION),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TotalSeconds(TextUnary):
     pass

@@ -14,68 +14,110 @@ class Part(Call):
     value: Expr
 
 
-@operation("YEAR", category="scalar", describe="year of a date", example="YEAR(day)",
-           signature=sig("integer", value=TEMPORAL))
+@operation(
+    "YEAR",
+    category="scalar",
+    describe="year of a date",
+    example="YEAR(day)",
+    signature=sig("integer", value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Year(Part):
     pass
 
 
-@operation("QUARTER", category="scalar", describe="quarter of the year, 1-4",
-           example="QUARTER(day)", signature=sig("integer", value=TEMPORAL))
+@operation(
+    "QUARTER",
+    category="scalar",
+    describe="quarter of the year, 1-4",
+    example="QUARTER(day)",
+    signature=sig("integer", value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quarter(Part):
     pass
 
 
-@operation("MONTH", category="scalar", describe="month, 1-12", example="MONTH(day)",
-           signature=sig("integer", value=TEMPORAL))
+@operation(
+    "MONTH",
+    category="scalar",
+    describe="month, 1-12",
+    example="MONTH(day)",
+    signature=sig("integer", value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Month(Part):
     pass
 
 
-@operation("DAY", category="scalar", describe="day of the month, 1-31", example="DAY(day)",
-           signature=sig("integer", value=TEMPORAL))
+@operation(
+    "DAY",
+    category="scalar",
+    describe="day of the month, 1-31",
+    example="DAY(day)",
+    signature=sig("integer", value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Day(Part):
     pass
 
 
-@operation("WEEKDAY", category="scalar", describe="ISO day of the week: 1 = Monday ... 7 = Sunday",
-           example="WEEKDAY(day)", signature=sig("integer", value=TEMPORAL))
+@operation(
+    "WEEKDAY",
+    category="scalar",
+    describe="ISO day of the week: 1 = Monday ... 7 = Sunday",
+    example="WEEKDAY(day)",
+    signature=sig("integer", value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Weekday(Part):
     pass
 
 
-@operation("HOUR", category="scalar", describe="hour of a datetime, 0-23", example="HOUR(ts)",
-           signature=sig("integer", value=DATETIME))
+@operation(
+    "HOUR",
+    category="scalar",
+    describe="hour of a datetime, 0-23",
+    example="HOUR(ts)",
+    signature=sig("integer", value=DATETIME),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hour(Part):
     pass
 
 
-@operation("MINUTE", category="scalar", describe="minute of a datetime, 0-59",
-           example="MINUTE(ts)", signature=sig("integer", value=DATETIME))
+@operation(
+    "MINUTE",
+    category="scalar",
+    describe="minute of a datetime, 0-59",
+    example="MINUTE(ts)",
+    signature=sig("integer", value=DATETIME),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Minute(Part):
     pass
 
 
-@operation("DATE_TRUNC", category="scalar",
-           describe="the date or datetime cut down to the start of its `unit` (weeks start Monday)",
-           example="DATE_TRUNC('month', day)", signature=sig(Same("value"), value=TEMPORAL))
+@operation(
+    "DATE_TRUNC",
+    category="scalar",
+    describe="the date or datetime cut down to the start of its `unit` (weeks start Monday)",
+    example="DATE_TRUNC('month', day)",
+    signature=sig(Same("value"), value=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateTrunc(Call):
     unit: TimeUnit
     value: Expr
 
 
-@operation("DATE_DIFF", category="scalar",
-           describe="number of `unit` boundaries crossed from start to end (negative if end is earlier)",
-           example="DATE_DIFF('day', ordered, shipped)",
-           signature=sig("integer", start=TEMPORAL, end=TEMPORAL))
+@operation(
+    "DATE_DIFF",
+    category="scalar",
+    describe="number of `unit` boundaries crossed from start to end (negative if end is earlier)",
+    example="DATE_DIFF('day', ordered, shipped)",
+    signature=sig("integer", start=TEMPORAL, end=TEMPORAL),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateDiff(Call):
     unit: TimeUnit

@@ -14,24 +14,37 @@ from pesql.grammar.registry import operation
 from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signature, sig
 
 
-@operation("ROW_NUMBER", category="window", describe="1, 2, 3, ... in window order",
-           example="ROW_NUMBER()", signature=sig("integer", nulls="never"))
+@operation(
+    "ROW_NUMBER",
+    category="window",
+    describe="1, 2, 3, ... in window order",
+    example="ROW_NUMBER()",
+    signature=sig("integer", nulls="never"),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RowNumber(Call):
     pass
 
 
-@operation("RANK", category="window",
-           describe="rank in window order; ties share a rank and leave gaps (1, 1, 3)",
-           example="RANK()", signature=sig("integer", nulls="never"))
+@operation(
+    "RANK",
+    category="window",
+    describe="rank in window order; ties share a rank and leave gaps (1, 1, 3)",
+    example="RANK()",
+    signature=sig("integer", nulls="never"),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rank(Call):
     pass
 
 
-@operation("DENSE_RANK", category="window",
-           describe="rank in window order; ties share a rank, no gaps (1, 1, 2)",
-           example="DENSE_RANK()", signature=sig("integer", nulls="never"))
+@operation(
+    "DENSE_RANK",
+    category="window",
+    describe="rank in window order; ties share a rank, no gaps (1, 1, 2)",
+    example="DENSE_RANK()",
+    signature=sig("integer", nulls="never"),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DenseRank(Call):
     pass
@@ -43,31 +56,49 @@ class Shifted(Call):
     offset: int = field(default=1, metadata={"min": 1})
 
 
-@operation("LAG", category="window", describe="value `offset` rows earlier (null before the start)",
-           example="LAG(close)", signature=sig(Same("value"), nulls="always", value=ANY))
+@operation(
+    "LAG",
+    category="window",
+    describe="value `offset` rows earlier (null before the start)",
+    example="LAG(close)",
+    signature=sig(Same("value"), nulls="always", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lag(Shifted):
     pass
 
 
-@operation("LEAD", category="window", describe="value `offset` rows later (null after the end)",
-           example="LEAD(close, offset => 2)",
-           signature=sig(Same("value"), nulls="always", value=ANY))
+@operation(
+    "LEAD",
+    category="window",
+    describe="value `offset` rows later (null after the end)",
+    example="LEAD(close, offset => 2)",
+    signature=sig(Same("value"), nulls="always", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lead(Shifted):
     pass
 
 
-@operation("DIFF", category="window", describe="value minus the value `offset` rows earlier",
-           example="DIFF(close)", signature=sig(Same("value"), nulls="always", value=NUMERIC))
+@operation(
+    "DIFF",
+    category="window",
+    describe="value minus the value `offset` rows earlier",
+    example="DIFF(close)",
+    signature=sig(Same("value"), nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Diff(Shifted):
     pass
 
 
-@operation("PCT_CHANGE", category="window",
-           describe="(value - earlier) / earlier, `offset` rows back, as a fraction",
-           example="PCT_CHANGE(close)", signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "PCT_CHANGE",
+    category="window",
+    describe="(value - earlier) / earlier, `offset` rows back, as a fraction",
+    example="PCT_CHANGE(close)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PctChange(Shifted):
     pass
@@ -78,47 +109,75 @@ class Running(Call):
     value: Expr
 
 
-@operation("CUMSUM", category="window", describe="running sum in window order (nulls skipped)",
-           example="CUMSUM(sales)", aliases=("RUNNING_SUM",),
-           signature=Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always"))
+@operation(
+    "CUMSUM",
+    category="window",
+    describe="running sum in window order (nulls skipped)",
+    example="CUMSUM(sales)",
+    aliases=("RUNNING_SUM",),
+    signature=Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always"),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumSum(Running):
     pass
 
 
-@operation("CUMCOUNT", category="window",
-           describe="running count of non-null values (of rows without a value)",
-           example="CUMCOUNT()", signature=sig("integer", nulls="never", value=ANY))
+@operation(
+    "CUMCOUNT",
+    category="window",
+    describe="running count of non-null values (of rows without a value)",
+    example="CUMCOUNT()",
+    signature=sig("integer", nulls="never", value=ANY),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumCount(Call):
     value: Expr | None = None
 
 
-@operation("CUMMIN", category="window", describe="running minimum in window order",
-           example="CUMMIN(price)", signature=sig(Same("value"), nulls="always", value=ORDERABLE))
+@operation(
+    "CUMMIN",
+    category="window",
+    describe="running minimum in window order",
+    example="CUMMIN(price)",
+    signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumMin(Running):
     pass
 
 
-@operation("CUMMAX", category="window", describe="running maximum in window order",
-           example="CUMMAX(price)", signature=sig(Same("value"), nulls="always", value=ORDERABLE))
+@operation(
+    "CUMMAX",
+    category="window",
+    describe="running maximum in window order",
+    example="CUMMAX(price)",
+    signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumMax(Running):
     pass
 
 
-@operation("CUMAVG", category="window", describe="running mean in window order",
-           example="CUMAVG(price)", aliases=("RUNNING_AVG",),
-           signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "CUMAVG",
+    category="window",
+    describe="running mean in window order",
+    example="CUMAVG(price)",
+    aliases=("RUNNING_AVG",),
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumAvg(Running):
     pass
 
 
-@operation("SHARE", category="window",
-           describe="value / SUM(value) over the partition: the row's share of the total",
-           example="SHARE(sales)", signature=sig("float", nulls="always", value=NUMERIC))
+@operation(
+    "SHARE",
+    category="window",
+    describe="value / SUM(value) over the partition: the row's share of the total",
+    example="SHARE(sales)",
+    signature=sig("float", nulls="always", value=NUMERIC),
+)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Share(Running):
     pass

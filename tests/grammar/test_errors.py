@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse
 from pesql.runtime.ast_strategies import plans
+
 from tests.snapshot import assert_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -54,13 +54,34 @@ JSON_CASES: dict[str, object] = {
     "unknown_op": {"steps": [{"op": "FILTR", "where": True}]},
     "expression_as_step": {"steps": [{"op": "SUB_ABS", "left": "a", "right": "b"}]},
     "step_as_expression": {"steps": [{"op": "FILTER", "where": {"op": "SORT", "keys": []}}]},
-    "missing_property": {"steps": [{"op": "DERIVE", "columns": [{"name": "g", "expr": {"op": "SUB_ABS", "left": "a"}}]}]},
+    "missing_property": {
+        "steps": [
+            {"op": "DERIVE", "columns": [{"name": "g", "expr": {"op": "SUB_ABS", "left": "a"}}]}
+        ]
+    },
     "extra_property": {"steps": [{"op": "LIMIT", "count": 3, "with_tie": True}]},
     "wrong_type": {"steps": [{"op": "LIMIT", "count": "3"}]},
-    "bad_literal": {"steps": [{"op": "FILTER", "where": {"op": "EQ", "left": "d", "right": {"value": "2024-13-01", "type": "date"}}}]},
+    "bad_literal": {
+        "steps": [
+            {
+                "op": "FILTER",
+                "where": {
+                    "op": "EQ",
+                    "left": "d",
+                    "right": {"value": "2024-13-01", "type": "date"},
+                },
+            }
+        ]
+    },
     "empty_list": {"steps": [{"op": "SORT", "keys": []}]},
     "one_condition_and": {"steps": [{"op": "FILTER", "where": {"op": "AND", "args": [True]}}]},
-    "many_problems": {"steps": [{"op": "SORT", "keys": [{"column": 1}]}, {"op": "NOPE"}, {"op": "LIMIT", "count": -1}]},
+    "many_problems": {
+        "steps": [
+            {"op": "SORT", "keys": [{"column": 1}]},
+            {"op": "NOPE"},
+            {"op": "LIMIT", "count": -1},
+        ]
+    },
 }
 
 
@@ -84,8 +105,31 @@ def test_all_problems_are_reported_at_once() -> None:
 
 
 _PSQL_WORDS = st.sampled_from(
-    ["FILTER", "SORT", "DERIVE", "x", "=", "(", ")", ",", "'a'", "1", "-2.5", "AND", "IN",
-     "COUNT(*)", "SUB_ABS(", "=>", "`q`", "GROUP_BY", "COMPUTE", "\n", "--c\n", "CASE", "END"]
+    [
+        "FILTER",
+        "SORT",
+        "DERIVE",
+        "x",
+        "=",
+        "(",
+        ")",
+        ",",
+        "'a'",
+        "1",
+        "-2.5",
+        "AND",
+        "IN",
+        "COUNT(*)",
+        "SUB_ABS(",
+        "=>",
+        "`q`",
+        "GROUP_BY",
+        "COMPUTE",
+        "\n",
+        "--c\n",
+        "CASE",
+        "END",
+    ]
 )
 
 
@@ -114,11 +158,35 @@ def test_regex_shaped_text_raises_only_diagnostics(text: str) -> None:
 
 
 _JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6)
     | st.sampled_from(["FILTER", "SUB_ABS", "op", "steps", "value"]),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(["op", "steps", "where", "left", "right", "value", "type",
-                                       "keys", "columns", "name", "expr", "x"]), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "op",
+                    "steps",
+                    "where",
+                    "left",
+                    "right",
+                    "value",
+                    "type",
+                    "keys",
+                    "columns",
+                    "name",
+                    "expr",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=20,
 )
 

@@ -1,4 +1,4 @@
-"""Exhaustiveness: every registered operation is declared completely, parses, prints and round-trips.
+"""Exhaustiveness: every registered operation is declared completely, parses, prints, round-trips.
 
 A failure names the operation and what is missing, so adding an op is: declaration,
 lowerings, one test row.
@@ -7,7 +7,6 @@ lowerings, one test row.
 from __future__ import annotations
 
 import pytest
-
 from pesql.grammar import ast as A
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse, parse_expr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from hypothesis import given
-
 from pesql.grammar import ast as A
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse
@@ -44,7 +43,9 @@ def test_canonical_json_has_every_property_in_declaration_order() -> None:
 
 
 def test_lenient_json_accepts_missing_optional_properties_and_aliases() -> None:
-    loose = {"steps": [{"op": "order_by", "keys": [{"column": "price"}]}, {"op": "LIMIT", "count": 3}]}
+    loose = {
+        "steps": [{"op": "order_by", "keys": [{"column": "price"}]}, {"op": "LIMIT", "count": 3}]
+    }
     assert from_json(loose) == parse("SORT price\nLIMIT 3")
     assert from_json(json.dumps(loose)) == parse("SORT price\nLIMIT 3")
 

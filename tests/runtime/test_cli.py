@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.cli import run_cli
 
@@ -70,7 +69,9 @@ def test_errors_as_json_for_programs(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_check_ok_prints_output_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["check", PLAN, "--table", PENGUINS]) == 0
-    assert "ok: output (species: string, avg_gap: float, penguins: integer)" in capsys.readouterr().out
+    assert (
+        "ok: output (species: string, avg_gap: float, penguins: integer)" in capsys.readouterr().out
+    )
 
 
 def test_fmt_and_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,7 +96,9 @@ def test_convert_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert text.startswith("FROM penguins\nFILTER bill_length_mm IS NOT NULL")
 
 
-def test_convert_with_profile_renames_ops(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_convert_with_profile_renames_ops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     profile = tmp_path / "p.toml"
     profile.write_text('[renames]\nSUB_ABS = "ABS_DIFF"\n')
     assert run_cli(["convert", PLAN, "--to", "json", "--profile", str(profile)]) == 0
@@ -132,12 +135,16 @@ def test_missing_file_is_a_diagnostic_not_a_traceback(capsys: pytest.CaptureFixt
 
 def test_console_script_and_module_entry_points() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pesql", "fmt", "-"], input="filter a>1", capture_output=True,
-        text=True, check=False,
+        [sys.executable, "-m", "pesql", "fmt", "-"],
+        input="filter a>1",
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and result.stdout == "FILTER a > 1\n"
-    usage = subprocess.run([sys.executable, "-m", "pesql"], capture_output=True, text=True,
-                           check=False)
+    usage = subprocess.run(
+        [sys.executable, "-m", "pesql"], capture_output=True, text=True, check=False
+    )
     assert usage.returncode == 2 and "usage: pesql" in usage.stderr
 
 

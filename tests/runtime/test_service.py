@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
-
 from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.embed import Runtime
 from pesql.runtime.service import ServerThread, create_app
@@ -78,8 +77,9 @@ def test_bad_plans_get_422_with_diagnostics(server: ServerThread) -> None:
 
 
 def test_request_errors(server: ServerThread) -> None:
-    not_json = httpx.post(server.url + "/v1/execute", content=b"{nope",
-                          headers={"content-type": "application/json"})
+    not_json = httpx.post(
+        server.url + "/v1/execute", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400 and not_json.json()["errors"][0]["code"] == "H400"
     no_plan = httpx.post(server.url + "/v1/execute", json={"plan": 3})
     assert no_plan.status_code == 400
@@ -112,8 +112,9 @@ def test_overload_gets_503_with_retry_after(runtime: Runtime) -> None:
     async def burst(url: str) -> list[httpx.Response]:
         slow = {"plan": "SORT body_mass_g DESC", "max_rows": 1}
         async with httpx.AsyncClient(timeout=30) as client:
-            return await asyncio.gather(*(client.post(url + "/v1/execute", json=slow)
-                                          for _ in range(40)))
+            return await asyncio.gather(
+                *(client.post(url + "/v1/execute", json=slow) for _ in range(40))
+            )
 
     with ServerThread(app) as server:
         responses = asyncio.run(burst(server.url))
@@ -146,6 +147,7 @@ def test_bounded_load_mixed_valid_and_invalid(runtime: Runtime) -> None:
     async def load(url: str, rounds: int) -> list[tuple[int, int]]:
         limits = httpx.Limits(max_connections=100)
         async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
             async def one(i: int) -> tuple[int, int]:
                 body, expected = plans[i % len(plans)]
                 response = await client.post(url + "/v1/execute", json=body)
@@ -167,11 +169,19 @@ def test_bounded_load_mixed_valid_and_invalid(runtime: Runtime) -> None:
 
 
 def test_service_never_returns_5xx_on_garbage(server: ServerThread) -> None:
-    garbage = [b"", b"null", b"[]", b'"x"', json.dumps({"plan": {"steps": "x"}}).encode(),
-               json.dumps({"plan": "\x00\x01"}).encode(), b"{" * 5000]
+    garbage = [
+        b"",
+        b"null",
+        b"[]",
+        b'"x"',
+        json.dumps({"plan": {"steps": "x"}}).encode(),
+        json.dumps({"plan": "\x00\x01"}).encode(),
+        b"{" * 5000,
+    ]
     for raw in garbage:
-        response = httpx.post(server.url + "/v1/compile", content=raw,
-                              headers={"content-type": "application/json"})
+        response = httpx.post(
+            server.url + "/v1/compile", content=raw, headers={"content-type": "application/json"}
+        )
         assert response.status_code < 500, (raw[:40], response.text)
 
 
@@ -179,19 +189,33 @@ def test_ask_endpoint_with_a_local_model(runtime: Runtime) -> None:
     """/v1/ask goes through the real openai client to a local OpenAI-compatible server."""
     from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
 
-    arguments = json.dumps({"table": None, "steps": [
-        {"op": "GROUP_BY", "keys": ["species"],
-         "aggregates": [{"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}]},
-        {"op": "SORT", "keys": [{"column": "n", "descending": True, "nulls_last": True}]},
-        {"op": "LIMIT", "count": 1, "offset": 0, "with_ties": False}]})
+    arguments = json.dumps(
+        {
+            "table": None,
+            "steps": [
+                {
+                    "op": "GROUP_BY",
+                    "keys": ["species"],
+                    "aggregates": [
+                        {"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}
+                    ],
+                },
+                {"op": "SORT", "keys": [{"column": "n", "descending": True, "nulls_last": True}]},
+                {"op": "LIMIT", "count": 1, "offset": 0, "with_ties": False},
+            ],
+        }
+    )
     with FakeOpenAI() as model:
         model.respond_with(lambda request: ToolCall(arguments))
-        app = create_app(runtime, ask_options={"model": "local", "base_url": model.base_url,
-                                               "api_key": "test"})
+        app = create_app(
+            runtime, ask_options={"model": "local", "base_url": model.base_url, "api_key": "test"}
+        )
         with ServerThread(app) as server:
-            reply = httpx.post(server.url + "/v1/ask",
-                               json={"question": "Which species has the most penguins?"},
-                               timeout=60)
+            reply = httpx.post(
+                server.url + "/v1/ask",
+                json={"question": "Which species has the most penguins?"},
+                timeout=60,
+            )
             assert reply.status_code == 200, reply.text
             body = reply.json()
             assert body["rows"] == [["Adelie", 152]]

@@ -15,19 +15,29 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
-
 from pesql.runtime.embed import Runtime
 from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
 from pesql.runtime.service import ServerThread, create_app
 from pesql.runtime.service_guard import ServiceLimits
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-PLAN = json.dumps({"table": None, "steps": [
-    {"op": "GROUP_BY", "keys": ["island"],
-     "aggregates": [{"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}]}]})
+PLAN = json.dumps(
+    {
+        "table": None,
+        "steps": [
+            {
+                "op": "GROUP_BY",
+                "keys": ["island"],
+                "aggregates": [
+                    {"name": "n", "expr": {"op": "COUNT", "value": None, "where": None}}
+                ],
+            }
+        ],
+    }
+)
 
 
 @pytest.fixture(scope="module", params=[None, "s3cret"], ids=["open", "bearer"])
@@ -37,8 +47,12 @@ def api(request: pytest.FixtureRequest) -> Iterator[tuple[object, str | None]]:
     with FakeOpenAI() as model:
         model.respond_with(lambda body: ToolCall(PLAN))
         ask = {"model": "local", "base_url": model.base_url, "api_key": "test"}
-        app = create_app(runtime, limits=ServiceLimits(max_rows=20, timeout_s=10),
-                         api_key=request.param, ask_options=ask)
+        app = create_app(
+            runtime,
+            limits=ServiceLimits(max_rows=20, timeout_s=10),
+            api_key=request.param,
+            ask_options=ask,
+        )
         with ServerThread(app) as server:
             yield schemathesis.openapi.from_url(server.url + "/openapi.json"), request.param
 
@@ -51,8 +65,9 @@ def test_api_conforms_to_its_spec(api: tuple[object, str | None]) -> None:
     for operation in operations:
 
         @given(operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def run(case: schemathesis.Case) -> None:
             # A schema-valid plan may still be refused with 422 (unknown column, type
             # mismatch): plan validity is semantic, so positive-data acceptance does not apply.
