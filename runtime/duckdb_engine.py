@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -70,7 +71,9 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
 
     checked, frame, ordinal = _prepare(plan, tables)
     sql = _sql(checked, "duckdb", ordinal)
-    con = duckdb.connect(":memory:")
+    # A cursor is a new connection to one shared in-memory database: opening a database costs
+    # ~25 ms, a cursor half that. Registered frames are per cursor, so calls do not collide.
+    con = _database().cursor()
     try:
         con.register(_INPUT, frame)
         result = con.sql(sql).pl()
@@ -79,6 +82,19 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     finally:
         con.close()
     return conform(result, checked.output_schema)
+
+
+_DB: list[Any] = []
+_DB_LOCK = threading.Lock()
+
+
+def _database() -> Any:
+    import duckdb
+
+    with _DB_LOCK:
+        if not _DB:
+            _DB.append(duckdb.connect(":memory:"))
+        return _DB[0]
 
 
 def conform(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-# Importing sql_calls registers the aggregate and window lowerings on `sql_expr`.
-from pesql.compiler.backends import sql_calls  # noqa: F401
+# Importing these registers the aggregate, window, text and time lowerings on `sql_expr`.
+from pesql.compiler.backends import sql_calls, sql_text  # noqa: F401
 from pesql.compiler.backends.sql_steps import Chain, sql_step, walk
 from pesql.compiler.check import check
 from pesql.compiler.types import Schema

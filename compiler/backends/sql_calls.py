@@ -9,7 +9,7 @@ by the row ordinal, which makes every window order total, as polars' stable sort
     >>> from pesql.compiler.types import Schema
     >>> ctx = ExprContext(Schema.of({"a": "integer"}), "duckdb", in_group=True)
     >>> sql_expr(parse_expr("SUM(a, where => a > 1)"), ctx).sql("duckdb")
-    'SUM(CASE WHEN "a" > 1 THEN "a" END)'
+    'CAST(SUM(CASE WHEN "a" > 1 THEN "a" END) AS BIGINT)'
 """
 
 from __future__ import annotations
@@ -46,13 +46,13 @@ def _over(ctx: ExprContext) -> Over:
 
 
 def windowed(
-    fn: exp.Expression,
+    fn: exp.Expr,
     ctx: ExprContext,
     *,
     ordered: bool,
     frame: exp.WindowSpec | None = None,
     tie_break: bool = True,
-) -> exp.Expression:
+) -> exp.Expr:
     """fn OVER (PARTITION BY ... [ORDER BY keys, ordinal] [frame])."""
     over = _over(ctx)
     order = None
@@ -69,46 +69,44 @@ def windowed(
     )
 
 
-def aggregate(fn: exp.Expression, ctx: ExprContext) -> exp.Expression:
+def aggregate(fn: exp.Expr, ctx: ExprContext) -> exp.Expr:
     """A plain aggregate in GROUP_BY/AGGREGATE; over the whole partition inside WINDOW."""
     if ctx.in_group or ctx.over is None:
         return fn
     return windowed(fn, ctx, ordered=False)
 
 
-def _where(value: exp.Expression, where: A.Expr | None, ctx: ExprContext) -> exp.Expression:
+def _where(value: exp.Expr, where: A.Expr | None, ctx: ExprContext) -> exp.Expr:
     if where is None:
         return value
     return case([(sql_expr(where, ctx), value)])
 
 
-def _value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expression:
+def _value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expr:
     return _where(sql_expr(call.value, ctx), call.where, ctx)
 
 
 @sql_expr.register
-def _count(call: agg.Count, ctx: ExprContext) -> exp.Expression:
+def _count(call: agg.Count, ctx: ExprContext) -> exp.Expr:
     if call.value is None:
-        inner: exp.Expression = (
-            exp.Star() if call.where is None else _where(number(1), call.where, ctx)
-        )
+        inner: exp.Expr = exp.Star() if call.where is None else _where(number(1), call.where, ctx)
     else:
         inner = _where(sql_expr(call.value, ctx), call.where, ctx)
     return aggregate(exp.Count(this=inner), ctx)
 
 
 @sql_expr.register
-def _count_distinct(call: agg.CountDistinct, ctx: ExprContext) -> exp.Expression:
+def _count_distinct(call: agg.CountDistinct, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Count(this=exp.Distinct(expressions=[_value(call, ctx)])), ctx)
 
 
 @sql_expr.register
-def _count_if(call: agg.CountIf, ctx: ExprContext) -> exp.Expression:
+def _count_if(call: agg.CountIf, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Count(this=_where(number(1), call.condition, ctx)), ctx)
 
 
 @sql_expr.register
-def _sum(call: agg.Sum, ctx: ExprContext) -> exp.Expression:
+def _sum(call: agg.Sum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
     total = aggregate(exp.Sum(this=_value(call, ctx)), ctx)
     # SUM widens (BIGINT -> HUGEINT/NUMERIC, DECIMAL scale); p-SQL keeps the input type.
@@ -116,26 +114,26 @@ def _sum(call: agg.Sum, ctx: ExprContext) -> exp.Expression:
 
 
 @sql_expr.register
-def _avg(call: agg.Avg, ctx: ExprContext) -> exp.Expression:
+def _avg(call: agg.Avg, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Avg(this=_float_value(call, ctx)), ctx)
 
 
-def _float_value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expression:
+def _float_value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expr:
     return _where(as_float(call.value, ctx), call.where, ctx)
 
 
 @sql_expr.register
-def _median(call: agg.Median, ctx: ExprContext) -> exp.Expression:
+def _median(call: agg.Median, ctx: ExprContext) -> exp.Expr:
     return aggregate(_percentile(_float_value(call, ctx), 0.5), ctx)
 
 
 @sql_expr.register
-def _quantile(call: agg.Quantile, ctx: ExprContext) -> exp.Expression:
+def _quantile(call: agg.Quantile, ctx: ExprContext) -> exp.Expr:
     value = _where(as_float(call.value, ctx), call.where, ctx)
     return aggregate(_percentile(value, call.q), ctx)
 
 
-def _percentile(value: exp.Expression, q: float) -> exp.Expression:
+def _percentile(value: exp.Expr, q: float) -> exp.Expr:
     # PERCENTILE_CONT is linear interpolation between the closest ranks, as p-SQL documents.
     return exp.WithinGroup(
         this=exp.PercentileCont(this=number(q)),
@@ -144,31 +142,29 @@ def _percentile(value: exp.Expression, q: float) -> exp.Expression:
 
 
 @sql_expr.register
-def _min(call: agg.Min, ctx: ExprContext) -> exp.Expression:
+def _min(call: agg.Min, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Min(this=_value(call, ctx)), ctx)
 
 
 @sql_expr.register
-def _max(call: agg.Max, ctx: ExprContext) -> exp.Expression:
+def _max(call: agg.Max, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Max(this=_value(call, ctx)), ctx)
 
 
 @sql_expr.register
-def _std(call: agg.Std, ctx: ExprContext) -> exp.Expression:
+def _std(call: agg.Std, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.StddevSamp(this=_float_value(call, ctx)), ctx)
 
 
 @sql_expr.register
-def _var(call: agg.Var, ctx: ExprContext) -> exp.Expression:
+def _var(call: agg.Var, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.func("VAR_SAMP", _float_value(call, ctx)), ctx)
 
 
-def _by_ordinal(
-    call: agg.First | agg.Last, ctx: ExprContext, node: type[exp.AggFunc]
-) -> exp.Expression:
+def _by_ordinal(call: agg.First | agg.Last, ctx: ExprContext, node: type[exp.AggFunc]) -> exp.Expr:
     """The value at the smallest/largest ordinal among rows where it is non-null (and `where`)."""
     value = sql_expr(call.value, ctx)
-    present: exp.Expression = exp.Not(this=exp.Is(this=wrap(value.copy()), expression=exp.null()))
+    present: exp.Expr = exp.Not(this=exp.Is(this=wrap(value.copy()), expression=exp.null()))
     if call.where is not None:
         present = exp.and_(wrap(present), wrap(sql_expr(call.where, ctx)))
     # ARG_MIN skips rows whose ordering key is NULL: the key is the ordinal where counted.
@@ -177,12 +173,12 @@ def _by_ordinal(
 
 
 @sql_expr.register
-def _first(call: agg.First, ctx: ExprContext) -> exp.Expression:
+def _first(call: agg.First, ctx: ExprContext) -> exp.Expr:
     return _by_ordinal(call, ctx, exp.ArgMin)
 
 
 @sql_expr.register
-def _last(call: agg.Last, ctx: ExprContext) -> exp.Expression:
+def _last(call: agg.Last, ctx: ExprContext) -> exp.Expr:
     return _by_ordinal(call, ctx, exp.ArgMax)
 
 
@@ -190,18 +186,18 @@ def _last(call: agg.Last, ctx: ExprContext) -> exp.Expression:
 
 
 @sql_expr.register
-def _row_number(call: win.RowNumber, ctx: ExprContext) -> exp.Expression:
+def _row_number(call: win.RowNumber, ctx: ExprContext) -> exp.Expr:
     return windowed(exp.RowNumber(), ctx, ordered=True)
 
 
 @sql_expr.register
-def _rank(call: win.Rank, ctx: ExprContext) -> exp.Expression:
+def _rank(call: win.Rank, ctx: ExprContext) -> exp.Expr:
     # Ties share a rank: order by the keys only, without the ordinal.
     return windowed(exp.Rank(), ctx, ordered=True, tie_break=False)
 
 
 @sql_expr.register
-def _dense_rank(call: win.DenseRank, ctx: ExprContext) -> exp.Expression:
+def _dense_rank(call: win.DenseRank, ctx: ExprContext) -> exp.Expr:
     return windowed(exp.DenseRank(), ctx, ordered=True, tie_break=False)
 
 
@@ -209,68 +205,68 @@ def _shift(
     call: win.Shifted,
     ctx: ExprContext,
     node: type[exp.Lag] | type[exp.Lead],
-    value: exp.Expression | None = None,
-) -> exp.Expression:
+    value: exp.Expr | None = None,
+) -> exp.Expr:
     this = value if value is not None else sql_expr(call.value, ctx)
     return windowed(node(this=this, offset=number(call.offset)), ctx, ordered=True)
 
 
 @sql_expr.register
-def _lag(call: win.Lag, ctx: ExprContext) -> exp.Expression:
+def _lag(call: win.Lag, ctx: ExprContext) -> exp.Expr:
     return _shift(call, ctx, exp.Lag)
 
 
 @sql_expr.register
-def _lead(call: win.Lead, ctx: ExprContext) -> exp.Expression:
+def _lead(call: win.Lead, ctx: ExprContext) -> exp.Expr:
     return _shift(call, ctx, exp.Lead)
 
 
 @sql_expr.register
-def _diff(call: win.Diff, ctx: ExprContext) -> exp.Expression:
+def _diff(call: win.Diff, ctx: ExprContext) -> exp.Expr:
     return binary(exp.Sub, sql_expr(call.value, ctx), _shift(call, ctx, exp.Lag))
 
 
 @sql_expr.register
-def _pct_change(call: win.PctChange, ctx: ExprContext) -> exp.Expression:
+def _pct_change(call: win.PctChange, ctx: ExprContext) -> exp.Expr:
     value = as_float(call.value, ctx)
     earlier = _shift(call, ctx, exp.Lag, value.copy())
     return safe_div(binary(exp.Sub, value, earlier), earlier.copy())
 
 
-def _running(fn: exp.Expression, ctx: ExprContext) -> exp.Expression:
+def _running(fn: exp.Expr, ctx: ExprContext) -> exp.Expr:
     return windowed(fn, ctx, ordered=True, frame=RUNNING)
 
 
 @sql_expr.register
-def _cumsum(call: win.CumSum, ctx: ExprContext) -> exp.Expression:
+def _cumsum(call: win.CumSum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
     total = _running(exp.Sum(this=sql_expr(call.value, ctx)), ctx)
     return cast(total, kind) if kind in ("integer", "decimal") else total
 
 
 @sql_expr.register
-def _cumcount(call: win.CumCount, ctx: ExprContext) -> exp.Expression:
+def _cumcount(call: win.CumCount, ctx: ExprContext) -> exp.Expr:
     inner = exp.Star() if call.value is None else sql_expr(call.value, ctx)
     return _running(exp.Count(this=inner), ctx)
 
 
 @sql_expr.register
-def _cummin(call: win.CumMin, ctx: ExprContext) -> exp.Expression:
+def _cummin(call: win.CumMin, ctx: ExprContext) -> exp.Expr:
     return _running(exp.Min(this=sql_expr(call.value, ctx)), ctx)
 
 
 @sql_expr.register
-def _cummax(call: win.CumMax, ctx: ExprContext) -> exp.Expression:
+def _cummax(call: win.CumMax, ctx: ExprContext) -> exp.Expr:
     return _running(exp.Max(this=sql_expr(call.value, ctx)), ctx)
 
 
 @sql_expr.register
-def _cumavg(call: win.CumAvg, ctx: ExprContext) -> exp.Expression:
+def _cumavg(call: win.CumAvg, ctx: ExprContext) -> exp.Expr:
     return _running(exp.Avg(this=as_float(call.value, ctx)), ctx)
 
 
 @sql_expr.register
-def _share(call: win.Share, ctx: ExprContext) -> exp.Expression:
+def _share(call: win.Share, ctx: ExprContext) -> exp.Expr:
     value = as_float(call.value, ctx)
     total = windowed(exp.Sum(this=value.copy()), ctx, ordered=False)
     return safe_div(value, total)

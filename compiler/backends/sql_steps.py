@@ -54,22 +54,22 @@ class Chain:
     def ordinal_ref(self) -> exp.Column:
         return col(self.ordinal, self.current)
 
-    def ordinal_out(self) -> exp.Expression:
+    def ordinal_out(self) -> exp.Expr:
         return exp.alias_(self.ordinal_ref(), self.ordinal, quoted=True)
 
-    def read(self, *columns: exp.Expression) -> exp.Select:
+    def read(self, *columns: exp.Expr) -> exp.Select:
         """SELECT columns FROM the current CTE."""
         return exp.Select(expressions=list(columns)).from_(
             exp.Table(this=exp.to_identifier(self.current, quoted=True)), copy=False
         )
 
-    def visible(self) -> list[exp.Expression]:
+    def visible(self) -> list[exp.Expr]:
         return [col(n) for n in self.schema.names()]
 
     def source(self, table: str, ordinal_column: str | None) -> None:
         """The first CTE: the table's columns and the row ordinal."""
         if ordinal_column is not None:
-            ordinal: exp.Expression = col(ordinal_column)
+            ordinal: exp.Expr = col(ordinal_column)
         else:
             # Engine scan order: deterministic for DuckDB on an in-memory frame, not in general.
             ordinal = exp.Sub(this=exp.Window(this=exp.RowNumber()), expression=number(1))
@@ -116,7 +116,7 @@ def _filter(step: rows.Filter, chain: Chain) -> None:
 
 @sql_step.register
 def _select(step: rows.Select, chain: Chain) -> None:
-    items: list[exp.Expression] = []
+    items: list[exp.Expr] = []
     columns: list[tuple[str, ColumnType]] = []
     for item in step.columns:
         out = item.as_ or item.column
@@ -200,12 +200,12 @@ def _aggregation(chain: Chain, keys: tuple[str, ...], items: tuple[A.Assign, ...
     columns: list[tuple[str, ColumnType]] = [
         (k, chain.schema.get(k) or ColumnType("null")) for k in keys
     ]
-    select: list[exp.Expression] = [col(k) for k in keys]
+    select: list[exp.Expr] = [col(k) for k in keys]
     for a in items:
         select.append(exp.alias_(sql_expr(a.expr, ctx), a.name, quoted=True))
         columns.append((a.name, infer_expr(a.expr, chain.schema)))
     # Groups appear in the order of their first row; one AGGREGATE row has ordinal 0.
-    first: exp.Expression = exp.Min(this=chain.ordinal_ref()) if keys else number(0)
+    first: exp.Expr = exp.Min(this=chain.ordinal_ref()) if keys else number(0)
     query = chain.read(*select, exp.alias_(first, chain.ordinal, quoted=True))
     if keys:
         query = query.group_by(*[col(k) for k in keys], copy=False)

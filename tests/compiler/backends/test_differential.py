@@ -23,16 +23,16 @@ from hypothesis import strategies as st
 from pesql.compiler.backends.polars import to_polars
 from pesql.compiler.backends.sql import UNSUPPORTED, to_sql
 from pesql.compiler.backends.sql_steps import walk
-from pesql.compiler.check import check
+from pesql.compiler.check import check, infer_expr
 from pesql.compiler.types import ColumnType, Schema, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
-from pesql.grammar.ops import logic, rows
+from pesql.grammar.ops import logic, operators, rows, text
 from pesql.grammar.ops import window as win
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import FieldSpec, OpSpec, all_ops, spec_of
-from pesql.grammar.types import DType, TypeClass
+from pesql.grammar.types import Common, DType, TypeClass
 from pesql.runtime.compare import frames_equal
 from pesql.runtime.duckdb_engine import SQLITE_UNSUPPORTED, execute_duckdb, execute_sqlite
 from pesql.runtime.strategies import schemas_and_tables, tables, well_typed_plans
@@ -63,6 +63,37 @@ def special_casing(plan: A.Plan, frame: pl.DataFrame) -> bool:
     return any(len(ch.lower()) != 1 or len(ch.upper()) != 1 for t in texts for ch in t)
 
 
+def computed_float_keys(plan: A.Plan, frame: pl.DataFrame) -> bool:
+    """Whether the plan groups, sorts or deduplicates on floats it computed.
+
+    The engines sum in different orders (pairwise in polars, by chunks in DuckDB), so a
+    computed float may differ in its last bit: two rows then are one group in one engine and
+    two in the other. A documented difference (docs/sql.md), not compared.
+    """
+    checked = check(plan, Schema.from_polars(frame.schema))
+    computed: set[str] = set()
+    for step, after in zip(checked.plan.steps, checked.step_schemas, strict=True):
+        match step:
+            case rows.GroupBy(keys=keys) | rows.Distinct(columns=keys) if set(keys) & computed:
+                return True
+            case rows.Distinct(columns=()) if computed & set(after.names()):
+                return True
+            case rows.Sort(keys=sort_keys) if {k.column for k in sort_keys} & computed:
+                return True
+            case rows.Window(partition_by=part, order_by=order) if (
+                set(part) | {k.column for k in order}
+            ) & computed:
+                return True
+            case rows.Select(columns=items):
+                computed = {i.as_ or i.column for i in items if i.column in computed}
+        if isinstance(step, rows.Derive | rows.Window | rows.GroupBy | rows.AggregateStep):
+            names = [a.name for a in getattr(step, "columns", getattr(step, "aggregates", ()))]
+            computed |= {n for n in names if (t := after.get(n)) and t.dtype == "float"}
+            if isinstance(step, rows.GroupBy | rows.AggregateStep):
+                computed &= set(after.names())
+    return False
+
+
 def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> None:
     """Both engines fail, or both succeed with equal frames (in order)."""
     try:
@@ -90,9 +121,20 @@ def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> No
 
 # --- whole plans ------------------------------------------------------------------------------
 
-plans_and_tables = schemas_and_tables().flatmap(
-    lambda st_: well_typed_plans(st_[0]).map(lambda plan: (plan, st_[1]))
-)
+
+@st.composite
+def _plans_and_tables(draw: st.DrawFn) -> tuple[A.Plan, pl.DataFrame]:
+    schema, frame = draw(schemas_and_tables())
+    try:
+        plan = draw(well_typed_plans(schema))
+    except PesqlError:
+        # The generator's own check rejects some plans it built (e.g. E206 on `x / 0`).
+        assume(False)
+        raise
+    return plan, frame
+
+
+plans_and_tables = _plans_and_tables()
 
 
 @given(plans_and_tables)
@@ -100,6 +142,7 @@ def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFr
     plan, frame = case
     note(to_text(plan))
     assume(not uses(plan, NOT_IN_DUCKDB) and not special_casing(plan, frame))
+    assume(not computed_float_keys(plan, frame))
     assert_same(plan, frame)
 
 
@@ -107,7 +150,7 @@ def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFr
 def test_sqlite_matches_polars_on_supported_plans(case: tuple[A.Plan, pl.DataFrame]) -> None:
     plan, frame = case
     note(to_text(plan))
-    assume(not special_casing(plan, frame))
+    assume(not special_casing(plan, frame) and not computed_float_keys(plan, frame))
     if uses(plan, SQLITE_UNSUPPORTED):
         # Declared unsupported: refused with E310, never run with a silently different answer.
         with pytest.raises(PesqlError) as info:
@@ -166,6 +209,8 @@ def _argument(accepted: TypeClass | None, only: DType | None = None) -> st.Searc
         if (accepted is None or accepted.accepts(d)) and only in (None, d)  # type: ignore[arg-type]
     ]
     if not dtypes:
+        if accepted is not None and accepted.accepts("duration"):  # no duration columns
+            return st.just(text.ParseDuration(value=A.Col(name="s")))
         return st.nothing()
     columns = [n for n, t in OP_SCHEMA.items() if t.dtype in dtypes]
     column = st.sampled_from(columns).map(lambda n: A.Col(name=n))
@@ -199,6 +244,9 @@ def _option(spec: OpSpec, f: FieldSpec) -> st.SearchStrategy[Any]:
 def op_calls(draw: st.DrawFn, spec: OpSpec) -> A.Expr:
     params = spec.signature.params if spec.signature else {}
     comparable = spec.signature.comparable if spec.signature else ()
+    result = spec.signature.result if spec.signature else None
+    if isinstance(result, Common):  # IF's branches, COALESCE's arguments: one common type
+        comparable = (*comparable, *result.fields)
     # Mutually comparable arguments (both sides of `=`, BETWEEN's bounds) share one type.
     shared: DType | None = None
     if comparable:
@@ -240,11 +288,16 @@ def polars_gap(node: A.Expr) -> bool:
     value = getattr(node, "value", None)
     if spec_of(node).category == "window" and isinstance(value, A.Lit):
         return True  # a constant is not broadcast: LAG(0) is null, CUMSUM(1) is 1, 1, ...
+    if isinstance(node, operators.Mod) and "float" in {
+        infer_expr(node.left, OP_SCHEMA).dtype,
+        infer_expr(node.right, OP_SCHEMA).dtype,
+    }:
+        # Float remainders: fmod is exact, polars' floored form x - floor(x/y)*y is not
+        # (1.0 % 0.001 is 0.00099999... in SQL, 0.0 in polars). Documented in docs/sql.md.
+        return True
     if isinstance(node, logic.Cast | logic.TryCast) and node.type == "decimal":
-        return (
-            (isinstance(value, A.Lit)
-            and value.kind == "boolean")
-            or (isinstance(value, A.Col) and value.name == "b")
+        return (isinstance(value, A.Lit) and value.kind == "boolean") or (
+            isinstance(value, A.Col) and value.name == "b"
         )  # polars cannot cast booleans to decimals
     return False
 
