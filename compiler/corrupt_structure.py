@@ -95,7 +95,10 @@ def code_fence_prose(text: str, rng: random.Random) -> str:
 def double_encoded(text: str, rng: random.Random) -> str:
     """The arguments as a JSON string holding the JSON, with or without the outer quotes."""
     encoded = json.dumps(text, ensure_ascii=False)
-    return encoded if rng.random() < 0.5 or text[:1] not in "{[" else encoded[1:-1]
+    # Without its quotes, escaped JSON is only recognisable by its `\"`: text that is already
+    # single-quoted would read as plain JSON with doubled backslashes.
+    bare_ok = text.startswith(('{"', '["', '[{"'))
+    return encoded[1:-1] if bare_ok and rng.random() < 0.5 else encoded
 
 
 def wrapped_in_array(text: str, rng: random.Random) -> str:

@@ -18,16 +18,18 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.origin import Span
 
 
-def unescape_bare(text: str) -> str | None:
-    """`{\\"a\\": 1}`: a JSON string's content without its quotes; decoded, or None."""
-    body = text.strip()
-    if not body.startswith(('{\\"', '[\\"', '[{\\"')):
+def unescape_bare(text: str, start: int = 0) -> tuple[str, int] | None:
+    """`{\\"a\\": 1}` from `start`: a JSON string's content without its quotes, decoded, and
+    the offset after it (prose or a fence may follow); None when it is not that."""
+    start += len(text) - start - len(text[start:].lstrip())
+    if not text.startswith(('{\\"', '[\\"', '[{\\"'), start):
         return None
+    end = max(text.rfind("}"), text.rfind("]")) + 1
     try:
-        decoded = json.loads('"' + body + '"')
+        decoded = json.loads('"' + text[start:end] + '"')
     except ValueError:
         return None
-    return decoded if isinstance(decoded, str) and "\\" not in decoded[:3] else None
+    return (decoded, end) if isinstance(decoded, str) and "\\" not in decoded[:3] else None
 
 
 def find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
@@ -56,6 +58,8 @@ def find_start(text: str) -> tuple[int, tuple[Fix, ...]]:
         prose_from = 0
     if first < 0:
         fail("no JSON object or array found", text, stripped)
+    if first > prose_from and text[first - 1] == '"':
+        first -= 1  # `Plan: "{\\"a\\": 1}"`: the JSON is inside a string that starts here
     fixes.append(Fix("strip_prose", prose_from, text[prose_from:first], ""))
     return first, tuple(fixes)
 

@@ -84,12 +84,14 @@ def repair_json(text: str, **limits: Any) -> Candidate:
 
 
 def _scan_text(text: str, max_depth: int) -> tuple[list[Candidate], bool]:
-    unescaped = unescape_bare(text)
-    if unescaped is not None:
-        decoded = Fix("double_encoded", 0, text[:2], unescaped[:1])
-        inner, complete = _scan_text(unescaped, max_depth)
-        return [Candidate(c.value, (decoded, *c.fixes)) for c in inner], complete
     start, lead = find_start(text)
+    escaped = unescape_bare(text, start)
+    if escaped is not None:
+        unescaped, end = escaped
+        decoded = Fix("double_encoded", start, text[start : start + 2], unescaped[:1])
+        inner, complete = _scan_text(unescaped, max_depth)
+        tail = trailing(text, end)
+        return [Candidate(c.value, (*lead, decoded, *c.fixes, *tail)) for c in inner], complete
     tokens = Tokens(text, start)
     queue: deque[tuple[int, ...]] = deque([()])
     out: list[Candidate] = []

@@ -11,7 +11,8 @@ meaning. It is *not trusted* (the plan is returned, `repair_or_raise` refuses it
 - a string, number or literal was **cut off** at the end of input (`close_string`, a completed
   token), or the input ends in a number right where it was cut (`5` may have been `50`);
 - **content was dropped**: a key without a value (`missing_value`), a stray word or an
-  ellipsis (`...` in a list means the model elided items);
+  ellipsis (`...` in a list means the model elided items), one of two different values of a
+  duplicated key (it may be the last property of an object closed early);
 - **JSON-like text after the value was dropped** (`{...} {...}`, or the rest of a plan after
   a stray closer ended it early): which one is the plan?
 - a bare word read as a string is not a plain identifier (`[1-2]` merged by a missing comma);
@@ -49,6 +50,9 @@ def untrusted_reasons(text: str, candidate: Candidate, naming: Naming | None = N
         reasons.append("the output ends in a number that may have been cut off")
     if any(_cut_token(f) for f in fixes):
         reasons.append("the output ends inside a string, number or literal")
+    if any(f.kind == "duplicate_key" and f.before != f.after for f in fixes):
+        # `{"value": {"op": "FLOOR"}, "value": null}` is FLOOR closed early, not a choice.
+        reasons.append("a property given twice with different values: one was dropped")
     if any(f.kind == "missing_value" for f in fixes):
         reasons.append("a property without a value was dropped")
     if any(f.kind == "stray_token" and f.before.strip("{}[],:") for f in fixes):
