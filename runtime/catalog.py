@@ -1,8 +1,18 @@
 """The catalog: the only tables a plan may read, by name.
 
->>> catalog = Catalog([load_table("data/sales.csv")])
->>> catalog.get("sales").frame        # a LazyFrame
->>> catalog.get("sale")               # PesqlError E210, hint: did you mean `sales`?
+>>> import polars as pl
+>>> from pesql.runtime.tables import load_table
+>>> sales = load_table(pl.DataFrame({"region": ["north"], "revenue": [1200]}), name="sales")
+>>> catalog = Catalog([sales])
+>>> catalog
+Catalog(['sales'])
+>>> catalog.get("sales").frame.collect().rows()  # the table's LazyFrame
+[('north', 1200)]
+>>> catalog.get("sale")
+Traceback (most recent call last):
+    ...
+pesql.grammar.diagnostics.PesqlError: error[E210]: unknown table `sale`
+  hint: did you mean `sales`?
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ def clean_headers(names: Sequence[str | None]) -> tuple[list[str], dict[str, str
     """Stable, unique, visible names; returns (names, {original: new} for every changed header).
 
     >>> clean_headers(["Year", "", "Year", "Peak\\nAUS"])
-    (['Year', 'column_2', 'Year_2', 'Peak AUS'], {'': 'column_2', 'Peak\\nAUS': 'Peak AUS'})
+    (['Year', 'column_2', 'Year_2', 'Peak AUS'],
+     {'': 'column_2', 'Year': 'Year_2', 'Peak\\nAUS': 'Peak AUS'})
 
     A duplicate keeps its text in the mapping's key only once (the first changed occurrence);
     `CleanReport.columns` keeps the exact positional pairs.

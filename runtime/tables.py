@@ -1,7 +1,16 @@
 """Tables: load a file or an in-memory frame as a named polars LazyFrame, cleaned when it is text.
 
-    >>> table = load_table("data/sales.csv")          # name "sales", CSV scanned lazily
-    >>> table.report.to_text() if table.report else "" # what inference did per column
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> csv = Path(tempfile.mkdtemp()) / "sales.csv"
+    >>> _ = csv.write_text('region,revenue\\nnorth,"1,200"\\nsouth,950\\n')
+    >>> table = load_table(csv)  # name from the file stem; the CSV is scanned lazily
+    >>> table.name, table.frame.collect().rows()
+    ('sales', [('north', 1200), ('south', 950)])
+    >>> table.report.columns[1].rule  # what inference did to the text column "revenue"
+    "integer with thousands separator ','"
+    >>> load_table(pl.DataFrame({"x": [1, 2]}), name="t").frame.collect().height  # in memory
+    2
     >>> parse_table_spec("sales=data/s.csv")
     ('sales', PosixPath('data/s.csv'))
 
