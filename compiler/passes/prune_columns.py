@@ -65,6 +65,7 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
     for i, step in enumerate(plan.steps):
         items = _items(step)
         keep: list[bool] = []
+        fixes: list[tuple[int, str]] = []
         for k, (name, node) in enumerate(items):
             if may_fail(node):
                 keep.append(True)
@@ -80,9 +81,12 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
             fate = _fate(name, plan.steps, i, created)
             keep.append(fate == _KEEP)
             if isinstance(fate, int):
-                drop_fixes.append((fate, name))
+                fixes.append((fate, name))
         if keep and not all(keep):
             steps[i] = _rebuilt(step, keep)
+            # A SELECT or AGGREGATE keeps one item even when all could go: its DROP stays.
+            left = {name for name, _ in _items(steps[i])}
+            drop_fixes.extend((j, name) for j, name in fixes if name not in left)
     for j, name in drop_fixes:
         drop = steps[j]
         assert isinstance(drop, rows.Drop)
