@@ -1,11 +1,29 @@
 """Ask a question of tables: prompt -> function call -> repair -> check -> run, with retries.
 
-    >>> result = ask("Which species is heaviest on average?", "examples/tables/penguins.csv")
+    >>> import polars as pl
+    >>> from pesql.runtime.fake_openai import FakeOpenAI, ToolCall, Usage
+    >>> penguins = pl.DataFrame(
+    ...     {"species": ["Adelie", "Gentoo", "Chinstrap", "Gentoo"],
+    ...      "body_mass_g": [3750, 5200, 3500, 4900]}
+    ... )
+    >>> plan = {"steps": [  # the function-call arguments the model sends
+    ...     {"op": "GROUP_BY", "keys": ["species"],
+    ...      "aggregates": [{"name": "mass", "expr": {"op": "AVG", "value": "body_mass_g"}}]},
+    ...     {"op": "SORT", "keys": [{"column": "mass", "descending": True}]},
+    ...     {"op": "LIMIT", "count": 1},
+    ... ]}
+    >>> with FakeOpenAI() as server:  # a local OpenAI-compatible server: docs/testing.md
+    ...     server.script(ToolCall(plan, usage=Usage(1200, 60)))
+    ...     result = ask("Which species is heaviest on average?", {"penguins": penguins},
+    ...                  server.client(), model="gpt-4o-mini")
     >>> print(result.text)
     GROUP_BY species COMPUTE mass = AVG(body_mass_g)
     SORT mass DESC
     LIMIT 1
-    >>> result.frame, result.attempts, result.footer()
+    >>> result.frame.rows(), result.attempts
+    ([('Gentoo', 5050.0)], 1)
+    >>> result.footer()
+    'model gpt-4o-mini · 1 attempt · 0 repairs · 1200 in / 60 out tokens · ... s'
 
 `ask` (openai.OpenAI) and `ask_async` (openai.AsyncOpenAI) drive the same state machine
 (`ask_session.AskSession`): they only send requests and sleep when it says so. Without a

@@ -1,10 +1,16 @@
 """What `ask` gives back: the answer (`AskResult`), its token usage, or why there is none.
 
->>> result = ask("Which species is heaviest?", "examples/tables/penguins.csv")
->>> print(result.text)        # the p-SQL plan that ran
->>> result.frame              # the answer table (polars DataFrame)
->>> print(result.footer())
-model gpt-4o-mini · 1 attempt · 0 repairs · 2113 in / 61 out tokens · 1.32 s
+An `AskResult` carries the plan that ran (`.text` is its p-SQL), the answer table (`.frame`,
+a polars DataFrame), the attempts, repairs and token `Usage`; `runtime/ask.py` shows one made
+by `ask` against the local fake server. Usage adds up over attempts, and `footer` is the line
+the CLI prints under an answer:
+
+>>> usage = Usage().add(1200, 40, cached=False, estimated=False)
+>>> usage = usage.add(900, 21, cached=True, estimated=True)  # replayed, counted offline
+>>> usage.total, usage.requests, usage.cached
+(2161, 2, 1)
+>>> print(footer("gpt-4o-mini", attempts=2, repairs=1, usage=usage, latency_s=1.32))
+model gpt-4o-mini · 2 attempts · 1 repair · ~2100 in / ~61 out tokens · 1.32 s · 1 cached
 """
 
 from __future__ import annotations
