@@ -5,7 +5,7 @@ which operation, and turns one JSON value into every plan-shaped reading of it, 
 fixes that produced it. `repair.py` lowers every reading and refuses when two differ.
 
     >>> [(v["op"], [f.kind for f in fixes]) for v, fixes in
-    ...  Shapes().item({"left": "a", "right": "b", "op": "sub_abs"}, "expr", Pointer(""))]
+    ...  Shapes().item({"left": "a", "right": "b", "op": "sub_abs"}, "expr", A.Pointer(""))]
     [('SUB_ABS', ['op_case'])]
 
 Readings (one `Fix` each, `position` -1 and a JSON `pointer`):

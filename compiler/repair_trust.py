@@ -20,8 +20,8 @@ meaning. It is *not trusted* (the plan is returned, `repair_or_raise` refuses it
 
     >>> from pesql.compiler.lenient_json import scan
     >>> text = '{"table": null, "steps": [{"op": "LIMIT", "count": 5'
-    >>> untrusted_reasons(text, scan(text)[0])
-    ['the output ends early: an array or an object with missing properties was closed']
+    >>> untrusted_reasons(text, scan(text)[0])[0]
+    'the output ends early: an array or an object with missing properties was closed'
 """
 
 from __future__ import annotations

@@ -101,3 +101,10 @@ def test_catalog_names_match_the_brief() -> None:
         "double_encoded", "duplicate_key_same", "duplicate_key_different", "nan", "op_case",
         "op_alias", "missing_op", "wrapped_in_array",
     }  # fmt: skip
+
+
+def test_bench_smoke_reports_zero_wrongly_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.repair_plans import main
+
+    assert main(["--smoke"]) == 0
+    assert ", 0 wrongly accepted" in capsys.readouterr().out
