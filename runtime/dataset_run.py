@@ -1,8 +1,31 @@
 """Running a dataset example: its gold plan through pesql, its reference SQL through DuckDB.
 
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())  # a dataset folder: tables/ and examples.jsonl
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text(
+    ...     "species,body_mass_g\\nAdelie,3750\\nGentoo,5200\\nGentoo,4900\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> count = {"id": "p-1", "question": "How many penguins are there?", "tables": ["penguins"],
+    ...          "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...          "expected": {"columns": ["n"], "rows": [[3]]},
+    ...          "reference_sql": "SELECT count(*) AS n FROM penguins",
+    ...          "compare": {"order": "ordered"}}
+    >>> _ = (root / "examples.jsonl").write_text(json.dumps(count) + "\\n")
+    >>> from pesql.runtime.datasets import load_dataset
+    >>> dataset = load_dataset(root)
+    >>> example = dataset.examples[0]
     >>> answer = run_plan(dataset, example.plan, example.tables)
-    >>> grade(example, answer)             # (True, "") or (False, "row 0, column 1: ...")
-    >>> run_reference_sql(dataset, "SELECT count(*) FROM penguins")
+    >>> answer
+    Answer(columns=('n',), rows=((3,),))
+    >>> grade(example, answer)
+    (True, '')
+    >>> grade(example, Answer(("n",), ((2,),)))
+    (False, 'row 0, column 0 (n): 2 vs 3')
+    >>> sql = "SELECT species, count(*) AS n FROM penguins GROUP BY 1 ORDER BY 1"
+    >>> run_reference_sql(dataset, sql)  # DuckDB, over the same cleaned frames
+    Answer(columns=('species', 'n'), rows=(('Adelie', 1), ('Gentoo', 2)))
 
 Both engines see the same data: DuckDB is given the frames `load_table` produced (cleaned
 CSV/TSV included), so a difference is a difference of semantics, not of parsing.

@@ -1,7 +1,33 @@
 """Validating a dataset: gold plans run and match, JSON is canonical, questions are distinct.
 
-    >>> report = validate_dataset("examples/datasets/tables-qa", recompute=True)
-    >>> report.ok, report.passed, report.unused_ops[:3]
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())  # a dataset folder: tables/ and examples.jsonl
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text(
+    ...     "species,body_mass_g\\nAdelie,3750\\nGentoo,5200\\nGentoo,4900\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> count = {"id": "p-1", "question": "How many penguins are there?", "tables": ["penguins"],
+    ...          "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...          "expected": {"columns": ["n"], "rows": [[3]]},
+    ...          "reference_sql": "SELECT count(*) AS n FROM penguins",
+    ...          "compare": {"order": "ordered"}}
+    >>> gentoo = dict(count, id="p-2", question="How many Gentoo penguins are there?",
+    ...               plan="FROM penguins FILTER species = 'Gentoo' AGGREGATE n = COUNT()",
+    ...               reference_sql="SELECT count(*) AS n FROM penguins WHERE species = 'Gentoo'")
+    >>> lines = [json.dumps(count), json.dumps(gentoo)]  # p-2 keeps p-1's wrong expected [[3]]
+    >>> _ = (root / "examples.jsonl").write_text("\\n".join(lines) + "\\n")
+    >>> report = validate_dataset(root, recompute=True)
+    >>> report.ok, report.examples, report.passed, report.coverage["COUNT"]
+    (False, 2, 1, ['p-1', 'p-2'])
+    >>> for finding in report.errors:
+    ...     print(finding)
+    /.../examples.jsonl:2:1: error[E612] /expected: example `p-2`: the result differs:
+        row 0, column 0 (n): 2 vs 3
+    /.../examples.jsonl:2:1: error[E617] /reference_sql: example `p-2`: reference_sql disagrees:
+        row 0, column 0 (n): 2 vs 3
+    >>> report.unused_ops[:3]  # registered operations no gold plan uses yet
+    ['COUNT_DISTINCT', 'COUNT_IF', 'SUM']
 
 Findings (docs/datasets.md): loading problems (E601-E606), invalid gold plans (E610),
 non-canonical plan JSON (E611), wrong expected results (E612), duplicate ids (E613),

@@ -1,8 +1,30 @@
 """Datasets: a folder of tables and `examples.jsonl` (docs/datasets.md), loaded with findings.
 
-    >>> dataset, findings = read_dataset("examples/datasets/tables-qa")
-    >>> [str(f) for f in findings]   # e.g. "examples.jsonl:3:12: error[E603] /tables: ..."
-    >>> dataset.examples[0].plan     # a Plan (lowered from canonical JSON or parsed text)
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())  # a dataset folder: tables/ and examples.jsonl
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text(
+    ...     "species,body_mass_g\\nAdelie,3750\\nGentoo,5200\\nGentoo,4900\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> count = {"id": "p-1", "question": "How many penguins are there?", "tables": ["penguins"],
+    ...          "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...          "expected": {"columns": ["n"], "rows": [[3]]},
+    ...          "reference_sql": "SELECT count(*) AS n FROM penguins",
+    ...          "compare": {"order": "ordered"}}
+    >>> typo = dict(count, id="p-2", tables=["pengiuns"])
+    >>> lines = [json.dumps(count), json.dumps(typo)]
+    >>> _ = (root / "examples.jsonl").write_text("\\n".join(lines) + "\\n")
+    >>> dataset, findings = read_dataset(root)
+    >>> for finding in findings:
+    ...     print(finding)
+    /.../examples.jsonl:2:...: error[E606] /tables/0: table `pengiuns` is not in the
+    dataset's tables/
+      hint: tables: penguins
+    >>> [example.id for example in dataset.examples]  # the line with an error is left out
+    ['p-1']
+    >>> dataset.examples[0].plan  # lowered from canonical JSON or, here, parsed from p-SQL text
+    Plan(table='penguins', steps=(AggregateStep(aggregates=(Assign(name='n', ...),)),))
 
 `read_dataset` never raises for a problem in the data: every problem becomes a `Finding`
 (a Diagnostic whose Span line is the JSONL line, plus the file and a JSON pointer within the
