@@ -1,9 +1,22 @@
 """One example of an evaluation run: ask, grade the answer, compare the plan with the gold plan.
 
-    >>> gold = GoldPlans(dataset)
-    >>> record = await answer_example(dataset, example, client, profile, settings, gold)
-    >>> record.status, record.plan_match, record.first_try_valid_json
-    ('correct', True, True)
+`answer_example` is what each worker of `evaluate_async` awaits (`runtime/evaluate.py` runs a
+whole evaluation against the local fake server)::
+
+    gold = GoldPlans(dataset)  # shared by the workers
+    record = await answer_example(dataset, example, client, profile, settings, gold)
+    record.status, record.plan_match, record.first_try_valid_json  # ('correct', True, True)
+
+A plan matches the gold plan when their canonical forms are equal:
+
+    >>> import polars as pl
+    >>> import pesql
+    >>> schemas = {"trips": Schema.from_polars(pl.Schema({"city": pl.String, "km": pl.Int64}))}
+    >>> gold = canonical_plan(pesql.parse("FROM trips FILTER km > 100 SELECT city"), schemas)
+    >>> canonical_plan(pesql.parse("FROM trips FILTER 100 < km SELECT city"), schemas) == gold
+    True
+    >>> canonical_plan(pesql.parse("FROM trips FILTER km >= 100 SELECT city"), schemas) == gold
+    False
 
 Grading uses the example's own comparison mode (`pesql.runtime.dataset_run.grade`: frame
 comparison, or the official WikiTableQuestions normalization for answer-only examples). Plan

@@ -1,7 +1,28 @@
 """Evaluation runs: ask a model every question of a dataset and record one JSON line per answer.
 
-    >>> summary = evaluate("examples/datasets/tables-qa", "runs/qa-default", profile="p.toml")
-    >>> summary.metrics.accuracy, summary.new, summary.skipped
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
+    >>> root = Path(tempfile.mkdtemp())  # a one-question dataset (docs/datasets.md)
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text("species\\nAdelie\\nGentoo\\nGentoo\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> example = {"id": "p-1", "question": "How many penguins are there?",
+    ...            "tables": ["penguins"], "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...            "expected": {"columns": ["n"], "rows": [[3]]}, "compare": {"order": "ordered"}}
+    >>> _ = (root / "examples.jsonl").write_text(json.dumps(example) + "\\n")
+    >>> count = {"op": "AGGREGATE", "aggregates": [{"name": "n", "expr": {"op": "COUNT"}}]}
+    >>> with FakeOpenAI() as server:  # a local OpenAI-compatible server: docs/testing.md
+    ...     server.script(ToolCall({"steps": [count]}))  # the model's one answer: the right plan
+    ...     client = server.async_client()
+    ...     summary = evaluate(root, root / "run", client=client, model="gpt-4o-mini")
+    ...     again = evaluate(root, root / "run", client=client, model="gpt-4o-mini")
+    >>> summary.new, summary.skipped, summary.metrics.accuracy, summary.metrics.plan_match_rate
+    (1, 0, 1.0, 1.0)
+    >>> again.new, again.skipped  # the rerun found p-1 recorded and asked nothing
+    (0, 1)
+    >>> sorted(path.name for path in (root / "run").iterdir())
+    ['results.jsonl', 'run.json', 'summary.json']
 
 A run directory holds `run.json` (the settings: dataset, profile and their hashes, model),
 `results.jsonl` (one `ExampleResult` per line, appended and fsynced as each answer finishes, so
