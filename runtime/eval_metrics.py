@@ -1,9 +1,23 @@
 """Metrics of an evaluation run: over all examples, per tag and per operation of the gold plan.
 
-    >>> run = load_run("runs/qa-default")
-    >>> m = summarize(list(run.results.values()), run.settings.model)
-    >>> m.accuracy, m.latency_p95_s, m.cost_usd
-    >>> by_op(list(run.results.values()), run.settings.model)["SUB_ABS"].accuracy
+    >>> from dataclasses import replace
+    >>> from pesql.runtime.eval_records import ExampleResult
+    >>> record = ExampleResult(id="q01", question="How many penguins are there?",
+    ...     tags=("count",), ops=("COUNT",), status="correct", why="", plan=None, plan_text=None,
+    ...     plan_match=True, first_try_valid_json=True, repaired=False, attempts=1,
+    ...     transport_retries=0, ttfb_s=0.2, latency_s=1.0, tokens_in=2000, tokens_out=50,
+    ...     tokens_estimated=False)
+    >>> wrong = replace(record, id="q02", ops=("SUB_ABS",), status="incorrect", plan_match=False,
+    ...                 attempts=2, latency_s=3.0)
+    >>> failed = replace(record, id="q03", ops=("COUNT", "SUB_ABS"), status="error",
+    ...                  plan_match=None, latency_s=5.0)
+    >>> m = summarize([record, wrong, failed], "gpt-4o-mini")
+    >>> m.accuracy, m.plan_match_rate, m.latency_p50_s, m.latency_p95_s
+    (0.333..., 0.5, 3.0, 4.8)
+    >>> round(m.cost_usd, 6)  # 6000 tokens in, 150 out, at gpt-4o-mini's list prices
+    0.00099
+    >>> {op: g.accuracy for op, g in by_op([record, wrong, failed], "gpt-4o-mini").items()}
+    {'COUNT': 0.5, 'SUB_ABS': 0.0}
 
 Rates are fractions of the examples in the group. Latency percentiles interpolate linearly
 between ranks. `plan_match_rate` is over the examples that produced a plan (errors have none).

@@ -1,8 +1,20 @@
 """The records of an evaluation run: settings, one result per example, and reading them back.
 
-    >>> run = load_run("runs/qa-default")
-    >>> run.settings.model, len(run.results), run.results["penguins-0001"].status
-    ('gpt-4o-mini', 260, 'correct')
+    >>> import json, tempfile
+    >>> settings = RunSettings("qa", "1306ba0139c05029", "default", "0bae9215891a4af8",
+    ...                        "gpt-4o-mini")
+    >>> record = ExampleResult(id="q01", question="How many penguins are there?",
+    ...     tags=("count",), ops=("COUNT",), status="correct", why="", plan=None, plan_text=None,
+    ...     plan_match=True, first_try_valid_json=True, repaired=False, attempts=1,
+    ...     transport_retries=0, ttfb_s=0.2, latency_s=1.0, tokens_in=2000, tokens_out=50,
+    ...     tokens_estimated=False, run=settings.to_json())
+    >>> run_dir = Path(tempfile.mkdtemp())  # as `pesql eval run ... --out RUN` writes it
+    >>> _ = (run_dir / "run.json").write_text(json.dumps(settings.to_json()))
+    >>> lines = [json.dumps(record.to_json()), '{"id": "q02", "quest']  # a crash mid-write
+    >>> _ = (run_dir / "results.jsonl").write_text("\\n".join(lines))
+    >>> run = load_run(run_dir)
+    >>> run.settings.model, list(run.results), run.results["q01"] == record
+    ('gpt-4o-mini', ['q01'], True)
 
 Every result line repeats the run's settings (`run`), so a line copied out of its directory
 still says which profile, model and dataset version produced it.

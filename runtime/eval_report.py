@@ -1,9 +1,34 @@
 """Reports of evaluation runs: one self-contained HTML page (inline SVG) and a Markdown summary.
 
-    >>> runs = [load_run("runs/sub_abs"), load_run("runs/abs_diff")]
-    >>> comparison = compare_runs(*runs)
-    >>> Path("report.html").write_text(render_html(runs, comparison))
-    >>> print(render_markdown(runs, comparison))
+    >>> from dataclasses import replace
+    >>> from pathlib import Path
+    >>> from pesql.runtime.eval_records import ExampleResult, RunSettings
+    >>> from pesql.runtime.eval_stats import compare_runs
+    >>> settings = RunSettings("qa", "1306ba0139c05029", "default", "0bae9215891a4af8",
+    ...                        "gpt-4o-mini")
+    >>> record = ExampleResult(id="q01", question="How many penguins are there?",
+    ...     tags=("count",), ops=("COUNT",), status="correct", why="", plan=None, plan_text=None,
+    ...     plan_match=True, first_try_valid_json=True, repaired=False, attempts=1,
+    ...     transport_retries=0, ttfb_s=0.2, latency_s=1.0, tokens_in=2000, tokens_out=50,
+    ...     tokens_estimated=False)
+    >>> def run(name, right, latency_s):  # 20 examples, the first `right` of them correct
+    ...     results = {f"q{i:02}": replace(record, id=f"q{i:02}", latency_s=latency_s,
+    ...                                    status="correct" if i < right else "incorrect")
+    ...                for i in range(20)}
+    ...     return Run(Path(name), settings, results)
+    >>> a, b = run("abs_diff", right=10, latency_s=1.5), run("sub_abs", right=17, latency_s=1.0)
+    >>> comparison = compare_runs(a, b)
+    >>> page = render_html([a, b], comparison)  # one file: write it anywhere, open it offline
+    >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
+    (True, True, False)
+    >>> markdown = render_markdown([a, b], comparison)
+    >>> print(markdown[markdown.index("## Comparison"):])
+    ## Comparison: sub_abs vs abs_diff
+    ...
+    | difference B − A | +35.0 points (95% CI +15.0 to +55.0) |
+    ...
+    - abs_diff wrong → sub_abs right: q10, q11, q12, q13, q14, q15, q16
+    ...
 
 The page loads nothing: no script, no stylesheet, no font from elsewhere, so it can be mailed,
 attached to a pull request or opened offline. Charts are drawn by `eval_charts`.

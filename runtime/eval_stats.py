@@ -2,8 +2,27 @@
 
     >>> round(mcnemar_exact(10, 2), 4)    # 10 examples only A got right, 2 only B
     0.0386
-    >>> comparison = compare_runs(load_run("runs/sub_abs"), load_run("runs/abs_diff"))
+    >>> from dataclasses import replace
+    >>> from pathlib import Path
+    >>> from pesql.runtime.eval_records import ExampleResult, RunSettings
+    >>> settings = RunSettings("qa", "1306ba0139c05029", "default", "0bae9215891a4af8",
+    ...                        "gpt-4o-mini")
+    >>> record = ExampleResult(id="q01", question="How many penguins are there?",
+    ...     tags=("count",), ops=("COUNT",), status="correct", why="", plan=None, plan_text=None,
+    ...     plan_match=True, first_try_valid_json=True, repaired=False, attempts=1,
+    ...     transport_retries=0, ttfb_s=0.2, latency_s=1.0, tokens_in=2000, tokens_out=50,
+    ...     tokens_estimated=False)
+    >>> def run(name, right, latency_s):  # 20 examples, the first `right` of them correct
+    ...     results = {f"q{i:02}": replace(record, id=f"q{i:02}", latency_s=latency_s,
+    ...                                    status="correct" if i < right else "incorrect")
+    ...                for i in range(20)}
+    ...     return Run(Path(name), settings, results)
+    >>> a, b = run("abs_diff", right=10, latency_s=1.5), run("sub_abs", right=17, latency_s=1.0)
+    >>> comparison = compare_runs(a, b)  # B against A, paired by example id
     >>> comparison.accuracy_diff, comparison.accuracy_ci, comparison.p_value
+    (0.35, (0.15, 0.55), 0.015625)
+    >>> comparison.b_to_right, comparison.latency_ratio
+    (('q10', 'q11', 'q12', 'q13', 'q14', 'q15', 'q16'), 0.666...)
 
 Everything is computed exactly or with a seeded pure-Python bootstrap: the same runs give the
 same numbers on every machine, with or without numpy (numpy's generator would draw other
