@@ -24,6 +24,7 @@ from pesql.compiler.check import check
 from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.ops import rows
 from pesql.grammar.registry import spec_of
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
@@ -52,6 +53,12 @@ UNSUPPORTED: dict[Dialect, frozenset[str]] = {
         }
     ),
 }  # fmt: skip
+
+# Aggregates a dialect cannot compute as window functions (inside a WINDOW step).
+UNSUPPORTED_IN_WINDOW: dict[Dialect, frozenset[str]] = {
+    "postgres": frozenset({"COUNT_DISTINCT", "MEDIAN", "QUANTILE"}),
+    "sqlite": frozenset({"COUNT_DISTINCT"}),
+}
 
 ORDINAL = "__pesql_row"
 
@@ -119,6 +126,13 @@ def unsupported_ops(plan: A.Plan, dialect: Dialect) -> None:
             name = spec_of(node).name
             if name in missing and name not in found:
                 found[name] = node
+    not_windowed = UNSUPPORTED_IN_WINDOW.get(dialect, frozenset())
+    for step in plan.steps:
+        if isinstance(step, rows.Window):
+            for node in walk(step):
+                name = spec_of(node).name if isinstance(node, A.Call) else ""
+                if name in not_windowed and name not in found:
+                    found[f"{name} inside WINDOW"] = node
     if found:
         raise PesqlError(
             [
@@ -146,6 +160,7 @@ __all__ = [
     "DIALECTS",
     "ORDINAL",
     "UNSUPPORTED",
+    "UNSUPPORTED_IN_WINDOW",
     "Dialect",
     "to_sql",
     "to_sqlglot",

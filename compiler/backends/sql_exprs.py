@@ -201,7 +201,13 @@ def _div(expr: operators.Div, ctx: ExprContext) -> exp.Expr:
 def _mod(expr: operators.Mod, ctx: ExprContext) -> exp.Expr:
     # SQL's % truncates like C: the result has the dividend's sign, as p-SQL documents.
     den = exp.Nullif(this=sql_expr(expr.right, ctx), expression=number(0))
-    return binary(exp.Mod, sql_expr(expr.left, ctx), den)
+    left = sql_expr(expr.left, ctx)
+    kinds = {dtype_of(expr.left, ctx), dtype_of(expr.right, ctx)}
+    if ctx.dialect == "sqlite" and kinds & {"float", "decimal"}:
+        # SQLite's % casts both sides to INTEGER; x - y * trunc(x / y) is fmod.
+        quotient = cast(binary(exp.Div, cast(left, "float"), den), "integer")
+        return binary(exp.Sub, left.copy(), binary(exp.Mul, den.copy(), quotient))
+    return binary(exp.Mod, left, den)
 
 
 @sql_expr.register

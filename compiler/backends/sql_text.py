@@ -65,6 +65,12 @@ def _concat(expr: text.Concat, ctx: ExprContext) -> exp.Expr:
     parts = [exp.Coalesce(this=as_text(a, ctx), expressions=[string("")]) for a in expr.args]
     if len(parts) == 1:
         return parts[0]
+    if ctx.dialect == "sqlite":
+        # CONCAT arrived in SQLite 3.44; `||` works everywhere (the parts are never NULL).
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = exp.DPipe(this=joined, expression=part, safe=True)
+        return joined
     return exp.Concat(expressions=parts, safe=True, coalesce=True)
 
 

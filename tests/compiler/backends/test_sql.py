@@ -220,3 +220,31 @@ def test_execution_errors_become_e305() -> None:
     with pytest.raises(PesqlError) as info:
         execute_duckdb(parse("DERIVE n = CAST(s, 'integer')"), {"t": frame})
     assert info.value.codes == ("E305",)
+
+
+def test_sqlite_float_modulo_keeps_the_fraction() -> None:
+    # SQLite's % casts to INTEGER; the SQL computes fmod instead (found by review, not fuzz).
+    frame = pl.DataFrame({"x": [7.5, -7.5, 7.5, 1.0], "y": [2.0, 2.0, -2.0, 0.0]})
+    plan = parse("DERIVE m = x % y\nSELECT m")
+    assert execute_sqlite(plan, {"t": frame})["m"].to_list() == [1.5, -1.5, 1.5, None]
+
+
+def test_window_aggregates_a_dialect_cannot_window_are_refused() -> None:
+    # Found by the SQLite differential fuzz run: COUNT(DISTINCT) OVER is not SQLite.
+    frame = pl.DataFrame({"k": ["a", "b"], "v": [1, 1]})
+    with pytest.raises(PesqlError) as info:
+        execute_sqlite(parse("WINDOW n = COUNT_DISTINCT(v) PARTITION BY k"), {"t": frame})
+    assert [d.message for d in info.value.diagnostics] == [
+        "`COUNT_DISTINCT inside WINDOW` cannot be expressed in SQL dialect sqlite"
+    ]
+    assert execute_duckdb(parse("WINDOW n = COUNT_DISTINCT(v)"), {"t": frame})["n"].to_list() == [
+        1,
+        1,
+    ]
+
+
+def test_sqlite_concat_without_the_concat_function() -> None:
+    # Found by the SQLite differential run: python's sqlite3 may predate CONCAT (3.44).
+    frame = pl.DataFrame({"s": ["a", None], "n": [1, 2]})
+    out = execute_sqlite(parse("DERIVE c = CONCAT(s, '-', n)\nSELECT c"), {"t": frame})
+    assert out["c"].to_list() == ["a-1", "-2"]
