@@ -67,7 +67,7 @@ def _concat(expr: text.Concat, ctx: ExprContext) -> exp.Expr:
         return parts[0]
     if ctx.dialect == "sqlite":
         # CONCAT arrived in SQLite 3.44; `||` works everywhere (the parts are never NULL).
-        joined = parts[0]
+        joined: exp.Expr = parts[0]
         for part in parts[1:]:
             joined = exp.DPipe(this=joined, expression=part, safe=True)
         return joined
