@@ -1,7 +1,31 @@
 """Dataset -> chat fine-tuning JSONL: what the ask loop sends, answered by the gold call.
 
-    >>> summary = export_dataset("examples/datasets/tables-qa", "build/ft", seed=7)
-    >>> summary.train, summary.validation          # (Path("build/ft/train.jsonl"), ...)
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())  # a two-question dataset (docs/datasets.md)
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text(
+    ...     "species,body_mass_g\\nAdelie,3750\\nGentoo,5200\\nGentoo,4900\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> count = {"id": "p-1", "question": "How many penguins are there?", "tables": ["penguins"],
+    ...          "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...          "expected": {"columns": ["n"], "rows": [[3]]}, "compare": {"order": "ordered"}}
+    >>> heaviest = dict(count, id="p-2", question="Which penguin is heaviest?",
+    ...                 plan="FROM penguins SORT body_mass_g DESC LIMIT 1",
+    ...                 expected={"columns": ["species", "body_mass_g"],
+    ...                           "rows": [["Gentoo", 5200]]})
+    >>> lines = [json.dumps(count), json.dumps(heaviest)]
+    >>> _ = (root / "examples.jsonl").write_text("\\n".join(lines) + "\\n")
+    >>> summary = export_dataset(root, root / "ft", val_fraction=0.5, seed=7)
+    >>> summary.train_ids, summary.validation_ids, summary.strata
+    (('p-1',), ('p-2',), {'AGGREGATE': 1, 'LIMIT+SORT': 1})
+    >>> [path.name for path in (summary.train, summary.validation)]
+    ['train.jsonl', 'validation.jsonl']
+    >>> record = read_records(summary.train)[0]
+    >>> list(record), [message["role"] for message in record["messages"]]
+    (['messages', 'tools', 'parallel_tool_calls'], ['system', 'user', 'assistant'])
+    >>> record["messages"][2]["tool_calls"][0]["function"]["arguments"]
+    '{"table":"penguins","steps":[{"op":"AGGREGATE","aggregates":[{"name":"n","expr":{"op":"COUNT",...}}]}]}'
 
 Each line is one conversation, `{"messages": [system, user, assistant], "tools": [tool],
 "parallel_tool_calls": false}`. The system prompt, the table overview and the tool definition

@@ -1,9 +1,32 @@
 """Fine-tuning jobs through the openai client: upload, create, follow, status, events, cancel, list.
 
-    >>> client = make_finetune_client()          # OPENAI_API_KEY / OPENAI_BASE_URL, or arguments
-    >>> job = launch(client, Path("train.jsonl"), None, model="gpt-4o-mini", suffix="pesql")
-    >>> done = follow(client, job.id, on_update=print)   # polls with backoff until it ends
-    >>> done.fine_tuned_model                    # "ft:gpt-4o-mini-2024-07-18:org:pesql:abc123"
+    >>> import tempfile
+    >>> from pesql.runtime.fake_openai import FakeOpenAI
+    >>> train = Path(tempfile.mkdtemp()) / "train.jsonl"
+    >>> _ = train.write_text('{"messages": [{"role": "user", "content": "hi"}, '
+    ...                      '{"role": "assistant", "content": "hello"}]}\\n')
+    >>> def show(update):
+    ...     print(update.job.status, [event.message for event in update.events])
+    >>> with FakeOpenAI() as server:  # a local OpenAI-compatible server: docs/testing.md
+    ...     client = make_finetune_client(server.base_url, "test")  # default: OPENAI_* variables
+    ...     job = launch(client, train, None, model="gpt-4o-mini", suffix="pesql")
+    ...     done = follow(client, job.id, on_update=show, polling=Polling(interval=0.01))
+    queued ['Validating training file: file-1', 'Files validated, moving job to queued state']
+    running ['Fine-tuning job started', 'Step 1/2: training loss=1.0']
+    running ['Step 2/2: training loss=0.6667']
+    succeeded ['New fine-tuned model created: ft:gpt-4o-mini:pesql:ftjob-...', 'The job has
+    successfully completed']
+    >>> done.fine_tuned_model
+    'ft:gpt-4o-mini:pesql:ftjob-...'
+    >>> with FakeOpenAI() as server:  # a service error is a diagnostic, not an SDK traceback
+    ...     follow(make_finetune_client(server.base_url, "test"), "ftjob-nope", on_update=show)
+    Traceback (most recent call last):
+        ...
+    pesql.grammar.diagnostics.PesqlError: error[E720]: the fine-tuning API refused: 404 Fine-tuning
+    job ftjob-nope not found.
+      hint: while checking ftjob-nope
+      hint: list jobs with `pesql finetune list`
+      hint: the problem is in `fine_tuning_job_id`
 
 Every failure of the service (a refused file, bad credentials, an unknown job, no connection)
 becomes a `PesqlError` with a diagnostic (E505, E502, E720), never a traceback. `follow` polls

@@ -1,8 +1,29 @@
 """One line of a chat fine-tuning file, checked: shape, roles, tool calls, and every trained plan.
 
-    >>> line = check_line('{"messages": []}', 1, DEFAULT_PROFILE, schemas=None)
-    >>> [d.code for d, _pointer in line.problems]
-    ['E702']
+    >>> import json
+    >>> import polars as pl
+    >>> import pesql
+    >>> from pesql.runtime.profile import DEFAULT_PROFILE
+    >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
+    ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
+    ...     call = {"id": "call_0", "type": "function",
+    ...             "function": {"name": "query_table", "arguments": arguments}}
+    ...     return json.dumps({"messages": [{"role": "user", "content": question},
+    ...                                     {"role": "assistant", "tool_calls": [call]}]})
+    >>> shop = {"shop": Schema.from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
+    >>> line = check_line(chat("Which item costs most?", "FROM shop SORT price DESC LIMIT 1"), 1,
+    ...                   DEFAULT_PROFILE, shop)
+    >>> line.problems, line.question, line.table
+    ([], 'Which item costs most?', 'shop')
+    >>> line = check_line(chat("Which item costs most?", "FROM shop SORT cost DESC LIMIT 1"), 2,
+    ...                   DEFAULT_PROFILE, shop)
+    >>> for diagnostic, pointer in line.problems:
+    ...     print(pointer, diagnostic.message)
+    /messages/1/tool_calls/0/function/arguments message 1: the plan fails on table `shop`: E201
+    /steps/0/keys/0 unknown column `cost`
+    >>> empty = check_line('{"messages": []}', 3, DEFAULT_PROFILE, schemas=None)
+    >>> [(d.code, pointer) for d, pointer in empty.problems]
+    [('E702', '/messages')]
 
 Checks, in order, each reported with a JSON pointer within the line: keys of the example and of
 each message (E702, E703), the conversation shape (optional system first, then user and

@@ -1,8 +1,22 @@
 """The tool's JSON Schema as the fine-tuning validator uses it: relaxed, and walked for columns.
 
-    >>> validator, columns = relaxed_validator(dumps(plan_schema(["price", "cost"])))
-    >>> outside_enum(plan_schema(["price"]), {"table": None, "steps": [...]}, columns)
-    [("/steps/1/keys/0", "gap")]
+    >>> import pesql
+    >>> from pesql.grammar.jsonform import dumps, to_json
+    >>> from pesql.grammar.jsonschema import plan_schema
+    >>> schema = plan_schema(["price", "cost"])
+    >>> relaxed_validator(dumps(schema))[1] is None  # pesql's own schema: no closed enum
+    True
+    >>> schema["$defs"]["column"] = {"type": "string", "enum": ["price", "cost"]}  # a closed one
+    >>> validator, columns = relaxed_validator(dumps(schema))
+    >>> sorted(columns)
+    ['cost', 'price']
+    >>> plan = to_json(pesql.parse("DERIVE gap = SUB_ABS(price, cost) SORT gap DESC"))
+    >>> best_error(validator, plan) is None  # the structure fits; any column name is allowed
+    True
+    >>> outside_enum(schema, plan, columns)  # but strict decoding could not write `gap` here
+    [('/steps/1/keys/0/column', 'gap')]
+    >>> best_error(validator, {"steps": []}).message
+    "'table' is a required property"
 
 Column names are left open in the relaxed schema (E706 is about structure); which names fall
 outside the strict enum is found by walking the value along the schema (E714), and whether a

@@ -1,8 +1,30 @@
 """Validate a chat fine-tuning file (ours or hand-made) before spending money on it.
 
-    >>> report = validate_training_file("build/ft/train.jsonl", eval_dataset="datasets/eval")
-    >>> report.ok, report.total_tokens, report.cost_per_epoch
-    >>> print("\\n".join(str(f) for f in report.findings))   # train.jsonl:3:1: error[E709] ...
+    >>> import tempfile
+    >>> import polars as pl
+    >>> import pesql
+    >>> from pesql.grammar.jsonform import dumps, to_json
+    >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
+    ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
+    ...     call = {"id": "call_0", "type": "function",
+    ...             "function": {"name": "query_table", "arguments": arguments}}
+    ...     return json.dumps({"messages": [{"role": "user", "content": question},
+    ...                                     {"role": "assistant", "tool_calls": [call]}]})
+    >>> shop = {"shop": Schema.from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
+    >>> train = Path(tempfile.mkdtemp()) / "train.jsonl"
+    >>> _ = train.write_text(chat("Which item costs most?", "FROM shop SORT price DESC LIMIT 1")
+    ...                      + "\\n" + chat("Which item costs most?", "FROM shop SORT cost DESC")
+    ...                      + "\\n")
+    >>> report = validate_training_file(train, tables=shop, min_examples=2)  # OpenAI wants 10
+    >>> report.ok, report.examples, report.total_tokens > 0, report.cost_per_epoch is not None
+    (False, 2, True, True)
+    >>> for finding in report.findings:
+    ...     print(finding)
+    /.../train.jsonl:2:1: error[E708] /messages/1/tool_calls/0/function/arguments: message 1: the
+    plan fails on table `shop`: E201 /steps/0/keys/0 unknown column `cost`
+      hint: the columns here are `item`, `price`
+    /.../train.jsonl:2:1: error[E710] /messages: the question repeats line 1
+      hint: the answers differ: the model is taught two answers to one question
 
 Per line (`finetune_lines.check_line`): keys, roles, tool calls, and every trained plan (JSON,
 schema, lowering, canonical order, column enum, and a type check against its table when the
