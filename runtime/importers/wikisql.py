@@ -1,5 +1,6 @@
 """WikiSQL logical forms -> p-SQL plans (and DuckDB reference SQL), for tables a user has.
 
+    >>> from pesql.grammar.printer import to_text
     >>> plan = convert({"sel": 3, "agg": 0, "conds": [[5, 0, "Butler CC (KS)"]]},
     ...                header=["Player", "No.", "Nationality", "Position", "Years", "School"],
     ...                types=["text"] * 6, table="players")

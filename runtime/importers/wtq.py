@@ -1,8 +1,23 @@
 """WikiTableQuestions -> an answer-only dataset (`"plan": null`, `"compare": {"mode": "wtq"}`).
 
-    >>> stats = import_wtq(Path("datasets/wtq-dev"), Path("../shared/corpora/wtq"),
-    ...                    split="dev", limit=100)
+    >>> import json, tempfile
+    >>> corpus = Path(tempfile.mkdtemp())  # a tiny corpus in WTQ's layout: data/ and csv/
+    >>> (corpus / "csv" / "204-csv").mkdir(parents=True)
+    >>> _ = (corpus / "csv" / "204-csv" / "772.tsv").write_text(
+    ...     "Nation\\tMedals\\nNorway\\t5\\nSweden\\t2\\nFinland\\t2\\n")
+    >>> (corpus / "data").mkdir()
+    >>> _ = (corpus / "data" / "random-split-1-dev.tsv").write_text(
+    ...     "id\\tutterance\\tcontext\\ttargetValue\\n"
+    ...     "nt-0\\twhich nation won most medals?\\tcsv/204-csv/772.csv\\tNorway\\n"
+    ...     "nt-1\\twhich nations won 2 medals?\\tcsv/204-csv/772.csv\\tSweden|Finland\\n")
+    >>> stats = import_wtq(corpus / "wtq-dev", corpus, split="dev", limit=100)
     >>> stats.examples, stats.tables
+    (2, 1)
+    >>> sorted(path.name for path in (corpus / "wtq-dev" / "tables").iterdir())
+    ['LICENSES.md', 't204_772.tsv']
+    >>> line = json.loads((corpus / "wtq-dev" / "examples.jsonl").read_text().splitlines()[1])
+    >>> line["tables"], line["plan"], line["answers"], line["compare"]
+    (['t204_772'], None, ['Sweden', 'Finland'], {'mode': 'wtq'})
 
 Tables are **copied**: `csv/204-csv/772.tsv` becomes `tables/t204_772.tsv`, so the dataset is
 self-contained (CC BY-SA 4.0, recorded in tables/LICENSES.md). The TSV form is used (no
