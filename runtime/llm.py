@@ -1,8 +1,16 @@
 """The model service: client construction, one chat request, and what came back (or went wrong).
 
-    >>> client = make_client(base_url="http://127.0.0.1:8000/v1", api_key="none")
-    >>> outcome = complete(client, {"model": "m", "messages": [...]}, timeout_s=30.0)
-    >>> outcome.calls if isinstance(outcome, Reply) else outcome.kind
+    >>> from pesql.runtime.fake_openai import FakeOpenAI, Status, ToolCall
+    >>> body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "top five"}]}
+    >>> with FakeOpenAI() as server:  # a local OpenAI-compatible server: docs/testing.md
+    ...     server.script(ToolCall('{"steps": []}', name="query_table"), Status(429, retry_after=2))
+    ...     client = make_client(base_url=server.base_url, api_key="none")
+    ...     reply = complete(client, body, timeout_s=30.0)
+    ...     failure = complete(client, body, timeout_s=30.0)  # the next answer is a 429
+    >>> reply.calls if isinstance(reply, Reply) else reply.kind
+    (FunctionCall(id='call_1_0', name='query_table', arguments='{"steps": []}'),)
+    >>> failure.kind, failure.status, failure.retry_after_s, failure.retryable
+    ('rate_limit', 429, 2.0, True)
 
 `complete` sends exactly one request: the SDK's own retries are switched off (`without_retries`)
 because the ask loop retries itself, so it can honour `Retry-After: 0` (the SDK treats it as

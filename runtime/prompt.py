@@ -1,9 +1,17 @@
 """What the model is shown: a system prompt with a table overview, the question, the tool, and
 the diagnostics of a failed attempt; and where the plan is in what it answers.
 
-    >>> overview = table_overview(Catalog([load_table("examples/tables/penguins.csv")]), 400)
-    >>> print(overview.splitlines()[1])
+    >>> from pesql.runtime.tables import load_table
+    >>> penguins = pl.DataFrame({"species": ["Adelie", "Gentoo", "Chinstrap", "Gentoo"],
+    ...                          "body_mass_g": [3750, 5200, 3500, 4900]})
+    >>> catalog = Catalog([load_table(penguins, name="penguins")])
+    >>> print(table_overview(catalog, 400))
+    Table `penguins` (4 rows, 2 columns):
     - species: string, 0 nulls, 3 distinct, e.g. "Adelie", "Gentoo", "Chinstrap"
+    - body_mass_g: integer, 0 nulls, 4 distinct, 3500 to 5200
+    >>> print(table_overview(catalog, 20))  # over the budget: statistics go, then columns
+    Table `penguins` (4 rows, 2 columns):
+    - ... and 2 more columns (names in the tool)
 
 The overview is computed from the data (one polars query per table: null and distinct counts,
 min/max of ordered columns, a few sample values of text columns) and fits a token budget

@@ -1,11 +1,19 @@
 """A response cache on disk, keyed by the full request, so reruns are free and reproducible.
 
-    >>> cache = ResponseCache("build/llm-cache")
-    >>> cache.get(body) is None          # first run: a miss, the request is sent
+    >>> import tempfile
+    >>> from pesql.runtime.llm import FunctionCall
+    >>> cache = ResponseCache(tempfile.mkdtemp())
+    >>> body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "top five"}]}
+    >>> call = FunctionCall("call_0", "query_table", '{"steps": [{"op": "LIMIT", "count": 5}]}')
+    >>> reply = Reply(content=None, calls=(call,), finish_reason="tool_calls", prompt_tokens=12,
+    ...               completion_tokens=9, model="gpt-4o-mini", ttfb_s=0.1, total_s=0.2)
+    >>> cache.get(body) is None  # first run: a miss, the request is sent
     True
-    >>> cache.put(body, reply)           # ... and its answer stored
-    >>> cache.get(body) == reply         # second run: no request at all
+    >>> cache.put(body, reply)  # ... and its answer stored
+    >>> cache.get(body) == reply  # second run: no request at all
     True
+    >>> cache.hits, cache.misses, len(cache)
+    (1, 1, 1)
 
 The key is the SHA-256 of the request body as sent (model, messages, tools, tool_choice,
 temperature, max_tokens) in key-sorted compact JSON. A conversation is cached turn by turn: a
