@@ -105,8 +105,12 @@ class _Grammar:
         if columns is None:
             self.rules["column"] = _term("STRING")
         else:
+            # The table's columns first, then any name: later steps may use columns that
+            # earlier steps create (the JSON Schema offers them the same way).
             names = list(dict.fromkeys(columns))
-            self.rules["column"] = _alt(*(json.dumps(c, ensure_ascii=False) for c in names))
+            self.rules["column"] = _alt(
+                *(json.dumps(c, ensure_ascii=False) for c in names), _term("STRING")
+            )
         self.rules["literal"] = _alt(
             *(
                 ("seq", ('{"value":', _term(_LITERAL_TERMS[kind]), f',"type":"{kind}"}}'))

@@ -173,14 +173,18 @@ def _integer() -> list[Builder]:
 def _float() -> list[Builder]:
     def div(d: Draw, s: Schema, n: int) -> A.Expr:
         num = d(st.sampled_from(["integer", "float"]))
-        return operators.Div(left=_e(d, s, num, n), right=_e(d, s, num, n))
+        right = _e(d, s, num, n)
+        # A literal zero divisor is a checker error (E206); zero computed at run time is fine.
+        if isinstance(right, A.Lit) and right.value == 0:
+            right = A.Lit(value=1 if num == "integer" else 1.0)
+        return operators.Div(left=_e(d, s, num, n), right=right)
 
     def func(d: Draw, s: Schema, n: int) -> A.Expr:
         cls = d(st.sampled_from([numeric.Sqrt, numeric.Ln, numeric.Floor, numeric.Ceil]))
         return cls(value=_e(d, s, "float", n))  # type: ignore[no-any-return]
 
     def round_(d: Draw, s: Schema, n: int) -> A.Expr:
-        return numeric.Round(value=_e(d, s, "float", n), digits=d(st.integers(0, 3)))
+        return numeric.Round(value=_e(d, s, "float", n), digits=d(st.integers(-2, 3)))
 
     def power(d: Draw, s: Schema, n: int) -> A.Expr:
         return numeric.Pow(base=_e(d, s, "float", n), exponent=A.Lit(value=d(st.integers(0, 2))))
