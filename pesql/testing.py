@@ -14,6 +14,7 @@ Needs the test extras (`pip install "pesql[test]"`: hypothesis, httpx ...).
 
 from __future__ import annotations
 
+from pesql.compiler.corruptions import CORRUPTIONS, LOSSLESS, corrupt, corrupted_plans
 from pesql.runtime.ast_strategies import exprs, plans
 from pesql.runtime.compare import frames_equal
 from pesql.runtime.fake_openai import (
@@ -40,6 +41,8 @@ from pesql.runtime.strategies import (
 )
 
 __all__ = [
+    "CORRUPTIONS",
+    "LOSSLESS",
     "Chunking",
     "Delay",
     "Drop",
@@ -53,6 +56,8 @@ __all__ = [
     "Text",
     "ToolCall",
     "Usage",
+    "corrupt",
+    "corrupted_plans",
     "exprs",
     "frames_equal",
     "plans",

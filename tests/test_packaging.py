@@ -40,3 +40,10 @@ def test_grammar_does_not_import_compiler_or_runtime() -> None:
 def test_compiler_does_not_import_runtime() -> None:
     for path in (ROOT / "compiler").rglob("*.py"):
         assert not _imports(path, "runtime"), path
+
+
+def test_pesql_testing_exports_resolve() -> None:
+    import pesql.testing
+
+    missing = [name for name in pesql.testing.__all__ if not hasattr(pesql.testing, name)]
+    assert missing == []
