@@ -187,20 +187,28 @@ def _ge(node: op.Ge, ctx: Ctx) -> pl.Expr:
     return left >= right
 
 
+def condition(node: Expr, ctx: Ctx) -> pl.Expr:
+    """A boolean operand. A bare NULL literal gets the Boolean type: polars cannot combine an
+    untyped null with booleans, while p-SQL reads it as unknown (so, as a filter, false)."""
+    if isinstance(node, Lit) and node.value is None:
+        return pl.lit(None, dtype=pl.Boolean())
+    return lower(node, ctx)
+
+
 @lower.register
 def _and(node: op.And, ctx: Ctx) -> pl.Expr:
     # polars' horizontal all/any use Kleene logic: NULL AND FALSE is FALSE, NULL AND TRUE NULL.
-    return pl.all_horizontal([lower(a, ctx) for a in node.args])
+    return pl.all_horizontal([condition(a, ctx) for a in node.args])
 
 
 @lower.register
 def _or(node: op.Or, ctx: Ctx) -> pl.Expr:
-    return pl.any_horizontal([lower(a, ctx) for a in node.args])
+    return pl.any_horizontal([condition(a, ctx) for a in node.args])
 
 
 @lower.register
 def _not(node: op.Not, ctx: Ctx) -> pl.Expr:
-    return ~lower(node.value, ctx)
+    return ~condition(node.value, ctx)
 
 
 @lower.register

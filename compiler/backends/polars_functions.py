@@ -9,7 +9,7 @@ Where the lowering depends on the input's polars type (CAST, ROUND with negative
 from __future__ import annotations
 
 import polars as pl
-from pesql.compiler.backends.polars_exprs import Ctx, lower
+from pesql.compiler.backends.polars_exprs import Ctx, condition, lower
 from pesql.compiler.types import polars_dtype
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import logic
@@ -22,7 +22,7 @@ from pesql.grammar.types import CastType
 @lower.register
 def _if(node: logic.If, ctx: Ctx) -> pl.Expr:
     # when/then treats a null condition as not true: the row takes the `else` branch.
-    then = pl.when(lower(node.condition, ctx)).then(lower(node.then, ctx))
+    then = pl.when(condition(node.condition, ctx)).then(lower(node.then, ctx))
     return then.otherwise(lower(node.else_, ctx))
 
 
@@ -31,7 +31,9 @@ def _case(node: logic.Case, ctx: Ctx) -> pl.Expr:
     # Nested from the last branch outwards: the first true `when` wins, as in a chain.
     result = pl.lit(None) if node.else_ is None else lower(node.else_, ctx)
     for branch in reversed(node.whens):
-        result = pl.when(lower(branch.when, ctx)).then(lower(branch.then, ctx)).otherwise(result)
+        result = (
+            pl.when(condition(branch.when, ctx)).then(lower(branch.then, ctx)).otherwise(result)
+        )
     return result
 
 

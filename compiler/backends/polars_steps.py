@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Sequence
 
 import polars as pl
-from pesql.compiler.backends.polars_exprs import Ctx, columns_of, lower
+from pesql.compiler.backends.polars_exprs import Ctx, columns_of, condition, lower
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows
 
@@ -64,7 +64,7 @@ def sort_frame(frame: pl.LazyFrame, keys: Iterable[SortKey]) -> pl.LazyFrame:
 
 @lower_step.register
 def _filter(step: rows.Filter, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    return frame.filter(lower(step.where, Ctx()))  # polars drops null conditions, as SQL
+    return frame.filter(condition(step.where, Ctx()))  # polars drops null conditions, as SQL
 
 
 @lower_step.register

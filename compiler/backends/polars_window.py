@@ -9,7 +9,13 @@ the WINDOW step has sorted into the window's ORDER BY (see polars_steps.lower_wi
 from __future__ import annotations
 
 import polars as pl
-from pesql.compiler.backends.polars_exprs import Ctx, columns_of, lower, true_divide
+from pesql.compiler.backends.polars_exprs import (
+    Ctx,
+    columns_of,
+    condition,
+    lower,
+    true_divide,
+)
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import aggregate as ag
 from pesql.grammar.ops import window as wf
@@ -23,7 +29,7 @@ def per_partition(expr: pl.Expr, ctx: Ctx) -> pl.Expr:
 
 
 def _argument(node: Expr, ctx: Ctx) -> pl.Expr:
-    value = lower(node, ctx.inside_aggregate())
+    value = condition(node, ctx.inside_aggregate())  # a NULL `where` is a typed unknown
     if not columns_of(node):
         # A constant is one value in polars' aggregation context; SQL's SUM(1) sees it once
         # per row, so repeat it to the group's length.

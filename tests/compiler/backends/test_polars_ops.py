@@ -18,6 +18,7 @@ from pesql.grammar.ast import Col
 from pesql.grammar.ops.rows import Filter
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import all_ops
+from pesql.runtime.execute import execute
 
 N = None
 T, F = True, False
@@ -598,3 +599,20 @@ def test_types_follow_the_checker() -> None:
     assert result.schema["y"] == pl.Int64
     assert result.schema["one"] == pl.Int64
     assert result.schema["q"] == pl.Float64
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FILTER x AND NULL", []),
+        ("FILTER x OR NULL", [1]),
+        ("FILTER NOT NULL", []),
+        ("DERIVE y = IF(NULL, 1, 2)\nSELECT y", [2, 2, 2]),
+        ("DERIVE z = CASE WHEN NULL THEN 1 ELSE 2 END\nSELECT z", [2, 2, 2]),
+    ],
+)
+def test_null_literal_conditions_count_as_unknown(text: str, expected: list[object]) -> None:
+    frame = pl.DataFrame({"x": [True, False, None], "a": [1, 2, 3]})
+    result = execute(text, frame).frame
+    column = result.columns[-1] if "SELECT" in text else "a"
+    assert result[column].to_list() == expected

@@ -15,22 +15,7 @@ from tests.compiler.passes.support import Case, load_cases, run, same_outcome
 
 CASES = load_cases()
 BY_NAME = {p.__name__: p for p in (*PASSES, canonical_order)}
-# Inputs the polars backend cannot run yet: an untyped NULL literal as a condition fails
-# there (p-SQL says NULL counts as false); the folded plans run. Reported to the backend.
-BACKEND_GAPS = {
-    "fold_constants: NULL is FALSE in a filter",
-    "fold_constants: IF and CASE with literal conditions",
-}
-RESULT_CASES = [
-    pytest.param(
-        c,
-        id=c.id,
-        marks=[pytest.mark.xfail(strict=True, reason="polars backend: NULL condition")]
-        if c.id in BACKEND_GAPS
-        else [],
-    )
-    for c in CASES
-]
+RESULT_CASES = [pytest.param(c, id=c.id) for c in CASES]
 
 
 def test_every_pass_has_a_fixture_file() -> None:
