@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
-from pesql.grammar.ast import Col, Lit, Node
+from pesql.grammar.ast import Col, Expr, Lit, Node
 from pesql.grammar.ops import operators as op
 
 Mode = Literal["row", "group", "window"]
