@@ -266,7 +266,7 @@ def _call_text(call: A.Call) -> str:
             continue  # COUNT(x, where => ...) below still names `value`
         args.append(f"{f.wire} => {_field_texts(f, value)[0]}")
     if star:
-        value = call.value
+        value = getattr(call, "value")  # noqa: B009  (COUNT and CUMCOUNT only)
         first = "*" if value is None else expr_text(value)
         return f"{spec.name}({', '.join([first, *args])})" if args else f"{spec.name}({first})"
     return f"{spec.name}({', '.join(args)})"

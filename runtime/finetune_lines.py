@@ -45,7 +45,7 @@ from pesql.compiler.check import check
 from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
 from pesql.grammar.jsonform import dumps, from_json, to_json
-from pesql.grammar.jsonschema import plan_schema
+from pesql.grammar.jsonschema import offered_columns, plan_schema
 from pesql.runtime.finetune_schema import best_error, outside_enum, relaxed_validator
 from pesql.runtime.profile import Profile
 
@@ -235,7 +235,8 @@ def _check_call(
     if dumps(value) != canonical:
         hint = "write it as dumps(to_json(from_json(arguments))): every property, declared order"
         line.add("E709", at, index=index, found=_short(arguments, 80), hints=(hint,))
-    line.table = plan.table or _table_by_columns(columns, schemas)
+    offered = columns if columns is not None else offered_columns(call.parameters)
+    line.table = plan.table or _table_by_columns(frozenset(offered or ()), schemas)
     if schemas is None or line.table is None:
         return
     if line.table not in schemas:
