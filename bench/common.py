@@ -6,9 +6,8 @@
 
 Speed is reported as medians (p50) and ratios measured in the same run: other processes share
 the machine, so absolute numbers move and a ratio of two medians taken side by side does not.
-Peak memory is measured in a fresh child process (`child_peak_rss`), read from the kernel's
-accounting for exactly that child (`os.wait4`), so one benchmark's allocations never leak
-into another's figure.
+Peak memory is measured in a fresh child process (`child_peak_rss`): the child's own
+high-water mark (VmHWM), so one benchmark's allocations never leak into another's figure.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +47,11 @@ class Timing:
     @property
     def p95(self) -> float:
         return percentile(self.samples, 95)
+
+    @property
+    def best_us(self) -> float:
+        """The fastest sample: the least disturbed by other processes (what timeit reports)."""
+        return min(self.samples) * 1e6
 
     @property
     def p50_us(self) -> float:
@@ -110,6 +114,45 @@ def measure(
     return Timing(tuple(samples))
 
 
+def measure_interleaved(
+    fns: Mapping[str, Callable[[], object]],
+    *,
+    repeat: int,
+    warmup: int = 3,
+    budget_s: float | None = None,
+) -> dict[str, Timing]:
+    """Time several callables in interleaved rounds (each once per round, order rotating).
+
+    On a shared machine the load changes from second to second; sampling the contenders
+    side by side lets a busy spell slow them all alike, so their ratio holds. `budget_s`
+    bounds the whole measurement (at least 5 rounds).
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    budget_end = time.perf_counter() + budget_s if budget_s is not None else math.inf
+    enabled = gc.isenabled()
+    try:
+        for round_ in range(repeat):
+            if round_ >= 5 and time.perf_counter() > budget_end:
+                break
+            shift = round_ % len(names)
+            for name in names[shift:] + names[:shift]:
+                gc.collect(0)
+                gc.disable()
+                started = time.perf_counter()
+                fns[name]()
+                samples[name].append(time.perf_counter() - started)
+                if enabled:
+                    gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
+    return {name: Timing(tuple(values)) for name, values in samples.items()}
+
+
 @dataclass(frozen=True)
 class ChildRun:
     """One child process: exit status, peak resident memory, and what it printed."""
@@ -124,16 +167,39 @@ class ChildRun:
         return self.peak_rss_bytes / 2**20
 
 
+# Run in the child: the module as __main__, then print the process's own high-water mark.
+# Not ru_maxrss from wait4: a forked child starts as a copy of the parent, and Linux counts the
+# parent's resident pages in the child's maximum until exec, so a big parent inflates it.
+_CHILD_BOOT = """
+import atexit, runpy, sys
+
+def _report_hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stdout.flush()
+            sys.stderr.write("\\n__VmHWM__ %d\\n" % (int(line.split()[1]) * 1024))
+
+atexit.register(_report_hwm)
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+_HWM_MARK = "__VmHWM__ "
+
+
 def child_peak_rss(
+    module: str,
     args: Sequence[str],
     *,
     address_space_limit: int | None = None,
     timeout_s: float = 600.0,
 ) -> ChildRun:
-    """Run `python args...` in a fresh process; its peak RSS (ru_maxrss of that child alone).
+    """Run `python -m module args...` in a fresh process; the peak RSS of that process alone.
 
-    `address_space_limit` (bytes) sets RLIMIT_AS in the child before it starts, so an attempt
-    to map more memory than that fails inside the child instead of swapping the machine.
+    The peak is the child's VmHWM, printed by the child itself at exit; a child that dies
+    without exiting (an allocation failure aborts) reports wait4's ru_maxrss instead, which
+    may include the parent's pages (see _CHILD_BOOT). `address_space_limit` (bytes) sets
+    RLIMIT_AS in the child before it starts, so mapping more fails inside the child instead of
+    swapping the machine.
     """
 
     def limit() -> None:
@@ -143,11 +209,11 @@ def child_peak_rss(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_DIR), *sys.path[1:]])}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(
-            [sys.executable, *args],
+            [sys.executable, "-c", _CHILD_BOOT, module, *args],
             stdout=out,
             stderr=err,
             text=True,
-            preexec_fn=limit,
+            preexec_fn=limit if address_space_limit is not None else None,
             cwd=REPO_DIR,
             env=env,
         )
@@ -163,7 +229,15 @@ def child_peak_rss(
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return ChildRun(process.returncode, usage.ru_maxrss * 1024, out.read(), err.read())
+        stdout, stderr = out.read(), err.read()
+    peak = usage.ru_maxrss * 1024
+    kept: list[str] = []
+    for line in stderr.splitlines():
+        if line.startswith(_HWM_MARK):
+            peak = int(line[len(_HWM_MARK) :])
+        else:
+            kept.append(line)
+    return ChildRun(process.returncode, peak, stdout, "\n".join(kept))
 
 
 @dataclass
@@ -228,6 +302,8 @@ def machine_report() -> Report:
     report.add("memory", f"{_mem_total_gib():.1f} GiB")
     report.add("CPU", _cpu_model())
     report.add("OS", f"{platform.system()} {platform.release()} {platform.machine()}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
+    report.add("load average at start (1, 5, 15 min)", ", ".join(f"{x:.1f}" for x in load))
     report.add("python", platform.python_version())
     for package in ("pesql", "polars", "duckdb", "pandas", "pyarrow", "sqlglot", "lark"):
         report.add(package, version_of(package) or "absent")
@@ -265,6 +341,7 @@ __all__ = [
     "format_cell",
     "machine_report",
     "measure",
+    "measure_interleaved",
     "percentile",
     "ratio",
     "version_of",

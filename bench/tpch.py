@@ -34,7 +34,7 @@ import polars as pl
 from pesql.runtime.limits import Limits
 
 import pesql
-from bench.common import DATA_DIR, Report, measure, ratio
+from bench.common import DATA_DIR, Report, measure_interleaved, ratio
 
 # Big enough that no query here truncates and no scale here times out; the wrapper still polls.
 LIMITS = Limits(max_rows=None, timeout_s=3600.0)
@@ -530,7 +530,8 @@ def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report
     path, source = ensure_lineitem(scale)
     rows = pl.scan_parquet(path).select(pl.len()).collect().item()
     report = Report(
-        f"TPC-H lineitem, scale {scale:g} ({rows:,} rows): median ms of {repeat}",
+        f"TPC-H lineitem, scale {scale:g} ({rows:,} rows): median ms of {repeat} "
+        "interleaved rounds",
         ("query", "rows out", *(f"{e} ms" for e in ENGINES),
          "p-SQL/polars", "lowered/polars", "p-SQL/DuckDB", "p-SQL/pandas"),
     )  # fmt: skip
@@ -542,15 +543,12 @@ def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report
     for query in QUERIES:
         answers = {engine: run_engine(engine, query, path) for engine in ENGINES}
         check_agree(query, answers)
-        medians = {
-            engine: measure(
-                partial(run_engine, engine, query, path),
-                repeat=repeat,
-                warmup=0 if smoke else 1,
-            ).p50
-            * 1e3
-            for engine in ENGINES
-        }
+        timings = measure_interleaved(
+            {engine: partial(run_engine, engine, query, path) for engine in ENGINES},
+            repeat=repeat,
+            warmup=0 if smoke else 1,
+        )
+        medians = {engine: timing.p50 * 1e3 for engine, timing in timings.items()}
         report.add(
             query.name,
             answers["polars"].height,

@@ -35,9 +35,8 @@ def test_percentile_and_measure() -> None:
 def test_compile_latency_smoke() -> None:
     stages, execution, profile = compile_latency.run(20, smoke=True)
     names = [case.name for case in compile_latency.CASES]
-    assert stages.columns == ("stage", *(f"{c.name} ({c.steps} steps) p50"
-                                         for c in compile_latency.CASES),
-                              *(f"{n} p95" for n in names))  # fmt: skip
+    assert stages.columns == ("stage", "5 steps p50", "5 steps p95", "5 steps min",
+                              "30 steps p50", "30 steps p95", "30 steps min")  # fmt: skip
     assert [c.steps for c in compile_latency.CASES] == [5, 30]
     labels = stages.column("stage")
     for expected in (
@@ -108,15 +107,11 @@ def test_main_runs_the_generic_repair_benchmark() -> None:
     assert "pesql lenient_json.repair_json" in section.text
 
 
-@pytest.mark.xfail(
-    not (BENCH_DIR / "repair_plans.py").exists(),
-    reason="bench/repair_plans.py (repair vs json_repair per corruption class) is not written yet",
-    strict=True,
-)
 def test_main_runs_the_plan_repair_benchmark() -> None:
+    assert (BENCH_DIR / "repair_plans.py").exists()
     _, section = run_all(smoke=True, only=["repair"])
     assert section.error is None, section.error
-    assert section.text.strip()
+    assert "recovered" in section.text
 
 
 def test_main_rejects_an_unknown_benchmark() -> None:
