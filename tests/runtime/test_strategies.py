@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pesql.compiler.check import check, infer_expr
 from pesql.compiler.types import Schema, polars_dtype
@@ -71,6 +71,8 @@ def test_plans_cover_every_step_kind() -> None:
     schema = Schema.of({"a": "integer", "b": "string", "c": "float", "d": "date"})
     seen: set[str] = set()
 
+    # Derandomized and with a fixed budget: a coverage claim must not depend on the seed.
+    @settings(max_examples=200, derandomize=True, database=None)
     @given(well_typed_plans(schema, max_steps=3))
     def collect(plan: A.Plan) -> None:
         seen.update(type(s).__name__ for s in plan.steps)
