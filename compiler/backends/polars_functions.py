@@ -85,6 +85,9 @@ def _convert_from(e: pl.Expr, source: pl.DataType, target: CastType, strict: boo
     if target == "integer" and (source.is_float() or source.is_decimal()):
         # SQL rounds (half away from zero) where polars would truncate.
         e = e.round(0, mode="half_away_from_zero")
+    if source == pl.Boolean and target == "decimal":
+        # polars has no boolean -> decimal cast: go through the integers 0 and 1.
+        e = e.cast(pl.Int64)
     return e.cast(dtype, strict=strict)
 
 

@@ -156,8 +156,15 @@ def _dense_rank(node: wf.DenseRank, ctx: Ctx) -> pl.Expr:
     return per_partition(_peer_starts(ctx).cum_sum().cast(pl.Int64), ctx)
 
 
+def _series(node: Expr, ctx: Ctx) -> pl.Expr:
+    """A window function's argument, one value per row: a constant is repeated to the
+    partition's length (polars would treat `LAG(0)` or `CUMSUM(1)` as a single value)."""
+    value = lower(node, ctx)
+    return value if columns_of(node) else pl.repeat(value, pl.len())
+
+
 def _shifted(node: wf.Shifted, ctx: Ctx, offset: int) -> tuple[pl.Expr, pl.Expr]:
-    value = lower(node.value, ctx)
+    value = _series(node.value, ctx)
     return value, value.shift(offset)
 
 
@@ -191,7 +198,7 @@ def _running(step: pl.Expr) -> pl.Expr:
 
 @lower.register
 def _cum_sum(node: wf.CumSum, ctx: Ctx) -> pl.Expr:
-    value = lower(node.value, ctx)
+    value = _series(node.value, ctx)
     return per_partition(_running(value.cum_sum()), ctx)
 
 
@@ -199,25 +206,25 @@ def _cum_sum(node: wf.CumSum, ctx: Ctx) -> pl.Expr:
 def _cum_count(node: wf.CumCount, ctx: Ctx) -> pl.Expr:
     if node.value is None:
         return per_partition(_row_number(), ctx)
-    present = lower(node.value, ctx).is_not_null()
+    present = _series(node.value, ctx).is_not_null()
     return per_partition(present.cum_sum().cast(pl.Int64), ctx)
 
 
 @lower.register
 def _cum_min(node: wf.CumMin, ctx: Ctx) -> pl.Expr:
-    value = lower(node.value, ctx)
+    value = _series(node.value, ctx)
     return per_partition(_running(value.cum_min()), ctx)
 
 
 @lower.register
 def _cum_max(node: wf.CumMax, ctx: Ctx) -> pl.Expr:
-    value = lower(node.value, ctx)
+    value = _series(node.value, ctx)
     return per_partition(_running(value.cum_max()), ctx)
 
 
 @lower.register
 def _cum_avg(node: wf.CumAvg, ctx: Ctx) -> pl.Expr:
-    value = lower(node.value, ctx).cast(pl.Float64)
+    value = _series(node.value, ctx).cast(pl.Float64)
     total = _running(value.cum_sum())
     count = value.is_not_null().cum_sum()
     return per_partition(true_divide(total, count), ctx)
@@ -225,7 +232,7 @@ def _cum_avg(node: wf.CumAvg, ctx: Ctx) -> pl.Expr:
 
 @lower.register
 def _share(node: wf.Share, ctx: Ctx) -> pl.Expr:
-    value = lower(node.value, ctx).cast(pl.Float64)
+    value = _series(node.value, ctx).cast(pl.Float64)
     total = pl.when(value.count() > 0).then(value.sum())
     return per_partition(true_divide(value, total), ctx)
 

@@ -412,13 +412,16 @@ def test_regression(path: Path) -> None:
     assert_same(plan, frame)
 
 
-@pytest.mark.xfail(strict=True, reason="polars backend: window functions of a constant")
-def test_polars_gap_window_function_of_a_constant() -> None:
+def test_window_function_of_a_constant() -> None:
     frame = pl.DataFrame({"i": [1, 2, 3]})
     plan = A.Plan(
         steps=(
             rows.Window(
-                columns=(A.Assign(name="r", expr=win.CumSum(value=A.Lit(value=1))),),
+                columns=(
+                    A.Assign(name="r", expr=win.CumSum(value=A.Lit(value=1))),
+                    A.Assign(name="l", expr=win.Lag(value=A.Lit(value=0))),
+                    A.Assign(name="s", expr=win.Share(value=A.Lit(value=2))),
+                ),
                 order_by=(A.SortKey(column="i"),),
             ),
         )
@@ -426,8 +429,7 @@ def test_polars_gap_window_function_of_a_constant() -> None:
     assert_same(plan, frame)
 
 
-@pytest.mark.xfail(strict=True, reason="polars backend: TRY_CAST of a boolean to decimal raises")
-def test_polars_gap_try_cast_boolean_to_decimal() -> None:
+def test_try_cast_boolean_to_decimal() -> None:
     frame = pl.DataFrame({"b": [True, None]})
     expr = logic.TryCast(value=A.Col(name="b"), type="decimal")
     assert_same(A.Plan(steps=(rows.Derive(columns=(A.Assign(name="r", expr=expr),)),)), frame)
