@@ -45,7 +45,7 @@ TARGET_SMALL_P50_US = 150.0
 TARGET_COMPILE_SHARE = 0.2
 TARGET_E2E_RATIO = 1.2
 
-SQL_SCHEMA = {
+SQL_SCHEMA: dict[str, object] = {
     "sales": {"region": "VARCHAR", "category": "VARCHAR", "qty": "BIGINT",
               "price": "DOUBLE", "cost": "DOUBLE"}
 }  # fmt: skip
@@ -191,7 +191,8 @@ def compile_json(text: str, schema: Schema, source: pl.LazyFrame) -> pl.LazyFram
     repaired = repair(text)
     assert repaired.plan is not None and repaired.trusted
     checked = check(repaired.plan, schema)
-    return to_polars(optimize(checked.plan, schema), source)
+    lazy: pl.LazyFrame = to_polars(optimize(checked.plan, schema), source)
+    return lazy
 
 
 def ibis_or_none() -> tuple[Any, str | None]:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from pesql.runtime.execute import CompiledPlan
 from pesql.runtime.limits import Limits
 
 import pesql
@@ -467,22 +468,25 @@ ENGINES = ("p-SQL", "p-SQL lowered", "polars", "DuckDB", "pandas")
 
 def run_engine(engine: str, query: Query, path: Path) -> pl.DataFrame:
     """One run of `query` on `engine`, reading `path`; the answer as a polars frame."""
+    answer: pl.DataFrame
     if engine == "p-SQL":
-        return compiled(query, path).collect(pl.scan_parquet(path), LIMITS).frame
-    if engine == "p-SQL lowered":
-        return compiled(query, path).lazy(pl.scan_parquet(path)).collect()
-    if engine == "p-SQL streaming":
-        return compiled(query, path).lazy(pl.scan_parquet(path)).collect(engine="streaming")
-    if engine == "polars":
-        return query.polars(pl.scan_parquet(path)).collect()
-    if engine == "DuckDB":
-        return duckdb_frame(query.duckdb, path)
-    if engine == "pandas":
-        return pl.from_pandas(query.pandas(path).reset_index(drop=True))
-    raise ValueError(f"unknown engine {engine!r}")
+        answer = compiled(query, path).collect(pl.scan_parquet(path), LIMITS).frame
+    elif engine == "p-SQL lowered":
+        answer = compiled(query, path).lazy(pl.scan_parquet(path)).collect()
+    elif engine == "p-SQL streaming":
+        answer = compiled(query, path).lazy(pl.scan_parquet(path)).collect(engine="streaming")
+    elif engine == "polars":
+        answer = query.polars(pl.scan_parquet(path)).collect()
+    elif engine == "DuckDB":
+        answer = duckdb_frame(query.duckdb, path)
+    elif engine == "pandas":
+        answer = pl.from_pandas(query.pandas(path).reset_index(drop=True))
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    return answer
 
 
-def compiled(query: Query, path: Path) -> pesql.CompiledPlan:
+def compiled(query: Query, path: Path) -> CompiledPlan:
     # Cached by pesql itself (plan, schema): compile cost stays out of the execution figures.
     return pesql.compile(query.psql, parquet_schema(path), limits=LIMITS)
 
@@ -497,7 +501,8 @@ def duckdb_frame(sql: str, path: Path) -> pl.DataFrame:
 
     with duckdb.connect() as con:
         con.execute(f"CREATE VIEW lineitem AS SELECT * FROM read_parquet('{path}')")
-        return con.sql(sql).pl()
+        answer: pl.DataFrame = con.sql(sql).pl()
+    return answer
 
 
 def normalized(frame: pl.DataFrame) -> pl.DataFrame:
