@@ -24,6 +24,7 @@ lowering. A reading set cut by a bound cannot prove "the only reading": not trus
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ from pesql.compiler.repair_trust import untrusted_reasons
 from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.jsonform import from_json
+from pesql.grammar.jsonform import from_json, to_json
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
 
@@ -76,6 +77,9 @@ def repair(
 ) -> RepairResult:
     """Repair model output into a plan; never raises (problems are in `diagnostics`)."""
     naming = naming or DEFAULT_NAMING
+    clean = _already_canonical(text, naming, schema)
+    if clean is not None:
+        return clean
     try:
         scanned = scan_all(text)
     except PesqlError as exc:
@@ -109,6 +113,38 @@ def repair(
         for reason in reasons
     )
     return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes)
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _Duplicate  # duplicated keys need the scanner's candidates and log
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> JSONValue:
+    raise ValueError(name)  # NaN / Infinity: refused by the scanner path
+
+
+def _already_canonical(
+    text: str, naming: Naming, schema: Schema | Mapping[str, Schema] | None
+) -> RepairResult | None:
+    """The fast path: strict JSON that lowers to a plan whose canonical JSON is the input
+    (no fix to log, nothing to choose) needs no scanning; None sends it the long way."""
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+        plan = from_json(value, naming)
+        if to_json(plan, naming) != value:
+            return None  # lowered leniently (op case, alias, missing property): log it
+        if schema is not None:
+            check(plan, schema)
+    except (ValueError, RecursionError, PesqlError):
+        return None
+    return RepairResult(value, plan, (), True, ())
 
 
 def repair_or_raise(

@@ -3,16 +3,27 @@
     >>> Limits(max_rows=100, timeout_s=5.0).max_steps
     64
 
-Size limits are checked before anything runs. The time budget uses polars' background
-collect: the query runs on polars' thread pool, we poll it, and on timeout we cancel it, so a
-slow plan never hangs the process. Polars errors (a strict CAST of a bad value, an invalid
-regex) become E305 with polars' first message line, never a traceback.
+Size limits are checked before anything runs. The time budget has two strategies:
+
+- by default the query runs with polars' chosen engine (`engine`, "auto": streaming where it
+  can) on a worker thread; past the budget the caller gets E303 at once, and the abandoned
+  query finishes on its own, since polars cannot cancel a running collect. This is the fast
+  path: polars' cancellable background mode runs only the in-memory engine, 1.5-3x slower
+  on large tables (bench/tpch.py) and with far more memory;
+- with `cancel_on_timeout=True` (what the HTTP service uses: one runaway query must not keep
+  a core busy) the query runs in polars' background mode, is polled, and is cancelled at the
+  deadline.
+
+Either way a slow plan never hangs the caller. Polars errors (a strict CAST of a bad value,
+an invalid regex) become E305 with polars' first message line, never a traceback.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 from pesql.grammar.ast import Expr, Node, Plan
@@ -28,6 +39,10 @@ class Limits:
     max_depth: int = 32
     max_rows: int | None = 10_000
     timeout_s: float | None = 30.0
+    # polars' engine: "auto" (streaming where the plan allows), "streaming" or "in-memory".
+    engine: Literal["auto", "streaming", "in-memory"] = "auto"
+    # Cancel a query at the deadline (polars' background mode: in-memory engine, slower).
+    cancel_on_timeout: bool = False
 
 
 def expr_depth(node: Node) -> int:
@@ -113,15 +128,65 @@ def _forget_finished() -> None:
     del _CANCELLED[:-_MAX_CANCELLED]
 
 
-def collect_within(frame: pl.LazyFrame, timeout_s: float | None) -> pl.DataFrame:
-    """Run `frame`; E303 (and the query cancelled) when it takes longer than `timeout_s`."""
+def _timed_out(timeout_s: float) -> PesqlError:
+    return PesqlError(
+        [
+            Diagnostic.make(
+                "E303",
+                expected=f"{timeout_s:g} s",
+                hints=("filter or aggregate earlier, or ask for fewer rows",),
+            )
+        ]
+    )
+
+
+def collect_within(
+    frame: pl.LazyFrame,
+    timeout_s: float | None,
+    *,
+    engine: Literal["auto", "streaming", "in-memory"] = "auto",
+    cancel: bool = False,
+) -> pl.DataFrame:
+    """Run `frame`; E303 when it takes longer than `timeout_s` (cancelled when `cancel`)."""
+    if timeout_s is None:
+        try:
+            return frame.collect(engine=engine)
+        except (Exception, pl.exceptions.PanicException) as exc:
+            raise execution_error(exc) from exc
+    if not cancel:
+        return _collect_on_thread(frame, timeout_s, engine)
+    return _collect_cancellable(frame, timeout_s)
+
+
+def _collect_on_thread(
+    frame: pl.LazyFrame, timeout_s: float, engine: Literal["auto", "streaming", "in-memory"]
+) -> pl.DataFrame:
+    outcome: list[pl.DataFrame | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(frame.collect(engine=engine))
+        except BaseException as exc:  # a polars panic is a BaseException
+            outcome.append(exc)
+
+    # A daemon thread: an abandoned query never keeps the process from exiting.
+    worker = threading.Thread(target=run, name="pesql-collect", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if not outcome:
+        raise _timed_out(timeout_s)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise execution_error(result) from result
+    return result
+
+
+def _collect_cancellable(frame: pl.LazyFrame, timeout_s: float) -> pl.DataFrame:
     _forget_finished()
     try:
-        if timeout_s is None:
-            return frame.collect()
         query = frame.collect(background=True)
         deadline = time.monotonic() + timeout_s
-        pause = 0.001
+        pause = 0.00002
         while True:
             result = query.fetch()
             if result is not None:
@@ -129,15 +194,7 @@ def collect_within(frame: pl.LazyFrame, timeout_s: float | None) -> pl.DataFrame
             if time.monotonic() >= deadline:
                 query.cancel()
                 _CANCELLED.append(query)
-                raise PesqlError(
-                    [
-                        Diagnostic.make(
-                            "E303",
-                            expected=f"{timeout_s:g} s",
-                            hints=("filter or aggregate earlier, or ask for fewer rows",),
-                        )
-                    ]
-                )
+                raise _timed_out(timeout_s)
             # Short first polls keep small queries fast; longer ones keep polling cheap.
             time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
             pause = min(pause * 2, 0.02)
@@ -152,7 +209,9 @@ def collect_limited(frame: pl.LazyFrame, limits: Limits) -> tuple[pl.DataFrame, 
     if limits.max_rows is not None:
         # One extra row tells a result of exactly max_rows from a longer one.
         frame = frame.head(limits.max_rows + 1)
-    result = collect_within(frame, limits.timeout_s)
+    result = collect_within(
+        frame, limits.timeout_s, engine=limits.engine, cancel=limits.cancel_on_timeout
+    )
     if limits.max_rows is not None and result.height > limits.max_rows:
         return result.head(limits.max_rows), True
     return result, False

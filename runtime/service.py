@@ -194,7 +194,9 @@ class Service:
         if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
             max_rows = self.limits.max_rows
         limits = Limits(
-            max_rows=min(max_rows, self.limits.max_rows), timeout_s=self.limits.timeout_s
+            cancel_on_timeout=True,
+            max_rows=min(max_rows, self.limits.max_rows),
+            timeout_s=self.limits.timeout_s,
         )
         result = await self.runtime.execute_async(body["plan"], limits=limits)
         fmt = body.get("format", "json")

@@ -145,9 +145,22 @@ def test_time_budget_is_e303_and_cancels() -> None:
     compiled = compile(plan, Schema.from_polars(slow.collect_schema()))
     started = time.monotonic()
     with pytest.raises(PesqlError) as err:
-        compiled.collect(slow, Limits(timeout_s=0.2))
+        compiled.collect(slow, Limits(timeout_s=0.2, cancel_on_timeout=True))
     assert err.value.codes == ("E303",)
     assert time.monotonic() - started < 3.0
+
+
+def test_time_budget_releases_the_caller_on_the_fast_path() -> None:
+    n = 1_000  # a million-row cross join of text: about a second of work, budget 0.05 s
+    slow = pl.LazyFrame({"a": range(n)}).join(pl.LazyFrame({"b": range(n)}), how="cross")
+    plan = "DERIVE c = CONCAT(a, '-', b)\nAGGREGATE s = COUNT_DISTINCT(c)"
+    compiled = compile(plan, Schema.from_polars(slow.collect_schema()))
+    with pytest.raises(PesqlError) as err:
+        compiled.collect(slow, Limits(timeout_s=0.05))
+    assert err.value.codes == ("E303",)
+    # Without a budget the same plan finishes and answers.
+    result = compiled.collect(slow, Limits(timeout_s=None, engine="streaming"))
+    assert result.frame["s"].to_list() == [n * n]
 
 
 def test_polars_errors_become_e305() -> None:

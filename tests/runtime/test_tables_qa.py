@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "examples" / "datasets" / "tables-qa"
 
 # id -> why pesql disagrees with the documented semantics (tables_qa_discrepancies.md).
-KNOWN_BUGS: dict[str, str] = {
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 _DATASET = load_dataset(DATASET)
 _EXAMPLES = {example.id: example for example in _DATASET.examples}
