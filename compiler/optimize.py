@@ -40,14 +40,21 @@ class PassRecord:
     after: Plan
 
 
-def optimize(plan: Plan, schema: Schema) -> Plan:
-    """`plan` (checked against `schema`, the input table's) rewritten by every pass."""
-    return optimize_traced(plan, schema)[0]
+def optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None) -> Plan:
+    """`plan` (checked against `schema`, the input table's) rewritten by every pass.
+
+    `step_schemas` (a CheckedPlan's) saves the passes from checking the input plan again."""
+    return optimize_traced(plan, schema, step_schemas)[0]
 
 
-def optimize_traced(plan: Plan, schema: Schema) -> tuple[Plan, tuple[PassRecord, ...]]:
+def optimize_traced(
+    plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None
+) -> tuple[Plan, tuple[PassRecord, ...]]:
     """The optimized plan and, in order, each pass application that changed it."""
-    return _fixpoint(plan, PassContext(schema), PASSES)
+    context = PassContext(schema)
+    if step_schemas is not None:
+        context.seed(plan, step_schemas)
+    return _fixpoint(plan, context, PASSES)
 
 
 def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:

@@ -13,6 +13,7 @@ See docs/execution.md.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Mapping
@@ -70,7 +71,7 @@ class CompiledPlan:
 
     def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
         """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
-        limits = limits or self.limits
+        limits = engine_for(tables, self.checked.table, limits or self.limits)
         check_size(self.plan, limits)
         started = time.perf_counter()
         frame, truncated = collect_limited(self.lazy(tables), limits)
@@ -141,11 +142,11 @@ def _compile_cached(plan: Plan, schema: SchemaKey, optimize: bool) -> CompiledPl
     checked = check(plan, schema if isinstance(schema, Schema) else dict(schema))
     final = checked.plan
     if optimize:
-        final = _optimize(final, checked.input_schema)
+        final = _optimize(final, checked.input_schema, checked.step_schemas)
     return CompiledPlan(final, checked)
 
 
-def _optimize(plan: Plan, schema: Schema) -> Plan:
+def _optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...]) -> Plan:
     # The optimizer is written separately; until it exists `optimize=True` changes nothing.
     try:
         module = importlib.import_module("pesql.compiler.optimize")
@@ -153,7 +154,7 @@ def _optimize(plan: Plan, schema: Schema) -> Plan:
         if exc.name != "pesql.compiler.optimize":
             raise
         return plan
-    optimized = module.optimize(plan, schema)
+    optimized = module.optimize(plan, schema, step_schemas)
     assert isinstance(optimized, Plan)
     return optimized
 
@@ -185,16 +186,32 @@ def execute(
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
-    if isinstance(tables, pl.DataFrame | pl.LazyFrame):
-        return tables.lazy()
-    if isinstance(tables, Table):
-        return tables.frame
+    source = _source(tables, name)
+    return source.frame if isinstance(source, Table) else source.lazy()
+
+
+def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
+    """`limits` with "auto" resolved: tables already in memory run on polars' in-memory engine
+    (several times faster on small frames), files on the streaming engine (faster and much
+    leaner at scale; docs/benchmarks.md)."""
+    if limits.engine != "auto":
+        return limits
+    source = _source(tables, name)
+    in_memory = isinstance(source, pl.DataFrame) or (
+        isinstance(source, Table) and source.source is None
+    )
+    return dataclasses.replace(limits, engine="in-memory" if in_memory else "streaming")
+
+
+def _source(tables: Tables, name: str | None) -> Frame | Table:
+    if isinstance(tables, pl.DataFrame | pl.LazyFrame | Table):
+        return tables
     if isinstance(tables, Catalog):
         if name is None and len(tables) == 1:
-            return next(iter(tables)).frame
+            return next(iter(tables))
         if name is None:
             raise _which_table(tables.names())
-        return tables.get(name).frame
+        return tables.get(name)
     if name is None and len(tables) == 1:
         only = next(iter(tables.values()))
     elif name is None:
@@ -204,7 +221,7 @@ def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
     else:
         hints = [f"did you mean `{c}`?" for c in nearest(name, list(tables))]
         raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
-    return only.frame if isinstance(only, Table) else only.lazy()
+    return only
 
 
 def _which_table(names: list[str]) -> PesqlError:

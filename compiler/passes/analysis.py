@@ -50,6 +50,11 @@ class PassContext:
         default_factory=dict, compare=False, repr=False
     )
 
+    def seed(self, plan: A.Plan, step_schemas: tuple[Schema, ...]) -> None:
+        """Record what the checker already computed for `plan` (its per-step schemas)."""
+        if self.schema is not None:
+            self._cache[plan] = (self.schema, *step_schemas)
+
     def schemas(self, plan: A.Plan) -> tuple[Schema, ...] | None:
         """The schema before each step, then the output schema; None if unknown or ill-typed."""
         if self.schema is None:
