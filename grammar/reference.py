@@ -73,6 +73,9 @@ LIMIT 3
   every object in declaration order, `null` for absent optional values, no spaces.
 - Lowering is lenient where it is unambiguous: optional properties may be missing and op
   names may be in any case or a registered alias; unknown properties are errors.
+- An optional expression given as `null` (JSON) or `NULL` (text: `SUM(x, where => NULL)`,
+  `CASE ... ELSE NULL END`) means "absent": no condition, no ELSE. Both forms spell it the
+  same way, so text and JSON stay interchangeable.
 
 ## Types
 
