@@ -17,9 +17,9 @@ from pesql.compiler.backends.sql_exprs import (
     number,
     sql_expr,
     string,
-    unary,
     wrap,
 )
+from pesql.compiler.backends.sql_functions import unary
 from pesql.grammar import ast as A
 from pesql.grammar.ops import text, time
 from pesql.grammar.types import DType
