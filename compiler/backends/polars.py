@@ -23,16 +23,33 @@ import polars as pl
 # aggregates, window functions).
 from pesql.compiler.backends import polars_functions, polars_text, polars_window  # noqa: F401
 from pesql.compiler.backends.polars_exprs import Ctx, lower
-from pesql.compiler.backends.polars_steps import Order, lower_step, sort_keys_after
+from pesql.compiler.backends.polars_steps import (
+    Order,
+    Unique,
+    lower_step,
+    sort_frame,
+    sort_keys_after,
+    unique_key_after,
+)
 from pesql.grammar.ast import Expr, Node, Plan
+from pesql.grammar.ops import rows
 
 
 def to_polars(plan: Plan, source: pl.LazyFrame) -> pl.LazyFrame:
     """The plan's steps applied to `source`, lazily (nothing runs until `.collect()`)."""
     frame = source
     order: Order = ()
+    unique: Unique = None
     for step in plan.steps:
-        frame = lower_step(step, frame, order)
+        if isinstance(step, rows.Sort) and unique is not None:
+            # Keys covering a unique key cannot tie: an unstable sort gives the same rows.
+            stable = not unique <= {k.column for k in step.keys}
+            frame = sort_frame(frame, step.keys, stable=stable)
+        else:
+            frame = lower_step(step, frame, order)
+        needs_columns = isinstance(step, rows.Distinct) and not step.columns
+        columns = frame.collect_schema().names() if needs_columns else ()
+        unique = unique_key_after(step, unique, columns)
         order = sort_keys_after(step, order)
     return frame
 

@@ -50,7 +50,9 @@ def with_assigns(frame: pl.LazyFrame, assigns: Sequence[Assign], ctx: Ctx) -> pl
     return frame
 
 
-def sort_frame(frame: pl.LazyFrame, keys: Iterable[SortKey]) -> pl.LazyFrame:
+def sort_frame(
+    frame: pl.LazyFrame, keys: Iterable[SortKey], *, stable: bool = True
+) -> pl.LazyFrame:
     keys = tuple(keys)
     if not keys:
         return frame
@@ -58,8 +60,33 @@ def sort_frame(frame: pl.LazyFrame, keys: Iterable[SortKey]) -> pl.LazyFrame:
         [k.column for k in keys],
         descending=[k.descending for k in keys],
         nulls_last=[k.nulls_last for k in keys],
-        maintain_order=True,  # stable: ties keep their current order
+        maintain_order=stable,  # stable: ties keep their current order
     )
+
+
+Unique = frozenset[str] | None
+
+
+def unique_key_after(step: Step, unique: Unique, columns: Sequence[str]) -> Unique:
+    """Columns no two rows agree on after `step` (None: not known). A SORT whose keys cover
+    them cannot meet ties, so it may skip the cost of a stable sort (same result)."""
+    match step:
+        case rows.GroupBy(keys=keys) if keys:
+            return frozenset(keys)
+        case rows.AggregateStep():
+            return frozenset()  # one row
+        case rows.Distinct(columns=cols):
+            return frozenset(cols or columns)
+        case rows.Filter() | rows.Sort() | rows.Limit():
+            return unique
+        case rows.Select(columns=items) if unique is not None:
+            renamed = {i.column: i.as_ or i.column for i in items}
+            return frozenset(renamed[c] for c in unique) if unique <= set(renamed) else None
+        case rows.Drop(columns=dropped) if unique is not None:
+            return None if unique & set(dropped) else unique
+        case rows.Derive(columns=assigns) | rows.Window(columns=assigns) if unique is not None:
+            return None if unique & {a.name for a in assigns} else unique
+    return None
 
 
 @lower_step.register

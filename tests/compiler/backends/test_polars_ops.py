@@ -616,3 +616,13 @@ def test_null_literal_conditions_count_as_unknown(text: str, expected: list[obje
     result = execute(text, frame).frame
     column = result.columns[-1] if "SELECT" in text else "a"
     assert result[column].to_list() == expected
+
+
+def test_sort_on_a_unique_key_skips_stability_with_the_same_result() -> None:
+    frame = pl.LazyFrame({"g": ["b", "a", "b", None, "a"], "x": [1, 2, 3, 4, 5]})
+    covered = parse("GROUP_BY g COMPUTE n = COUNT(*)\nFILTER n > 0\nSORT g NULLS FIRST")
+    lazy = to_polars(covered, frame)
+    assert "maintain_order: false" in lazy.explain()
+    assert lazy.collect().rows() == [(None, 1), ("a", 2), ("b", 2)]
+    partial = parse("GROUP_BY g, x COMPUTE n = COUNT(*)\nSORT g")  # ties on g stay ordered
+    assert "maintain_order: true" in to_polars(partial, frame).explain()
