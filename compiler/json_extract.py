@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import NoReturn
 
-from pesql.compiler.json_scan import Fix, Tokens
+from pesql.compiler.json_fixes import Fix
+from pesql.compiler.json_scan import Tokens
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.origin import Span
 

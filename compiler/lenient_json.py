@@ -11,8 +11,9 @@ the one that lowers to a valid plan or refuses. See docs/repair.md.
 Bounds: `max_chars` of input, `max_depth` of nesting (E306), at most `MAX_CANDIDATES` candidates
 from at most `MAX_RUNS` parser runs, each linear in the input and free of recursion.
 
-Layout: `json_scan` tokenizes, `json_extract` finds the value in prose/fences/escaped text,
-`json_parse` is one parser run; this module drives the runs and is the public entry point.
+Layout: `json_fixes` defines the fix log, `json_scan` tokenizes, `json_extract` finds the
+value in prose/fences/escaped text, `json_parse` is one parser run (over the container stack
+of `json_structure`); this module drives the runs and is the public entry point.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pesql.compiler.json_extract import fail_limit, find_start, trailing, unescape_bare
+from pesql.compiler.json_fixes import Fix, FixKind, JSONValue
 from pesql.compiler.json_parse import MAX_CANDIDATES, Run, dump_value
-from pesql.compiler.json_scan import Fix, FixKind, JSONValue, Tokens
+from pesql.compiler.json_scan import Tokens
 from pesql.grammar.diagnostics import PesqlError
 
 # The plan-aware layer lowers every candidate; 16 keeps that cheap while covering every merge

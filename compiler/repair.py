@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pesql.compiler.check import check
-from pesql.compiler.json_scan import Fix, FixKind, JSONValue
+from pesql.compiler.json_fixes import Fix, FixKind, JSONValue
 from pesql.compiler.lenient_json import Candidate, scan_all
 from pesql.compiler.repair_shapes import Shapes
 from pesql.compiler.repair_trust import untrusted_reasons

@@ -31,7 +31,7 @@ import copy
 import json
 from typing import Literal, TypeAlias, TypeVar
 
-from pesql.compiler.json_scan import Fix, FixKind, JSONValue
+from pesql.compiler.json_fixes import Fix, FixKind, JSONValue
 from pesql.grammar import ast as A
 from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, all_ops, fields_of, lookup

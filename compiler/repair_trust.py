@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from pesql.compiler.json_scan import Fix, JSONValue
+from pesql.compiler.json_fixes import Fix, JSONValue
 from pesql.compiler.lenient_json import Candidate
 from pesql.compiler.repair_shapes import Role, Shapes
 from pesql.grammar.registry import Naming
