@@ -1,0 +1,197 @@
+"""JSON -> AST for an operation object's properties: each converted by its field declaration.
+
+`Lowering` (grammar/lowering.py) inherits these and adds plans, operation objects and expressions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Collector, nearest
+from pesql.grammar.registry import FieldSpec, Naming, fields_of
+
+JSONValue = Any
+
+
+def json_type(value: JSONValue) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "boolean"
+        case int():
+            return "integer"
+        case float():
+            return "number"
+        case str():
+            return "string"
+        case list():
+            return "array"
+        case dict():
+            return "object"
+    return type(value).__name__
+
+
+class FieldLowering:
+    """The diagnostics collected so far, and the conversion of properties to node fields."""
+
+    def __init__(self, naming: Naming) -> None:
+        self.naming = naming
+        self.collector = Collector()
+
+    def fail(self, code: str, at: A.Pointer, **kw: Any) -> None:
+        self.collector.error(code, at, **kw)
+
+    def expr(self, raw: JSONValue, at: A.Pointer, depth: int) -> A.Expr | None:
+        raise NotImplementedError  # Lowering.expr: expression properties recurse through it
+
+    def fields(
+        self,
+        cls: type[A.Node],
+        raw: dict[str, JSONValue],
+        at: A.Pointer,
+        depth: int,
+        label: str,
+        skip: tuple[str, ...] = (),
+    ) -> A.Node | None:
+        specs = fields_of(cls)
+        wires = {f.wire for f in specs}
+        ok = True
+        for key in raw:
+            if key not in wires and key not in skip:
+                close = nearest(key, wires)
+                self.fail(
+                    "E153",
+                    at.child(key),
+                    name=label,
+                    prop=key,
+                    hints=("did you mean " + " or ".join(close) + "?",) if close else (),
+                )
+                ok = False
+        values: dict[str, Any] = {}
+        for f in specs:
+            if f.wire not in raw:
+                if f.required:
+                    self.fail("E152", at, name=label, prop=f.wire)
+                    ok = False
+                continue
+            item = raw[f.wire]
+            if item is None and (f.optional or not f.required) and f.kind != "expr":
+                continue  # null means "absent" for optional properties
+            converted, good = self.field(f, item, at.child(f.wire), depth + 1, label, cls)
+            ok = ok and good
+            values[f.name] = converted
+        if not ok:
+            return None
+        try:
+            return cls(**values, origin=at)
+        except (TypeError, ValueError) as exc:
+            self.fail("E155", at, found=str(exc), prop=label)
+            return None
+
+    def field(
+        self,
+        f: FieldSpec,
+        item: JSONValue,
+        at: A.Pointer,
+        depth: int,
+        label: str,
+        owner: type[A.Node],
+    ) -> tuple[Any, bool]:
+        kind = f.kind
+        if kind == "expr":
+            if item is None and f.optional:
+                return None, True
+            expr = self.expr(item, at, depth)
+            return expr, expr is not None
+        if kind in ("exprs", "columns", "records"):
+            if not isinstance(item, list):
+                self.fail("E154", at, expected="array", found=json_type(item))
+                return None, False
+            # Required lists are non-empty (as in the text grammar); AND/OR need two.
+            minimum = getattr(owner, "min_args", 1) if f.required else 0
+            if len(item) < minimum:
+                self.fail(
+                    "E155",
+                    at,
+                    found="[]" if not item else f"{len(item)} item",
+                    prop=f.wire,
+                    hints=(f"`{label}` needs at least {minimum} here",),
+                )
+                return None, False
+            if kind == "exprs":
+                exprs = [self.expr(v, at.child(i), depth) for i, v in enumerate(item)]
+                return tuple(exprs), all(e is not None for e in exprs)
+            if kind == "columns":
+                bad = [i for i, v in enumerate(item) if not isinstance(v, str)]
+                for i in bad:
+                    self.fail(
+                        "E154",
+                        at.child(i),
+                        expected="a column name (string)",
+                        found=json_type(item[i]),
+                    )
+                return tuple(item), not bad
+            assert f.record is not None
+            records: list[A.Node | None] = []
+            for i, v in enumerate(item):
+                if not isinstance(v, dict):
+                    self.fail("E154", at.child(i), expected="object", found=json_type(v))
+                    records.append(None)
+                else:
+                    records.append(
+                        self.fields(
+                            f.record, v, at.child(i), depth + 1, label=f.record.__name__.lower()
+                        )
+                    )
+            return tuple(records), all(r is not None for r in records)
+        expected_types: dict[str, tuple[type, ...]] = {
+            "column": (str,),
+            "new_name": (str,),
+            "text": (str,),
+            "int": (int,),
+            "float": (int, float),
+            "bool": (bool,),
+            "choice": (str,),
+        }
+        wanted = expected_types[kind]
+        if (isinstance(item, bool) and bool not in wanted) or not isinstance(item, wanted):
+            words = {
+                "column": "a column name (string)",
+                "new_name": "a name (string)",
+                "text": "string",
+                "int": "integer",
+                "float": "number",
+                "bool": "boolean",
+                "choice": "one of " + ", ".join(f.choices),
+            }
+            self.fail("E154", at, expected=words[kind], found=json_type(item))
+            return None, False
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            bounds = f.out_of_range(item)
+            if bounds:
+                self.fail("E155", at, found=str(item), prop=f.wire, hints=(bounds,))
+                return None, False
+            if kind == "float":
+                if not math.isfinite(item):
+                    self.fail("E155", at, found=repr(item), prop=f.wire)
+                    return None, False
+                return float(item), True
+        if kind == "choice" and isinstance(item, str):
+            for choice in f.choices:
+                if choice.lower() == item.strip().lower():
+                    return choice, True
+            self.fail(
+                "E155", at, found=json.dumps(item), prop=f.wire, expected=", ".join(f.choices)
+            )
+            return None, False
+        if kind in ("column", "new_name") and not item:
+            self.fail("E155", at, found='""', prop=f.wire, hints=("names cannot be empty",))
+            return None, False
+        return item, True
+
+
+__all__ = ["FieldLowering", "json_type"]
