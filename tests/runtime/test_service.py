@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.embed import Runtime
-from pesql.runtime.service import ServerThread, create_app
+from pesql.runtime.service import create_app
 from pesql.runtime.service_guard import ServiceLimits
+from pesql.runtime.service_thread import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = (ROOT / "examples/plans/penguins_gap.psql").read_text()

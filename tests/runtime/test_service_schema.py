@@ -17,8 +17,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from pesql.runtime.embed import Runtime
 from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
-from pesql.runtime.service import ServerThread, create_app
+from pesql.runtime.service import create_app
 from pesql.runtime.service_guard import ServiceLimits
+from pesql.runtime.service_thread import ServerThread
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
