@@ -76,12 +76,28 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     con = _database().cursor()
     try:
         con.register(_INPUT, frame)
-        result = con.sql(sql).pl()
+        result = _intervals_as_micros(con.sql(sql)).pl()
     except duckdb.Error as exc:
         raise _failed(exc) from exc
     finally:
         con.close()
     return conform(result, checked.output_schema)
+
+
+def _intervals_as_micros(rel: Any) -> Any:
+    """INTERVAL columns as microseconds (polars cannot import Arrow's month-day-nano type);
+    `conform` casts them back to Duration("us")."""
+    import duckdb
+
+    if all(str(t) != "INTERVAL" for t in rel.types):
+        return rel
+    items = [
+        duckdb.FunctionExpression("epoch_us", duckdb.ColumnExpression(name)).alias(name)
+        if str(t) == "INTERVAL"
+        else duckdb.ColumnExpression(name)
+        for name, t in zip(rel.columns, rel.types, strict=True)
+    ]
+    return rel.select(*items)
 
 
 _DB: list[Any] = []
