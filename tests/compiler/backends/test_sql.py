@@ -4,6 +4,8 @@ ordinal, quoting and type compensations are where docs/sql.md says they are."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 import sqlglot
@@ -248,3 +250,53 @@ def test_sqlite_concat_without_the_concat_function() -> None:
     frame = pl.DataFrame({"s": ["a", None], "n": [1, 2]})
     out = execute_sqlite(parse("DERIVE c = CONCAT(s, '-', n)\nSELECT c"), {"t": frame})
     assert out["c"].to_list() == ["a-1", "-2"]
+
+
+PARSE_FRAME = pl.DataFrame(
+    {
+        "n": ["1,234.5", "$12", "45%", "12[3]", "(7)", "−3", "€ 1 000", "1,5", "12 kg", None],
+        "t": ["1:02:03", "75:30", " 0:01.5 ", "1:60:00", "x", "0:00.0000005", "2:3", "", None, "9"],
+        "d": ["2024-01-05", "2024-1-5", "2024-02-30", "x", None, " 2024-03-01 ", "", "1", "2", "3"],
+    }
+)
+
+
+def test_parse_functions_in_duckdb() -> None:
+    plan = parse(
+        "DERIVE x = PARSE_NUMBER(n), s = TOTAL_SECONDS(PARSE_DURATION(t)), day = PARSE_DATE(d)"
+        "\nSELECT x, s, day"
+    )
+    out = execute_duckdb(plan, {"t": PARSE_FRAME})
+    assert out["x"].to_list() == [1234.5, 12.0, 45.0, 12.0, -7.0, -3.0, 1000.0, None, None, None]
+    # Half a microsecond rounds to even (0), as polars does.
+    assert out["s"].to_list() == [3723.0, 4530.0, 1.5, None, None, 0.0, None, None, None, None]
+    days = [str(v) if v else None for v in out["day"].to_list()]
+    assert days == [
+        "2024-01-05",
+        "2024-01-05",
+        None,
+        None,
+        None,
+        "2024-03-01",
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert out.schema["day"] == pl.Date()
+
+
+def test_parse_date_formats_duckdb_reads_differently_are_refused() -> None:
+    frame = pl.DataFrame({"d": ["05/01/24"]})
+    ok = execute_duckdb(parse("DERIVE x = PARSE_DATE(d, format => '%d/%m/%Y')"), {"t": frame})
+    assert ok["x"].to_list() == [dt.date(24, 1, 5)]  # %Y reads "24" as the year 24, as polars
+    for fmt in ["%d/%m/%y", "%Y%m%d", "%d %b %Y", "%B/%d/%Y", "%Y-%m"]:
+        with pytest.raises(PesqlError) as info:
+            execute_duckdb(parse(f"DERIVE x = PARSE_DATE(d, format => '{fmt}')"), {"t": frame})
+        assert info.value.codes == ("E310",)
+
+
+@pytest.mark.parametrize("dialect", [d for d in DIALECTS if d != "duckdb"])
+def test_parse_functions_are_declared_unsupported_outside_duckdb(dialect: Dialect) -> None:
+    names = {"PARSE_NUMBER", "PARSE_DATE", "PARSE_DURATION", "TOTAL_SECONDS"}
+    assert names <= UNSUPPORTED[dialect]
