@@ -18,7 +18,12 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 # Importing these registers the aggregate, window, text and time lowerings on `sql_expr`.
-from pesql.compiler.backends import sql_calls, sql_parse, sql_text  # noqa: F401
+from pesql.compiler.backends import (  # noqa: F401  (imported for their registrations)
+    sql_calls,
+    sql_functions,
+    sql_parse,
+    sql_text,
+)
 from pesql.compiler.backends.sql_steps import Chain, sql_step, walk
 from pesql.compiler.check import check
 from pesql.compiler.types import Schema
