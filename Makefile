@@ -46,6 +46,7 @@ docs: $(STAMP)
 
 ## Full benchmarks (manual; see docs/benchmarks.md). `bench-smoke` is what CI runs via the tests.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m bench
 
 clean:
