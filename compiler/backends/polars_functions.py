@@ -9,7 +9,7 @@ Where the lowering depends on the input's polars type (CAST, ROUND with negative
 from __future__ import annotations
 
 import polars as pl
-from pesql.compiler.backends.polars_exprs import Ctx, condition, lower
+from pesql.compiler.backends.polars_exprs import Ctx, columns_of, condition, lower
 from pesql.compiler.types import polars_dtype
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import logic
@@ -93,7 +93,12 @@ def _convert_from(e: pl.Expr, source: pl.DataType, target: CastType, strict: boo
 
 @lower.register
 def _cast(node: logic.Cast, ctx: Ctx) -> pl.Expr:
-    return convert(lower(node.value, ctx), node.type, strict=True)
+    value = lower(node.value, ctx)
+    if ctx.mode == "row" and not ctx.in_agg and not columns_of(node.value):
+        # A constant is cast once per row, as in SQL: on an empty table a CAST that would fail
+        # never runs (polars would otherwise fold it while planning and fail anyway).
+        value = pl.repeat(value, pl.len())
+    return convert(value, node.type, strict=True)
 
 
 @lower.register

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from pesql.compiler.backends.polars import expr_to_polars, has_lowering, to_polars
 from pesql.grammar.ast import Col
+from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops.rows import Filter
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import all_ops
@@ -626,3 +627,13 @@ def test_sort_on_a_unique_key_skips_stability_with_the_same_result() -> None:
     assert lazy.collect().rows() == [(None, 1), ("a", 2), ("b", 2)]
     partial = parse("GROUP_BY g, x COMPUTE n = COUNT(*)\nSORT g")  # ties on g stay ordered
     assert "maintain_order: true" in to_polars(partial, frame).explain()
+
+
+def test_a_failing_cast_of_a_constant_is_not_run_on_an_empty_table() -> None:
+    empty = pl.DataFrame({"i": []}, schema={"i": pl.Int64})
+    assert execute("DERIVE r = CAST('a', 'integer')", empty).frame.height == 0
+    with pytest.raises(PesqlError) as info:
+        execute("DERIVE r = CAST('a', 'integer')", pl.DataFrame({"i": [1]}))
+    assert info.value.codes == ("E305",)
+    grouped = execute("GROUP_BY i COMPUTE r = CAST('7', 'integer')", pl.DataFrame({"i": [1, 2]}))
+    assert grouped.frame["r"].to_list() == [7, 7]
