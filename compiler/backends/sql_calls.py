@@ -21,6 +21,7 @@ from pesql.compiler.backends.sql_exprs import (
     binary,
     case,
     cast,
+    col,
     dtype_of,
     number,
     safe_div,
@@ -167,8 +168,10 @@ def _by_ordinal(call: agg.First | agg.Last, ctx: ExprContext, node: type[exp.Agg
     present: exp.Expr = exp.Not(this=exp.Is(this=wrap(value.copy()), expression=exp.null()))
     if call.where is not None:
         present = exp.and_(wrap(present), wrap(sql_expr(call.where, ctx)))
-    # ARG_MIN skips rows whose ordering key is NULL: the key is the ordinal where counted.
-    key = case([(present, ctx.ordinal_ref())])
+    # ARG_MIN skips rows whose ordering key is NULL: the key is the ordinal where counted
+    # (inside an ordered WINDOW, the row's place in window order).
+    place = col(ctx.position, ctx.source) if ctx.position is not None else ctx.ordinal_ref()
+    key = case([(present, place)])
     return aggregate(node(this=value, expression=key), ctx)
 
 

@@ -59,6 +59,9 @@ class ExprContext:
     ordinal: str = "__pesql_row"
     source: str | None = None  # the CTE read from: ordinal references are qualified with it
     over: Over | None = None  # set inside WINDOW steps
+    # Inside a WINDOW with ORDER BY: the column holding each row's place in window order, so
+    # FIRST/LAST follow the window's order rather than the input's.
+    position: str | None = None
     in_group: bool = False  # GROUP_BY / AGGREGATE items: aggregates are plain, not windowed
 
     def ordinal_ref(self) -> exp.Column:

@@ -18,6 +18,7 @@ from pesql.compiler.backends.sql_exprs import ExprContext, Over, col, number, sq
 from pesql.compiler.check import infer_expr
 from pesql.compiler.types import ColumnType, Schema
 from pesql.grammar import ast as A
+from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import rows
 from sqlglot import exp
 
@@ -170,9 +171,11 @@ def _reads(expr: A.Node) -> set[str]:
     return {n.name for n in walk(expr) if isinstance(n, A.Col)}
 
 
-def _assign_layer(chain: Chain, items: list[A.Assign], window: Over | None) -> None:
+def _assign_layer(
+    chain: Chain, items: list[A.Assign], window: Over | None, position: str | None = None
+) -> None:
     """SELECT the current columns with `items` replacing theirs in place or appended."""
-    ctx = chain.context(over=window)
+    ctx = chain.context(over=window, position=position)
     lowered = {a.name: exp.alias_(sql_expr(a.expr, ctx), a.name, quoted=True) for a in items}
     schema = chain.schema
     for a in items:
@@ -188,7 +191,29 @@ def _window(step: rows.Window, chain: Chain) -> None:
         order=tuple(chain.ordered(step.order_by)),
         ordinal=exp.Ordered(this=chain.ordinal_ref()),
     )
-    _assign_layer(chain, list(step.columns), window=over)
+    position = None
+    if step.order_by and any(isinstance(n, agg.First | agg.Last) for n in walk(step)):
+        # FIRST/LAST follow the window's order: number the rows in that order first (ties
+        # broken by the ordinal, as everywhere), then take the value at the smallest number.
+        position = chain.ordinal + "_w"
+        while position in chain.schema:
+            position += "_"
+        place = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[p.copy() for p in over.partition] or None,
+            order=exp.Order(expressions=[*(k.copy() for k in over.order), over.ordinal.copy()]),
+        )
+        chain.push(
+            chain.read(
+                *chain.visible(), exp.alias_(place, position, quoted=True), chain.ordinal_out()
+            )
+        )
+        over = Over(
+            partition=over.partition,
+            order=over.order,
+            ordinal=exp.Ordered(this=chain.ordinal_ref()),
+        )
+    _assign_layer(chain, list(step.columns), window=over, position=position)
     if chain.sort_keys is not None and {k.column for k in chain.sort_keys} & {
         a.name for a in step.columns
     }:
