@@ -97,7 +97,8 @@ def _cast(node: logic.Cast, ctx: Ctx) -> pl.Expr:
     if ctx.mode == "row" and not ctx.in_agg and not columns_of(node.value):
         # A constant is cast once per row, as in SQL: on an empty table a CAST that would fail
         # never runs (polars would otherwise fold it while planning and fail anyway).
-        value = pl.repeat(value, pl.len())
+        # `.first()` keeps this valid when an inner CAST already made the constant a column.
+        value = pl.repeat(value.first(), pl.len())
     return convert(value, node.type, strict=True)
 
 
