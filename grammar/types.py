@@ -28,6 +28,8 @@ DTYPES: tuple[DType, ...] = (
     "duration",
     "null",
 )
+# The types a value can have (NULL literals aside): what generators and ORDERABLE cover.
+VALUE_TYPES: tuple[DType, ...] = tuple(t for t in DTYPES if t != "null")
 
 # Target types of CAST / TRY_CAST, and units of the time functions (closed option sets).
 CastType = Literal["integer", "float", "decimal", "string", "boolean", "date", "datetime"]
@@ -57,17 +59,7 @@ BOOLEAN = _tc("a boolean", "boolean")
 TEMPORAL = _tc("a date or datetime", "date", "datetime")
 DATETIME = _tc("a datetime", "datetime")
 DURATION = _tc("a duration", "duration")
-ORDERABLE = _tc(
-    "an orderable value",
-    "integer",
-    "float",
-    "decimal",
-    "string",
-    "boolean",
-    "date",
-    "datetime",
-    "duration",
-)
+ORDERABLE = _tc("an orderable value", *VALUE_TYPES)
 SUMMABLE = _tc("a number or duration", "integer", "float", "decimal", "duration")
 ANY = _tc("any value", *DTYPES)
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pesql.compiler.repair import repair
-from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.ask_result import AskError, AskResult, Usage
 from pesql.runtime.catalog import Catalog
@@ -95,7 +94,7 @@ class AskSession:
         self.policy = RetryPolicy(profile.max_retries, profile.backoff_s, profile.backoff_max_s)
         self.started = clock()
         self.deadline = self.started + profile.deadline_s
-        self.schemas = {t.name: Schema.from_polars(t.frame.collect_schema()) for t in catalog}
+        self.schemas = catalog.schemas()
         overview = table_overview(catalog, profile.overview_tokens, profile.overview_samples)
         self.tool = tool_definition(self.schemas, profile)
         self.messages = build_messages(question, profile, overview)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.runtime.tables import Table
 
@@ -55,6 +56,10 @@ class Catalog:
 
     def names(self) -> list[str]:
         return sorted(self._tables)
+
+    def schemas(self) -> dict[str, Schema]:
+        """Table name -> p-SQL schema: what the checker and the prompt need."""
+        return {name: table.schema() for name, table in self._tables.items()}
 
     def __contains__(self, name: object) -> bool:
         return name in self._tables

@@ -38,13 +38,6 @@ def _tables(specs: list[str] | None) -> Any:
     return catalog
 
 
-def catalog_schemas(catalog: Any) -> dict[str, Any]:
-    """Table name -> pesql Schema, read from each table's (lazy) polars schema."""
-    from pesql.compiler.types import Schema
-
-    return {t.name: Schema.from_polars(t.frame.collect_schema()) for t in catalog}
-
-
 def _profile(path: str | None) -> Any:
     from pesql.runtime.profile import DEFAULT_PROFILE, Profile
 
@@ -103,7 +96,7 @@ def cmd_function_definition(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
     columns = None
     if args.table:
-        schemas = catalog_schemas(_tables(args.table))
+        schemas = _tables(args.table).schemas()
         columns = [c for s in schemas.values() for c in s.names()]
     definition = function_definition(
         columns,
@@ -123,7 +116,7 @@ def cmd_grammar(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
     columns = None
     if args.table:
-        columns = [c for s in catalog_schemas(_tables(args.table)).values() for c in s.names()]
+        columns = [c for s in _tables(args.table).schemas().values() for c in s.names()]
     render = {
         "json-schema": exports.export_json_schema,
         "lark": exports.export_lark,

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.cli_commands import _profile, _tables, _write, catalog_schemas
+from pesql.runtime.cli_commands import _profile, _tables, _write
 
 
 # --- tables and execution -------------------------------------------------------------
@@ -21,7 +21,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.json:
         out = {}
         for table in catalog:
-            schema = catalog_schemas_one(table)
+            schema = table.schema()
             out[table.name] = {
                 "columns": {n: t.dtype for n, t in schema.items()},
                 "inferred": table.report.to_dict() if table.report is not None else None,
@@ -35,15 +35,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
         if table.report is not None:
             sys.stdout.write(table.report.to_text() + "\n")
         else:
-            for name, ctype in catalog_schemas_one(table).items():
+            for name, ctype in table.schema().items():
                 sys.stdout.write(f"  {name}: {ctype.dtype}\n")
     return 0
-
-
-def catalog_schemas_one(table: Any) -> Any:
-    from pesql.compiler.types import Schema
-
-    return Schema.from_polars(table.frame.collect_schema())
 
 
 def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -55,9 +49,7 @@ def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
     plan, source, kind = load_plan(args.plan, _profile(getattr(args, "profile", None)).naming)
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
     try:
-        compiled = compile(
-            plan, catalog_schemas(catalog), optimize=not args.no_optimize, limits=limits
-        )
+        compiled = compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits)
     except PesqlError as exc:
         # Re-raise with the source text so text diagnostics show the line and a caret.
         raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None

@@ -41,7 +41,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pesql.compiler.types import Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Span
 from pesql.runtime.answers import (
@@ -70,7 +69,7 @@ __all__ = ["add_example", "append_line", "grade", "run_plan", "run_reference_sql
 def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
     """Compile `plan` against the named tables only, run it, and return its plain answer."""
     catalog = Catalog([dataset.catalog.get(name) for name in tables])
-    schemas = {t.name: Schema.from_polars(t.frame.collect_schema()) for t in catalog}
+    schemas = catalog.schemas()
     result = compile(plan, schemas).collect(catalog)
     return answer_of(result.frame)
 

@@ -61,9 +61,7 @@ class Runtime:
         self.catalog = _catalog(tables)
         self.limits = limits or Limits()
         self.profile = profile or DEFAULT_PROFILE
-        self.schemas: dict[str, Schema] = {
-            t.name: Schema.from_polars(t.frame.collect_schema()) for t in self.catalog
-        }
+        self.schemas: dict[str, Schema] = self.catalog.schemas()
         self._cache: OrderedDict[tuple[Plan, bool], CompiledPlan] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

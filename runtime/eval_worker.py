@@ -173,7 +173,7 @@ def _graded(
     base: ExampleResult,
     gold: GoldPlans,
 ) -> ExampleResult:
-    schemas = {t.name: Schema.from_polars(t.frame.collect_schema()) for t in catalog}
+    schemas = catalog.schemas()
     if result.truncated:
         right, why = False, f"the answer was truncated to {LIMITS.max_rows} rows"
     else:

@@ -18,20 +18,11 @@ from hypothesis import strategies as st
 from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import logic, numeric, operators, text, time
-from pesql.grammar.types import DType
+from pesql.grammar.types import VALUE_TYPES, DType
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 NUMBERS: tuple[DType, ...] = ("integer", "float", "decimal")
-GENERATED: tuple[DType, ...] = (
-    "integer",
-    "float",
-    "decimal",
-    "string",
-    "boolean",
-    "date",
-    "datetime",
-    "duration",
-)
+GENERATED: tuple[DType, ...] = VALUE_TYPES
 _WORDS = ("a", "b", "Adelie", "x y", "é", "", "ab%", "10")
 
 

@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pesql.compiler.types import Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.jsonform import dumps, to_json
@@ -99,7 +98,7 @@ class _Prompts:
     def parts(self, catalog: Catalog) -> tuple[str, dict[str, Any]]:
         key = tuple(t.name for t in catalog)
         if key not in self._cache:
-            schemas = {t.name: Schema.from_polars(t.frame.collect_schema()) for t in catalog}
+            schemas = catalog.schemas()
             profile = self.profile
             overview = table_overview(catalog, profile.overview_tokens, profile.overview_samples)
             self._cache[key] = (overview, tool_definition(schemas, profile))

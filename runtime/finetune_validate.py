@@ -138,7 +138,7 @@ def load_schemas(folder: str | Path) -> dict[str, Schema]:
     for file in sorted(Path(folder).iterdir()):
         if file.is_file() and not file.name.startswith(".") and file.suffix.lower() != ".md":
             table = load_table(file, name=file.stem)
-            out[table.name] = Schema.from_polars(table.frame.collect_schema())
+            out[table.name] = table.schema()
     return out
 
 

@@ -15,19 +15,10 @@ from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import operators, rows
 from pesql.grammar.ops import window as win
-from pesql.grammar.types import DType
+from pesql.grammar.types import VALUE_TYPES, DType
 from pesql.runtime.expr_strategies import GENERATED, columns_of, well_typed_exprs
 
-_ORDERABLE: tuple[DType, ...] = (
-    "integer",
-    "float",
-    "decimal",
-    "string",
-    "boolean",
-    "date",
-    "datetime",
-    "duration",
-)
+_ORDERABLE: tuple[DType, ...] = VALUE_TYPES
 _NUMBERS: tuple[DType, ...] = ("integer", "float")
 
 

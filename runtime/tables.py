@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import polars as pl
+from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.clean import CleanReport, clean_frame
 
@@ -66,6 +67,10 @@ class Table:
     frame: pl.LazyFrame
     report: CleanReport | None
     source: str | None
+
+    def schema(self) -> Schema:
+        """The table's p-SQL schema, from its (lazy) polars schema; nothing is read."""
+        return Schema.from_polars(self.frame.collect_schema())
 
 
 def table_name(text: str) -> str:

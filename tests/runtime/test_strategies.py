@@ -10,7 +10,7 @@ from pesql.compiler.types import Schema, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
-from pesql.grammar.types import DType
+from pesql.grammar.types import VALUE_TYPES, DType
 from pesql.runtime.strategies import (
     schemas,
     schemas_and_tables,
@@ -19,16 +19,7 @@ from pesql.runtime.strategies import (
     well_typed_plans,
 )
 
-ALL: tuple[DType, ...] = (
-    "integer",
-    "float",
-    "decimal",
-    "string",
-    "boolean",
-    "date",
-    "datetime",
-    "duration",
-)
+ALL: tuple[DType, ...] = VALUE_TYPES
 EXPR_TYPES: list[DType] = ["integer", "float", "decimal", "string", "boolean", "date", "datetime"]
 
 
