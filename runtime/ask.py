@@ -35,45 +35,24 @@ itself, within the profile's deadline. See docs/ask.md.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from pathlib import Path
-from typing import TypeAlias
 
 import openai
-import polars as pl
 from pesql.runtime.ask_result import AskError, AskResult, Usage
 from pesql.runtime.ask_session import AskSession, Effect, Outcome, Send
-from pesql.runtime.catalog import Catalog
+from pesql.runtime.catalog import TablesArg, as_catalog
 from pesql.runtime.limits import Limits
 from pesql.runtime.llm import complete, complete_async, make_client, without_retries
 from pesql.runtime.profile import DEFAULT_PROFILE, Profile
 from pesql.runtime.response_cache import ResponseCache
-from pesql.runtime.tables import Table, load_table
 from pesql.runtime.trace import Trace
 
 __all__ = ["DEFAULT_MODEL", "AskError", "AskResult", "Usage", "as_catalog", "ask", "ask_async"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
-TableSource: TypeAlias = pl.DataFrame | pl.LazyFrame | Table | str | Path
-TablesArg: TypeAlias = Catalog | Mapping[str, TableSource] | TableSource
-
-
-def as_catalog(tables: TablesArg) -> Catalog:
-    """A Catalog from a Catalog, a mapping of name -> frame/Table/path, one frame, or a path."""
-    if isinstance(tables, Catalog):
-        return tables
-    if isinstance(tables, Mapping):
-        return Catalog([_table(source, name) for name, source in tables.items()])
-    return Catalog([_table(tables, None)])
-
-
-def _table(source: TableSource, name: str | None) -> Table:
-    if isinstance(source, Table):
-        return source if name is None else dataclasses.replace(source, name=name)
-    return load_table(source, name=name)
 
 
 def _setup(

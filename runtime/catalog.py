@@ -17,8 +17,12 @@ pesql.grammar.diagnostics.PesqlError: error[E210]: unknown table `sale`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TypeAlias
 
+import polars as pl
 from pesql.compiler.types import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.runtime.tables import Table
@@ -72,3 +76,28 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"Catalog({self.names()})"
+
+
+TableSource: TypeAlias = pl.DataFrame | pl.LazyFrame | Table | str | Path
+TablesArg: TypeAlias = "Catalog | Mapping[str, TableSource] | Iterable[Table] | TableSource"
+
+
+def as_catalog(tables: TablesArg) -> Catalog:
+    """A Catalog from a Catalog, a mapping name -> frame/Table/path, tables, one frame or a path.
+
+    A mapping's keys name the tables (over a Table's own name)."""
+    if isinstance(tables, Catalog):
+        return tables
+    if isinstance(tables, Mapping):
+        return Catalog([_table(source, name) for name, source in tables.items()])
+    if isinstance(tables, pl.DataFrame | pl.LazyFrame | Table | str | Path):
+        return Catalog([_table(tables, None)])
+    return Catalog(list(tables))
+
+
+def _table(source: TableSource, name: str | None) -> Table:
+    from pesql.runtime.tables import load_table
+
+    if isinstance(source, Table):
+        return source if name is None else dataclasses.replace(source, name=name)
+    return load_table(source, name=name)

@@ -16,35 +16,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-import polars as pl
 from pesql.compiler.types import Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.catalog import Catalog
+from pesql.runtime.catalog import TablesArg, as_catalog
 from pesql.runtime.execute import CompiledPlan, Result
 from pesql.runtime.execute import compile as compile_plan
 from pesql.runtime.limits import Limits
 from pesql.runtime.profile import DEFAULT_PROFILE, Profile
-from pesql.runtime.tables import Table, load_table
-
-TableSource = Table | pl.DataFrame | pl.LazyFrame | str | Path
-
-
-def _catalog(tables: Catalog | Mapping[str, TableSource] | Iterable[Table]) -> Catalog:
-    if isinstance(tables, Catalog):
-        return tables
-    catalog = Catalog()
-    items = tables.items() if isinstance(tables, Mapping) else ((t.name, t) for t in tables)
-    for name, source in items:
-        table = source if isinstance(source, Table) else load_table(source, name=name)
-        catalog.add(
-            table if table.name == name else Table(name, table.frame, table.report, table.source)
-        )
-    return catalog
 
 
 class Runtime:
@@ -52,13 +34,13 @@ class Runtime:
 
     def __init__(
         self,
-        tables: Catalog | Mapping[str, TableSource] | Iterable[Table] = (),
+        tables: TablesArg = (),
         *,
         limits: Limits | None = None,
         profile: Profile | None = None,
         cache_size: int = 256,
     ) -> None:
-        self.catalog = _catalog(tables)
+        self.catalog = as_catalog(tables)
         self.limits = limits or Limits()
         self.profile = profile or DEFAULT_PROFILE
         self.schemas: dict[str, Schema] = self.catalog.schemas()
