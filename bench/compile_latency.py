@@ -29,14 +29,14 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from pesql.compiler.backends.polars import to_polars
-from pesql.compiler.check import check
-from pesql.compiler.optimize import optimize
-from pesql.compiler.repair import repair
-from pesql.compiler.types import Schema
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.passes.optimize import optimize
+from pesql.compiler.repair.repair import repair
 from pesql.grammar.jsonform import from_json
 from pesql.grammar.parse import parse
-from pesql.runtime.execute import clear_compile_cache
+from pesql.runtime.engine.execute import clear_compile_cache
 
 import pesql
 from bench.common import Report, Timing, measure_interleaved, ratio, version_of

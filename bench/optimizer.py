@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from pesql.compiler.backends.polars import to_polars
-from pesql.compiler.check import check
-from pesql.compiler.optimize import optimize
-from pesql.compiler.types import Schema
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.passes.optimize import optimize
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
 from polars.testing import assert_frame_equal

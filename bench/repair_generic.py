@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pesql.compiler.lenient_json import repair_json
+from pesql.compiler.repair.json.lenient import repair_json
 from pesql.grammar.diagnostics import PesqlError
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "json_repair"

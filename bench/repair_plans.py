@@ -5,8 +5,9 @@
 
 Plans: every registered operation's example (expressions inside DERIVE/AGGREGATE/WINDOW) and
 multi-step plans built from them; each is corrupted by every class of the catalog
-(`pesql.compiler.corruptions`) with a fixed seed. Recovered = the exact original plan: for
-pesql, `repair` returned it *trusted*; for json_repair, its value lowers (`from_json`) to it.
+(`pesql.runtime.testing.corrupt.catalog`) with a fixed seed. Recovered = the exact original
+plan: for pesql, `repair` returned it *trusted*; for json_repair, its value lowers
+(`from_json`) to it.
 Wrong = a different plan accepted (trusted, for pesql). Both run in this process on the same
 inputs; speed is a ratio, never an absolute claim.
 """
@@ -19,13 +20,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from pesql.compiler.corruptions import CORRUPTIONS, canonical_text
-from pesql.compiler.repair import repair
+from pesql.compiler.repair.repair import repair
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json
 from pesql.grammar.parse import parse
 from pesql.grammar.registry import all_ops
+from pesql.runtime.testing.corrupt.catalog import CORRUPTIONS, canonical_text
 
 Outcome = str  # "recovered", "wrong", "untrusted", "refused"
 _HOST = {"scalar": "DERIVE x = {}", "aggregate": "AGGREGATE x = {}", "window": "WINDOW x = {}"}

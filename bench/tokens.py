@@ -30,8 +30,8 @@ VERBOSITIES = ("full", "short", "none")
 
 
 def definition_report(dataset: Path = DATASET) -> Report:
-    from pesql.runtime.profile import Profile
-    from pesql.runtime.tables import load_table
+    from pesql.runtime.llm.profile import Profile
+    from pesql.runtime.tables.table import load_table
 
     tables = {name: load_table(dataset / "tables" / f"{name}.csv", name=name)
               for name in ("penguins", "cars")}  # fmt: skip
@@ -60,7 +60,7 @@ def definition_report(dataset: Path = DATASET) -> Report:
 
 def output_report(dataset: Path = DATASET, limit: int | None = None) -> Report:
     """Tokens of each gold plan written four ways, over the curated dataset."""
-    from pesql.runtime.datasets import load_dataset
+    from pesql.runtime.evals.datasets.load import load_dataset
 
     loaded = load_dataset(dataset)
     examples = [e for e in loaded.examples if e.plan is not None][:limit]

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from pesql.runtime.execute import CompiledPlan
-from pesql.runtime.limits import Limits
+from pesql.runtime.engine.execute import CompiledPlan
+from pesql.runtime.engine.limits import Limits
 
 import pesql
 from bench.common import DATA_DIR, Report, measure_interleaved, ratio

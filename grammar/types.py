@@ -1,7 +1,7 @@
 """The type vocabulary of p-SQL and declarative type rules that operations carry.
 
 The registry declares each operation's signature here, as data; the checker in
-`pesql.compiler.check` interprets it. Keeping the vocabulary in `grammar/` lets the JSON
+`pesql.compiler.check.check` interprets it. Keeping the vocabulary in `grammar/` lets the JSON
 Schema, the docs and the checker all read one declaration.
 
     >>> NUMERIC.accepts("integer"), NUMERIC.accepts("string")

@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     import openai
     import polars as pl
 
-    from pesql.compiler.check import CheckedPlan
-    from pesql.compiler.repair import RepairResult
-    from pesql.compiler.types import Schema
-    from pesql.runtime.ask_result import AskResult
-    from pesql.runtime.execute import CompiledPlan, Result
-    from pesql.runtime.limits import Limits
-    from pesql.runtime.profile import Profile
+    from pesql.compiler.check.check import CheckedPlan
+    from pesql.compiler.check.schema import Schema
+    from pesql.compiler.repair.repair import RepairResult
+    from pesql.runtime.engine.execute import CompiledPlan, Result
+    from pesql.runtime.engine.limits import Limits
+    from pesql.runtime.llm.profile import Profile
+    from pesql.runtime.llm.result import AskResult
 
 __version__ = "0.1.0"
 
@@ -74,7 +74,7 @@ def function_definition(
 ) -> dict[str, Any]:
     """The OpenAI `tools` entry for p-SQL plans; with a schema, columns are offered as enums.
 
-    `profile` is a `pesql.runtime.profile.Profile` (or anything with `naming` and
+    `profile` is a `pesql.runtime.llm.profile.Profile` (or anything with `naming` and
     `verbosity` attributes): renames, aliases and description verbosity.
     """
     from pesql.grammar.jsonschema import Verbosity
@@ -90,35 +90,35 @@ def function_definition(
 
 def check(plan: Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
     """Type-check a plan against a table schema (or a catalog of them)."""
-    from pesql.compiler.check import check as _check
+    from pesql.compiler.check.check import check as _check
 
     return _check(plan, schema)
 
 
 def to_polars(plan: Plan, source: pl.LazyFrame) -> pl.LazyFrame:
     """A checked plan -> a polars LazyFrame pipeline over `source`."""
-    from pesql.compiler.backends.polars import to_polars as _to_polars
+    from pesql.compiler.backends.polars.lower import to_polars as _to_polars
 
     return _to_polars(plan, source)
 
 
 def optimize(plan: Plan, schema: Schema) -> Plan:
     """A checked plan -> an equivalent, cheaper plan (see docs/optimizer.md)."""
-    from pesql.compiler.optimize import optimize as _optimize
+    from pesql.compiler.passes.optimize import optimize as _optimize
 
     return _optimize(plan, schema)
 
 
 def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:
     """One normal form for plans that differ only in spelling, operand order or no-op steps."""
-    from pesql.compiler.optimize import canonicalize as _canonicalize
+    from pesql.compiler.passes.optimize import canonicalize as _canonicalize
 
     return _canonicalize(plan, schema)
 
 
 def to_sql(plan: Plan, schema: Schema, dialect: str = "duckdb", table: str | None = None) -> str:
     """A checked plan -> SQL text in a dialect (duckdb, postgres, spark, trino, ...)."""
-    from pesql.compiler.backends.sql import to_sql as _to_sql
+    from pesql.compiler.backends.sql.lower import to_sql as _to_sql
 
     return _to_sql(plan, schema, dialect, table)  # type: ignore[arg-type]
 
@@ -127,7 +127,7 @@ def repair(
     text: str, naming: Naming | None = None, schema: Schema | Mapping[str, Schema] | None = None
 ) -> RepairResult:
     """Broken model output -> JSON value, plan, fix log and trust flag (never raises)."""
-    from pesql.compiler.repair import repair as _repair
+    from pesql.compiler.repair.repair import repair as _repair
 
     return _repair(text, naming=naming, schema=schema)
 
@@ -140,7 +140,7 @@ def compile(
     limits: Limits | None = None,
 ) -> CompiledPlan:
     """Text, JSON or a Plan -> checked, optimized, reusable `CompiledPlan`."""
-    from pesql.runtime.execute import compile as _compile
+    from pesql.runtime.engine.execute import compile as _compile
 
     return _compile(plan, schema, optimize=optimize, limits=limits)
 
@@ -149,7 +149,7 @@ def execute(
     plan: Plan | str | Mapping[str, Any], table: Any, *, limits: Limits | None = None
 ) -> Result:
     """The one-liner: compile `plan` against `table`'s schema and run it."""
-    from pesql.runtime.execute import execute as _execute
+    from pesql.runtime.engine.execute import execute as _execute
 
     return _execute(plan, table, limits=limits)
 
@@ -163,7 +163,7 @@ def ask(
     **options: Any,
 ) -> AskResult:
     """Ask a model for a plan that answers `question`, check it, run it (see docs/ask.md)."""
-    from pesql.runtime.ask import ask as _ask
+    from pesql.runtime.llm.ask import ask as _ask
 
     return _ask(question, tables, client, model, profile, **options)
 
@@ -177,7 +177,7 @@ async def ask_async(
     **options: Any,
 ) -> AskResult:
     """The asyncio twin of `ask`."""
-    from pesql.runtime.ask import ask_async as _ask_async
+    from pesql.runtime.llm.ask import ask_async as _ask_async
 
     return await _ask_async(question, tables, client, model, profile, **options)
 
@@ -186,7 +186,7 @@ def load_table(
     source: Any, *, name: str | None = None, format: str | None = None, clean: bool | None = None
 ) -> Any:
     """A table from a file (CSV, TSV, Parquet, JSON, NDJSON, IPC, Excel) or a frame."""
-    from pesql.runtime.tables import load_table as _load_table
+    from pesql.runtime.tables.table import load_table as _load_table
 
     return _load_table(source, name=name, format=format, clean=clean)
 
@@ -194,17 +194,17 @@ def load_table(
 def __getattr__(name: str) -> Any:
     # Classes are loaded on first use, like the functions above.
     lazy = {
-        "Runtime": "pesql.runtime.embed",
-        "Catalog": "pesql.runtime.catalog",
-        "Table": "pesql.runtime.tables",
-        "Schema": "pesql.compiler.types",
-        "Limits": "pesql.runtime.limits",
-        "Profile": "pesql.runtime.profile",
-        "AskResult": "pesql.runtime.ask_result",
-        "AskError": "pesql.runtime.ask_result",
-        "CompiledPlan": "pesql.runtime.execute",
-        "Result": "pesql.runtime.execute",
-        "RepairResult": "pesql.compiler.repair",
+        "Runtime": "pesql.runtime.embedding",
+        "Catalog": "pesql.runtime.tables.catalog",
+        "Table": "pesql.runtime.tables.table",
+        "Schema": "pesql.compiler.check.schema",
+        "Limits": "pesql.runtime.engine.limits",
+        "Profile": "pesql.runtime.llm.profile",
+        "AskResult": "pesql.runtime.llm.result",
+        "AskError": "pesql.runtime.llm.result",
+        "CompiledPlan": "pesql.runtime.engine.execute",
+        "Result": "pesql.runtime.engine.execute",
+        "RepairResult": "pesql.compiler.repair.repair",
     }
     if name in lazy:
         import importlib
@@ -215,7 +215,7 @@ def __getattr__(name: str) -> Any:
 
 def count_tokens(value: Any, encoding: str = "o200k_base") -> int:
     """Offline token count of a string (or the compact JSON of a value)."""
-    from pesql.runtime.tokens import count_tokens as _count
+    from pesql.runtime.llm.tokens import count_tokens as _count
 
     return _count(value, encoding)  # type: ignore[arg-type]
 

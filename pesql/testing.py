@@ -14,10 +14,9 @@ Needs the test extras (`pip install "pesql[test]"`: hypothesis, httpx ...).
 
 from __future__ import annotations
 
-from pesql.compiler.corruptions import CORRUPTIONS, LOSSLESS, corrupt, corrupted_plans
-from pesql.runtime.ast_strategies import exprs, plans
-from pesql.runtime.compare import frames_equal
-from pesql.runtime.fake_openai import (
+from pesql.runtime.engine.compare import frames_equal
+from pesql.runtime.testing.corrupt.catalog import CORRUPTIONS, LOSSLESS, corrupt, corrupted_plans
+from pesql.runtime.testing.fake_openai.server import (
     Chunking,
     Delay,
     Drop,
@@ -32,7 +31,8 @@ from pesql.runtime.fake_openai import (
     ToolCall,
     Usage,
 )
-from pesql.runtime.strategies import (
+from pesql.runtime.testing.strategies.syntax import exprs, plans
+from pesql.runtime.testing.strategies.typed import (
     schemas,
     schemas_and_tables,
     tables,

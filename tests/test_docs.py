@@ -66,7 +66,7 @@ def test_console_examples_run(path: Path, capsys: pytest.CaptureFixture[str]) ->
     """`$ pesql ...` lines in ```console blocks run; `# exits N` states a non-zero exit."""
     import shlex
 
-    from pesql.runtime.cli import run_cli
+    from pesql.runtime.cli.main import run_cli
 
     cwd = os.getcwd()
     os.chdir(ROOT)

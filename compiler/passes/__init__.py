@@ -1,6 +1,6 @@
 """Optimizer passes: one rewrite per module, each a pure function `(plan, ctx) -> plan`.
 
-`PASSES` is the order `pesql.compiler.optimize` runs them in, repeated until nothing changes
+`PASSES` is the order `pesql.compiler.passes.optimize` runs them in, repeated until nothing changes
 (each pass can open work for another). The order matters:
 
 1. fold_constants first: conditions become literals (`FILTER TRUE`), nested ANDs flatten and
@@ -17,7 +17,7 @@
    would only have to step around; and pruning first means no work is shared for nothing.
 
 `canonical_order` is not in `PASSES`: operand order does not change what runs; it is used by
-`pesql.compiler.optimize.canonicalize` only.
+`pesql.compiler.passes.optimize.canonicalize` only.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
-from pesql.compiler.check import check, infer_expr
-from pesql.compiler.types import ColumnType, Schema
+from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import logic, rows, text

@@ -26,8 +26,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import PassContext, map_exprs
-from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import numeric as num
 from pesql.grammar.ops import operators as op

@@ -33,6 +33,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import (
     BOOLEAN_OPS,
     PassContext,
@@ -41,7 +42,6 @@ from pesql.compiler.passes.analysis import (
     map_exprs,
     may_fail,
 )
-from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import logic
 from pesql.grammar.ops import operators as op

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import (
     PassContext,
     columns_of,
@@ -36,7 +37,6 @@ from pesql.compiler.passes.analysis import (
     rename_columns,
     writes,
 )
-from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import rows
 

@@ -31,8 +31,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import PassContext, dtype_of, walk
-from pesql.compiler.types import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as ag
 from pesql.grammar.ops import rows

@@ -31,11 +31,11 @@ from typing import Any, Literal
 
 import duckdb
 import polars as pl
-from pesql.compiler.types import Schema
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.parse import parse
-from pesql.runtime.execute import compile
-from pesql.runtime.tables import load_table
+from pesql.runtime.engine.execute import compile
+from pesql.runtime.tables.table import load_table
 
 HERE = Path(__file__).resolve().parent
 DATASET = HERE / "tables-qa"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, HTTPException
-from pesql.runtime.embed import Runtime
+from pesql.runtime.embedding import Runtime
 
 import pesql
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from pesql.runtime.embed import Runtime
+from pesql.runtime.embedding import Runtime
 
 import pesql
 

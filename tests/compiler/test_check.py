@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.compiler.check import check, infer_expr
-from pesql.compiler.types import ColumnType, Schema, dtype_of_polars, polars_dtype
+from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.schema import ColumnType, Schema, dtype_of_polars, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import aggregate as agg
@@ -17,7 +17,8 @@ from pesql.grammar.ops import numeric, rows, text, window
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import all_ops, fields_of
 from pesql.grammar.types import DTYPES
-from pesql.runtime import ast_strategies, strategies
+from pesql.runtime.testing.strategies import syntax as ast_strategies
+from pesql.runtime.testing.strategies import typed as strategies
 
 PENGUINS = Schema.of(
     {

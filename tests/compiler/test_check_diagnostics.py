@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.compiler.check import check
-from pesql.compiler.types import Schema
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import CODES, Diagnostic, PesqlError, render_text
 from pesql.grammar.jsonform import from_json, to_json
 from pesql.grammar.parse import parse

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pesql.compiler.lenient_json import repair_json
+from pesql.compiler.repair.json.lenient import repair_json
 from pesql.grammar.diagnostics import PesqlError
 
 pytestmark = pytest.mark.corpora

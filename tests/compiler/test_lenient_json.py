@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from pesql.compiler.lenient_json import MAX_CANDIDATES, Candidate, JSONValue, repair_json, scan
+from pesql.compiler.repair.json.lenient import (
+    MAX_CANDIDATES,
+    Candidate,
+    JSONValue,
+    repair_json,
+    scan,
+)
 from pesql.grammar.diagnostics import PesqlError
 
 # input -> (value of the first candidate, fix kinds logged in order)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.compiler.repair import repair, repair_or_raise
-from pesql.compiler.types import Schema
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.repair.repair import repair, repair_or_raise
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import Naming

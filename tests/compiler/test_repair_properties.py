@@ -13,12 +13,17 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.compiler.corruptions import CORRUPTIONS, LOSSLESS, canonical_text, corrupted_plans
-from pesql.compiler.repair import RepairResult, repair
+from pesql.compiler.repair.repair import RepairResult, repair
 from pesql.grammar import ast as A
 from pesql.grammar.printer import to_text
-from pesql.runtime.ast_strategies import plans
-from pesql.runtime.strategies import schemas, well_typed_plans
+from pesql.runtime.testing.corrupt.catalog import (
+    CORRUPTIONS,
+    LOSSLESS,
+    canonical_text,
+    corrupted_plans,
+)
+from pesql.runtime.testing.strategies.syntax import plans
+from pesql.runtime.testing.strategies.typed import schemas, well_typed_plans
 
 SEEDS = st.integers(0, 2**32 - 1)
 # A fix with one meaning: these are recovered every time, whatever the plan.

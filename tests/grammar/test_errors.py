@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse
-from pesql.runtime.ast_strategies import plans
+from pesql.runtime.testing.strategies.syntax import plans
 
 from tests.snapshot import assert_snapshot
 

@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
 from lark.exceptions import LarkError
-from pesql.compiler.corruptions import CORRUPTIONS, canonical_text
 from pesql.grammar import ast as A
 from pesql.grammar.exports import export_gbnf, export_json_schema, export_lark
 from pesql.grammar.registry import DEFAULT_NAMING, Naming, fields_of
-from pesql.runtime.ast_strategies import plans
+from pesql.runtime.testing.corrupt.catalog import CORRUPTIONS, canonical_text
+from pesql.runtime.testing.strategies.syntax import plans
 
 _GBNF_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(\[(?:[^\]\\]|\\.)*\])|([a-z0-9-]+)|(.))')
 

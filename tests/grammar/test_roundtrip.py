@@ -9,7 +9,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
-from pesql.runtime.ast_strategies import plans
+from pesql.runtime.testing.strategies.syntax import plans
 
 
 @given(plans())

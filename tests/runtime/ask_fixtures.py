@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
-from pesql.runtime.fake_openai import FakeOpenAI
-from pesql.runtime.profile import Profile
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI
 
 import pesql
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pesql.grammar.jsonform import dumps, to_json
-from pesql.runtime.finetune_export import export_dataset
+from pesql.runtime.finetune.export import export_dataset
 
 import pesql
 from tests.runtime.ask_fixtures import penguins

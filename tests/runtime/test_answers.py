@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.runtime.answers import (
+from pesql.runtime.evals.answers import (
     Answer,
     FrameCompare,
     answer_of,
@@ -19,7 +19,7 @@ from pesql.runtime.answers import (
     wtq_match,
     wtq_normalize,
 )
-from pesql.runtime.importers.wtq import read_questions
+from pesql.runtime.evals.importers.wtq import read_questions
 
 NAN = math.nan
 

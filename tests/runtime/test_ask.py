@@ -10,13 +10,20 @@ from pathlib import Path
 import pytest
 from pesql.grammar.jsonschema import function_definition
 from pesql.grammar.ops.numeric import SubAbs
-from pesql.runtime.ask import AskError, as_catalog, ask, ask_async
-from pesql.runtime.ask_session import AskSession, Send, Sleep
-from pesql.runtime.catalog import Catalog
-from pesql.runtime.fake_openai import FakeOpenAI, Message, Status, Text, ToolCall, Usage
-from pesql.runtime.llm import Failure, FunctionCall, Reply
-from pesql.runtime.profile import Profile
-from pesql.runtime.tables import load_table
+from pesql.runtime.llm.ask import AskError, as_catalog, ask, ask_async
+from pesql.runtime.llm.client import Failure, FunctionCall, Reply
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.llm.session import AskSession, Send, Sleep
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import load_table
+from pesql.runtime.testing.fake_openai.server import (
+    FakeOpenAI,
+    Message,
+    Status,
+    Text,
+    ToolCall,
+    Usage,
+)
 
 from tests.runtime.ask_fixtures import FAST, HEAVIEST, arguments, penguins, server
 
@@ -192,7 +199,7 @@ def test_renamed_operations_are_shown_and_accepted(server: FakeOpenAI) -> None:
 
 
 def test_usage_is_counted_offline_when_the_server_sends_none(server: FakeOpenAI) -> None:
-    from pesql.runtime.fake_openai import Malformed
+    from pesql.runtime.testing.fake_openai.server import Malformed
 
     completion = {
         "id": "x",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pesql.runtime.cli import run_cli
-from pesql.runtime.fake_openai import FakeOpenAI, Status, Text, ToolCall, Usage
-from pesql.runtime.response_cache import ResponseCache
-from pesql.runtime.trace import read_trace
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.llm.cache import ResponseCache
+from pesql.runtime.llm.trace import read_trace
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI, Status, Text, ToolCall, Usage
 
 from tests.runtime.ask_fixtures import HEAVIEST, arguments, penguins, server
 
@@ -143,7 +143,7 @@ def test_the_profile_and_env_base_url_are_used(
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     root = Path(__file__).resolve().parents[2]
     plan = "DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm)\nLIMIT 1"
-    from pesql.runtime.profile import Profile
+    from pesql.runtime.llm.profile import Profile
 
     profile = root / "examples" / "profiles" / "abs_diff.toml"
     server.script(ToolCall(arguments(plan, Profile.load(profile).naming)))

@@ -7,8 +7,9 @@ import dataclasses
 import time
 
 import pytest
-from pesql.runtime.ask import AskError, ask, ask_async
-from pesql.runtime.fake_openai import (
+from pesql.runtime.llm.ask import AskError, ask, ask_async
+from pesql.runtime.llm.client import Failure, RetryPolicy, complete
+from pesql.runtime.testing.fake_openai.server import (
     Chunking,
     Delay,
     Drop,
@@ -17,7 +18,6 @@ from pesql.runtime.fake_openai import (
     Status,
     ToolCall,
 )
-from pesql.runtime.llm import Failure, RetryPolicy, complete
 
 from tests.runtime.ask_fixtures import FAST, arguments, penguins, server
 

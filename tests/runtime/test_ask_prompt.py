@@ -8,20 +8,20 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.compiler.types import Schema
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonschema import offered_columns
-from pesql.runtime.catalog import Catalog
-from pesql.runtime.profile import Profile
-from pesql.runtime.prompt import (
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.llm.prompt import (
     build_messages,
     request_body,
     system_prompt,
     table_overview,
     tool_definition,
 )
-from pesql.runtime.tables import load_table
-from pesql.runtime.tokens import count_tokens
+from pesql.runtime.llm.tokens import count_tokens
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import load_table
 
 from tests.runtime.ask_fixtures import penguins
 

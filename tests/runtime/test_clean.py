@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.runtime.clean import clean_frame, clean_headers
-from pesql.runtime.tables import load_table
+from pesql.runtime.tables.clean.infer import clean_frame, clean_headers
+from pesql.runtime.tables.table import load_table
 
 
 def infer(values: list[str | None]) -> tuple[pl.Series, str]:

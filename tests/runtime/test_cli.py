@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from pesql.grammar.jsonschema import offered_columns
-from pesql.runtime.cli import run_cli
+from pesql.runtime.cli.main import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS = f"penguins={ROOT / 'examples/tables/penguins.csv'}"

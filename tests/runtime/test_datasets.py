@@ -10,16 +10,16 @@ import pytest
 from pesql.grammar.diagnostics import PesqlError, Span
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.parse import parse
-from pesql.runtime import dataset_run
-from pesql.runtime.cli import run_cli
-from pesql.runtime.dataset_run import add_example
-from pesql.runtime.dataset_validate import (
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.evals.datasets import run as dataset_run
+from pesql.runtime.evals.datasets.load import DatasetError, load_dataset, read_dataset
+from pesql.runtime.evals.datasets.run import add_example
+from pesql.runtime.evals.datasets.validate import (
     normalize_question,
     ops_used,
     similar_pairs,
     validate_dataset,
 )
-from pesql.runtime.datasets import DatasetError, load_dataset, read_dataset
 
 SHOP = "item,price,qty\napple,1.5,10\npear,2.0,4\nplum,0.5,7\n"
 COMPARE = {"order": "bag", "column_names": "ignored", "float_tol": 1e-06, "nan_equals_null": False}

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pesql.runtime.cli import run_cli
-from pesql.runtime.eval_records import ExampleResult, Run, RunSettings, load_run
-from pesql.runtime.eval_report import render_html, render_markdown
-from pesql.runtime.eval_stats import compare_runs
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.evals.runs.records import ExampleResult, Run, RunSettings, load_run
+from pesql.runtime.evals.runs.report import render_html, render_markdown
+from pesql.runtime.evals.runs.stats import compare_runs
 
 SETTINGS = RunSettings("ds", "hash1", "default", "p1", "gpt-4o-mini")
 

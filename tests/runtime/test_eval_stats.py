@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.runtime.eval_metrics import by_op, estimate_cost, price_of, summarize
-from pesql.runtime.eval_records import ExampleResult, Run, RunSettings
-from pesql.runtime.eval_stats import bootstrap_ci, compare_runs, mcnemar_exact, percentile
+from pesql.runtime.evals.runs.metrics import by_op, estimate_cost, price_of, summarize
+from pesql.runtime.evals.runs.records import ExampleResult, Run, RunSettings
+from pesql.runtime.evals.runs.stats import bootstrap_ci, compare_runs, mcnemar_exact, percentile
 
 SETTINGS = RunSettings("ds", "hash1", "default", "p1", "gpt-4o-mini")
 

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import dumps, to_json
-from pesql.runtime.cli import run_cli
-from pesql.runtime.dataset_run import add_example
-from pesql.runtime.datasets import load_dataset
-from pesql.runtime.eval_records import ExampleResult, load_run
-from pesql.runtime.evaluate import RateLimiter, RunSummary, evaluate_async
-from pesql.runtime.fake_openai import Delay, FakeOpenAI, Text, ToolCall, Turn
-from pesql.runtime.profile import Profile
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.evals.datasets.load import load_dataset
+from pesql.runtime.evals.datasets.run import add_example
+from pesql.runtime.evals.runs.records import ExampleResult, load_run
+from pesql.runtime.evals.runs.run import RateLimiter, RunSummary, evaluate_async
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.testing.fake_openai.server import Delay, FakeOpenAI, Text, ToolCall, Turn
 
 import pesql
 

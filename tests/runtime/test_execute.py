@@ -8,12 +8,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.compiler.types import Schema
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.parse import parse
-from pesql.runtime.catalog import Catalog
-from pesql.runtime.execute import (
+from pesql.runtime.engine.execute import (
     CompiledPlan,
     Limits,
     clear_compile_cache,
@@ -21,8 +20,9 @@ from pesql.runtime.execute import (
     compile_cache_info,
     execute,
 )
-from pesql.runtime.limits import expr_depth
-from pesql.runtime.tables import load_table
+from pesql.runtime.engine.limits import expr_depth
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import load_table
 
 FRAME = pl.DataFrame({"price": [3.0, 12.5, 40.0, None], "name": ["a", "b", "c", "d"]})
 SCHEMA = Schema.from_polars(FRAME.schema)

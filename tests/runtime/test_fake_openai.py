@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from pesql.runtime.fake_finetune import JobFails
-from pesql.runtime.fake_openai import (
+from pesql.runtime.testing.fake_openai.finetune import JobFails
+from pesql.runtime.testing.fake_openai.server import (
     Chunking,
     Delay,
     Drop,

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.jsonschema import offered_columns
-from pesql.runtime.ask import ask
-from pesql.runtime.datasets import load_dataset
-from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
-from pesql.runtime.finetune_export import (
+from pesql.runtime.evals.datasets.load import load_dataset
+from pesql.runtime.finetune.export import (
     example_catalog,
     export_dataset,
     stratified_split,
     stratum,
 )
-from pesql.runtime.finetune_validate import validate_training_file
-from pesql.runtime.profile import Profile
-from pesql.runtime.prompt import SYSTEM_PROMPT
+from pesql.runtime.finetune.validate import validate_training_file
+from pesql.runtime.llm.ask import ask
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.llm.prompt import SYSTEM_PROMPT
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI, ToolCall
 
 from tests.runtime.ask_fixtures import FAST
 from tests.runtime.finetune_fixtures import QUESTIONS, exported, make_dataset, records

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime import finetune_jobs as jobs
-from pesql.runtime.cli import run_cli
-from pesql.runtime.fake_openai import FakeOpenAI, JobFails
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.finetune import jobs
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI, JobFails
 
 from tests.runtime.finetune_fixtures import exported
 

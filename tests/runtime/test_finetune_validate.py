@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pesql.compiler.types import Schema
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.jsonform import dumps
-from pesql.runtime.ask import as_catalog
-from pesql.runtime.cli import run_cli
-from pesql.runtime.finetune_export import training_record
-from pesql.runtime.finetune_limits import limits_for
-from pesql.runtime.finetune_validate import validate_training_file
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.finetune.export import training_record
+from pesql.runtime.finetune.limits import limits_for
+from pesql.runtime.finetune.validate import validate_training_file
+from pesql.runtime.llm.ask import as_catalog
 
 import pesql
 from tests.runtime.ask_fixtures import penguins

@@ -11,13 +11,13 @@ import pytest
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
 from pesql.grammar.printer import to_text
-from pesql.runtime.answers import result_strings
-from pesql.runtime.cli import run_cli
-from pesql.runtime.dataset_run import run_plan
-from pesql.runtime.dataset_validate import validate_dataset
-from pesql.runtime.datasets import load_dataset
-from pesql.runtime.importers.wikisql import column_names, convert, import_wikisql, pattern
-from pesql.runtime.importers.wtq import import_wtq, tsv_unescape_list, wtq_table_name
+from pesql.runtime.cli.main import run_cli
+from pesql.runtime.evals.answers import result_strings
+from pesql.runtime.evals.datasets.load import load_dataset
+from pesql.runtime.evals.datasets.run import run_plan
+from pesql.runtime.evals.datasets.validate import validate_dataset
+from pesql.runtime.evals.importers.wikisql import column_names, convert, import_wikisql, pattern
+from pesql.runtime.evals.importers.wtq import import_wtq, tsv_unescape_list, wtq_table_name
 
 HEADER = ["Player", "No.", "Points", "Team"]
 TYPES = ["text", "text", "real", "text"]

@@ -12,10 +12,10 @@ import httpx
 import polars as pl
 import pytest
 from pesql.grammar.jsonschema import offered_columns
-from pesql.runtime.embed import Runtime
-from pesql.runtime.service import create_app
-from pesql.runtime.service_guard import ServiceLimits
-from pesql.runtime.service_thread import ServerThread
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.service.app import create_app
+from pesql.runtime.service.guard import ServiceLimits
+from pesql.runtime.service.thread import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = (ROOT / "examples/plans/penguins_gap.psql").read_text()
@@ -241,7 +241,7 @@ def test_service_never_returns_5xx_on_garbage(server: ServerThread) -> None:
 
 def test_ask_endpoint_with_a_local_model(runtime: Runtime) -> None:
     """/v1/ask goes through the real openai client to a local OpenAI-compatible server."""
-    from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
+    from pesql.runtime.testing.fake_openai.server import FakeOpenAI, ToolCall
 
     arguments = json.dumps(
         {

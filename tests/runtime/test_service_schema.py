@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from pesql.runtime.embed import Runtime
-from pesql.runtime.fake_openai import FakeOpenAI, ToolCall
-from pesql.runtime.service import create_app
-from pesql.runtime.service_guard import ServiceLimits
-from pesql.runtime.service_thread import ServerThread
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.service.app import create_app
+from pesql.runtime.service.guard import ServiceLimits
+from pesql.runtime.service.thread import ServerThread
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI, ToolCall
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 ROOT = Path(__file__).resolve().parents[2]

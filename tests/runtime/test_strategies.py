@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pesql.compiler.check import check, infer_expr
-from pesql.compiler.types import Schema, polars_dtype
+from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.schema import Schema, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
 from pesql.grammar.types import VALUE_TYPES, DType
-from pesql.runtime.strategies import (
+from pesql.runtime.testing.strategies.typed import (
     schemas,
     schemas_and_tables,
     tables,

@@ -11,8 +11,8 @@ import pandas as pd
 import polars as pl
 import pytest
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime.catalog import Catalog
-from pesql.runtime.tables import Table, load_table, parse_table_spec
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import Table, load_table, parse_table_spec
 
 FRAME = pl.DataFrame({"city": ["Oslo", "Lima"], "pop": [709_000, 9_750_000], "share": [0.5, 1.25]})
 

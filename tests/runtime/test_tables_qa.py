@@ -17,10 +17,10 @@ import duckdb
 import pytest
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.registry import all_ops
-from pesql.runtime.answers import answer_of
-from pesql.runtime.dataset_run import grade, run_plan
-from pesql.runtime.dataset_validate import coverage, validate_dataset
-from pesql.runtime.datasets import Dataset, Example, load_dataset
+from pesql.runtime.evals.answers import answer_of
+from pesql.runtime.evals.datasets.load import Dataset, Example, load_dataset
+from pesql.runtime.evals.datasets.run import grade, run_plan
+from pesql.runtime.evals.datasets.validate import coverage, validate_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "examples" / "datasets" / "tables-qa"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.runtime.clean import clean_headers
-from pesql.runtime.tables import Table, load_table
+from pesql.runtime.tables.clean.infer import clean_headers
+from pesql.runtime.tables.table import Table, load_table
 
 pytestmark = pytest.mark.corpora
 

@@ -21,11 +21,11 @@ import polars as pl
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
-from pesql.compiler.backends.polars import to_polars
-from pesql.compiler.backends.sql import UNSUPPORTED, UNSUPPORTED_IN_WINDOW, to_sql
-from pesql.compiler.backends.sql_steps import walk
-from pesql.compiler.check import check, infer_expr
-from pesql.compiler.types import ColumnType, Schema, polars_dtype
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.backends.sql.lower import UNSUPPORTED, UNSUPPORTED_IN_WINDOW, to_sql
+from pesql.compiler.backends.sql.steps import walk
+from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.schema import ColumnType, Schema, polars_dtype
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
@@ -35,9 +35,9 @@ from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import FieldSpec, OpSpec, all_ops, spec_of
 from pesql.grammar.types import Common, DType, TypeClass
-from pesql.runtime.compare import frames_equal
-from pesql.runtime.duckdb_engine import SQLITE_UNSUPPORTED, execute_duckdb, execute_sqlite
-from pesql.runtime.strategies import schemas_and_tables, tables, well_typed_plans
+from pesql.runtime.engine.compare import frames_equal
+from pesql.runtime.engine.sql import SQLITE_UNSUPPORTED, execute_duckdb, execute_sqlite
+from pesql.runtime.testing.strategies.typed import schemas_and_tables, tables, well_typed_plans
 
 REGRESSIONS = Path(__file__).parent / "regressions"
 # Operations the differential test runs elsewhere: not in DuckDB's dialect (see docs/sql.md).

@@ -13,13 +13,13 @@ from typing import Any
 
 import polars as pl
 import pytest
-from pesql.compiler.backends.polars import expr_to_polars, has_lowering, to_polars
+from pesql.compiler.backends.polars.lower import expr_to_polars, has_lowering, to_polars
 from pesql.grammar.ast import Col
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops.rows import Filter
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import all_ops
-from pesql.runtime.execute import execute
+from pesql.runtime.engine.execute import execute
 
 N = None
 T, F = True, False

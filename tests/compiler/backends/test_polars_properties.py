@@ -9,13 +9,13 @@ from __future__ import annotations
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.compiler.backends.polars import to_polars
-from pesql.compiler.check import check
-from pesql.compiler.types import Schema, dtype_of_polars
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema, dtype_of_polars
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime.execute import compile
-from pesql.runtime.strategies import schemas_and_tables, well_typed_plans
+from pesql.runtime.engine.execute import compile
+from pesql.runtime.testing.strategies.typed import schemas_and_tables, well_typed_plans
 
 EXECUTION_CODES = {"E303", "E304", "E305"}
 

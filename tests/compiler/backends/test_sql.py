@@ -10,14 +10,14 @@ import polars as pl
 import pytest
 import sqlglot
 from hypothesis import given, settings
-from pesql.compiler.backends.sql import DIALECTS, UNSUPPORTED, Dialect, to_sql, to_sqlglot
-from pesql.compiler.backends.sql_text import sql_replacement
-from pesql.compiler.types import Schema
+from pesql.compiler.backends.sql.lower import DIALECTS, UNSUPPORTED, Dialect, to_sql, to_sqlglot
+from pesql.compiler.backends.sql.text import sql_replacement
+from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import CODES, PesqlError
 from pesql.grammar.parse import parse
 from pesql.grammar.registry import OpSpec, all_ops
-from pesql.runtime.duckdb_engine import execute_duckdb, execute_sqlite
+from pesql.runtime.engine.sql import execute_duckdb, execute_sqlite
 from sqlglot import exp
 
 from tests.compiler.backends.test_differential import OP_SCHEMA, op_plans

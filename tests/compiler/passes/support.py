@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from pesql.compiler.backends.polars import to_polars
-from pesql.compiler.types import ColumnType, Schema
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.parse import parse
-from pesql.runtime.compare import frames_equal
+from pesql.runtime.engine.compare import frames_equal
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

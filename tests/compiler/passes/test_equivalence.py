@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.compiler.check import check
-from pesql.compiler.optimize import canonicalize, optimize
-from pesql.compiler.types import Schema
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.passes.optimize import canonicalize, optimize
 from pesql.grammar import ast as A
 from pesql.grammar.ops import operators as op
 from pesql.grammar.ops import rows
-from pesql.runtime.strategies import schemas, tables, well_typed_plans
+from pesql.runtime.testing.strategies.typed import schemas, tables, well_typed_plans
 
 from tests.compiler.passes.support import run, same_outcome
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from pesql.compiler.optimize import canonicalize, optimize, optimize_traced
+from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes import PASSES
-from pesql.compiler.types import Schema
+from pesql.compiler.passes.optimize import canonicalize, optimize, optimize_traced
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
 

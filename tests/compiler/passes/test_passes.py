@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pesql.compiler.check import check
+from pesql.compiler.check.check import check
 from pesql.compiler.passes import PASSES, PassContext, canonical_order
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text
-from pesql.runtime.strategies import tables
+from pesql.runtime.testing.strategies.typed import tables
 
 from tests.compiler.passes.support import Case, load_cases, run, same_outcome
 

@@ -1,0 +1,240 @@
+"""Aggregates and window functions -> polars expressions (registered on `polars_exprs.lower`).
+
+In a `group` context an aggregate is one value per group. In a `window` context it is the
+same value computed over the row's partition (`.over(partition)`) and repeated on each row;
+window functions (ROW_NUMBER, RANK, LAG, CUMSUM, ...) run in the frame's current order, which
+the WINDOW step has sorted into the window's ORDER BY (see polars_steps.lower_window).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pesql.compiler.backends.polars.exprs import (
+    Ctx,
+    columns_of,
+    condition,
+    lower,
+    true_divide,
+)
+from pesql.grammar.ast import Expr
+from pesql.grammar.ops import aggregate as ag
+from pesql.grammar.ops import window as wf
+
+
+def per_partition(expr: pl.Expr, ctx: Ctx) -> pl.Expr:
+    """`expr` evaluated per partition in a window context; as is elsewhere."""
+    if ctx.mode == "window" and ctx.partition:
+        return expr.over(list(ctx.partition))
+    return expr
+
+
+def _argument(node: Expr, ctx: Ctx) -> pl.Expr:
+    value = condition(node, ctx.inside_aggregate())  # a NULL `where` is a typed unknown
+    if not columns_of(node):
+        # A constant is one value in polars' aggregation context; SQL's SUM(1) sees it once
+        # per row, so repeat it to the group's length.
+        value = pl.repeat(value, pl.len())
+    return value
+
+
+def _values(node: Expr, where: Expr | None, ctx: Ctx) -> pl.Expr:
+    """The values an aggregate sees: its argument on the rows where `where` is true."""
+    value = _argument(node, ctx)
+    if where is not None:
+        value = value.filter(_argument(where, ctx))  # filter drops null conditions too
+    return value
+
+
+@lower.register
+def _count(node: ag.Count, ctx: Ctx) -> pl.Expr:
+    if node.value is None and node.where is None:
+        counted = pl.len()
+    elif node.value is None:
+        assert node.where is not None
+        counted = _argument(node.where, ctx).fill_null(False).sum()
+    else:
+        counted = _values(node.value, node.where, ctx).count()  # count() skips nulls
+    return per_partition(counted.cast(pl.Int64), ctx)
+
+
+@lower.register
+def _count_distinct(node: ag.CountDistinct, ctx: Ctx) -> pl.Expr:
+    values = _values(node.value, node.where, ctx).drop_nulls()
+    return per_partition(values.n_unique().cast(pl.Int64), ctx)
+
+
+@lower.register
+def _count_if(node: ag.CountIf, ctx: Ctx) -> pl.Expr:
+    counted = _argument(node.condition, ctx).fill_null(False).sum()
+    return per_partition(counted.cast(pl.Int64), ctx)
+
+
+@lower.register
+def _sum(node: ag.Sum, ctx: Ctx) -> pl.Expr:
+    values = _values(node.value, node.where, ctx)
+    # polars sums nothing to 0; SQL's SUM over no non-null value is NULL.
+    return per_partition(pl.when(values.count() > 0).then(values.sum()), ctx)
+
+
+def _float_values(node: ag.Aggregate | ag.Quantile, ctx: Ctx) -> pl.Expr:
+    return _values(node.value, node.where, ctx).cast(pl.Float64)
+
+
+@lower.register
+def _avg(node: ag.Avg, ctx: Ctx) -> pl.Expr:
+    return per_partition(_float_values(node, ctx).mean(), ctx)
+
+
+@lower.register
+def _median(node: ag.Median, ctx: Ctx) -> pl.Expr:
+    return per_partition(_float_values(node, ctx).median(), ctx)
+
+
+@lower.register
+def _quantile(node: ag.Quantile, ctx: Ctx) -> pl.Expr:
+    return per_partition(_float_values(node, ctx).quantile(node.q, "linear"), ctx)
+
+
+@lower.register
+def _std(node: ag.Std, ctx: Ctx) -> pl.Expr:
+    return per_partition(_float_values(node, ctx).std(ddof=1), ctx)
+
+
+@lower.register
+def _var(node: ag.Var, ctx: Ctx) -> pl.Expr:
+    return per_partition(_float_values(node, ctx).var(ddof=1), ctx)
+
+
+@lower.register
+def _min(node: ag.Min, ctx: Ctx) -> pl.Expr:
+    return per_partition(_values(node.value, node.where, ctx).min(), ctx)
+
+
+@lower.register
+def _max(node: ag.Max, ctx: Ctx) -> pl.Expr:
+    return per_partition(_values(node.value, node.where, ctx).max(), ctx)
+
+
+@lower.register
+def _first(node: ag.First, ctx: Ctx) -> pl.Expr:
+    return per_partition(_values(node.value, node.where, ctx).drop_nulls().first(), ctx)
+
+
+@lower.register
+def _last(node: ag.Last, ctx: Ctx) -> pl.Expr:
+    return per_partition(_values(node.value, node.where, ctx).drop_nulls().last(), ctx)
+
+
+# Window functions ------------------------------------------------------------------------
+
+
+def _row_number() -> pl.Expr:
+    return pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+
+
+def _peer_starts(ctx: Ctx) -> pl.Expr:
+    """True on the first row of each run of rows equal on the ORDER BY keys (SQL peers)."""
+    first_row = _row_number() == 1
+    changed = [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in ctx.order_keys]
+    return pl.any_horizontal(first_row, *changed)
+
+
+@lower.register
+def _row_number_fn(node: wf.RowNumber, ctx: Ctx) -> pl.Expr:
+    return per_partition(_row_number(), ctx)
+
+
+@lower.register
+def _rank(node: wf.Rank, ctx: Ctx) -> pl.Expr:
+    # The row number where the row's run of peers starts: ties share it, gaps follow.
+    rank = pl.when(_peer_starts(ctx)).then(_row_number()).otherwise(None).forward_fill()
+    return per_partition(rank.cast(pl.Int64), ctx)
+
+
+@lower.register
+def _dense_rank(node: wf.DenseRank, ctx: Ctx) -> pl.Expr:
+    return per_partition(_peer_starts(ctx).cum_sum().cast(pl.Int64), ctx)
+
+
+def _series(node: Expr, ctx: Ctx) -> pl.Expr:
+    """A window function's argument, one value per row: a constant is repeated to the
+    partition's length (polars would treat `LAG(0)` or `CUMSUM(1)` as a single value)."""
+    value = lower(node, ctx)
+    return value if columns_of(node) else pl.repeat(value, pl.len())
+
+
+def _shifted(node: wf.Shifted, ctx: Ctx, offset: int) -> tuple[pl.Expr, pl.Expr]:
+    value = _series(node.value, ctx)
+    return value, value.shift(offset)
+
+
+@lower.register
+def _lag(node: wf.Lag, ctx: Ctx) -> pl.Expr:
+    return per_partition(_shifted(node, ctx, node.offset)[1], ctx)
+
+
+@lower.register
+def _lead(node: wf.Lead, ctx: Ctx) -> pl.Expr:
+    return per_partition(_shifted(node, ctx, -node.offset)[1], ctx)
+
+
+@lower.register
+def _diff(node: wf.Diff, ctx: Ctx) -> pl.Expr:
+    value, earlier = _shifted(node, ctx, node.offset)
+    return per_partition(value - earlier, ctx)
+
+
+@lower.register
+def _pct_change(node: wf.PctChange, ctx: Ctx) -> pl.Expr:
+    value, earlier = _shifted(node, ctx, node.offset)
+    return per_partition(true_divide(value - earlier, earlier), ctx)
+
+
+def _running(step: pl.Expr) -> pl.Expr:
+    # polars' cum_* leave null at null rows; SQL's running aggregate carries the total on
+    # (nulls are skipped), and is null only before the first value.
+    return step.forward_fill()
+
+
+@lower.register
+def _cum_sum(node: wf.CumSum, ctx: Ctx) -> pl.Expr:
+    value = _series(node.value, ctx)
+    return per_partition(_running(value.cum_sum()), ctx)
+
+
+@lower.register
+def _cum_count(node: wf.CumCount, ctx: Ctx) -> pl.Expr:
+    if node.value is None:
+        return per_partition(_row_number(), ctx)
+    present = _series(node.value, ctx).is_not_null()
+    return per_partition(present.cum_sum().cast(pl.Int64), ctx)
+
+
+@lower.register
+def _cum_min(node: wf.CumMin, ctx: Ctx) -> pl.Expr:
+    value = _series(node.value, ctx)
+    return per_partition(_running(value.cum_min()), ctx)
+
+
+@lower.register
+def _cum_max(node: wf.CumMax, ctx: Ctx) -> pl.Expr:
+    value = _series(node.value, ctx)
+    return per_partition(_running(value.cum_max()), ctx)
+
+
+@lower.register
+def _cum_avg(node: wf.CumAvg, ctx: Ctx) -> pl.Expr:
+    value = _series(node.value, ctx).cast(pl.Float64)
+    total = _running(value.cum_sum())
+    count = value.is_not_null().cum_sum()
+    return per_partition(true_divide(total, count), ctx)
+
+
+@lower.register
+def _share(node: wf.Share, ctx: Ctx) -> pl.Expr:
+    value = _series(node.value, ctx).cast(pl.Float64)
+    total = pl.when(value.count() > 0).then(value.sum())
+    return per_partition(true_divide(value, total), ctx)
+
+
+__all__ = ["per_partition"]

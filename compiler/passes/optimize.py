@@ -1,0 +1,81 @@
+"""The optimizer: a checked plan -> an equivalent plan that is simpler and cheaper to run.
+
+    >>> from pesql.grammar.parse import parse
+    >>> from pesql.grammar.printer import to_text
+    >>> schema = Schema.of({"price": "float", "region": "string"})
+    >>> plan = parse("DERIVE p = price * 1\\nFILTER region = 'West'\\nFILTER price > 2 * 5")
+    >>> print(to_text(optimize(plan, schema)))
+    FILTER region = 'West' AND price > 10
+    DERIVE p = price
+
+`optimize` runs the passes of `pesql.compiler.passes.PASSES` in order, round after round, until
+a round changes nothing. Optimized and original plans give the same result: rows, row order,
+columns, column order, nulls, and errors (docs/optimizer.md says how each pass keeps that).
+`canonicalize` adds a canonical operand order, so that plans differing only in spelling,
+operand order or redundant steps compare equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.passes import PASSES, Pass, PassContext, canonical_order
+from pesql.grammar.ast import Plan
+
+__all__ = ["MAX_ROUNDS", "PassRecord", "canonicalize", "optimize", "optimize_traced"]
+
+# Passes reach a fixpoint in two or three rounds on real plans; the cap only guards against
+# a pair of passes undoing each other's work forever.
+MAX_ROUNDS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class PassRecord:
+    """One pass that changed the plan (for `pesql explain`)."""
+
+    name: str
+    before: Plan
+    after: Plan
+
+
+def optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None) -> Plan:
+    """`plan` (checked against `schema`, the input table's) rewritten by every pass.
+
+    `step_schemas` (a CheckedPlan's) saves the passes from checking the input plan again."""
+    return optimize_traced(plan, schema, step_schemas)[0]
+
+
+def optimize_traced(
+    plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None
+) -> tuple[Plan, tuple[PassRecord, ...]]:
+    """The optimized plan and, in order, each pass application that changed it."""
+    context = PassContext(schema)
+    if step_schemas is not None:
+        context.seed(plan, step_schemas)
+    return _fixpoint(plan, context, PASSES)
+
+
+def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:
+    """One normal form for plans that differ only in operand order, spelling or redundancy.
+
+    Without a schema only the rules that need no types apply (see docs/optimizer.md).
+    """
+    return _fixpoint(plan, PassContext(schema), (*PASSES, canonical_order))[0]
+
+
+def _fixpoint(
+    plan: Plan, ctx: PassContext, passes: tuple[Pass, ...]
+) -> tuple[Plan, tuple[PassRecord, ...]]:
+    records: list[PassRecord] = []
+    for _ in range(MAX_ROUNDS):
+        start = plan
+        for rewrite in passes:
+            new = rewrite(plan, ctx)
+            if new != plan:
+                records.append(PassRecord(rewrite.__name__, plan, new))
+                plan = dataclasses.replace(new, table=plan.table, origin=plan.origin)
+        if plan == start:
+            break
+    return plan, tuple(records)

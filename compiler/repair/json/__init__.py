@@ -1,0 +1,1 @@
+"""pesql.compiler.repair.json"""

@@ -1,0 +1,228 @@
+"""Plan-aware repair: whatever the model returned -> one plan, a log of every fix, and trust.
+
+    >>> r = repair("```json\\n{'table': None, 'steps': [{'op': 'limit', 'count': 5,}]}\\n```")
+    >>> to_text(r.plan), r.trusted, sorted({f.kind for f in r.fixes})[:3]
+    ('LIMIT 5', True, ['op_case', 'python_literal', 'single_quotes'])
+
+How: the generic scanner (`lenient_json.scan_all`) gives every plausible JSON reading of the
+text; `repair_shapes` turns each into every plan-shaped reading (op case and aliases, inferred
+ops, properties moved back into the object an early `}` took them from, split objects merged,
+wrappers); every reading is lowered (`from_json`) and, with a schema, type-checked (`check`).
+
+- one distinct plan among all readings: returned, with the fixes of the first (most likely)
+  reading that gives it; `trusted` per `repair_trust` (truncation, dropped content);
+- two or more distinct plans: refused with E402 listing the readings as p-SQL text (never a
+  silently different plan);
+- none: E401 with what was tried, plus the lowering/checking diagnostics of the best reading;
+- `NaN`/`Infinity` anywhere outside a string: the reading is refused (p-SQL numbers are finite).
+
+Bounds: the scanner's (200 000 characters, nesting 64, at most 16 JSON readings) and
+`repair_shapes.MAX_READINGS` plan readings per JSON reading; each reading costs one linear
+lowering. A reading set cut by a bound cannot prove "the only reading": not trusted (E403).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pesql.compiler.check.check import check
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
+from pesql.compiler.repair.json.lenient import Candidate, scan_all
+from pesql.compiler.repair.shapes import Shapes
+from pesql.compiler.repair.trust import untrusted_reasons
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.jsonform import from_json, to_json
+from pesql.grammar.printer import to_text
+from pesql.grammar.registry import DEFAULT_NAMING, Naming
+
+# Readings listed in an E402 diagnostic: enough to show the model what is ambiguous.
+SHOWN_READINGS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RepairResult:
+    """The outcome of `repair`: a plan (or None), the value it was lowered from, every fix made,
+    whether the plan can be run as is, and what was wrong or refused."""
+
+    value: JSONValue | None
+    plan: A.Plan | None
+    fixes: tuple[Fix, ...]
+    trusted: bool
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def fix_kinds(self) -> tuple[FixKind, ...]:
+        return tuple(dict.fromkeys(f.kind for f in self.fixes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    value: JSONValue
+    fixes: tuple[Fix, ...]
+    candidate: Candidate
+    plan: A.Plan | None = None
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def repair(
+    text: str,
+    *,
+    naming: Naming | None = None,
+    schema: Schema | Mapping[str, Schema] | None = None,
+) -> RepairResult:
+    """Repair model output into a plan; never raises (problems are in `diagnostics`)."""
+    naming = naming or DEFAULT_NAMING
+    clean = _already_canonical(text, naming, schema)
+    if clean is not None:
+        return clean
+    try:
+        scanned = scan_all(text)
+    except PesqlError as exc:
+        return RepairResult(None, None, (), False, exc.diagnostics)
+    shapes = Shapes(naming)
+    readings = [
+        _evaluate(reading, naming, schema)
+        for candidate in scanned.candidates
+        for reading in _plan_readings(candidate, shapes)
+    ]
+    good = [r for r in readings if r.plan is not None]
+    reasons_of = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
+    # A reading that explains all of the input beats one that dropped or cut some of it: only
+    # when no complete reading lowers do the lossy ones compete (and the result is untrusted).
+    complete = [r for r in good if not reasons_of[id(r.candidate)]]
+    good = complete or good
+    distinct: list[_Reading] = []
+    for reading in good:
+        if all(reading.plan != other.plan for other in distinct):
+            distinct.append(reading)
+    if len(distinct) > 1:
+        return _ambiguous(distinct)
+    if not distinct:
+        return _unrepairable(readings, len(scanned.candidates))
+    chosen = distinct[0]
+    reasons = list(reasons_of[id(chosen.candidate)])
+    if not scanned.complete or shapes.overflow:
+        reasons.append("the input has more readings than were explored")
+    notes = tuple(
+        Diagnostic.make("E403", A.Pointer(""), problem=reason, severity="warning")
+        for reason in reasons
+    )
+    return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes)
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _Duplicate  # duplicated keys need the scanner's candidates and log
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> JSONValue:
+    raise ValueError(name)  # NaN / Infinity: refused by the scanner path
+
+
+def _already_canonical(
+    text: str, naming: Naming, schema: Schema | Mapping[str, Schema] | None
+) -> RepairResult | None:
+    """The fast path: strict JSON that lowers to a plan whose canonical JSON is the input
+    (no fix to log, nothing to choose) needs no scanning; None sends it the long way."""
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+        plan = from_json(value, naming)
+        if to_json(plan, naming) != value:
+            return None  # lowered leniently (op case, alias, missing property): log it
+        if schema is not None:
+            check(plan, schema)
+    except (ValueError, RecursionError, PesqlError):
+        return None
+    return RepairResult(value, plan, (), True, ())
+
+
+def repair_or_raise(
+    text: str,
+    *,
+    naming: Naming | None = None,
+    schema: Schema | Mapping[str, Schema] | None = None,
+) -> RepairResult:
+    """`repair`, raising `PesqlError` unless it gives a trusted plan."""
+    result = repair(text, naming=naming, schema=schema)
+    if result.plan is None or not result.trusted:
+        errors = [dataclasses.replace(d, severity="error") for d in result.diagnostics]
+        raise PesqlError(errors, text)
+    return result
+
+
+def _plan_readings(candidate: Candidate, shapes: Shapes) -> list[_Reading]:
+    nan = next((f for f in candidate.fixes if f.kind == "nan_infinity"), None)
+    if nan is not None:
+        problem = f"`{nan.before}` at offset {nan.position}: p-SQL numbers are finite"
+        refused = Diagnostic.make(
+            "E401", None, problem=problem, hints=("write a number, or null for a missing value",)
+        )
+        return [_Reading(candidate.value, candidate.fixes, candidate, problems=(refused,))]
+    return [
+        _Reading(value, candidate.fixes + fixes, candidate)
+        for value, fixes in shapes.plans(candidate.value)
+    ]
+
+
+def _evaluate(
+    reading: _Reading, naming: Naming, schema: Schema | Mapping[str, Schema] | None
+) -> _Reading:
+    if reading.problems:
+        return reading
+    try:
+        plan = from_json(reading.value, naming)
+        if schema is not None:
+            check(plan, schema)
+    except PesqlError as exc:
+        return dataclasses.replace(reading, problems=exc.diagnostics)
+    return dataclasses.replace(reading, plan=plan)
+
+
+def _ambiguous(distinct: list[_Reading]) -> RepairResult:
+    shown = distinct[:SHOWN_READINGS]
+    hints = [
+        f"reading {i}: {_plan_text(r.plan)} (fixes: {_kinds(r.fixes)})"
+        for i, r in enumerate(shown, 1)
+    ]
+    if len(distinct) > len(shown):
+        hints.append(f"... and {len(distinct) - len(shown)} more")
+    hints.append("send the plan again as one complete JSON object")
+    problem = f"{len(distinct)} readings give different plans"
+    diagnostic = Diagnostic.make("E402", A.Pointer(""), problem=problem, hints=hints)
+    return RepairResult(None, None, (), False, (diagnostic,))
+
+
+def _unrepairable(readings: list[_Reading], candidates: int) -> RepairResult:
+    # The best reading is the one with the fewest problems; the earlier (likelier) on a tie.
+    best = min(readings, key=lambda r: len(r.problems))
+    tried = sorted({f.kind for r in readings for f in r.fixes})
+    problem = (
+        f"none of {len(readings)} readings ({candidates} as JSON) gives a valid plan; "
+        f"the most likely one has the problems below"
+    )
+    hints = (f"fixes tried: {', '.join(tried)}",) if tried else ()
+    head = Diagnostic.make("E401", A.Pointer(""), problem=problem, hints=hints)
+    return RepairResult(best.value, None, best.fixes, False, (head, *best.problems))
+
+
+def _plan_text(plan: A.Plan | None) -> str:
+    assert plan is not None
+    return to_text(plan).replace("\n", "; ") or "(no steps)"
+
+
+def _kinds(fixes: tuple[Fix, ...]) -> str:
+    return ", ".join(dict.fromkeys(f.kind for f in fixes)) or "none"
+
+
+__all__ = ["RepairResult", "repair", "repair_or_raise"]

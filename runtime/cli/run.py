@@ -1,0 +1,173 @@
+"""Subcommands of `pesql` that read tables and run plans (schema, run, check, explain, sql).
+
+Registered by `cli_commands.register`, after the language subcommands; the helpers reading
+tables and profiles are shared with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.runtime.cli.common import profile_of, tables_of, write_text
+
+
+# --- tables and execution -------------------------------------------------------------
+def cmd_schema(args: argparse.Namespace) -> int:
+    catalog = tables_of(args.table)
+    if args.json:
+        out = {}
+        for table in catalog:
+            schema = table.schema()
+            out[table.name] = {
+                "columns": {n: t.dtype for n, t in schema.items()},
+                "inferred": table.report.to_dict() if table.report is not None else None,
+            }
+        write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str), None)
+        return 0
+    for table in catalog:
+        sys.stdout.write(
+            f"table {table.name}" + (f" ({table.source})" if table.source else "") + "\n"
+        )
+        if table.report is not None:
+            sys.stdout.write(table.report.to_text() + "\n")
+        else:
+            for name, ctype in table.schema().items():
+                sys.stdout.write(f"  {name}: {ctype.dtype}\n")
+    return 0
+
+
+def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
+    from pesql.runtime.cli.common import load_plan
+    from pesql.runtime.engine.execute import compile
+    from pesql.runtime.engine.limits import Limits
+
+    catalog = tables_of(args.table)
+    plan, source, kind = load_plan(args.plan, profile_of(getattr(args, "profile", None)).naming)
+    limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
+    try:
+        compiled = compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits)
+    except PesqlError as exc:
+        # Re-raise with the source text so text diagnostics show the line and a caret.
+        raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None
+    return compiled, catalog
+
+
+def _print_notes(notes: Any) -> None:
+    from pesql.grammar.diagnostics import render_text
+
+    if notes:
+        sys.stderr.write(render_text(notes) + "\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pesql.runtime.engine.output import write_frame
+
+    compiled, catalog = _compiled(args)
+    if args.engine == "duckdb":
+        from pesql.runtime.engine.sql import execute_duckdb
+
+        frames = {t.name: t.frame for t in catalog}
+        frame = execute_duckdb(compiled.plan, frames)
+        notes: tuple[Diagnostic, ...] = compiled.checked.notes
+        if args.max_rows is not None and frame.height > args.max_rows:
+            frame = frame.head(args.max_rows)
+    else:
+        result = compiled.collect(catalog)
+        frame, notes = result.frame, result.notes
+    _print_notes(notes)
+    write_frame(frame, args.format, args.output)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    compiled, _ = _compiled(args)
+    _print_notes(compiled.checked.notes)
+    columns = ", ".join(f"{n}: {t.dtype}" for n, t in compiled.checked.output_schema.items())
+    sys.stdout.write(f"ok: output ({columns})\n")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from pesql.runtime.engine.explain import explain_text
+
+    compiled, catalog = _compiled(args)
+    write_text(explain_text(compiled, catalog), None)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from pesql.compiler.backends.sql.lower import to_sql
+
+    compiled, catalog = _compiled(args)
+    schema = compiled.checked.input_schema
+    table = compiled.checked.table or next(iter(catalog)).name
+    write_text(to_sql(compiled.plan, schema, dialect=args.dialect, table=table), args.output)
+    return 0
+
+
+# --- argument parsing -----------------------------------------------------------------
+def _plan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", metavar="PLAN", help="a .psql text file, a .json file, or - (stdin)")
+    p.add_argument(
+        "--table",
+        "-t",
+        action="append",
+        metavar="[NAME=]PATH",
+        required=True,
+        help="a table file (csv, tsv, parquet, json, ndjson, ipc, xlsx); repeatable",
+    )
+    p.add_argument("--profile", metavar="FILE", help="a profile (op renames/aliases)")
+    p.add_argument("--no-optimize", action="store_true", help="run the plan as written")
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="truncate the output to N rows (reported)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time budget for execution (default 60)",
+    )
+
+
+def register(sub: Any) -> None:
+    """Add the table and execution subcommands to the `pesql` parser."""
+    p = sub.add_parser("schema", help="show a table's columns and what loading inferred")
+    p.add_argument("--table", "-t", action="append", metavar="[NAME=]PATH", required=True)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_schema)
+
+    p = sub.add_parser("run", help="run a plan on tables")
+    _plan_options(p)
+    p.add_argument(
+        "--format", "-f", choices=("table", "csv", "json", "ndjson", "parquet"), default="table"
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--engine", choices=("polars", "duckdb"), default="polars")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("check", help="type-check a plan against tables (exit 1 on errors)")
+    _plan_options(p)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("explain", help="show the plan before/after optimization and polars' plan")
+    _plan_options(p)
+    p.set_defaults(handler=cmd_explain)
+
+    p = sub.add_parser("sql", help="print the plan as SQL for another engine")
+    _plan_options(p)
+    p.add_argument(
+        "--dialect",
+        default="duckdb",
+        choices=("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake", "sqlite"),
+    )
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.set_defaults(handler=cmd_sql)

@@ -1,0 +1,79 @@
+"""`pesql serve`: the HTTP service on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pesql.runtime.cli.common import profile_of, tables_of
+    from pesql.runtime.embedding import Runtime
+    from pesql.runtime.engine.limits import Limits
+    from pesql.runtime.service.app import create_app
+    from pesql.runtime.service.guard import ServiceLimits
+
+    api_key = None
+    if args.api_key_env:
+        api_key = os.environ.get(args.api_key_env)
+        if not api_key:
+            raise PesqlError(
+                [
+                    Diagnostic.make(
+                        "E505",
+                        problem=f"environment variable {args.api_key_env} is empty or unset",
+                        hints=("export the key before starting the service",),
+                    )
+                ]
+            )
+    limits = ServiceLimits(
+        max_body_bytes=args.max_body_bytes,
+        max_rows=args.max_rows,
+        timeout_s=args.timeout,
+        max_concurrency=args.max_concurrency,
+        max_queue=args.max_queue,
+    )
+    runtime = Runtime(
+        tables_of(args.table),
+        profile=profile_of(args.profile),
+        limits=Limits(max_rows=args.max_rows, timeout_s=args.timeout),
+    )
+    ask_options: dict[str, Any] = {}
+    if args.model:
+        ask_options["model"] = args.model
+    if args.base_url:
+        ask_options["base_url"] = args.base_url
+    app = create_app(runtime, limits=limits, api_key=api_key, ask_options=ask_options)
+    sys.stderr.write(
+        f"pesql serving {', '.join(runtime.table_names())} on "
+        f"http://{args.host}:{args.port} (OpenAPI at /openapi.json)\n"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve tables over HTTP (JSON API, OpenAPI spec)")
+    p.add_argument("--table", "-t", action="append", metavar="NAME=PATH", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help="require `Authorization: Bearer <$VAR>` on every /v1 request",
+    )
+    p.add_argument("--profile", metavar="FILE")
+    p.add_argument("--model", help="model for /v1/ask")
+    p.add_argument("--base-url", help="OpenAI-compatible server for /v1/ask")
+    p.add_argument("--max-body-bytes", type=int, default=256 * 1024)
+    p.add_argument("--max-rows", type=int, default=10_000)
+    p.add_argument("--timeout", type=float, default=30.0, help="execution seconds per request")
+    p.add_argument("--max-concurrency", type=int, default=4)
+    p.add_argument("--max-queue", type=int, default=64)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(handler=cmd_serve)

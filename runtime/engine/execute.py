@@ -1,0 +1,257 @@
+"""Compile a plan once, run it on tables many times, within limits.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"price": [3.0, 12.5, 40.0]})
+    >>> execute("FILTER price > 10\\nSORT price DESC", frame).frame["price"].to_list()
+    [40.0, 12.5]
+
+`compile` = parse/lower -> size limits -> type check -> optimize (when the optimizer exists);
+the result is cached by (plan, schema, optimize), since plans are hashable frozen dataclasses.
+`CompiledPlan.collect` lowers to polars and runs with the time budget and the row limit.
+See docs/execution.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import polars as pl
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import CheckedPlan, check
+from pesql.compiler.check.schema import Schema, polars_dtype
+from pesql.grammar.ast import Plan
+from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
+from pesql.runtime.engine.limits import (
+    Limits,
+    check_size,
+    collect_limited,
+    execution_error,
+    truncation_note,
+)
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import Table, load_table
+
+Frame: TypeAlias = pl.DataFrame | pl.LazyFrame
+Tables: TypeAlias = Catalog | Mapping[str, Frame | Table] | Frame | Table
+SchemaKey: TypeAlias = Schema | tuple[tuple[str, Schema], ...]
+
+COMPILE_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Result:
+    """One execution: the (possibly truncated) frame, timing, and the compile/run notes."""
+
+    frame: pl.DataFrame
+    truncated: bool
+    elapsed_s: float
+    notes: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class CompiledPlan:
+    """A checked (and optimized) plan, reusable on any tables that fit its schema."""
+
+    plan: Plan  # what runs: checked, exact column names, optimized
+    checked: CheckedPlan
+    limits: Limits = field(default_factory=Limits)
+
+    def lazy(self, tables: Tables) -> pl.LazyFrame:
+        """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
+        source = _source_frame(tables, self.checked.table)
+        _check_fits(source, self.checked.input_schema)
+        return to_polars(self.plan, source)
+
+    def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
+        """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
+        limits = engine_for(tables, self.checked.table, limits or self.limits)
+        check_size(self.plan, limits)
+        started = time.perf_counter()
+        frame, truncated = collect_limited(self.lazy(tables), limits)
+        notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
+        return Result(frame, truncated, time.perf_counter() - started, notes)
+
+    def explain(self, tables: Tables | None = None) -> str:
+        """The p-SQL text that runs, the output schema, and polars' optimized plan."""
+        from pesql.grammar.printer import to_text
+
+        if tables is None:  # an empty frame of the input schema: polars plans without data
+            schema = {n: polars_dtype(t.dtype) for n, t in self.checked.input_schema.items()}
+            tables = pl.LazyFrame(schema=schema)
+        try:
+            polars_plan = self.lazy(tables).explain()
+        except PesqlError:
+            raise
+        except Exception as exc:
+            raise execution_error(exc) from exc
+        columns = "\n".join(
+            f"  {name}: {t.dtype}{'' if t.nullable else ' not null'}"
+            for name, t in self.checked.output_schema.items()
+        )
+        return (
+            f"-- p-SQL\n{to_text(self.plan)}\n\n-- output schema\n{columns}\n\n"
+            f"-- polars plan\n{polars_plan}"
+        )
+
+
+def compile(
+    plan: Plan | str | Mapping[str, Any],
+    schema: Schema | Mapping[str, Schema],
+    *,
+    optimize: bool = True,
+    limits: Limits | None = None,
+) -> CompiledPlan:
+    """Text (p-SQL, or JSON when it starts with `{`), a JSON object or a Plan -> CompiledPlan."""
+    limits = limits or Limits()
+    tree = as_plan(plan)
+    check_size(tree, limits)
+    key: SchemaKey = schema if isinstance(schema, Schema) else tuple(schema.items())
+    compiled = _compile_cached(tree, key, optimize)
+    return compiled if compiled.limits == limits else _with_limits(compiled, limits)
+
+
+def _with_limits(compiled: CompiledPlan, limits: Limits) -> CompiledPlan:
+    return CompiledPlan(compiled.plan, compiled.checked, limits)
+
+
+def as_plan(plan: Plan | str | Mapping[str, Any]) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    if isinstance(plan, str):
+        if plan.lstrip().startswith("{"):
+            from pesql.grammar.jsonform import from_json
+
+            return from_json(plan)
+        from pesql.grammar.parse import parse
+
+        return parse(plan)
+    from pesql.grammar.jsonform import from_json
+
+    return from_json(dict(plan))
+
+
+@lru_cache(maxsize=COMPILE_CACHE_SIZE)
+def _compile_cached(plan: Plan, schema: SchemaKey, optimize: bool) -> CompiledPlan:
+    checked = check(plan, schema if isinstance(schema, Schema) else dict(schema))
+    final = checked.plan
+    if optimize:
+        final = _optimize(final, checked.input_schema, checked.step_schemas)
+    return CompiledPlan(final, checked)
+
+
+def _optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...]) -> Plan:
+    # The optimizer is written separately; until it exists `optimize=True` changes nothing.
+    try:
+        module = importlib.import_module("pesql.compiler.passes.optimize")
+    except ModuleNotFoundError as exc:
+        if exc.name != "pesql.compiler.passes.optimize":
+            raise
+        return plan
+    optimized = module.optimize(plan, schema, step_schemas)
+    assert isinstance(optimized, Plan)
+    return optimized
+
+
+def clear_compile_cache() -> None:
+    _compile_cached.cache_clear()
+
+
+def compile_cache_info() -> Any:
+    """functools' cache statistics (hits, misses, maxsize, currsize)."""
+    return _compile_cached.cache_info()
+
+
+def execute(
+    plan: Plan | str | Mapping[str, Any],
+    table: Frame | Table | str | Path,
+    *,
+    limits: Limits | None = None,
+) -> Result:
+    """Compile `plan` against `table`'s own schema and run it: the one-liner."""
+    if isinstance(table, str | Path):
+        table = load_table(table)
+    frame = table.frame if isinstance(table, Table) else table.lazy()
+    try:
+        schema = Schema.from_polars(frame.collect_schema())
+    except Exception as exc:
+        raise execution_error(exc) from exc
+    return compile(plan, schema, limits=limits).collect(frame, limits)
+
+
+def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
+    source = _source(tables, name)
+    return source.frame if isinstance(source, Table) else source.lazy()
+
+
+def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
+    """`limits` with "auto" resolved: tables already in memory run on polars' in-memory engine
+    (several times faster on small frames), files on the streaming engine (faster and much
+    leaner at scale; docs/benchmarks.md)."""
+    if limits.engine != "auto":
+        return limits
+    source = _source(tables, name)
+    in_memory = isinstance(source, pl.DataFrame) or (
+        isinstance(source, Table) and source.source is None
+    )
+    return dataclasses.replace(limits, engine="in-memory" if in_memory else "streaming")
+
+
+def _source(tables: Tables, name: str | None) -> Frame | Table:
+    if isinstance(tables, pl.DataFrame | pl.LazyFrame | Table):
+        return tables
+    if isinstance(tables, Catalog):
+        if name is None and len(tables) == 1:
+            return next(iter(tables))
+        if name is None:
+            raise _which_table(tables.names())
+        return tables.get(name)
+    if name is None and len(tables) == 1:
+        only = next(iter(tables.values()))
+    elif name is None:
+        raise _which_table(list(tables))
+    elif name in tables:
+        only = tables[name]
+    else:
+        hints = [f"did you mean `{c}`?" for c in nearest(name, list(tables))]
+        raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
+    return only
+
+
+def _which_table(names: list[str]) -> PesqlError:
+    listed = ", ".join(f"`{n}`" for n in names) or "none"
+    hint = f"name the table to read (FROM ...): one of {listed}"
+    return PesqlError([Diagnostic.make("E210", name="(none)", hints=(hint,))])
+
+
+def _check_fits(frame: pl.LazyFrame, expected: Schema) -> None:
+    """E305 when a table lacks a column the plan was compiled for, or has another type."""
+    try:
+        actual = Schema.from_polars(frame.collect_schema())
+    except Exception as exc:
+        raise execution_error(exc) from exc
+    for name, ctype in expected.items():
+        found = actual.get(name)
+        if found is None or found.dtype != ctype.dtype:
+            what = "is missing" if found is None else f"is {found.dtype}, not {ctype.dtype}"
+            problem = f"column `{name}` {what} in the table given"
+            hint = "compile the plan again against this table's schema"
+            raise PesqlError([Diagnostic.make("E305", problem=problem, hints=(hint,))])
+
+
+__all__ = [
+    "CompiledPlan",
+    "Limits",
+    "Result",
+    "as_plan",
+    "clear_compile_cache",
+    "compile",
+    "compile_cache_info",
+    "execute",
+]

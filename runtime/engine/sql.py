@@ -1,0 +1,199 @@
+"""Running plans as SQL in-process: DuckDB (`--engine duckdb`, and the test oracle) and SQLite.
+
+Both engines check the plan, add a row-ordinal column to the input (so row order is exact,
+not the engine's scan order), run `to_sql` and return a polars frame with the column names
+and p-SQL types the polars backend produces:
+
+    >>> import polars as pl
+    >>> from pesql.grammar.parse import parse
+    >>> execute_duckdb(parse("FILTER a > 1"), {"t": pl.DataFrame({"a": [1, 2, 3]})})["a"].to_list()
+    [2, 3]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import polars as pl
+from pesql.compiler.backends.sql.lower import UNSUPPORTED, to_sql, unsupported_ops
+from pesql.compiler.check.check import CheckedPlan, check
+from pesql.compiler.check.schema import ColumnType, Schema, polars_dtype
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+__all__ = ["SQLITE_UNSUPPORTED", "execute_duckdb", "execute_sqlite"]
+
+Frames = Mapping[str, pl.DataFrame | pl.LazyFrame]
+
+# Operations `execute_sqlite` cannot run; plans using them raise E310 (never silently skipped).
+SQLITE_UNSUPPORTED: frozenset[str] = UNSUPPORTED["sqlite"]
+
+_INPUT = "pesql_input"
+_ORDINAL = "__pesql_input_row"
+
+
+def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, pl.DataFrame, str]:
+    """The checked plan, its input frame with an ordinal column, and that column's name."""
+    frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
+    schemas = {name: Schema.from_polars(f.schema) for name, f in frames.items()}
+    checked = check(plan, schemas)
+    assert checked.table is not None  # check() raised E210 otherwise
+    frame = frames[checked.table]
+    ordinal = _ORDINAL
+    while ordinal in frame.columns:
+        ordinal = "_" + ordinal
+    numbered = frame.with_row_index(ordinal).with_columns(pl.col(ordinal).cast(pl.Int64))
+    return checked, numbered, ordinal
+
+
+def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
+    return to_sql(
+        checked.plan,
+        checked.input_schema,
+        dialect,  # type: ignore[arg-type]
+        table=_INPUT,
+        ordinal_column=ordinal,
+    )
+
+
+def _failed(exc: Exception) -> PesqlError:
+    return PesqlError([Diagnostic.make("E305", None, problem=str(exc).splitlines()[0])])
+
+
+def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
+    """Run `plan` on `tables` (name -> frame) in an in-memory DuckDB; no files are written."""
+    import duckdb  # optional dependency: only this engine needs it
+
+    checked, frame, ordinal = _prepare(plan, tables)
+    sql = _sql(checked, "duckdb", ordinal)
+    # A cursor is a new connection to one shared in-memory database: opening a database costs
+    # ~25 ms, a cursor half that. Registered frames are per cursor, so calls do not collide.
+    con = _database().cursor()
+    try:
+        con.register(_INPUT, frame)
+        result = _intervals_as_micros(con.sql(sql)).pl()
+    except duckdb.Error as exc:
+        raise _failed(exc) from exc
+    finally:
+        con.close()
+    return conform(result, checked.output_schema)
+
+
+def _intervals_as_micros(rel: Any) -> Any:
+    """INTERVAL columns as microseconds (polars cannot import Arrow's month-day-nano type);
+    `conform` casts them back to Duration("us")."""
+    import duckdb
+
+    if all(str(t) != "INTERVAL" for t in rel.types):
+        return rel
+    items = [
+        duckdb.FunctionExpression("epoch_us", duckdb.ColumnExpression(name)).alias(name)
+        if str(t) == "INTERVAL"
+        else duckdb.ColumnExpression(name)
+        for name, t in zip(rel.columns, rel.types, strict=True)
+    ]
+    return rel.select(*items)
+
+
+_DB: list[Any] = []
+_DB_LOCK = threading.Lock()
+
+
+def _database() -> Any:
+    import duckdb
+
+    with _DB_LOCK:
+        if not _DB:
+            _DB.append(duckdb.connect(":memory:"))
+        return _DB[0]
+
+
+def conform(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """`frame` with the polars types of `schema` (SQL widens: HUGEINT sums, DECIMAL scales)."""
+    casts = []
+    for name, ctype in schema.items():
+        if ctype.unsupported is None and ctype.dtype != "null":
+            casts.append(pl.col(name).cast(polars_dtype(ctype.dtype)))
+    return frame.with_columns(casts) if casts else frame
+
+
+def execute_sqlite(plan: A.Plan, tables: Frames) -> pl.DataFrame:
+    """Run `plan` in an in-memory SQLite (python's sqlite3); E310 for SQLITE_UNSUPPORTED ops.
+
+    SQLite has no date, boolean or decimal storage: dates and datetimes are stored as ISO
+    text, booleans as 0/1 and decimals as REAL, and converted back by the output schema.
+    """
+    checked, frame, ordinal = _prepare(plan, tables)
+    unsupported_ops(checked.plan, "sqlite")
+    sql = _sql(checked, "sqlite", ordinal)
+    con = sqlite3.connect(":memory:")
+    try:
+        # LIKE is case-insensitive in SQLite unless told otherwise; p-SQL's LIKE is not.
+        con.execute("PRAGMA case_sensitive_like = ON")
+        names = ", ".join(_quote(c) for c in frame.columns)
+        con.execute(f"CREATE TABLE {_quote(_INPUT)} ({names})")
+        marks = ", ".join("?" for _ in frame.columns)
+        con.executemany(
+            f"INSERT INTO {_quote(_INPUT)} VALUES ({marks})",
+            (tuple(_to_sqlite(v) for v in row) for row in frame.iter_rows()),
+        )
+        cursor = con.execute(sql)
+        rows = cursor.fetchall()
+    except sqlite3.Error as exc:
+        raise _failed(exc) from exc
+    finally:
+        con.close()
+    return _from_sqlite(rows, checked.output_schema)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _to_sqlite(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def _from_sqlite(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFrame:
+    table = list(rows)
+    columns = list(zip(*table, strict=True)) if table else [()] * len(schema)
+    series = []
+    for (name, ctype), values in zip(schema.items(), columns, strict=True):
+        series.append(
+            pl.Series(
+                name, [_from_value(v, ctype) for v in values], dtype=_dtype(ctype), strict=False
+            )
+        )
+    return pl.DataFrame(series)
+
+
+def _dtype(ctype: ColumnType) -> pl.DataType:
+    return pl.Null() if ctype.dtype == "null" else polars_dtype(ctype.dtype)
+
+
+def _from_value(value: Any, ctype: ColumnType) -> Any:
+    if value is None:
+        return None
+    match ctype.dtype:
+        case "boolean":
+            return bool(value)
+        case "date":
+            return dt.date.fromisoformat(str(value)[:10])
+        case "datetime":
+            return dt.datetime.fromisoformat(str(value))
+        case "decimal":
+            return decimal.Decimal(str(value))
+        case "float":
+            return float(value)
+    return value

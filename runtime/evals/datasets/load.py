@@ -1,0 +1,274 @@
+"""Datasets: a folder of tables and `examples.jsonl` (docs/datasets.md), loaded with findings.
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp())  # a dataset folder: tables/ and examples.jsonl
+    >>> (root / "tables").mkdir()
+    >>> _ = (root / "tables" / "penguins.csv").write_text(
+    ...     "species,body_mass_g\\nAdelie,3750\\nGentoo,5200\\nGentoo,4900\\n")
+    >>> _ = (root / "tables" / "LICENSES.md").write_text("penguins.csv: made up\\n")
+    >>> count = {"id": "p-1", "question": "How many penguins are there?", "tables": ["penguins"],
+    ...          "plan": "FROM penguins AGGREGATE n = COUNT()",
+    ...          "expected": {"columns": ["n"], "rows": [[3]]},
+    ...          "reference_sql": "SELECT count(*) AS n FROM penguins",
+    ...          "compare": {"order": "ordered"}}
+    >>> typo = dict(count, id="p-2", tables=["pengiuns"])
+    >>> lines = [json.dumps(count), json.dumps(typo)]
+    >>> _ = (root / "examples.jsonl").write_text("\\n".join(lines) + "\\n")
+    >>> dataset, findings = read_dataset(root)
+    >>> for finding in findings:
+    ...     print(finding)
+    /.../examples.jsonl:2:...: error[E606] /tables/0: table `pengiuns` is not in the
+    dataset's tables/
+      hint: tables: penguins
+    >>> [example.id for example in dataset.examples]  # the line with an error is left out
+    ['p-1']
+    >>> dataset.examples[0].plan  # lowered from canonical JSON or, here, parsed from p-SQL text
+    Plan(table='penguins', steps=(AggregateStep(aggregates=(Assign(name='n', ...),)),))
+
+`read_dataset` never raises for a problem in the data: every problem becomes a `Finding`
+(a Diagnostic whose Span line is the JSONL line, plus the file and a JSON pointer within the
+line) and the example is left out. `load_dataset` raises `DatasetError` on any error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from pesql.grammar.ast import Plan
+from pesql.grammar.diagnostics import Diagnostic, PesqlError, Span
+from pesql.runtime.evals.answers import Answer, Compare
+from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import load_table
+
+__all__ = [
+    "Dataset",
+    "DatasetError",
+    "Example",
+    "Finding",
+    "load_dataset",
+    "parse_example",
+    "read_dataset",
+]
+
+ExpectedSource = Literal["duckdb", "pesql", "manual"]
+EXAMPLES_FILE = "examples.jsonl"
+LICENSES_FILE = "LICENSES.md"
+# Canonical property order of an example line (what `dataset add` and the importers write).
+PROPERTIES = (
+    "id",
+    "question",
+    "tables",
+    "plan",
+    "expected",
+    "expected_source",
+    "reference_sql",
+    "answers",
+    "answers_canon",
+    "compare",
+    "tags",
+    "meta",
+)
+REQUIRED = ("id", "question", "tables", "plan", "compare")
+ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOT_TABLES = {LICENSES_FILE.lower(), "readme.md"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a dataset: the file, the diagnostic (Span = line), a pointer in the line."""
+
+    file: Path
+    diagnostic: Diagnostic
+    pointer: str | None = None
+
+    @property
+    def line(self) -> int | None:
+        origin = self.diagnostic.origin
+        return origin.line if isinstance(origin, Span) else None
+
+    @property
+    def severity(self) -> str:
+        return self.diagnostic.severity
+
+    def __str__(self) -> str:
+        d, origin = self.diagnostic, self.diagnostic.origin
+        where = f":{origin.line}:{origin.column}" if isinstance(origin, Span) else ""
+        at = f" {self.pointer}" if self.pointer else ""
+        text = f"{self.file}{where}: {d.severity}[{d.code}]{at}: {d.message}"
+        return "\n".join([text, *(f"  hint: {h}" for h in d.hints)])
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"file": str(self.file), "line": self.line, "pointer": self.pointer}
+        return out | self.diagnostic.to_dict()
+
+
+class DatasetError(PesqlError):
+    """Problems in a dataset; `str()` lists them as `file:line:col: error[CODE] /ptr: message`."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__([f.diagnostic for f in findings])
+        self.findings = tuple(findings)
+        self.args = ("\n".join(str(f) for f in findings),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question with its gold plan and expected result (or gold answer strings)."""
+
+    id: str
+    question: str
+    tables: tuple[str, ...]
+    plan: Plan | None
+    raw_plan: Any  # the plan as written: a JSON object, p-SQL text, or None
+    expected: Answer | None
+    compare: Compare
+    line: int = 0
+    expected_file: str | None = None
+    expected_source: ExpectedSource = "manual"
+    reference_sql: str | None = None
+    answers: tuple[str, ...] | None = None
+    answers_canon: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The canonical line object (properties in PROPERTIES order; defaults written out)."""
+        expected: Any = None
+        if self.expected_file is not None:
+            expected = {"file": self.expected_file}
+        elif self.expected is not None:
+            expected = {
+                "columns": list(self.expected.columns),
+                "rows": [[encode_cell(c) for c in r] for r in self.expected.rows],
+            }
+        out: dict[str, Any] = {
+            "id": self.id,
+            "question": self.question,
+            "tables": list(self.tables),
+            "plan": self.raw_plan,
+            "expected": expected,
+            "expected_source": self.expected_source,
+            "reference_sql": self.reference_sql,
+        }
+        if self.answers is not None:
+            out |= {
+                "answers": list(self.answers),
+                "answers_canon": None if self.answers_canon is None else list(self.answers_canon),
+            }
+            del out["expected_source"], out["expected"]
+        return out | {"compare": self.compare.to_json(), "tags": list(self.tags), "meta": self.meta}
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset: its folder, table files by name, and the examples that loaded."""
+
+    root: Path
+    table_files: dict[str, Path]
+    examples: list[Example]
+
+    @property
+    def examples_path(self) -> Path:
+        return self.root / EXAMPLES_FILE
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Every table, loaded once (CSV/TSV cleaned, as `load_table` does by default)."""
+        return Catalog([load_table(p, name=n) for n, p in sorted(self.table_files.items())])
+
+    @cached_property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Every table collected (for DuckDB, which must see exactly what pesql sees)."""
+        return {t.name: t.frame.collect() for t in self.catalog}
+
+
+def encode_cell(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return {"float": "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")}
+    return value
+
+
+def read_dataset(path: str | Path) -> tuple[Dataset, list[Finding]]:
+    """The dataset at `path` with the examples that loaded, and a finding for every problem."""
+    from pesql.runtime.evals.datasets.lines import parse_line
+
+    root = Path(path)
+    examples_path = root / EXAMPLES_FILE
+    findings: list[Finding] = []
+    tables = _table_files(root, findings)
+    dataset = Dataset(root, tables, [])
+    try:
+        text = examples_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.__class__.__name__ + ": " + str(exc)
+        hint = "a dataset folder holds examples.jsonl and tables/ (docs/datasets.md)"
+        diag = Diagnostic.make("E605", name=str(examples_path), problem=problem, hints=(hint,))
+        return dataset, [*findings, Finding(examples_path, diag)]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        example, problems = parse_line(line, number, root, set(tables))
+        findings += [Finding(examples_path, d, p) for d, p in problems]
+        if example is not None:
+            dataset.examples.append(example)
+    return dataset, findings
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """The dataset at `path`; `DatasetError` when any line or table has an error."""
+    dataset, findings = read_dataset(path)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise DatasetError(errors)
+    return dataset
+
+
+def parse_example(line: str, number: int, root: Path, tables: set[str]) -> Example:
+    """One JSONL line as an Example, or `DatasetError` pointing at the line."""
+    from pesql.runtime.evals.datasets.lines import parse_line
+
+    example, problems = parse_line(line, number, root, tables)
+    errors = [Finding(root / EXAMPLES_FILE, d, p) for d, p in problems if d.severity == "error"]
+    if errors or example is None:
+        raise DatasetError(errors)
+    return example
+
+
+def _table_files(root: Path, findings: list[Finding]) -> dict[str, Path]:
+    folder = root / "tables"
+    if not root.is_dir():
+        diag = Diagnostic.make("E605", name=str(root), problem="no such folder")
+        findings.append(Finding(root, diag))
+        return {}
+    if not folder.is_dir():
+        return {}
+    out: dict[str, Path] = {}
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith(".") or file.name.lower() in NOT_TABLES or not file.is_file():
+            continue
+        if not NAME_PATTERN.fullmatch(file.stem):
+            diag = Diagnostic.make(
+                "E605",
+                name=str(file),
+                problem="the stem is not a table name",
+                hints=("rename it to a plain identifier, e.g. sales_2024.csv",),
+            )
+            findings.append(Finding(file, diag))
+            continue
+        out[file.stem] = file
+    if out and not (folder / LICENSES_FILE).is_file():
+        diag = Diagnostic.make(
+            "E618", severity="warning", hints=("say where each table came from and its license",)
+        )
+        findings.append(Finding(folder / LICENSES_FILE, diag))
+    return out

@@ -1,0 +1,236 @@
+"""What the model is shown: a system prompt with a table overview, the question, the tool, and
+the diagnostics of a failed attempt; and where the plan is in what it answers.
+
+    >>> from pesql.runtime.tables.table import load_table
+    >>> penguins = pl.DataFrame({"species": ["Adelie", "Gentoo", "Chinstrap", "Gentoo"],
+    ...                          "body_mass_g": [3750, 5200, 3500, 4900]})
+    >>> catalog = Catalog([load_table(penguins, name="penguins")])
+    >>> print(table_overview(catalog, 400))
+    Table `penguins` (4 rows, 2 columns):
+    - species: string, 0 nulls, 3 distinct, e.g. "Adelie", "Gentoo", "Chinstrap"
+    - body_mass_g: integer, 0 nulls, 4 distinct, 3500 to 5200
+    >>> print(table_overview(catalog, 20))  # over the budget: statistics go, then columns
+    Table `penguins` (4 rows, 2 columns):
+    - ... and 2 more columns (names in the tool)
+
+The overview is computed from the data (one polars query per table: null and distinct counts,
+min/max of ordered columns, a few sample values of text columns) and fits a token budget
+counted offline (o200k_base). When the full overview is too long, detail goes first (fewer
+samples, then no samples, then only names and types) and columns last: the tool definition
+lists every column name anyway (as an enum), so a cut overview loses statistics, not names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from pesql.compiler.check.schema import Schema, UnsupportedType, dtype_of_polars
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.jsonschema import function_definition
+from pesql.runtime.llm.client import Reply
+from pesql.runtime.llm.profile import Profile
+from pesql.runtime.llm.tokens import count_tokens
+from pesql.runtime.tables.catalog import Catalog
+
+__all__ = ["SYSTEM_PROMPT", "build_messages", "request_body", "table_overview", "tool_definition"]
+
+SYSTEM_PROMPT = """\
+You answer questions about tables. Call the function `{function}` with a p-SQL plan: steps \
+applied in order, each to the result of the previous one. Use only the tables and columns \
+below, with their exact names. Answer with the function call alone. When the result of a call \
+reports errors, call the function again with a corrected plan.
+
+{overview}"""
+
+ORDERED = frozenset({"integer", "float", "decimal", "date", "datetime", "duration"})
+SAMPLE_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnStats:
+    name: str
+    dtype: str
+    nulls: int
+    distinct: int | None
+    low: str | None
+    high: str | None
+    samples: tuple[str, ...]
+
+
+def _dtype(dt: pl.DataType) -> str:
+    try:
+        return dtype_of_polars(dt)
+    except UnsupportedType:
+        return f"unsupported ({dt})"
+
+
+def column_stats(frame: pl.LazyFrame, samples: int) -> tuple[int, list[ColumnStats]]:
+    """Row count and per-column statistics, in one query over the frame."""
+    schema = frame.collect_schema()
+    exprs: list[pl.Expr] = [pl.len().alias("rows")]
+    for i, (name, dt) in enumerate(schema.items()):
+        col, kind = pl.col(name), _dtype(dt)
+        exprs.append(col.null_count().alias(f"n{i}"))
+        if not kind.startswith("unsupported"):
+            exprs.append(col.n_unique().alias(f"d{i}"))
+        if kind in ORDERED:
+            exprs += [
+                col.min().cast(pl.String).alias(f"lo{i}"),
+                col.max().cast(pl.String).alias(f"hi{i}"),
+            ]
+        if kind == "string" and samples:
+            sample = col.cast(pl.String).drop_nulls().unique(maintain_order=True).head(samples)
+            exprs.append(sample.implode().alias(f"s{i}"))
+    row = frame.select(exprs).collect().row(0, named=True)
+    stats = [
+        ColumnStats(
+            name,
+            _dtype(dt),
+            int(row[f"n{i}"]),
+            row.get(f"d{i}"),
+            row.get(f"lo{i}"),
+            row.get(f"hi{i}"),
+            tuple(_clip(str(s)) for s in row.get(f"s{i}") or ()),
+        )
+        for i, (name, dt) in enumerate(schema.items())
+    ]
+    return int(row["rows"]), stats
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SAMPLE_CHARS else text[: SAMPLE_CHARS - 1] + "…"
+
+
+def _column_line(c: ColumnStats, level: int, samples: int) -> str:
+    if level >= 3:
+        return f"- {c.name}: {c.dtype}"
+    parts = [f"{c.nulls} nulls"]
+    if c.distinct is not None:
+        parts.append(f"{c.distinct} distinct")
+    if c.low is not None and c.high is not None:
+        parts.append(f"{c.low} to {c.high}")
+    keep = samples if level == 0 else 1 if level == 1 else 0
+    if c.samples and keep:
+        parts.append("e.g. " + ", ".join(f'"{s}"' for s in c.samples[:keep]))
+    return f"- {c.name}: {c.dtype}, " + ", ".join(parts)
+
+
+def _render(
+    tables: Sequence[tuple[str, int, list[ColumnStats]]],
+    level: int,
+    samples: int,
+    shown: int | None = None,
+) -> str:
+    blocks = []
+    for name, rows, stats in tables:
+        head = f"Table `{name}` ({rows} rows, {len(stats)} columns):"
+        lines = [_column_line(c, level, samples) for c in stats[:shown]]
+        if shown is not None and len(stats) > shown:
+            lines.append(f"- ... and {len(stats) - shown} more columns (names in the tool)")
+        blocks.append("\n".join([head, *lines]))
+    return "\n\n".join(blocks)
+
+
+def table_overview(catalog: Catalog, budget_tokens: int, samples: int = 3) -> str:
+    """The tables as text for the system prompt, at most `budget_tokens` tokens (o200k_base)."""
+    tables = [(t.name, *column_stats(t.frame, samples)) for t in catalog]
+    for level in range(4):  # 0 full, 1 one sample, 2 no samples, 3 names and types
+        text = _render(tables, level, samples)
+        if count_tokens(text) <= budget_tokens:
+            return text
+    widest = max((len(stats) for _, _, stats in tables), default=0)
+    low, high = 0, widest  # the most columns per table that fit, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count_tokens(_render(tables, 3, samples, middle)) <= budget_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return _render(tables, 3, samples, low)
+
+
+def system_prompt(profile: Profile, overview: str) -> str:
+    """The profile's prompt (or ours) with `{function}` and `{overview}` filled in."""
+    template = profile.system_prompt or SYSTEM_PROMPT
+    if "{overview}" not in template:  # a custom prompt must not lose the tables
+        template += "\n\n{overview}"
+    # str.replace, not format: a custom prompt may well contain JSON braces.
+    return template.replace("{function}", profile.function_name).replace("{overview}", overview)
+
+
+def build_messages(question: str, profile: Profile, overview: str) -> list[dict[str, Any]]:
+    return [
+        {"role": "system", "content": system_prompt(profile, overview)},
+        {"role": "user", "content": question},
+    ]
+
+
+def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str, Any]:
+    """The profile's function definition, with every table's columns offered as an enum."""
+    columns = list(dict.fromkeys(c for schema in schemas.values() for c in schema.names()))
+    return function_definition(
+        columns,
+        naming=profile.naming,
+        strict=profile.strict,
+        verbosity=profile.verbosity,
+        name=profile.function_name,
+    )
+
+
+def request_body(
+    model: str, messages: Sequence[Mapping[str, Any]], tool: Mapping[str, Any], profile: Profile
+) -> dict[str, Any]:
+    """The chat completion request; `tool_choice` forces the call, so prose is the exception."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": list(messages),
+        "tools": [tool],
+        "tool_choice": {"type": "function", "function": {"name": profile.function_name}},
+        # One call per answer, as in the fine-tuning data (which declares the same).
+        "parallel_tool_calls": False,
+    }
+    if profile.temperature is not None:
+        body["temperature"] = profile.temperature
+    if profile.max_tokens is not None:
+        body["max_tokens"] = profile.max_tokens
+    return body
+
+
+def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
+    """Offline count of what the request sends (messages and tools), for budgets and fallbacks."""
+    return count_tokens(body["messages"]) + count_tokens(body.get("tools", []))
+
+
+def plan_source(reply: Reply, function: str) -> str | None:
+    """The text holding the plan: our function's arguments, any call's, or JSON in the text."""
+    named = [c for c in reply.calls if c.name.casefold() == function.casefold()]
+    calls = named or list(reply.calls)
+    if calls:
+        return calls[0].arguments
+    # Servers that ignore `tools` put the JSON in the text, often in a ``` fence: repair
+    # strips prose and fences. Text without a brace is an answer in prose.
+    if reply.content and ("{" in reply.content or "[" in reply.content):
+        return reply.content
+    return None
+
+
+def feedback(reply: Reply, problem: PesqlError, attempt: int) -> list[dict[str, Any]]:
+    """The assistant's turn replayed, then the diagnostics as the tool result (or user turn)."""
+    if not reply.calls:
+        return [
+            {"role": "assistant", "content": reply.content or ""},
+            {"role": "user", "content": problem.to_json()},
+        ]
+    ids = [c.id or f"call_{attempt}_{i}" for i, c in enumerate(reply.calls)]
+    calls = [
+        {"id": i, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for i, c in zip(ids, reply.calls, strict=True)
+    ]
+    # Every call id needs a tool message, or the next request is rejected.
+    return [
+        {"role": "assistant", "content": reply.content, "tool_calls": calls},
+        *({"role": "tool", "tool_call_id": i, "content": problem.to_json()} for i in ids),
+    ]

@@ -1,0 +1,277 @@
+"""The HTTP service: pesql behind a small JSON API on a real ASGI server (uvicorn).
+
+    app = create_app(Runtime(tables={"penguins": "examples/tables/penguins.csv"}))
+    uvicorn.run(app, host="127.0.0.1", port=8000)
+
+Only catalog tables are reachable (requests name tables, never paths). Bad plans get 422 with
+the same diagnostics the CLI prints; limits give 413/422; overload gives 503 with
+Retry-After; the process never dies on bad input. See docs/service.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import polars as pl
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.jsonform import to_json
+from pesql.grammar.printer import to_text
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.engine.limits import Limits
+from pesql.runtime.service.guard import (
+    Gate,
+    ServiceLimits,
+    authorized,
+    error_response,
+    read_json,
+    simple_error,
+    status_for,
+)
+from pesql.runtime.service.spec import openapi_spec
+from pesql.runtime.service.thread import ServerThread as ServerThread  # re-exported
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _schema_json(schema: Any) -> list[dict[str, Any]]:
+    return [{"name": n, "type": t.dtype, "nullable": t.nullable} for n, t in schema.items()]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/Infinity
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)  # dates, datetimes, durations, decimals: ISO-like text
+
+
+def frame_json(frame: pl.DataFrame) -> dict[str, Any]:
+    return {
+        "columns": frame.columns,
+        "rows": [[_cell(v) for v in row] for row in frame.iter_rows()],
+        "row_count": frame.height,
+    }
+
+
+class Service:
+    """Holds the runtime, limits and options; its methods are the endpoints."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        limits: ServiceLimits,
+        api_key: str | None,
+        ask_options: dict[str, Any],
+    ) -> None:
+        self.runtime = runtime
+        self.limits = limits
+        self.api_key = api_key
+        self.ask_options = ask_options
+        self.gate: Gate | None = None  # created on the server's event loop
+
+    def guarded(self, handler: Endpoint, *, public: bool = False, work: bool = False) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            if not public and not authorized(request, self.api_key):
+                return simple_error(
+                    401,
+                    "H401",
+                    "missing or wrong bearer token",
+                    "send Authorization: Bearer <key>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            try:
+                if not work:
+                    return await handler(request)
+                if self.gate is None:
+                    self.gate = Gate(self.limits)
+                if self.gate.full():
+                    return simple_error(
+                        503,
+                        "H503",
+                        "the service is busy",
+                        "retry shortly",
+                        headers={"Retry-After": str(self.limits.retry_after_s)},
+                    )
+                async with self.gate:
+                    return await handler(request)
+            except PesqlError as exc:
+                return error_response(status_for(exc), exc.diagnostics)
+            except Exception as exc:  # never die on input we did not foresee
+                return simple_error(
+                    500,
+                    "H500",
+                    f"internal error: {exc.__class__.__name__}",
+                    "this is a bug in pesql; please report it",
+                )
+
+        return endpoint
+
+    # --- endpoints ------------------------------------------------------------------
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "tables": len(self.runtime.table_names())})
+
+    async def tables(self, request: Request) -> Response:
+        out = [
+            {"name": n, "columns": _schema_json(self.runtime.schema(n))}
+            for n in self.runtime.table_names()
+        ]
+        return JSONResponse({"tables": out})
+
+    async def table(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        schema = self.runtime.schema(name)
+        report = self.runtime.catalog.get(name).report
+        return JSONResponse(
+            {
+                "name": name,
+                "columns": _schema_json(schema),
+                "inferred": None if report is None else report.to_dict(),
+            }
+        )
+
+    async def function_definition(self, request: Request) -> Response:
+        from pesql.grammar.jsonschema import function_definition
+
+        name = request.query_params.get("table")
+        names = [name] if name else self.runtime.table_names()
+        columns = [c for n in names for c in self.runtime.schema(n).names()]
+        profile = self.runtime.profile
+        return JSONResponse(
+            function_definition(
+                columns,
+                naming=profile.naming,
+                strict=profile.strict,
+                verbosity=profile.verbosity,
+                name=profile.function_name,
+            )
+        )
+
+    async def _plan_body(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
+        body, error = await read_json(request, self.limits)
+        if error is not None:
+            return None, error
+        if not isinstance(body, dict) or "plan" not in body:
+            return None, simple_error(
+                400,
+                "H400",
+                "the body must be an object with `plan`",
+                'send {"plan": {...} or "p-SQL text"}',
+            )
+        if not isinstance(body["plan"], dict | str):
+            return None, simple_error(400, "H400", "`plan` must be an object or a string")
+        return body, None
+
+    async def compile(self, request: Request) -> Response:
+        body, error = await self._plan_body(request)
+        if error is not None or body is None:
+            return error or simple_error(400, "H400", "no body")
+        optimize = body.get("optimize", True) is not False
+        compiled = await self.runtime.compile_async(body["plan"], optimize=optimize)
+        out: dict[str, Any] = {
+            "plan_text": to_text(compiled.plan),
+            "plan": to_json(compiled.plan),
+            "table": compiled.checked.table,
+            "output_schema": _schema_json(compiled.checked.output_schema),
+            "notes": [d.to_dict() for d in compiled.checked.notes],
+        }
+        if body.get("explain"):
+            out["explain"] = await asyncio.to_thread(compiled.explain, self.runtime.catalog)
+        return JSONResponse(out)
+
+    async def execute(self, request: Request) -> Response:
+        body, error = await self._plan_body(request)
+        if error is not None or body is None:
+            return error or simple_error(400, "H400", "no body")
+        max_rows = body.get("max_rows")
+        if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
+            max_rows = self.limits.max_rows
+        limits = Limits(
+            cancel_on_timeout=True,
+            max_rows=min(max_rows, self.limits.max_rows),
+            timeout_s=self.limits.timeout_s,
+        )
+        result = await self.runtime.execute_async(body["plan"], limits=limits)
+        fmt = body.get("format", "json")
+        headers = {"X-Pesql-Truncated": str(result.truncated).lower()}
+        if fmt == "csv":
+            return Response(result.frame.write_csv(), media_type="text/csv", headers=headers)
+        if fmt == "arrow":
+            sink = io.BytesIO()
+            result.frame.write_ipc_stream(sink)
+            return Response(
+                sink.getvalue(), media_type="application/vnd.apache.arrow.stream", headers=headers
+            )
+        out = frame_json(result.frame) | {
+            "truncated": result.truncated,
+            "elapsed_ms": round(result.elapsed_s * 1000, 3),
+            "notes": [d.to_dict() for d in result.notes],
+        }
+        return JSONResponse(out, headers=headers)
+
+    async def ask(self, request: Request) -> Response:
+        body, error = await read_json(request, self.limits)
+        if error is not None:
+            return error
+        if "model" not in self.ask_options:
+            return simple_error(
+                404,
+                "H404",
+                "asking is not enabled on this service",
+                "start it with --model (and --base-url for other servers)",
+            )
+        if not isinstance(body, dict) or not isinstance(body.get("question"), str):
+            return simple_error(400, "H400", "the body must be an object with `question`")
+        if not body["question"].strip():
+            return simple_error(400, "H400", "the question is empty")
+        options = dict(self.ask_options)
+        if isinstance(body.get("model"), str):
+            options["model"] = body["model"]
+        result = await self.runtime.ask_async(body["question"], **options)
+        frame = result.frame.head(self.limits.max_rows)
+        return JSONResponse(
+            frame_json(frame)
+            | {
+                "plan_text": to_text(result.plan),
+                "plan": to_json(result.plan),
+                "truncated": result.frame.height > frame.height,
+                "summary": result.summary(),
+                "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
+            }
+        )
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi_spec(auth=self.api_key is not None))
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    limits: ServiceLimits | None = None,
+    api_key: str | None = None,
+    ask_options: dict[str, Any] | None = None,
+) -> Starlette:
+    """The ASGI application (run it with uvicorn, or mount it in another Starlette/FastAPI app)."""
+    service = Service(runtime, limits or ServiceLimits(), api_key, ask_options or {})
+    g = service.guarded
+    routes = [
+        Route("/health", g(service.health, public=True), methods=["GET"]),
+        Route("/openapi.json", g(service.openapi, public=True), methods=["GET"]),
+        Route("/v1/tables", g(service.tables), methods=["GET"]),
+        Route("/v1/tables/{name}", g(service.table), methods=["GET"]),
+        Route("/v1/function-definition", g(service.function_definition), methods=["GET"]),
+        Route("/v1/compile", g(service.compile, work=True), methods=["POST"]),
+        Route("/v1/execute", g(service.execute, work=True), methods=["POST"]),
+        Route("/v1/ask", g(service.ask, work=True), methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.service = service
+    return app

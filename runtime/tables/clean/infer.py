@@ -1,0 +1,115 @@
+"""Messy-table inference: stable header names and typed columns from text, as polars expressions.
+
+A text column is converted only when *every* non-missing value of the sample converts under one
+rule; otherwise it keeps its original text. Rules are tried in a fixed order (boolean, numbers,
+durations, dates, datetimes) and the first that fits wins. The chosen rule is applied lazily with
+non-strict casts, so a later value (beyond the sample) that does not fit becomes null.
+
+    >>> frame, report = clean_frame(pl.DataFrame({"Pop.\\n(2010)": ["1,956", "2,310[a]", "—"]}))
+    >>> frame.collect().to_series().to_list()
+    [1956, 2310, None]
+    >>> report.columns[0].rule
+    "integer with thousands separator ','; footnote marks removed"
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import polars as pl
+from pesql.runtime.tables.clean.report import CleanReport, ColumnReport, column_report
+from pesql.runtime.tables.clean.rules import (
+    MISSING_TOKENS,
+    RULES,
+    TEXT_MISSING_TOKENS,
+    Rule,
+    choose_rules,
+    normalize,
+    text_missing,
+)
+
+__all__ = [
+    "MISSING_TOKENS",
+    "RULES",
+    "TEXT_MISSING_TOKENS",
+    "CleanReport",
+    "ColumnReport",
+    "Rule",
+    "clean_frame",
+    "clean_headers",
+    "normalize",
+]
+
+
+def _clean_header(raw: str | None) -> str:
+    # WTQ-style TSV writes a line break inside a header as the two characters `\n`.
+    text = (raw or "").replace("\\n", "\n")
+    # Format characters (zero-width space, BOM, soft hyphen, ...) are invisible: drop them.
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    # str.split() splits on every Unicode space (newline, tab, NBSP, thin space) and collapses runs.
+    return " ".join(text.split())
+
+
+def clean_headers(names: Sequence[str | None]) -> tuple[list[str], dict[str, str]]:
+    """Stable, unique, visible names; returns (names, {original: new} for every changed header).
+
+    >>> clean_headers(["Year", "", "Year", "Peak\\nAUS"])
+    (['Year', 'column_2', 'Year_2', 'Peak AUS'],
+     {'': 'column_2', 'Year': 'Year_2', 'Peak\\nAUS': 'Peak AUS'})
+
+    A duplicate keeps its text in the mapping's key only once (the first changed occurrence);
+    `CleanReport.columns` keeps the exact positional pairs.
+    """
+    base = [_clean_header(raw) or f"column_{i}" for i, raw in enumerate(names, start=1)]
+    taken = set(base)
+    out: list[str] = []
+    for name in base:
+        final, k = name, 2
+        # Skip suffixes that a later real header owns ("a", "a", "a_2" -> a, a_3, a_2).
+        while final in out or (final != name and final in taken):
+            final, k = f"{name}_{k}", k + 1
+        out.append(final)
+    mapping: dict[str, str] = {}
+    for raw, new in zip(names, out, strict=True):
+        if (raw or "") != new:
+            mapping.setdefault(raw or "", new)
+    return out, mapping
+
+
+def clean_frame(
+    frame: pl.LazyFrame | pl.DataFrame,
+    *,
+    sample_rows: int = 10_000,
+    headers: Sequence[str | None] | None = None,
+) -> tuple[pl.LazyFrame, CleanReport]:
+    """Rename headers and type text columns, inferring from the first `sample_rows` rows.
+
+    `headers` are the raw header texts by position when a reader already altered them (polars
+    renames duplicates and reads an empty header as ""); by default the frame's own names.
+    """
+    lazy = frame.lazy()
+    current = lazy.collect_schema().names()
+    raw = list(headers) if headers is not None else list(current)
+    names, _ = clean_headers(raw)
+    lazy = lazy.rename(dict(zip(current, names, strict=True)))
+    sample = lazy.head(sample_rows).collect()
+    complete = sample.height < sample_rows or (
+        isinstance(frame, pl.DataFrame) and frame.height <= sample_rows
+    )
+    text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
+    chosen = choose_rules(sample, text)
+    exprs = [
+        chosen[n].apply(normalize(pl.col(n))).alias(n)
+        if n in chosen and chosen[n].family != "text"
+        else text_missing(pl.col(n)).alias(n)
+        if n in text
+        else pl.col(n)
+        for n in names
+    ]
+    converted = sample.select(exprs)
+    reports = tuple(
+        column_report(sample, converted, original or "", n, chosen.get(n), n in text)
+        for original, n in zip(raw, names, strict=True)
+    )
+    return lazy.select(exprs), CleanReport(reports, sample.height, complete)

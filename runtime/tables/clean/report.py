@@ -1,0 +1,127 @@
+"""The report of messy-table inference: per column, the rule chosen, nulls added and examples.
+
+>>> CleanReport((ColumnReport("Pop.", "Pop.", "Int64", "integer", 0),)).renamed
+{}
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from pesql.runtime.tables.clean.rules import CURRENCY, FOOTNOTE, TRIM, Rule
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    """What inference did to one column (counts and examples come from the sample)."""
+
+    original: str
+    name: str
+    dtype: str
+    rule: str
+    nulls_added: int
+    examples: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "original": self.original,
+            "name": self.name,
+            "dtype": self.dtype,
+            "rule": self.rule,
+            "nulls_added": self.nulls_added,
+            "examples": [list(e) for e in self.examples],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    """Per-column inference results; `sample_rows` rows were examined, all of them if `complete`."""
+
+    columns: tuple[ColumnReport, ...]
+    sample_rows: int = 0
+    complete: bool = True
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Original header -> final name, for the headers that changed."""
+        return {c.original: c.name for c in reversed(self.columns) if c.original != c.name}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sample_rows": self.sample_rows,
+            "complete": self.complete,
+            "renamed": self.renamed,
+            "columns": [c.to_dict() for c in self.columns],
+        }
+
+    def to_text(self) -> str:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("column", "from header", "dtype", "rule", "nulls", "example")
+        for c in self.columns:
+            example = f"{c.examples[0][0]!r} -> {c.examples[0][1]}" if c.examples else ""
+            rule = "\n".join((c.rule, *c.notes))
+            original = "" if c.original == c.name else repr(c.original)
+            table.add_row(c.name, original, c.dtype, rule, str(c.nulls_added), example)
+        console = Console(file=io.StringIO(), width=140, color_system=None)
+        console.print(table)
+        if not self.complete:
+            console.print(
+                f"Inferred from the first {self.sample_rows} rows; later values that do not "
+                "fit their column's rule become null."
+            )
+        return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def column_report(
+    sample: pl.DataFrame,
+    converted: pl.DataFrame,
+    original: str,
+    name: str,
+    rule: Rule | None,
+    is_text: bool,
+) -> ColumnReport:
+    before, after = sample[name], converted[name]
+    rows = before.is_not_null().arg_true().head(3).to_list()
+    label = "text (values of mixed kinds; kept as written)" if is_text else "kept (typed source)"
+    if rule is not None and rule.family == "text":
+        label = rule.label
+    if is_text and (rule is None or rule.family == "text"):
+        if int((before.is_not_null() & after.is_null()).sum()):
+            label += "; missing markers (NA, N/A, null, empty) -> null"
+    elif rule is not None:
+        value = pl.col(name).str.strip_chars(TRIM)
+        found = sample.select(
+            value.str.contains(FOOTNOTE).any().alias("footnotes"),
+            value.str.contains(r"%$").any().alias("percent"),
+            pl.coalesce(
+                value.str.extract(rf"^[+-]?\s*({CURRENCY})", 1),
+                value.str.extract(rf"({CURRENCY})$", 1),
+            )
+            .drop_nulls()
+            .unique(maintain_order=True)
+            .implode()
+            .alias("currency"),
+        ).row(0, named=True)
+        label = rule.label
+        if found["percent"]:
+            label += "; percent kept as the number shown (12% -> 12.0)"
+        if rule.family == "number" and found["currency"]:
+            label += "; currency " + ", ".join(repr(c) for c in found["currency"])
+        if found["footnotes"]:
+            label += "; footnote marks removed"
+    return ColumnReport(
+        original=original,
+        name=name,
+        dtype=str(after.dtype),
+        rule=label,
+        nulls_added=int((before.is_not_null() & after.is_null()).sum()),
+        examples=tuple((str(before[i]), str(after[i])) for i in rows),
+        notes=() if rule is None else rule.notes,
+    )

@@ -1,0 +1,1 @@
+"""pesql.runtime.testing"""
