@@ -11,9 +11,9 @@ from pesql.grammar.diagnostics import PesqlError, Span
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.parse import parse
 from pesql.runtime.cli.main import run_cli
-from pesql.runtime.evals.datasets import run as dataset_run
+from pesql.runtime.evals.datasets import add as dataset_add
+from pesql.runtime.evals.datasets.add import add_example
 from pesql.runtime.evals.datasets.load import DatasetError, load_dataset, read_dataset
-from pesql.runtime.evals.datasets.run import add_example
 from pesql.runtime.evals.datasets.validate import (
     normalize_question,
     ops_used,
@@ -412,7 +412,7 @@ def test_add_is_atomic_when_the_write_fails(
     def broken_fsync(fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(dataset_run.os, "fsync", broken_fsync)
+    monkeypatch.setattr(dataset_add.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="disk full"):
         add_example(root, question="New?", plan="FROM shop\nSELECT item")
     assert path.read_bytes() == before

@@ -21,8 +21,8 @@ import pytest
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.runtime.cli.main import run_cli
+from pesql.runtime.evals.datasets.add import add_example
 from pesql.runtime.evals.datasets.load import load_dataset
-from pesql.runtime.evals.datasets.run import add_example
 from pesql.runtime.evals.runs.records import ExampleResult, load_run
 from pesql.runtime.evals.runs.run import RateLimiter, RunSummary, evaluate_async
 from pesql.runtime.llm.profile import Profile

@@ -20,7 +20,7 @@ from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Pointer, Span
 from pesql.grammar.jsonform import json_type
 from pesql.runtime.evals.answers import Answer, Compare, FrameCompare, WtqCompare
-from pesql.runtime.evals.datasets.load import ID_PATTERN, PROPERTIES, REQUIRED, Example
+from pesql.runtime.evals.datasets.example import ID_PATTERN, PROPERTIES, REQUIRED, Example
 
 Problems = list[tuple[Diagnostic, str]]
 ORDERS = ("ordered", "bag", "set")

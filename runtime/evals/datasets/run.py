@@ -33,37 +33,24 @@ CSV/TSV included), so a difference is a difference of semantics, not of parsing.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import re
-import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
 from pesql.grammar.ast import Plan
-from pesql.grammar.diagnostics import Diagnostic, PesqlError, Span
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.evals.answers import (
     Answer,
     FrameCompare,
-    Order,
     answer_of,
     result_strings,
     same_result,
     wtq_match,
 )
-from pesql.runtime.evals.datasets.load import (
-    Dataset,
-    DatasetError,
-    Example,
-    Finding,
-    encode_cell,
-    read_dataset,
-)
+from pesql.runtime.evals.datasets.example import Example
+from pesql.runtime.evals.datasets.load import Dataset
 from pesql.runtime.tables.catalog import Catalog
 
-__all__ = ["add_example", "append_line", "grade", "run_plan", "run_reference_sql"]
+__all__ = ["grade", "run_plan", "run_reference_sql"]
 
 
 def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
@@ -114,116 +101,3 @@ def grade(example: Example, answer: Answer) -> tuple[bool, str]:
     if wtq_match(predicted, example.answers, example.answers_canon):
         return True, ""
     return False, f"predicted {predicted[:10]!r}, gold answers {list(example.answers)!r}"
-
-
-def add_example(
-    path: str | Path,
-    *,
-    question: str,
-    plan: str | Mapping[str, Any],
-    tables: Sequence[str] = (),
-    reference_sql: str | None = None,
-    tags: Sequence[str] = (),
-    order: Order | None = None,
-    example_id: str | None = None,
-) -> Example:
-    """Check, run and append one example (atomically); `PesqlError` when it is refused."""
-    from pesql.grammar.jsonform import dumps, to_json
-    from pesql.runtime.engine.execute import as_plan
-    from pesql.runtime.evals.datasets.lines import parse_line
-    from pesql.runtime.evals.datasets.validate import normalize_question
-
-    dataset, findings = read_dataset(path)
-    if any(f.diagnostic.code in ("E601", "E605") for f in findings):
-        raise DatasetError([f for f in findings if f.severity == "error"])
-    tree = as_plan(plan)
-    names = tuple(tables) or ((tree.table,) if tree.table else tuple(dataset.table_files)[:1])
-    taken = {e.id for e in dataset.examples}
-    ident = example_id or _next_id(Path(path).name, taken)
-    same = [
-        e
-        for e in dataset.examples
-        if e.id == ident
-        or (
-            normalize_question(e.question) == normalize_question(question)
-            and set(e.tables) == set(names)
-        )
-    ]
-    if same:
-        code = "E613" if same[0].id == ident else "E614"
-        span = Span(same[0].line, 1, same[0].line, 2)
-        diag = Diagnostic.make(code, span, name=ident, other=same[0].id, first=same[0].line)
-        pointer = "/id" if code == "E613" else "/question"
-        raise DatasetError([Finding(dataset.examples_path, diag, pointer)])
-    actual = run_plan(dataset, tree, names)
-    expected, source = actual, "pesql"
-    compare = FrameCompare(order=order) if order else FrameCompare()
-    if reference_sql is not None:
-        expected, source = run_reference_sql(dataset, reference_sql), "duckdb"
-        good, why = same_result(actual, expected, compare)
-        if not good:
-            raise PesqlError(
-                [
-                    Diagnostic.make(
-                        "E612",
-                        name=ident,
-                        problem=why,
-                        hints=("the plan and --reference-sql disagree; fix one of them",),
-                    )
-                ]
-            )
-    line = {
-        "id": ident,
-        "question": question,
-        "tables": list(names),
-        "plan": to_json(tree),
-        "expected": {
-            "columns": list(expected.columns),
-            "rows": [[encode_cell(c) for c in r] for r in expected.rows],
-        },
-        "expected_source": source,
-        "reference_sql": reference_sql,
-        "compare": compare.to_json(),
-        "tags": list(tags),
-        "meta": {},
-    }
-    text = dumps(line)
-    example, problems = parse_line(
-        text, len(dataset.examples) + 1, dataset.root, set(dataset.table_files)
-    )
-    if example is None:  # a bug in this function rather than in the user's input
-        raise PesqlError([d for d, _ in problems])
-    append_line(dataset.examples_path, text)
-    return example
-
-
-def _next_id(stem: str, taken: set[str]) -> str:
-    prefix = re.sub(r"[^A-Za-z0-9_.:-]+", "-", stem).strip("-") or "example"
-    number = len(taken) + 1
-    while f"{prefix}-{number:04d}" in taken:
-        number += 1
-    return f"{prefix}-{number:04d}"
-
-
-def append_line(path: Path, line: str) -> None:
-    """Append one line all or nothing: copy + line to a temporary file, fsync, rename over.
-
-    A lock file serializes concurrent writers; readers see the old or the new file, never a
-    half-written line.
-    """
-    assert "\n" not in line
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        old = path.read_bytes() if path.exists() else b""
-        if old and not old.endswith(b"\n"):
-            old += b"\n"
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(old + line.encode("utf-8") + b"\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise

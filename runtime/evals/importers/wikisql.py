@@ -241,7 +241,8 @@ def import_wikisql(
 ) -> ImportStats:
     """Convert questions to examples over the tables given; without tables only count patterns."""
     from pesql.grammar.jsonform import to_json
-    from pesql.runtime.evals.datasets.load import Dataset, encode_cell
+    from pesql.runtime.evals.datasets.example import encode_cell
+    from pesql.runtime.evals.datasets.load import Dataset
     from pesql.runtime.evals.datasets.run import run_reference_sql
 
     stats = ImportStats()
