@@ -86,7 +86,7 @@ def _split(text: str | None) -> list[str]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from pesql.runtime.evals.datasets.run import add_example
+    from pesql.runtime.evals.datasets.add import add_example
 
     plan: str = args.plan
     candidate = Path(plan)
