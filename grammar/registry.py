@@ -8,6 +8,12 @@ definition and the docs all derive from the declaration:
     >>> spec.name, [f.wire for f in spec.fields]
     ('SUB_ABS', ['left', 'right'])
 
+What passes need to know about an expression operation is declared on it too, as `Traits`
+(required for every scalar, aggregate and window function; steps have none of their own):
+
+    >>> lookup("sub_abs").traits
+    Traits(fails='never', commutes=True, variadic=False, conditional=False, negation=None)
+
 `Naming` carries a profile's renames and aliases (naming experiments are data, not code).
 """
 
@@ -40,6 +46,43 @@ FieldKind = Literal[
     "choice",
     "records",
 ]
+# Whether evaluating an operation can raise at run time (so passes must not change the rows it
+# is evaluated on, nor drop it unevaluated):
+#   "never";
+#   "values": for some input values (a strict CAST of 'abc' to integer; PARSE_DURATION of a
+#       duration too long for int64 microseconds);
+#   "pattern": when polars rejects its literal `pattern` (a regular expression);
+#   "with_format": only when its `format` option is given (polars rejects some strftime
+#       formats; without one the default format is used);
+#   "with_negative_digits": only when its `digits` option is negative (ROUND scales back to the
+#       input type: an integer near int64's limits overflows, digits below -308 overflow floats).
+Fails = Literal["never", "values", "pattern", "with_format", "with_negative_digits"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traits:
+    """What passes may rely on about an expression operation; every field is required.
+
+    `commutes`: two or more operands whose order never changes the result (ADD, EQ, AND,
+    GREATEST, SUB_ABS). `variadic`: the operands are one `args` tuple of any length (AND,
+    COALESCE, CONCAT). `conditional`: a scalar whose value is picked per row by a condition:
+    IF and CASE, and the guards that make an undefined result null (DIV and MOD by zero, SQRT,
+    LN and LOG outside their domain, POW and EXP overflowing); the polars backend lowers them
+    through `when/then`. `negation`: the wire name of the operation that is `NOT` of this one
+    for every input, NULL included (LT -> GE), or None.
+    """
+
+    fails: Fails
+    commutes: bool
+    variadic: bool
+    conditional: bool
+    negation: str | None
+
+
+# A step's own evaluation never fails (its expressions may), and it has no operands to reorder.
+STEP_TRAITS = Traits(
+    fails="never", commutes=False, variadic=False, conditional=False, negation=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +127,27 @@ class OpSpec:
     aliases: tuple[str, ...] = ()
     syntax: Syntax = "call"
     symbol: str | None = None
+    traits: Traits = STEP_TRAITS
 
     def field(self, wire: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.wire == wire), None)
+
+    def fails_on(self, node: Node) -> bool:
+        """Whether evaluating `node`, an instance of this operation, can itself raise.
+
+        >>> from pesql.grammar.parse import parse_expr
+        >>> [spec_of(e).fails_on(e) for e in map(parse_expr, ["ROUND(x, 1)", "ROUND(x, -1)"])]
+        [False, True]
+        """
+        match self.traits.fails:
+            case "never":
+                return False
+            case "with_format":
+                return getattr(node, "format", None) is not None
+            case "with_negative_digits":
+                digits: int = getattr(node, "digits", 0)
+                return digits < 0
+        return True
 
 
 _REGISTRY: dict[str, OpSpec] = {}
@@ -107,8 +168,12 @@ def operation(
     aliases: tuple[str, ...] = (),
     syntax: Syntax = "call",
     symbol: str | None = None,
+    traits: Traits | None = None,
 ) -> Callable[[type[N]], type[N]]:
-    """Register a dataclass as operation `name` (decorate *after* @dataclass)."""
+    """Register a dataclass as operation `name` (decorate *after* @dataclass).
+
+    `traits` is required for scalars, aggregates and window functions and refused for steps.
+    """
 
     def register(cls: type[N]) -> type[N]:
         expected_base = Step if category == "step" else Call
@@ -116,17 +181,20 @@ def operation(
             raise TypeError(f"{cls.__name__} must subclass {expected_base.__name__}")
         if name in _REGISTRY or name in _ALIASES:
             raise ValueError(f"operation name {name} registered twice")
+        fields = fields_of(cls)
+        _check_traits(name, category, fields, traits)
         spec = OpSpec(
             name=name,
             cls=cls,
             category=category,
             describe=describe,
             example=example,
-            fields=fields_of(cls),
+            fields=fields,
             signature=signature,
             aliases=aliases,
             syntax=syntax,
             symbol=symbol,
+            traits=STEP_TRAITS if traits is None else traits,
         )
         cls.op_name = name  # type: ignore[attr-defined]
         _REGISTRY[name] = spec
@@ -138,6 +206,35 @@ def operation(
         return cls
 
     return register
+
+
+def _check_traits(
+    name: str, category: Category, fields: tuple[FieldSpec, ...], traits: Traits | None
+) -> None:
+    """Refuse traits that are missing, or that contradict the fields they talk about."""
+    if category == "step":
+        if traits is not None:
+            raise TypeError(f"{name}: steps declare no traits (their expressions carry them)")
+        return
+    if traits is None:
+        raise TypeError(f"{name}: every {category} operation declares its traits=Traits(...)")
+    kinds = {f.name: f.kind for f in fields}
+    problems = []
+    if traits.fails == "with_format" and kinds.get("format") != "text":
+        problems.append('fails="with_format" needs a text option `format`')
+    if traits.fails == "with_negative_digits" and kinds.get("digits") != "int":
+        problems.append('fails="with_negative_digits" needs an int option `digits`')
+    if traits.fails == "pattern" and kinds.get("pattern") != "text":
+        problems.append('fails="pattern" needs a text option `pattern`')
+    if traits.variadic != (kinds.get("args") == "exprs"):
+        problems.append("variadic means one `args` tuple of expressions")
+    operands = {f.name for f in fields if f.kind in ("expr", "exprs") and f.name != "where"}
+    if traits.commutes and not (traits.variadic or operands == {"left", "right"}):
+        problems.append("commutes needs the operands `left` and `right`, or an `args` tuple")
+    if traits.conditional and category != "scalar":
+        problems.append("conditional is a trait of scalars (per-row branches)")
+    if problems:
+        raise TypeError(f"{name}: " + "; ".join(problems))
 
 
 def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:

@@ -22,8 +22,9 @@ from pesql.compiler.check.check import check, infer_expr
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
-from pesql.grammar.ops import logic, rows, text
 from pesql.grammar.ops import operators as op
+from pesql.grammar.ops import rows
+from pesql.grammar.registry import spec_of
 from pesql.grammar.types import DType
 
 __all__ = [
@@ -107,16 +108,12 @@ def rename_columns(node: N, mapping: Mapping[str, str]) -> N:
     return dataclasses.replace(node, **changes) if changes else node  # type: ignore[arg-type]
 
 
-# Calls that can raise at run time for some values (strict CAST) or patterns (regex, format).
-_FALLIBLE = (logic.Cast, text.RegexpMatch, text.RegexpExtract, text.RegexpReplace)
-
-
 def may_fail(node: A.Node) -> bool:
-    """Whether evaluating `node` (an expression or a whole step) can raise an error."""
-    return any(
-        isinstance(n, _FALLIBLE) or (isinstance(n, text.ParseDate) and n.format is not None)
-        for n in walk(node)
-    )
+    """Whether evaluating `node` (an expression or a whole step) can raise an error.
+
+    Each operation declares when it can (`Traits.fails`): a strict CAST, a regex, ...
+    """
+    return any(isinstance(n, A.Call) and spec_of(n).fails_on(n) for n in walk(node))
 
 
 def reads(step: A.Step) -> set[str]:

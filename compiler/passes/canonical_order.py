@@ -8,10 +8,10 @@ Before / after:
     FILTER 'West' = region AND 10 < price
     DERIVE m = GREATEST(q1, q2), t = price + tax
 
-`b > a` becomes `a < b` and `b >= a` becomes `a <= b`; the operands of ADD, MUL, EQ, NE, AND,
-OR, GREATEST, LEAST and the options of IN are sorted by their canonical text (IN options also
-lose repeats). So `region = 'West' AND price > 10` and `10 < price AND 'West' = region` have
-one canonical form.
+`b > a` becomes `a < b` and `b >= a` becomes `a <= b`; the operands of the operations declared
+`commutes` (ADD, MUL, EQ, NE, SUB_ABS, AND, OR, GREATEST, LEAST) and the options of IN are
+sorted by their canonical text (IN options also lose repeats). So `region = 'West' AND
+price > 10` and `10 < price AND 'West' = region` have one canonical form.
 
 Used only by `canonicalize` (evaluation asks whether two plans mean the same), not by
 `optimize`: the order of operands does not change what polars computes or how fast.
@@ -29,14 +29,15 @@ from typing import Any
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import PassContext, map_exprs
 from pesql.grammar import ast as A
-from pesql.grammar.ops import numeric as num
 from pesql.grammar.ops import operators as op
 from pesql.grammar.printer import expr_text
+from pesql.grammar.registry import all_ops
 
 __all__ = ["canonical_order", "order_operands"]
 
-_SYMMETRIC = (op.Add, op.Mul, op.Eq, op.Ne)
-_VARIADIC = (op.And, op.Or, num.Greatest, num.Least)
+# Declared `commutes`: two operands `left` and `right` (ADD, EQ, SUB_ABS, ...), or `args`.
+_SYMMETRIC = tuple(s.cls for s in all_ops() if s.traits.commutes and not s.traits.variadic)
+_VARIADIC = tuple(s.cls for s in all_ops() if s.traits.commutes and s.traits.variadic)
 
 
 def canonical_order(plan: A.Plan, ctx: PassContext) -> A.Plan:
@@ -75,14 +76,16 @@ def order_operands(expr: A.Expr) -> A.Expr:
             return op.Lt(left=right, right=left, origin=node.origin)
         case op.Ge(left=left, right=right):
             return op.Le(left=right, right=left, origin=node.origin)
-        case op.Binary(left=left, right=right) if isinstance(node, _SYMMETRIC):
+        case A.Call() if isinstance(node, _SYMMETRIC):
+            left, right = node.left, node.right  # type: ignore[attr-defined]
             a, b = sorted((left, right), key=expr_text)
-            return node if a is left else dataclasses.replace(node, left=a, right=b)
+            # A derived table of classes: mypy cannot see their fields.
+            return node if a is left else dataclasses.replace(node, left=a, right=b)  # type: ignore[call-arg]
         case op.In(options=options):
             ordered = tuple(sorted(dict.fromkeys(options), key=expr_text))
             return node if ordered == options else dataclasses.replace(node, options=ordered)
         case _ if isinstance(node, _VARIADIC):
             args: tuple[A.Expr, ...] = node.args  # type: ignore[attr-defined]
             ordered = tuple(sorted(args, key=expr_text))
-            return node if ordered == args else dataclasses.replace(node, args=ordered)
+            return node if ordered == args else dataclasses.replace(node, args=ordered)  # type: ignore[call-arg]
     return node

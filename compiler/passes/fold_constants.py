@@ -45,6 +45,7 @@ from pesql.compiler.passes.analysis import (
 from pesql.grammar import ast as A
 from pesql.grammar.ops import logic
 from pesql.grammar.ops import operators as op
+from pesql.grammar.registry import all_ops, lookup
 
 __all__ = ["fold_constants", "simplify"]
 
@@ -54,7 +55,19 @@ _COMPARE: dict[type[A.Expr], Callable[[Any, Any], bool]] = {
     op.Eq: operator.eq, op.Ne: operator.ne, op.Lt: operator.lt,
     op.Le: operator.le, op.Gt: operator.gt, op.Ge: operator.ge,
 }  # fmt: skip
-_FLIP = {op.Lt: op.Ge, op.Le: op.Gt, op.Gt: op.Le, op.Ge: op.Lt, op.Eq: op.Ne, op.Ne: op.Eq}
+
+
+def _negations() -> dict[type[A.Expr], type[op.Binary]]:
+    """Each binary comparison and the comparison that is its NOT (declared `negation`)."""
+    found: dict[type[A.Expr], type[op.Binary]] = {}
+    for spec in all_ops("scalar"):
+        negated = lookup(spec.traits.negation) if spec.traits.negation else None
+        if negated and issubclass(spec.cls, op.Binary) and issubclass(negated.cls, op.Binary):
+            found[spec.cls] = negated.cls
+    return found
+
+
+_FLIP = _negations()
 
 
 def fold_constants(plan: A.Plan, ctx: PassContext) -> A.Plan:

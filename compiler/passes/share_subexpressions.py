@@ -7,10 +7,11 @@ Before / after:
     DERIVE _cse = SQRT(x * y), a = _cse * 2, b = _cse + 1
     DROP _cse
 
-Only subexpressions containing an operation the polars backend lowers through `when/then`
-(DIV, MOD, SQRT, LN, LOG, POW, EXP, IF, CASE) are shared: polars' own common-subexpression
-elimination already shares plain arithmetic (a temp column is then slower), but not what is
-built around a `when/then` (polars 2.1; `python -m bench.optimizer`, row "CSE temp column").
+Only subexpressions containing an operation declared `conditional`, which the polars backend
+lowers through `when/then` (DIV, MOD, SQRT, LN, LOG, POW, EXP, IF, CASE), are shared: polars'
+own common-subexpression elimination already shares plain arithmetic (a temp column is then
+slower), but not what is built around a `when/then` (polars 2.1; `python -m bench.optimizer`,
+row "CSE temp column").
 The largest repeated subexpression goes first; the pass repeats while any is left.
 
 Deliberately not done: sharing across steps or inside GROUP_BY/AGGREGATE/WINDOW items (their
@@ -26,14 +27,13 @@ from collections import Counter
 
 from pesql.compiler.passes.analysis import PassContext, walk
 from pesql.grammar import ast as A
-from pesql.grammar.ops import logic, rows
-from pesql.grammar.ops import numeric as num
-from pesql.grammar.ops import operators as op
+from pesql.grammar.ops import rows
 from pesql.grammar.printer import expr_text
+from pesql.grammar.registry import all_ops
 
 __all__ = ["share_subexpressions"]
 
-_CONDITIONAL = (op.Div, op.Mod, num.Sqrt, num.Ln, num.Log, num.Pow, num.Exp, logic.If, logic.Case)
+_CONDITIONAL = tuple(s.cls for s in all_ops("scalar") if s.traits.conditional)
 TEMP = "_cse"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import (
     ANY,
     BOOLEAN,
@@ -44,6 +44,7 @@ class Aggregate(Call):
     describe="number of rows (COUNT(*)) or of non-null values",
     example="COUNT(*)",
     signature=sig("integer", nulls="never", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Count(Call):
@@ -58,6 +59,7 @@ class Count(Call):
     example="COUNT_DISTINCT(island)",
     aliases=("N_UNIQUE",),
     signature=sig("integer", nulls="never", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountDistinct(Aggregate):
@@ -70,6 +72,7 @@ class CountDistinct(Aggregate):
     describe="number of rows where the condition is true",
     example="COUNT_IF(body_mass_g > 4000)",
     signature=sig("integer", nulls="never", condition=BOOLEAN),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountIf(Call):
@@ -82,6 +85,7 @@ class CountIf(Call):
     describe="sum (integers stay integers)",
     example="SUM(body_mass_g)",
     signature=_SUM,
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sum(Aggregate):
@@ -95,6 +99,7 @@ class Sum(Aggregate):
     example="AVG(body_mass_g)",
     aliases=("MEAN",),
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Avg(Aggregate):
@@ -107,6 +112,7 @@ class Avg(Aggregate):
     describe="median (mean of the two middle values)",
     example="MEDIAN(body_mass_g)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Median(Aggregate):
@@ -119,6 +125,7 @@ class Median(Aggregate):
     describe="smallest value",
     example="MIN(bill_length_mm)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Min(Aggregate):
@@ -131,6 +138,7 @@ class Min(Aggregate):
     describe="largest value",
     example="MAX(bill_length_mm)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Max(Aggregate):
@@ -144,6 +152,7 @@ class Max(Aggregate):
     example="STD(body_mass_g)",
     aliases=("STDDEV",),
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Std(Aggregate):
@@ -157,6 +166,7 @@ class Std(Aggregate):
     example="VAR(body_mass_g)",
     aliases=("VARIANCE",),
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Var(Aggregate):
@@ -169,6 +179,7 @@ class Var(Aggregate):
     describe="first non-null value in row order",
     example="FIRST(island)",
     signature=sig(Same("value"), nulls="always", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class First(Aggregate):
@@ -181,6 +192,7 @@ class First(Aggregate):
     describe="last non-null value in row order",
     example="LAST(island)",
     signature=sig(Same("value"), nulls="always", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Last(Aggregate):
@@ -193,6 +205,7 @@ class Last(Aggregate):
     describe="the q-quantile, 0 <= q <= 1, linear interpolation",
     example="QUANTILE(body_mass_g, 0.9)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quantile(Call):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr, When
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import ANY, BOOLEAN, CastType, Common, FromOption, sig
 
 
@@ -15,6 +15,7 @@ from pesql.grammar.types import ANY, BOOLEAN, CastType, Common, FromOption, sig
     describe="`then` where the condition is true, else `else` (null conditions pick `else`)",
     example="IF(price > 100, 'expensive', 'cheap')",
     signature=sig(Common(("then", "else_")), condition=BOOLEAN, then=ANY, else_=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class If(Call):
@@ -30,6 +31,7 @@ class If(Call):
     example="CASE WHEN price > 100 THEN 'high' WHEN price > 10 THEN 'mid' ELSE 'low' END",
     syntax="special",
     signature=sig(Common(("whens", "else_")), nulls="always"),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case(Call):
@@ -43,6 +45,7 @@ class Case(Call):
     describe="the first argument that is not null",
     example="COALESCE(nickname, name)",
     signature=sig(Common(("args",)), nulls="all", args=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Coalesce(Call):
@@ -55,6 +58,7 @@ class Coalesce(Call):
     describe="value converted to `type`; a value that does not convert is an error",
     example="CAST(year, 'string')",
     signature=sig(FromOption("type"), value=ANY),
+    traits=Traits(fails="values", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cast(Call):
@@ -68,6 +72,7 @@ class Cast(Call):
     describe="value converted to `type`; null where it does not convert",
     example="TRY_CAST(code, 'integer')",
     signature=sig(FromOption("type"), nulls="always", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TryCast(Call):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import NUMERIC, ORDERABLE, Common, Promote, Same, sig
 
 
@@ -20,6 +20,7 @@ class Unary(Call):
     describe="absolute value",
     example="ABS(change)",
     signature=sig(Same("value"), value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Abs(Unary):
@@ -33,6 +34,7 @@ class Abs(Unary):
     example="SUB_ABS(price, cost)",
     aliases=("ABS_DIFF",),
     signature=sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC),
+    traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SubAbs(Call):
@@ -46,6 +48,14 @@ class SubAbs(Call):
     describe="round to `digits` decimals, halves away from zero",
     example="ROUND(price, 2)",
     signature=sig(Same("value"), value=NUMERIC),
+    # Negative digits scale back to the input's type: ROUND(9223372036854775807, -1) overflows.
+    traits=Traits(
+        fails="with_negative_digits",
+        commutes=False,
+        variadic=False,
+        conditional=False,
+        negation=None,
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Round(Call):
@@ -59,6 +69,7 @@ class Round(Call):
     describe="largest integer <= value",
     example="FLOOR(price)",
     signature=sig(Same("value"), value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Floor(Unary):
@@ -71,6 +82,7 @@ class Floor(Unary):
     describe="smallest integer >= value",
     example="CEIL(price)",
     signature=sig(Same("value"), value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ceil(Unary):
@@ -83,6 +95,7 @@ class Ceil(Unary):
     describe="square root (null for negative values)",
     example="SQRT(area)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sqrt(Unary):
@@ -96,6 +109,7 @@ class Sqrt(Unary):
     example="POW(side, 2)",
     aliases=("POWER",),
     signature=sig("float", base=NUMERIC, exponent=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pow(Call):
@@ -109,6 +123,7 @@ class Pow(Call):
     describe="natural logarithm (null for values <= 0)",
     example="LN(population)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ln(Unary):
@@ -121,6 +136,7 @@ class Ln(Unary):
     describe="logarithm in `base` (default 10; null for values <= 0)",
     example="LOG(population, base => 2.0)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Log(Call):
@@ -134,6 +150,7 @@ class Log(Call):
     describe="e raised to value",
     example="EXP(rate)",
     signature=sig("float", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Exp(Unary):
@@ -146,6 +163,7 @@ class Exp(Unary):
     describe="largest of the arguments, ignoring nulls",
     example="GREATEST(q1, q2, q3)",
     signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
+    traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Greatest(Call):
@@ -158,6 +176,7 @@ class Greatest(Call):
     describe="smallest of the arguments, ignoring nulls",
     example="LEAST(q1, q2, q3)",
     signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
+    traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Least(Call):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import ANY, BOOLEAN, NUMERIC, STRING, Promote, sig
 
 _ARITH = sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC)
@@ -30,6 +30,7 @@ class Binary(Call):
     signature=_ARITH,
     syntax="infix",
     symbol="+",
+    traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Add(Binary):
@@ -44,6 +45,7 @@ class Add(Binary):
     signature=_ARITH,
     syntax="infix",
     symbol="-",
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sub(Binary):
@@ -58,6 +60,7 @@ class Sub(Binary):
     signature=_ARITH,
     syntax="infix",
     symbol="*",
+    traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mul(Binary):
@@ -72,6 +75,7 @@ class Mul(Binary):
     syntax="infix",
     symbol="/",
     signature=sig("float", nulls="always", left=NUMERIC, right=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Div(Binary):
@@ -86,6 +90,7 @@ class Div(Binary):
     syntax="infix",
     symbol="%",
     signature=sig(Promote(("left", "right")), nulls="always", left=NUMERIC, right=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mod(Binary):
@@ -100,6 +105,7 @@ class Mod(Binary):
     syntax="prefix",
     symbol="-",
     signature=sig(Promote(("value",)), value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Neg(Call):
@@ -114,6 +120,7 @@ class Neg(Call):
     signature=_COMPARE,
     syntax="infix",
     symbol="=",
+    traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation="NE"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Eq(Binary):
@@ -128,6 +135,7 @@ class Eq(Binary):
     signature=_COMPARE,
     syntax="infix",
     symbol="!=",
+    traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation="EQ"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ne(Binary):
@@ -142,6 +150,7 @@ class Ne(Binary):
     signature=_COMPARE,
     syntax="infix",
     symbol="<",
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="GE"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lt(Binary):
@@ -156,6 +165,7 @@ class Lt(Binary):
     signature=_COMPARE,
     syntax="infix",
     symbol="<=",
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="GT"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Le(Binary):
@@ -170,6 +180,7 @@ class Le(Binary):
     signature=_COMPARE,
     syntax="infix",
     symbol=">",
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="LE"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gt(Binary):
@@ -184,6 +195,7 @@ class Gt(Binary):
     signature=_COMPARE,
     syntax="infix",
     symbol=">=",
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="LT"),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ge(Binary):
@@ -198,6 +210,7 @@ class Ge(Binary):
     syntax="infix",
     symbol="AND",
     signature=sig("boolean", args=BOOLEAN),
+    traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class And(Call):
@@ -213,6 +226,7 @@ class And(Call):
     syntax="infix",
     symbol="OR",
     signature=sig("boolean", args=BOOLEAN),
+    traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Or(Call):
@@ -228,6 +242,7 @@ class Or(Call):
     syntax="prefix",
     symbol="NOT",
     signature=sig("boolean", value=BOOLEAN),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Not(Call):
@@ -241,6 +256,7 @@ class Not(Call):
     example="region IN ('West', 'East')",
     syntax="special",
     signature=sig("boolean", comparable=("value", "options"), value=ANY, options=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class In(Call):
@@ -255,6 +271,7 @@ class In(Call):
     example="year BETWEEN 2008 AND 2009",
     syntax="special",
     signature=sig("boolean", comparable=("value", "low", "high"), value=ANY, low=ANY, high=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Between(Call):
@@ -270,6 +287,9 @@ class Between(Call):
     example="sex IS NULL",
     syntax="special",
     signature=sig("boolean", nulls="never", value=ANY),
+    traits=Traits(
+        fails="never", commutes=False, variadic=False, conditional=False, negation="IS_NOT_NULL"
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNull(Call):
@@ -283,6 +303,9 @@ class IsNull(Call):
     example="sex IS NOT NULL",
     syntax="special",
     signature=sig("boolean", nulls="never", value=ANY),
+    traits=Traits(
+        fails="never", commutes=False, variadic=False, conditional=False, negation="IS_NULL"
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNotNull(Call):
@@ -296,6 +319,7 @@ class IsNotNull(Call):
     example="island LIKE 'Bis%'",
     syntax="special",
     signature=sig("boolean", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Like(Call):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import ANY, DURATION, STRING, sig
 
 
@@ -24,6 +24,7 @@ class TextUnary(Call):
     describe="text in upper case",
     example="UPPER(name)",
     signature=sig("string", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Upper(TextUnary):
@@ -36,6 +37,7 @@ class Upper(TextUnary):
     describe="text in lower case",
     example="LOWER(name)",
     signature=sig("string", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lower(TextUnary):
@@ -48,6 +50,7 @@ class Lower(TextUnary):
     describe="number of characters",
     example="LENGTH(name)",
     signature=sig("integer", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Length(TextUnary):
@@ -60,6 +63,7 @@ class Length(TextUnary):
     describe="text without leading and trailing whitespace",
     example="TRIM(name)",
     signature=sig("string", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trim(TextUnary):
@@ -72,6 +76,7 @@ class Trim(TextUnary):
     describe="arguments as text, joined; null arguments count as empty text",
     example="CONCAT(first_name, ' ', last_name)",
     signature=sig("string", nulls="never", args=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=True, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Concat(Call):
@@ -84,6 +89,7 @@ class Concat(Call):
     describe="`length` characters from position `start` (1-based; to the end without length)",
     example="SUBSTRING(code, 1, 3)",
     signature=sig("string", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Substring(Call):
@@ -98,6 +104,7 @@ class Substring(Call):
     describe="every occurrence of `old` replaced by `new`",
     example="REPLACE(name, 'St.', 'Street')",
     signature=sig("string", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Replace(Call):
@@ -119,6 +126,7 @@ class TextMatch(Call):
     describe="text contains `pattern` (plain text)",
     example="CONTAINS(name, 'ice', ignore_case => TRUE)",
     signature=sig("boolean", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Contains(TextMatch):
@@ -131,6 +139,7 @@ class Contains(TextMatch):
     describe="text starts with `pattern` (plain text)",
     example="STARTS_WITH(name, 'Dr')",
     signature=sig("boolean", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartsWith(TextMatch):
@@ -143,6 +152,7 @@ class StartsWith(TextMatch):
     describe="text ends with `pattern` (plain text)",
     example="ENDS_WITH(email, '.org')",
     signature=sig("boolean", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndsWith(TextMatch):
@@ -155,6 +165,9 @@ class EndsWith(TextMatch):
     describe="text matches the regular expression somewhere",
     example="REGEXP_MATCH(code, '^[A-Z]{2}[0-9]+$')",
     signature=sig("boolean", value=STRING),
+    traits=Traits(
+        fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpMatch(Call):
@@ -168,6 +181,9 @@ class RegexpMatch(Call):
     describe="capture `group` of the first match (null when there is none)",
     example="REGEXP_EXTRACT(title, '([0-9]{4})')",
     signature=sig("string", nulls="always", value=STRING),
+    traits=Traits(
+        fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpExtract(Call):
@@ -182,6 +198,9 @@ class RegexpExtract(Call):
     describe="every match replaced by `replacement` ($1 refers to a group)",
     example="REGEXP_REPLACE(phone, '[^0-9]', '')",
     signature=sig("string", value=STRING),
+    traits=Traits(
+        fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegexpReplace(Call):
@@ -196,6 +215,7 @@ class RegexpReplace(Call):
     describe="number read from text such as '1,234.5', '$12', '45%' or '12[3]' (null if none)",
     example="PARSE_NUMBER(population)",
     signature=sig("float", nulls="always", value=STRING),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseNumber(TextUnary):
@@ -208,6 +228,9 @@ class ParseNumber(TextUnary):
     describe="date read from text with a strftime `format` (ISO without one; null if invalid)",
     example="PARSE_DATE(day, format => '%d/%m/%Y')",
     signature=sig("date", nulls="always", value=STRING),
+    traits=Traits(
+        fails="with_format", commutes=False, variadic=False, conditional=False, negation=None
+    ),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseDate(Call):
@@ -221,6 +244,8 @@ class ParseDate(Call):
     describe="duration read from 'm:ss' or 'h:mm:ss' text (null if invalid)",
     example="PARSE_DURATION(time)",
     signature=sig("duration", nulls="always", value=STRING),
+    # '99999999:00:00' holds more microseconds than int64 can: an error (in DuckDB too), not null.
+    traits=Traits(fails="values", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseDuration(TextUnary):
@@ -233,6 +258,7 @@ class ParseDuration(TextUnary):
     describe="a duration as a number of seconds",
     example="TOTAL_SECONDS(PARSE_DURATION(time))",
     signature=sig("float", value=DURATION),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TotalSeconds(TextUnary):

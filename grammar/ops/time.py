@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import DATETIME, TEMPORAL, Same, TimeUnit, sig
 
 
@@ -20,6 +20,7 @@ class Part(Call):
     describe="year of a date",
     example="YEAR(day)",
     signature=sig("integer", value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Year(Part):
@@ -32,6 +33,7 @@ class Year(Part):
     describe="quarter of the year, 1-4",
     example="QUARTER(day)",
     signature=sig("integer", value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quarter(Part):
@@ -44,6 +46,7 @@ class Quarter(Part):
     describe="month, 1-12",
     example="MONTH(day)",
     signature=sig("integer", value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Month(Part):
@@ -56,6 +59,7 @@ class Month(Part):
     describe="day of the month, 1-31",
     example="DAY(day)",
     signature=sig("integer", value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Day(Part):
@@ -68,6 +72,7 @@ class Day(Part):
     describe="ISO day of the week: 1 = Monday ... 7 = Sunday",
     example="WEEKDAY(day)",
     signature=sig("integer", value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Weekday(Part):
@@ -80,6 +85,7 @@ class Weekday(Part):
     describe="hour of a datetime, 0-23",
     example="HOUR(ts)",
     signature=sig("integer", value=DATETIME),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hour(Part):
@@ -92,6 +98,7 @@ class Hour(Part):
     describe="minute of a datetime, 0-59",
     example="MINUTE(ts)",
     signature=sig("integer", value=DATETIME),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Minute(Part):
@@ -104,6 +111,7 @@ class Minute(Part):
     describe="the date or datetime cut down to the start of its `unit` (weeks start Monday)",
     example="DATE_TRUNC('month', day)",
     signature=sig(Same("value"), value=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateTrunc(Call):
@@ -117,6 +125,7 @@ class DateTrunc(Call):
     describe="number of `unit` boundaries crossed from start to end (negative if end is earlier)",
     example="DATE_DIFF('day', ordered, shipped)",
     signature=sig("integer", start=TEMPORAL, end=TEMPORAL),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateDiff(Call):

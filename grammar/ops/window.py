@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import operation
+from pesql.grammar.registry import Traits, operation
 from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signature, sig
 
 
@@ -20,6 +20,7 @@ from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signatu
     describe="1, 2, 3, ... in window order",
     example="ROW_NUMBER()",
     signature=sig("integer", nulls="never"),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RowNumber(Call):
@@ -32,6 +33,7 @@ class RowNumber(Call):
     describe="rank in window order; ties share a rank and leave gaps (1, 1, 3)",
     example="RANK()",
     signature=sig("integer", nulls="never"),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rank(Call):
@@ -44,6 +46,7 @@ class Rank(Call):
     describe="rank in window order; ties share a rank, no gaps (1, 1, 2)",
     example="DENSE_RANK()",
     signature=sig("integer", nulls="never"),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DenseRank(Call):
@@ -62,6 +65,7 @@ class Shifted(Call):
     describe="value `offset` rows earlier (null before the start)",
     example="LAG(close)",
     signature=sig(Same("value"), nulls="always", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lag(Shifted):
@@ -74,6 +78,7 @@ class Lag(Shifted):
     describe="value `offset` rows later (null after the end)",
     example="LEAD(close, offset => 2)",
     signature=sig(Same("value"), nulls="always", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lead(Shifted):
@@ -86,6 +91,7 @@ class Lead(Shifted):
     describe="value minus the value `offset` rows earlier",
     example="DIFF(close)",
     signature=sig(Same("value"), nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Diff(Shifted):
@@ -98,6 +104,7 @@ class Diff(Shifted):
     describe="(value - earlier) / earlier, `offset` rows back, as a fraction",
     example="PCT_CHANGE(close)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PctChange(Shifted):
@@ -116,6 +123,7 @@ class Running(Call):
     example="CUMSUM(sales)",
     aliases=("RUNNING_SUM",),
     signature=Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always"),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumSum(Running):
@@ -128,6 +136,7 @@ class CumSum(Running):
     describe="running count of non-null values (of rows without a value)",
     example="CUMCOUNT()",
     signature=sig("integer", nulls="never", value=ANY),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumCount(Call):
@@ -140,6 +149,7 @@ class CumCount(Call):
     describe="running minimum in window order",
     example="CUMMIN(price)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumMin(Running):
@@ -152,6 +162,7 @@ class CumMin(Running):
     describe="running maximum in window order",
     example="CUMMAX(price)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumMax(Running):
@@ -165,6 +176,7 @@ class CumMax(Running):
     example="CUMAVG(price)",
     aliases=("RUNNING_AVG",),
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CumAvg(Running):
@@ -177,6 +189,7 @@ class CumAvg(Running):
     describe="value / SUM(value) over the partition: the row's share of the total",
     example="SHARE(sales)",
     signature=sig("float", nulls="always", value=NUMERIC),
+    traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Share(Running):
