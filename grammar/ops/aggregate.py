@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import Traits, operation
+from pesql.grammar.declare import Traits, operation
 from pesql.grammar.types import (
     ANY,
     BOOLEAN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import Traits, operation
+from pesql.grammar.declare import Traits, operation
 from pesql.grammar.types import NUMERIC, ORDERABLE, Common, Promote, Same, sig
 
 

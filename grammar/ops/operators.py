@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import Traits, operation
+from pesql.grammar.declare import Traits, operation
 from pesql.grammar.types import ANY, BOOLEAN, NUMERIC, STRING, Promote, sig
 
 _ARITH = sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC)

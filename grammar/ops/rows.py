@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Assign, ColumnName, Expr, SelectItem, SortKey, Step
-from pesql.grammar.registry import operation
+from pesql.grammar.declare import operation
 
 
 @operation(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import Traits, operation
+from pesql.grammar.declare import Traits, operation
 from pesql.grammar.types import ANY, DURATION, STRING, sig
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pesql.grammar.ast import Call, Expr
-from pesql.grammar.registry import Traits, operation
+from pesql.grammar.declare import Traits, operation
 from pesql.grammar.types import DATETIME, TEMPORAL, Same, TimeUnit, sig
 
 
