@@ -106,9 +106,9 @@ def prepare_tables(root: Path) -> dict[str, int]:
     }
 
 
-def load_frames() -> dict[str, pl.DataFrame]:
+def load_frames(tables: Path = TABLES) -> dict[str, pl.DataFrame]:
     """Every table as pesql loads it (cleaned CSV), collected."""
-    return {path.stem: load_table(path).frame.collect() for path in sorted(TABLES.glob("*.csv"))}
+    return {path.stem: load_table(path).frame.collect() for path in sorted(tables.glob("*.csv"))}
 
 
 def duckdb_with(frames: dict[str, pl.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -257,15 +257,19 @@ def run_pesql(plan: dict[str, Any], frames: dict[str, pl.DataFrame]) -> dict[str
     return frame_result(compiled.collect({plan["table"]: frame}).frame)
 
 
-def build(book: Book, frames: dict[str, pl.DataFrame]) -> tuple[list[dict[str, Any]], int]:
-    """The JSONL records, and how many gold plans disagree with their reference SQL."""
+def build(
+    book: Book, frames: dict[str, pl.DataFrame], *, prefix: str = ""
+) -> tuple[list[dict[str, Any]], int]:
+    """The JSONL records, and how many gold plans disagree with their reference SQL.
+
+    Ids are `PREFIX` + the table (dashes for underscores) + a number per table, in book order."""
     con = duckdb_with(frames)
     counters: dict[str, int] = {}
     records: list[dict[str, Any]] = []
     failures = 0
     for ex in book.examples:
         counters[ex.table] = counters.get(ex.table, 0) + 1
-        ident = f"{ex.table.replace('_', '-')}-{counters[ex.table]:04d}"
+        ident = f"{prefix}{ex.table.replace('_', '-')}-{counters[ex.table]:04d}"
         plan = plan_json(ex.table, ex.plan)
         try:
             expected = frame_result(con.sql(ex.sql).pl())
@@ -2252,6 +2256,321 @@ def edge_cases(b: Book) -> None:
     )
 
 
+# --- absolute gaps (SUB_ABS) ---------------------------------------------------------------
+def absolute_gaps(b: Book) -> None:
+    """Questions about absolute differences: enough SUB_ABS plans to tell SUB_ABS from ABS_DIFF.
+
+    The naming experiment (docs/evaluation.md) compares how often a model answers these right
+    when the operation is shown under either name; with a handful of them no split of the
+    discordant pairs could reach p < 0.05."""
+    pen = partial(b.add, "penguins")
+    pen(
+        "Which penguin has the largest absolute gap between bill length and bill depth? Show "
+        "its species, island and the gap.",
+        "DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm)\nSORT gap DESC\nLIMIT 1\n"
+        "SELECT species, island, gap",
+        "SELECT species, island, abs(bill_length_mm - bill_depth_mm) AS gap FROM penguins "
+        "ORDER BY gap DESC NULLS LAST, rowid LIMIT 1",
+    )
+    pen(
+        "How many penguins weigh within 100 g of 4 kg, either side?",
+        "FILTER SUB_ABS(body_mass_g, 4000) <= 100\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM penguins WHERE abs(body_mass_g - 4000) <= 100",
+    )
+    pen(
+        "How far is each species' average flipper length from 200 mm, whichever side it is on?",
+        "GROUP_BY species COMPUTE distance = SUB_ABS(AVG(flipper_length_mm), 200)",
+        "SELECT species, abs(avg(flipper_length_mm) - 200) AS distance FROM penguins "
+        "GROUP BY species",
+        order="bag",
+    )
+    pen(
+        "On each island, how many grams separate the heaviest penguin from the lightest one?",
+        "GROUP_BY island COMPUTE spread = SUB_ABS(MAX(body_mass_g), MIN(body_mass_g))",
+        "SELECT island, abs(max(body_mass_g) - min(body_mass_g)) AS spread FROM penguins "
+        "GROUP BY island",
+        order="bag",
+    )
+    pen(
+        "Which 3 penguins are closest in body mass to the overall average? Give species, sex "
+        "and how far off they are.",
+        "WINDOW avg_mass = AVG(body_mass_g)\nDERIVE off = SUB_ABS(body_mass_g, avg_mass)\n"
+        "SORT off\nLIMIT 3\nSELECT species, sex, off",
+        "SELECT species, sex, abs(body_mass_g - (SELECT avg(body_mass_g) FROM penguins)) AS off "
+        "FROM penguins ORDER BY off NULLS LAST, rowid LIMIT 3",
+    )
+    pen(
+        "By how many grams do male and female Chinstrap penguins differ in average mass, as a "
+        "positive number?",
+        "FILTER species = 'Chinstrap'\nAGGREGATE mass_gap = SUB_ABS(AVG(body_mass_g, where => "
+        "sex = 'male'), AVG(body_mass_g, where => sex = 'female'))",
+        "SELECT abs(avg(body_mass_g) FILTER (WHERE sex = 'male') - avg(body_mass_g) FILTER "
+        "(WHERE sex = 'female')) AS mass_gap FROM penguins WHERE species = 'Chinstrap'",
+    )
+    pen(
+        "What is the mean absolute difference between flipper length and bill length for each "
+        "sex, unknown sex included?",
+        "GROUP_BY sex COMPUTE mean_gap = AVG(SUB_ABS(flipper_length_mm, bill_length_mm))",
+        "SELECT sex, avg(abs(flipper_length_mm - bill_length_mm)) AS mean_gap FROM penguins "
+        "GROUP BY sex",
+        order="bag",
+    )
+    pen(
+        "How many Gentoo penguins have a bill depth more than 1 mm away from 15 mm?",
+        "FILTER species = 'Gentoo' AND SUB_ABS(bill_depth_mm, 15) > 1\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM penguins WHERE species = 'Gentoo' "
+        "AND abs(bill_depth_mm - 15) > 1",
+    )
+    pen(
+        "Which Adelie penguin's body mass deviates most from the average mass of Adelie "
+        "penguins of the same sex? Ignore penguins of unknown sex.",
+        "FILTER species = 'Adelie' AND sex IS NOT NULL\n"
+        "WINDOW sex_avg = AVG(body_mass_g) PARTITION BY sex\n"
+        "DERIVE deviation = SUB_ABS(body_mass_g, sex_avg)\nSORT deviation DESC\nLIMIT 1\n"
+        "SELECT island, sex, body_mass_g, deviation",
+        "SELECT island, sex, body_mass_g, abs(body_mass_g - avg(body_mass_g) OVER "
+        "(PARTITION BY sex)) AS deviation FROM penguins WHERE species = 'Adelie' "
+        "AND sex IS NOT NULL ORDER BY deviation DESC NULLS LAST, rowid LIMIT 1",
+    )
+
+    car = partial(b.add, "cars")
+    car(
+        "Which 5 cars have a horsepower furthest from 100 hp in either direction? Ties in data "
+        "order.",
+        "DERIVE distance = SUB_ABS(Horsepower, 100)\nSORT distance DESC\nLIMIT 5\n"
+        "SELECT Name, Horsepower, distance",
+        "SELECT Name, Horsepower, abs(Horsepower - 100) AS distance FROM cars "
+        "ORDER BY distance DESC NULLS LAST, rowid LIMIT 5",
+    )
+    car(
+        "How many cars get within half a mile per gallon of 25 mpg?",
+        "FILTER SUB_ABS(Miles_per_Gallon, 25) <= 0.5\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM cars WHERE abs(Miles_per_Gallon - 25) <= 0.5",
+    )
+    car(
+        "Which 3 cars differ most in weight from the average car with the same number of "
+        "cylinders?",
+        "WINDOW cyl_avg = AVG(Weight_in_lbs) PARTITION BY Cylinders\n"
+        "DERIVE off = SUB_ABS(Weight_in_lbs, cyl_avg)\nSORT off DESC\nLIMIT 3\n"
+        "SELECT Name, Cylinders, Weight_in_lbs, off",
+        "SELECT Name, Cylinders, Weight_in_lbs, abs(Weight_in_lbs - avg(Weight_in_lbs) OVER "
+        "(PARTITION BY Cylinders)) AS off FROM cars ORDER BY off DESC NULLS LAST, rowid LIMIT 3",
+    )
+    car(
+        "On average, how far is a car's fuel economy from 20 mpg, per origin?",
+        "GROUP_BY Origin COMPUTE avg_distance = AVG(SUB_ABS(Miles_per_Gallon, 20))",
+        "SELECT Origin, avg(abs(Miles_per_Gallon - 20)) AS avg_distance FROM cars GROUP BY Origin",
+        order="bag",
+    )
+    car(
+        "For each origin, what is the absolute difference between the average mpg of 4-cylinder "
+        "and 6-cylinder cars?",
+        "GROUP_BY Origin COMPUTE mpg_gap = SUB_ABS(AVG(Miles_per_Gallon, where => Cylinders = "
+        "4), AVG(Miles_per_Gallon, where => Cylinders = 6))",
+        "SELECT Origin, abs(avg(Miles_per_Gallon) FILTER (WHERE Cylinders = 4) - "
+        "avg(Miles_per_Gallon) FILTER (WHERE Cylinders = 6)) AS mpg_gap FROM cars "
+        "GROUP BY Origin",
+        order="bag",
+    )
+    car(
+        "Which cars have an acceleration time exactly as far from 15 seconds as the most "
+        "extreme car? List all such cars.",
+        "DERIVE off = SUB_ABS(Acceleration, 15)\nSORT off DESC\nLIMIT 1 WITH TIES\n"
+        "SELECT Name, Acceleration, off",
+        "SELECT Name, Acceleration, abs(Acceleration - 15) AS off FROM cars WHERE "
+        "abs(Acceleration - 15) = (SELECT max(abs(Acceleration - 15)) FROM cars) ORDER BY rowid",
+    )
+
+    sw = partial(b.add, "seattle_weather")
+    sw(
+        "On how many days did the maximum temperature differ from the previous day's by more "
+        "than 5 degrees, up or down?",
+        "WINDOW previous = LAG(temp_max) ORDER BY date\n"
+        "FILTER SUB_ABS(temp_max, previous) > 5\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM (SELECT temp_max, lag(temp_max) OVER (ORDER BY date) AS "
+        "previous FROM seattle_weather) WHERE abs(temp_max - previous) > 5",
+    )
+    sw(
+        "Which 3 days saw the biggest swing in wind speed compared with the day before, in "
+        "either direction?",
+        "WINDOW previous = LAG(wind) ORDER BY date\nDERIVE swing = SUB_ABS(wind, previous)\n"
+        "SORT swing DESC\nLIMIT 3\nSELECT date, wind, swing",
+        "SELECT date, wind, abs(wind - lag(wind) OVER (ORDER BY date)) AS swing "
+        "FROM seattle_weather ORDER BY swing DESC NULLS LAST, rowid LIMIT 3",
+    )
+    sw(
+        "For each kind of weather, what is the average absolute gap between the day's maximum "
+        "and minimum temperature?",
+        "GROUP_BY weather COMPUTE avg_gap = AVG(SUB_ABS(temp_max, temp_min))",
+        "SELECT weather, avg(abs(temp_max - temp_min)) AS avg_gap FROM seattle_weather "
+        "GROUP BY weather",
+        order="bag",
+    )
+    sw(
+        "Which month of 2014 had an average maximum temperature closest to 15 degrees?",
+        "FILTER YEAR(date) = 2014\nDERIVE m = MONTH(date)\n"
+        "GROUP_BY m COMPUTE off = SUB_ABS(AVG(temp_max), 15)\nSORT off\nLIMIT 1",
+        "SELECT month(date) AS m, abs(avg(temp_max) - 15) AS off FROM seattle_weather "
+        "WHERE year(date) = 2014 GROUP BY m ORDER BY off, min(rowid) LIMIT 1",
+    )
+    sw(
+        "How many days had a minimum temperature no more than one degree away from freezing "
+        "(0 degrees)?",
+        "FILTER SUB_ABS(temp_min, 0) <= 1\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM seattle_weather WHERE abs(temp_min - 0) <= 1",
+    )
+
+    st = partial(b.add, "stocks")
+    st(
+        "In which month did IBM's price move the most from the month before, up or down?",
+        "FILTER symbol = 'IBM'\nWINDOW previous = LAG(price) ORDER BY date\n"
+        "DERIVE move = SUB_ABS(price, previous)\nSORT move DESC\nLIMIT 1\n"
+        "SELECT date, price, move",
+        "SELECT date, price, abs(price - lag(price) OVER (ORDER BY date)) AS move FROM stocks "
+        "WHERE symbol = 'IBM' ORDER BY move DESC NULLS LAST, rowid LIMIT 1",
+    )
+    st(
+        "What is the average size of a monthly price move for each stock, ignoring its direction?",
+        "WINDOW previous = LAG(price) PARTITION BY symbol ORDER BY date\n"
+        "DERIVE move = SUB_ABS(price, previous)\nGROUP_BY symbol COMPUTE avg_move = AVG(move)",
+        "SELECT symbol, avg(move) AS avg_move FROM (SELECT symbol, abs(price - lag(price) OVER "
+        "(PARTITION BY symbol ORDER BY date)) AS move FROM stocks) GROUP BY symbol",
+        order="bag",
+    )
+    st(
+        "How far apart were the Microsoft and IBM share prices on 1 January 2005?",
+        "FILTER date = DATE '2005-01-01'\nAGGREGATE gap = SUB_ABS(MAX(price, where => symbol = "
+        "'MSFT'), MAX(price, where => symbol = 'IBM'))",
+        "SELECT abs(max(price) FILTER (WHERE symbol = 'MSFT') - max(price) FILTER (WHERE symbol "
+        "= 'IBM')) AS gap FROM stocks WHERE date = DATE '2005-01-01'",
+    )
+    st(
+        "In how many months was Google's price within 20 dollars of 500?",
+        "FILTER symbol = 'GOOG' AND SUB_ABS(price, 500) <= 20\nAGGREGATE months = COUNT(*)",
+        "SELECT count(*) AS months FROM stocks WHERE symbol = 'GOOG' AND abs(price - 500) <= 20",
+    )
+
+    iris = partial(b.add, "iris")
+    iris(
+        "Which flower has the largest absolute difference between its sepal length and its "
+        "petal length? Include ties.",
+        "DERIVE gap = SUB_ABS(sepalLength, petalLength)\nSORT gap DESC\nLIMIT 1 WITH TIES\n"
+        "SELECT species, sepalLength, petalLength, gap",
+        "SELECT species, sepalLength, petalLength, abs(sepalLength - petalLength) AS gap "
+        "FROM iris WHERE abs(sepalLength - petalLength) = (SELECT max(abs(sepalLength - "
+        "petalLength)) FROM iris) ORDER BY rowid",
+    )
+    iris(
+        "What is the average absolute gap between sepal width and petal width in each species?",
+        "GROUP_BY species COMPUTE avg_gap = AVG(SUB_ABS(sepalWidth, petalWidth))",
+        "SELECT species, avg(abs(sepalWidth - petalWidth)) AS avg_gap FROM iris GROUP BY species",
+        order="bag",
+    )
+    iris(
+        "How many virginica flowers have a petal length within 0.3 cm of 5.5 cm?",
+        "FILTER species = 'virginica' AND SUB_ABS(petalLength, 5.5) <= 0.3\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM iris WHERE species = 'virginica' "
+        "AND abs(petalLength - 5.5) <= 0.3",
+    )
+
+    bar = partial(b.add, "barley")
+    bar(
+        "At Waseca, by how much did each variety's yield differ between 1931 and 1932, whichever "
+        "year was higher?",
+        "FILTER site = 'Waseca'\nGROUP_BY variety COMPUTE change = SUB_ABS(SUM(yield, where => "
+        "year = 1931), SUM(yield, where => year = 1932))",
+        "SELECT variety, abs(sum(yield) FILTER (WHERE year = 1931) - sum(yield) FILTER (WHERE "
+        "year = 1932)) AS change FROM barley WHERE site = 'Waseca' GROUP BY variety",
+        order="bag",
+    )
+    bar(
+        "Which site has the biggest absolute difference between its best and its worst yield?",
+        "GROUP_BY site COMPUTE spread = SUB_ABS(MAX(yield), MIN(yield))\nSORT spread DESC\nLIMIT 1",
+        "SELECT site, abs(max(yield) - min(yield)) AS spread FROM barley GROUP BY site "
+        "ORDER BY spread DESC, min(rowid) LIMIT 1",
+    )
+    bar(
+        "How many barley yields lie within 2 bushels of 30?",
+        "FILTER SUB_ABS(yield, 30) <= 2\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM barley WHERE abs(yield - 30) <= 2",
+    )
+
+    air = partial(b.add, "airports")
+    air(
+        "Which airport lies closest to the meridian 100 degrees west (longitude -100)?",
+        "DERIVE off = SUB_ABS(longitude, -100)\nSORT off\nLIMIT 1\nSELECT iata, name, state, off",
+        "SELECT iata, name, state, abs(longitude - (-100)) AS off FROM airports "
+        "ORDER BY off NULLS LAST, rowid LIMIT 1",
+    )
+    air(
+        "How many airports are within half a degree of latitude of the 40th parallel north?",
+        "FILTER SUB_ABS(latitude, 40) <= 0.5\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM airports WHERE abs(latitude - 40) <= 0.5",
+    )
+
+    emp = partial(b.add, "us_employment")
+    emp(
+        "In which month was the gap between government and manufacturing employment smallest, "
+        "in absolute terms?",
+        "DERIVE gap = SUB_ABS(government, manufacturing)\nSORT gap\nLIMIT 1\nSELECT month, gap",
+        "SELECT month, abs(government - manufacturing) AS gap FROM us_employment "
+        "ORDER BY gap, rowid LIMIT 1",
+    )
+    emp(
+        "What was the average absolute month-to-month change in construction employment in "
+        "each year?",
+        "WINDOW previous = LAG(construction) ORDER BY month\n"
+        "DERIVE move = SUB_ABS(construction, previous), y = YEAR(month)\n"
+        "GROUP_BY y COMPUTE avg_move = AVG(move)\nSORT y",
+        "SELECT year(month) AS y, avg(move) AS avg_move FROM (SELECT month, abs(construction - "
+        "lag(construction) OVER (ORDER BY month)) AS move FROM us_employment) GROUP BY y "
+        "ORDER BY y",
+    )
+    emp(
+        "In how many months did retail trade and leisure and hospitality employment differ by "
+        "less than 1,500 thousand jobs?",
+        "FILTER SUB_ABS(retail_trade, leisure_and_hospitality) < 1500\nAGGREGATE months = COUNT(*)",
+        "SELECT count(*) AS months FROM us_employment "
+        "WHERE abs(retail_trade - leisure_and_hospitality) < 1500",
+    )
+
+    iowa = partial(b.add, "iowa_electricity")
+    iowa(
+        "In which year were renewable and nuclear generation in Iowa closest to each other?",
+        "GROUP_BY year COMPUTE gap = SUB_ABS(SUM(net_generation, where => source = "
+        "'Renewables'), SUM(net_generation, where => source = 'Nuclear Energy'))\n"
+        "SORT gap\nLIMIT 1",
+        "SELECT year, abs(sum(net_generation) FILTER (WHERE source = 'Renewables') - "
+        "sum(net_generation) FILTER (WHERE source = 'Nuclear Energy')) AS gap "
+        "FROM iowa_electricity GROUP BY year ORDER BY gap, min(rowid) LIMIT 1",
+    )
+    iowa(
+        "What was the largest year-over-year swing in fossil-fuel generation, up or down, and "
+        "in which year?",
+        "FILTER source = 'Fossil Fuels'\nWINDOW previous = LAG(net_generation) ORDER BY year\n"
+        "DERIVE swing = SUB_ABS(net_generation, previous)\nSORT swing DESC\nLIMIT 1\n"
+        "SELECT year, swing",
+        "SELECT year, abs(net_generation - lag(net_generation) OVER (ORDER BY year)) AS swing "
+        "FROM iowa_electricity WHERE source = 'Fossil Fuels' "
+        "ORDER BY swing DESC NULLS LAST, rowid LIMIT 1",
+    )
+
+    temps = partial(b.add, "seattle_temps")
+    temps(
+        "How many readings were within 2 °F of the mean temperature of the whole year?",
+        "WINDOW mean = AVG(temp)\nFILTER SUB_ABS(temp, mean) <= 2\nAGGREGATE n = COUNT(*)",
+        "SELECT count(*) AS n FROM seattle_temps "
+        "WHERE abs(temp - (SELECT avg(temp) FROM seattle_temps)) <= 2",
+    )
+    temps(
+        "At which hour of the day is the average temperature closest to 55 °F?",
+        "DERIVE hour = HOUR(date)\nGROUP_BY hour COMPUTE off = SUB_ABS(AVG(temp), 55)\n"
+        "SORT off\nLIMIT 1",
+        "SELECT hour(date) AS hour, abs(avg(temp) - 55) AS off FROM seattle_temps "
+        "GROUP BY hour ORDER BY off, min(rowid) LIMIT 1",
+    )
+
+
 SECTIONS: tuple[Callable[[Book], None], ...] = (
     penguins,
     cars,
@@ -2264,6 +2583,7 @@ SECTIONS: tuple[Callable[[Book], None], ...] = (
     iowa_electricity,
     seattle_temps,
     edge_cases,
+    absolute_gaps,
 )
 
 

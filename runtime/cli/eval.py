@@ -14,6 +14,7 @@ people type most, so the dispatch is ours. Each subcommand has its own parser an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -21,18 +22,21 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from pesql.runtime.evals.runs.records import Run
 
 __all__ = ["register"]
 
 USAGE = """pesql eval DATASET --profile FILE [options]     (short for `pesql eval run`)
        pesql eval run DATASET [--profile FILE] [--model M] [--base-url URL] [--concurrency N]
                       [--rate-limit RPS] [--limit K] [--out RUN_DIR] [--json]
-       pesql eval compare RUN_A RUN_B [--json] [--resamples N] [--seed S]
-       pesql eval report RUN [RUN ...] [--out report.html] [--md report.md]"""
+       pesql eval compare RUN_A RUN_B [--json] [--resamples N] [--seed S] [--op OP] [--tag T]
+       pesql eval report RUN [RUN ...] [--out report.html] [--md report.md] [--dataset PATH]"""
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -59,14 +63,26 @@ def _run_parser() -> argparse.ArgumentParser:
 def _compare_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pesql eval compare",
-        description="Paired comparison of run B against run A on their common examples: "
-        "accuracy difference (exact McNemar, bootstrap CI), latency ratio, flipped examples.",
+        description="Paired comparison of run B against run A on their common examples: each "
+        "run's accuracy, attempts, repairs and latency; the accuracy difference (paired "
+        "bootstrap CI), the discordant counts and the exact McNemar test; the latency ratio; "
+        "the examples that changed outcome.",
     )
     p.add_argument("a", metavar="RUN_A")
     p.add_argument("b", metavar="RUN_B")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.add_argument("--resamples", type=int, default=2000, metavar="N")
     p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument(
+        "--op",
+        action="append",
+        default=[],
+        metavar="OP",
+        help="only examples whose gold plan uses OP (e.g. SUB_ABS); repeatable: any of them",
+    )
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only examples with TAG"
+    )
     p.set_defaults(run=cmd_compare)
     return p
 
@@ -75,11 +91,19 @@ def _report_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pesql eval report",
         description="A self-contained HTML report (and optionally Markdown) of one or more "
-        "runs; with exactly two runs it includes their comparison.",
+        "runs. The first run is the baseline: every other run is compared with it. The HTML "
+        "ends with every question, grouped by outcome, with each run's plan, answer and why "
+        "it was graded wrong.",
     )
     p.add_argument("runs", metavar="RUN", nargs="+")
     p.add_argument("--out", default="report.html", metavar="FILE", help="the HTML file")
     p.add_argument("--md", metavar="FILE", help="also write a Markdown summary")
+    p.add_argument(
+        "--dataset",
+        metavar="PATH",
+        help="the dataset, for gold plans and expected answers (default: the one in the "
+        "first run's run.json, when it exists)",
+    )
     p.set_defaults(run=cmd_report)
     return p
 
@@ -144,40 +168,83 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only(run: Run, ops: list[str], tags: list[str]) -> Run:
+    """The run restricted to examples using one of `ops` and carrying one of `tags`."""
+    wanted_ops, wanted_tags = {op.upper() for op in ops}, set(tags)
+    results = {
+        i: r
+        for i, r in run.results.items()
+        if (not wanted_ops or wanted_ops & set(r.ops))
+        and (not wanted_tags or wanted_tags & set(r.tags))
+    }
+    return dataclasses.replace(run, results=results)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from pesql.runtime.evals.runs.records import load_run
-    from pesql.runtime.evals.runs.report import comparison_rows
+    from pesql.runtime.evals.runs.report import comparison_rows, paired_metrics, paired_rows
     from pesql.runtime.evals.runs.stats import compare_runs
 
-    c = compare_runs(load_run(args.a), load_run(args.b), resamples=args.resamples, seed=args.seed)
+    a = _only(load_run(args.a), args.op, args.tag)
+    b = _only(load_run(args.b), args.op, args.tag)
+    c = compare_runs(a, b, resamples=args.resamples, seed=args.seed)
     if args.json:
-        sys.stdout.write(json.dumps(c.to_json(), indent=2) + "\n")
+        out = c.to_json()
+        out["runs"] = paired_metrics(a, b)
+        out["filter"] = {"ops": [op.upper() for op in args.op], "tags": list(args.tag)}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return 0
     console = _console()
     for warning in c.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)
+    only = [f"gold plan uses {' or '.join(o.upper() for o in args.op)}"] if args.op else []
+    only += [f"tagged {' or '.join(args.tag)}"] if args.tag else []
+    scope = f" · only examples whose {'; '.join(only)}" if only else ""
+    header, rows = paired_rows(a, b)
+    runs = Table(title=f"{c.common} examples in common{scope}")
+    for i, name in enumerate(header):
+        runs.add_column(name, justify="right" if i else "left")
+    for row in rows:
+        runs.add_row(*row)
+    console.print(runs)
     table = Table(title=f"B = {c.b} vs A = {c.a}")
     table.add_column("")
     table.add_column("")
     for row in comparison_rows(c):
         table.add_row(*row)
     console.print(table)
-    console.print(f"{c.a} right -> {c.b} wrong: " + (", ".join(c.a_to_wrong) or "none"))
-    console.print(f"{c.a} wrong -> {c.b} right: " + (", ".join(c.b_to_right) or "none"))
+    questions = {i: r.question for run in (a, b) for i, r in run.results.items()}
+    for title, ids in ((f"{c.a} right -> {c.b} wrong", c.a_to_wrong),
+                       (f"{c.a} wrong -> {c.b} right", c.b_to_right)):  # fmt: skip
+        console.print(f"{title}: {len(ids) or 'none'}", markup=False)
+        for ident in ids:
+            console.print(f"  {ident}  {questions.get(ident, '')}", markup=False)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pesql.grammar.diagnostics import PesqlError
+    from pesql.runtime.evals.datasets.load import load_dataset
     from pesql.runtime.evals.runs.records import load_run
     from pesql.runtime.evals.runs.report import render_html, render_markdown
     from pesql.runtime.evals.runs.stats import compare_runs
 
     runs = [load_run(path) for path in args.runs]
-    comparison = compare_runs(runs[0], runs[1]) if len(runs) == 2 else None
-    Path(args.out).write_text(render_html(runs, comparison), encoding="utf-8")
+    comparisons = [compare_runs(runs[0], run) for run in runs[1:]]
+    dataset = None
+    source = args.dataset or runs[0].settings.dataset
+    if args.dataset or Path(source).is_dir():
+        try:
+            dataset = load_dataset(source)
+        except PesqlError as exc:
+            if args.dataset:
+                raise
+            sys.stderr.write(f"warning: dataset {source} not loaded ({exc}); the report "
+                             "shows no gold plans\n")  # fmt: skip
+    Path(args.out).write_text(render_html(runs, comparisons, dataset=dataset), encoding="utf-8")
     written = [args.out]
     if args.md:
-        Path(args.md).write_text(render_markdown(runs, comparison), encoding="utf-8")
+        Path(args.md).write_text(render_markdown(runs, comparisons), encoding="utf-8")
         written.append(args.md)
     sys.stdout.write("wrote " + ", ".join(written) + "\n")
     return 0

@@ -48,8 +48,9 @@ def test_html_report_holds_charts_numbers_and_comparison(tmp_path: Path) -> None
     page = render_html([a, b], compare_runs(a, b))
     assert page.count("<svg") == 3  # accuracy by op, latency, time to first byte
     assert "SUB_ABS" in page and "SORT" in page and "75.0%" in page
-    # One bar per (op, run) with an exact value on hover.
-    assert "SUB_ABS · sub_abs: 50.0%" in page and "SORT · abs_diff: 0.0%" in page
+    # One bar per (op, run) with its count, value and interval on hover.
+    assert "SUB_ABS (n=2) · sub_abs: 1/2 = 50.0% (95% CI 9.5–90.5%)" in page
+    assert "SORT (n=1) · abs_diff: 0/1 = 0.0%" in page
     assert "median 2.500" in page and "median 3.500" in page  # latency box plots
     assert "<td>McNemar exact p (two-sided)</td><td>1</td>" in page
     assert "sub_abs right → abs_diff wrong (1)" in page and "<code>q2</code>" in page
@@ -62,7 +63,8 @@ def test_markdown_report(tmp_path: Path) -> None:
     a, b = two_runs(tmp_path)
     text = render_markdown([a, b], compare_runs(a, b))
     assert "| sub_abs | gpt-4o-mini | default (p1) | 4 | 75.0% |" in text
-    assert "| SUB_ABS | 50.0% (2) | 100.0% (2) |" in text
+    sub_abs = "| SUB_ABS | 1/2 · 50.0% (9.5–90.5%) | 2/2 · 100.0% (34.2–100.0%) | +50.0 points |"
+    assert sub_abs in text
     assert "- sub_abs right → abs_diff wrong: q2" in text
     assert "estimates from list prices" in text
 
