@@ -43,6 +43,7 @@ fuzz: $(STAMP)
 ## Regenerate docs derived from the code (the tests fail when they are stale).
 docs: $(STAMP)
 	$(PY) -m pesql.grammar.reference > docs/language.md
+	$(PY) -m pesql.diagnostics > docs/diagnostics.md
 
 ## Full benchmarks (manual; see docs/benchmarks.md). `bench-smoke` is what CI runs via the tests.
 bench: $(STAMP)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
@@ -191,7 +192,7 @@ def compile_json(text: str, schema: Schema, source: pl.LazyFrame) -> pl.LazyFram
     repaired = repair(text)
     assert repaired.plan is not None and repaired.trusted
     checked = check(repaired.plan, schema)
-    lazy: pl.LazyFrame = to_polars(optimize(checked.plan, schema), source)
+    lazy: pl.LazyFrame = to_polars(optimize(checked), source)
     return lazy
 
 
@@ -213,12 +214,12 @@ def stage_timings(
     import sqlglot
     from sqlglot.optimizer import optimize as sqlglot_optimize
 
-    schema = Schema.from_polars(frame.schema)
+    schema = schema_from_polars(frame.schema)
     source = frame.lazy()
     text = case.json_text()
     plan = from_json(text)
-    checked = check(plan, schema).plan
-    optimized = optimize(checked, schema)
+    checked = check(plan, schema)
+    optimized = optimize(checked)
 
     def via_compile() -> object:
         clear_compile_cache()
@@ -228,7 +229,7 @@ def stage_timings(
         "p-SQL: repair (scan + lower to AST)": lambda: repair(text),
         "p-SQL: from_json (valid JSON, no repair)": lambda: from_json(text),
         "p-SQL: check": lambda: check(plan, schema),
-        "p-SQL: optimize": lambda: optimize(checked, schema),
+        "p-SQL: optimize": lambda: optimize(checked),
         "p-SQL: to_polars": lambda: to_polars(optimized, source),
         "p-SQL: JSON -> LazyFrame (all stages)": lambda: compile_json(text, schema, source),
         "p-SQL: pesql.compile(...).lazy, cache cleared": via_compile,
@@ -288,7 +289,7 @@ def execution_report(frame: pl.DataFrame, repeat: int, budget_s: float) -> Repor
 def _execution_rows(
     report: Report, case: Case, frame: pl.DataFrame, ibis: Any, repeat: int, budget_s: float
 ) -> None:
-    schema = Schema.from_polars(frame.schema)
+    schema = schema_from_polars(frame.schema)
     source = frame.lazy()
     text = case.json_text()
     lazy = compile_json(text, schema, source)
@@ -356,7 +357,7 @@ def _check_same(case: Case, got: pl.DataFrame, expected: pl.DataFrame) -> None:
 
 def profile_report(case: Case, frame: pl.DataFrame, iterations: int, top: int = 15) -> Report:
     """cProfile of the JSON -> LazyFrame path: where the time goes, per compile."""
-    schema = Schema.from_polars(frame.schema)
+    schema = schema_from_polars(frame.schema)
     source = frame.lazy()
     text = case.json_text()
     for _ in range(20):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
@@ -120,8 +121,8 @@ def median_seconds(
 
 
 def run_case(case: Case, frame: pl.DataFrame, schema: Schema, repeats: int) -> tuple[float, float]:
-    written = check(parse(case.plan), schema).plan
-    other = parse(case.against) if case.against else optimize(written, schema)
+    written = check(parse(case.plan), schema)
+    other = check(parse(case.against), schema) if case.against else optimize(written)
     slow, fast, expected, actual = median_seconds(
         to_polars(written, frame.lazy()), to_polars(other, frame.lazy()), repeats
     )
@@ -130,7 +131,7 @@ def run_case(case: Case, frame: pl.DataFrame, schema: Schema, repeats: int) -> t
             # polars sums floats per thread: groups may differ in the last bits run to run.
             assert_frame_equal(expected, actual, rel_tol=1e-9, abs_tol=1e-12)
         except AssertionError as exc:
-            plans = f"{to_text(written)}\n--\n{to_text(other)}"
+            plans = f"{to_text(written.plan)}\n--\n{to_text(other.plan)}"
             raise SystemExit(f"{case.name}: results differ: {exc}\n{plans}") from None
     return slow, fast
 
@@ -144,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float]]:
     args = parser.parse_args(argv)
     rows, repeats = (10_000, 3) if args.smoke else (args.rows, args.repeats)
     frame = make_table(rows)
-    schema = Schema.from_polars(frame.schema)
+    schema = schema_from_polars(frame.schema)
     print(f"polars {pl.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()} {platform.system()}, {pl.thread_pool_size()} threads; "
           f"{rows:_} rows, median of {repeats}")  # fmt: skip
@@ -155,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> list[tuple[str, float, float]]:
         results.append((case.name, slow, fast))
         print(f"{case.name:<30} {slow * 1e3:>14.1f} {fast * 1e3:>13.1f} {slow / fast:>7.2f}x")
         if args.show and case.against is None:
-            print("    " + to_text(optimize(parse(case.plan), schema)).replace("\n", "\n    "))
+            optimized = optimize(check(parse(case.plan), schema)).plan
+            print("    " + to_text(optimized).replace("\n", "\n    "))
     return results
 
 

@@ -35,7 +35,7 @@ def definition_report(dataset: Path = DATASET) -> Report:
 
     tables = {name: load_table(dataset / "tables" / f"{name}.csv", name=name)
               for name in ("penguins", "cars")}  # fmt: skip
-    schemas = {n: pesql.Schema.from_polars(t.frame.collect_schema()) for n, t in tables.items()}
+    schemas = {n: pesql.schema_from_polars(t.frame.collect_schema()) for n, t in tables.items()}
     columns = [f"with {n} columns ({len(s.names())})" for n, s in schemas.items()]
     report = Report(
         "Function definition tokens (o200k_base), full registry",
@@ -64,7 +64,7 @@ def output_report(dataset: Path = DATASET, limit: int | None = None) -> Report:
 
     loaded = load_dataset(dataset)
     examples = [e for e in loaded.examples if e.plan is not None][:limit]
-    schemas = {t.name: pesql.Schema.from_polars(t.frame.collect_schema())
+    schemas = {t.name: pesql.schema_from_polars(t.frame.collect_schema())
                for t in loaded.catalog}  # fmt: skip
     forms: dict[str, list[int]] = {
         "canonical JSON (function-call arguments)": [],

@@ -160,7 +160,7 @@ def compiled(query: Query, path: Path) -> CompiledPlan:
 
 @cache
 def parquet_schema(path: Path) -> pesql.Schema:
-    return pesql.Schema.from_polars(pl.scan_parquet(path).collect_schema())
+    return pesql.schema_from_polars(pl.scan_parquet(path).collect_schema())
 
 
 def duckdb_frame(sql: str, path: Path) -> pl.DataFrame:

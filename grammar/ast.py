@@ -8,14 +8,39 @@ operations (`SubAbs`, `Add`, `Sum`, ...), each a frozen dataclass declared in `g
 
     >>> Col(name="price") == Col(name="price", origin=Pointer("/steps/0/left"))
     True
+
+One traversal API, on every node; passes and backends use it instead of walking fields:
+`children()` (direct child nodes in field order, tuple fields flattened), `walk()` (pre-order,
+the node itself first), `transform(fn)` (bottom-up: children first, a node rebuilt with
+`dataclasses.replace` only when a child changed, then `fn` applied; an unchanged tree is
+returned as the same object) and `replace_children(fn)` (one level, `fn(field, child)`, for
+rewrites whose rule depends on the position of a child). `columns_of` is built on `walk`.
+
+    >>> from pesql.grammar.ops.operators import Add, Mul
+    >>> e = Mul(left=Add(left=Col(name="a"), right=Lit(value=1)), right=Col(name="a"))
+    >>> [type(n).__name__ for n in e.walk()]
+    ['Mul', 'Add', 'Col', 'Lit', 'Col']
+    >>> e.children() == (Add(left=Col(name="a"), right=Lit(value=1)), Col(name="a"))
+    True
+    >>> renamed = e.transform(lambda n: Col(name="b") if n == Col(name="a") else n)
+    >>> sorted(columns_of(renamed)), e.transform(lambda n: n) is e
+    (['b'], True)
+
+Which fields hold child nodes is read from each class's type hints once and cached by class
+(`Expr`, `Expr | None`, `tuple[Assign, ...]`, ...), so a traversal never inspects fields.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+import operator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 
 from pesql.grammar.origin import Origin, Pointer, Span
 
@@ -54,6 +79,63 @@ class Node:
     """Base of every AST node."""
 
     origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    def children(self) -> tuple[Node, ...]:
+        """The direct child nodes, in field order, tuple fields flattened (None skipped)."""
+        out: list[Node] = []
+        for name, many in _child_fields(type(self)):
+            value = getattr(self, name)
+            if many:
+                if value:
+                    out.extend(value)
+            elif value is not None:
+                out.append(value)
+        return tuple(out)
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it, pre-order (a node before its children)."""
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            spec = _CHILD_FIELDS.get(type(node))
+            if spec is None:
+                spec = _child_fields(type(node))
+            for name, many in reversed(spec):
+                value = getattr(node, name)
+                if many:
+                    if value:
+                        stack.extend(reversed(value))
+                elif value is not None:
+                    stack.append(value)
+
+    def transform(self, fn: Callable[[Node], Node]) -> Node:
+        """The tree rebuilt bottom-up with `fn` applied to every node, children first.
+
+        A node is rebuilt (`dataclasses.replace`, origin kept) only when a child changed
+        identity, so `fn` returning its argument everywhere gives back `self` itself.
+        """
+        return fn(self.replace_children(lambda _, child: child.transform(fn)))
+
+    def replace_children(self, fn: Callable[[str, Node], Node]) -> Self:
+        """This node with each direct child `c` of field `f` replaced by `fn(f, c)` (one level).
+
+        For rewrites that carry context down (a predicate position, say); `self` when no
+        child changed identity.
+        """
+        changes: dict[str, Any] = {}
+        for name, many in _child_fields(type(self)):
+            value = getattr(self, name)
+            if many:
+                if value:
+                    items = tuple([fn(name, item) for item in value])
+                    if any(map(operator.is_not, items, value)):
+                        changes[name] = items
+            elif value is not None:
+                new = fn(name, value)
+                if new is not value:
+                    changes[name] = new
+        return dataclasses.replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +222,55 @@ class Plan(Node):
 
 RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When)
 
+
+def columns_of(node: Node) -> set[str]:
+    """The names of the columns `node` references (every `Col` in it)."""
+    return {n.name for n in node.walk() if isinstance(n, Col)}
+
+
+# Per class: (field name, holds a tuple of nodes) for each field that holds child nodes.
+_CHILD_FIELDS: dict[type[Node], tuple[tuple[str, bool], ...]] = {}
+
+
+def _child_fields(cls: type[Node]) -> tuple[tuple[str, bool], ...]:
+    cached = _CHILD_FIELDS.get(cls)
+    if cached is not None:
+        return cached
+    hints = typing.get_type_hints(cls)
+    found = []
+    for f in dataclasses.fields(cls):
+        if f.name == "origin" or not f.init:
+            continue
+        many = _node_field(hints[f.name], f"{cls.__name__}.{f.name}")
+        if many is not None:
+            found.append((f.name, many))
+    result = tuple(found)
+    _CHILD_FIELDS[cls] = result
+    return result
+
+
+def _node_field(hint: object, where: str) -> bool | None:
+    """False for `N` / `N | None`, True for `tuple[N, ...]` (N a Node class), None for no node."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = args[0] if len(args) == 1 else hint
+    if isinstance(hint, type) and issubclass(hint, Node):
+        return False
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        if isinstance(item, type) and issubclass(item, Node):
+            return True
+    if _mentions_node(hint):
+        raise TypeError(f"{where}: nodes must be held as N, N | None or tuple[N, ...]")
+    return None
+
+
+def _mentions_node(hint: object) -> bool:
+    if isinstance(hint, type):
+        return issubclass(hint, Node)
+    return any(_mentions_node(a) for a in typing.get_args(hint))
+
+
 __all__ = [
     "RECORD_TYPES",
     "Assign",
@@ -160,5 +291,6 @@ __all__ = [
     "Span",
     "Step",
     "When",
+    "columns_of",
     "literal_kind",
 ]

@@ -124,6 +124,7 @@ class OpSpec:
         """Whether evaluating `node`, an instance of this operation, can itself raise.
 
         >>> from pesql.grammar.parse import parse_expr
+        >>> from pesql.grammar.registry import spec_of
         >>> [spec_of(e).fails_on(e) for e in map(parse_expr, ["ROUND(x, 1)", "ROUND(x, -1)"])]
         [False, True]
         """

@@ -1,138 +1,96 @@
 """Diagnostics are values: collected by every stage, raised once, rendered for people or models.
 
 Diagnostics live in `grammar/` (not `compiler/`) because the parser is the first stage that
-reports problems and data flows one way: grammar -> compiler -> runtime.
+reports problems and data flows one way: grammar -> compiler -> runtime. This module holds the
+mechanism only: each wing registers its own codes in its own `codes.py` (`grammar/codes.py`,
+`compiler/check/codes.py`, ..., `runtime/finetune/codes.py`), imported by the wing's
+`__init__`, so a code is known as soon as any module of the wing that raises it is imported.
+docs/diagnostics.md lists every code; `python -m pesql.diagnostics` generates it.
 
-    >>> d = Diagnostic.make("E201", Pointer("/steps/0/where/left"), name="prise",
-    ...                     hints=("did you mean `price`?",))
-    >>> d.message
-    'unknown column `prise`'
+    >>> d = Diagnostic.make("E151", Pointer("/steps/0"), name="FILTR",
+    ...                     hints=("did you mean `FILTER`?",))
+    >>> d.message, d.title
+    ('unknown operation `FILTR`', 'unknown operation')
+    >>> CODES["E151"].wing
+    'grammar'
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pesql.grammar.origin import Origin, Pointer, Span
 
 Severity = Literal["error", "warning", "info"]
 
-# code -> (title, message template). Titles are stable and documented (docs/diagnostics.md);
-# templates take keyword parameters. Never build a message ad hoc: add a code here instead.
-CODES: dict[str, tuple[str, str]] = {
-    # E1xx: text syntax
-    "E101": ("unexpected token", "unexpected {found}"),
-    "E102": ("unexpected character", "unexpected character {found}"),
-    "E103": ("unexpected end of input", "the plan ends too early"),
-    "E104": ("unknown function", "unknown function `{name}`"),
-    "E105": ("bad arguments", "`{name}`: {problem}"),
-    "E106": ("invalid literal", "invalid {kind} literal {found}"),
-    "E107": ("unknown step", "unknown step `{name}`"),
-    "E108": ("empty plan", "the plan has no steps"),
-    # E15x: JSON structure
-    "E150": ("invalid JSON", "the input is not valid JSON: {problem}"),
-    "E151": ("unknown operation", "unknown operation `{name}`"),
-    "E152": ("missing property", "`{name}` is missing property `{prop}`"),
-    "E153": ("unexpected property", "`{name}` has no property `{prop}`"),
-    "E154": ("wrong JSON type", "expected {expected}, found {found}"),
-    "E155": ("invalid value", "invalid value {found} for `{prop}`"),
-    "E156": ("operation out of place", "`{name}` is {kind}, it cannot stand here"),
-    # E2xx: type checking against a table schema
-    "E201": ("unknown column", "unknown column `{name}`"),
-    "E202": ("type mismatch", "`{name}` expects {expected}, found {found}"),
-    "E203": (
-        "aggregate outside aggregation",
-        "aggregate `{name}` used outside GROUP_BY/AGGREGATE/WINDOW",
-    ),
-    "E204": (
-        "column not aggregated",
-        "column `{name}` is neither a group key nor inside an aggregate",
-    ),
-    "E205": ("duplicate output name", "output column `{name}` is defined twice"),
-    "E206": ("division by zero", "division by the literal zero"),
-    "E207": ("invalid window", "invalid window: {problem}"),
-    "E208": ("ambiguous column", "column `{name}` matches several columns"),
-    "E209": ("column resolved loosely", "column `{name}` resolved to `{resolved}`"),
-    "E210": ("unknown table", "unknown table `{name}`"),
-    "E211": ("invalid date literal", "cannot read {found} as a {expected}"),
-    "E212": (
-        "window function outside WINDOW",
-        "window function `{name}` used outside a WINDOW step",
-    ),
-    "E213": ("nested aggregate", "aggregate `{name}` inside another aggregate"),
-    "E214": (
-        "nested window function",
-        "`{name}` inside `{outer}`: aggregates and window functions do not nest",
-    ),
-    "E215": ("invalid argument value", "`{name}`: {prop} must be {expected}, found {found}"),
-    "E216": ("ties without order", "LIMIT WITH TIES needs the rows sorted by an earlier SORT"),
-    "E217": (
-        "unsupported column type",
-        "column `{name}` has the type {found}, which p-SQL cannot use",
-    ),
-    # E3xx: limits and execution
-    "E301": ("too many steps", "the plan has {found} steps, the limit is {expected}"),
-    "E302": ("expression too deep", "expression nesting {found} exceeds the limit {expected}"),
-    "E303": ("time budget exceeded", "execution took longer than {expected}"),
-    "E304": ("output truncated", "output truncated to {expected} rows"),
-    "E305": ("execution failed", "execution failed: {problem}"),
-    "E306": ("input too large", "the input is {found}, the limit is {expected}"),
-    "E307": ("unreadable table", "cannot read table {name}: {problem}"),
-    "E310": ("unsupported in dialect", "`{name}` cannot be expressed in SQL dialect {dialect}"),
-    # E4xx: repair of model output
-    "E401": ("unrepairable", "the model output cannot be repaired: {problem}"),
-    "E402": (
-        "ambiguous repair",
-        "the model output can be repaired in more than one way: {problem}",
-    ),
-    "E403": (
-        "untrusted repair",
-        "the output was repaired, but the plan may not be what the model meant: {problem}",
-    ),
-    # E5xx: the LLM conversation
-    "E501": ("no plan in response", "the model answered without a plan: {problem}"),
-    "E502": ("model service error", "the model service failed: {problem}"),
-    "E503": ("retries exhausted", "no valid plan after {found} attempts"),
-    "E504": ("token budget exceeded", "the token budget of {expected} was used up"),
-    "E505": ("authentication failed", "the model service rejected the credentials: {problem}"),
-    # E6xx: datasets (docs/datasets.md); origins are the JSONL line, pointers within it
-    "E601": ("invalid dataset line", "the line is not a JSON object: {problem}"),
-    "E602": ("missing example property", "the example is missing property `{prop}`"),
-    "E603": ("invalid example property", "`{prop}`: expected {expected}, found {found}"),
-    "E604": ("unknown example property", "the example has no property `{prop}`"),
-    "E605": ("unreadable dataset", "cannot read {name}: {problem}"),
-    "E606": ("unknown dataset table", "table `{name}` is not in the dataset's tables/"),
-    "E610": ("invalid gold plan", "example `{name}`: the gold plan is invalid: {problem}"),
-    "E611": ("non-canonical plan JSON", "example `{name}`: the plan JSON is not canonical"),
-    "E612": ("wrong expected result", "example `{name}`: the result differs: {problem}"),
-    "E613": ("duplicate example id", "duplicate id `{name}` (first on line {first})"),
-    "E614": ("duplicate question", "example `{name}` repeats the question of `{other}`"),
-    "E615": ("near-duplicate question", "example `{name}` nearly repeats `{other}` ({score})"),
-    "E616": ("reference SQL failed", "example `{name}`: reference_sql failed in DuckDB: {problem}"),
-    "E617": ("reference SQL disagrees", "example `{name}`: reference_sql disagrees: {problem}"),
-    "E618": ("missing table licenses", "tables/LICENSES.md is missing"),
-    # E7xx: fine-tuning files and jobs (docs/finetuning.md); origins are the JSONL line
-    "E701": ("invalid training line", "the line is not a JSON object: {problem}"),
-    "E702": ("invalid training example", "`{prop}`: {problem}"),
-    "E703": ("invalid message", "message {index}: {problem}"),
-    "E704": ("invalid tool call", "message {index}: {problem}"),
-    "E705": ("unparsable arguments", "message {index}: the arguments are not JSON: {problem}"),
-    "E706": ("schema violation", "message {index}: `{path}` breaks the tool's schema: {problem}"),
-    "E707": ("plan does not lower", "message {index}: the arguments are no valid plan: {problem}"),
-    "E708": ("plan does not check", "message {index}: the plan fails on table `{name}`: {problem}"),
-    "E709": ("non-canonical arguments", "message {index}: the arguments are not canonical JSON"),
-    "E710": ("duplicate training example", "the question repeats line {first}"),
-    "E711": ("evaluation leakage", "the question is in the evaluation dataset as `{name}`"),
-    "E712": ("too few examples", "the file has {found} examples, fewer than {expected}"),
-    "E713": ("example too long", "the example has {found} tokens, {model} allows {expected}"),
-    "E714": ("name outside the enum", "message {index}: `{name}` at `{path}` is not in the enum"),
-    "E715": ("unreadable training file", "cannot read {name}: {problem}"),
-    "E720": ("fine-tuning API error", "the fine-tuning API refused: {problem}"),
-    "E721": ("fine-tuning job failed", "job {name} {found}: {problem}"),
-}
+CODE_PATTERN = re.compile(r"E\d{3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One diagnostic code: a stable title, the message template and a general hint.
+
+    Templates take keyword parameters (`expected` and `found` are always passed). Never build a
+    message ad hoc: register a code instead. `hint` says in general what fixes the problem (for
+    docs/diagnostics.md); hints about one occurrence go into the `Diagnostic` itself.
+    """
+
+    code: str
+    title: str
+    template: str
+    hint: str = ""
+    wing: str = ""  # set by `register`: the folder of the wing, e.g. "runtime/finetune"
+
+
+class DuplicateCodeError(ValueError):
+    """A code registered twice (by two wings, or twice by one): a programming error."""
+
+
+_REGISTRY: dict[str, Code] = {}
+# Every registered code, in registration order (read-only: add codes with `register`).
+CODES: Mapping[str, Code] = MappingProxyType(_REGISTRY)
+
+
+def register(wing: str, *codes: Code) -> None:
+    """Add a wing's codes to the catalog; a code that is already registered is an error.
+
+    Called once, at import of the wing's `codes.py`; `wing` is its folder (`compiler/check`).
+    All codes are checked before any is added, so a failed call registers nothing.
+    """
+    seen: dict[str, Code] = {}
+    for entry in codes:
+        if not CODE_PATTERN.fullmatch(entry.code):
+            raise ValueError(f"diagnostic code {entry.code!r} is not of the form E123")
+        first = _REGISTRY.get(entry.code) or seen.get(entry.code)
+        if first is not None:
+            raise DuplicateCodeError(
+                f"diagnostic code {entry.code} is registered twice: by {first.wing or wing} "
+                f"({first.title!r}) and by {wing} ({entry.title!r})"
+            )
+        if not entry.title or not entry.template:
+            raise ValueError(f"diagnostic code {entry.code} needs a title and a template")
+        for _text, name, _spec, _conversion in string.Formatter().parse(entry.template):
+            if name is not None and not name.isidentifier():
+                raise ValueError(f"{entry.code}: template field {{{name}}} is not a keyword")
+        seen[entry.code] = entry
+    _REGISTRY.update((code, replace(entry, wing=wing)) for code, entry in seen.items())
+
+
+def code_info(code: str) -> Code:
+    """The registration of `code`; an unknown code is a programming error with a clear message."""
+    try:
+        return _REGISTRY[code]
+    except KeyError:
+        raise KeyError(
+            f"{code} is not a registered diagnostic code: register it in the codes.py of the "
+            "wing that raises it (and make sure that wing is imported)"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +107,7 @@ class Diagnostic:
 
     @property
     def title(self) -> str:
-        return CODES[self.code][0]
+        return code_info(self.code).title
 
     @classmethod
     def make(
@@ -164,7 +122,7 @@ class Diagnostic:
         **params: object,
     ) -> Diagnostic:
         """Build a diagnostic from the code's template (unknown codes are a programming error)."""
-        _title, template = CODES[code]
+        template = code_info(code).template
         message = template.format(expected=expected, found=found, **params)
         return cls(code, message, origin, expected, found, tuple(hints), severity)
 
@@ -238,9 +196,11 @@ def render_text(diagnostics: Sequence[Diagnostic], source: str | None = None) ->
             if d.origin.end_line == d.origin.line and d.origin.end_column > d.origin.column:
                 width = d.origin.end_column - d.origin.column
             out.append("      | " + " " * (d.origin.column - 1) + "^" * width)
-        if d.expected is not None and "{expected}" not in CODES[d.code][1]:
+        known = _REGISTRY.get(d.code)
+        template = known.template if known is not None else ""
+        if d.expected is not None and "{expected}" not in template:
             out.append(f"  expected: {d.expected}")
-        if d.found is not None and "{found}" not in CODES[d.code][1]:
+        if d.found is not None and "{found}" not in template:
             out.append(f"  found: {d.found}")
         out.extend(f"  hint: {h}" for h in d.hints)
     return "\n".join(out)
@@ -260,12 +220,17 @@ def nearest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 
 __all__ = [
     "CODES",
+    "CODE_PATTERN",
+    "Code",
     "Collector",
     "Diagnostic",
+    "DuplicateCodeError",
     "PesqlError",
     "Pointer",
     "Severity",
     "Span",
+    "code_info",
     "nearest",
+    "register",
     "render_text",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from pesql.grammar.diagnostics import CODES
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
@@ -266,11 +265,14 @@ def render() -> str:
             out += _op_section(spec)
         if category == "step":
             out += _records_section()
-    out += ["## Diagnostics", "", "| code | title | message |", "| --- | --- | --- |"]
-    for code, (title, template) in CODES.items():
-        shown = template.replace("|", "\\|")
-        out.append(f"| {code} | {title} | {shown} |")
-    out.append("")
+    out += [
+        "## Diagnostics",
+        "",
+        "Every diagnostic code (E1xx syntax, E2xx checking, ... E7xx fine-tuning), with its "
+        "message and a hint, is listed in [diagnostics.md](diagnostics.md), generated from "
+        "the codes each wing registers.",
+        "",
+    ]
     return "\n".join(out)
 
 

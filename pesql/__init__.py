@@ -14,7 +14,7 @@ sqlglot or openai only when a stage that needs them runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -95,18 +95,50 @@ def check(plan: Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
     return _check(plan, schema)
 
 
-def to_polars(plan: Plan, source: pl.LazyFrame) -> pl.LazyFrame:
-    """A checked plan -> a polars LazyFrame pipeline over `source`."""
+def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
+    """A polars schema (`frame.schema`) as a checker `Schema`; unsupported types are marked."""
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars as _schema_from_polars
+
+    return _schema_from_polars(schema)
+
+
+def to_polars(
+    plan: CheckedPlan | Plan,
+    source: pl.LazyFrame,
+    schema: Schema | Mapping[str, Schema] | None = None,
+) -> pl.LazyFrame:
+    """A checked plan (`check`'s or `optimize`'s) -> a polars LazyFrame pipeline over `source`.
+
+    For convenience a plain `Plan` is checked first: against `schema`, or else against the
+    schema of `source` itself (the compiler's own `to_polars` takes only a `CheckedPlan`)."""
     from pesql.compiler.backends.polars.lower import to_polars as _to_polars
 
+    if isinstance(plan, Plan):
+        plan = check(plan, schema or schema_from_polars(source.collect_schema()))
     return _to_polars(plan, source)
 
 
-def optimize(plan: Plan, schema: Schema) -> Plan:
-    """A checked plan -> an equivalent, cheaper plan (see docs/optimizer.md)."""
+@overload
+def optimize(plan: CheckedPlan, schema: None = None) -> CheckedPlan: ...
+@overload
+def optimize(plan: Plan, schema: Schema | Mapping[str, Schema]) -> Plan: ...
+def optimize(
+    plan: CheckedPlan | Plan, schema: Schema | Mapping[str, Schema] | None = None
+) -> CheckedPlan | Plan:
+    """A checked plan -> an equivalent, cheaper one (see docs/optimizer.md).
+
+    `optimize(checked)` takes a `CheckedPlan` and returns one, ready for `to_polars`. For
+    convenience `optimize(plan, schema)` checks a plain `Plan` first and returns a `Plan`."""
     from pesql.compiler.passes.optimize import optimize as _optimize
 
-    return _optimize(plan, schema)
+    if isinstance(plan, Plan):
+        if schema is None:
+            raise TypeError(
+                "optimize(plan, schema): a plain Plan is checked first and needs the schema "
+                "(or pass the CheckedPlan of pesql.check)"
+            )
+        return _optimize(check(plan, schema)).plan
+    return _optimize(plan)
 
 
 def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:
@@ -133,20 +165,23 @@ def repair(
 
 
 def compile(
-    plan: Plan | str | Mapping[str, Any],
+    plan: Plan | CheckedPlan | str | Mapping[str, Any],
     schema: Schema | Mapping[str, Schema],
     *,
     optimize: bool = True,
     limits: Limits | None = None,
 ) -> CompiledPlan:
-    """Text, JSON or a Plan -> checked, optimized, reusable `CompiledPlan`."""
+    """Text, JSON, a Plan or a CheckedPlan -> checked, optimized, reusable `CompiledPlan`.
+
+    A `CheckedPlan` checked against `schema` (`check`'s, or `repair`'s `checked`) is not
+    checked again (docs/execution.md)."""
     from pesql.runtime.engine.execute import compile as _compile
 
     return _compile(plan, schema, optimize=optimize, limits=limits)
 
 
 def execute(
-    plan: Plan | str | Mapping[str, Any], table: Any, *, limits: Limits | None = None
+    plan: Plan | CheckedPlan | str | Mapping[str, Any], table: Any, *, limits: Limits | None = None
 ) -> Result:
     """The one-liner: compile `plan` against `table`'s schema and run it."""
     from pesql.runtime.engine.execute import execute as _execute
@@ -250,6 +285,7 @@ __all__ = [
     "optimize",
     "parse",
     "repair",
+    "schema_from_polars",
     "to_json",
     "to_polars",
     "to_sql",

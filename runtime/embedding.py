@@ -6,21 +6,19 @@
     ['E']
 
 A Runtime owns its catalog (fixed at construction: build a new Runtime to change tables), its
-limits and profile, and a bounded LRU cache of compiled plans guarded by a lock, so one
-instance can serve many threads or an asyncio application. Async methods run the polars
+limits and profile, and its own `CompileCache` (the compiler's bounded, thread-safe LRU; the
+module-level `compile` uses another instance, never stacked on this one), so one instance can
+serve many threads or an asyncio application. Async methods run the polars
 work in a worker thread so the event loop stays responsive.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 from pesql.compiler.check.schema import Schema
-from pesql.grammar.ast import Plan
+from pesql.compiler.pipeline import COMPILE_CACHE_SIZE, CompileCache, PlanSource
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.engine.execute import CompiledPlan, Result
 from pesql.runtime.engine.execute import compile as compile_plan
@@ -38,56 +36,34 @@ class Runtime:
         *,
         limits: Limits | None = None,
         profile: Profile | None = None,
-        cache_size: int = 256,
+        cache_size: int = COMPILE_CACHE_SIZE,
     ) -> None:
         self.catalog = as_catalog(tables)
         self.limits = limits or Limits()
         self.profile = profile or DEFAULT_PROFILE
         self.schemas: dict[str, Schema] = self.catalog.schemas()
-        self._cache: OrderedDict[tuple[Plan, bool], CompiledPlan] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self._cache: CompileCache[CompiledPlan] = CompileCache(cache_size)
 
     # --- compile ----------------------------------------------------------------------
-    def compile(
-        self, plan: Plan | str | Mapping[str, Any], *, optimize: bool = True
-    ) -> CompiledPlan:
-        """Check and optimize a plan against this runtime's tables (cached, bounded)."""
-        tree = self._as_plan(plan)
-        key = (tree, optimize)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        compiled = compile_plan(tree, self.schemas, optimize=optimize, limits=self.limits)
-        with self._lock:
-            self._cache[key] = compiled
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return compiled
+    def compile(self, plan: PlanSource, *, optimize: bool = True) -> CompiledPlan:
+        """Check and optimize a plan against this runtime's tables (cached, bounded).
 
-    def _as_plan(self, plan: Plan | str | Mapping[str, Any]) -> Plan:
-        """A Plan from text, JSON text or a JSON object, with this profile's op names."""
-        from pesql.grammar.jsonform import from_json
-        from pesql.grammar.parse import parse
-
-        if isinstance(plan, Plan):
-            return plan
-        if isinstance(plan, str) and not plan.lstrip().startswith(("{", "[")):
-            return parse(plan)
-        return from_json(plan if isinstance(plan, str) else dict(plan), self.profile.naming)
+        JSON is read with this runtime's profile names (`pesql.compiler.pipeline.as_plan`)."""
+        return compile_plan(
+            plan,
+            self.schemas,
+            optimize=optimize,
+            limits=self.limits,
+            naming=self.profile.naming,
+            cache=self._cache,
+        )
 
     @property
     def cache_len(self) -> int:
-        with self._lock:
-            return len(self._cache)
+        return len(self._cache)
 
     # --- execute ----------------------------------------------------------------------
-    def execute(
-        self, plan: Plan | str | Mapping[str, Any], *, limits: Limits | None = None
-    ) -> Result:
+    def execute(self, plan: PlanSource, *, limits: Limits | None = None) -> Result:
         """Compile (cached) and run; the plan's FROM (or the only table) picks the input."""
         compiled = self.compile(plan)
         return compiled.collect(self.catalog, limits or self.limits)
@@ -106,14 +82,10 @@ class Runtime:
         options.setdefault("profile", self.profile)
         return await ask_async(question, self.catalog, **options)
 
-    async def compile_async(
-        self, plan: Plan | str | Mapping[str, Any], *, optimize: bool = True
-    ) -> CompiledPlan:
+    async def compile_async(self, plan: PlanSource, *, optimize: bool = True) -> CompiledPlan:
         return await asyncio.to_thread(self.compile, plan, optimize=optimize)
 
-    async def execute_async(
-        self, plan: Plan | str | Mapping[str, Any], *, limits: Limits | None = None
-    ) -> Result:
+    async def execute_async(self, plan: PlanSource, *, limits: Limits | None = None) -> Result:
         return await asyncio.to_thread(self.execute, plan, limits=limits)
 
     def table_names(self) -> list[str]:

@@ -74,7 +74,10 @@ def _type_only(tree: ast.Module) -> set[int]:
 
 @cache
 def imports(module: str, runtime_only: bool) -> frozenset[str]:
-    """Project modules that `module` imports (resolved to files); runtime_only drops TYPE_CHECKING."""
+    """Project modules that `module` imports (resolved to files).
+
+    runtime_only drops imports under TYPE_CHECKING.
+    """
     tree = ast.parse(modules()[module].read_text(encoding="utf-8"))
     skip = _type_only(tree) if runtime_only else set()
     found: set[str] = set()

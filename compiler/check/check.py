@@ -100,6 +100,19 @@ def _pick_table(
     return plan.table, Schema()
 
 
+def require_checked(value: object, stage: str) -> CheckedPlan:
+    """`value` if it is a `CheckedPlan`; otherwise a TypeError saying how to get one.
+
+    Stages after the checker (`optimize`, `to_polars`) take the checker's output type, so an
+    unchecked plan (unknown names, untyped dates) never reaches them by accident."""
+    if isinstance(value, CheckedPlan):
+        return value
+    raise TypeError(
+        f"{stage} takes a CheckedPlan, not {type(value).__name__}: "
+        "check the plan first (pesql.check(plan, schema))"
+    )
+
+
 def infer_expr(expr: A.Expr, schema: Schema) -> ColumnType:
     """The type of `expr` over `schema`, wherever a step may place it (aggregates and window
     functions allowed); raises `PesqlError` when it is ill-typed."""
@@ -111,4 +124,4 @@ def infer_expr(expr: A.Expr, schema: Schema) -> ColumnType:
     return ctype
 
 
-__all__ = ["CheckedPlan", "check", "infer_expr"]
+__all__ = ["CheckedPlan", "check", "infer_expr", "require_checked"]

@@ -1,4 +1,4 @@
-"""Table schemas for the checker, and the mapping between p-SQL types and polars types.
+"""Table schemas for the checker, in p-SQL types only.
 
 A `Schema` is an ordered tuple of `(name, ColumnType)`; the checker computes one per step.
 
@@ -6,9 +6,10 @@ A `Schema` is an ordered tuple of `(name, ColumnType)`; the checker computes one
     >>> s.names(), s.get("n")
     (['price', 'n'], ColumnType(dtype='integer', nullable=False, unsupported=None))
 
-polars types p-SQL cannot express (List, Struct, Binary, Object, Time, ...) do not make a
-table unusable: `from_polars` keeps such a column with `unsupported` set to the polars type,
-and the checker reports E217 only when a plan refers to it by name.
+The checker does not depend on polars: the mapping of p-SQL types to polars types, and
+`schema_from_polars` (a polars schema read as a `Schema`, unsupported column types marked),
+are in compiler/backends/polars/dtypes.py. A column of a type p-SQL cannot use has the dtype
+"null" and `unsupported` set; the checker reports E217 only when a plan refers to it by name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-import polars as pl
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
 TEMPORAL_DTYPES: frozenset[DType] = frozenset({"date", "datetime"})
@@ -72,65 +72,6 @@ class Schema:
             )
         )
 
-    @classmethod
-    def from_polars(cls, schema: Mapping[str, pl.DataType]) -> Schema:
-        """From a `pl.Schema` (or dict); every column nullable, unsupported types marked."""
-        columns: list[tuple[str, ColumnType]] = []
-        for name, dt in schema.items():
-            try:
-                columns.append((name, ColumnType(dtype_of_polars(dt))))
-            except UnsupportedType:
-                columns.append((name, ColumnType("null", unsupported=str(dt))))
-        return cls(tuple(columns))
-
-
-class UnsupportedType(ValueError):
-    """A polars type with no p-SQL counterpart (List, Struct, Binary, Object, Time, ...)."""
-
-
-_POLARS: dict[DType, pl.DataType] = {
-    "integer": pl.Int64(),
-    "float": pl.Float64(),
-    "decimal": pl.Decimal(38, 9),
-    "string": pl.String(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-    "duration": pl.Duration("us"),
-    "null": pl.Null(),
-}
-
-
-def polars_dtype(dtype: DType) -> pl.DataType:
-    """The polars type a p-SQL dtype is materialized as (decimal: 38 digits, 9 after the point)."""
-    return _POLARS[dtype]
-
-
-def dtype_of_polars(dt: pl.DataType | type[pl.DataType]) -> DType:
-    """The p-SQL dtype of a polars type; raises `UnsupportedType` for nested/binary/object/time."""
-    if dt.is_integer():
-        return "integer"
-    if dt.is_float():
-        return "float"
-    if dt.is_decimal():
-        return "decimal"
-    # Categorical and Enum behave as text in every p-SQL operation.
-    simple: list[tuple[type[pl.DataType], DType]] = [
-        (pl.String, "string"),
-        (pl.Categorical, "string"),
-        (pl.Enum, "string"),
-        (pl.Boolean, "boolean"),
-        (pl.Date, "date"),
-        # Time zones are kept by polars; p-SQL compares them as naive instants (docs/checking.md).
-        (pl.Datetime, "datetime"),
-        (pl.Duration, "duration"),
-        (pl.Null, "null"),
-    ]
-    for cls, dtype in simple:
-        if dt == cls or isinstance(dt, cls):
-            return dtype
-    raise UnsupportedType(f"p-SQL has no type for polars {dt}")
-
 
 def common(*types: DType) -> DType | None:
     """The common supertype (numeric promotion; date with datetime is datetime); None if none.
@@ -152,8 +93,5 @@ __all__ = [
     "TEMPORAL_DTYPES",
     "ColumnType",
     "Schema",
-    "UnsupportedType",
     "common",
-    "dtype_of_polars",
-    "polars_dtype",
 ]

@@ -14,13 +14,14 @@ an expression is evaluated on, so an optimized plan fails exactly when the origi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 from pesql.compiler.check.check import check, infer_expr
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
+from pesql.grammar.ast import columns_of
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import operators as op
 from pesql.grammar.ops import rows
@@ -37,7 +38,6 @@ __all__ = [
     "may_fail",
     "reads",
     "rename_columns",
-    "walk",
     "writes",
 ]
 
@@ -73,39 +73,18 @@ class PassContext:
 Pass: TypeAlias = Callable[[A.Plan, PassContext], A.Plan]
 
 
-def walk(node: A.Node) -> Iterator[A.Node]:
-    """`node` and every node below it (expressions and records), depth first."""
-    yield node
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        for item in value if isinstance(value, tuple) else (value,):
-            if isinstance(item, A.Node):
-                yield from walk(item)
-
-
-def columns_of(node: A.Node) -> set[str]:
-    return {n.name for n in walk(node) if isinstance(n, A.Col)}
-
-
 N = TypeVar("N", bound=A.Node)
 
 
 def rename_columns(node: N, mapping: Mapping[str, str]) -> N:
     """`node` with every column reference `Col(a)` turned into `Col(mapping[a])`."""
-    if isinstance(node, A.Col):
-        return A.Col(name=mapping.get(node.name, node.name), origin=node.origin)  # type: ignore[return-value]
-    changes: dict[str, object] = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, A.Node):
-            new: object = rename_columns(value, mapping)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.Node):
-            new = tuple(rename_columns(v, mapping) for v in value)
-        else:
-            continue
-        if new != value:
-            changes[f.name] = new
-    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[arg-type]
+
+    def rename(n: A.Node) -> A.Node:
+        if isinstance(n, A.Col) and mapping.get(n.name, n.name) != n.name:
+            return dataclasses.replace(n, name=mapping[n.name])
+        return n
+
+    return cast(N, node.transform(rename))
 
 
 def may_fail(node: A.Node) -> bool:
@@ -113,7 +92,7 @@ def may_fail(node: A.Node) -> bool:
 
     Each operation declares when it can (`Traits.fails`): a strict CAST, a regex, ...
     """
-    return any(isinstance(n, A.Call) and spec_of(n).fails_on(n) for n in walk(node))
+    return any(isinstance(n, A.Call) and spec_of(n).fails_on(n) for n in node.walk())
 
 
 def reads(step: A.Step) -> set[str]:

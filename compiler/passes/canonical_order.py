@@ -24,7 +24,6 @@ DERIVE items, GROUP_BY keys or SELECT items (they fix the column order of the re
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.analysis import PassContext, map_exprs
@@ -52,25 +51,12 @@ def _operands(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
 
 def order_operands(expr: A.Expr) -> A.Expr:
     """`expr` with children ordered first, then its own operands."""
-    if not isinstance(expr, A.Call):
-        return expr
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(expr):
-        value = getattr(expr, f.name)
-        if isinstance(value, A.Expr):
-            new: Any = order_operands(value)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.Expr):
-            new = tuple(order_operands(v) for v in value)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.When):
-            new = tuple(
-                A.When(when=order_operands(w.when), then=order_operands(w.then), origin=w.origin)
-                for w in value
-            )
-        else:
-            continue
-        if new != value:
-            changes[f.name] = new
-    node = dataclasses.replace(expr, **changes) if changes else expr
+    ordered = expr.transform(lambda n: _order(n) if isinstance(n, A.Call) else n)
+    assert isinstance(ordered, A.Expr)
+    return ordered
+
+
+def _order(node: A.Call) -> A.Expr:
     match node:
         case op.Gt(left=left, right=right):
             return op.Lt(left=right, right=left, origin=node.origin)

@@ -99,30 +99,18 @@ def _simplify(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
 
 def _children(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
     if not isinstance(expr, A.Call):
-        return expr
+        return expr  # a column or a literal
+    # AND/OR operands share the position of the junction; elsewhere the field says (WHEN's
+    # `when` is a predicate, its `then` is not).
     inherit = isinstance(expr, op.And | op.Or)
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(expr):
-        value = getattr(expr, f.name)
-        pred = predicate if inherit else is_predicate_field(f.name)
-        if isinstance(value, A.Expr):
-            new: Any = simplify(value, schema, pred)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.Expr):
-            new = tuple(simplify(v, schema, pred) for v in value)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.When):
-            new = tuple(
-                A.When(
-                    when=simplify(w.when, schema, True),
-                    then=simplify(w.then, schema),
-                    origin=w.origin,
-                )
-                for w in value
-            )
-        else:
-            continue
-        if new != value:
-            changes[f.name] = new
-    return dataclasses.replace(expr, **changes) if changes else expr
+
+    def child(field: str, node: A.Node) -> A.Node:
+        pred = predicate if inherit else is_predicate_field(field)
+        if isinstance(node, A.Expr):
+            return simplify(node, schema, pred)
+        return node.replace_children(child)  # a record: WHEN inside CASE
+
+    return expr.replace_children(child)
 
 
 def _keeps_type(old: A.Expr, new: A.Expr, schema: Schema | None, predicate: bool) -> bool:

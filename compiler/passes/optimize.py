@@ -1,18 +1,22 @@
-"""The optimizer: a checked plan -> an equivalent plan that is simpler and cheaper to run.
+"""The optimizer: a checked plan -> an equivalent checked plan that is simpler and cheaper to run.
 
+    >>> from pesql.compiler.check.check import check
     >>> from pesql.grammar.parse import parse
     >>> from pesql.grammar.printer import to_text
     >>> schema = Schema.of({"price": "float", "region": "string"})
     >>> plan = parse("DERIVE p = price * 1\\nFILTER region = 'West'\\nFILTER price > 2 * 5")
-    >>> print(to_text(optimize(plan, schema)))
+    >>> print(to_text(optimize(check(plan, schema)).plan))
     FILTER region = 'West' AND price > 10
     DERIVE p = price
 
-`optimize` runs the passes of `pesql.compiler.passes.PASSES` in order, round after round, until
-a round changes nothing. Optimized and original plans give the same result: rows, row order,
-columns, column order, nulls, and errors (docs/optimizer.md says how each pass keeps that).
-`canonicalize` adds a canonical operand order, so that plans differing only in spelling,
-operand order or redundant steps compare equal.
+`optimize` takes the checker's `CheckedPlan` (its per-step schemas seed the passes, so they
+do not check the input again) and returns one: the optimized plan with its own per-step
+schemas, ready for `to_polars`. A plain `Plan` is a TypeError. It runs the passes of
+`pesql.compiler.passes.PASSES` in order, round after round, until a round changes nothing.
+Optimized and original plans give the same result: rows, row order, columns, column order,
+nulls, and errors (docs/optimizer.md says how each pass keeps that). `canonicalize` adds a
+canonical operand order, so that plans differing only in spelling, operand order or redundant
+steps compare equal; it needs no types, so it takes a plain `Plan`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from pesql.compiler.check.check import CheckedPlan, require_checked
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes import PASSES, Pass, PassContext, canonical_order
 from pesql.grammar.ast import Plan
@@ -40,21 +45,27 @@ class PassRecord:
     after: Plan
 
 
-def optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None) -> Plan:
-    """`plan` (checked against `schema`, the input table's) rewritten by every pass.
-
-    `step_schemas` (a CheckedPlan's) saves the passes from checking the input plan again."""
-    return optimize_traced(plan, schema, step_schemas)[0]
+def optimize(checked: CheckedPlan) -> CheckedPlan:
+    """`checked` rewritten by every pass (the same object when no pass changes anything)."""
+    return optimize_traced(checked)[0]
 
 
-def optimize_traced(
-    plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...] | None = None
-) -> tuple[Plan, tuple[PassRecord, ...]]:
+def optimize_traced(checked: CheckedPlan) -> tuple[CheckedPlan, tuple[PassRecord, ...]]:
     """The optimized plan and, in order, each pass application that changed it."""
-    context = PassContext(schema)
-    if step_schemas is not None:
-        context.seed(plan, step_schemas)
-    return _fixpoint(plan, context, PASSES)
+    checked = require_checked(checked, "optimize")
+    context = PassContext(checked.input_schema)
+    context.seed(checked.plan, checked.step_schemas)
+    plan, records = _fixpoint(checked.plan, context, PASSES)
+    if plan == checked.plan:
+        return checked, records
+    schemas = context.schemas(plan)  # usually known: the last round's passes asked for it
+    if schemas is None:
+        raise AssertionError(f"the optimizer made a plan that does not check:\n{plan}")
+    step_schemas = schemas[1:]
+    optimized = dataclasses.replace(
+        checked, plan=plan, step_schemas=step_schemas, output_schema=schemas[-1]
+    )
+    return optimized, records
 
 
 def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:

@@ -32,7 +32,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from pesql.compiler.check.schema import Schema
-from pesql.compiler.passes.analysis import PassContext, dtype_of, walk
+from pesql.compiler.passes.analysis import PassContext, dtype_of
 from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as ag
 from pesql.grammar.ops import rows
@@ -98,7 +98,7 @@ def _dead(steps: Sequence[A.Step], i: int, schemas: Sequence[Schema]) -> bool:
 
 
 def _order_free(aggs: tuple[A.Assign, ...], schema: Schema) -> bool:
-    for node in (n for a in aggs for n in walk(a.expr)):
+    for node in (n for a in aggs for n in a.expr.walk()):
         if isinstance(node, ag.Sum | ag.Avg):
             if dtype_of(node.value, schema) not in _EXACT_SUMS:
                 return False

@@ -25,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-from pesql.compiler.passes.analysis import PassContext, walk
+from pesql.compiler.passes.analysis import PassContext
 from pesql.grammar import ast as A
+from pesql.grammar.ast import columns_of
 from pesql.grammar.ops import rows
 from pesql.grammar.printer import expr_text
 from pesql.grammar.registry import all_ops
@@ -76,37 +77,18 @@ def _share(step: rows.Derive, taken: set[str]) -> list[A.Step]:
 def _largest_repeat(assigns: list[A.Assign], assigned: set[str]) -> A.Expr | None:
     counts: Counter[A.Expr] = Counter()
     for a in assigns:
-        for node in walk(a.expr):
-            if isinstance(node, A.Call) and any(isinstance(n, _CONDITIONAL) for n in walk(node)):
+        for node in a.expr.walk():
+            if isinstance(node, A.Call) and any(isinstance(n, _CONDITIONAL) for n in node.walk()):
                 counts[node] += 1
-    candidates = [
-        e
-        for e, n in counts.items()
-        if n > 1 and not {c.name for c in walk(e) if isinstance(c, A.Col)} & assigned
-    ]
+    candidates = [e for e, n in counts.items() if n > 1 and not columns_of(e) & assigned]
     return max(candidates, key=lambda e: (len(expr_text(e)), expr_text(e)), default=None)
 
 
 def _replace(node: A.Expr, target: A.Expr, column: A.Col) -> A.Expr:
-    if node == target:
-        return column
-    if not isinstance(node, A.Call):
-        return node
-    changes: dict[str, object] = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, A.Expr):
-            changes[f.name] = _replace(value, target, column)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.Expr):
-            changes[f.name] = tuple(_replace(v, target, column) for v in value)
-        elif isinstance(value, tuple) and value and isinstance(value[0], A.When):
-            changes[f.name] = tuple(
-                dataclasses.replace(
-                    w, when=_replace(w.when, target, column), then=_replace(w.then, target, column)
-                )
-                for w in value
-            )
-    return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
+    # Bottom-up is safe: a node equal to `target` has no part equal to it.
+    replaced = node.transform(lambda n: column if n == target else n)
+    assert isinstance(replaced, A.Expr)
+    return replaced
 
 
 def _names(assigns: list[A.Assign]) -> set[str]:

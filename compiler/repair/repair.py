@@ -8,6 +8,8 @@ How: the generic scanner (`lenient_json.scan_all`) gives every plausible JSON re
 text; `repair_shapes` turns each into every plan-shaped reading (op case and aliases, inferred
 ops, properties moved back into the object an early `}` took them from, split objects merged,
 wrappers); every reading is lowered (`from_json`) and, with a schema, type-checked (`check`).
+The chosen reading's `CheckedPlan` is kept (`RepairResult.checked`): `compile` accepts it and
+does not check the plan a second time.
 
 - one distinct plan among all readings: returned, with the fixes of the first (most likely)
   reading that gives it; `trusted` per `repair_trust` (truncation, dropped content);
@@ -28,7 +30,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pesql.compiler.check.check import check
+from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
@@ -47,13 +49,15 @@ SHOWN_READINGS = 3
 @dataclass(frozen=True, slots=True)
 class RepairResult:
     """The outcome of `repair`: a plan (or None), the value it was lowered from, every fix made,
-    whether the plan can be run as is, and what was wrong or refused."""
+    whether the plan can be run as is, and what was wrong or refused. With a schema, `checked`
+    is the plan's `CheckedPlan` (None without a schema, or without a plan)."""
 
     value: JSONValue | None
     plan: A.Plan | None
     fixes: tuple[Fix, ...]
     trusted: bool
     diagnostics: tuple[Diagnostic, ...]
+    checked: CheckedPlan | None = None
 
     @property
     def fix_kinds(self) -> tuple[FixKind, ...]:
@@ -66,6 +70,7 @@ class _Reading:
     fixes: tuple[Fix, ...]
     candidate: Candidate
     plan: A.Plan | None = None
+    checked: CheckedPlan | None = None
     problems: tuple[Diagnostic, ...] = ()
 
 
@@ -112,7 +117,7 @@ def repair(
         Diagnostic.make("E403", A.Pointer(""), problem=reason, severity="warning")
         for reason in reasons
     )
-    return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes)
+    return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes, chosen.checked)
 
 
 class _Duplicate(ValueError):
@@ -140,11 +145,10 @@ def _already_canonical(
         plan = from_json(value, naming)
         if to_json(plan, naming) != value:
             return None  # lowered leniently (op case, alias, missing property): log it
-        if schema is not None:
-            check(plan, schema)
+        checked = check(plan, schema) if schema is not None else None
     except (ValueError, RecursionError, PesqlError):
         return None
-    return RepairResult(value, plan, (), True, ())
+    return RepairResult(value, plan, (), True, (), checked)
 
 
 def repair_or_raise(
@@ -182,11 +186,10 @@ def _evaluate(
         return reading
     try:
         plan = from_json(reading.value, naming)
-        if schema is not None:
-            check(plan, schema)
+        checked = check(plan, schema) if schema is not None else None
     except PesqlError as exc:
         return dataclasses.replace(reading, problems=exc.diagnostics)
-    return dataclasses.replace(reading, plan=plan)
+    return dataclasses.replace(reading, plan=plan, checked=checked)
 
 
 def _ambiguous(distinct: list[_Reading]) -> RepairResult:

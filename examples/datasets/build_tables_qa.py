@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import duckdb
 import polars as pl
-from pesql.compiler.check.schema import Schema
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.parse import parse
 from pesql.runtime.engine.execute import compile
@@ -253,7 +253,7 @@ def ops_in(value: Any) -> Iterator[str]:
 
 def run_pesql(plan: dict[str, Any], frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
     frame = frames[plan["table"]]
-    compiled = compile(plan, {plan["table"]: Schema.from_polars(frame.schema)})
+    compiled = compile(plan, {plan["table"]: schema_from_polars(frame.schema)})
     return frame_result(compiled.collect({plan["table"]: frame}).frame)
 
 

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import PesqlError
+from pesql.runtime.cli.common import positive_float, positive_int
 
 __all__ = ["cmd_ask", "register"]
 
@@ -124,9 +125,16 @@ def register(sub: Any) -> None:
     p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
     p.add_argument("--cache", metavar="DIR", help="reuse answers to identical requests")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--max-attempts", type=int, metavar="N", help="model turns (profile: 3)")
     p.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="per-request timeout (profile: 60)"
+        "--max-attempts", type=positive_int, metavar="N", help="model turns (profile: 3)"
     )
-    p.add_argument("--max-rows", type=int, metavar="N", help="truncate the answer to N rows")
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="per-request timeout (profile: 60)",
+    )
+    p.add_argument(
+        "--max-rows", type=positive_int, metavar="N", help="truncate the answer to N rows"
+    )
     p.set_defaults(handler=cmd_ask)

@@ -13,11 +13,74 @@ from typing import Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
+
+def positive_float(text: str) -> float:
+    """argparse type: seconds (or a rate) above zero; a zero budget would stop everything."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"must be greater than 0 (got {text}); for no practical limit give a large value"
+        )
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a pause in seconds, 0 allowed (poll again at once)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds (got {text})")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a count of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {text})")
+    return value
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows real defaults; `None` and `False` mean "not given" and are left out."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "%(default)" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose help shows every default; sub-command parsers inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        # The defaults formatter only annotates options that have a help text.
+        default = kwargs.get("default")
+        if not kwargs.get("help") and default not in (None, False, argparse.SUPPRESS):
+            kwargs["help"] = "default: %(default)s"
+        return super().add_argument(*args, **kwargs)
+
+
 Handler = Callable[[argparse.Namespace], int]
 
 
 def read_source(spec: str) -> tuple[str, str]:
-    """(text, kind) of a plan argument: a path, or `-` for stdin; kind is "json" or "text"."""
+    """(text, kind) of a plan argument: a path, or `-` for stdin; kind is "json" or "text"
+    (`pesql.compiler.pipeline.plan_kind`: a `.json` name, or text starting with `{` or `[`)."""
+    from pesql.compiler.pipeline import plan_kind
+
     if spec == "-":
         text = sys.stdin.read()
         name = "<stdin>"
@@ -29,7 +92,7 @@ def read_source(spec: str) -> tuple[str, str]:
             raise PesqlError(
                 [
                     Diagnostic.make(
-                        "E307",
+                        "E308",
                         name=spec,
                         problem=exc.__class__.__name__ + ": " + str(exc),
                         hints=("PLAN is a .psql text file, a .json file, or - for stdin",),
@@ -37,21 +100,16 @@ def read_source(spec: str) -> tuple[str, str]:
                 ]
             ) from None
         name = spec
-    kind = "json" if name.endswith(".json") or text.lstrip()[:1] in ("{", "[") else "text"
-    return text, kind
+    return text, plan_kind(text, filename=name)
 
 
 def load_plan(spec: str, naming: Any = None) -> tuple[Any, str, str]:
-    """(plan, source text, kind) from a PLAN argument."""
-    from pesql.grammar.jsonform import from_json
-    from pesql.grammar.parse import parse
-    from pesql.grammar.registry import DEFAULT_NAMING
+    """(plan, source text, kind) from a PLAN argument, read by the compiler's one reader."""
+    from pesql.compiler.pipeline import as_plan
 
     text, kind = read_source(spec)
     try:
-        if kind == "json":
-            return from_json(text, naming or DEFAULT_NAMING), text, kind
-        return parse(text), text, kind
+        return as_plan(text, naming=naming, filename=spec), text, kind
     except PesqlError as exc:
         raise PesqlError(exc.diagnostics, text if kind == "text" else None) from None
 

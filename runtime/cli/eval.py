@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pesql.runtime.cli.common import positive_float, positive_int
 from rich.console import Console
 from rich.table import Table
 
@@ -51,9 +52,13 @@ def _run_parser() -> argparse.ArgumentParser:
         "--model", "-m", help="model (default: the profile's, $PESQL_MODEL, gpt-4o-mini)"
     )
     p.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server")
-    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="questions in flight")
-    p.add_argument("--rate-limit", type=float, metavar="RPS", help="questions started per second")
-    p.add_argument("--limit", type=int, metavar="K", help="only the first K examples")
+    p.add_argument(
+        "--concurrency", type=positive_int, default=4, metavar="N", help="questions in flight"
+    )
+    p.add_argument(
+        "--rate-limit", type=positive_float, metavar="RPS", help="questions started per second"
+    )
+    p.add_argument("--limit", type=positive_int, metavar="K", help="only the first K examples")
     p.add_argument("--out", metavar="RUN_DIR", help="default: runs/DATASET-PROFILE-MODEL")
     p.add_argument("--json", action="store_true", help="print summary.json instead of a table")
     p.set_defaults(run=cmd_run)
@@ -71,7 +76,7 @@ def _compare_parser() -> argparse.ArgumentParser:
     p.add_argument("a", metavar="RUN_A")
     p.add_argument("b", metavar="RUN_B")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    p.add_argument("--resamples", type=int, default=2000, metavar="N")
+    p.add_argument("--resamples", type=positive_int, default=2000, metavar="N")
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument(
         "--op",

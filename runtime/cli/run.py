@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.cli.common import profile_of, tables_of, write_text
+from pesql.runtime.cli.common import positive_float, positive_int, profile_of, tables_of, write_text
 
 
 # --- tables and execution -------------------------------------------------------------
@@ -124,17 +124,17 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-optimize", action="store_true", help="run the plan as written")
     p.add_argument(
         "--max-rows",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="truncate the output to N rows (reported)",
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=60.0,
         metavar="SECONDS",
-        help="time budget for execution (default 60)",
+        help="time budget for execution",
     )
 
 

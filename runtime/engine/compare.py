@@ -2,7 +2,9 @@
 
 Column names and order must agree; values are compared by their p-SQL meaning rather than
 their polars type (an Int64 equals the same value as Decimal, a Float64 within `rel_tol`);
-nulls equal nulls. `ordered=False` compares the rows as a bag (multiset).
+nulls equal nulls. `ordered=False` compares the rows as a bag (multiset) with
+`unmatched_row`, the one bag comparison of pesql (evaluation grading uses it too, with its own
+cell rules: runtime/evals/answers.py).
 
     >>> import polars as pl
     >>> frames_equal(pl.DataFrame({"x": [1.0, None]}), pl.DataFrame({"x": [1.0 + 1e-12, None]}),
@@ -16,12 +18,14 @@ import datetime as dt
 import decimal
 import math
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 import polars as pl
 
-__all__ = ["frames_equal", "values_equal"]
+__all__ = ["frames_equal", "unmatched_row", "values_equal"]
+
+Row = TypeVar("Row")
 
 
 def values_equal(a: Any, b: Any, rel_tol: float = 1e-9) -> bool:
@@ -61,41 +65,62 @@ def frames_equal(
     return True, ""
 
 
+def unmatched_row(
+    left: Sequence[Row],
+    right: Sequence[Row],
+    *,
+    key: Callable[[Row], Hashable],
+    same: Callable[[Row, Row], bool],
+) -> list[Row]:
+    """Compare two bags (multisets) of rows of equal length: [] when every row of `left` pairs
+    with its own row of `right`, else [the first row of `left` without a partner].
+
+    Exact matches are paired first (cheap, via a multiset of `key`s, which must be equal for
+    rows that are exactly the same answer); what remains is paired greedily under `same`, which
+    suffices for rows that differ by rounding noise (a pathological table whose rows are all
+    within tolerance of each other can be misjudged).
+
+        >>> unmatched_row([1.0, 2.0, 2.0], [2.0, 1.0 + 1e-12, 2.0], key=float,
+        ...               same=lambda a, b: abs(a - b) < 1e-9)
+        []
+        >>> unmatched_row([1, 1], [1, 2], key=int, same=int.__eq__)
+        [1]
+    """
+    pending = Counter(key(r) for r in right)
+    rest_left = []
+    for row in left:
+        k = key(row)
+        if pending[k] > 0:
+            pending[k] -= 1
+        else:
+            rest_left.append(row)
+    rest_right = []
+    for row in right:
+        k = key(row)
+        if pending[k] > 0:  # unmatched copies of this row remain
+            pending[k] -= 1
+            rest_right.append(row)
+    for row in rest_left:
+        match = next((j for j, other in enumerate(rest_right) if same(row, other)), None)
+        if match is None:
+            return [row]
+        rest_right.pop(match)
+    return []
+
+
 def _bags_equal(
     left: Sequence[tuple[Any, ...]],
     right: Sequence[tuple[Any, ...]],
     columns: Sequence[str],
     rel_tol: float,
 ) -> tuple[bool, str]:
-    # Exact matches first (cheap, via a multiset of normalized rows); what remains is paired
-    # greedily under the tolerance, which suffices for rows that differ by rounding noise.
-    exact = Counter(_key(r) for r in right)
-    rest_left = []
-    for row in left:
-        k = _key(row)
-        if exact[k] > 0:
-            exact[k] -= 1
-        else:
-            rest_left.append(row)
-    rest_right = []
-    for row in right:
-        k = _key(row)
-        if exact[k] > 0:  # unmatched copies of this row remain
-            exact[k] -= 1
-            rest_right.append(row)
-    for row in rest_left:
-        match = next(
-            (
-                j
-                for j, other in enumerate(rest_right)
-                if all(values_equal(u, v, rel_tol) for u, v in zip(row, other, strict=True))
-            ),
-            None,
-        )
-        if match is None:
-            shown = dict(zip(columns, row, strict=True))
-            return False, f"row {shown!r} of the first frame has no match in the second"
-        rest_right.pop(match)
+    def same(x: tuple[Any, ...], y: tuple[Any, ...]) -> bool:
+        return all(values_equal(u, v, rel_tol) for u, v in zip(x, y, strict=True))
+
+    unmatched = unmatched_row(left, right, key=_key, same=same)
+    if unmatched:
+        shown = dict(zip(columns, unmatched[0], strict=True))
+        return False, f"row {shown!r} of the first frame has no match in the second"
     return True, ""
 
 

@@ -5,29 +5,36 @@
     >>> execute("FILTER price > 10\\nSORT price DESC", frame).frame["price"].to_list()
     [40.0, 12.5]
 
-`compile` = parse/lower -> size limits -> type check -> optimize (when the optimizer exists);
-the result is cached by (plan, schema, optimize), since plans are hashable frozen dataclasses.
-`CompiledPlan.collect` lowers to polars and runs with the time budget and the row limit.
-See docs/execution.md.
+`compile` is the compiler's (`pesql.compiler.pipeline.compile`: read -> size limits -> type
+check -> optimize, each once) with this module's `CompileCache` instance, building a
+`CompiledPlan`: the compiler's `Compiled` plus execution limits. `CompiledPlan.collect` lowers
+to polars and runs with the time budget and the row limit. See docs/execution.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
-from pesql.compiler.check.check import CheckedPlan, check
-from pesql.compiler.check.schema import Schema, polars_dtype
-from pesql.grammar.ast import Plan
+from pesql.compiler.check.schema import Schema
+from pesql.compiler.pipeline import (
+    COMPILE_CACHE_SIZE,
+    CacheInfo,
+    CompileCache,
+    Compiled,
+    PlanSource,
+    as_plan,
+)
+from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
+from pesql.grammar.registry import Naming
 from pesql.runtime.engine.limits import (
     Limits,
     check_size,
@@ -40,9 +47,6 @@ from pesql.runtime.tables.table import Table, load_table
 
 Frame: TypeAlias = pl.DataFrame | pl.LazyFrame
 Tables: TypeAlias = Catalog | Mapping[str, Frame | Table] | Frame | Table
-SchemaKey: TypeAlias = Schema | tuple[tuple[str, Schema], ...]
-
-COMPILE_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -56,23 +60,26 @@ class Result:
 
 
 @dataclass(frozen=True)
-class CompiledPlan:
-    """A checked (and optimized) plan, reusable on any tables that fit its schema."""
+class CompiledPlan(Compiled):
+    """A checked (and optimized) plan, reusable on any tables that fit its schema.
 
-    plan: Plan  # what runs: checked, exact column names, optimized
-    checked: CheckedPlan
+    `plan` is what runs (checked, exact column names, optimized), `checked` the plan as
+    written after the checker, `optimized` the `CheckedPlan` of what runs, `limits` the
+    default limits of `collect` (its size limits were checked when compiling)."""
+
     limits: Limits = field(default_factory=Limits)
 
     def lazy(self, tables: Tables) -> pl.LazyFrame:
         """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
         source = _source_frame(tables, self.checked.table)
         _check_fits(source, self.checked.input_schema)
-        return to_polars(self.plan, source)
+        return to_polars(self.optimized, source)
 
     def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
         """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
         limits = engine_for(tables, self.checked.table, limits or self.limits)
-        check_size(self.plan, limits)
+        if limits.size != self.limits.size:  # compiling checked the plan against self.limits
+            check_size(self.plan, limits)
         started = time.perf_counter()
         frame, truncated = collect_limited(self.lazy(tables), limits)
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
@@ -101,75 +108,48 @@ class CompiledPlan:
         )
 
 
+COMPILE_CACHE: CompileCache[CompiledPlan] = CompileCache(COMPILE_CACHE_SIZE)
+
+
 def compile(
-    plan: Plan | str | Mapping[str, Any],
+    plan: PlanSource,
     schema: Schema | Mapping[str, Schema],
     *,
     optimize: bool = True,
     limits: Limits | None = None,
+    naming: Naming | None = None,
+    cache: CompileCache[CompiledPlan] | None = COMPILE_CACHE,
 ) -> CompiledPlan:
-    """Text (p-SQL, or JSON when it starts with `{`), a JSON object or a Plan -> CompiledPlan."""
+    """p-SQL text, JSON text, a JSON object, a Plan or a CheckedPlan -> CompiledPlan.
+
+    How text is read: `pesql.compiler.pipeline.as_plan` (`naming` for JSON op names). A
+    `CheckedPlan` checked against `schema` (what `repair` gives with a schema) is not checked
+    again. Cached in `cache` (the module's by default; `Runtime` passes its own)."""
     limits = limits or Limits()
-    tree = as_plan(plan)
-    check_size(tree, limits)
-    key: SchemaKey = schema if isinstance(schema, Schema) else tuple(schema.items())
-    compiled = _compile_cached(tree, key, optimize)
-    return compiled if compiled.limits == limits else _with_limits(compiled, limits)
-
-
-def _with_limits(compiled: CompiledPlan, limits: Limits) -> CompiledPlan:
-    return CompiledPlan(compiled.plan, compiled.checked, limits)
-
-
-def as_plan(plan: Plan | str | Mapping[str, Any]) -> Plan:
-    if isinstance(plan, Plan):
-        return plan
-    if isinstance(plan, str):
-        if plan.lstrip().startswith("{"):
-            from pesql.grammar.jsonform import from_json
-
-            return from_json(plan)
-        from pesql.grammar.parse import parse
-
-        return parse(plan)
-    from pesql.grammar.jsonform import from_json
-
-    return from_json(dict(plan))
-
-
-@lru_cache(maxsize=COMPILE_CACHE_SIZE)
-def _compile_cached(plan: Plan, schema: SchemaKey, optimize: bool) -> CompiledPlan:
-    checked = check(plan, schema if isinstance(schema, Schema) else dict(schema))
-    final = checked.plan
-    if optimize:
-        final = _optimize(final, checked.input_schema, checked.step_schemas)
-    return CompiledPlan(final, checked)
-
-
-def _optimize(plan: Plan, schema: Schema, step_schemas: tuple[Schema, ...]) -> Plan:
-    # The optimizer is written separately; until it exists `optimize=True` changes nothing.
-    try:
-        module = importlib.import_module("pesql.compiler.passes.optimize")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pesql.compiler.passes.optimize":
-            raise
-        return plan
-    optimized = module.optimize(plan, schema, step_schemas)
-    assert isinstance(optimized, Plan)
-    return optimized
+    compiled = compile_plan(
+        plan,
+        schema,
+        optimize=optimize,
+        size=limits,
+        naming=naming,
+        cache=cache,
+        make=lambda checked, optimized: CompiledPlan(checked, optimized, limits),
+    )
+    # Entries are shared by calls whose size limits agree; the other limits may differ.
+    return compiled if compiled.limits == limits else dataclasses.replace(compiled, limits=limits)
 
 
 def clear_compile_cache() -> None:
-    _compile_cached.cache_clear()
+    COMPILE_CACHE.clear()
 
 
-def compile_cache_info() -> Any:
-    """functools' cache statistics (hits, misses, maxsize, currsize)."""
-    return _compile_cached.cache_info()
+def compile_cache_info() -> CacheInfo:
+    """The module cache's statistics (hits, misses, maxsize, currsize)."""
+    return COMPILE_CACHE.info()
 
 
 def execute(
-    plan: Plan | str | Mapping[str, Any],
+    plan: PlanSource,
     table: Frame | Table | str | Path,
     *,
     limits: Limits | None = None,
@@ -179,7 +159,7 @@ def execute(
         table = load_table(table)
     frame = table.frame if isinstance(table, Table) else table.lazy()
     try:
-        schema = Schema.from_polars(frame.collect_schema())
+        schema = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
     return compile(plan, schema, limits=limits).collect(frame, limits)
@@ -233,7 +213,7 @@ def _which_table(names: list[str]) -> PesqlError:
 def _check_fits(frame: pl.LazyFrame, expected: Schema) -> None:
     """E305 when a table lacks a column the plan was compiled for, or has another type."""
     try:
-        actual = Schema.from_polars(frame.collect_schema())
+        actual = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
     for name, ctype in expected.items():
@@ -246,6 +226,7 @@ def _check_fits(frame: pl.LazyFrame, expected: Schema) -> None:
 
 
 __all__ = [
+    "COMPILE_CACHE",
     "CompiledPlan",
     "Limits",
     "Result",

@@ -13,9 +13,9 @@ def explain_text(compiled: Any, tables: Any) -> str:
     parts = [f"-- as written (checked)\n{to_text(checked.plan)}"]
     from pesql.compiler.passes.optimize import optimize_traced
 
-    optimized, records = optimize_traced(checked.plan, checked.input_schema)
+    optimized, records = optimize_traced(checked)
     changed = [r.name for r in records]
     parts.append("-- passes that changed it: " + (", ".join(changed) if changed else "none"))
-    parts.append(f"-- optimized\n{to_text(optimized)}")
+    parts.append(f"-- optimized\n{to_text(optimized.plan)}")
     parts.append(compiled.explain(tables))
     return "\n\n".join(parts)

@@ -3,7 +3,9 @@
     >>> Limits(max_rows=100, timeout_s=5.0).max_steps
     64
 
-Size limits are checked before anything runs. The time budget has two strategies:
+The size limits are the compiler's (`pesql.compiler.check.size`: `SizeLimits`, `check_size`,
+`expr_depth`, re-exported here), checked once when a plan is compiled, before anything runs.
+The time budget has two strategies:
 
 - by default the query runs with polars' chosen engine (`engine`, "auto": streaming where it
   can) on a worker thread; past the budget the caller gets E303 at once, and the abandoned
@@ -26,70 +28,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
-from pesql.grammar.ast import Expr, Node, Plan
+from pesql.compiler.check.size import SizeLimits, check_size, expr_depth
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from polars.lazyframe.in_process import InProcessQuery
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Bounds on one execution; None switches a bound off."""
+class Limits(SizeLimits):
+    """Bounds on one execution; None switches a bound off.
 
-    max_steps: int = 64
-    max_depth: int = 32
+    The plan-size bounds (`max_steps`, `max_depth`) are the compiler's `SizeLimits`, checked
+    when a plan is compiled; the others bound the run."""
+
     max_rows: int | None = 10_000
     timeout_s: float | None = 30.0
     # polars' engine: "auto" (streaming where the plan allows), "streaming" or "in-memory".
     engine: Literal["auto", "streaming", "in-memory"] = "auto"
     # Cancel a query at the deadline (polars' background mode: in-memory engine, slower).
     cancel_on_timeout: bool = False
-
-
-def expr_depth(node: Node) -> int:
-    """The deepest chain of nested expressions under `node` (a column or literal is 1)."""
-    # Iterative: a hostile plan may nest deeper than Python's recursion limit.
-    deepest = 0
-    stack: list[tuple[object, int]] = [(node, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, tuple):
-            stack.extend((x, depth) for x in item)
-            continue
-        if not isinstance(item, Node):
-            continue
-        depth += isinstance(item, Expr)
-        deepest = max(deepest, depth)
-        stack.extend((getattr(item, name), depth) for name in item.__dataclass_fields__)
-    return deepest
-
-
-def check_size(plan: Plan, limits: Limits) -> None:
-    """Raise E301 / E302 when the plan is larger than the limits allow."""
-    problems: list[Diagnostic] = []
-    if len(plan.steps) > limits.max_steps:
-        problems.append(
-            Diagnostic.make(
-                "E301",
-                plan.origin,
-                found=str(len(plan.steps)),
-                expected=str(limits.max_steps),
-                hints=("split the question, or combine DERIVE steps",),
-            )
-        )
-    for step in plan.steps:
-        depth = expr_depth(step)
-        if depth > limits.max_depth:
-            problems.append(
-                Diagnostic.make(
-                    "E302",
-                    step.origin,
-                    found=str(depth),
-                    expected=str(limits.max_depth),
-                    hints=("compute parts in an earlier DERIVE and refer to them by name",),
-                )
-            )
-    if problems:
-        raise PesqlError(problems)
 
 
 def execution_error(exc: BaseException) -> PesqlError:
@@ -228,6 +184,7 @@ def truncation_note(limits: Limits) -> Diagnostic:
 
 __all__ = [
     "Limits",
+    "SizeLimits",
     "check_size",
     "collect_limited",
     "collect_within",

@@ -5,9 +5,9 @@
     (True, '')
 
 Cells are compared in their JSON form (`json_cell`): dates as ISO strings, NaN as
-`{"float": "NaN"}` in files and `float("nan")` in memory. Bag comparison first pairs exactly
-equal rows, then pairs the rest greedily within the float tolerance (enough for rounding noise;
-a pathological table whose rows are all within tolerance of each other can be misjudged).
+`{"float": "NaN"}` in files and `float("nan")` in memory. Bag comparison is the engine's
+(`pesql.runtime.engine.compare.unmatched_row`): exactly equal rows are paired first, the rest
+greedily within the float tolerance.
 WTQ answers are graded by `wtq_match` (the official evaluator's rules, in `wtq_evaluator`).
 """
 
@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import polars as pl
+from pesql.runtime.engine.compare import unmatched_row
 from pesql.runtime.evals.wtq_evaluator import wtq_match, wtq_normalize
 
 __all__ = [
@@ -172,32 +172,12 @@ def same_result(actual: Answer, expected: Answer, mode: FrameCompare) -> tuple[b
 def _bags_equal(
     left: list[tuple[Cell, ...]], right: list[tuple[Cell, ...]], mode: FrameCompare
 ) -> tuple[bool, str]:
-    pending = Counter(_key(r, mode) for r in right)
-    rest_left = []
-    for row in left:
-        key = _key(row, mode)
-        if pending[key] > 0:
-            pending[key] -= 1
-        else:
-            rest_left.append(row)
-    rest_right = []
-    for row in right:
-        key = _key(row, mode)
-        if pending[key] > 0:
-            pending[key] -= 1
-            rest_right.append(row)
-    for row in rest_left:
-        match = next(
-            (
-                j
-                for j, other in enumerate(rest_right)
-                if all(cells_equal(u, v, mode) for u, v in zip(row, other, strict=True))
-            ),
-            None,
-        )
-        if match is None:
-            return False, f"row {list(row)!r} is not expected"
-        rest_right.pop(match)
+    def same(x: tuple[Cell, ...], y: tuple[Cell, ...]) -> bool:
+        return all(cells_equal(u, v, mode) for u, v in zip(x, y, strict=True))
+
+    unmatched = unmatched_row(left, right, key=lambda r: _key(r, mode), same=same)
+    if unmatched:
+        return False, f"row {list(unmatched[0])!r} is not expected"
     return True, ""
 
 

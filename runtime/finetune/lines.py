@@ -3,6 +3,7 @@
     >>> import json
     >>> import polars as pl
     >>> import pesql
+    >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> from pesql.runtime.llm.profile import DEFAULT_PROFILE
     >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
     ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
@@ -10,7 +11,7 @@
     ...             "function": {"name": "query_table", "arguments": arguments}}
     ...     return json.dumps({"messages": [{"role": "user", "content": question},
     ...                                     {"role": "assistant", "tool_calls": [call]}]})
-    >>> shop = {"shop": Schema.from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
+    >>> shop = {"shop": schema_from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
     >>> line = check_line(chat("Which item costs most?", "FROM shop SORT price DESC LIMIT 1"), 1,
     ...                   DEFAULT_PROFILE, shop)
     >>> line.problems, line.question, line.table

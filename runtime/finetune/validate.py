@@ -3,6 +3,7 @@
     >>> import tempfile
     >>> import polars as pl
     >>> import pesql
+    >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> from pesql.grammar.jsonform import dumps, to_json
     >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
     ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
@@ -10,7 +11,7 @@
     ...             "function": {"name": "query_table", "arguments": arguments}}
     ...     return json.dumps({"messages": [{"role": "user", "content": question},
     ...                                     {"role": "assistant", "tool_calls": [call]}]})
-    >>> shop = {"shop": Schema.from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
+    >>> shop = {"shop": schema_from_polars(pl.Schema({"item": pl.String, "price": pl.Float64}))}
     >>> train = Path(tempfile.mkdtemp()) / "train.jsonl"
     >>> _ = train.write_text(chat("Which item costs most?", "FROM shop SORT price DESC LIMIT 1")
     ...                      + "\\n" + chat("Which item costs most?", "FROM shop SORT cost DESC")

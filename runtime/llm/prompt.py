@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from pesql.compiler.check.schema import Schema, UnsupportedType, dtype_of_polars
+from pesql.compiler.backends.polars.dtypes import UnsupportedType, dtype_of_polars
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonschema import function_definition
 from pesql.runtime.llm.client import Reply

@@ -7,8 +7,9 @@ so one implementation serves `ask` (openai.OpenAI, time.sleep) and `ask_async`
 (openai.AsyncOpenAI, asyncio.sleep), and tests can drive it by hand.
 
 Per attempt: request -> plan source (tool call arguments, else JSON in the message text) ->
-repair -> lower -> check -> compile -> execute. Diagnostics go back to the model as the tool
-result (compact JSON) and it is asked again, up to `max_attempts` and the token budget.
+repair (lower, check) -> compile (optimize; no second check) -> execute. Diagnostics go back
+to the model as the tool result (compact JSON) and it is asked again, up to `max_attempts`
+and the token budget.
 """
 
 from __future__ import annotations
@@ -240,7 +241,8 @@ class AskSession:
                 errors = errors[1:]
             return PesqlError(errors or [Diagnostic.make("E401", problem="no plan")])
         try:
-            compiled = compile(repaired.plan, self.schemas, limits=self.limits)
+            # Repair checked the plan against these schemas: compile does not check it again.
+            compiled = compile(repaired.checked or repaired.plan, self.schemas, limits=self.limits)
             result = compiled.collect(self.catalog, self.limits)
         except PesqlError as exc:
             return exc

@@ -1,24 +1,26 @@
 """Snapshots of every checker diagnostic: text with caret (text plans) and JSON (JSON plans).
 
-Snapshots live in tests/compiler/snapshots/E2xx.txt and E2xx.json; a missing one is written
-and the test fails, so a new code cannot pass unseen. Rewrite them all with
-PESQL_UPDATE_SNAPSHOTS=1 after a deliberate wording change.
+Snapshots live in tests/compiler/snapshots/E2xx.txt and E2xx.json (compared by
+tests/snapshot.py); a missing one is written and the test fails, so a new code cannot pass
+unseen. Rewrite them all with PESQL_UPDATE_SNAPSHOTS=1 after a deliberate wording change.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 import pytest
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import CODES, Diagnostic, PesqlError, render_text
 from pesql.grammar.jsonform import from_json, to_json
 from pesql.grammar.parse import parse
+
+from tests.snapshot import assert_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 PENGUINS = Schema.of(
@@ -50,7 +52,7 @@ CASES: dict[str, tuple[str, Schema | Mapping[str, Schema]]] = {
     "E216": ("LIMIT 3 WITH TIES", PENGUINS),
     "E217": (
         "FILTER tags IS NOT NULL",
-        Schema.from_polars({"tags": pl.List(pl.String), "n": pl.Int64}),
+        schema_from_polars({"tags": pl.List(pl.String), "n": pl.Int64}),
     ),
 }
 
@@ -65,12 +67,7 @@ def _diagnostics(plan_source: str | dict[str, object], schema: object) -> list[D
 
 
 def _compare(name: str, actual: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("PESQL_UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(actual + "\n", encoding="utf-8")
-        if not os.environ.get("PESQL_UPDATE_SNAPSHOTS"):
-            pytest.fail(f"snapshot {name} was missing and has been written; review and rerun")
-    assert actual + "\n" == path.read_text(encoding="utf-8")
+    assert_snapshot(SNAPSHOTS / name, actual + "\n")
 
 
 @pytest.mark.parametrize("code", sorted(CASES))

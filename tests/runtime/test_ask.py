@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from pesql.compiler import pipeline
+from pesql.compiler.repair import repair as repair_module
 from pesql.grammar.jsonschema import function_definition
 from pesql.grammar.ops.numeric import SubAbs
 from pesql.runtime.llm.ask import AskError, as_catalog, ask, ask_async
@@ -276,3 +278,22 @@ def test_the_session_is_sans_io() -> None:
         steps.send(reply)
     result = stop.value.value
     assert (result.text, result.usage.total, result.attempts) == ("LIMIT 1", 15, 1)
+
+
+def test_the_ask_loop_checks_each_plan_once(
+    server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # repair checks the plan against the tables (to choose among readings); compile takes
+    # that CheckedPlan and does not check it again.
+    calls: list[str] = []
+    real = repair_module.check
+
+    def counted(where: str) -> object:
+        return lambda *args: calls.append(where) or real(*args)
+
+    monkeypatch.setattr(repair_module, "check", counted("repair"))
+    monkeypatch.setattr(pipeline, "check", counted("compile"))
+    server.script(ToolCall(arguments(HEAVIEST)))
+    result = ask(QUESTION, {"penguins": penguins()}, server.client(), "m", FAST)
+    assert result.frame.rows() == [("Gentoo", 5200.0)]
+    assert calls == ["repair"]

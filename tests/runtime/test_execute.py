@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
 
 import polars as pl
 import pytest
-from pesql.compiler.check.schema import Schema
+from pesql.compiler import pipeline
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
+from pesql.compiler.check.size import SizeLimits, check_size
+from pesql.compiler.pipeline import CompileCache
+from pesql.compiler.repair.repair import repair
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.parse import parse
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.engine import execute as execute_module
+from pesql.runtime.engine import limits as limits_module
 from pesql.runtime.engine.execute import (
+    COMPILE_CACHE,
     CompiledPlan,
     Limits,
     clear_compile_cache,
@@ -21,11 +30,12 @@ from pesql.runtime.engine.execute import (
     execute,
 )
 from pesql.runtime.engine.limits import expr_depth
+from pesql.runtime.llm.profile import Profile
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import load_table
 
 FRAME = pl.DataFrame({"price": [3.0, 12.5, 40.0, None], "name": ["a", "b", "c", "d"]})
-SCHEMA = Schema.from_polars(FRAME.schema)
+SCHEMA = schema_from_polars(FRAME.schema)
 TEXT = "FILTER price > 10\nSORT price DESC"
 
 
@@ -142,7 +152,7 @@ def test_time_budget_is_e303_and_cancels() -> None:
     n = 3_000  # a lazy 9-million-row cross join of text: seconds of work, stopped after 0.2 s
     slow = pl.LazyFrame({"a": range(n)}).join(pl.LazyFrame({"b": range(n)}), how="cross")
     plan = "DERIVE c = CONCAT(a, '-', b)\nAGGREGATE s = COUNT_DISTINCT(c)"
-    compiled = compile(plan, Schema.from_polars(slow.collect_schema()))
+    compiled = compile(plan, schema_from_polars(slow.collect_schema()))
     started = time.monotonic()
     with pytest.raises(PesqlError) as err:
         compiled.collect(slow, Limits(timeout_s=0.2, cancel_on_timeout=True))
@@ -154,7 +164,7 @@ def test_time_budget_releases_the_caller_on_the_fast_path() -> None:
     n = 1_000  # a million-row cross join of text: about a second of work, budget 0.05 s
     slow = pl.LazyFrame({"a": range(n)}).join(pl.LazyFrame({"b": range(n)}), how="cross")
     plan = "DERIVE c = CONCAT(a, '-', b)\nAGGREGATE s = COUNT_DISTINCT(c)"
-    compiled = compile(plan, Schema.from_polars(slow.collect_schema()))
+    compiled = compile(plan, schema_from_polars(slow.collect_schema()))
     with pytest.raises(PesqlError) as err:
         compiled.collect(slow, Limits(timeout_s=0.05))
     assert err.value.codes == ("E303",)
@@ -187,3 +197,66 @@ def test_compiled_plan_is_immutable() -> None:
     assert isinstance(compiled, CompiledPlan)
     with pytest.raises(AttributeError):
         compiled.plan = parse("SORT price")  # type: ignore[misc]
+
+
+def test_limits_keep_their_fields_and_extend_the_compilers_size_limits() -> None:
+    names = [f.name for f in dataclasses.fields(Limits)]
+    assert names == [
+        "max_steps",
+        "max_depth",
+        "max_rows",
+        "timeout_s",
+        "engine",
+        "cancel_on_timeout",
+    ]
+    assert issubclass(Limits, SizeLimits)
+    assert Limits(max_steps=3, max_rows=1).size == SizeLimits(max_steps=3)
+    assert limits_module.check_size is check_size and limits_module.expr_depth is expr_depth
+
+
+def test_the_size_check_runs_once_per_compile_not_per_collect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clear_compile_cache()
+    calls: list[object] = []
+    real = pipeline.check_size
+    monkeypatch.setattr(pipeline, "check_size", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(execute_module, "check_size", lambda *a: calls.append(a) or real(*a))
+    compiled = compile("FILTER price > 1\nSORT price", SCHEMA)
+    assert len(compiled.plan.steps) == 2
+    compiled.collect(FRAME)
+    compiled.collect(FRAME, Limits(max_rows=2))  # other limits, same size limits
+    assert len(calls) == 1
+    with pytest.raises(PesqlError) as err:  # stricter size limits at collect are still kept
+        compiled.collect(FRAME, Limits(max_steps=1))
+    assert err.value.codes == ("E301",) and len(calls) == 2
+
+
+def test_runtime_and_module_compile_share_one_cache_class_never_stacked() -> None:
+    clear_compile_cache()
+    runtime = Runtime(tables={"shop": FRAME}, cache_size=2)
+    assert type(runtime._cache) is type(COMPILE_CACHE) is CompileCache
+    first = runtime.compile(TEXT)
+    assert runtime.compile(TEXT + "\n") is first and runtime.cache_len == 1
+    assert compile_cache_info().currsize == 0  # the Runtime's compile is cached once, in its own
+    for n in (1, 2, 3):
+        runtime.compile(f"LIMIT {n}")
+    assert runtime.cache_len == 2
+
+
+def test_runtime_reads_json_with_its_profile_names() -> None:
+    profile = Profile(renames={"SUB_ABS": "ABS_DIFF"})
+    runtime = Runtime(tables={"shop": FRAME}, profile=profile)
+    naming = profile.naming
+    plan = parse("DERIVE d = SUB_ABS(price, 1)\nSORT d")
+    document = to_json(plan, naming)
+    assert runtime.compile(json.dumps(document)).checked.plan == plan
+    assert runtime.compile(document).checked.plan == plan
+
+
+def test_compile_takes_the_checked_plan_repair_gives() -> None:
+    repaired = repair(json.dumps(to_json(parse(TEXT)))[:-1] + ",}", schema=SCHEMA)
+    assert repaired.checked is not None
+    compiled = compile(repaired.checked, SCHEMA)
+    assert compiled.checked is repaired.checked
+    assert prices(compiled.collect(FRAME).frame) == [40.0, 12.5]

@@ -1,22 +1,22 @@
 """Validation of fine-tuning files: one snapshot per kind of error, and the rules around them.
 
 Snapshots live in tests/runtime/snapshots/finetune/<kind>.txt (the findings as `pesql finetune
-validate` prints them, with the file name only). A missing one is written and the test fails;
-rewrite them all with PESQL_UPDATE_SNAPSHOTS=1 after a deliberate wording change.
+validate` prints them, with the file name only; token counts redacted, see tests/snapshot.py).
+A missing one is written and the test fails; rewrite them all with PESQL_UPDATE_SNAPSHOTS=1
+after a deliberate wording change.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pesql.compiler.check.schema import Schema
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.grammar.jsonform import dumps
 from pesql.runtime.cli.main import run_cli
 from pesql.runtime.finetune.export import training_record
@@ -27,9 +27,10 @@ from pesql.runtime.llm.ask import as_catalog
 import pesql
 from tests.runtime.ask_fixtures import penguins
 from tests.runtime.finetune_fixtures import QUESTIONS, make_dataset, plan_arguments, write_records
+from tests.snapshot import assert_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "finetune"
-SCHEMAS = {"penguins": Schema.from_polars(dict(penguins().schema))}
+SCHEMAS = {"penguins": schema_from_polars(dict(penguins().schema))}
 Record = dict[str, Any]
 
 
@@ -147,13 +148,7 @@ def run_case(tmp_path: Path, kind: str) -> list[str]:
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_error_snapshot(tmp_path: Path, kind: str) -> None:
     text = "\n".join(run_case(tmp_path, kind)) + "\n"
-    snapshot = SNAPSHOTS / f"{kind}.txt"
-    if os.environ.get("PESQL_UPDATE_SNAPSHOTS") or not snapshot.exists():
-        SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-        snapshot.write_text(text, encoding="utf-8")
-        if not os.environ.get("PESQL_UPDATE_SNAPSHOTS"):
-            pytest.fail(f"snapshot {snapshot.name} was missing and has been written; review it")
-    assert text == snapshot.read_text(encoding="utf-8")
+    assert_snapshot(SNAPSHOTS / f"{kind}.txt", text)
     assert " error[" in text  # every case is an error, not only a warning
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pesql.compiler.backends.polars.dtypes import polars_dtype
 from pesql.compiler.check.check import check, infer_expr
-from pesql.compiler.check.schema import Schema, polars_dtype
+from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.parse import parse
 from pesql.grammar.printer import to_text

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
-from pesql.grammar.ast import Col, Expr, Lit, Node
+from pesql.grammar.ast import Col, Expr, Lit, Node, columns_of
 from pesql.grammar.ops import operators as op
 
 Mode = Literal["row", "group", "window"]
@@ -48,22 +47,6 @@ class Ctx:
 def lower(node: Node, ctx: Ctx) -> pl.Expr:
     """The polars expression for `node` in context `ctx`."""
     raise NotImplementedError(f"no polars lowering for {type(node).__name__}")
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """`node` and every node below it (expressions, records), depth first."""
-    yield node
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        items = value if isinstance(value, tuple) else (value,)
-        for item in items:
-            if isinstance(item, Node):
-                yield from walk(item)
-
-
-def columns_of(node: Node) -> set[str]:
-    """The column names `node` reads."""
-    return {n.name for n in walk(node) if isinstance(n, Col)}
 
 
 @lower.register
@@ -135,12 +118,13 @@ def _div(node: op.Div, ctx: Ctx) -> pl.Expr:
 @lower.register
 def _mod(node: op.Mod, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
+    # A zero divisor gives null; it must not reach `%` at all (polars' decimal % raises on it).
+    right = pl.when(right != 0).then(right)
     # polars' % is floored (sign of the divisor, like Python); SQL's has the sign of the
     # dividend: where the two disagree, the floored result is off by exactly one divisor.
     floored = left % right
     wrong_sign = (floored != 0) & ((floored < 0) != (left < 0))
-    truncated = pl.when(wrong_sign).then(floored - right).otherwise(floored)
-    return pl.when(right != 0).then(truncated)
+    return pl.when(wrong_sign).then(floored - right).otherwise(floored)
 
 
 @lower.register
@@ -277,5 +261,4 @@ __all__ = [
     "like_to_regex",
     "lower",
     "true_divide",
-    "walk",
 ]

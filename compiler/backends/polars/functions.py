@@ -9,8 +9,8 @@ Where the lowering depends on the input's polars type (CAST, ROUND with negative
 from __future__ import annotations
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import polars_dtype
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
-from pesql.compiler.check.schema import polars_dtype
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import logic
 from pesql.grammar.ops import numeric as num

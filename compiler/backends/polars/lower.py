@@ -1,14 +1,18 @@
 """The polars backend: a checked p-SQL plan -> a polars LazyFrame.
 
     >>> import polars as pl
+    >>> from pesql.compiler.check.check import check
+    >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> from pesql.grammar.parse import parse
     >>> frame = pl.LazyFrame({"a": [3, 1, 2], "b": [1, 1, 5]})
     >>> plan = parse("DERIVE gap = SUB_ABS(a, b)\\nSORT gap DESC")
-    >>> to_polars(plan, frame).collect()["gap"].to_list()
+    >>> checked = check(plan, schema_from_polars(frame.collect_schema()))
+    >>> to_polars(checked, frame).collect()["gap"].to_list()
     [3, 2, 0]
 
-The plan is assumed checked (exact column names; see `pesql.compiler.check.check`). Lowering is a
-`singledispatch` table per concept: expressions in `polars_exprs` (columns, literals,
+`to_polars` takes the checker's `CheckedPlan` (exact column names, typed; see
+`pesql.compiler.check.check`) or the optimizer's, never a plain `Plan` (a TypeError).
+Lowering is a `singledispatch` table per concept: expressions in `exprs` (columns, literals,
 operators), `functions` (conditionals, casts, numbers), `text` (text and time),
 `window` (aggregates and window functions), steps in `steps`. Everything runs
 inside polars' engine; the semantics (nulls, division, rounding, ordering, ties) are specified
@@ -32,12 +36,14 @@ from pesql.compiler.backends.polars.steps import (
     sort_keys_after,
     unique_key_after,
 )
-from pesql.grammar.ast import Expr, Node, Plan
+from pesql.compiler.check.check import CheckedPlan, require_checked
+from pesql.grammar.ast import Expr, Node
 from pesql.grammar.ops import rows
 
 
-def to_polars(plan: Plan, source: pl.LazyFrame) -> pl.LazyFrame:
+def to_polars(checked: CheckedPlan, source: pl.LazyFrame) -> pl.LazyFrame:
     """The plan's steps applied to `source`, lazily (nothing runs until `.collect()`)."""
+    plan = require_checked(checked, "to_polars").plan
     frame = source
     order: Order = ()
     unique: Unique = None

@@ -31,6 +31,7 @@ from pesql.compiler.backends.sql.exprs import (
 from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import window as win
+from pesql.grammar.types import DType
 from sqlglot import exp
 
 # Frames: running functions see the rows up to this one; partition aggregates see them all.
@@ -109,7 +110,18 @@ def _count_if(call: agg.CountIf, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _sum(call: agg.Sum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
-    total = aggregate(exp.Sum(this=_value(call, ctx)), ctx)
+    total = aggregate(exp.Sum(this=_summable(_value(call, ctx), kind, ctx)), ctx)
+    return _sum_type(total, kind, ctx)
+
+
+def _summable(value: exp.Expr, kind: DType, ctx: ExprContext) -> exp.Expr:
+    # DuckDB has no SUM(INTERVAL): sum the microseconds, read back as a duration by _sum_type.
+    return exp.func("EPOCH_US", value) if kind == "duration" and ctx.dialect == "duckdb" else value
+
+
+def _sum_type(total: exp.Expr, kind: DType, ctx: ExprContext) -> exp.Expr:
+    if kind == "duration" and ctx.dialect == "duckdb":
+        return exp.func("TO_MICROSECONDS", cast(total, "integer"))
     # SUM widens (BIGINT -> HUGEINT/NUMERIC, DECIMAL scale); p-SQL keeps the input type.
     return cast(total, kind) if kind in ("integer", "decimal") else total
 
@@ -243,8 +255,8 @@ def _running(fn: exp.Expr, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _cumsum(call: win.CumSum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
-    total = _running(exp.Sum(this=sql_expr(call.value, ctx)), ctx)
-    return cast(total, kind) if kind in ("integer", "decimal") else total
+    total = _running(exp.Sum(this=_summable(sql_expr(call.value, ctx), kind, ctx)), ctx)
+    return _sum_type(total, kind, ctx)
 
 
 @sql_expr.register

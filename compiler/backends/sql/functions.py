@@ -47,7 +47,8 @@ def _case(expr: logic.Case, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _coalesce(expr: logic.Coalesce, ctx: ExprContext) -> exp.Expr:
     first, *rest = _unified(expr.args, dtype_of(expr, ctx), ctx)
-    return exp.Coalesce(this=first, expressions=rest)
+    # COALESCE(x) is x; SQLite refuses COALESCE with one argument.
+    return exp.Coalesce(this=first, expressions=rest) if rest else first
 
 
 def _unified(exprs: Sequence[A.Expr], target: DType, ctx: ExprContext) -> list[exp.Expr]:

@@ -22,7 +22,7 @@ import pesql.compiler.backends.sql.calls
 import pesql.compiler.backends.sql.functions
 import pesql.compiler.backends.sql.parse
 import pesql.compiler.backends.sql.text  # noqa: F401  (imported for their registrations)
-from pesql.compiler.backends.sql.steps import Chain, sql_step, walk
+from pesql.compiler.backends.sql.steps import Chain, sql_step
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
@@ -125,7 +125,7 @@ def unsupported_ops(plan: A.Plan, dialect: Dialect) -> None:
     """Raise E310 naming every operation of `plan` that `dialect` cannot express."""
     missing = UNSUPPORTED.get(dialect, frozenset())
     found: dict[str, A.Node] = {}
-    for node in walk(plan):
+    for node in plan.walk():
         if isinstance(node, A.Call | A.Step):
             name = spec_of(node).name
             if name in missing and name not in found:
@@ -133,7 +133,7 @@ def unsupported_ops(plan: A.Plan, dialect: Dialect) -> None:
     not_windowed = UNSUPPORTED_IN_WINDOW.get(dialect, frozenset())
     for step in plan.steps:
         if isinstance(step, rows.Window):
-            for node in walk(step):
+            for node in step.walk():
                 name = spec_of(node).name if isinstance(node, A.Call) else ""
                 if name in not_windowed and name not in found:
                     found[f"{name} inside WINDOW"] = node

@@ -10,14 +10,14 @@ step it comes from:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import singledispatch
 
 from pesql.compiler.backends.sql.exprs import ExprContext, Over, col, number, sql_expr
 from pesql.compiler.check.check import infer_expr
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
+from pesql.grammar.ast import columns_of
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import rows
 from sqlglot import exp
@@ -145,7 +145,7 @@ def _derive(step: rows.Derive, chain: Chain) -> None:
     # that reads a column assigned earlier in this step starts a new CTE.
     layer: list[A.Assign] = []
     for item in step.columns:
-        if layer and _reads(item.expr) & {a.name for a in layer}:
+        if layer and columns_of(item.expr) & {a.name for a in layer}:
             _assign_layer(chain, layer, window=None)
             layer = []
         layer.append(item)
@@ -155,20 +155,6 @@ def _derive(step: rows.Derive, chain: Chain) -> None:
         a.name for a in step.columns
     }:
         chain.sort_keys = None
-
-
-def walk(node: A.Node) -> Iterator[A.Node]:
-    """Every node of a tree, depth first."""
-    yield node
-    for f in fields(node):
-        value = getattr(node, f.name)
-        for item in value if isinstance(value, tuple) else (value,):
-            if isinstance(item, A.Node):
-                yield from walk(item)
-
-
-def _reads(expr: A.Node) -> set[str]:
-    return {n.name for n in walk(expr) if isinstance(n, A.Col)}
 
 
 def _assign_layer(
@@ -192,7 +178,7 @@ def _window(step: rows.Window, chain: Chain) -> None:
         ordinal=exp.Ordered(this=chain.ordinal_ref()),
     )
     position = None
-    if step.order_by and any(isinstance(n, agg.First | agg.Last) for n in walk(step)):
+    if step.order_by and any(isinstance(n, agg.First | agg.Last) for n in step.walk()):
         # FIRST/LAST follow the window's order: number the rows in that order first (ties
         # broken by the ordinal, as everywhere), then take the value at the smallest number.
         position = chain.ordinal + "_w"

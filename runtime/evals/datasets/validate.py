@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from typing import Any
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Span
 from pesql.grammar.jsonform import dumps, to_json
-from pesql.grammar.registry import all_ops, fields_of, spec_of
+from pesql.grammar.registry import all_ops, spec_of
 from pesql.runtime.evals.datasets.load import Dataset, Example, Finding, read_dataset
 from pesql.runtime.evals.datasets.run import grade, run_plan, run_reference_sql
 
@@ -102,8 +102,16 @@ class ValidationReport:
         }
 
 
-def validate_dataset(path: str | Path, *, recompute: bool = False) -> ValidationReport:
-    """Load, run and cross-check every example of the dataset at `path`."""
+def validate_dataset(
+    path: str | Path,
+    *,
+    recompute: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
+    """Load, run and cross-check every example of the dataset at `path`.
+
+    `progress(done, total)` is called after each example (the CLI draws a bar with it).
+    """
     dataset, findings = read_dataset(path)
     report = ValidationReport(Path(path), examples=len(dataset.examples), findings=findings)
     file = dataset.examples_path
@@ -115,6 +123,8 @@ def validate_dataset(path: str | Path, *, recompute: bool = False) -> Validation
             )
         first_line.setdefault(example.id, example.line)
         _check_example(report, dataset, example, recompute)
+        if progress is not None:
+            progress(len(first_line), len(dataset.examples))
     _check_questions(report, dataset)
     report.coverage = coverage(dataset.examples)
     return report
@@ -176,6 +186,8 @@ def _check_example(
         try:
             reference = run_reference_sql(dataset, example.reference_sql)
         except PesqlError as exc:
+            if "E309" in exc.codes:  # duckdb is not installed: a setup error, not a finding
+                raise
             problem = exc.diagnostics[0].message.split("DuckDB: ", 1)[-1]
             _add(report, file, example, "E616", "/reference_sql", name=example.id, problem=problem)
             return
@@ -260,21 +272,7 @@ def _check_questions(report: ValidationReport, dataset: Dataset) -> None:
 # --- coverage -------------------------------------------------------------------------------
 def ops_used(node: A.Node) -> Iterator[str]:
     """Canonical names of every operation in a plan or expression (with repetition)."""
-    if isinstance(node, A.Col | A.Lit):
-        return
-    if isinstance(node, A.Step | A.Call):
-        yield spec_of(node).name
-    if isinstance(node, A.Plan):
-        for step in node.steps:
-            yield from ops_used(step)
-        return
-    for f in fields_of(type(node)):
-        value = getattr(node, f.name)
-        if f.kind == "expr" and value is not None:
-            yield from ops_used(value)
-        elif f.kind in ("exprs", "records") and value is not None:
-            for item in value:
-                yield from ops_used(item)
+    return (spec_of(n).name for n in node.walk() if isinstance(n, A.Step | A.Call))
 
 
 def coverage(examples: list[Example]) -> dict[str, list[str]]:

@@ -11,7 +11,8 @@ A plan matches the gold plan when their canonical forms are equal:
 
     >>> import polars as pl
     >>> import pesql
-    >>> schemas = {"trips": Schema.from_polars(pl.Schema({"city": pl.String, "km": pl.Int64}))}
+    >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    >>> schemas = {"trips": schema_from_polars(pl.Schema({"city": pl.String, "km": pl.Int64}))}
     >>> gold = canonical_plan(pesql.parse("FROM trips FILTER km > 100 SELECT city"), schemas)
     >>> canonical_plan(pesql.parse("FROM trips FILTER 100 < km SELECT city"), schemas) == gold
     True

@@ -1,29 +1,67 @@
-"""Hypothesis strategies for well-typed p-SQL expressions over a schema (see `strategies`).
+"""Hypothesis strategies for well-typed p-SQL expressions over a schema, derived from the registry.
 
 `well_typed_exprs(schema, "boolean")` draws row-level expressions (no aggregates, no window
-functions) whose checked type is exactly the requested dtype. Depth is bounded, so drawing
-stays fast. Left out on purpose, because their results depend on the engine rather than on
-p-SQL's rules: EXP and large POW (overflow to infinity), CAST of floats/dates to text
-(number and date formatting), TRY_CAST/CAST from text (parsing rules), PARSE_* functions.
+functions) whose checked type is exactly the requested dtype. Which operations give a type,
+and from which argument types, comes from each declaration's `Signature` with the checker as
+the oracle: `typings(category)` tries, once, every combination of argument types the signature
+admits on a probe schema (one column per type) and keeps those `infer_expr` accepts, with
+their result type. A new operation is generated with no edit here; `plans` builds its
+aggregates and window functions from the same typings.
+
+    >>> sub_abs = [t for t in typings("scalar") if t.spec.name == "SUB_ABS"]
+    >>> len(sub_abs), sorted({t.result for t in sub_abs})  # 3 x 3 numeric operand pairs
+    (9, ['decimal', 'float', 'integer'])
+
+Special cases, each a constraint a signature cannot state:
+- CASE: its `whens` are records (a boolean `when`, a `then` of the result's type);
+- DIV and MOD: a literal zero divisor is an error (E206), so a drawn literal 0 becomes 1;
+- MUL: the right operand is a small literal, so products stay far from int64 overflow at any
+  depth (polars wraps around, DuckDB raises);
+- text options that are patterns: a regular expression (operations declared
+  `fails="pattern"`) comes from a pool that polars (Rust `regex`) and RE2 read alike, with at
+  least one group, and REGEXP_EXTRACT's `group` is 0 or 1; a PARSE_DATE `format` (declared
+  `fails="with_format"`) is one polars and DuckDB read alike;
+- option values lie within the bounds the registry declares and pass `check_values` (LOG's
+  base is not 1).
+Depth is bounded and calls take few operands (variadic ones at most one beyond their minimum),
+so drawing stays fast. Literals are small and finite; NULL literals are not drawn (their type
+is `null`, not the one requested). Engine-specific results (float to text, parsing rules) are
+generated too: the differential test says which it does not compare.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+import functools
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
-from pesql.compiler.check.schema import Schema
+from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.rules import check_values, literal_zero
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
-from pesql.grammar.ops import logic, numeric, operators, text, time
-from pesql.grammar.types import VALUE_TYPES, DType
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.ops import logic, rows
+from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
+from pesql.grammar.types import NUMERIC_ORDER, VALUE_TYPES, Common, DType, FromOption, Promote
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 NUMBERS: tuple[DType, ...] = ("integer", "float", "decimal")
 GENERATED: tuple[DType, ...] = VALUE_TYPES
+LITERAL_TYPES: tuple[DType, ...] = ("integer", "float", "string", "boolean", "date", "datetime")
 _WORDS = ("a", "b", "Adelie", "x y", "é", "", "ab%", "10")
+_TEXTS = ("a", "A", "é", "x y", "", "a%", "%b", "_")
+_REGEXES = ("([0-9]+)", "(a)(b)?", "^(.)", "x(y*)", "(é|y)$")
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%b-%Y", "%b/%d/%Y", "%d.%m.%Y")
+_FLOAT_OPTIONS = (0.5, 0.0, 0.25, 1.0, 2.0, 10.0)  # the first is the probes'
+# Operand fields with a constraint on their values (see the module docstring).
+_NONZERO = {("DIV", "right"), ("MOD", "right")}
+_SMALL_LITERAL = {("MUL", "right")}
 
 
 def literal_values(dtype: DType) -> st.SearchStrategy[Any]:
@@ -52,6 +90,184 @@ def columns_of(schema: Schema, *dtypes: DType) -> list[str]:
     return [n for n, t in schema.items() if t.unsupported is None and t.dtype in dtypes]
 
 
+# --- typings: what the registry and the checker say each operation accepts -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """One accepted way to call an operation.
+
+    `args`: the type of each operand field (every item of a tuple field has it; a CASE's
+    `whens` field has the type of its `then`s; None: an optional operand left out).
+    `options`: the choice options the result type depends on (CAST's `type`).
+    `ordered`: a window function that needs the window's ORDER BY (RANK).
+    """
+
+    spec: OpSpec
+    args: tuple[tuple[str, DType | None], ...]
+    options: tuple[tuple[str, str], ...]
+    result: DType
+    ordered: bool = False
+
+
+_PROBE = Schema(tuple((f"p_{t}", ColumnType(t)) for t in VALUE_TYPES))
+
+
+@functools.cache
+def typings(category: Category) -> tuple[Typing, ...]:
+    """Every accepted typing of the operations of `category` (not "step"), in registry order."""
+    return tuple(t for spec in all_ops(category) for t in _typings_of(spec))
+
+
+def operand_fields(spec: OpSpec) -> list[FieldSpec]:
+    """The fields holding operands (an aggregate's `where` filter aside)."""
+    kinds = ("expr", "exprs", "records")
+    return [f for f in spec.fields if f.kind in kinds and f.name != "where"]
+
+
+def _typings_of(spec: OpSpec) -> Iterator[Typing]:
+    operands = operand_fields(spec)
+    decisive = [f for f in spec.fields if f.kind == "choice" and _decides_type(spec, f)]
+    linked = _linked(spec)
+    # Operand types, then choice options: one list of Any so product() can mix them.
+    candidates: list[list[Any]] = [_candidates(spec, f) for f in operands]
+    candidates += [list(f.choices) for f in decisive]
+    for combo in itertools.product(*candidates):
+        args: tuple[tuple[str, DType | None], ...] = tuple(
+            (f.name, t) for f, t in zip(operands, combo, strict=False)
+        )
+        if not _agree([t for name, t in args if name in linked]):
+            continue
+        options = tuple(
+            (f.name, str(c)) for f, c in zip(decisive, combo[len(operands) :], strict=True)
+        )
+        node = _probe_node(spec, dict(args), dict(options))
+        try:
+            result = infer_expr(node, _PROBE).dtype
+        except PesqlError:
+            continue
+        if result != "null":
+            ordered = spec.category == "window" and not _checks_unordered(node)
+            yield Typing(spec, args, options, result, ordered)
+
+
+def _decides_type(spec: OpSpec, f: FieldSpec) -> bool:
+    return spec.signature is not None and spec.signature.result == FromOption(f.name)
+
+
+def _linked(spec: OpSpec) -> set[str]:
+    """Operands whose types must agree: comparable ones, and those a result rule combines."""
+    sig = spec.signature
+    if sig is None:
+        return set()
+    found = set(sig.comparable)
+    if isinstance(sig.result, Common | Promote):
+        found |= set(sig.result.fields)
+    return found
+
+
+def _agree(types: list[DType | None]) -> bool:
+    present = {t for t in types if t is not None}
+    return len(present) <= 1 or present <= set(NUMERIC_ORDER)
+
+
+def _candidates(spec: OpSpec, f: FieldSpec) -> list[DType | None]:
+    accepted = spec.signature.params.get(f.name) if spec.signature else None
+    found: list[DType | None] = [t for t in VALUE_TYPES if accepted is None or accepted.accepts(t)]
+    return [*found, None] if f.optional else found
+
+
+def _probe_node(spec: OpSpec, args: dict[str, DType | None], options: dict[str, str]) -> A.Call:
+    values: dict[str, Any] = dict(options)
+    for f in spec.fields:
+        if f.name in values or f.name == "where":
+            continue
+        dtype = args.get(f.name)
+        if f.name in args and dtype is None:
+            continue
+        column = A.Col(name=f"p_{dtype}")
+        match f.kind:
+            case "expr":
+                values[f.name] = column
+            case "exprs":
+                values[f.name] = (column,) * max(getattr(spec.cls, "min_args", 1), 1)
+            case "records":
+                values[f.name] = (A.When(when=A.Col(name="p_boolean"), then=column),)
+            case _:
+                values[f.name] = _probe_option(spec, f)
+    node = spec.cls(**values)
+    assert isinstance(node, A.Call)
+    return node
+
+
+def _probe_option(spec: OpSpec, f: FieldSpec) -> Any:
+    if f.optional:
+        return None
+    return _option_pool(spec, f)[0]
+
+
+def _checks_unordered(node: A.Call) -> bool:
+    window = rows.Window(columns=(A.Assign(name="probe_result", expr=node),))
+    try:
+        check(A.Plan(steps=(window,)), _PROBE)
+    except PesqlError:
+        return False
+    return True
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def _option_pool(spec: OpSpec, f: FieldSpec) -> tuple[Any, ...]:
+    """The values drawn for an option (not None; optional ones may also be left out)."""
+    match f.kind:
+        case "text":
+            if spec.traits.fails == "pattern" and f.name == "pattern":
+                return _REGEXES
+            if spec.traits.fails == "with_format" and f.name == "format":
+                return _DATE_FORMATS
+            return _TEXTS
+        case "int":
+            if spec.traits.fails == "pattern" and f.name == "group":
+                return (0, 1)  # every pattern of the pool has a first group
+            low = int(f.minimum) if f.minimum is not None else -2
+            high = int(f.maximum) if f.maximum is not None else low + 3
+            return tuple(range(low, high + 1))
+        case "float":
+            return tuple(v for v in _FLOAT_OPTIONS if f.out_of_range(v) is None)
+        case "bool":
+            return (False, True)
+        case "choice":
+            return f.choices
+    raise ValueError(f"{spec.name}.{f.name}: no option values for kind {f.kind}")
+
+
+def _options(typing: Typing) -> st.SearchStrategy[dict[str, Any]]:
+    """The option values of one call, valid for the checker (`check_values`: no E215)."""
+    spec, fixed = typing.spec, dict(typing.options)
+    drawn: dict[str, st.SearchStrategy[Any]] = {}
+    for f in spec.fields:
+        if f.kind in ("expr", "exprs", "records") or f.name in fixed:
+            continue
+        pool = st.sampled_from(_option_pool(spec, f))
+        drawn[f.name] = st.one_of(st.none(), pool) if f.optional else pool
+    return (
+        st.fixed_dictionaries(drawn)
+        .map(lambda o: {**o, **fixed})
+        .filter(lambda o: _valid_options(typing, o))
+    )
+
+
+def _valid_options(typing: Typing, options: dict[str, Any]) -> bool:
+    node = _probe_node(typing.spec, dict(typing.args), {})
+    out: list[Diagnostic] = []
+    check_values(dataclasses.replace(node, **options), out)
+    return not out
+
+
+# --- drawing ---------------------------------------------------------------------------------
+
+
 def well_typed_exprs(
     schema: Schema, dtype: DType | None = None, depth: int = 3
 ) -> st.SearchStrategy[A.Expr]:
@@ -62,15 +278,43 @@ def well_typed_exprs(
     return _expr(schema, dtype, depth)
 
 
-def _leaf(schema: Schema, dtype: DType) -> st.SearchStrategy[A.Expr]:
+def drawable(schema: Schema, depth: int) -> frozenset[DType]:
+    """The types `well_typed_exprs(schema, t, depth)` can draw."""
+    return _drawable(frozenset(t.dtype for _, t in schema.items() if t.unsupported is None), depth)
+
+
+@functools.cache
+def _drawable(columns: frozenset[DType], depth: int) -> frozenset[DType]:
+    leaves = frozenset({*LITERAL_TYPES, "decimal", *columns}) & frozenset(VALUE_TYPES)
+    if depth <= 0:
+        return leaves
+    below = _drawable(columns, depth - 1)
+    return below | {t.result for t in typings("scalar") if _fits(t, below)}
+
+
+def _fits(typing: Typing, available: frozenset[DType]) -> bool:
+    return all(t is None or t in available for _, t in typing.args)
+
+
+def fitting(
+    schema: Schema, category: Category, depth: int, result: DType | None = None
+) -> list[Typing]:
+    """Typings of `category` whose operands can be drawn at `depth` (and give `result`)."""
+    available = drawable(schema, depth)
+    return [
+        t
+        for t in typings(category)
+        if _fits(t, available) and (result is None or t.result == result)
+    ]
+
+
+def _leaf(schema: Schema, dtype: DType) -> st.SearchStrategy[A.Expr] | None:
     cols = columns_of(schema, dtype)
     col_st = st.sampled_from(cols).map(lambda n: A.Col(name=n)) if cols else None
-    if dtype in ("decimal", "duration"):
-        # No literal syntax for these; a decimal can be a cast integer literal.
-        if col_st is not None:
-            return col_st
-        if dtype == "duration":
-            raise ValueError("no duration column to draw a duration expression from")
+    if dtype not in LITERAL_TYPES:
+        if col_st is not None or dtype != "decimal":
+            return col_st  # no duration literal: durations come from columns or PARSE_DURATION
+        # No decimal literal syntax: a decimal constant is a cast integer literal.
         return st.integers(-100, 100).map(
             lambda v: logic.Cast(value=A.Lit(value=v), type="decimal")
         )
@@ -79,222 +323,103 @@ def _leaf(schema: Schema, dtype: DType) -> st.SearchStrategy[A.Expr]:
 
 
 def _expr(schema: Schema, dtype: DType, depth: int) -> st.SearchStrategy[A.Expr]:
-    if depth <= 0 or dtype == "duration":
-        return _leaf(schema, dtype)
-    builders = _BUILDERS.get(dtype, [])
-    composite = st.composite(lambda draw: draw(st.sampled_from(builders))(draw, schema, depth - 1))
-    return st.one_of(_leaf(schema, dtype), composite())
+    leaf = _leaf(schema, dtype)
+    found = fitting(schema, "scalar", depth - 1, dtype) if depth > 0 else []
+    if not found:
+        if leaf is None:
+            raise ValueError(f"no {dtype} expression over this schema at depth {depth}")
+        return leaf
+    composite = calls(schema, found, depth - 1)
+    return composite if leaf is None else st.one_of(leaf, composite)
 
 
-Builder = Callable[[Draw, Schema, int], A.Expr]
+def calls(schema: Schema, found: list[Typing], depth: int) -> st.SearchStrategy[A.Expr]:
+    """Calls of the given typings with operands of `depth`: operations are equally likely."""
+    by_op: dict[str, list[Typing]] = {}
+    for t in found:
+        by_op.setdefault(t.spec.name, []).append(t)
+    choices = list(by_op.values())
+    return (
+        st.sampled_from(choices).flatmap(st.sampled_from).flatmap(lambda t: call(schema, t, depth))
+    )
 
 
-def _e(draw: Draw, schema: Schema, dtype: DType, depth: int) -> A.Expr:
-    result: A.Expr = draw(_expr(schema, dtype, depth))
-    return result
+@st.composite
+def call(draw: st.DrawFn, schema: Schema, typing: Typing, depth: int) -> A.Expr:
+    """A call of `typing` with operands of depth at most `depth` (no aggregate `where`)."""
+    spec = typing.spec
+    values: dict[str, Any] = draw(_options(typing))
+    for name, dtype in typing.args:
+        if dtype is not None:
+            values[name] = draw(_operands(schema, spec, _field(spec, name), dtype, depth))
+    node = spec.cls(**values)
+    assert isinstance(node, A.Expr)
+    return node
 
 
-def _conditional(dtype: DType) -> list[Builder]:
-    def if_(d: Draw, s: Schema, n: int) -> A.Expr:
-        return logic.If(
-            condition=_e(d, s, "boolean", n), then=_e(d, s, dtype, n), else_=_e(d, s, dtype, n)
-        )
-
-    def coalesce(d: Draw, s: Schema, n: int) -> A.Expr:
-        return logic.Coalesce(args=(_e(d, s, dtype, n), _e(d, s, dtype, n)))
-
-    def case(d: Draw, s: Schema, n: int) -> A.Expr:
-        whens = tuple(
-            A.When(when=_e(d, s, "boolean", n), then=_e(d, s, dtype, n))
-            for _ in range(d(st.integers(1, 2)))
-        )
-        # ELSE NULL prints as no ELSE, so draw a real value or nothing.
-        else_ = d(st.one_of(st.none(), _expr(s, dtype, n)))
-        return logic.Case(whens=whens, else_=else_)
-
-    return [if_, coalesce, case]
+def _field(spec: OpSpec, name: str) -> FieldSpec:
+    return next(f for f in spec.fields if f.name == name)
 
 
-def _arith(dtype: DType) -> list[Builder]:
-    def binary(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([operators.Add, operators.Sub]))
-        node: A.Expr = cls(left=_e(d, s, dtype, n), right=_e(d, s, dtype, n))
-        return node
-
-    def scale(d: Draw, s: Schema, n: int) -> A.Expr:
-        # A small literal factor keeps products far from int64 overflow at any depth.
-        factor = (
-            d(st.integers(-3, 3)) if dtype == "integer" else d(st.sampled_from([-1.5, 0.5, 2.0]))
-        )
-        return operators.Mul(left=_e(d, s, dtype, n), right=A.Lit(value=factor))
-
-    def unary(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([operators.Neg, numeric.Abs]))
-        node: A.Expr = cls(value=_e(d, s, dtype, n))
-        return node
-
-    def extreme(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([numeric.Greatest, numeric.Least]))
-        node: A.Expr = cls(args=(_e(d, s, dtype, n), _e(d, s, dtype, n)))
-        return node
-
-    return [binary, scale, unary, extreme]
-
-
-def _integer() -> list[Builder]:
-    def part(d: Draw, s: Schema, n: int) -> A.Expr:
-        if d(st.booleans()) and columns_of(s, "datetime"):
-            cls = d(st.sampled_from([time.Hour, time.Minute, time.Year]))
-            return cls(value=_e(d, s, "datetime", n))  # type: ignore[no-any-return]
-        cls = d(st.sampled_from([time.Year, time.Quarter, time.Month, time.Day, time.Weekday]))
-        return cls(value=_e(d, s, "date", n))  # type: ignore[no-any-return]
-
-    def mod(d: Draw, s: Schema, n: int) -> A.Expr:
-        return operators.Mod(left=_e(d, s, "integer", n), right=A.Lit(value=d(st.integers(1, 7))))
-
-    def length(d: Draw, s: Schema, n: int) -> A.Expr:
-        return text.Length(value=_e(d, s, "string", n))
-
-    def from_bool(d: Draw, s: Schema, n: int) -> A.Expr:
-        return logic.Cast(value=_e(d, s, "boolean", n), type="integer")
-
-    return [*_arith("integer"), part, mod, length, from_bool]
-
-
-def _float() -> list[Builder]:
-    def div(d: Draw, s: Schema, n: int) -> A.Expr:
-        num = d(st.sampled_from(["integer", "float"]))
-        right = _e(d, s, num, n)
-        # A literal zero divisor is a checker error (E206); zero computed at run time is fine.
-        if isinstance(right, A.Lit) and right.value == 0:
-            right = A.Lit(value=1 if num == "integer" else 1.0)
-        return operators.Div(left=_e(d, s, num, n), right=right)
-
-    def func(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([numeric.Sqrt, numeric.Ln, numeric.Floor, numeric.Ceil]))
-        return cls(value=_e(d, s, "float", n))  # type: ignore[no-any-return]
-
-    def round_(d: Draw, s: Schema, n: int) -> A.Expr:
-        return numeric.Round(value=_e(d, s, "float", n), digits=d(st.integers(-2, 3)))
-
-    def power(d: Draw, s: Schema, n: int) -> A.Expr:
-        return numeric.Pow(base=_e(d, s, "float", n), exponent=A.Lit(value=d(st.integers(0, 2))))
-
-    def mixed(d: Draw, s: Schema, n: int) -> A.Expr:
-        return operators.Add(left=_e(d, s, "integer", n), right=_e(d, s, "float", n))
-
-    return [*_arith("float"), div, func, round_, power, mixed]
-
-
-def _string() -> list[Builder]:
-    def case_fn(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([text.Upper, text.Lower, text.Trim]))
-        return cls(value=_e(d, s, "string", n))  # type: ignore[no-any-return]
-
-    def substring(d: Draw, s: Schema, n: int) -> A.Expr:
-        return text.Substring(
-            value=_e(d, s, "string", n),
-            start=d(st.integers(1, 4)),
-            length=d(st.one_of(st.none(), st.integers(0, 4))),
-        )
-
-    def concat(d: Draw, s: Schema, n: int) -> A.Expr:
-        return text.Concat(args=(_e(d, s, "string", n), _e(d, s, "string", n)))
-
-    def replace_(d: Draw, s: Schema, n: int) -> A.Expr:
-        return text.Replace(
-            value=_e(d, s, "string", n),
-            old=d(st.sampled_from(["a", "é", " "])),
-            new=d(st.sampled_from(["", "b", "--"])),
-        )
-
-    def from_int(d: Draw, s: Schema, n: int) -> A.Expr:
-        return logic.Cast(value=_e(d, s, "integer", n), type="string")
-
-    return [case_fn, substring, concat, replace_, from_int]
-
-
-def _boolean() -> list[Builder]:
-    def compare(d: Draw, s: Schema, n: int) -> A.Expr:
-        dtype = d(st.sampled_from(["integer", "float", "string", "date", "boolean"]))
-        cls = d(
-            st.sampled_from(
-                [operators.Eq, operators.Ne, operators.Lt, operators.Le, operators.Gt, operators.Ge]
+def _operands(
+    schema: Schema, spec: OpSpec, f: FieldSpec, dtype: DType, depth: int
+) -> st.SearchStrategy[Any]:
+    one = _operand(schema, spec.name, f.name, dtype, depth)
+    match f.kind:
+        case "exprs":
+            least = max(getattr(spec.cls, "min_args", 1), 1)
+            return st.lists(one, min_size=least, max_size=least + 1).map(tuple)
+        case "records":  # CASE: WHEN <boolean> THEN <dtype>
+            branch = st.builds(
+                lambda w, t: A.When(when=w, then=t), _expr(schema, "boolean", depth), one
             )
-        )
-        return cls(left=_e(d, s, dtype, n), right=_e(d, s, dtype, n))  # type: ignore[no-any-return]
-
-    def logic_(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([operators.And, operators.Or]))
-        return cls(args=(_e(d, s, "boolean", n), _e(d, s, "boolean", n)))  # type: ignore[no-any-return]
-
-    def not_(d: Draw, s: Schema, n: int) -> A.Expr:
-        return operators.Not(value=_e(d, s, "boolean", n))
-
-    def null_test(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([operators.IsNull, operators.IsNotNull]))
-        dtypes = [t for t in GENERATED if t != "duration" or columns_of(s, t)]
-        return cls(value=_e(d, s, d(st.sampled_from(dtypes)), n))  # type: ignore[no-any-return]
-
-    def in_(d: Draw, s: Schema, n: int) -> A.Expr:
-        dtype = d(st.sampled_from(["integer", "string"]))
-        options = d(st.lists(literal_values(dtype), min_size=1, max_size=3))
-        return operators.In(
-            value=_e(d, s, dtype, n), options=tuple(A.Lit(value=v) for v in options)
-        )
-
-    def between(d: Draw, s: Schema, n: int) -> A.Expr:
-        dtype = d(st.sampled_from(["integer", "float", "date"]))
-        return operators.Between(
-            value=_e(d, s, dtype, n), low=_e(d, s, dtype, n), high=_e(d, s, dtype, n)
-        )
-
-    def match(d: Draw, s: Schema, n: int) -> A.Expr:
-        value = _e(d, s, "string", n)
-        pattern = d(st.sampled_from(["a", "A", "é", "x y", ""]))
-        if d(st.booleans()):
-            return operators.Like(value=value, pattern=pattern + "%", ignore_case=d(st.booleans()))
-        cls = d(st.sampled_from([text.Contains, text.StartsWith, text.EndsWith]))
-        return cls(value=value, pattern=pattern)  # type: ignore[no-any-return]
-
-    return [compare, logic_, not_, null_test, in_, between, match]
+            return st.lists(branch, min_size=1, max_size=2).map(tuple)
+    return one
 
 
-def _temporal(dtype: DType) -> list[Builder]:
-    units = ["year", "quarter", "month", "week", "day"]
-    if dtype == "datetime":
-        units += ["hour", "minute", "second"]
-
-    def trunc(d: Draw, s: Schema, n: int) -> A.Expr:
-        return time.DateTrunc(unit=d(st.sampled_from(units)), value=_e(d, s, dtype, n))
-
-    def cast(d: Draw, s: Schema, n: int) -> A.Expr:
-        other: DType = "datetime" if dtype == "date" else "date"
-        return logic.Cast(value=_e(d, s, other, n), type=dtype)  # type: ignore[arg-type]
-
-    return [trunc, cast]
+def _operand(
+    schema: Schema, op: str, field: str, dtype: DType, depth: int
+) -> st.SearchStrategy[A.Expr]:
+    if (op, field) in _SMALL_LITERAL:
+        return _small_literal(dtype)
+    drawn = _expr(schema, dtype, depth)
+    if (op, field) in _NONZERO:
+        return drawn.map(lambda e: _nonzero(e))
+    return drawn
 
 
-def _decimal() -> list[Builder]:
-    def binary(d: Draw, s: Schema, n: int) -> A.Expr:
-        cls = d(st.sampled_from([operators.Add, operators.Sub]))
-        return cls(left=_e(d, s, "decimal", n), right=_e(d, s, "decimal", n))  # type: ignore[no-any-return]
+def _small_literal(dtype: DType) -> st.SearchStrategy[A.Expr]:
+    if dtype == "float":
+        return st.sampled_from([-1.5, 0.5, 2.0]).map(lambda v: A.Lit(value=v))
+    small = st.integers(-3, 3)
+    if dtype == "decimal":
+        return small.map(lambda v: logic.Cast(value=A.Lit(value=v), type="decimal"))
+    return small.map(lambda v: A.Lit(value=v))
 
-    return [binary]
 
+def _nonzero(e: A.Expr) -> A.Expr:
+    if not literal_zero(e):
+        return e
+    assert isinstance(e, A.Lit)
+    return A.Lit(value=1.0 if isinstance(e.value, float) else 1, origin=e.origin)
 
-_BUILDERS: dict[DType, list[Builder]] = {
-    "integer": [*_integer(), *_conditional("integer")],
-    "float": [*_float(), *_conditional("float")],
-    "decimal": _decimal(),
-    "string": [*_string(), *_conditional("string")],
-    "boolean": [*_boolean(), *_conditional("boolean")],
-    "date": [*_temporal("date"), *_conditional("date")],
-    "datetime": [*_temporal("datetime"), *_conditional("datetime")],
-}
 
 DECIMALS = st.decimals(
     Decimal("-1000000"), Decimal("1000000"), places=2, allow_nan=False, allow_infinity=False
 )
 
-__all__ = ["GENERATED", "NUMBERS", "columns_of", "literal_values", "well_typed_exprs"]
+__all__ = [
+    "GENERATED",
+    "LITERAL_TYPES",
+    "NUMBERS",
+    "Typing",
+    "call",
+    "calls",
+    "columns_of",
+    "drawable",
+    "fitting",
+    "literal_values",
+    "operand_fields",
+    "typings",
+    "well_typed_exprs",
+]

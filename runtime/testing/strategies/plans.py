@@ -2,11 +2,15 @@
 
 Every step kind is drawn. GROUP_BY/AGGREGATE items are aggregates (optionally combined,
 `SUM(a) / COUNT(*)`, optionally with `where`); WINDOW items mix window functions, partition
-aggregates and row values. RANK/DENSE_RANK appear only with ORDER BY, LIMIT WITH TIES only
-right after a SORT, as the checker requires.
+aggregates and row values. Aggregates and window functions come from the registry's typings
+(`exprs.typings`), like scalars. RANK/DENSE_RANK appear only with ORDER BY (read from the
+checker, which refuses them without), LIMIT WITH TIES only right after a SORT, as the checker
+requires.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from hypothesis import strategies as st
 from pesql.compiler.check.resolve import loose_key
@@ -14,11 +18,16 @@ from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import operators, rows
-from pesql.grammar.ops import window as win
-from pesql.grammar.types import VALUE_TYPES, DType
-from pesql.runtime.testing.strategies.exprs import GENERATED, columns_of, well_typed_exprs
+from pesql.grammar.registry import spec_of
+from pesql.grammar.types import DType
+from pesql.runtime.testing.strategies.exprs import (
+    GENERATED,
+    calls,
+    columns_of,
+    fitting,
+    well_typed_exprs,
+)
 
-_ORDERABLE: tuple[DType, ...] = VALUE_TYPES
 _NUMBERS: tuple[DType, ...] = ("integer", "float")
 
 
@@ -37,66 +46,41 @@ def _fresh(schema: Schema, taken: set[str], draw: st.DrawFn) -> str:
 
 
 def _aggregate(schema: Schema, draw: st.DrawFn) -> A.Expr:
-    """An aggregate call (or two combined) over row expressions of `schema`."""
-    where = draw(st.one_of(st.none(), well_typed_exprs(schema, "boolean", 1)))
-    numbers = columns_of(schema, *_NUMBERS)
-    choices = ["count_star", "count", "count_if"]
-    if numbers:
-        choices += ["sum", "avg", "median", "std", "quantile", "ratio"]
-    if columns_of(schema, *_ORDERABLE):
-        choices += ["min", "max", "count_distinct", "first"]
-    kind = draw(st.sampled_from(choices))
-    if kind == "count_star":
-        return agg.Count(where=where)
-    if kind == "count_if":
-        return agg.CountIf(condition=draw(well_typed_exprs(schema, "boolean", 2)))
-    if kind in ("count", "count_distinct", "min", "max", "first"):
-        col = A.Col(name=draw(st.sampled_from(columns_of(schema, *_ORDERABLE))))
-        cls = {
-            "count": agg.Count,
-            "count_distinct": agg.CountDistinct,
-            "min": agg.Min,
-            "max": agg.Max,
-            "first": agg.First,
-        }[kind]
-        return cls(value=col, where=where)  # type: ignore[abstract]
-    value = draw(well_typed_exprs(schema, draw(st.sampled_from(list(_NUMBERS))), 1))
-    if kind == "quantile":
-        return agg.Quantile(value=value, q=draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])))
-    if kind == "ratio":
+    """A call of any registered aggregate over row expressions of `schema`, sometimes with a
+    `where` filter, sometimes two combined (`SUM(a) / COUNT(*)`)."""
+    if draw(st.integers(0, 9)) == 0:
+        value = draw(well_typed_exprs(schema, draw(st.sampled_from(list(_NUMBERS))), 1))
         return operators.Div(left=agg.Sum(value=value), right=agg.Count())
-    cls2 = {"sum": agg.Sum, "avg": agg.Avg, "median": agg.Median, "std": agg.Std}[kind]
-    return cls2(value=value, where=where)  # type: ignore[abstract]
+    node = draw(calls(schema, fitting(schema, "aggregate", 1), 1))
+    if "where" in {f.name for f in spec_of(node).fields} and draw(st.booleans()):
+        where = draw(well_typed_exprs(schema, "boolean", 1))
+        node = dataclasses.replace(node, where=where)  # type: ignore[call-arg]
+    return node
 
 
 def _window_item(schema: Schema, ordered: bool, draw: st.DrawFn) -> A.Expr:
+    """A window function (RANK and DENSE_RANK only with ORDER BY), a partition aggregate, or a
+    row value minus one (`x - AVG(x)`)."""
     numbers = columns_of(schema, *_NUMBERS)
-    kinds = ["row_number", "cumcount", "aggregate", "lag"]
-    if ordered:
-        kinds += ["rank", "dense_rank"]
-    if numbers:
-        kinds += ["cumsum", "diff", "share", "minus_avg", "cummax"]
-    kind = draw(st.sampled_from(kinds))
-    simple = {
-        "row_number": win.RowNumber,
-        "rank": win.Rank,
-        "dense_rank": win.DenseRank,
-        "cumcount": win.CumCount,
-    }
-    if kind in simple:
-        return simple[kind]()  # type: ignore[abstract]
+    kind = draw(st.sampled_from(["window", "window", "aggregate", "minus_avg"]))
     if kind == "aggregate":
         return _aggregate(schema, draw)
-    if kind == "lag":
-        col = A.Col(name=draw(st.sampled_from(_usable(schema))))
-        cls = draw(st.sampled_from([win.Lag, win.Lead]))
-        return cls(value=col, offset=draw(st.integers(1, 2)))  # type: ignore[no-any-return]
-    col = A.Col(name=draw(st.sampled_from(numbers)))
-    if kind == "minus_avg":
+    if kind == "minus_avg" and numbers:
+        col = A.Col(name=draw(st.sampled_from(numbers)))
         return operators.Sub(left=col, right=agg.Avg(value=col))
-    cls3 = {"cumsum": win.CumSum, "diff": win.Diff, "share": win.Share, "cummax": win.CumMax}[kind]
-    node: A.Expr = cls3(value=col)
-    return node
+    found = [t for t in fitting(schema, "window", 1) if ordered or not t.ordered]
+    result: A.Expr = draw(calls(schema, found, 1))
+    return result
+
+
+def aggregate_exprs(schema: Schema) -> st.SearchStrategy[A.Expr]:
+    """The aggregate items of a GROUP_BY or AGGREGATE over `schema`."""
+    return st.composite(lambda draw: _aggregate(schema, draw))()
+
+
+def window_exprs(schema: Schema, ordered: bool) -> st.SearchStrategy[A.Expr]:
+    """The items of a WINDOW over `schema` (`ordered`: the window has ORDER BY)."""
+    return st.composite(lambda draw: _window_item(schema, ordered, draw))()
 
 
 def _sort_keys(schema: Schema, draw: st.DrawFn, at_least: int) -> tuple[A.SortKey, ...]:
@@ -193,4 +177,4 @@ def step_for(schema: Schema, previous: A.Step | None) -> st.SearchStrategy[A.Ste
     return build()
 
 
-__all__ = ["step_for"]
+__all__ = ["aggregate_exprs", "step_for", "window_exprs"]

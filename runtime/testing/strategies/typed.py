@@ -22,9 +22,10 @@ from typing import Any
 
 import polars as pl
 from hypothesis import strategies as st
+from pesql.compiler.backends.polars.dtypes import polars_dtype
 from pesql.compiler.check.check import check
 from pesql.compiler.check.resolve import loose_key
-from pesql.compiler.check.schema import ColumnType, Schema, polars_dtype
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.types import DType
 from pesql.runtime.testing.strategies.exprs import DECIMALS, well_typed_exprs

@@ -21,11 +21,11 @@ import polars as pl
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
+from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.backends.sql.lower import UNSUPPORTED, UNSUPPORTED_IN_WINDOW, to_sql
-from pesql.compiler.backends.sql.steps import walk
 from pesql.compiler.check.check import check, infer_expr
-from pesql.compiler.check.schema import ColumnType, Schema, polars_dtype
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
@@ -45,12 +45,12 @@ NOT_IN_DUCKDB = UNSUPPORTED["duckdb"]
 
 
 def run_polars(plan: A.Plan, frame: pl.DataFrame) -> pl.DataFrame:
-    checked = check(plan, Schema.from_polars(frame.schema))
-    return to_polars(checked.plan, frame.lazy()).collect()
+    checked = check(plan, schema_from_polars(frame.schema))
+    return to_polars(checked, frame.lazy()).collect()
 
 
 def uses(plan: A.Plan, names: frozenset[str]) -> bool:
-    return any(isinstance(n, A.Call | A.Step) and spec_of(n).name in names for n in walk(plan))
+    return any(isinstance(n, A.Call | A.Step) and spec_of(n).name in names for n in plan.walk())
 
 
 # Unicode special casing: polars maps 'İ'.lower() to 'i̇' and 'ß'.upper() to 'SS' (full
@@ -80,7 +80,7 @@ def computed_float_keys(plan: A.Plan, frame: pl.DataFrame) -> bool:
     computed float may differ in its last bit: two rows then are one group in one engine and
     two in the other. A documented difference (docs/sql.md), not compared.
     """
-    checked = check(plan, Schema.from_polars(frame.schema))
+    checked = check(plan, schema_from_polars(frame.schema))
     computed: set[str] = set()
     for step, after in zip(checked.plan.steps, checked.step_schemas, strict=True):
         match step:
@@ -104,6 +104,48 @@ def computed_float_keys(plan: A.Plan, frame: pl.DataFrame) -> bool:
     return False
 
 
+def failing_constant_cast_in_aggregate(plan: A.Plan) -> bool:
+    """Whether an aggregate or window function holds a strict CAST of a constant that fails.
+
+    polars evaluates such a constant once, while planning, so it fails even where SQL never
+    evaluates it (an AGGREGATE over no rows, a `where` true nowhere): a known gap of the polars
+    backend (strict xfail `test_failing_cast_of_a_constant_in_an_empty_aggregate`), not compared.
+    """
+    calls = [n for n in plan.walk() if isinstance(n, A.Call) and spec_of(n).category != "scalar"]
+    casts = {c for call in calls for c in call.walk() if isinstance(c, logic.Cast)}
+    return any(_fails_alone(c) for c in casts if not any(isinstance(n, A.Col) for n in c.walk()))
+
+
+def _fails_alone(constant: A.Expr) -> bool:
+    plan = A.Plan(steps=(rows.Derive(columns=(A.Assign(name="r", expr=constant),)),))
+    try:
+        run_polars(plan, pl.DataFrame({"one": [1]}))
+    except (pl.exceptions.PolarsError, PesqlError):
+        return True
+    return False
+
+
+def text_cast_in_sqlite(plan: A.Plan, frame: pl.DataFrame) -> bool:
+    """Whether the plan CASTs or TRY_CASTs text: SQLite's CAST never fails and reads a leading
+    number ('12abc' is 12, 'a' is 0), so it cannot give p-SQL's answers there. Not compared in
+    SQLite (found once the generators drew casts from text)."""
+    checked = check(plan, schema_from_polars(frame.schema))
+    scopes = [checked.input_schema, *checked.step_schemas]
+    for i, step in enumerate(checked.plan.steps):
+        # What a step's expressions see: its input, and the columns it defines itself.
+        before, after = scopes[i], scopes[i + 1]
+        scope = Schema((*before.items(), *((n, t) for n, t in after.items() if n not in before)))
+        for node in step.walk():
+            if isinstance(node, logic.Cast | logic.TryCast):
+                try:
+                    source = infer_expr(node.value, scope).dtype
+                except PesqlError:
+                    return True
+                if source == "string":
+                    return True
+    return False
+
+
 def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> None:
     """Both engines fail, or both succeed with equal frames (in order)."""
     try:
@@ -123,7 +165,7 @@ def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> No
     ok, why = frames_equal(expected, got, ordered=True)
     if not ok:
         dialect = "duckdb" if engine == "duckdb" else "sqlite"
-        sql = to_sql(plan, Schema.from_polars(frame.schema), dialect)  # type: ignore[arg-type]
+        sql = to_sql(plan, schema_from_polars(frame.schema), dialect)  # type: ignore[arg-type]
         raise AssertionError(
             f"{why}\n{to_text(plan)}\n{sql}\npolars:\n{expected}\n{engine}:\n{got}"
         )
@@ -153,6 +195,7 @@ def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFr
     note(to_text(plan))
     assume(not uses(plan, NOT_IN_DUCKDB) and not special_casing(plan, frame))
     assume(not computed_float_keys(plan, frame))
+    assume(not failing_constant_cast_in_aggregate(plan))
     assert_same(plan, frame)
 
 
@@ -161,6 +204,8 @@ def test_sqlite_matches_polars_on_supported_plans(case: tuple[A.Plan, pl.DataFra
     plan, frame = case
     note(to_text(plan))
     assume(not special_casing(plan, frame) and not computed_float_keys(plan, frame))
+    assume(not failing_constant_cast_in_aggregate(plan))
+    assume(not text_cast_in_sqlite(plan, frame))
     assume(not non_ascii_casing(plan, frame))
     windowed = [s for s in plan.steps if isinstance(s, rows.Window)]
     if uses(plan, SQLITE_UNSUPPORTED) or any(
@@ -518,7 +563,7 @@ def _decode(value: Any, dtype: str) -> Any:
 
 def dump_regression(plan: A.Plan, frame: pl.DataFrame, path: Path) -> None:
     """Write a failing case in the regression format (used when a fuzz run finds a bug)."""
-    schema = Schema.from_polars(frame.schema)
+    schema = schema_from_polars(frame.schema)
     rows_ = [[v.isoformat() if isinstance(v, dt.date) else v for v in r] for r in frame.rows()]
     data = {"plan": to_json(plan), "schema": {n: t.dtype for n, t in schema.items()}, "rows": rows_}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -549,6 +594,13 @@ def test_window_function_of_a_constant() -> None:
         )
     )
     assert_same(plan, frame)
+
+
+@pytest.mark.xfail(strict=True, reason="polars folds a constant CAST while planning")
+def test_failing_cast_of_a_constant_in_an_empty_aggregate() -> None:
+    """Found by the fuzz once CAST from text was generated: SQL never evaluates the CAST over
+    no rows (NULL), the polars backend evaluates it while planning and fails."""
+    assert_same(parse("AGGREGATE n = SUM(CAST('a', 'float'))"), pl.DataFrame({"i": [1]}).clear())
 
 
 def test_try_cast_boolean_to_decimal() -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
+from pesql.compiler.backends.polars.dtypes import dtype_of_polars
 from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.check.check import check
-from pesql.compiler.check.schema import Schema, dtype_of_polars
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.engine.execute import compile
@@ -52,5 +53,5 @@ def test_checked_plans_lower_and_run(case: tuple[Schema, pl.DataFrame, Plan]) ->
 def test_empty_tables_run(case: tuple[Schema, pl.DataFrame, Plan]) -> None:
     schema, frame, plan = case
     checked = check(plan, schema)
-    result = to_polars(checked.plan, frame.clear().lazy()).collect()
+    result = to_polars(checked, frame.clear().lazy()).collect()
     assert result.columns == checked.output_schema.names()

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar.ast import Plan
 from pesql.grammar.parse import parse
@@ -63,11 +65,18 @@ def load_cases() -> list[Case]:
     return cases
 
 
-def run(plan: Plan | str, frame: pl.DataFrame) -> pl.DataFrame | Exception:
-    """The plan's result on `frame`, or the error it raised."""
-    tree = parse(plan) if isinstance(plan, str) else plan
+def run(
+    plan: CheckedPlan | Plan | str, frame: pl.DataFrame, schema: Schema | None = None
+) -> pl.DataFrame | Exception:
+    """The plan's result on `frame`, or the error it raised while running.
+
+    A plain plan (or text) is checked first, against `schema` or else the frame's own, outside
+    the `try`: a plan that does not check is a broken test, not an outcome to compare."""
+    if not isinstance(plan, CheckedPlan):
+        tree = parse(plan) if isinstance(plan, str) else plan
+        plan = check(tree, schema or schema_from_polars(frame.schema))
     try:
-        return to_polars(tree, frame.lazy()).collect()
+        return to_polars(plan, frame.lazy()).collect()
     except Exception as exc:
         return exc
 

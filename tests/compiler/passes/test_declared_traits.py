@@ -33,12 +33,12 @@ SCHEMA = Schema.of({"i": "integer", "s": "string"})
     ],
 )
 def test_an_operation_that_fails_is_not_optimized_away(source: str) -> None:
-    plan = check(parse(source), SCHEMA).plan
-    original = run(plan, FRAME)
+    checked = check(parse(source), SCHEMA)
+    original = run(checked, FRAME)
     assert isinstance(original, pl.exceptions.InvalidOperationError)  # int64 overflow
-    optimized = optimize(plan, SCHEMA)
+    optimized = optimize(checked)
     same, why = same_outcome(original, run(optimized, FRAME))
-    assert same, f"{to_text(optimized)}: {why}"
+    assert same, f"{to_text(optimized.plan)}: {why}"
 
 
 def test_sub_abs_has_one_canonical_form() -> None:

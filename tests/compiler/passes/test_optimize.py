@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import polars as pl
 import pytest
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes import PASSES
 from pesql.compiler.passes.optimize import canonicalize, optimize, optimize_traced
@@ -16,7 +19,8 @@ SCHEMA = Schema.of({"price": "float", "cost": "float", "region": "string", "qty"
 
 def test_trace_chains_each_change() -> None:
     plan = parse("FROM sales\nDERIVE m = price - cost, t = price * 1\nFILTER qty > 2 * 2\nSELECT m")
-    final, records = optimize_traced(plan, SCHEMA)
+    optimized, records = optimize_traced(check(plan, SCHEMA))
+    final = optimized.plan
     assert records, "nothing was recorded"
     assert records[0].before == plan
     for first, second in itertools.pairwise(records):
@@ -28,9 +32,29 @@ def test_trace_chains_each_change() -> None:
 
 
 def test_optimize_leaves_an_optimal_plan_alone() -> None:
-    plan = parse("FILTER qty > 4\nSORT price DESC\nLIMIT 3")
-    assert optimize(plan, SCHEMA) == plan
-    assert optimize_traced(plan, SCHEMA)[1] == ()
+    checked = check(parse("FILTER qty > 4\nSORT price DESC\nLIMIT 3"), SCHEMA)
+    assert optimize(checked) is checked
+    assert optimize_traced(checked)[1] == ()
+
+
+def test_optimize_returns_the_checked_form_of_its_plan() -> None:
+    checked = check(parse("DERIVE t = price * 1, u = qty\nFILTER qty > 2 * 2\nSELECT t"), SCHEMA)
+    optimized = optimize(checked)
+    assert optimized.plan != checked.plan
+    again = check(optimized.plan, SCHEMA)
+    assert optimized.step_schemas == again.step_schemas
+    assert optimized.output_schema == again.output_schema == checked.output_schema
+    assert (optimized.input_schema, optimized.table) == (checked.input_schema, checked.table)
+
+
+def test_optimize_and_to_polars_refuse_an_unchecked_plan() -> None:
+    plan = parse("FILTER qty > 4")
+    with pytest.raises(TypeError, match=r"optimize takes a CheckedPlan, not Plan.*pesql\.check"):
+        optimize(plan)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"optimize takes a CheckedPlan"):
+        optimize_traced(plan)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"to_polars takes a CheckedPlan, not Plan"):
+        to_polars(plan, pl.LazyFrame({"qty": [1]}))  # type: ignore[arg-type]
 
 
 SAME = [

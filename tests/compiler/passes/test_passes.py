@@ -39,5 +39,7 @@ def test_pass_rewrites_fixture(case: Case) -> None:
 @given(data=st.data())
 def test_fixture_rewrite_keeps_results(case: Case, data: st.DataObject) -> None:
     frame = data.draw(tables(case.schema))
-    same, why = same_outcome(run(case.source, frame), run(case.expected, frame))
+    same, why = same_outcome(
+        run(case.source, frame, case.schema), run(case.expected, frame, case.schema)
+    )
     assert same, why

@@ -1,0 +1,89 @@
+"""The mapping between p-SQL types and polars types, and checker schemas of polars frames.
+
+The checker (compiler/check) knows only p-SQL types; this module, on the polars side of the
+boundary, says what each one is in polars and reads a polars schema as a checker `Schema`:
+
+    >>> import polars as pl
+    >>> schema = schema_from_polars({"n": pl.UInt8(), "tags": pl.List(pl.String)})
+    >>> schema.get("n")
+    ColumnType(dtype='integer', nullable=True, unsupported=None)
+    >>> schema.get("tags")
+    ColumnType(dtype='null', nullable=True, unsupported='List(String)')
+    >>> polars_dtype("decimal")
+    Decimal(precision=38, scale=9)
+
+polars types p-SQL cannot express (List, Struct, Binary, Object, Time, ...) do not make a
+table unusable: `schema_from_polars` keeps such a column with `unsupported` set to the polars
+type, and the checker reports E217 only when a plan refers to it by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+from pesql.compiler.check.schema import ColumnType, Schema
+from pesql.grammar.types import DType
+
+
+class UnsupportedType(ValueError):
+    """A polars type with no p-SQL counterpart (List, Struct, Binary, Object, Time, ...)."""
+
+
+_POLARS: dict[DType, pl.DataType] = {
+    "integer": pl.Int64(),
+    "float": pl.Float64(),
+    "decimal": pl.Decimal(38, 9),
+    "string": pl.String(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "duration": pl.Duration("us"),
+    "null": pl.Null(),
+}
+
+
+def polars_dtype(dtype: DType) -> pl.DataType:
+    """The polars type a p-SQL dtype is materialized as (decimal: 38 digits, 9 after the point)."""
+    return _POLARS[dtype]
+
+
+def dtype_of_polars(dt: pl.DataType | type[pl.DataType]) -> DType:
+    """The p-SQL dtype of a polars type; raises `UnsupportedType` for nested/binary/object/time."""
+    if dt.is_integer():
+        return "integer"
+    if dt.is_float():
+        return "float"
+    if dt.is_decimal():
+        return "decimal"
+    # Categorical and Enum behave as text in every p-SQL operation.
+    simple: list[tuple[type[pl.DataType], DType]] = [
+        (pl.String, "string"),
+        (pl.Categorical, "string"),
+        (pl.Enum, "string"),
+        (pl.Boolean, "boolean"),
+        (pl.Date, "date"),
+        # Time zones are kept by polars; p-SQL compares them as naive instants (docs/checking.md).
+        (pl.Datetime, "datetime"),
+        (pl.Duration, "duration"),
+        (pl.Null, "null"),
+    ]
+    for cls, dtype in simple:
+        if dt == cls or isinstance(dt, cls):
+            return dtype
+    raise UnsupportedType(f"p-SQL has no type for polars {dt}")
+
+
+def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
+    """The checker `Schema` of a `pl.Schema` (or dict): every column nullable, unsupported
+    types marked (`ColumnType("null", unsupported="List(String)")`)."""
+    columns: list[tuple[str, ColumnType]] = []
+    for name, dt in schema.items():
+        try:
+            columns.append((name, ColumnType(dtype_of_polars(dt))))
+        except UnsupportedType:
+            columns.append((name, ColumnType("null", unsupported=str(dt))))
+    return Schema(tuple(columns))
+
+
+__all__ = ["UnsupportedType", "dtype_of_polars", "polars_dtype", "schema_from_polars"]

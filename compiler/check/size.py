@@ -1,0 +1,86 @@
+"""Plan-size limits: too many steps (E301), an expression nested too deep (E302).
+
+    >>> from pesql.grammar.parse import parse
+    >>> expr_depth(parse("DERIVE x = ABS(price + 1)").steps[0])
+    3
+    >>> try:
+    ...     check_size(parse("DERIVE x = ABS(price + 1)"), SizeLimits(max_depth=2))
+    ... except PesqlError as exc:
+    ...     print(exc.codes)
+    ('E302',)
+
+Checked on the plan as written, before the type checker walks it, so a hostile plan is refused
+before any stage spends time on it. `pesql.runtime.engine.limits.Limits` extends `SizeLimits`
+with the execution bounds (time, rows, engine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pesql.grammar.ast import Expr, Node, Plan
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    """Bounds on a plan's shape: steps, and nesting of the expressions inside one step."""
+
+    max_steps: int = 64
+    max_depth: int = 32
+
+    @property
+    def size(self) -> SizeLimits:
+        """The size bounds alone, as a `SizeLimits` (a subclass's other bounds dropped)."""
+        return SizeLimits(self.max_steps, self.max_depth)
+
+
+def expr_depth(node: Node) -> int:
+    """The deepest chain of nested expressions under `node` (a column or literal is 1)."""
+    # A local walk: grammar/ast.py has no `walk`/`children` traversal yet. Iterative, because
+    # a hostile plan may nest deeper than Python's recursion limit.
+    deepest = 0
+    stack: list[tuple[object, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend((x, depth) for x in item)
+            continue
+        if not isinstance(item, Node):
+            continue
+        depth += isinstance(item, Expr)
+        deepest = max(deepest, depth)
+        stack.extend((getattr(item, name), depth) for name in item.__dataclass_fields__)
+    return deepest
+
+
+def check_size(plan: Plan, limits: SizeLimits) -> None:
+    """Raise E301 / E302 (every problem at once) when the plan is larger than `limits` allow."""
+    problems: list[Diagnostic] = []
+    if len(plan.steps) > limits.max_steps:
+        problems.append(
+            Diagnostic.make(
+                "E301",
+                plan.origin,
+                found=str(len(plan.steps)),
+                expected=str(limits.max_steps),
+                hints=("split the question, or combine DERIVE steps",),
+            )
+        )
+    for step in plan.steps:
+        depth = expr_depth(step)
+        if depth > limits.max_depth:
+            problems.append(
+                Diagnostic.make(
+                    "E302",
+                    step.origin,
+                    found=str(depth),
+                    expected=str(limits.max_depth),
+                    hints=("compute parts in an earlier DERIVE and refer to them by name",),
+                )
+            )
+    if problems:
+        raise PesqlError(problems)
+
+
+__all__ = ["SizeLimits", "check_size", "expr_depth"]

@@ -1,0 +1,32 @@
+"""Diagnostic codes of the engine: E3xx, the limits of a run and failures while running.
+
+E302 and E306, limits the parser enforces too, are the grammar's (grammar/codes.py); E301,
+the plan-size limit compiler/check/size.py enforces, is the checker's.
+Registered on import of `pesql.runtime.engine` (its `__init__` imports this module).
+"""
+
+from __future__ import annotations
+
+from pesql.grammar.diagnostics import Code, register
+
+register(
+    "runtime/engine",
+    Code(
+        "E303",
+        "time budget exceeded",
+        "execution took longer than {expected}",
+        "filter or aggregate earlier, or ask for fewer rows",
+    ),
+    Code(
+        "E304",
+        "output truncated",
+        "output truncated to {expected} rows",
+        "a warning: aggregate, filter or LIMIT to see everything",
+    ),
+    Code(
+        "E305",
+        "execution failed",
+        "execution failed: {problem}",
+        "TRY_CAST gives null where a strict CAST fails; compile again for another table",
+    ),
+)
