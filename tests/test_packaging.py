@@ -14,6 +14,8 @@ MAPPING = {
     "compiler": "pesql.compiler",
     "runtime": "pesql.runtime",
 }
+# Data-only packages: their folder's own __init__.py, not sub-folders.
+DATA_PACKAGES = {"examples": "pesql.examples"}
 
 
 def test_every_package_is_listed() -> None:
@@ -24,6 +26,11 @@ def test_every_package_is_listed() -> None:
         for init in (ROOT / top).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / top).parts
             found.add(".".join((dotted, *relative)))
+    found |= {
+        dotted
+        for folder, dotted in DATA_PACKAGES.items()
+        if (ROOT / folder / "__init__.py").is_file()
+    }
     assert found == listed, f"missing: {found - listed}, stale: {listed - found}"
 
 

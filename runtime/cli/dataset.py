@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pesql.runtime.cli.common import positive_int
 from pesql.runtime.evals.datasets.validate import ValidationReport, validate_dataset
 from rich.console import Console
 from rich.table import Table
@@ -57,7 +58,17 @@ def _summary(report: ValidationReport) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    report = validate_dataset(args.path, recompute=args.recompute)
+    from rich.progress import Progress
+
+    # On a terminal, a bar on stderr (validating a large dataset takes a while); elsewhere
+    # rich draws nothing, so piped and --json output stay clean.
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("validating", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = validate_dataset(args.path, recompute=args.recompute, progress=advance)
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return 0 if report.ok else 1
@@ -86,8 +97,13 @@ def _split(text: str | None) -> list[str]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from pesql.runtime.evals.datasets.add import add_example
+    from pesql.runtime.evals.datasets.add import add_example, add_table
+    from pesql.runtime.tables.table import parse_table_spec
 
+    for spec in args.table or ():
+        name, source = parse_table_spec(spec)
+        copied = add_table(args.path, source, name=name, license=args.license)
+        sys.stdout.write(f"table {copied.stem}: {copied}\n")
     plan: str = args.plan
     candidate = Path(plan)
     if "\n" not in plan and len(plan) < 1024 and candidate.is_file():
@@ -181,13 +197,20 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--tags", metavar="T1,T2")
     p.add_argument("--compare", choices=("ordered", "bag", "set"), help="row order mode")
+    p.add_argument(
+        "--table",
+        action="append",
+        metavar="[NAME=]FILE",
+        help="copy this table into PATH/tables/ first (starts a new dataset); repeatable",
+    )
+    p.add_argument("--license", metavar="TEXT", help="where --table came from, for LICENSES.md")
     p.set_defaults(handler=cmd_add)
 
     p = commands.add_parser("import-wtq", help="WikiTableQuestions -> answer-only dataset")
     p.add_argument("out", metavar="OUT", help="the new dataset folder")
     p.add_argument("--corpus", metavar="DIR", help="the wtq corpus folder")
     p.add_argument("--split", choices=("dev", "test"), default="dev")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--limit", type=positive_int, metavar="N")
     p.add_argument("--force", action="store_true", help="replace an existing examples.jsonl")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import_wtq)
@@ -205,7 +228,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="WikiSQL tables (.tables.jsonl or a sample .json); without: stats only",
     )
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--limit", type=positive_int, metavar="N")
     p.add_argument("--force", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import_wikisql)

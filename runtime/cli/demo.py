@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 QUESTION = (
     "Which penguin species has the largest average absolute gap between bill length and bill depth?"
 )
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _examples_dir() -> Path:
-    # Source checkouts and editable installs have examples/ beside the packages.
-    if (EXAMPLES / "tables" / "penguins.csv").is_file():
-        return EXAMPLES
-    return Path.cwd() / "examples"
+def _bundled(relative: str) -> str:
+    """The text of a bundled example file (package data of `pesql.examples`)."""
+    return files("pesql.examples").joinpath(relative).read_text(encoding="utf-8")
 
 
 def scripted_arguments() -> str:
@@ -32,7 +30,7 @@ def scripted_arguments() -> str:
     from pesql.grammar.jsonform import dumps, to_json
     from pesql.grammar.parse import parse
 
-    plan = parse((_examples_dir() / "plans" / "penguins_gap.psql").read_text(encoding="utf-8"))
+    plan = parse(_bundled("plans/penguins_gap.psql"))
     canonical = dumps(to_json(plan))
     good = '"left":"bill_length_mm","right":"bill_depth_mm"}'
     broken = canonical.replace(good, '"left":"bill_length_mm"},"right":"bill_depth_mm"}')
@@ -41,11 +39,16 @@ def scripted_arguments() -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # as_file: a real path even when the package is installed zipped.
+    with as_file(files("pesql.examples").joinpath("tables/penguins.csv")) as penguins:
+        return _demo(args, {"penguins": Path(penguins)})
+
+
+def _demo(args: argparse.Namespace, tables: dict[str, Path]) -> int:
     from pesql.grammar.printer import to_text
     from pesql.runtime.engine.output import render_table
     from pesql.runtime.llm.ask import ask
 
-    tables = {"penguins": _examples_dir() / "tables" / "penguins.csv"}
     out = sys.stdout
     out.write(f"question: {QUESTION}\n")
     if args.live:
@@ -76,6 +79,6 @@ def register(sub: Any) -> None:
         action="store_true",
         help="ask a real model (needs OPENAI_API_KEY) instead of the offline script",
     )
-    p.add_argument("--model", default=None, help="model for --live (default gpt-4o-mini)")
+    p.add_argument("--model", default=None, help="model for --live (default: gpt-4o-mini)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible server for --live")
     p.set_defaults(handler=cmd_demo)

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pesql.runtime.cli.common import non_negative_float, positive_float, positive_int
 from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
 from rich.console import Console
 
@@ -210,7 +211,12 @@ def _validation_options(p: argparse.ArgumentParser, model_required: bool = False
         metavar="DIR",
         help="table files to type-check plans against (default: the --dataset's tables/)",
     )
-    p.add_argument("--min-examples", type=int, default=None, help="default 10 (OpenAI minimum)")
+    p.add_argument(
+        "--min-examples",
+        type=int,
+        default=None,
+        help="fewest examples accepted (default: 10, the OpenAI minimum)",
+    )
 
 
 def register(sub: Any) -> None:
@@ -244,10 +250,10 @@ def register(sub: Any) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--wait", action="store_true", help="follow the job until it ends")
-    p.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS")
+    p.add_argument("--poll-interval", type=non_negative_float, default=2.0, metavar="SECONDS")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=24 * 3600.0,
         metavar="SECONDS",
         help="stop waiting (the job keeps running) after this long",
@@ -264,9 +270,9 @@ def register(sub: Any) -> None:
         p.add_argument("job", metavar="JOB")
         p.add_argument("--base-url", metavar="URL")
         if name == "events":
-            p.add_argument("--limit", type=int, default=100)
+            p.add_argument("--limit", type=positive_int, default=100)
         p.set_defaults(handler=handler)
     p = cmds.add_parser("list", help="recent jobs, newest first")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive_int, default=20)
     p.add_argument("--base-url", metavar="URL")
     p.set_defaults(handler=cmd_list)

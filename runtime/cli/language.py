@@ -17,12 +17,13 @@ from pesql.runtime.cli.common import profile_of, tables_of, write_text
 
 # --- language ---------------------------------------------------------------------------
 def cmd_fmt(args: argparse.Namespace) -> int:
+    from pesql.grammar.comments import format_text
     from pesql.grammar.jsonform import dumps, to_json
-    from pesql.grammar.printer import to_text
     from pesql.runtime.cli.common import load_plan
 
     plan, source, kind = load_plan(args.file)
-    canonical = dumps(to_json(plan)) if kind == "json" else to_text(plan)
+    # Text keeps its `--` comments (the AST has none); JSON has no comments to keep.
+    canonical = dumps(to_json(plan)) if kind == "json" else format_text(plan, source)
     if args.check:
         if source.strip() != canonical.strip():
             sys.stderr.write(f"{args.file}: not in canonical form (run `pesql fmt --write`)\n")

@@ -17,15 +17,24 @@ from typing import TextIO
 
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.cli import ask, dataset, demo, eval, finetune, language, run, serve
-from pesql.runtime.cli.common import Handler
+from pesql.runtime.cli.common import Handler, Parser
 
 
 def _print_error(exc: PesqlError, as_json: bool, stream: TextIO) -> None:
     stream.write((exc.to_json() if as_json else str(exc)) + "\n")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pesql")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pesql",
         description="p-SQL: check, run, convert and ask with structured table plans.",
     )
@@ -36,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how diagnostics are printed (json: for programs and models)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="version", version=f"pesql {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One module per feature area, each with its own `register`; this order is the help order.
     for module in (language, run, ask, dataset, eval, finetune, serve, demo):

@@ -8,11 +8,15 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.runtime.cli.common import positive_float, positive_int
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
     from pesql.runtime.cli.common import profile_of, tables_of
+    from pesql.runtime.extras import require
+
+    uvicorn = require("uvicorn", "the HTTP service (pesql serve)")
+    require("starlette", "the HTTP service (pesql serve)")
     from pesql.runtime.embedding import Runtime
     from pesql.runtime.engine.limits import Limits
     from pesql.runtime.service.app import create_app
@@ -71,9 +75,11 @@ def register(sub: Any) -> None:
     p.add_argument("--model", help="model for /v1/ask")
     p.add_argument("--base-url", help="OpenAI-compatible server for /v1/ask")
     p.add_argument("--max-body-bytes", type=int, default=256 * 1024)
-    p.add_argument("--max-rows", type=int, default=10_000)
-    p.add_argument("--timeout", type=float, default=30.0, help="execution seconds per request")
-    p.add_argument("--max-concurrency", type=int, default=4)
+    p.add_argument("--max-rows", type=positive_int, default=10_000)
+    p.add_argument(
+        "--timeout", type=positive_float, default=30.0, help="execution seconds per request"
+    )
+    p.add_argument("--max-concurrency", type=positive_int, default=4)
     p.add_argument("--max-queue", type=int, default=64)
     p.add_argument("--log-level", default="info")
     p.set_defaults(handler=cmd_serve)

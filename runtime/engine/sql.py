@@ -20,11 +20,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.sql.lower import UNSUPPORTED, to_sql, unsupported_ops
 from pesql.compiler.check.check import CheckedPlan, check
-from pesql.compiler.check.schema import ColumnType, Schema, polars_dtype
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.runtime.extras import require
 
 __all__ = ["SQLITE_UNSUPPORTED", "execute_duckdb", "execute_sqlite"]
 
@@ -40,7 +42,7 @@ _ORDINAL = "__pesql_input_row"
 def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, pl.DataFrame, str]:
     """The checked plan, its input frame with an ordinal column, and that column's name."""
     frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
-    schemas = {name: Schema.from_polars(f.schema) for name, f in frames.items()}
+    schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}
     checked = check(plan, schemas)
     assert checked.table is not None  # check() raised E210 otherwise
     frame = frames[checked.table]
@@ -67,7 +69,8 @@ def _failed(exc: Exception) -> PesqlError:
 
 def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     """Run `plan` on `tables` (name -> frame) in an in-memory DuckDB; no files are written."""
-    import duckdb  # optional dependency: only this engine needs it
+    # Optional dependency: only this engine needs it (E309 names the extra when missing).
+    duckdb = require("duckdb", "the DuckDB engine (--engine duckdb)")
 
     checked, frame, ordinal = _prepare(plan, tables)
     sql = _sql(checked, "duckdb", ordinal)

@@ -16,7 +16,9 @@ class ServerThread:
         import socket
         import threading
 
-        import uvicorn
+        from pesql.runtime.extras import require
+
+        uvicorn = require("uvicorn", "the HTTP service")
 
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

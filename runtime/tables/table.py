@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.tables.clean.infer import CleanReport, clean_frame
@@ -70,7 +71,7 @@ class Table:
 
     def schema(self) -> Schema:
         """The table's p-SQL schema, from its (lazy) polars schema; nothing is read."""
-        return Schema.from_polars(self.frame.collect_schema())
+        return schema_from_polars(self.frame.collect_schema())
 
 
 def table_name(text: str) -> str:
@@ -163,6 +164,9 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
         return pl.scan_ndjson(path, infer_schema_length=10_000), None
     if fmt == "json":
         return pl.read_json(path, infer_schema_length=10_000).lazy(), None
+    from pesql.runtime.extras import require
+
+    require("fastexcel", "reading Excel files")
     frame = pl.read_excel(path)
     assert isinstance(frame, pl.DataFrame)  # one sheet (the first) was asked for
     return frame.lazy(), None

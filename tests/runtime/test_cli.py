@@ -85,6 +85,37 @@ def test_fmt_and_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert run_cli(["fmt", "--check", str(messy)]) == 0
 
 
+def test_fmt_write_keeps_comments(tmp_path: Path) -> None:
+    plan = tmp_path / "commented.psql"
+    plan.write_text("-- why this plan exists\nfilter a>1 -- positive only\nsort a desc\n")
+    assert run_cli(["fmt", "--write", str(plan)]) == 0
+    assert (
+        plan.read_text() == "-- why this plan exists\nFILTER a > 1 -- positive only\nSORT a DESC\n"
+    )
+    assert run_cli(["fmt", "--check", str(plan)]) == 0
+
+
+def test_version_and_defaults_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        run_cli(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("pesql ")
+    with pytest.raises(SystemExit):
+        run_cli(["run", "--help"])
+    assert "(default: 60.0)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", [["--timeout", "0"], ["--timeout", "-1"], ["--max-rows", "0"]])
+def test_zero_budgets_are_usage_errors(
+    option: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        run_cli(["run", PLAN, "--table", PENGUINS, *option])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert option[0] in err and ("greater than 0" in err or "at least 1" in err)
+
+
 def test_convert_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["convert", PLAN, "--to", "json"]) == 0
     document = capsys.readouterr().out
@@ -130,7 +161,10 @@ def test_sql_in_a_dialect(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_file_is_a_diagnostic_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["run", "nope.psql", "--table", PENGUINS]) == 1
     err = capsys.readouterr().err
-    assert "error[E307]" in err and "Traceback" not in err
+    # A missing plan is a plan problem (E308), not "cannot read table" (E307).
+    assert "error[E308]" in err and "nope.psql" in err and "Traceback" not in err
+    assert run_cli(["run", PLAN, "--table", "penguins=nope.csv"]) == 1
+    assert "error[E307]" in capsys.readouterr().err
 
 
 def test_console_script_and_module_entry_points() -> None:

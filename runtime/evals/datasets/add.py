@@ -22,7 +22,58 @@ from pesql.runtime.evals.datasets.load import read_dataset
 from pesql.runtime.evals.datasets.run import run_plan, run_reference_sql
 from pesql.runtime.evals.datasets.validate import normalize_question
 
-__all__ = ["add_example", "append_line"]
+__all__ = ["add_example", "add_table", "append_line"]
+
+
+def add_table(
+    path: str | Path, source: str | Path, *, name: str | None = None, license: str | None = None
+) -> Path:
+    """Copy a table file into the dataset's tables/ (creating the dataset folder when new).
+
+    The copy keeps the file's extension and is named `name` (default: the file's stem). An
+    existing table of that name with other content is refused (E605), never overwritten;
+    `license` is appended to tables/LICENSES.md as `file: text`.
+    """
+    import shutil
+
+    from pesql.runtime.evals.datasets.load import NAME_PATTERN
+
+    source = Path(source)
+    stem = name or source.stem
+    if not NAME_PATTERN.fullmatch(stem):
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E605",
+                    name=str(source),
+                    problem=f"`{stem}` is not a table name",
+                    hints=("give it a plain name: --table sales=path/to/file.csv",),
+                )
+            ]
+        )
+    if not source.is_file():
+        raise PesqlError([Diagnostic.make("E307", name=str(source), problem="no such file")])
+    folder = Path(path) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (stem + source.suffix.lower())
+    clashing = [f for f in folder.glob(stem + ".*") if f.name.lower() != "licenses.md"]
+    if any(f != target or f.read_bytes() != source.read_bytes() for f in clashing):
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E605",
+                    name=str(clashing[0]),
+                    problem="a different table of this name is already in the dataset",
+                    hints=("choose another name: --table NEW_NAME=" + str(source),),
+                )
+            ]
+        )
+    if not clashing:
+        shutil.copyfile(source, target)
+    if license:
+        with open(folder / "LICENSES.md", "a", encoding="utf-8") as out:
+            out.write(f"{target.name}: {license}\n")
+    return target
 
 
 def add_example(
@@ -41,7 +92,12 @@ def add_example(
     from pesql.runtime.engine.execute import as_plan
 
     dataset, findings = read_dataset(path)
-    if any(f.diagnostic.code in ("E601", "E605") for f in findings):
+    # A dataset folder with tables but no examples.jsonl yet is a new dataset: start it.
+    starting = (Path(path) / "tables").is_dir() and not dataset.examples_path.exists()
+    if any(
+        f.diagnostic.code in ("E601", "E605") and not (starting and f.file == dataset.examples_path)
+        for f in findings
+    ):
         raise DatasetError([f for f in findings if f.severity == "error"])
     tree = as_plan(plan)
     names = tuple(tables) or ((tree.table,) if tree.table else tuple(dataset.table_files)[:1])

@@ -63,7 +63,11 @@ def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
 
 def run_reference_sql(dataset: Dataset, sql: str) -> Answer:
     """Run `sql` in an in-memory DuckDB where every dataset table is registered by name."""
-    import duckdb
+    from pesql.runtime.extras import require
+
+    duckdb = require(
+        "duckdb", "reference SQL (dataset validate --recompute, dataset add --reference-sql)"
+    )
 
     con = duckdb.connect(":memory:")
     try:
