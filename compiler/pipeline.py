@@ -18,6 +18,8 @@ extends `Compiled` with execution limits.
 How `as_plan` reads its input:
 
 - a `Plan` passes through; a `CheckedPlan` gives its (checked) plan;
+- a `RepairResult` gives its plan, or raises its diagnostics when it has none (`None`
+  itself is a TypeError that says so);
 - a `Mapping` is the JSON form (function-call arguments), lowered with `naming`;
 - a `str` is JSON text when `filename` ends with `.json` (the CLI's rule for PLAN files) or
   when its first non-space character is `{` or `[`; any other text is p-SQL (which never
@@ -42,10 +44,11 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.check.size import SizeLimits, check_size
 from pesql.compiler.passes.optimize import optimize as optimize_checked
+from pesql.compiler.repair.repair import RepairResult
 from pesql.grammar.ast import Plan
 from pesql.grammar.registry import Naming
 
-PlanSource: TypeAlias = Plan | CheckedPlan | str | Mapping[str, Any]
+PlanSource: TypeAlias = Plan | CheckedPlan | RepairResult | str | Mapping[str, Any]
 Schemas: TypeAlias = Schema | Mapping[str, Schema]
 PlanKind = Literal["json", "text"]
 SchemaKey: TypeAlias = Schema | tuple[tuple[str, Schema], ...]
@@ -90,6 +93,13 @@ def as_plan(
         return source
     if isinstance(source, CheckedPlan):
         return source.plan
+    if isinstance(source, RepairResult):
+        return source.plan_or_raise()
+    if source is None:
+        raise TypeError(
+            "no plan (None): if it is a RepairResult's .plan, repair could not read one; "
+            "its .diagnostics say why (pass the RepairResult itself to get them raised)"
+        )
     from pesql.grammar.jsonform import from_json
     from pesql.grammar.registry import DEFAULT_NAMING
 
@@ -214,6 +224,8 @@ def compile(
     subclass such as the runtime's `CompiledPlan`). Raises `PesqlError` with every problem.
     """
     bounds = (size or SizeLimits()).size
+    if isinstance(source, RepairResult) and source.checked is not None:
+        source = source.checked  # checked by repair against its schema: maybe not again
     tree = source if isinstance(source, CheckedPlan) else as_plan(source, naming=naming)
 
     def build() -> Any:

@@ -148,11 +148,32 @@ def canonicalize(plan: Plan, schema: Schema | None = None) -> Plan:
     return _canonicalize(plan, schema)
 
 
-def to_sql(plan: Plan, schema: Schema, dialect: str = "duckdb", table: str | None = None) -> str:
-    """A checked plan -> SQL text in a dialect (duckdb, postgres, spark, trino, ...)."""
-    from pesql.compiler.backends.sql.lower import to_sql as _to_sql
+def to_sql(
+    plan: Plan | CheckedPlan,
+    schema: Schema,
+    dialect: str = "duckdb",
+    table: str | None = None,
+    *,
+    ordinal_column: str | None = None,
+    pretty: bool = True,
+) -> str:
+    """A plan -> SQL text in a dialect (duckdb, postgres, spark, trino, ...), see docs/sql.md.
 
-    return _to_sql(plan, schema, dialect, table)  # type: ignore[arg-type]
+    `ordinal_column` names a column that numbers the table's rows in order; without it the
+    rows are numbered in the engine's scan order."""
+    from pesql.compiler.backends.sql.lower import to_sql as _to_sql
+    from pesql.compiler.check.check import CheckedPlan as _Checked
+
+    if isinstance(plan, _Checked):
+        plan = plan.plan
+    return _to_sql(
+        plan,
+        schema,
+        dialect,  # type: ignore[arg-type]
+        table,
+        ordinal_column=ordinal_column,
+        pretty=pretty,
+    )
 
 
 def repair(
@@ -165,7 +186,7 @@ def repair(
 
 
 def compile(
-    plan: Plan | CheckedPlan | str | Mapping[str, Any],
+    plan: Plan | CheckedPlan | RepairResult | str | Mapping[str, Any],
     schema: Schema | Mapping[str, Schema],
     *,
     optimize: bool = True,
@@ -181,7 +202,10 @@ def compile(
 
 
 def execute(
-    plan: Plan | CheckedPlan | str | Mapping[str, Any], table: Any, *, limits: Limits | None = None
+    plan: Plan | CheckedPlan | RepairResult | str | Mapping[str, Any],
+    table: Any,
+    *,
+    limits: Limits | None = None,
 ) -> Result:
     """The one-liner: compile `plan` against `table`'s schema and run it."""
     from pesql.runtime.engine.execute import execute as _execute

@@ -23,6 +23,7 @@ from pesql.compiler.check.rules import (
     check_values,
     disagree,
     literal_zero,
+    text_column_hint,
 )
 from pesql.compiler.check.schema import ColumnType, Schema, common
 from pesql.grammar import ast as A
@@ -175,7 +176,12 @@ def _placement(call: A.Call, category: str, scope: Scope) -> None:
 
 
 def _mismatch(scope: Scope, op: str, arg: A.Expr, expected: str, found: DType) -> None:
-    scope.error("E202", arg.origin, name=op, expected=expected, found=found)
+    hints: tuple[str, ...] = ()
+    if found == "string" and isinstance(arg, A.Col) and "string" not in expected:
+        # Numbers or dates held as text: a frame read without pesql's loader (pl.read_csv
+        # with no dtypes) looks exactly like this, and the fix is either side's.
+        hints = (text_column_hint(arg.name),)
+    scope.error("E202", arg.origin, name=op, expected=expected, found=found, hints=hints)
 
 
 def _as_list(value: A.Expr | tuple[A.Expr, ...]) -> list[A.Expr]:

@@ -45,6 +45,14 @@ _DATE_FORMATS = (
 )
 
 
+def text_column_hint(name: str) -> str:
+    """The hint for a text column used as a number or date (often a frame read untyped)."""
+    return (
+        f"`{name}` is text: if it holds numbers or dates, convert it (CAST, PARSE_DATE), "
+        "or type the table's text columns with pesql.load_table(frame, clean=True)"
+    )
+
+
 def parse_date_text(raw: str, target: DType) -> dt.date | dt.datetime | None:
     """A text literal compared with a `target` (date/datetime) value, read as a date or datetime.
 
@@ -112,10 +120,18 @@ def check_comparable(
             types[f][i] = ColumnType(updated[f][i].kind, nullable=False)
     typed: list[DType] = [types[f][i].dtype for f, i in slots if types[f][i].dtype != "null"]
     anchor: DType = typed[0] if typed else "null"
+    # Text columns among the operands: numbers or dates held as text are the usual cause.
+    texts = [
+        arg.name
+        for f, i in slots
+        if types[f][i].dtype == "string" and isinstance(arg := updated[f][i], A.Col)
+    ]
     for f, i in slots:
         found = types[f][i].dtype
         if not compatible(anchor, found):
-            hint = "text is compared with text, numbers with numbers, dates with dates"
+            hints = ["text is compared with text, numbers with numbers, dates with dates"]
+            if texts:
+                hints.append(text_column_hint(texts[0]))
             out.append(
                 Diagnostic.make(
                     "E202",
@@ -123,7 +139,7 @@ def check_comparable(
                     name=op,
                     expected=LABELS[anchor],
                     found=found,
-                    hints=(hint,),
+                    hints=hints,
                 )
             )
     return {f: tuple(v) if isinstance(fields[f], tuple) else v[0] for f, v in updated.items()}

@@ -63,6 +63,18 @@ class RepairResult:
     def fix_kinds(self) -> tuple[FixKind, ...]:
         return tuple(dict.fromkeys(f.kind for f in self.fixes))
 
+    def plan_or_raise(self) -> A.Plan:
+        """The plan, or a `PesqlError` with the diagnostics that say why there is none.
+
+        `repair` itself never raises (a caller may want the fixes and the partial value);
+        this is the one-line way on for code that can only use a plan."""
+        if self.plan is not None:
+            return self.plan
+        problems = self.diagnostics or (
+            Diagnostic.make("E150", problem="no plan could be read from the text"),
+        )
+        raise PesqlError(list(problems))
+
 
 @dataclass(frozen=True, slots=True)
 class _Reading:

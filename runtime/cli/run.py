@@ -105,7 +105,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
     compiled, catalog = _compiled(args)
     schema = compiled.checked.input_schema
     table = compiled.checked.table or next(iter(catalog)).name
-    write_text(to_sql(compiled.plan, schema, dialect=args.dialect, table=table), args.output)
+    text = to_sql(
+        compiled.plan, schema, dialect=args.dialect, table=table, ordinal_column=args.ordinal_column
+    )
+    write_text(text, args.output)
     return 0
 
 
@@ -168,6 +171,12 @@ def register(sub: Any) -> None:
         "--dialect",
         default="duckdb",
         choices=("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake", "sqlite"),
+    )
+    p.add_argument(
+        "--ordinal-column",
+        metavar="COLUMN",
+        help="a column of the table that numbers its rows in order (SORT ties, FIRST/LAST and "
+        "row order follow it); without it rows are numbered in the engine's scan order",
     )
     p.add_argument("--output", "-o", metavar="FILE")
     p.set_defaults(handler=cmd_sql)

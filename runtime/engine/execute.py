@@ -155,8 +155,8 @@ def execute(
     limits: Limits | None = None,
 ) -> Result:
     """Compile `plan` against `table`'s own schema and run it: the one-liner."""
-    if isinstance(table, str | Path):
-        table = load_table(table)
+    if not isinstance(table, Table | pl.DataFrame | pl.LazyFrame):
+        table = load_table(table)  # a path or a pandas DataFrame; anything else: TypeError
     frame = table.frame if isinstance(table, Table) else table.lazy()
     try:
         schema = schema_from_polars(frame.collect_schema())

@@ -108,6 +108,11 @@ def load_table(
         if clean:  # an in-memory frame is already typed: clean only on request
             lazy, report = clean_frame(frame)
         return Table(name or "table", lazy, report, None)
+    if not isinstance(source, str | Path):
+        raise TypeError(
+            "load_table takes a file path, a polars DataFrame or LazyFrame, or a pandas "
+            f"DataFrame, not {type(source).__name__}"
+        )
     path = Path(source)
     if not path.is_file():
         hint = "check the path" if not path.exists() else "give a file, not a directory"

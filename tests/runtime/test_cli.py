@@ -156,6 +156,11 @@ def test_sql_in_a_dialect(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["sql", PLAN, "--table", PENGUINS, "--dialect", "spark"]) == 0
     sql = capsys.readouterr().out
     assert "GROUP BY" in sql and "`species`" in sql
+    assert "MONOTONICALLY_INCREASING_ID()" in sql  # Spark needs an ordered ROW_NUMBER
+    args = ["sql", PLAN, "--table", PENGUINS, "--dialect", "spark", "--ordinal-column", "year"]
+    assert run_cli(args) == 0
+    pinned = capsys.readouterr().out
+    assert "`year` AS `__pesql_row`" in pinned and "MONOTONICALLY" not in pinned
 
 
 def test_missing_file_is_a_diagnostic_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:

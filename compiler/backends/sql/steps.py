@@ -73,7 +73,13 @@ class Chain:
             ordinal: exp.Expr = col(ordinal_column)
         else:
             # Engine scan order: deterministic for DuckDB on an in-memory frame, not in general.
-            ordinal = exp.Sub(this=exp.Window(this=exp.RowNumber()), expression=number(1))
+            window = exp.Window(this=exp.RowNumber())
+            if self.dialect == "spark":
+                # Spark refuses ROW_NUMBER() OVER () ("the window must be ordered");
+                # MONOTONICALLY_INCREASING_ID() increases in scan order, which is the order meant.
+                scan = exp.Anonymous(this="MONOTONICALLY_INCREASING_ID", expressions=[])
+                window.set("order", exp.Order(expressions=[exp.Ordered(this=scan)]))
+            ordinal = exp.Sub(this=window, expression=number(1))
         parts = [exp.to_identifier(p, quoted=True) for p in table.split(".")]
         source = exp.Table(
             this=parts[-1],

@@ -300,3 +300,14 @@ def test_parse_date_formats_duckdb_reads_differently_are_refused() -> None:
 def test_parse_functions_are_declared_unsupported_outside_duckdb(dialect: Dialect) -> None:
     names = {"PARSE_NUMBER", "PARSE_DATE", "PARSE_DURATION", "TOTAL_SECONDS"}
     assert names <= UNSUPPORTED[dialect]
+
+
+def test_spark_numbers_rows_with_an_ordered_window() -> None:
+    # Spark refuses ROW_NUMBER() OVER () ("row_number requires the window to be ordered").
+    sql = sql_of("FILTER a > 1", "spark")
+    assert "ROW_NUMBER() OVER ()" not in sql
+    assert "ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID()" in sql
+    sqlglot.parse_one(sql, read="spark")  # and it reads back as Spark SQL
+    pinned = to_sql(parse("FILTER a > 1"), SCHEMA, "spark", ordinal_column="rownum", pretty=False)
+    assert "MONOTONICALLY_INCREASING_ID" not in pinned
+    assert "`rownum` AS `__pesql_row`" in pinned
