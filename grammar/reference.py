@@ -43,7 +43,9 @@ LIMIT 3
 - Keywords and function names are case-insensitive; the canonical form is upper case.
 - Column names are bare words (`body_mass_g`, `año`) or in backticks (`` `unit price` ``,
   `` `it``s` `` doubles a backtick). Words that are keywords (`select`, `limit`, `order`,
-  ...) need backticks; `pesql fmt` adds them where needed.
+  ...) need backticks; `pesql fmt` adds them where needed. A name is always the one column
+  of that name, never a pattern: `` `*` `` and `` `^year$` `` are columns called `*` and
+  `^year$` (polars would read both as patterns; the backend passes names literally).
 - Literals: integers `42`, numbers `4.5`, `1e-3`, negative `-2`; text `'West'` (a quote
   inside is doubled: `'it''s'`); `TRUE`, `FALSE`, `NULL`; dates `DATE '2024-01-31'` and
   datetimes `TIMESTAMP '2024-01-31 12:30:00'`. Double quotes are not used.

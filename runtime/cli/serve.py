@@ -41,6 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         max_concurrency=args.max_concurrency,
         max_queue=args.max_queue,
+        read_timeout_s=args.read_timeout,
     )
     runtime = Runtime(
         tables_of(args.table),
@@ -81,5 +82,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--max-concurrency", type=positive_int, default=4)
     p.add_argument("--max-queue", type=int, default=64)
+    p.add_argument(
+        "--read-timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request body must arrive within this (408 otherwise)",
+    )
     p.add_argument("--log-level", default="info")
     p.set_defaults(handler=cmd_serve)

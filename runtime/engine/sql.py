@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
+from pesql.compiler.backends.polars.names import col
 from pesql.compiler.backends.sql.lower import UNSUPPORTED, to_sql, unsupported_ops
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import ColumnType, Schema
@@ -121,7 +122,7 @@ def conform(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     casts = []
     for name, ctype in schema.items():
         if ctype.unsupported is None and ctype.dtype != "null":
-            casts.append(pl.col(name).cast(polars_dtype(ctype.dtype)))
+            casts.append(col(name).cast(polars_dtype(ctype.dtype)))
     return frame.with_columns(casts) if casts else frame
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import UnsupportedType, dtype_of_polars
+from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonschema import function_definition
@@ -73,17 +74,17 @@ def column_stats(frame: pl.LazyFrame, samples: int) -> tuple[int, list[ColumnSta
     schema = frame.collect_schema()
     exprs: list[pl.Expr] = [pl.len().alias("rows")]
     for i, (name, dt) in enumerate(schema.items()):
-        col, kind = pl.col(name), _dtype(dt)
-        exprs.append(col.null_count().alias(f"n{i}"))
+        column, kind = col(name), _dtype(dt)
+        exprs.append(column.null_count().alias(f"n{i}"))
         if not kind.startswith("unsupported"):
-            exprs.append(col.n_unique().alias(f"d{i}"))
+            exprs.append(column.n_unique().alias(f"d{i}"))
         if kind in ORDERED:
             exprs += [
-                col.min().cast(pl.String).alias(f"lo{i}"),
-                col.max().cast(pl.String).alias(f"hi{i}"),
+                column.min().cast(pl.String).alias(f"lo{i}"),
+                column.max().cast(pl.String).alias(f"hi{i}"),
             ]
         if kind == "string" and samples:
-            sample = col.cast(pl.String).drop_nulls().unique(maintain_order=True).head(samples)
+            sample = column.cast(pl.String).drop_nulls().unique(maintain_order=True).head(samples)
             exprs.append(sample.implode().alias(f"s{i}"))
     row = frame.select(exprs).collect().row(0, named=True)
     stats = [

@@ -28,6 +28,7 @@ from pesql.runtime.service.guard import (
     ServiceLimits,
     authorized,
     error_response,
+    read_body_first,
     read_json,
     simple_error,
     status_for,
@@ -91,6 +92,10 @@ class Service:
             try:
                 if not work:
                     return await handler(request)
+                if request.method == "POST":
+                    refused = await read_body_first(request, self.limits)
+                    if refused is not None:
+                        return refused
                 if self.gate is None:
                     self.gate = Gate(self.limits)
                 if self.gate.full():

@@ -27,6 +27,9 @@ class ServiceLimits:
     max_concurrency: int = 4  # requests doing work at once (polars uses every core anyway)
     max_queue: int = 64  # requests allowed to wait; beyond that, 503 + Retry-After
     retry_after_s: int = 1
+    # A request body must arrive within this; it is read before the request takes a work
+    # slot, so clients that trickle their bodies cannot hold the slots (408 H408 after it).
+    read_timeout_s: float = 10.0
 
 
 def error_response(
@@ -98,8 +101,33 @@ def authorized(request: Request, api_key: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), api_key.encode())
 
 
+async def read_body_first(request: Request, limits: ServiceLimits) -> JSONResponse | None:
+    """Read and parse the body before any work slot is taken (kept for `read_json`).
+
+    Within `limits.read_timeout_s`, or 408: a slow client then holds a connection, never a
+    slot that a complete request could use."""
+    try:
+        body, error = await asyncio.wait_for(_read(request, limits), limits.read_timeout_s)
+    except TimeoutError:
+        return simple_error(
+            408,
+            "H408",
+            f"the request body did not arrive within {limits.read_timeout_s:g} s",
+            "send the whole body at once",
+        )
+    if error is None:
+        request.state.pesql_body = body
+    return error
+
+
 async def read_json(request: Request, limits: ServiceLimits) -> tuple[Any, JSONResponse | None]:
     """The request body as JSON, or an error response (413 too large, 400 not JSON)."""
+    if hasattr(request.state, "pesql_body"):  # already read by `read_body_first`
+        return request.state.pesql_body, None
+    return await _read(request, limits)
+
+
+async def _read(request: Request, limits: ServiceLimits) -> tuple[Any, JSONResponse | None]:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
         return None, _too_large(int(declared), limits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +123,35 @@ def test_overload_gets_503_with_retry_after(runtime: Runtime) -> None:
     assert statuses <= {200, 503} and 200 in statuses
     busy = [r for r in responses if r.status_code == 503]
     assert all(r.headers["retry-after"] == "1" for r in busy)
+
+
+def _trickle(server: ServerThread) -> socket.socket:
+    """A client that sends its headers and the first byte of a 59-byte body, then stalls."""
+    sock = socket.create_connection((server.host, server.port), timeout=30)
+    sock.sendall(
+        b"POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 59\r\n\r\n{"
+    )
+    return sock
+
+
+def test_slow_bodies_do_not_hold_the_work_slots(runtime: Runtime) -> None:
+    limits = ServiceLimits(max_concurrency=2, max_queue=0, read_timeout_s=3)
+    with ServerThread(create_app(runtime, limits=limits)) as server:
+        stalled = [_trickle(server) for _ in range(4)]  # twice as many as there are slots
+        try:
+            # While all four are still sending, complete requests get both slots: no 503.
+            for _ in range(3):
+                done = httpx.post(server.url + "/v1/execute", json={"plan": PLAN}, timeout=30)
+                assert done.status_code == 200, done.text
+            # A body that never completes is refused once the read timeout passes.
+            answer = b""
+            while b"H408" not in answer and (chunk := stalled[0].recv(4096)):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 408") and b"H408" in answer
+        finally:
+            for sock in stalled:
+                sock.close()
 
 
 def _rss_bytes(pid: int) -> int:
@@ -282,3 +312,15 @@ def test_ask_endpoint_with_a_local_model(runtime: Runtime) -> None:
     with ServerThread(no_model) as server:
         off = httpx.post(server.url + "/v1/ask", json={"question": "anything"})
         assert off.status_code == 404 and off.json()["errors"][0]["code"] == "H404"
+
+
+def test_column_names_that_look_like_patterns_are_literal_over_http() -> None:
+    # `^sp.*$` would be a regex and `*` every column if they reached polars as pl.col(...).
+    frame = pl.DataFrame({"^sp.*$": [1, 2, 2], "species": ["a", "b", "c"], "*": [5, 6, 7]})
+    with ServerThread(create_app(Runtime(tables={"t": frame}))) as server:
+        plan = "GROUP_BY `^sp.*$` COMPUTE n = COUNT(*)\nSORT `^sp.*$`"
+        body = httpx.post(server.url + "/v1/execute", json={"plan": plan}).json()
+        assert body["columns"] == ["^sp.*$", "n"], body
+        assert body["rows"] == [[1, 1], [2, 2]]
+        star = httpx.post(server.url + "/v1/execute", json={"plan": "SELECT `*`"}).json()
+        assert star["columns"] == ["*"] and star["rows"] == [[5], [6], [7]]

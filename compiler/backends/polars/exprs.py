@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
+from pesql.compiler.backends.polars.names import col
 from pesql.grammar.ast import Col, Expr, Lit, Node, columns_of
 from pesql.grammar.ops import operators as op
 
@@ -51,7 +52,7 @@ def lower(node: Node, ctx: Ctx) -> pl.Expr:
 
 @lower.register
 def _col(node: Col, ctx: Ctx) -> pl.Expr:
-    column = pl.col(node.name)
+    column = col(node.name)
     # A group key outside an aggregate has one value per group; polars would otherwise
     # produce the group's list of values.
     if ctx.mode == "group" and not ctx.in_agg and node.name in ctx.keys:

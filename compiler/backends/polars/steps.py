@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
+from pesql.compiler.backends.polars.names import col, cols, exactly
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows
 
@@ -57,7 +58,7 @@ def sort_frame(
     if not keys:
         return frame
     return frame.sort(
-        [k.column for k in keys],
+        cols(k.column for k in keys),
         descending=[k.descending for k in keys],
         nulls_last=[k.nulls_last for k in keys],
         maintain_order=stable,  # stable: ties keep their current order
@@ -96,12 +97,12 @@ def _filter(step: rows.Filter, frame: pl.LazyFrame, order: Order) -> pl.LazyFram
 
 @lower_step.register
 def _select(step: rows.Select, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    return frame.select(pl.col(c.column).alias(c.as_ or c.column) for c in step.columns)
+    return frame.select(col(c.column).alias(c.as_ or c.column) for c in step.columns)
 
 
 @lower_step.register
 def _drop(step: rows.Drop, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    return frame.drop(step.columns)
+    return frame.drop(exactly(step.columns))
 
 
 @lower_step.register
@@ -119,7 +120,7 @@ def _group_by(step: rows.GroupBy, frame: pl.LazyFrame, order: Order) -> pl.LazyF
         return frame.select(_aggregates(step.aggregates, Ctx(mode="group")))
     ctx = Ctx(mode="group", keys=frozenset(step.keys))
     # maintain_order: groups come out in order of first appearance, so results are stable.
-    grouped = frame.group_by(list(step.keys), maintain_order=True)
+    grouped = frame.group_by(cols(step.keys), maintain_order=True)
     return grouped.agg(_aggregates(step.aggregates, ctx))
 
 
@@ -144,7 +145,7 @@ def _limit(step: rows.Limit, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
     # Peers of the last kept row (nulls equal nulls, as SQL peers). When that row does not
     # exist, no row lies beyond it either, so the comparison with null never matters.
     tied = pl.all_horizontal(
-        pl.col(k.column).eq_missing(pl.col(k.column).slice(end - 1, 1).first()) for k in order
+        col(k.column).eq_missing(col(k.column).slice(end - 1, 1).first()) for k in order
     )
     row = pl.col(index)
     kept = numbered.filter((row >= step.offset) & ((row < end) | tied))
@@ -154,7 +155,7 @@ def _limit(step: rows.Limit, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
 @lower_step.register
 def _distinct(step: rows.Distinct, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
     if step.columns:
-        frame = frame.select(step.columns)
+        frame = frame.select(cols(step.columns))
     return frame.unique(keep="first", maintain_order=True)
 
 

@@ -16,6 +16,7 @@ from pesql.compiler.backends.polars.exprs import (
     lower,
     true_divide,
 )
+from pesql.compiler.backends.polars.names import col, cols
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import aggregate as ag
 from pesql.grammar.ops import window as wf
@@ -24,7 +25,7 @@ from pesql.grammar.ops import window as wf
 def per_partition(expr: pl.Expr, ctx: Ctx) -> pl.Expr:
     """`expr` evaluated per partition in a window context; as is elsewhere."""
     if ctx.mode == "window" and ctx.partition:
-        return expr.over(list(ctx.partition))
+        return expr.over(cols(ctx.partition))
     return expr
 
 
@@ -135,7 +136,7 @@ def _row_number() -> pl.Expr:
 def _peer_starts(ctx: Ctx) -> pl.Expr:
     """True on the first row of each run of rows equal on the ORDER BY keys (SQL peers)."""
     first_row = _row_number() == 1
-    changed = [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in ctx.order_keys]
+    changed = [col(k).ne_missing(col(k).shift(1)) for k in ctx.order_keys]
     return pl.any_horizontal(first_row, *changed)
 
 

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 
 import polars as pl
+from pesql.compiler.backends.polars.names import col
 from pesql.runtime.tables.clean.report import CleanReport, ColumnReport, column_report
 from pesql.runtime.tables.clean.rules import (
     MISSING_TOKENS,
@@ -100,11 +101,11 @@ def clean_frame(
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
     chosen = choose_rules(sample, text)
     exprs = [
-        chosen[n].apply(normalize(pl.col(n))).alias(n)
+        chosen[n].apply(normalize(col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
-        else text_missing(pl.col(n)).alias(n)
+        else text_missing(col(n)).alias(n)
         if n in text
-        else pl.col(n)
+        else col(n)
         for n in names
     ]
     converted = sample.select(exprs)

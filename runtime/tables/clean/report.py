@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from pesql.compiler.backends.polars.names import col
 from pesql.runtime.tables.clean.rules import CURRENCY, FOOTNOTE, TRIM, Rule
 
 
@@ -87,7 +88,8 @@ def column_report(
     rule: Rule | None,
     is_text: bool,
 ) -> ColumnReport:
-    before, after = sample[name], converted[name]
+    # Renamed: polars runs Series methods through pl.col(series.name), a regex for `^x$`.
+    before, after = sample[name].rename("value"), converted[name].rename("value")
     rows = before.is_not_null().arg_true().head(3).to_list()
     label = "text (values of mixed kinds; kept as written)" if is_text else "kept (typed source)"
     if rule is not None and rule.family == "text":
@@ -96,7 +98,7 @@ def column_report(
         if int((before.is_not_null() & after.is_null()).sum()):
             label += "; missing markers (NA, N/A, null, empty) -> null"
     elif rule is not None:
-        value = pl.col(name).str.strip_chars(TRIM)
+        value = col(name).str.strip_chars(TRIM)
         found = sample.select(
             value.str.contains(FOOTNOTE).any().alias("footnotes"),
             value.str.contains(r"%$").any().alias("percent"),

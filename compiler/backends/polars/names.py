@@ -1,0 +1,52 @@
+"""Column references that polars reads literally, whatever the column is called.
+
+`pl.col(name)` is not a plain lookup: `pl.col("*")` is every column and `pl.col("^y.*$")` is a
+regular expression, and the string forms of `select`, `drop`, `sort`, `group_by`, `over` and
+`unique` go through it. A table column may be called `*` or `^year$` (a CSV header is any
+text), and the checker promised exactly one column: a regex reference would read other
+columns, or return columns the checker never typed, without an error. Every reference to a
+column by name in the polars backend (and in the runtime's table cleaning) goes through
+`col`/`cols` here.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"^year$": [1], "year": [2], "*": [3]})
+    >>> frame.select(pl.col("^year$")).columns, frame.select(col("^year$")).columns
+    (['year'], ['^year$'])
+    >>> frame.select(cols(["*", "year"])).columns
+    ['*', 'year']
+
+Ordinary names keep `pl.col`, the cheapest form; only names polars would expand take the
+literal `by_name` selector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+import polars.selectors as cs
+
+
+def expands(name: str) -> bool:
+    """Whether `pl.col(name)` would select something other than the column `name`."""
+    return name == "*" or (name.startswith("^") and name.endswith("$"))
+
+
+def col(name: str) -> pl.Expr:
+    """The column called exactly `name`."""
+    if expands(name):
+        return cs.by_name(name, require_all=True).as_expr()
+    return pl.col(name)
+
+
+def cols(names: Iterable[str]) -> list[pl.Expr]:
+    """The columns called exactly `names`, in order."""
+    return [col(n) for n in names]
+
+
+def exactly(names: Iterable[str]) -> cs.Selector:
+    """A selector of the columns called exactly `names` (for `drop`, which takes no exprs)."""
+    return cs.by_name(*names, require_all=True)
+
+
+__all__ = ["col", "cols", "exactly", "expands"]
