@@ -119,3 +119,12 @@ def test_main_runs_the_plan_repair_benchmark() -> None:
 def test_main_rejects_an_unknown_benchmark() -> None:
     with pytest.raises(SystemExit, match="unknown benchmark"):
         run_all(smoke=True, only=["nope"])
+
+
+def test_against_compares_two_trees_through_the_public_api() -> None:
+    from bench import against
+
+    tree = against._current_tree()  # this checkout as its own baseline: both children run
+    report = against.run(tree, rounds=1, plans=3)
+    assert [row[0] for row in report.rows] == ["5 steps", "30 steps"]
+    assert all(row[1] > 0 and row[2] > 0 and row[3] > 0 for row in report.rows)
