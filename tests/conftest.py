@@ -23,28 +23,41 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPORA = Path(os.environ.get("PESQL_CORPORA", ROOT.parent / "shared" / "corpora"))
 # CI sets this (.ci/run): there, absent corpora are a failing setup, never a quiet deselection.
 REQUIRE_CORPORA = os.environ.get("PESQL_REQUIRE_CORPORA", "") not in ("", "0")
-_NOT_RUN: list[str] = []
+# `make test-local` sets this: tests marked `local_model` run against a real llama-server.
+LOCAL_MODEL = os.environ.get("PESQL_LOCAL_MODEL", "") not in ("", "0")
+_NOT_RUN: dict[str, list[str]] = {"corpora": [], "local_model": []}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without the corpora, tests marked `corpora` are deselected and reported (see below)."""
-    if CORPORA.is_dir() or REQUIRE_CORPORA:
-        return
-    kept = [item for item in items if item.get_closest_marker("corpora") is None]
-    deselected = [item for item in items if item.get_closest_marker("corpora") is not None]
-    if deselected:
-        _NOT_RUN.extend(item.nodeid for item in deselected)
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
+    """Tests whose resources are not in this run are deselected and reported (see below):
+    `corpora` without the corpora (unless required), `local_model` unless asked for."""
+    skip = set()
+    if not (CORPORA.is_dir() or REQUIRE_CORPORA):
+        skip.add("corpora")
+    if not LOCAL_MODEL:
+        skip.add("local_model")
+    for marker in skip:
+        deselected = [item for item in items if item.get_closest_marker(marker) is not None]
+        if deselected:
+            _NOT_RUN[marker].extend(item.nodeid for item in deselected)
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if item.get_closest_marker(marker) is None]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _NOT_RUN:
+    if _NOT_RUN["corpora"]:
         terminalreporter.write_line(
-            f"{len(_NOT_RUN)} tests marked `corpora` were not run: {CORPORA} is absent. "
-            "They read public test data kept beside the project (../shared/corpora, "
+            f"{len(_NOT_RUN['corpora'])} tests marked `corpora` were not run: {CORPORA} is "
+            "absent. They read public test data kept beside the project (../shared/corpora, "
             "see README.md); CI runs them with PESQL_REQUIRE_CORPORA=1, which turns "
             "absent corpora into failures.",
+            yellow=True,
+        )
+    if _NOT_RUN["local_model"]:
+        terminalreporter.write_line(
+            f"{len(_NOT_RUN['local_model'])} tests marked `local_model` were not run: they "
+            "need a real llama-server and model (`make test-local` installs both and runs "
+            "them; docs/local-model.md).",
             yellow=True,
         )
 

@@ -72,7 +72,7 @@ def infer(expr: A.Expr, scope: Scope) -> tuple[A.Expr, ColumnType]:
 
 
 def _column(col: A.Col, scope: Scope) -> tuple[A.Expr, ColumnType]:
-    name = scope.resolver.resolve(col.name, scope.schema.names(), col.origin)
+    name = scope.resolver.resolve(col.name, scope.schema.names(), col.origin, value=True)
     if name is None:
         return col, UNKNOWN
     ctype = scope.schema.get(name)

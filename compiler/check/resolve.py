@@ -14,13 +14,14 @@ in the plan, which step removed it.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pesql.grammar.diagnostics import Diagnostic, nearest
-from pesql.grammar.origin import Origin
+from pesql.grammar.origin import Origin, Pointer
 
 _SPACES = re.compile(r"\s+")
 
@@ -47,8 +48,13 @@ class Resolver:
     def remember(self, name: str, hint: str) -> None:
         self.removed[name] = hint
 
-    def resolve(self, name: str, columns: Sequence[str], origin: Origin | None) -> str | None:
-        """The exact column `name` designates, or None after reporting E201/E208."""
+    def resolve(
+        self, name: str, columns: Sequence[str], origin: Origin | None, *, value: bool = False
+    ) -> str | None:
+        """The exact column `name` designates, or None after reporting E201/E208.
+
+        `value`: the name stands where a literal could too (an expression operand), so an
+        unknown name may be a text value written without its quotes."""
         if name in columns:
             return name
         key = loose_key(name)
@@ -73,9 +79,10 @@ class Resolver:
                 )
             )
             return None
-        self.diagnostics.append(
-            Diagnostic.make("E201", origin, name=name, hints=self._hints(name, columns))
-        )
+        hints = self._hints(name, columns)
+        if value and not nearest(name, columns) and name not in self.removed:
+            hints = (_as_text(name, origin), *hints)
+        self.diagnostics.append(Diagnostic.make("E201", origin, name=name, hints=hints))
         return None
 
     def _hints(self, name: str, columns: Sequence[str]) -> tuple[str, ...]:
@@ -94,6 +101,15 @@ class Resolver:
             more = ", ..." if len(columns) > 12 else ""
             hints.append(f"the columns here are {shown}{more}" if shown else "no columns remain")
         return tuple(hints)
+
+
+def _as_text(name: str, origin: Origin | None) -> str:
+    """The corrected shape for a text value taken for a column (models often write one)."""
+    if isinstance(origin, Pointer):  # JSON: a bare string is a column name
+        shape = json.dumps({"value": name, "type": "string"}, ensure_ascii=False)
+        return f"if `{name}` is a text value, write it as {shape}"
+    quoted = "'" + name.replace("'", "''") + "'"
+    return f"if `{name}` is a text value, write it in single quotes: {quoted}"
 
 
 __all__ = ["Resolver", "loose_key"]

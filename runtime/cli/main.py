@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime.cli import ask, dataset, demo, eval, finetune, language, run, serve
+from pesql.runtime.cli import ask, dataset, demo, eval, finetune, language, model, run, serve
 from pesql.runtime.cli.common import Handler, Parser
 
 
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pesql {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One module per feature area, each with its own `register`; this order is the help order.
-    for module in (language, run, ask, dataset, eval, finetune, serve, demo):
+    for module in (language, run, ask, model, dataset, eval, finetune, serve, demo):
         module.register(sub)
     return parser
 

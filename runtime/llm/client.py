@@ -23,6 +23,8 @@ chunk.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import os
 import time
 from collections.abc import Mapping
@@ -184,8 +186,23 @@ class _Assembler:
         )
 
 
+@functools.cache
+def _known_parameters() -> frozenset[str]:
+    """The keyword arguments the installed openai client's `create` accepts."""
+    from openai.resources.chat.completions import Completions
+
+    return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
+
+
 def _options(body: Mapping[str, Any], stream: bool, timeout_s: float) -> dict[str, Any]:
-    options = dict(body, timeout=timeout_s)
+    """`create`'s keyword arguments: a server's own fields (llama-server's `grammar`, a
+    profile's `extra`) travel in `extra_body`, which the client merges into the JSON."""
+    known = _known_parameters()
+    options = {k: v for k, v in body.items() if k in known}
+    extra = {k: v for k, v in body.items() if k not in known}
+    if extra:
+        options["extra_body"] = extra
+    options["timeout"] = timeout_s
     if stream:
         options.update(stream=True, stream_options={"include_usage": True})
     return options

@@ -39,4 +39,10 @@ register(
         "the model service rejected the credentials: {problem}",
         "set OPENAI_API_KEY (or the key the service expects), or --base-url for a local server",
     ),
+    Code(
+        "E506",
+        "local model unavailable",
+        "the local model server cannot be used: {problem}",
+        "pesql model install (or make local-model) installs the server and a model",
+    ),
 )

@@ -16,8 +16,9 @@ A profile is a TOML or JSON file:
     DIFF_ABS = "SUB_ABS"
 
 The transport knobs (`timeout_s`, `deadline_s`, `max_retries`, `backoff_s`, `backoff_max_s`,
-`stream`) bound every wait of `pesql ask`; see docs/ask.md. Unknown keys are errors (a typo must
-not silently change an experiment).
+`stream`) bound every wait of `pesql ask`; see docs/ask.md. The server-compatibility knobs
+(`tool_choice`, `parallel_tool_calls`, `retry_temperature`, `seed`, `extra`) are in
+docs/local-model.md. Unknown keys are errors (a typo must not silently change an experiment).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.registry import Naming
 
 Verbosity = Literal["full", "short", "none"]
+ToolChoice = Literal["function", "required", "auto", "omit"]
+Constrain = Literal["none", "gbnf", "json_schema"]
+CONSTRAINTS: tuple[Constrain, ...] = ("none", "gbnf", "json_schema")
+TOOL_CHOICES: tuple[ToolChoice, ...] = ("function", "required", "auto", "omit")
+RESERVED = frozenset({"model", "messages", "tools"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,27 @@ class Profile:
     # Streaming measures latency to the first byte; turn it off for servers that reject
     # `stream_options`.
     stream: bool = True
+    # How the call is requested (servers differ; docs/local-model.md): "function" names our
+    # function (OpenAI's object form), "required" asks for some tool call (llama-server then
+    # constrains the output to the tool's JSON Schema), "auto" lets the model choose, "omit"
+    # sends no tool_choice. `parallel_tool_calls` None leaves the field out.
+    tool_choice: ToolChoice = "function"
+    parallel_tool_calls: bool | None = False
+    # Re-asks (attempt 2 on) sample with this temperature, and `seed` is sent as given plus the
+    # attempt number, so a model does not repeat its last answer word for word.
+    retry_temperature: float | None = None
+    seed: int | None = None
+    # What the model is taught and held to (docs/local-model.md). `tools` false sends no
+    # function definition (thousands of tokens): the plan is answered as JSON text, taught by
+    # `shots` solved questions from `shots_file` (JSON lines; relative to the profile file)
+    # and held to the plan's shape by `constrain`: "gbnf" (llama-server's `grammar`) or
+    # "json_schema" (`response_format`), which only some servers accept.
+    tools: bool = True
+    constrain: Constrain = "none"
+    shots_file: str | None = None
+    shots: int = 3
+    # Extra request fields sent as they are (a server's own options, e.g. llama-server's
+    # "cache_prompt" or "top_k"); they may not replace model, messages or tools.
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -78,6 +105,11 @@ class Profile:
                 ("deadline_s", _positive(self.deadline_s), "a positive number of seconds"),
                 ("backoff_s", self.backoff_s >= 0, "at least 0"),
                 ("backoff_max_s", self.backoff_max_s >= 0, "at least 0"),
+                ("tool_choice", self.tool_choice in TOOL_CHOICES, " | ".join(TOOL_CHOICES)),
+                ("constrain", self.constrain in CONSTRAINTS, " | ".join(CONSTRAINTS)),
+                ("shots", self.shots >= 0, "at least 0"),
+                ("constrain", self.constrain == "none" or not self.tools, "tools = false"),
+                ("extra", not RESERVED & set(self.extra), "no model, messages or tools"),
             )
             if not ok
         ]
@@ -167,6 +199,9 @@ class Profile:
                 ]
             )
         data.setdefault("name", path.stem)
+        shots = data.get("shots_file")
+        if isinstance(shots, str) and not Path(shots).is_absolute():
+            data["shots_file"] = str(path.parent / shots)  # relative to the profile file
         return cls.from_dict(data, str(path))
 
 

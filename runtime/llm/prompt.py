@@ -22,6 +22,7 @@ lists every column name anyway (as an enum), so a cut overview loses statistics,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,9 @@ from pesql.compiler.backends.polars.dtypes import UnsupportedType, dtype_of_pola
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
-from pesql.grammar.jsonschema import function_definition
+from pesql.grammar.exports import export_gbnf
+from pesql.grammar.jsonschema import function_definition, plan_schema
+from pesql.grammar.registry import Naming
 from pesql.runtime.llm.client import Reply
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.tokens import count_tokens
@@ -44,6 +47,15 @@ You answer questions about tables. Call the function `{function}` with a p-SQL p
 applied in order, each to the result of the previous one. Use only the tables and columns \
 below, with their exact names. Answer with the function call alone. When the result of a call \
 reports errors, call the function again with a corrected plan.
+
+{overview}"""
+
+# With `tools = false` (docs/local-model.md): the plan is the reply's text.
+SYSTEM_PROMPT_JSON = """\
+You answer questions about tables with a p-SQL plan written as one JSON object \
+{"table": ..., "steps": [...]}: steps applied in order, each to the result of the previous \
+one. Use only the tables and columns below, with their exact names. Answer with the JSON \
+object alone. When a reply reports errors, answer again with a corrected plan.
 
 {overview}"""
 
@@ -156,16 +168,22 @@ def table_overview(catalog: Catalog, budget_tokens: int, samples: int = 3) -> st
 
 def system_prompt(profile: Profile, overview: str) -> str:
     """The profile's prompt (or ours) with `{function}` and `{overview}` filled in."""
-    template = profile.system_prompt or SYSTEM_PROMPT
+    template = profile.system_prompt or (SYSTEM_PROMPT if profile.tools else SYSTEM_PROMPT_JSON)
     if "{overview}" not in template:  # a custom prompt must not lose the tables
         template += "\n\n{overview}"
     # str.replace, not format: a custom prompt may well contain JSON braces.
     return template.replace("{function}", profile.function_name).replace("{overview}", overview)
 
 
-def build_messages(question: str, profile: Profile, overview: str) -> list[dict[str, Any]]:
+def build_messages(
+    question: str, profile: Profile, overview: str, examples: str = ""
+) -> list[dict[str, Any]]:
+    """System prompt (with the tables, then any solved examples) and the question."""
+    system = system_prompt(profile, overview)
+    if examples:
+        system += "\n\n" + examples
     return [
-        {"role": "system", "content": system_prompt(profile, overview)},
+        {"role": "system", "content": system},
         {"role": "user", "content": question},
     ]
 
@@ -183,22 +201,59 @@ def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str
 
 
 def request_body(
-    model: str, messages: Sequence[Mapping[str, Any]], tool: Mapping[str, Any], profile: Profile
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    tool: Mapping[str, Any],
+    profile: Profile,
+    attempt: int = 1,
 ) -> dict[str, Any]:
     """The chat completion request; `tool_choice` forces the call, so prose is the exception."""
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": list(messages),
-        "tools": [tool],
-        "tool_choice": {"type": "function", "function": {"name": profile.function_name}},
-        # One call per answer, as in the fine-tuning data (which declares the same).
-        "parallel_tool_calls": False,
-    }
-    if profile.temperature is not None:
-        body["temperature"] = profile.temperature
+    body: dict[str, Any] = {"model": model, "messages": list(messages)}
+    if profile.tools:
+        body["tools"] = [tool]
+        choice = profile.tool_choice
+        if choice == "function":
+            named = {"type": "function", "function": {"name": profile.function_name}}
+            body["tool_choice"] = named
+        elif choice != "omit":
+            body["tool_choice"] = choice
+        if profile.parallel_tool_calls is not None:
+            # One call per answer, as in the fine-tuning data (which declares the same).
+            body["parallel_tool_calls"] = profile.parallel_tool_calls
+    body.update(constraint(profile))
+    temperature = profile.temperature
+    if attempt > 1 and profile.retry_temperature is not None:
+        temperature = profile.retry_temperature
+    if temperature is not None:
+        body["temperature"] = temperature
+    if profile.seed is not None:
+        body["seed"] = profile.seed + attempt - 1
     if profile.max_tokens is not None:
         body["max_tokens"] = profile.max_tokens
+    body.update(profile.extra)
     return body
+
+
+def constraint(profile: Profile) -> dict[str, Any]:
+    """The request fields that hold the reply to the plan's JSON shape (none by default).
+
+    Column names are left free: a plan may name the columns its own steps make."""
+    if profile.constrain == "gbnf":
+        return {"grammar": _gbnf(tuple(sorted(profile.renames.items())))}
+    if profile.constrain == "json_schema":
+        schema = plan_schema(naming=profile.naming, verbosity="none")
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "plan", "schema": schema},
+            }
+        }
+    return {}
+
+
+@functools.cache
+def _gbnf(renames: tuple[tuple[str, str], ...]) -> str:
+    return export_gbnf(Naming(renames=dict(renames)))
 
 
 def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:

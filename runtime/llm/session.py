@@ -37,6 +37,7 @@ from pesql.runtime.llm.prompt import (
     tool_definition,
 )
 from pesql.runtime.llm.result import AskError, AskResult, Usage
+from pesql.runtime.llm.shots import load_shots, render_shots
 from pesql.runtime.llm.tokens import count_tokens
 from pesql.runtime.llm.trace import Trace
 from pesql.runtime.tables.catalog import Catalog
@@ -98,7 +99,11 @@ class AskSession:
         self.schemas = catalog.schemas()
         overview = table_overview(catalog, profile.overview_tokens, profile.overview_samples)
         self.tool = tool_definition(self.schemas, profile)
-        self.messages = build_messages(question, profile, overview)
+        examples = ""
+        if profile.shots_file and profile.shots:
+            bank = load_shots(profile.shots_file, profile)
+            examples = render_shots(bank.pick(question, profile.shots, list(self.schemas)))
+        self.messages = build_messages(question, profile, overview, examples)
         self.usage = Usage()
         self.repairs: list[str] = []
         self.attempt = 0
@@ -125,7 +130,7 @@ class AskSession:
         budget = self.profile.token_budget
         for attempt in range(1, self.profile.max_attempts + 1):
             self.attempt = attempt
-            body = request_body(self.model, self.messages, self.tool, self.profile)
+            body = request_body(self.model, self.messages, self.tool, self.profile, attempt)
             estimate = estimate_prompt_tokens(body)
             if budget is not None and self.usage.total + estimate > budget:
                 raise self._budget_error(budget, problem, f"the next request needs ~{estimate}")

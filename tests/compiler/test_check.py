@@ -345,3 +345,30 @@ def test_well_typed_plans_check_and_checking_is_idempotent(
     again = check(checked.plan, schema)
     assert again.plan == checked.plan
     assert again.output_schema == checked.output_schema
+
+
+def test_a_text_value_written_as_a_column_gets_the_literal_shape() -> None:
+    from pesql.grammar.jsonform import from_json
+
+    schema = Schema.of({"island": "string", "n": "integer"})
+    as_json = {
+        "steps": [{"op": "FILTER", "where": {"op": "EQ", "left": "island", "right": "Dream"}}]
+    }
+    with pytest.raises(PesqlError) as info:
+        check(from_json(as_json), schema)
+    (found,) = info.value.diagnostics
+    assert (
+        found.hints[0]
+        == 'if `Dream` is a text value, write it as {"value": "Dream", "type": "string"}'
+    )
+    with pytest.raises(PesqlError) as info:
+        check(parse("FILTER island = Dream"), schema)
+    assert (
+        info.value.diagnostics[0].hints[0]
+        == "if `Dream` is a text value, write it in single quotes: 'Dream'"
+    )
+    # Not where only a column can stand, and not for a near miss of a real column.
+    for plan in ("GROUP_BY Dream COMPUTE k = COUNT(*)", "FILTER islnd = 'Dream'"):
+        with pytest.raises(PesqlError) as info:
+            check(parse(plan), schema)
+        assert not any("text value" in h for h in info.value.diagnostics[0].hints)

@@ -133,6 +133,12 @@ def _round(expr: numeric.Round, ctx: ExprContext) -> exp.Expr:
         # PostgreSQL rounds doubles half to even; its NUMERIC rounds halves away from zero.
         numeric_value = exp.Cast(this=value, to=exp.DataType.build("DECIMAL"))
         return cast(exp.Round(this=numeric_value, decimals=number(expr.digits)), "float")
+    if ctx.dialect == "sqlite" and expr.digits < 0:
+        # SQLite reads a negative digit count as 0: scale down, round, scale back up.
+        scale = number(10**-expr.digits)
+        scaled = exp.Div(this=cast(value, "float"), expression=scale)
+        rounded = exp.Mul(this=exp.Round(this=scaled), expression=scale)
+        return _same_type(rounded, expr.value, ctx)
     return _same_type(exp.Round(this=value, decimals=number(expr.digits)), expr.value, ctx)
 
 

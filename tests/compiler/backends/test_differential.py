@@ -650,3 +650,10 @@ def test_first_and_last_follow_the_window_order() -> None:
         "WINDOW n = FIRST(u, where => g = 2) ORDER BY u DESC",
     ):
         assert_same(parse(source), frame)
+
+
+def test_sqlite_rounds_to_negative_digits() -> None:
+    # Found by the signature-derived generators: SQLite reads ROUND(x, -2) as ROUND(x, 0).
+    frame = pl.DataFrame({"a": [1, 150, -250, 1234], "b": [1.0, 149.9, -250.0, 55.5]})
+    assert_same(parse("DERIVE r = ROUND(a, digits => -2), s = ROUND(b, digits => -2)"), frame,
+                "sqlite")  # fmt: skip

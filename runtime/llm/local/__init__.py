@@ -1,0 +1,1 @@
+"""pesql.runtime.llm.local: a real open-weights model on this machine (models, llama-server)."""
