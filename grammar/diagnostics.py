@@ -29,7 +29,7 @@ from pesql.grammar.origin import Origin, Pointer, Span
 
 Severity = Literal["error", "warning", "info"]
 
-CODE_PATTERN = re.compile(r"E\d{3}")
+CODE_PATTERN = re.compile(r"[EW]\d{3}")  # E: errors, W: warnings about a plan that ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def register(wing: str, *codes: Code) -> None:
     seen: dict[str, Code] = {}
     for entry in codes:
         if not CODE_PATTERN.fullmatch(entry.code):
-            raise ValueError(f"diagnostic code {entry.code!r} is not of the form E123")
+            raise ValueError(f"diagnostic code {entry.code!r} is not of the form E123 or W123")
         first = _REGISTRY.get(entry.code) or seen.get(entry.code)
         if first is not None:
             raise DuplicateCodeError(

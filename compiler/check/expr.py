@@ -13,6 +13,7 @@ type class accepts, so one mistake does not cascade into many.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pesql.compiler.check.resolve import Resolver
@@ -50,6 +51,9 @@ class Scope:
     keys: frozenset[str] = frozenset()
     ordered: bool = False  # the WINDOW has ORDER BY (RANK needs it)
     inside: A.Call | None = None  # the aggregate or window function around this expression
+    # Unknown names compared with a real column (`island = Dream`, `island IN (Dream)`): likely
+    # text values without quotes, so their E201 shows the literal's shape (ids of the Cols).
+    value_cols: frozenset[int] = frozenset()
 
     @property
     def out(self) -> list[Diagnostic]:
@@ -72,7 +76,8 @@ def infer(expr: A.Expr, scope: Scope) -> tuple[A.Expr, ColumnType]:
 
 
 def _column(col: A.Col, scope: Scope) -> tuple[A.Expr, ColumnType]:
-    name = scope.resolver.resolve(col.name, scope.schema.names(), col.origin, value=True)
+    value = id(col) in scope.value_cols
+    name = scope.resolver.resolve(col.name, scope.schema.names(), col.origin, value=value)
     if name is None:
         return col, UNKNOWN
     ctype = scope.schema.get(name)
@@ -97,6 +102,8 @@ def _call(call: A.Call, scope: Scope) -> tuple[A.Expr, ColumnType]:
         return check_case(call, lambda e: infer(e, inner), scope.out)
     sig = spec.signature
     params = sig.params if sig is not None else {}
+    if sig is not None and sig.comparable:
+        inner = replace(inner, value_cols=_value_like(call, sig.comparable, scope.schema))
     new_fields: dict[str, Any] = {}
     types: dict[str, list[ColumnType]] = {}
     for f in spec.fields:
@@ -182,6 +189,15 @@ def _mismatch(scope: Scope, op: str, arg: A.Expr, expected: str, found: DType) -
         # with no dtypes) looks exactly like this, and the fix is either side's.
         hints = (text_column_hint(arg.name),)
     scope.error("E202", arg.origin, name=op, expected=expected, found=found, hints=hints)
+
+
+def _value_like(call: A.Call, fields: Sequence[str], schema: Schema) -> frozenset[int]:
+    operands = [e for f in fields for e in _as_list(getattr(call, f))]
+    names = set(schema.names())
+    columns = [e for e in operands if isinstance(e, A.Col)]
+    if not any(c.name in names for c in columns):
+        return frozenset()
+    return frozenset(id(c) for c in columns if c.name not in names)
 
 
 def _as_list(value: A.Expr | tuple[A.Expr, ...]) -> list[A.Expr]:

@@ -29,4 +29,16 @@ register(
         "execution failed: {problem}",
         "TRY_CAST gives null where a strict CAST fails; compile again for another table",
     ),
+    Code(
+        "W301",
+        "literal matches no row",
+        "{found} matches no row of `{name}`",
+        "write the value as the table spells it (the warning shows the near spellings)",
+    ),
+    Code(
+        "W302",
+        "filter empties the result",
+        "the answer is empty: the FILTER at {found} removed the last row",
+        "loosen the condition, or check the values it compares with",
+    ),
 )

@@ -35,6 +35,7 @@ from pesql.compiler.pipeline import (
 from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.registry import Naming
+from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
 from pesql.runtime.engine.limits import (
     Limits,
     check_size,
@@ -82,8 +83,22 @@ class CompiledPlan(Compiled):
             check_size(self.plan, limits)
         started = time.perf_counter()
         frame, truncated = collect_limited(self.lazy(tables), limits)
+        elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
-        return Result(frame, truncated, time.perf_counter() - started, notes)
+        if limits.data_warnings:
+            notes += tuple(self._data_warnings(tables, frame.height == 0))
+        return Result(frame, truncated, elapsed, notes)
+
+    def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
+        """W301/W302 (runtime/engine/data_warnings.py); their queries never fail a run."""
+        source = _source_frame(tables, self.checked.table)
+        try:
+            found = literal_warnings(self.checked, source)
+            if empty:
+                found += empty_result_warning(self.checked, source)
+        except (pl.exceptions.PolarsError, PesqlError):
+            return []  # a warning that cannot be computed is not worth an error
+        return found
 
     def explain(self, tables: Tables | None = None) -> str:
         """The p-SQL text that runs, the output schema, and polars' optimized plan."""

@@ -46,6 +46,9 @@ class Limits(SizeLimits):
     engine: Literal["auto", "streaming", "in-memory"] = "auto"
     # Cancel a query at the deadline (polars' background mode: in-memory engine, slower).
     cancel_on_timeout: bool = False
+    # Data-aware warnings (W301, W302; runtime/engine/data_warnings.py): a few cheap queries
+    # over the source after the run.
+    data_warnings: bool = True
 
 
 def execution_error(exc: BaseException) -> PesqlError:

@@ -84,6 +84,9 @@ class Profile:
     # `shots` solved questions from `shots_file` (JSON lines; relative to the profile file)
     # and held to the plan's shape by `constrain`: "gbnf" (llama-server's `grammar`) or
     # "json_schema" (`response_format`), which only some servers accept.
+    # A plan that ran with data warnings (W301 a literal matching no row, W302 an empty answer)
+    # is sent back with them this many times; the warned answer is kept if no better follows.
+    reask_on_warnings: int = 1
     tools: bool = True
     constrain: Constrain = "none"
     shots_file: str | None = None
@@ -108,6 +111,7 @@ class Profile:
                 ("tool_choice", self.tool_choice in TOOL_CHOICES, " | ".join(TOOL_CHOICES)),
                 ("constrain", self.constrain in CONSTRAINTS, " | ".join(CONSTRAINTS)),
                 ("shots", self.shots >= 0, "at least 0"),
+                ("reask_on_warnings", self.reask_on_warnings >= 0, "at least 0"),
                 ("constrain", self.constrain == "none" or not self.tools, "tools = false"),
                 ("extra", not RESERVED & set(self.extra), "no model, messages or tools"),
             )

@@ -107,6 +107,8 @@ class AskSession:
         self.usage = Usage()
         self.repairs: list[str] = []
         self.attempt = 0
+        self.reasks = 0  # answers sent back for their data warnings
+        self.fallback: AskResult | None = None  # the warned answer, if nothing better follows
 
     def run(self) -> Generator[Effect, Outcome, AskResult]:
         try:
@@ -133,20 +135,35 @@ class AskSession:
             body = request_body(self.model, self.messages, self.tool, self.profile, attempt)
             estimate = estimate_prompt_tokens(body)
             if budget is not None and self.usage.total + estimate > budget:
+                if self.fallback is not None:
+                    return self.fallback
                 raise self._budget_error(budget, problem, f"the next request needs ~{estimate}")
             reply = yield from self._call(body, estimate)
             outcome = self._evaluate(reply)
             if isinstance(outcome, AskResult):
-                self.trace.emit("done", self.attempt, **outcome.summary())
-                return outcome
+                warned = [n for n in outcome.notes if n.code.startswith("W")]
+                last = attempt == self.profile.max_attempts
+                if not warned or last or self.reasks >= self.profile.reask_on_warnings:
+                    self.trace.emit("done", self.attempt, **outcome.summary())
+                    return outcome
+                # It ran, but plausibly not as meant: the model sees the warnings once; this
+                # answer stands if the next attempts do no better.
+                self.reasks += 1
+                self.fallback = outcome
+                outcome = PesqlError(warned)
             problem = outcome
             self.trace.emit(
                 "diagnostics", self.attempt, errors=[d.to_dict() for d in problem.diagnostics]
             )
             self.messages += feedback(reply, problem, self.attempt)
             if budget is not None and self.usage.total >= budget:
+                if self.fallback is not None:
+                    return self.fallback
                 raise self._budget_error(budget, problem, f"{self.usage.total} tokens used")
         assert problem is not None
+        if self.fallback is not None:
+            self.trace.emit("done", self.attempt, **self.fallback.summary())
+            return self.fallback
         found = str(self.profile.max_attempts)
         exhausted = Diagnostic.make(
             "E503", found=found, hints=("the last attempt's problems follow",)

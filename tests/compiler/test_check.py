@@ -368,7 +368,11 @@ def test_a_text_value_written_as_a_column_gets_the_literal_shape() -> None:
         == "if `Dream` is a text value, write it in single quotes: 'Dream'"
     )
     # Not where only a column can stand, and not for a near miss of a real column.
-    for plan in ("GROUP_BY Dream COMPUTE k = COUNT(*)", "FILTER islnd = 'Dream'"):
+    for plan in (
+        "GROUP_BY Dream COMPUTE k = COUNT(*)",
+        "FILTER islnd = 'Dream'",
+        "FILTER wings > 3",
+    ):
         with pytest.raises(PesqlError) as info:
             check(parse(plan), schema)
         assert not any("text value" in h for h in info.value.diagnostics[0].hints)

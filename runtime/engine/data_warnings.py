@@ -1,0 +1,191 @@
+"""Data-aware warnings: plans that run and answer, but plausibly not what was meant.
+
+A plan that type-checks and runs can still answer the wrong question, and a wrong answer that
+raises nothing is never corrected: a model reads only the diagnostics it is sent. These
+warnings look at the data, cheaply (one aggregate query over the source for the literals, and
+only for an empty answer a count per FILTER prefix), and say what to do:
+
+- W301: a text literal compared with `=`/`!=`/`IN` to a column of the table matches no row,
+  while a normalized spelling does (case, accents, non-breaking spaces, extra whitespace):
+  `'spain (esp)' matches no row of country; 14 rows hold 'Spain (ESP)'`. Without such a near
+  value, a column of few distinct values gets them listed.
+- W302: the answer is empty, and this FILTER is the step that removed the last row.
+
+They are diagnostics with severity "warning", in `Result.notes`; the ask loop sends them back
+to the model once (docs/ask.md). `Limits(data_warnings=False)` turns them off.
+
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.backends.polars.names import col
+from pesql.compiler.check.check import CheckedPlan, check
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.ops import operators, rows
+
+LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    column: str
+    value: str
+    origin: A.Origin | None
+
+
+# Unicode White_Space, spelled out: Python's `str.split()` and the regex `\s` of polars
+# (Rust) disagree on a few control characters, and both sides must fold alike.
+_SPACE = "[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+
+
+def normalized(text: str) -> str:
+    """What two spellings of one value share: NFKD without accents, lower case, one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return re.sub(_SPACE, " ", plain.lower()).strip(" ")
+
+
+def _normalized_expr(column: str) -> pl.Expr:
+    # The same folding in polars.
+    return (
+        col(column)
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all(_SPACE, " ")
+        .str.strip_chars(" ")
+    )
+
+
+def literal_probes(checked: CheckedPlan) -> list[_Probe]:
+    """Text literals compared with unchanged text columns of the input, in FILTER steps."""
+    text_columns = {n for n, t in checked.input_schema.items() if t.dtype == "string"}
+    probes: list[_Probe] = []
+    for step in checked.plan.steps:
+        match step:
+            case rows.Filter(where=where):
+                probes += _compared(where, text_columns)
+            case rows.Derive(columns=assigns) | rows.Window(columns=assigns):
+                text_columns -= {a.name for a in assigns}
+            case rows.Drop() | rows.Sort() | rows.Limit() | rows.Distinct():
+                pass
+            case _:  # GROUP_BY, AGGREGATE, SELECT: later names are no longer the input's
+                break
+    return probes
+
+
+def _compared(expr: A.Expr, columns: set[str]) -> Iterator[_Probe]:
+    for node in expr.walk():
+        match node:
+            case operators.Eq(left=A.Col(name=name), right=A.Lit(value=str() as value)) | (
+                operators.Eq(left=A.Lit(value=str() as value), right=A.Col(name=name))
+            ) if name in columns:
+                yield _Probe(name, value, node.origin)
+            case operators.Ne(left=A.Col(name=name), right=A.Lit(value=str() as value)) if (
+                name in columns
+            ):
+                yield _Probe(name, value, node.origin)
+            case operators.In(value=A.Col(name=name), options=options) if name in columns:
+                for option in options:
+                    if isinstance(option, A.Lit) and isinstance(option.value, str):
+                        yield _Probe(name, option.value, option.origin)
+
+
+def literal_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+    """W301 for each probe that matches no row (one query for all probes, one per miss)."""
+    probes = list({(p.column, p.value): p for p in reversed(literal_probes(checked))}.values())
+    probes.reverse()  # the first occurrence of each (column, value), in plan order
+    if not probes:
+        return []
+    found = source.select(
+        (col(p.column) == pl.lit(p.value)).any().alias(str(i)) for i, p in enumerate(probes)
+    ).collect()
+    out: list[Diagnostic] = []
+    for i, probe in enumerate(probes):
+        if found[str(i)][0]:
+            continue
+        out.append(_miss(probe, source))
+    return out
+
+
+def _miss(probe: _Probe, source: pl.LazyFrame) -> Diagnostic:
+    near = (
+        source.filter(_normalized_expr(probe.column) == normalized(probe.value))
+        .group_by(col(probe.column))
+        .agg(pl.len().alias("n"))
+        .sort("n", descending=True)
+        .head(3)
+        .collect()
+    )
+    hints: list[str]
+    if near.height:
+        spelled = ", ".join(f"{_quoted(v)} ({n} rows)" for v, n in near.rows())
+        hints = [
+            f"the table spells it {spelled}: write the value as the table does "
+            "(\\u00a0 is a no-break space), or compare a normalized form (LOWER, TRIM)"
+        ]
+    else:
+        distinct = (
+            source.select(col(probe.column).drop_nulls().unique().head(LISTED_VALUES + 1))
+            .collect()
+            .to_series()
+            .to_list()
+        )
+        if 0 < len(distinct) <= LISTED_VALUES:
+            listed = ", ".join(_quoted(v) for v in sorted(distinct))
+            hints = [f"`{probe.column}` holds only {listed}"]
+        else:
+            hints = ["check the spelling against the data (pesql schema shows samples)"]
+    return Diagnostic.make(
+        "W301",
+        probe.origin,
+        found=_quoted(probe.value),
+        name=probe.column,
+        severity="warning",
+        hints=hints,
+    )
+
+
+def empty_result_warning(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+    """W302 naming the FILTER that removed the last row (a count per FILTER prefix)."""
+    steps = checked.plan.steps
+    for index, step in enumerate(steps):
+        if not isinstance(step, rows.Filter):
+            continue
+        prefix = A.Plan(table=checked.plan.table, steps=steps[: index + 1])
+        prefix_checked = check(prefix, checked.input_schema)
+        remaining = to_polars(prefix_checked, source).select(pl.len()).collect().item()
+        if remaining == 0:
+            return [
+                Diagnostic.make(
+                    "W302",
+                    step.origin,
+                    found=f"step {index + 1}",
+                    severity="warning",
+                    hints=("loosen the condition, or check the values it compares with",),
+                )
+            ]
+    return []
+
+
+def _quoted(value: object) -> str:
+    """A text value as p-SQL writes it, invisible characters spelled out (`\\u00a0`)."""
+    text = str(value).replace("'", "''")
+    shown = "".join(
+        f"\\u{ord(ch):04x}"
+        if (unicodedata.category(ch) in ("Zs", "Cc", "Cf") and ch != " ")
+        else ch
+        for ch in text
+    )
+    return f"'{shown}'"
+
+
+__all__ = ["empty_result_warning", "literal_probes", "literal_warnings", "normalized"]

@@ -1,0 +1,116 @@
+"""Data-aware warnings (W301, W302): plans that run but plausibly answer another question,
+and the ask loop that shows them to the model once."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pesql.runtime.engine.data_warnings import normalized
+from pesql.runtime.engine.execute import execute
+from pesql.runtime.engine.limits import Limits
+from pesql.runtime.llm.ask import ask
+from pesql.runtime.testing.fake_openai.server import FakeOpenAI, ToolCall
+
+from tests.runtime.ask_fixtures import FAST, arguments, penguins, server
+
+__all__ = ["server"]
+
+COUNTRIES = pl.DataFrame(
+    {
+        "country": ["Spain\u00a0(ESP)", "Spain\u00a0(ESP)", "France (FRA)", "Perú"],
+        "medals": [3, 4, 5, 6],
+    }
+)
+
+
+def notes(plan: str, frame: pl.DataFrame = COUNTRIES) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(n.code, n.message, n.hints) for n in execute(plan, frame).notes]
+
+
+def test_a_near_spelling_is_named_with_its_invisible_characters() -> None:
+    found = notes("FILTER country = 'Spain (ESP)'")
+    assert [c for c, _, _ in found] == ["W301", "W302"]
+    _, message, hints = found[0]
+    assert message == "'Spain (ESP)' matches no row of `country`"
+    assert "'Spain\\u00a0(ESP)' (2 rows)" in hints[0]
+    assert found[1][1] == "the answer is empty: the FILTER at step 1 removed the last row"
+
+
+def test_case_and_accents_are_near_spellings_too() -> None:
+    assert "'Perú' (1 rows)" in notes("FILTER country IN ('peru', 'France (FRA)')")[0][2][0]
+
+
+def test_without_a_near_value_a_small_column_lists_its_values() -> None:
+    ((code, _, hints),) = notes("FILTER country != 'Italy'")  # matches nothing: not empty
+    assert code == "W301" and hints[0].startswith("`country` holds only 'France (FRA)', 'Perú'")
+
+
+def test_no_warning_when_the_literal_matches_or_the_column_is_computed() -> None:
+    assert notes("FILTER country = 'France (FRA)'") == []
+    assert notes("DERIVE country = 'x'\nFILTER country != 'y'") == []
+    assert notes("GROUP_BY country COMPUTE n = SUM(medals)\nFILTER country != 'zz'") == []
+
+
+def test_the_step_that_emptied_the_answer_is_named() -> None:
+    found = notes("FILTER medals > 3\nFILTER medals > 10\nLIMIT 1")
+    assert [(c, m) for c, m, _ in found] == [
+        ("W302", "the answer is empty: the FILTER at step 2 removed the last row")
+    ]
+
+
+def test_limits_can_turn_them_off() -> None:
+    result = execute(
+        "FILTER country = 'Spain (ESP)'", COUNTRIES, limits=Limits(data_warnings=False)
+    )
+    assert result.notes == ()
+
+
+# Characters unassigned in Python's Unicode tables are left out: polars (Rust) may know them.
+@given(st.text(st.characters(max_codepoint=0x2FFF, exclude_categories=("Cs", "Cn")), max_size=12))
+def test_python_and_polars_fold_alike(value: str) -> None:
+    # The warning compares polars' folding of the column with Python's of the literal.
+    from pesql.runtime.engine.data_warnings import _normalized_expr
+
+    folded = pl.DataFrame({"v": [value]}).select(_normalized_expr("v")).item()
+    assert folded == normalized(value)
+
+
+def test_the_model_is_shown_the_warning_once_and_may_correct(server: FakeOpenAI) -> None:
+    server.script(
+        ToolCall(arguments("FILTER island = 'dream'\nAGGREGATE n = COUNT(*)")),
+        ToolCall(arguments("FILTER island = 'Dream'\nAGGREGATE n = COUNT(*)")),
+    )
+    result = ask(
+        "How many penguins on Dream?", {"penguins": penguins()}, server.client(), "m", FAST
+    )
+    assert result.frame.rows() == [(2,)] and result.attempts == 2
+    sent_back = server.chat_requests[1].body["messages"][-1]["content"]
+    assert "W301" in sent_back and "'Dream' (2 rows)" in sent_back and '"warning"' in sent_back
+
+
+def test_the_warned_answer_stands_when_no_better_follows(server: FakeOpenAI) -> None:
+    warned = arguments("FILTER island = 'dream'\nAGGREGATE n = COUNT(*)")
+    server.script(ToolCall(warned), ToolCall(arguments("FILTER nope > 1")))
+    profile = dataclasses.replace(FAST, max_attempts=2)
+    result = ask("How many on Dream?", {"penguins": penguins()}, server.client(), "m", profile)
+    assert result.frame.rows() == [(0,)]
+    assert [n.code for n in result.notes] == ["W301"]  # returned with its warning
+    # With reask_on_warnings = 0 the first answer is returned at once.
+    server.script(ToolCall(warned))
+    quiet = dataclasses.replace(FAST, reask_on_warnings=0)
+    again = ask("How many on Dream?", {"penguins": penguins()}, server.client(), "m", quiet)
+    assert again.attempts == 1 and [n.code for n in again.notes] == ["W301"]
+
+
+@pytest.mark.parametrize("plan", ["FILTER medals = 3", "FILTER country IS NULL"])
+def test_plans_without_text_literals_cost_no_extra_query(plan: str) -> None:
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    from pesql.compiler.check.check import check
+    from pesql.grammar.parse import parse
+    from pesql.runtime.engine.data_warnings import literal_probes
+
+    assert literal_probes(check(parse(plan), schema_from_polars(COUNTRIES.schema))) == []
