@@ -12,8 +12,8 @@ type class accepts, so one mistake does not cascade into many.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pesql.compiler.check.resolve import Resolver
