@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -76,6 +77,16 @@ def parse_date_text(raw: str, target: DType) -> dt.date | dt.datetime | None:
     return None
 
 
+_NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _number_text(text: str) -> int | float | None:
+    """`'2008'` -> 2008, `'-1.5'` -> -1.5; anything else (`'1e3'`, `' 7'`, `'1,000'`) None."""
+    if not _NUMBER_TEXT.fullmatch(text):
+        return None
+    return float(text) if "." in text else int(text)
+
+
 def compatible(a: DType, b: DType) -> bool:
     """Comparable after date literals were parsed: numbers together, dates together, else equal."""
     if "null" in (a, b) or a == b:
@@ -118,6 +129,21 @@ def check_comparable(
                 continue
             updated[f][i] = A.Lit(value=value, origin=arg.origin)
             types[f][i] = ColumnType(updated[f][i].kind, nullable=False)
+    numeric_columns = [
+        types[f][i].dtype
+        for f, i in slots
+        if types[f][i].dtype in NUMERIC_ORDER and isinstance(updated[f][i], A.Col)
+    ]
+    if numeric_columns:
+        # Numbers written as text next to a numeric column ('2008' = year): read as numbers,
+        # as dates are next to dates; only plain decimal spellings, nothing guessed.
+        for f, i in slots:
+            arg = updated[f][i]
+            if isinstance(arg, A.Lit) and isinstance(arg.value, str):
+                number = _number_text(arg.value)
+                if number is not None:
+                    updated[f][i] = A.Lit(value=number, origin=arg.origin)
+                    types[f][i] = ColumnType(updated[f][i].kind, nullable=False)
     typed: list[DType] = [types[f][i].dtype for f, i in slots if types[f][i].dtype != "null"]
     anchor: DType = typed[0] if typed else "null"
     # Text columns among the operands: numbers or dates held as text are the usual cause.

@@ -35,7 +35,7 @@ from pesql.compiler.check.schema import Schema
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
 from pesql.compiler.repair.shapes import Shapes
-from pesql.compiler.repair.trust import untrusted_reasons
+from pesql.compiler.repair.trust import reading_reasons, untrusted_reasons
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.jsonform import from_json, to_json
@@ -108,10 +108,13 @@ def repair(
         for reading in _plan_readings(candidate, shapes)
     ]
     good = [r for r in readings if r.plan is not None]
-    reasons_of = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
+    scanned_reasons = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
+    reasons_of = {
+        id(r): scanned_reasons[id(r.candidate)] + reading_reasons(r.value, r.fixes) for r in good
+    }
     # A reading that explains all of the input beats one that dropped or cut some of it: only
     # when no complete reading lowers do the lossy ones compete (and the result is untrusted).
-    complete = [r for r in good if not reasons_of[id(r.candidate)]]
+    complete = [r for r in good if not reasons_of[id(r)]]
     good = complete or good
     distinct: list[_Reading] = []
     for reading in good:
@@ -122,7 +125,7 @@ def repair(
     if not distinct:
         return _unrepairable(readings, len(scanned.candidates))
     chosen = distinct[0]
-    reasons = list(reasons_of[id(chosen.candidate)])
+    reasons = list(reasons_of[id(chosen)])
     if not scanned.complete or shapes.overflow:
         reasons.append("the input has more readings than were explored")
     notes = tuple(

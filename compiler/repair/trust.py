@@ -16,7 +16,9 @@ meaning. It is *not trusted* (the plan is returned, `repair_or_raise` refuses it
 - **JSON-like text after the value was dropped** (`{...} {...}`, or the rest of a plan after
   a stray closer ended it early): which one is the plan?
 - a bare word read as a string is not a plain identifier (`[1-2]` merged by a missing comma);
-- the scanner could not explore every reading (`ScanResult.complete` is False).
+- the scanner could not explore every reading (`ScanResult.complete` is False);
+- a step without `op` (its operation inferred) repeats the properties of the step before it:
+  most likely the tail of that step, split off by a closer written too early.
 
     >>> from pesql.compiler.repair.json.lenient import scan
     >>> text = '{"table": null, "steps": [{"op": "LIMIT", "count": 5'
@@ -64,6 +66,30 @@ def untrusted_reasons(text: str, candidate: Candidate, naming: Naming | None = N
     return reasons
 
 
+def reading_reasons(value: JSONValue, fixes: tuple[Fix, ...]) -> list[str]:
+    """Why a plan-shaped reading (after `op` inference and the like) may not be what was meant."""
+    if any(f.kind == "infer_op" and _repeats_previous_step(value, f) for f in fixes):
+        # `{"op":"FILTER","where":x},{"where":x}`: the tail of one step split off (a key given
+        # twice, then a closer too early), not a step of its own.
+        return ["a step without `op` repeats the step before it: it may be split off"]
+    return []
+
+
+def _repeats_previous_step(value: JSONValue, fix: Fix) -> bool:
+    parts = fix.pointer.split("/")
+    if len(parts) != 4 or parts[1] != "steps" or not parts[2].isdigit() or parts[3] != "op":
+        return False
+    index = int(parts[2])
+    steps = value.get("steps") if isinstance(value, dict) else None
+    if not isinstance(steps, list) or not 0 < index < len(steps):
+        return False
+    step, before = steps[index], steps[index - 1]
+    if not isinstance(step, dict) or not isinstance(before, dict):
+        return False
+    shared = [k for k in step if k != "op"]
+    return bool(shared) and all(k in before and before[k] == step[k] for k in shared)
+
+
 def _json_like(dropped: str) -> bool:
     """Dropped trailing text holding structure (`, {"op": ...`), not prose or a stray `]`."""
     return "{" in dropped or "[" in dropped or '":' in dropped
@@ -97,4 +123,4 @@ def _open_objects_complete(value: JSONValue, count: int, shapes: Shapes) -> bool
     return True
 
 
-__all__ = ["Role", "untrusted_reasons"]
+__all__ = ["Role", "reading_reasons", "untrusted_reasons"]

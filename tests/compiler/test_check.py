@@ -376,3 +376,15 @@ def test_a_text_value_written_as_a_column_gets_the_literal_shape() -> None:
         with pytest.raises(PesqlError) as info:
             check(parse(plan), schema)
         assert not any("text value" in h for h in info.value.diagnostics[0].hints)
+
+
+def test_numbers_written_as_text_next_to_a_numeric_column_are_numbers() -> None:
+    schema = Schema.of({"year": "integer", "x": "float", "name": "string"})
+    checked = check(parse("FILTER year = '2008' AND x IN ('1.5', '-3') AND name = '7'"), schema)
+    from pesql.grammar.printer import to_text
+
+    assert to_text(checked.plan) == "FILTER year = 2008 AND x IN (1.5, -3) AND name = '7'"
+    for guessed in ("'1,000'", "'1e3'", "' 7'"):
+        with pytest.raises(PesqlError) as info:
+            check(parse(f"FILTER year = {guessed}"), schema)
+        assert info.value.codes == ("E202",)

@@ -113,3 +113,18 @@ def test_bench_smoke_reports_zero_wrongly_accepted(capsys: pytest.CaptureFixture
 
     assert main(["--smoke"]) == 0
     assert ", 0 wrongly accepted" in capsys.readouterr().out
+
+
+def test_a_split_off_step_tail_is_not_trusted() -> None:
+    # Found by the combined-corruption property (duplicate_key_same + split_step): the last
+    # step's repeated `where` became a fourth step of its own, inferred as FILTER and trusted.
+    text = (
+        '{"table":null,"steps":[{"op":"FILTER","where":"_"},{"op":"FILTER","where":"_"},'
+        '{"op":"FILTER","where":"_"},{"where":"_"}]}'
+    )
+    result = repair(text)
+    assert result.plan is not None and not result.trusted
+    assert "repeats the step before it" in result.diagnostics[0].message
+    # A step without `op` that says something new is still inferred and trusted.
+    inferred = repair('{"table":null,"steps":[{"op":"LIMIT","count":3},{"where":"x"}]}')
+    assert inferred.trusted and inferred.fix_kinds == ("infer_op",)

@@ -208,6 +208,7 @@ def test_limits_keep_their_fields_and_extend_the_compilers_size_limits() -> None
         "timeout_s",
         "engine",
         "cancel_on_timeout",
+        "data_warnings",
     ]
     assert issubclass(Limits, SizeLimits)
     assert Limits(max_steps=3, max_rows=1).size == SizeLimits(max_steps=3)
