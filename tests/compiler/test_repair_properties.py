@@ -128,3 +128,11 @@ def test_a_split_off_step_tail_is_not_trusted() -> None:
     # A step without `op` that says something new is still inferred and trusted.
     inferred = repair('{"table":null,"steps":[{"op":"LIMIT","count":3},{"where":"x"}]}')
     assert inferred.trusted and inferred.fix_kinds == ("infer_op",)
+
+
+def test_a_missing_comma_between_a_string_and_a_literal_without_space() -> None:
+    # Found by the per-class property (missing_comma): `"select"null]` read the quote as text.
+    text = '{"table":null,"steps":[{"op":"FILTER","where":{"op":"AND","args":["select"null]}}]}'
+    result = repair(text)
+    assert result.trusted and result.fix_kinds == ("missing_comma",)
+    assert result.plan is not None and len(result.plan.steps) == 1

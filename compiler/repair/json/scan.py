@@ -161,7 +161,12 @@ class Tokens:
                 j = i + 1
                 while j < n and text[j] in " \t":
                     j += 1
-                if j >= n or text[j] in _ENDS_STRING or (j > i + 1 and _starts_scalar(text, j)):
+                if (
+                    j >= n
+                    or text[j] in _ENDS_STRING
+                    or (j > i + 1 and _starts_scalar(text, j))
+                    or _keyword_then_end(text, j)
+                ):
                     i += 1
                     break
                 fixes.append(Fix("escape", i, c, "\\" + c))
@@ -295,6 +300,16 @@ def _cut_escape(text: str, i: int) -> bool:
 def _starts_scalar(text: str, i: int) -> bool:
     """A number or JSON literal after `"a" `: a missing comma/colon, not a quote in the text."""
     return text[i].isdigit() or text[i] == "-" or text.startswith(("true", "false", "null"), i)
+
+
+def _keyword_then_end(text: str, i: int) -> bool:
+    """`"a"null]`: a JSON literal right after the quote, then structure: a missing comma (a
+    quote inside text is rarely followed by exactly `null`, `true` or `false` and a closer)."""
+    for word in ("null", "true", "false"):
+        if text.startswith(word, i):
+            k = i + len(word)
+            return k >= len(text) or text[k] in _STRUCTURAL or text[k] in _SPACE
+    return False
 
 
 def _ends_number(text: str, i: int) -> bool:
