@@ -23,10 +23,22 @@ def _encoding(name: Encoding) -> Any:
     return bpe_openai.get_encoding(name)
 
 
+# bpe-openai refuses long inputs ("Input too long to encode safely", from about 1M
+# characters): a 22 MB tool call must still be counted, not crash the loop. Longer texts are
+# counted in chunks; a token that spans a cut is counted twice at most, once per chunk, which
+# errs on the side of the budget.
+CHUNK_CHARS = 100_000
+
+
 def count_tokens(value: str | Any, encoding: Encoding = "o200k_base") -> int:
-    """Tokens in a string, or in the compact JSON of any other value."""
+    """Tokens in a string, or in the compact JSON of any other value (any length)."""
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    return len(_encoding(encoding).encode(text))
+    codec = _encoding(encoding)
+    if len(text) <= CHUNK_CHARS:
+        return len(codec.encode(text))
+    return sum(
+        len(codec.encode(text[i : i + CHUNK_CHARS])) for i in range(0, len(text), CHUNK_CHARS)
+    )
 
 
 def encoding_for_model(model: str) -> Encoding:

@@ -135,3 +135,18 @@ def test_bad_profiles_are_diagnostics(data: dict[str, object]) -> None:
     with pytest.raises(PesqlError) as caught:
         Profile.from_dict(data)
     assert caught.value.codes[0] == "E155"
+
+
+def test_token_counts_of_huge_tool_calls_do_not_crash() -> None:
+    # bpe-openai refuses inputs of about 1M characters; a 22 MB tool call was a traceback.
+    from pesql.runtime.llm.tokens import CHUNK_CHARS
+
+    text = "x" * 22_000_000
+    counted = count_tokens(text)
+    assert counted > 0
+    # Chunked counting agrees with whole counting on text that fits, up to the cuts.
+    words = "hello world, " * 20_000  # 260,000 characters: three chunks
+    assert len(words) > 2 * CHUNK_CHARS
+    per_unit = (count_tokens("hello world, " * 1_000) - count_tokens("hello world, ")) / 999
+    cuts = len(words) // CHUNK_CHARS + 1
+    assert abs(count_tokens(words) - per_unit * 20_000) <= cuts + 1  # a token per cut at most
