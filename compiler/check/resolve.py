@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from pesql.grammar.diagnostics import Diagnostic, nearest
 from pesql.grammar.origin import Origin, Pointer
+from pesql.grammar.printer import quote_string
 
 _SPACES = re.compile(r"\s+")
 
@@ -108,8 +109,7 @@ def _as_text(name: str, origin: Origin | None) -> str:
     if isinstance(origin, Pointer):  # JSON: a bare string is a column name
         shape = json.dumps({"value": name, "type": "string"}, ensure_ascii=False)
         return f"if `{name}` is a text value, write it as {shape}"
-    quoted = "'" + name.replace("'", "''") + "'"
-    return f"if `{name}` is a text value, write it in single quotes: {quoted}"
+    return f"if `{name}` is a text value, write it in single quotes: {quote_string(name)}"
 
 
 __all__ = ["Resolver", "loose_key"]

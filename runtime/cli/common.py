@@ -14,12 +14,16 @@ from typing import Any
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
 
-def positive_float(text: str) -> float:
-    """argparse type: seconds (or a rate) above zero; a zero budget would stop everything."""
+def _float(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def positive_float(text: str) -> float:
+    """argparse type: seconds (or a rate) above zero; a zero budget would stop everything."""
+    value = _float(text)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(
             f"must be greater than 0 (got {text}); for no practical limit give a large value"
@@ -29,10 +33,7 @@ def positive_float(text: str) -> float:
 
 def non_negative_float(text: str) -> float:
     """argparse type: a pause in seconds, 0 allowed (poll again at once)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _float(text)
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be 0 or more seconds (got {text})")
     return value

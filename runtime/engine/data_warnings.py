@@ -30,6 +30,7 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import operators, rows
+from pesql.grammar.printer import quote_string
 
 LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
 
@@ -178,14 +179,13 @@ def empty_result_warning(checked: CheckedPlan, source: pl.LazyFrame) -> list[Dia
 
 def _quoted(value: object) -> str:
     """A text value as p-SQL writes it, invisible characters spelled out (`\\u00a0`)."""
-    text = str(value).replace("'", "''")
-    shown = "".join(
+    text = quote_string(str(value))
+    return "".join(
         f"\\u{ord(ch):04x}"
         if (unicodedata.category(ch) in ("Zs", "Cc", "Cf") and ch != " ")
         else ch
         for ch in text
     )
-    return f"'{shown}'"
 
 
 __all__ = ["empty_result_warning", "literal_probes", "literal_warnings", "normalized"]

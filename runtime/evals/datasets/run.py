@@ -34,6 +34,7 @@ CSV/TSV included), so a difference is a difference of semantics, not of parsing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -50,7 +51,7 @@ from pesql.runtime.evals.datasets.example import Example
 from pesql.runtime.evals.datasets.load import Dataset
 from pesql.runtime.tables.catalog import Catalog
 
-__all__ = ["grade", "run_plan", "run_reference_sql"]
+__all__ = ["grade", "reference_engine", "run_plan", "run_reference_sql"]
 
 
 def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
@@ -61,13 +62,18 @@ def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
     return answer_of(result.frame)
 
 
-def run_reference_sql(dataset: Dataset, sql: str) -> Answer:
-    """Run `sql` in an in-memory DuckDB where every dataset table is registered by name."""
+def reference_engine() -> Any:
+    """The duckdb module reference SQL runs in; E309 naming the extra when it is missing."""
     from pesql.runtime.extras import require
 
-    duckdb = require(
+    return require(
         "duckdb", "reference SQL (dataset validate --recompute, dataset add --reference-sql)"
     )
+
+
+def run_reference_sql(dataset: Dataset, sql: str) -> Answer:
+    """Run `sql` in an in-memory DuckDB where every dataset table is registered by name."""
+    duckdb = reference_engine()
 
     con = duckdb.connect(":memory:")
     try:

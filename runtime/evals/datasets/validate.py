@@ -51,7 +51,12 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError, Span
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.registry import all_ops, spec_of
 from pesql.runtime.evals.datasets.load import Dataset, Example, Finding, read_dataset
-from pesql.runtime.evals.datasets.run import grade, run_plan, run_reference_sql
+from pesql.runtime.evals.datasets.run import (
+    grade,
+    reference_engine,
+    run_plan,
+    run_reference_sql,
+)
 
 __all__ = [
     "ValidationReport",
@@ -112,6 +117,8 @@ def validate_dataset(
 
     `progress(done, total)` is called after each example (the CLI draws a bar with it).
     """
+    if recompute:
+        reference_engine()  # no duckdb is a setup error (E309), not a finding per example
     dataset, findings = read_dataset(path)
     report = ValidationReport(Path(path), examples=len(dataset.examples), findings=findings)
     file = dataset.examples_path
@@ -186,8 +193,6 @@ def _check_example(
         try:
             reference = run_reference_sql(dataset, example.reference_sql)
         except PesqlError as exc:
-            if "E309" in exc.codes:  # duckdb is not installed: a setup error, not a finding
-                raise
             problem = exc.diagnostics[0].message.split("DuckDB: ", 1)[-1]
             _add(report, file, example, "E616", "/reference_sql", name=example.id, problem=problem)
             return

