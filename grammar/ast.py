@@ -49,6 +49,8 @@ from pesql.grammar.origin import Origin, Pointer, Span
 ColumnName: TypeAlias = Annotated[str, "column"]
 # A new output column name chosen by the plan's author.
 NewName: TypeAlias = Annotated[str, "new_name"]
+# A table of the catalog (JOIN, LOOKUP); the JSON Schema offers the catalog's names.
+TableName: TypeAlias = Annotated[str, "table"]
 
 LitValue: TypeAlias = bool | int | float | str | dt.date | dt.datetime | None
 LitKind = Literal["null", "boolean", "integer", "float", "string", "date", "datetime"]
@@ -213,6 +215,15 @@ class When(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JoinKey(Node):
+    """`left = right` in JOIN/LOOKUP: a column of the current table, one of the joined table."""
+
+    left: ColumnName
+    # A column of the *joined* table: plain text here, resolved by the checker against it.
+    right: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan(Node):
     """A whole p-SQL program: read `table` (or the only table), then apply `steps` in order."""
 
@@ -220,7 +231,7 @@ class Plan(Node):
     steps: tuple[Step, ...] = ()
 
 
-RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When)
+RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When, JoinKey)
 
 
 def columns_of(node: Node) -> set[str]:
@@ -278,6 +289,7 @@ __all__ = [
     "Col",
     "ColumnName",
     "Expr",
+    "JoinKey",
     "Lit",
     "LitKind",
     "LitValue",
@@ -290,6 +302,7 @@ __all__ = [
     "SortKey",
     "Span",
     "Step",
+    "TableName",
     "When",
     "columns_of",
     "literal_kind",

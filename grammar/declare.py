@@ -27,6 +27,7 @@ FieldKind = Literal[
     "column",
     "columns",
     "new_name",
+    "table",
     "text",
     "int",
     "float",
@@ -259,7 +260,7 @@ def _classify(hint: Any, where: str) -> tuple[FieldKind, bool, tuple[str, ...], 
         origin = typing.get_origin(hint)
     if origin is typing.Annotated:
         base, *meta = typing.get_args(hint)
-        if base is str and meta and meta[0] in ("column", "new_name"):
+        if base is str and meta and meta[0] in ("column", "new_name", "table"):
             return meta[0], optional, (), None
         raise TypeError(f"{where}: unknown annotation {meta}")
     if origin is Literal:

@@ -55,7 +55,13 @@ TERMINALS: dict[str, tuple[str, str]] = {
         r'":" [0-9] [0-9] ":" [0-9] [0-9] ( "." ' + " ".join(["[0-9]"] * 6) + r' )? "\""',
     ),
 }
-_RECORDS = {"Assign": "assign", "SelectItem": "select_item", "SortKey": "sort_key", "When": "when"}
+_RECORDS = {
+    "Assign": "assign",
+    "SelectItem": "select_item",
+    "SortKey": "sort_key",
+    "When": "when",
+    "JoinKey": "join_key",
+}
 
 
 def _ref(name: str) -> Item:
@@ -169,7 +175,7 @@ class _Grammar:
                 value = _list(_ref(_RECORDS[f.record.__name__]), minimum)
             case "column":
                 value = _ref("column")
-            case "new_name" | "text":
+            case "new_name" | "text" | "table":
                 value = _term("STRING")
             case "int":
                 low = f.minimum

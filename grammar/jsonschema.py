@@ -53,6 +53,8 @@ def _field_schema(f: FieldSpec) -> Schema:
             return {"type": "array", "items": ref}
         case "column":
             base: Schema = {"$ref": "#/$defs/column"}
+        case "table":
+            base = {"$ref": "#/$defs/table"}
         case "columns":
             return {"type": "array", "items": {"$ref": "#/$defs/column"}}
         case "new_name" | "text":
@@ -75,9 +77,13 @@ def _field_schema(f: FieldSpec) -> Schema:
 
 
 def _record_name(cls: type) -> str:
-    return {"Assign": "assign", "SelectItem": "select_item", "SortKey": "sort_key", "When": "when"}[
-        cls.__name__
-    ]
+    return {
+        "Assign": "assign",
+        "SelectItem": "select_item",
+        "SortKey": "sort_key",
+        "When": "when",
+        "JoinKey": "join_key",
+    }[cls.__name__]
 
 
 def _object(properties: dict[str, Schema], description: str | None = None) -> Schema:
@@ -119,9 +125,16 @@ def plan_schema(
     columns: Sequence[str] | None = None,
     naming: Naming = DEFAULT_NAMING,
     verbosity: Verbosity = "short",
+    tables: Sequence[str] | None = None,
 ) -> Schema:
-    """The JSON Schema of a plan (the function's `parameters`)."""
+    """The JSON Schema of a plan (the function's `parameters`); `tables`: the catalog's names,
+    offered as an enum where a step names a table (JOIN, LOOKUP)."""
     defs: Schema = {}
+    defs["table"] = (
+        {"type": "string", "description": "a table of the catalog"}
+        if tables is None
+        else {"type": "string", "enum": list(dict.fromkeys(tables)), "description": "a table"}
+    )
     column: Schema = {"type": "string", "description": "a column name"}
     if columns is not None:
         # The table's columns are offered as an enum, but a later step may use a column an
@@ -172,7 +185,7 @@ def plan_schema(
     }
     from pesql.grammar import ast as A
 
-    for record in (A.Assign, A.SelectItem, A.SortKey, A.When):
+    for record in A.RECORD_TYPES:
         defs[_record_name(record)] = _object({f.wire: _field_schema(f) for f in fields_of(record)})
 
     step_refs = []
@@ -206,12 +219,13 @@ def function_definition(
     verbosity: Verbosity = "short",
     name: str = FUNCTION_NAME,
     description: str = FUNCTION_DESCRIPTION,
+    tables: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """An OpenAI `tools` entry whose parameters are the plan schema."""
     function: dict[str, Any] = {
         "name": name,
         "description": description,
-        "parameters": plan_schema(columns, naming, verbosity),
+        "parameters": plan_schema(columns, naming, verbosity, tables),
     }
     if strict:
         function["strict"] = True

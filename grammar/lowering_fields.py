@@ -151,6 +151,7 @@ class FieldLowering:
         expected_types: dict[str, tuple[type, ...]] = {
             "column": (str,),
             "new_name": (str,),
+            "table": (str,),
             "text": (str,),
             "int": (int,),
             "float": (int, float),
@@ -162,6 +163,7 @@ class FieldLowering:
             words = {
                 "column": "a column name (string)",
                 "new_name": "a name (string)",
+                "table": "a table name (string)",
                 "text": "string",
                 "int": "integer",
                 "float": "number",
@@ -188,7 +190,7 @@ class FieldLowering:
                 "E155", at, found=json.dumps(item), prop=f.wire, expected=", ".join(f.choices)
             )
             return None, False
-        if kind in ("column", "new_name") and not item:
+        if kind in ("column", "new_name", "table") and not item:
             self.fail("E155", at, found='""', prop=f.wire, hints=("names cannot be empty",))
             return None, False
         return item, True

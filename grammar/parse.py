@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
-from pesql.grammar.ops import rows
+from pesql.grammar.ops import joins, rows
 from pesql.grammar.parse_errors import syntax_diagnostic
 from pesql.grammar.parse_exprs import ExprRules, nodes, parse_temporal, span_of
 
@@ -176,6 +176,25 @@ class _Build(ExprRules):
             order_by=tuple(order),
             origin=span_of(meta),
         )
+
+    def join(self, meta: Meta, children: list[Any]) -> joins.Join:
+        kinds = [c[1] for c in children if isinstance(c, tuple) and c[0] == "kind"]
+        kind = kinds[0] if kinds else "inner"
+        table = next(c for c in nodes(children) if isinstance(c, str))
+        keys = tuple(c for c in nodes(children) if isinstance(c, A.JoinKey))
+        return joins.Join(table=table, on=keys, kind=kind, origin=span_of(meta))  # type: ignore[arg-type]
+
+    def join_kind(self, meta: Meta, children: list[Token]) -> tuple[str, str]:
+        return ("kind", str(children[0].value).lower())
+
+    def lookup(self, meta: Meta, children: list[Any]) -> joins.Lookup:
+        table = next(c for c in nodes(children) if isinstance(c, str))
+        keys = tuple(c for c in nodes(children) if isinstance(c, A.JoinKey))
+        return joins.Lookup(table=table, on=keys, origin=span_of(meta))
+
+    def join_key(self, meta: Meta, children: list[Any]) -> A.JoinKey:
+        left, right = nodes(children)
+        return A.JoinKey(left=left, right=right, origin=span_of(meta))
 
     def assign(self, meta: Meta, children: list[Any]) -> A.Assign:
         name, expr = nodes(children)

@@ -15,7 +15,7 @@ import re
 from functools import singledispatch
 
 from pesql.grammar import ast as A
-from pesql.grammar.ops import logic, operators, rows
+from pesql.grammar.ops import joins, logic, operators, rows
 from pesql.grammar.registry import FieldSpec, spec_of
 
 # Words the grammar treats as keywords somewhere; a column spelled like one is backticked.
@@ -62,6 +62,13 @@ KEYWORDS = frozenset(
         "ELSE",
         "END",
         "GROUP",
+        "JOIN",
+        "LOOKUP",
+        "ON",
+        "INNER",
+        "LEFT",
+        "SEMI",
+        "ANTI",
     ]
 )
 _BARE_NAME = re.compile(r"[^\W\d]\w*")
@@ -167,6 +174,21 @@ def _(step: rows.Window) -> str:
     if step.order_by:
         text += " ORDER BY " + _sort_keys(step.order_by)
     return text
+
+
+def _join_keys(keys: tuple[A.JoinKey, ...]) -> str:
+    return ", ".join(f"{quote_name(k.left)} = {quote_name(k.right)}" for k in keys)
+
+
+@step_text.register
+def _(step: joins.Join) -> str:
+    kind = "" if step.kind == "inner" else f" {step.kind.upper()}"
+    return f"JOIN{kind} {quote_name(step.table)} ON {_join_keys(step.on)}"
+
+
+@step_text.register
+def _(step: joins.Lookup) -> str:
+    return f"LOOKUP {quote_name(step.table)} ON {_join_keys(step.on)}"
 
 
 def expr_text(expr: A.Expr, need: int = OR) -> str:

@@ -92,6 +92,7 @@ def _type_text(f: FieldSpec) -> str:
         "column": "column",
         "columns": "columns",
         "new_name": "name",
+        "table": "table",
         "text": "text",
         "int": "integer",
         "float": "number",

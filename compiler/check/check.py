@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# Imported for its registrations on `check_step` (JOIN, LOOKUP).
+import pesql.compiler.check.joins  # noqa: F401
 from pesql.compiler.check.expr import Scope, infer
 from pesql.compiler.check.resolve import Resolver
 from pesql.compiler.check.schema import ColumnType, Schema
@@ -36,10 +38,20 @@ class CheckedPlan:
     output_schema: Schema
     notes: tuple[Diagnostic, ...]
     table: str | None
+    # The schemas of the tables JOIN and LOOKUP read, in first-use order.
+    joined: tuple[tuple[str, Schema], ...] = ()
 
 
-def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
+def check(
+    plan: A.Plan,
+    schema: Schema | Mapping[str, Schema],
+    *,
+    tables: Mapping[str, Schema] | None = None,
+) -> CheckedPlan:
     """Type-check `plan` against one table schema or a catalog `{table name: schema}`.
+
+    JOIN and LOOKUP read the catalog's other tables: `tables` names them when `schema` is
+    one table's schema (the optimizer checks rewritten plans that way).
 
     Raises `PesqlError` carrying every error (and the warnings found on the way).
     """
@@ -48,7 +60,8 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
     if resolver.diagnostics:
         # Without the table every column would be unknown: one E210 says it all.
         raise PesqlError(resolver.diagnostics)
-    state = StepState(schema=input_schema, resolver=resolver)
+    catalog = tables if tables is not None else {} if isinstance(schema, Schema) else schema
+    state = StepState(schema=input_schema, resolver=resolver, catalog=catalog)
     steps: list[A.Step] = []
     schemas: list[Schema] = []
     for index, step in enumerate(plan.steps):
@@ -68,6 +81,7 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
         output_schema=state.schema,
         notes=tuple(diagnostics),
         table=table,
+        joined=tuple(state.joined.items()),
     )
 
 

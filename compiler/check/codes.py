@@ -117,4 +117,16 @@ register(
         "column `{name}` has the type {found}, which p-SQL cannot use",
         "such a column (List, Struct, Binary, ...) can only be kept (SELECT) or removed (DROP)",
     ),
+    Code(
+        "E230",
+        "join keys not comparable",
+        "join key `{name}` ({expected}) cannot match `{other}` of `{table}` ({found})",
+        "join on columns of comparable types; convert one side first (CAST, PARSE_NUMBER)",
+    ),
+    Code(
+        "E231",
+        "joined column name taken",
+        "joined column `{name}` would be named `{found}`, which is taken",
+        "rename (SELECT ... AS) or DROP the column before the join",
+    ),
 )

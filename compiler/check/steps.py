@@ -6,7 +6,8 @@ unknown column later on gets the hint "`x` was removed by the GROUP_BY in step 2
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from typing import TypeVar
 
@@ -30,6 +31,9 @@ class StepState:
     index: int = 0
     # Keys of the last SORT while row order still follows them (LIMIT WITH TIES uses them).
     sort_keys: tuple[str, ...] | None = None
+    # The catalog's schemas (JOIN and LOOKUP read them), and the tables they did read.
+    catalog: Mapping[str, Schema] = field(default_factory=dict)
+    joined: dict[str, Schema] = field(default_factory=dict)
 
     def where(self, step: A.Step) -> str:
         return f"the {spec_of(step).name} in step {self.index + 1}"
@@ -69,9 +73,12 @@ class StepState:
             self.resolver.forget(name)
 
 
-def _at(step: A.Step, field: str, i: int) -> A.Origin | None:
+def at(step: A.Step, field: str, i: int) -> A.Origin | None:
     """The origin of the i-th plain name of a step field (names carry no origin of their own)."""
     return step.origin.child(field, i) if isinstance(step.origin, A.Pointer) else step.origin
+
+
+_at = at
 
 
 def _unique(state: StepState, seen: set[str], name: str, origin: A.Origin | None) -> None:
@@ -97,7 +104,7 @@ def _(step: rows.Filter, state: StepState) -> tuple[A.Step, Schema]:
             found=t.dtype,
             hints=("compare the value, e.g. `x > 0` or `x IS NOT NULL`",),
         )
-    return _same(step, where=where), state.schema
+    return same(step, where=where), state.schema
 
 
 @check_step.register
@@ -121,7 +128,7 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     keep = {(i.column, i.as_ or i.column) for i in items}
     if state.sort_keys and not all((k, k) in keep for k in state.sort_keys):
         state.sort_keys = None
-    return _same(step, columns=tuple(items)), after
+    return same(step, columns=tuple(items)), after
 
 
 @check_step.register
@@ -135,7 +142,7 @@ def _(step: rows.Drop, state: StepState) -> tuple[A.Step, Schema]:
     if state.sort_keys and gone & set(state.sort_keys):
         state.sort_keys = None
     resolved = tuple(n or o for n, o in zip(names, step.columns, strict=True))
-    return _same(step, columns=resolved), after
+    return same(step, columns=resolved), after
 
 
 @check_step.register
@@ -149,10 +156,10 @@ def _(step: rows.Derive, state: StepState) -> tuple[A.Step, Schema]:
         _unique(state, seen, item.name, item.origin)
         schema = schema.with_column(item.name, t)
         state.resolver.forget(item.name)
-        items.append(_same(item, expr=expr))
+        items.append(same(item, expr=expr))
     if state.sort_keys and seen & set(state.sort_keys):
         state.sort_keys = None
-    return _same(step, columns=tuple(items)), schema
+    return same(step, columns=tuple(items)), schema
 
 
 def _aggregation(
@@ -172,7 +179,7 @@ def _aggregation(
         expr, t = state.expr(item.expr, "group", keys=key_set)
         _unique(state, seen, item.name, item.origin)
         columns.append((item.name, t))
-        items.append(_same(item, expr=expr))
+        items.append(same(item, expr=expr))
     after = Schema(tuple(columns))
     advice = "; keep it as a key or aggregate it" if keys else "; aggregate it there"
     state.removed(state.schema, after, step, advice)
@@ -183,13 +190,13 @@ def _aggregation(
 @check_step.register
 def _(step: rows.GroupBy, state: StepState) -> tuple[A.Step, Schema]:
     keys, items, after = _aggregation(step, state, step.keys, step.aggregates)
-    return _same(step, keys=keys, aggregates=items), after
+    return same(step, keys=keys, aggregates=items), after
 
 
 @check_step.register
 def _(step: rows.AggregateStep, state: StepState) -> tuple[A.Step, Schema]:
     _keys, items, after = _aggregation(step, state, (), step.aggregates)
-    return _same(step, aggregates=items), after
+    return same(step, aggregates=items), after
 
 
 def _sort_keys(state: StepState, keys: tuple[A.SortKey, ...]) -> tuple[A.SortKey, ...]:
@@ -204,7 +211,7 @@ def _sort_keys(state: StepState, keys: tuple[A.SortKey, ...]) -> tuple[A.SortKey
 def _(step: rows.Sort, state: StepState) -> tuple[A.Step, Schema]:
     keys = _sort_keys(state, step.keys)
     state.sort_keys = tuple(k.column for k in keys)
-    return _same(step, keys=keys), state.schema
+    return same(step, keys=keys), state.schema
 
 
 @check_step.register
@@ -245,7 +252,7 @@ def _(step: rows.Distinct, state: StepState) -> tuple[A.Step, Schema]:
         names.append(key or name)
     after = Schema(tuple((n, state.schema.get(n) or UNKNOWN) for n in names))
     state.removed(state.schema, after, step, " (DISTINCT with columns keeps only them)")
-    return _same(step, columns=tuple(names)), after
+    return same(step, columns=tuple(names)), after
 
 
 @check_step.register
@@ -263,13 +270,13 @@ def _(step: rows.Window, state: StepState) -> tuple[A.Step, Schema]:
         _unique(state, seen, item.name, item.origin)
         schema = schema.with_column(item.name, t)
         state.resolver.forget(item.name)
-        items.append(_same(item, expr=expr))
+        items.append(same(item, expr=expr))
     if state.sort_keys and seen & set(state.sort_keys):
         state.sort_keys = None
-    return _same(step, columns=tuple(items), partition_by=partition, order_by=order), schema
+    return same(step, columns=tuple(items), partition_by=partition, order_by=order), schema
 
 
-def _same(node: N, **changes: object) -> N:
+def same(node: N, **changes: object) -> N:
     """`node` itself when nothing changed (identity tells the caller), else a replaced copy."""
     if all(_identical(getattr(node, k), v) for k, v in changes.items()):
         return node
@@ -282,4 +289,4 @@ def _identical(old: object, new: object) -> bool:
     return old is new
 
 
-__all__ = ["StepState", "check_step"]
+__all__ = ["StepState", "at", "check_step", "same"]

@@ -25,6 +25,7 @@ from pesql.grammar.ast import columns_of
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import operators as op
 from pesql.grammar.ops import rows
+from pesql.grammar.ops.joins import Join, Lookup
 from pesql.grammar.registry import spec_of
 from pesql.grammar.types import DType
 
@@ -44,9 +45,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class PassContext:
-    """The input schema (None when unknown: passes then only use type-free rules)."""
+    """The input schema (None when unknown: passes then only use type-free rules), and the
+    schemas of the tables JOIN and LOOKUP read (the plan is checked again with them)."""
 
     schema: Schema | None = None
+    tables: Mapping[str, Schema] = field(default_factory=dict, compare=False, repr=False)
     _cache: dict[A.Plan, tuple[Schema, ...] | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -62,7 +65,7 @@ class PassContext:
             return None
         if plan not in self._cache:
             try:
-                checked = check(A.Plan(steps=plan.steps), self.schema)
+                checked = check(A.Plan(steps=plan.steps), self.schema, tables=self.tables)
             except PesqlError:
                 self._cache[plan] = None
             else:
@@ -122,6 +125,8 @@ def reads(step: A.Step) -> set[str]:
             return found.union(*(columns_of(a.expr) for a in assigns))
         case rows.Distinct(columns=cols):
             return set(cols)  # without columns it reads all of them: callers handle that
+        case Join(on=keys) | Lookup(on=keys):
+            return {k.left for k in keys}
     raise NotImplementedError(f"reads of {type(step).__name__}")
 
 

@@ -53,7 +53,7 @@ def optimize(checked: CheckedPlan) -> CheckedPlan:
 def optimize_traced(checked: CheckedPlan) -> tuple[CheckedPlan, tuple[PassRecord, ...]]:
     """The optimized plan and, in order, each pass application that changed it."""
     checked = require_checked(checked, "optimize")
-    context = PassContext(checked.input_schema)
+    context = PassContext(checked.input_schema, tables=dict(checked.joined))
     context.seed(checked.plan, checked.step_schemas)
     plan, records = _fixpoint(checked.plan, context, PASSES)
     if plan == checked.plan:

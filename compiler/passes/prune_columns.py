@@ -21,7 +21,9 @@ its error would vanish); pruning a new column that a later step re-creates while
 exists (the column would move to the end); emptying a SELECT or AGGREGATE (one item stays:
 a frame without columns has no rows); pruning the table's own input columns (polars'
 projection pushdown already reads only what is used). Without a schema a DROP-terminated
-column is kept, since it is unknown whether the DROP also removes an input column.
+column is kept, since it is unknown whether the DROP also removes an input column. A column
+that exists when a JOIN or LOOKUP adds columns is kept: removing it could change the name a
+joined column gets (`name` instead of `name_airlines`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from pesql.compiler.passes.analysis import PassContext, columns_of, may_fail, reads, writes
 from pesql.grammar import ast as A
 from pesql.grammar.ops import rows
+from pesql.grammar.ops.joins import Join, Lookup, adds_columns
 
 __all__ = ["prune_columns"]
 
@@ -106,6 +109,9 @@ def _fate(name: str, steps: Sequence[A.Step], i: int, created: bool | None) -> s
                 return j if created is True else _GONE if created is False else _KEEP
             case rows.Select() | rows.GroupBy() | rows.AggregateStep() | rows.Distinct():
                 return _GONE  # the step does not read `name`, so it does not keep it
+            case Join() | Lookup() if adds_columns(step):
+                # Whether a joined column is renamed `x_<table>` depends on the names present.
+                return _KEEP
             case rows.Derive() | rows.Window() if name in writes(step):
                 # A replaced value is never read; a re-created column would change position.
                 return _GONE if created is False else _KEEP

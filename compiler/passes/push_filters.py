@@ -17,7 +17,12 @@ A FILTER moves before:
   WINDOW      when it reads only PARTITION BY columns (whole partitions go, the others keep
               their values) that are not floats;
   GROUP_BY    when it reads only group keys (whole groups go), the keys it reads are not
-              floats, and there is at least one key.
+              floats, and there is at least one key;
+  JOIN, LOOKUP when it reads only columns of the current table (none the join adds): a row
+              dropped before the join loses exactly its own matches, and the order of the
+              others is kept. A condition on an added column never moves: it would have to go
+              into the joined table, and for LEFT JOIN and LOOKUP its nulls (rows without a
+              match) only exist after the join.
 It never moves before LIMIT (which rows are first changes), DISTINCT or AGGREGATE, nor before
 a WINDOW/GROUP_BY over floats: polars puts -0.0 with 0.0 (and NaN with NaN) in one group and
 shows the first, so a condition that tells them apart (`CONCAT(x) = '0.0'`) would see other
@@ -39,6 +44,7 @@ from pesql.compiler.passes.analysis import (
 )
 from pesql.grammar import ast as A
 from pesql.grammar.ops import rows
+from pesql.grammar.ops.joins import Join, Lookup, keeps_unmatched
 
 __all__ = ["push_filters"]
 
@@ -84,6 +90,14 @@ def _across(f: rows.Filter, step: A.Step, schema: Schema | None) -> rows.Filter 
             and not used & writes(step)
             and not may_fail(step)
             and _exact(used, schema)
+        ):
+            return f
+        case Join() | Lookup() if (
+            schema is not None
+            and used <= set(schema.names())
+            # Before an inner/semi/anti join the filter also sees rows the join would drop:
+            # one that may fail must not meet rows it never met.
+            and (keeps_unmatched(step) or not may_fail(f))
         ):
             return f
         case rows.GroupBy(keys=keys) if (

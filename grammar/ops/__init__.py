@@ -2,6 +2,7 @@
 
 from pesql.grammar.ops import (  # noqa: F401  (imported for their @operation side effect)
     aggregate,
+    joins,
     logic,
     numeric,
     operators,

@@ -74,7 +74,11 @@ class CompiledPlan(Compiled):
         """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
         source = _source_frame(tables, self.checked.table)
         _check_fits(source, self.checked.input_schema)
-        return to_polars(self.optimized, source)
+        joined = {}
+        for name, schema in self.checked.joined:
+            joined[name] = _source_frame(tables, name)
+            _check_fits(joined[name], schema)
+        return to_polars(self.optimized, source, joined)
 
     def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
         """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""

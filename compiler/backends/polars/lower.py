@@ -26,8 +26,11 @@ from __future__ import annotations
 import pesql.compiler.backends.polars.functions
 import pesql.compiler.backends.polars.text
 import pesql.compiler.backends.polars.window  # noqa: F401
+from collections.abc import Mapping
+
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, lower
+from pesql.compiler.backends.polars.joins import join_frame
 from pesql.compiler.backends.polars.steps import (
     Order,
     Unique,
@@ -38,17 +41,27 @@ from pesql.compiler.backends.polars.steps import (
 )
 from pesql.compiler.check.check import CheckedPlan, require_checked
 from pesql.grammar.ast import Expr, Node
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.ops import rows
+from pesql.grammar.ops.joins import Join, Lookup
 
 
-def to_polars(checked: CheckedPlan, source: pl.LazyFrame) -> pl.LazyFrame:
-    """The plan's steps applied to `source`, lazily (nothing runs until `.collect()`)."""
+def to_polars(
+    checked: CheckedPlan,
+    source: pl.LazyFrame,
+    tables: Mapping[str, pl.LazyFrame] | None = None,
+) -> pl.LazyFrame:
+    """The plan's steps applied to `source`, lazily (nothing runs until `.collect()`).
+
+    `tables`: the frames JOIN and LOOKUP read, by name (E210 for one that is missing)."""
     plan = require_checked(checked, "to_polars").plan
     frame = source
     order: Order = ()
     unique: Unique = None
     for step in plan.steps:
-        if isinstance(step, rows.Sort) and unique is not None:
+        if isinstance(step, Join | Lookup):
+            frame = join_frame(step, frame, _joined(tables or {}, step.table))
+        elif isinstance(step, rows.Sort) and unique is not None:
             # Keys covering a unique key cannot tie: an unstable sort gives the same rows.
             stable = not unique <= {k.column for k in step.keys}
             frame = sort_frame(frame, step.keys, stable=stable)
@@ -61,6 +74,15 @@ def to_polars(checked: CheckedPlan, source: pl.LazyFrame) -> pl.LazyFrame:
     return frame
 
 
+def _joined(tables: Mapping[str, pl.LazyFrame], name: str) -> pl.LazyFrame:
+    found = tables.get(name)
+    if found is None:
+        given = ", ".join(f"`{n}`" for n in tables) or "none"
+        hint = f"pass the joined table to to_polars(..., tables=...); given: {given}"
+        raise PesqlError([Diagnostic.make("E210", name=name, hints=(hint,))])
+    return found
+
+
 def expr_to_polars(expr: Expr) -> pl.Expr:
     """One row-level expression as a polars expression (aggregates over the whole frame)."""
     return lower(expr, Ctx())
@@ -68,6 +90,8 @@ def expr_to_polars(expr: Expr) -> pl.Expr:
 
 def has_lowering(cls: type[Node]) -> bool:
     """Whether an AST class has a polars lowering (the exhaustiveness test asks this)."""
+    if cls in (Join, Lookup):
+        return True  # lowered by `join_frame`, which also needs the joined frame
     return any(
         table.dispatch(cls) is not table.dispatch(object)  # type: ignore[attr-defined]
         for table in (lower, lower_step)
