@@ -6,7 +6,8 @@
     ...     "flights": Schema.of({"carrier": "string", "name": "string"}),
     ...     "airlines": Schema.of({"carrier": "string", "name": "string"}),
     ... }
-    >>> check(parse("FROM flights\\nLOOKUP airlines ON carrier = carrier"), catalog).output_schema.names()
+    >>> plan = parse("FROM flights\\nLOOKUP airlines ON carrier = carrier")
+    >>> check(plan, catalog).output_schema.names()
     ['carrier', 'name', 'name_airlines']
 
 The rules (docs/checking.md): the joined table must be in the catalog (E210 with

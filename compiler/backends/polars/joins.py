@@ -62,8 +62,9 @@ def join_frame(step: Join | Lookup, left: pl.LazyFrame, right: pl.LazyFrame) -> 
             lk, rk = lk.cast(cast), rk.cast(cast)
         left_keys.append(lk.alias(helper))
         right_keys.append(rk.alias(helper))
+    right_names = [k.right for k in step.on]
     renames = (
-        added_names(left_schema.names(), right_schema.names(), [k.right for k in step.on], step.table)
+        added_names(left_schema.names(), right_schema.names(), right_names, step.table)
         if adds_columns(step)
         else {}
     )

@@ -21,13 +21,13 @@ in docs/semantics.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # Imported for their registrations on `lower` (conditionals, casts, numbers, text, time,
 # aggregates, window functions).
 import pesql.compiler.backends.polars.functions
 import pesql.compiler.backends.polars.text
 import pesql.compiler.backends.polars.window  # noqa: F401
-from collections.abc import Mapping
-
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, lower
 from pesql.compiler.backends.polars.joins import join_frame
