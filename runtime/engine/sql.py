@@ -40,18 +40,26 @@ _INPUT = "pesql_input"
 _ORDINAL = "__pesql_input_row"
 
 
-def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, pl.DataFrame, str]:
-    """The checked plan, its input frame with an ordinal column, and that column's name."""
+def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.DataFrame], str]:
+    """The checked plan, the frames it reads by SQL name (the input as `_INPUT`, joined tables
+    as `_INPUT_<i>`), each with an ordinal column, and that column's name."""
     frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
     schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}
     checked = check(plan, schemas)
     assert checked.table is not None  # check() raised E210 otherwise
-    frame = frames[checked.table]
+    read = [frames[checked.table], *(frames[name] for name, _s in checked.joined)]
     ordinal = _ORDINAL
-    while ordinal in frame.columns:
+    while any(ordinal in f.columns for f in read):
         ordinal = "_" + ordinal
-    numbered = frame.with_row_index(ordinal).with_columns(pl.col(ordinal).cast(pl.Int64))
+    numbered = {
+        _sql_name(i): f.with_row_index(ordinal).with_columns(pl.col(ordinal).cast(pl.Int64))
+        for i, f in enumerate(read)
+    }
     return checked, numbered, ordinal
+
+
+def _sql_name(i: int) -> str:
+    return _INPUT if i == 0 else f"{_INPUT}_{i}"
 
 
 def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
@@ -61,6 +69,8 @@ def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
         dialect,  # type: ignore[arg-type]
         table=_INPUT,
         ordinal_column=ordinal,
+        tables=dict(checked.joined),
+        table_names={name: _sql_name(i + 1) for i, (name, _s) in enumerate(checked.joined)},
     )
 
 
@@ -73,13 +83,14 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     # Optional dependency: only this engine needs it (E309 names the extra when missing).
     duckdb = require("duckdb", "the DuckDB engine (--engine duckdb)")
 
-    checked, frame, ordinal = _prepare(plan, tables)
+    checked, frames, ordinal = _prepare(plan, tables)
     sql = _sql(checked, "duckdb", ordinal)
     # A cursor is a new connection to one shared in-memory database: opening a database costs
     # ~25 ms, a cursor half that. Registered frames are per cursor, so calls do not collide.
     con = _database().cursor()
     try:
-        con.register(_INPUT, frame)
+        for name, frame in frames.items():
+            con.register(name, frame)
         result = _intervals_as_micros(con.sql(sql)).pl()
     except duckdb.Error as exc:
         raise _failed(exc) from exc
@@ -132,20 +143,21 @@ def execute_sqlite(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     SQLite has no date, boolean or decimal storage: dates and datetimes are stored as ISO
     text, booleans as 0/1 and decimals as REAL, and converted back by the output schema.
     """
-    checked, frame, ordinal = _prepare(plan, tables)
+    checked, frames, ordinal = _prepare(plan, tables)
     unsupported_ops(checked.plan, "sqlite")
     sql = _sql(checked, "sqlite", ordinal)
     con = sqlite3.connect(":memory:")
     try:
         # LIKE is case-insensitive in SQLite unless told otherwise; p-SQL's LIKE is not.
         con.execute("PRAGMA case_sensitive_like = ON")
-        names = ", ".join(_quote(c) for c in frame.columns)
-        con.execute(f"CREATE TABLE {_quote(_INPUT)} ({names})")
-        marks = ", ".join("?" for _ in frame.columns)
-        con.executemany(
-            f"INSERT INTO {_quote(_INPUT)} VALUES ({marks})",
-            (tuple(_to_sqlite(v) for v in row) for row in frame.iter_rows()),
-        )
+        for table, frame in frames.items():
+            names = ", ".join(_quote(c) for c in frame.columns)
+            con.execute(f"CREATE TABLE {_quote(table)} ({names})")
+            marks = ", ".join("?" for _ in frame.columns)
+            con.executemany(
+                f"INSERT INTO {_quote(table)} VALUES ({marks})",
+                (tuple(_to_sqlite(v) for v in row) for row in frame.iter_rows()),
+            )
         cursor = con.execute(sql)
         rows = cursor.fetchall()
     except sqlite3.Error as exc:

@@ -15,11 +15,13 @@ window functions break ties with it, and the last SELECT orders by it. See docs/
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 # Importing these registers the aggregate, window, text and time lowerings on `sql_expr`.
 import pesql.compiler.backends.sql.calls
 import pesql.compiler.backends.sql.functions
+import pesql.compiler.backends.sql.joins
 import pesql.compiler.backends.sql.parse
 import pesql.compiler.backends.sql.text  # noqa: F401  (imported for their registrations)
 from pesql.compiler.backends.sql.steps import Chain, sql_step
@@ -74,22 +76,32 @@ def to_sqlglot(
     *,
     dialect: Dialect = "duckdb",
     ordinal_column: str | None = None,
+    tables: Mapping[str, Schema] | None = None,
+    table_names: Mapping[str, str] | None = None,
 ) -> exp.Select:
     """The sqlglot tree of `plan` reading `table` (default: the plan's table, else `t`).
 
-    `ordinal_column` names a column of the table that already numbers its rows in order
-    (the in-process engines add one); without it the rows are numbered by
-    `ROW_NUMBER() OVER ()`, whose order is the engine's scan order.
+    `ordinal_column` names a column of the table (and of every joined table) that already
+    numbers its rows in order (the in-process engines add one); without it the rows are
+    numbered by `ROW_NUMBER() OVER ()`, whose order is the engine's scan order. `tables`: the
+    schemas of the tables JOIN and LOOKUP read, `table_names` their SQL names if not their own.
     """
-    checked = check(plan, schema)
+    checked = check(plan, schema, tables=tables)
     unsupported_ops(checked.plan, dialect)
-    names = {n for s in (checked.input_schema, *checked.step_schemas) for n in s.names()}
+    joined = tuple(s for _n, s in checked.joined)
+    names = {n for s in (checked.input_schema, *checked.step_schemas, *joined) for n in s.names()}
     ordinal = ORDINAL
     while ordinal in names:
         ordinal = "_" + ordinal
     source_table = table or checked.table or plan.table or "t"
+    sql_names = {n: (table_names or {}).get(n, n) for n, _s in checked.joined}
     chain = Chain(
-        schema=checked.input_schema, dialect=dialect, ordinal=ordinal, prefix=_prefix(source_table)
+        schema=checked.input_schema,
+        dialect=dialect,
+        ordinal=ordinal,
+        prefix=_prefix(source_table, *sql_names.values()),
+        tables=dict(checked.joined),
+        table_names=sql_names,
     )
     chain.source(source_table, ordinal_column)
     for step in checked.plan.steps:
@@ -105,11 +117,23 @@ def to_sql(
     *,
     ordinal_column: str | None = None,
     pretty: bool = True,
+    tables: Mapping[str, Schema] | None = None,
+    table_names: Mapping[str, str] | None = None,
 ) -> str:
-    """SQL text of `plan` in `dialect`; raises PesqlError (E310) for what it cannot express."""
+    """SQL text of `plan` in `dialect`; raises PesqlError (E310) for what it cannot express.
+
+    `tables`: the schemas of the tables JOIN and LOOKUP read (see `to_sqlglot`)."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
-    tree = to_sqlglot(plan, schema, table, dialect=dialect, ordinal_column=ordinal_column)
+    tree = to_sqlglot(
+        plan,
+        schema,
+        table,
+        dialect=dialect,
+        ordinal_column=ordinal_column,
+        tables=tables,
+        table_names=table_names,
+    )
     try:
         # sqlglot only warns when it drops something the dialect cannot say (e.g. NULLS LAST
         # in a BigQuery window frame); dropping it would change the result, so it is an error.
@@ -152,10 +176,10 @@ def unsupported_ops(plan: A.Plan, dialect: Dialect) -> None:
         )
 
 
-def _prefix(table: str) -> str:
-    # CTE names must not shadow the source table.
+def _prefix(*tables: str) -> str:
+    # CTE names must not shadow the source table, nor a joined one.
     prefix = "pesql_"
-    while table.lower().startswith(prefix):
+    while any(t.lower().startswith(prefix) for t in tables):
         prefix = "_" + prefix
     return prefix
 

@@ -10,6 +10,7 @@ step it comes from:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import singledispatch
 
@@ -33,6 +34,11 @@ class Chain:
     prefix: str
     ctes: list[tuple[str, exp.Select]] = field(default_factory=list)
     sort_keys: tuple[A.SortKey, ...] | None = None
+    # JOIN and LOOKUP: the joined tables' schemas, the SQL name of each (default: its own),
+    # and the column numbering their rows when the engine added one (as for the source).
+    tables: Mapping[str, Schema] = field(default_factory=dict)
+    table_names: Mapping[str, str] = field(default_factory=dict)
+    ordinal_column: str | None = None
 
     @property
     def current(self) -> str:
@@ -69,6 +75,12 @@ class Chain:
 
     def source(self, table: str, ordinal_column: str | None) -> None:
         """The first CTE: the table's columns and the row ordinal."""
+        self.ordinal_column = ordinal_column
+        self.ctes.append((f"{self.prefix}0", self.numbered(table, self.schema)))
+
+    def numbered(self, table: str, schema: Schema) -> exp.Select:
+        """SELECT a table's columns and its row ordinal (the source, or a joined table)."""
+        ordinal_column = self.ordinal_column
         if ordinal_column is not None:
             ordinal: exp.Expr = col(ordinal_column)
         else:
@@ -86,10 +98,10 @@ class Chain:
             db=parts[-2] if len(parts) > 1 else None,
             catalog=parts[-3] if len(parts) > 2 else None,
         )
-        select = exp.Select(
-            expressions=[*self.visible(), exp.alias_(ordinal, self.ordinal, quoted=True)]
+        columns = [col(n) for n in schema.names()]
+        return exp.Select(
+            expressions=[*columns, exp.alias_(ordinal, self.ordinal, quoted=True)]
         ).from_(source, copy=False)
-        self.ctes.append((f"{self.prefix}0", select))
 
     def finish(self) -> exp.Select:
         """SELECT the visible columns in row order, WITH every CTE."""
