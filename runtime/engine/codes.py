@@ -41,4 +41,28 @@ register(
         "the answer is empty: the FILTER at {found} removed the last row",
         "loosen the condition, or check the values it compares with",
     ),
+    Code(
+        "E330",
+        "lookup key repeats",
+        "LOOKUP key `{name}` repeats in `{table}`: {found}",
+        "LOOKUP needs a key that is unique in the joined table; use JOIN for several matches",
+    ),
+    Code(
+        "E331",
+        "join too large",
+        "the joins could produce up to {found} rows, the limit is {expected}",
+        "join on every key column, or FILTER / GROUP_BY first (Limits.max_join_rows)",
+    ),
+    Code(
+        "W330",
+        "join multiplies rows",
+        "{name} turned {found}: {keys} repeats in `{table}` (up to {most} rows per key)",
+        "a warning: use LOOKUP if each row should find one match",
+    ),
+    Code(
+        "W331",
+        "most rows find no match",
+        "{name}: {found} find no match in `{table}` (they {effect})",
+        "a warning: usually the wrong key, or keys spelled differently (' 12' vs 12)",
+    ),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
@@ -36,6 +36,7 @@ from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.registry import Naming
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
+from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
     Limits,
     check_size,
@@ -72,13 +73,18 @@ class CompiledPlan(Compiled):
 
     def lazy(self, tables: Tables) -> pl.LazyFrame:
         """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
+        source, joined = self._inputs(tables)
+        return to_polars(self.optimized, source, joined)
+
+    def _inputs(self, tables: Tables) -> tuple[pl.LazyFrame, dict[str, pl.LazyFrame]]:
+        """The source frame and the frames JOIN/LOOKUP read, each checked against its schema."""
         source = _source_frame(tables, self.checked.table)
         _check_fits(source, self.checked.input_schema)
         joined = {}
         for name, schema in self.checked.joined:
             joined[name] = _source_frame(tables, name)
             _check_fits(joined[name], schema)
-        return to_polars(self.optimized, source, joined)
+        return source, joined
 
     def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
         """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
@@ -86,6 +92,9 @@ class CompiledPlan(Compiled):
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
+        if self.checked.joined:
+            source, joined = self._inputs(tables)
+            _guarded(lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows))
         frame, truncated = collect_limited(self.lazy(tables), limits)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
@@ -96,12 +105,18 @@ class CompiledPlan(Compiled):
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py); their queries never fail a run."""
         source = _source_frame(tables, self.checked.table)
+        found: list[Diagnostic] = []
         try:
-            found = literal_warnings(self.checked, source)
+            if self.checked.joined:
+                found += join_warnings(self.checked, *self._inputs(tables))
+        except (pl.exceptions.PolarsError, PesqlError):
+            pass  # a warning that cannot be computed is not worth an error
+        try:
+            found += literal_warnings(self.checked, source)
             if empty:
                 found += empty_result_warning(self.checked, source)
         except (pl.exceptions.PolarsError, PesqlError):
-            return []  # a warning that cannot be computed is not worth an error
+            return found
         return found
 
     def explain(self, tables: Tables | None = None) -> str:
@@ -221,6 +236,16 @@ def _source(tables: Tables, name: str | None) -> Frame | Table:
         hints = [f"did you mean `{c}`?" for c in nearest(name, list(tables))]
         raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
     return only
+
+
+def _guarded(run: Callable[[], None]) -> None:
+    """`run()`, a polars failure in it as E305 (a check's query over bad data, say)."""
+    try:
+        run()
+    except PesqlError:
+        raise
+    except Exception as exc:
+        raise execution_error(exc) from exc
 
 
 def _which_table(names: list[str]) -> PesqlError:

@@ -46,9 +46,11 @@ class Limits(SizeLimits):
     engine: Literal["auto", "streaming", "in-memory"] = "auto"
     # Cancel a query at the deadline (polars' background mode: in-memory engine, slower).
     cancel_on_timeout: bool = False
-    # Data-aware warnings (W301, W302; runtime/engine/data_warnings.py): a few cheap queries
-    # over the source after the run.
+    # Data-aware warnings (W301, W302; runtime/engine/data_warnings.py; W330, W331 of joins:
+    # runtime/engine/joins.py): a few cheap queries over the source after the run.
     data_warnings: bool = True
+    # An upper bound on the rows JOINs may produce, estimated before running (E331).
+    max_join_rows: int | None = 10_000_000
 
 
 def execution_error(exc: BaseException) -> PesqlError:
