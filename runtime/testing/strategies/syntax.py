@@ -67,7 +67,7 @@ def _field_value(f: FieldSpec, exprs: st.SearchStrategy[A.Expr], minimum: int) -
             return st.booleans()
         case "choice":
             return st.sampled_from(f.choices)
-        case "column" | "new_name":
+        case "column" | "new_name" | "table":
             return st.one_of(st.none(), names()) if f.optional else names()
         case "columns":
             return st.lists(names(), min_size=minimum, max_size=3).map(tuple)
