@@ -36,7 +36,8 @@ def test_every_operation_lowers_in_every_dialect_or_is_declared(spec: OpSpec) ->
         assert plans, f"no example plan for step {spec.name}"
         for plan in plans:
             for dialect in DIALECTS:
-                assert to_sql(plan, SCHEMA, dialect)
+                sql = to_sql(plan, SCHEMA, dialect, tables=JOINED)
+                sqlglot.parse_one(sql, read=dialect)
         return
 
     @settings(max_examples=2)
@@ -69,8 +70,15 @@ STEP_PLANS = [
         "SORT a\nLIMIT 2 WITH TIES",
         "DISTINCT s, ok",
         "WINDOW r = ROW_NUMBER(), t = SUM(a) PARTITION BY s ORDER BY b DESC",
+        "JOIN other ON a = id, s = s",
+        "JOIN LEFT other ON a = id",
+        "JOIN SEMI other ON s = s",
+        "JOIN ANTI other ON a = id",
+        "LOOKUP other ON a = id",
     ]
 ]
+# The table JOIN and LOOKUP read in STEP_PLANS.
+JOINED = {"other": Schema.of({"id": "integer", "s": "string", "v": "float"})}
 
 
 def test_unsupported_operations_are_named_all_at_once() -> None:
