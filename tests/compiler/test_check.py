@@ -57,6 +57,12 @@ EXAMPLE_COLUMNS = dict(
     email="string", title="string", phone="string", time="string", day="date", close="float",
     sales="decimal", ts="datetime", ordered="date", shipped="date",
 )  # fmt: skip
+# The tables the JOIN and LOOKUP examples read (their keys are added to EXAMPLE_COLUMNS).
+EXAMPLE_TABLES = {
+    "planes": Schema.of({"tailnum": "string", "seats": "integer", "year": "integer"}),
+    "airlines": Schema.of({"carrier": "string", "name": "string"}),
+}
+EXAMPLE_COLUMNS |= {"tailnum": "string", "carrier": "string"}
 # Examples that name a column with another type than elsewhere.
 EXAMPLE_OVERRIDES = {"PARSE_DATE": {"day": "string"}, "PARSE_NUMBER": {"population": "string"}}
 
@@ -69,7 +75,7 @@ def test_every_operation_checks_on_its_example(spec: object) -> None:
     schema = Schema.of({**EXAMPLE_COLUMNS, **EXAMPLE_OVERRIDES.get(spec.name, {})})  # type: ignore[dict-item]
     if spec.category == "step":
         prefix = "SORT price\n" if spec.name == "LIMIT" else ""
-        checked = check(parse(prefix + spec.example), schema)
+        checked = check(parse(prefix + spec.example), schema, tables=EXAMPLE_TABLES)
         assert len(checked.step_schemas) == len(checked.plan.steps)
     else:
         assert infer_expr(parse_expr(spec.example), schema).dtype in DTYPES

@@ -54,6 +54,14 @@ CASES: dict[str, tuple[str, Schema | Mapping[str, Schema]]] = {
         "FILTER tags IS NOT NULL",
         schema_from_polars({"tags": pl.List(pl.String), "n": pl.Int64}),
     ),
+    "E230": (
+        "FROM penguins\nLOOKUP islands ON year = name",
+        {"penguins": PENGUINS, "islands": Schema.of({"name": "string", "area": "float"})},
+    ),
+    "E231": (
+        "FROM penguins\nDERIVE year_islands = 1\nLOOKUP islands ON island = name",
+        {"penguins": PENGUINS, "islands": Schema.of({"name": "string", "year": "integer"})},
+    ),
 }
 
 
