@@ -46,7 +46,8 @@ def _join(step: Join | Lookup, chain: Chain) -> None:
         exists = exp.Exists(
             this=exp.Select(expressions=[number(1)]).from_(right_table).where(on, copy=False)
         )
-        keep = exists if step.kind == "semi" else exp.Not(this=exists)
+        semi = isinstance(step, Join) and step.kind == "semi"
+        keep = exists if semi else exp.Not(this=exists)
         ordinal = exp.alias_(col(chain.ordinal, _LEFT), chain.ordinal, quoted=True)
         query = exp.Select(expressions=[*left_columns, ordinal]).from_(left_table)
         chain.push(query.where(keep, copy=False))
