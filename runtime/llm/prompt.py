@@ -37,6 +37,7 @@ from pesql.grammar.jsonschema import function_definition, plan_schema
 from pesql.grammar.registry import Naming
 from pesql.runtime.llm.client import Reply
 from pesql.runtime.llm.profile import Profile
+from pesql.runtime.llm.related import related_keys
 from pesql.runtime.llm.tokens import count_tokens
 from pesql.runtime.tables.catalog import Catalog
 
@@ -149,7 +150,18 @@ def _render(
 
 
 def table_overview(catalog: Catalog, budget_tokens: int, samples: int = 3) -> str:
-    """The tables as text for the system prompt, at most `budget_tokens` tokens (o200k_base)."""
+    """The tables as text for the system prompt, at most `budget_tokens` tokens (o200k_base).
+
+    With several tables, the key pairs that look related come last (runtime/llm/related.py);
+    they are kept whole and the tables' detail shrinks to make room."""
+    related = related_keys(catalog)
+    if related and count_tokens(related) < budget_tokens // 2:
+        rest = budget_tokens - count_tokens("\n\n" + related)
+        return _tables_overview(catalog, rest, samples) + "\n\n" + related
+    return _tables_overview(catalog, budget_tokens, samples)
+
+
+def _tables_overview(catalog: Catalog, budget_tokens: int, samples: int) -> str:
     tables = [(t.name, *column_stats(t.frame, samples)) for t in catalog]
     for level in range(4):  # 0 full, 1 one sample, 2 no samples, 3 names and types
         text = _render(tables, level, samples)
@@ -189,7 +201,8 @@ def build_messages(
 
 
 def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str, Any]:
-    """The profile's function definition, with every table's columns offered as an enum."""
+    """The profile's function definition, with every table's columns offered as an enum (and
+    the table names, where JOIN and LOOKUP name a table)."""
     columns = list(dict.fromkeys(c for schema in schemas.values() for c in schema.names()))
     return function_definition(
         columns,
@@ -197,6 +210,7 @@ def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str
         strict=profile.strict,
         verbosity=profile.verbosity,
         name=profile.function_name,
+        tables=list(schemas),
     )
 
 

@@ -52,7 +52,9 @@ def test_the_request_forces_the_profile_function(server: FakeOpenAI) -> None:
     ask(QUESTION, {"penguins": penguins()}, server.client(), "m", profile)
     body = server.chat_requests[0].body
     columns = list(penguins().columns)
-    expected = function_definition(columns, strict=True, verbosity="full", name="run_plan")
+    expected = function_definition(
+        columns, strict=True, verbosity="full", name="run_plan", tables=["penguins"]
+    )
     assert body["tools"] == [expected]
     assert body["tools"][0]["function"]["strict"] is True
     assert body["tool_choice"] == {"type": "function", "function": {"name": "run_plan"}}
