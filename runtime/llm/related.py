@@ -7,7 +7,8 @@ name (case and spacing aside), or text values of `a.x` are mostly values of `b.y
 at most `SAMPLE` distinct values). A pair whose `b.y` is unique in `b` is shown as a LOOKUP.
 
     >>> import polars as pl
-    >>> from pesql.runtime.tables.catalog import Catalog
+    >>> from pesql.grammar.types import DType
+from pesql.runtime.tables.catalog import Catalog
     >>> from pesql.runtime.tables.table import load_table
     >>> flights = pl.DataFrame({"carrier": ["UA", "AA", "UA"], "origin": ["EWR", "JFK", "EWR"]})
     >>> airlines = pl.DataFrame({"carrier": ["AA", "UA"], "name": ["American", "United"]})
@@ -27,6 +28,7 @@ from pesql.compiler.backends.polars.dtypes import UnsupportedType, dtype_of_pola
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.resolve import loose_key
 from pesql.compiler.check.schema import common
+from pesql.grammar.types import DType
 from pesql.runtime.tables.catalog import Catalog
 
 SAMPLE = 200  # distinct text values compared per column
@@ -34,8 +36,8 @@ MAX_PAIRS = 12  # lines shown at most
 MAX_TABLES = 8  # beyond this the value comparison is skipped (names still count)
 
 
-def _dtypes(frame: pl.LazyFrame) -> dict[str, str]:
-    out = {}
+def _dtypes(frame: pl.LazyFrame) -> dict[str, DType]:
+    out: dict[str, DType] = {}
     for name, dt in frame.collect_schema().items():
         try:
             out[name] = dtype_of_polars(dt)
@@ -44,7 +46,7 @@ def _dtypes(frame: pl.LazyFrame) -> dict[str, str]:
     return out
 
 
-def _facts(frame: pl.LazyFrame, types: dict[str, str]) -> tuple[set[str], dict[str, set[str]]]:
+def _facts(frame: pl.LazyFrame, types: dict[str, DType]) -> tuple[set[str], dict[str, set[str]]]:
     """Columns that are unique (no nulls, no repeats) and a sample of each text column."""
     exprs: list[pl.Expr] = [pl.len().alias("__rows")]
     for i, name in enumerate(types):
