@@ -247,7 +247,8 @@ def _check_call(
         )
         return
     try:
-        check(plan, {line.table: schemas[line.table]})
+        # JOIN and LOOKUP may read any table of the folder.
+        check(plan, {line.table: schemas[line.table]}, tables=schemas)
     except PesqlError as exc:
         hints = tuple(h for d in exc.diagnostics if d.severity == "error" for h in d.hints)[:3]
         line.add("E708", at, index=index, name=line.table, problem=_first(exc), hints=hints)

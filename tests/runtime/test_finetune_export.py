@@ -166,3 +166,24 @@ def test_the_bundled_dataset_exports_and_validates(tmp_path: Path) -> None:
     )
     assert codes <= {"E708", "E714", "E712"}
     assert report.examples == len(summary.train_ids)
+
+
+def test_the_join_dataset_exports_and_validates(tmp_path: Path) -> None:
+    """flights-qa: each line's overview covers the question's tables and their related keys,
+    its tool offers their names, and the gold JOIN/LOOKUP plans check against them."""
+    flights_qa = TABLES_QA.parent / "flights-qa"
+    summary = export_dataset(flights_qa, tmp_path, val_fraction=0.1, seed=0)
+    dataset = load_dataset(flights_qa)
+    assert len(summary.train_ids) + len(summary.validation_ids) == len(dataset.examples)
+    assert any("LOOKUP" in stratum for stratum in summary.strata)
+    by_id = {e.id: e for e in dataset.examples}
+    for record, ident in zip(records(summary.train), summary.train_ids, strict=True):
+        system = record["messages"][0]["content"]
+        for table in by_id[ident].tables:
+            assert f"Table `{table}`" in system, ident
+        assert "Keys that look related" in system, ident
+        parameters = record["tools"][0]["function"]["parameters"]
+        assert sorted(parameters["$defs"]["table"]["enum"]) == sorted(by_id[ident].tables)
+    report = validate_training_file(summary.train, tables=flights_qa / "tables")
+    assert report.errors == [], "\n".join(map(str, report.errors[:5]))
+    assert report.examples == len(summary.train_ids)
