@@ -7,8 +7,7 @@ name (case and spacing aside), or text values of `a.x` are mostly values of `b.y
 at most `SAMPLE` distinct values). A pair whose `b.y` is unique in `b` is shown as a LOOKUP.
 
     >>> import polars as pl
-    >>> from pesql.grammar.types import DType
-from pesql.runtime.tables.catalog import Catalog
+    >>> from pesql.runtime.tables.catalog import Catalog
     >>> from pesql.runtime.tables.table import load_table
     >>> flights = pl.DataFrame({"carrier": ["UA", "AA", "UA"], "origin": ["EWR", "JFK", "EWR"]})
     >>> airlines = pl.DataFrame({"carrier": ["AA", "UA"], "name": ["American", "United"]})
