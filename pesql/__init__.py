@@ -156,15 +156,18 @@ def to_sql(
     *,
     ordinal_column: str | None = None,
     pretty: bool = True,
+    tables: Mapping[str, Schema] | None = None,
 ) -> str:
     """A plan -> SQL text in a dialect (duckdb, postgres, spark, trino, ...), see docs/sql.md.
 
     `ordinal_column` names a column that numbers the table's rows in order; without it the
-    rows are numbered in the engine's scan order."""
+    rows are numbered in the engine's scan order. `tables`: the schemas of the tables JOIN
+    and LOOKUP read (a `CheckedPlan` brings its own)."""
     from pesql.compiler.backends.sql.lower import to_sql as _to_sql
     from pesql.compiler.check.check import CheckedPlan as _Checked
 
     if isinstance(plan, _Checked):
+        tables = tables if tables is not None else dict(plan.joined)
         plan = plan.plan
     return _to_sql(
         plan,
@@ -173,6 +176,7 @@ def to_sql(
         table,
         ordinal_column=ordinal_column,
         pretty=pretty,
+        tables=tables,
     )
 
 

@@ -106,7 +106,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
     schema = compiled.checked.input_schema
     table = compiled.checked.table or next(iter(catalog)).name
     text = to_sql(
-        compiled.plan, schema, dialect=args.dialect, table=table, ordinal_column=args.ordinal_column
+        compiled.plan,
+        schema,
+        dialect=args.dialect,
+        table=table,
+        ordinal_column=args.ordinal_column,
+        tables=dict(compiled.checked.joined),
     )
     write_text(text, args.output)
     return 0
