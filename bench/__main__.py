@@ -80,6 +80,11 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
 
         return module.run(0.01 if smoke else scale, 2 if smoke else 5, smoke=smoke)
 
+    def tpch_join() -> list[Report]:
+        from bench import tpch_join as module
+
+        return module.run(0.01 if smoke else scale, 2 if smoke else 5, smoke=smoke)
+
     def memory() -> list[Report]:
         from bench import memory as module
 
@@ -94,6 +99,7 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
     return {
         "compile": ours("Compile latency", compile_latency),
         "tpch": ours("Execution at scale (TPC-H lineitem)", tpch),
+        "tpch_join": ours("A join at scale (TPC-H lineitem LOOKUP orders)", tpch_join),
         "memory": ours("Memory", memory),
         "repair": lambda: _external("bench.repair_plans", flag),
         "repair_generic": lambda: _external("bench.repair_generic", flag),

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, tokens, tpch
+from bench import compile_latency, memory, tokens, tpch, tpch_join
 from bench.__main__ import run_all
 from bench.common import BENCH_DIR, Report, measure, percentile
 
@@ -69,6 +69,16 @@ def test_tpch_smoke() -> None:
     real = any(note.startswith("data: tpchgen-cli") for note in report.notes)
     # Q1 groups: TPC-H has (A,F), (N,F), (N,O), (R,F); the synthetic table all six pairs.
     assert report.column("rows out")[0] == (4 if real else 6)
+
+
+def test_tpch_join_smoke() -> None:
+    (report,) = tpch_join.run(0.01, 1, smoke=True)
+    assert report.column("query") == ["lineitem LOOKUP orders"]
+    assert "answers of all engines agree (floats to 1e-6 relative)" in report.notes
+    for engine in tpch_join.ENGINES:
+        assert all(v > 0 for v in _numbers(report, f"{engine} ms"))
+    # One row per order priority: five in TPC-H and in the synthetic orders.
+    assert report.column("rows out") == [5]
 
 
 def test_memory_smoke() -> None:
