@@ -55,6 +55,10 @@ LIMIT 3
 - Functions are called `NAME(arg, ...)`; options may be named with `=>`:
   `ROUND(price, digits => 2)`, `SUM(price, where => region = 'West')`. `COUNT(*)` counts rows.
 - `CASE WHEN cond THEN value ... [ELSE value] END`.
+- `JOIN [INNER|LEFT|SEMI|ANTI] table ON a = b, c = d` combines the current table with a table
+  of the catalog (INNER when no kind is written); `LOOKUP table ON a = b` adds the columns of
+  the row whose key matches (the key must be unique there). In `a = b`, `a` is a column of
+  the current table and `b` one of the joined table.
 
 ## JSON form
 
@@ -192,6 +196,13 @@ RECORDS = (
         "unless `nulls_last` is false.",
     ),
     ("When", "`WHEN condition THEN value` inside CASE."),
+    (
+        "JoinKey",
+        "`left = right` in JOIN and LOOKUP: `left` a column of the current table, `right` a "
+        "column of the joined table; several keys must all be equal, and a null never "
+        "matches. The joined table's other columns are added after the current ones; one "
+        "whose name is taken gets the suffix `_<table>` (docs/semantics.md, Joins).",
+    ),
 )
 
 
