@@ -123,9 +123,15 @@ class CompiledPlan(Compiled):
         """The p-SQL text that runs, the output schema, and polars' optimized plan."""
         from pesql.grammar.printer import to_text
 
-        if tables is None:  # an empty frame of the input schema: polars plans without data
-            schema = {n: polars_dtype(t.dtype) for n, t in self.checked.input_schema.items()}
-            tables = pl.LazyFrame(schema=schema)
+        if tables is None:  # empty frames of the input schemas: polars plans without data
+            empty = {
+                name: pl.LazyFrame(schema={n: polars_dtype(t.dtype) for n, t in schema.items()})
+                for name, schema in (
+                    (self.checked.table or "t", self.checked.input_schema),
+                    *self.checked.joined,
+                )
+            }
+            tables = empty if self.checked.joined else empty[self.checked.table or "t"]
         try:
             polars_plan = self.lazy(tables).explain()
         except PesqlError:

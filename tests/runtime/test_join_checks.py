@@ -120,3 +120,12 @@ def test_a_joined_table_of_another_shape_is_e305() -> None:
     with pytest.raises(PesqlError) as err:
         compiled.collect({"flights": FLIGHTS, "airlines": other})
     assert err.value.codes == ("E305",)
+
+
+def test_explain_without_tables_plans_the_join_on_empty_frames() -> None:
+    schemas = {
+        "flights": schema_from_polars(FLIGHTS.schema),
+        "airlines": schema_from_polars(AIRLINES.schema),
+    }
+    text = compile("FROM flights\nLOOKUP airlines ON carrier = carrier", schemas).explain()
+    assert "LEFT JOIN" in text and "name: string" in text
