@@ -209,6 +209,7 @@ def test_limits_keep_their_fields_and_extend_the_compilers_size_limits() -> None
         "engine",
         "cancel_on_timeout",
         "data_warnings",
+        "max_join_rows",
     ]
     assert issubclass(Limits, SizeLimits)
     assert Limits(max_steps=3, max_rows=1).size == SizeLimits(max_steps=3)
