@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pesql.compiler.check.expr import Scope, infer
+from pesql.compiler.check.lints import static_warnings
 from pesql.compiler.check.resolve import Resolver
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.compiler.check.steps import StepState, check_step
@@ -61,6 +62,7 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
         raise PesqlError(diagnostics)
     changed = any(a is not b for a, b in zip(steps, plan.steps, strict=True))
     checked = A.Plan(table=plan.table, steps=tuple(steps), origin=plan.origin) if changed else plan
+    diagnostics = [*diagnostics, *static_warnings(checked)]
     return CheckedPlan(
         plan=checked,
         input_schema=input_schema,
