@@ -52,7 +52,7 @@ def text_column_hint(name: str, wanted: DType | None = None) -> str:
     It names the parse function first: the other fix, comparing as text (`rank > '2'`), runs
     and is wrong ('10' < '2' as text), so it must never be the suggestion.
 
-    >>> text_column_hint("rank", "integer")[:62]
+    >>> text_column_hint("rank", "integer")[:70]
     '`rank` is text: if it holds numbers, read them with PARSE_NUMBER(rank)'
     """
     if wanted in NUMERIC_ORDER:
