@@ -62,6 +62,10 @@ KEYWORDS = frozenset(
         "ELSE",
         "END",
         "GROUP",
+        # Step aliases (psql.lark spells them beside the canonical keyword).
+        "WHERE",
+        "MUTATE",
+        "ORDER_BY",
     ]
 )
 _BARE_NAME = re.compile(r"[^\W\d]\w*")

@@ -120,9 +120,9 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     state.removed(before, after, step, "; select it there to keep it")
     if state.sort_keys:
         # A renamed key keeps the order under its new name (docs/semantics.md, Row steps).
-        renamed = {i.column: i.as_ or i.column for i in items}
-        known = all(k in renamed for k in state.sort_keys)
-        state.sort_keys = tuple(renamed[k] for k in state.sort_keys) if known else None
+        moved = {i.column: i.as_ or i.column for i in items}
+        known = all(k in moved for k in state.sort_keys)
+        state.sort_keys = tuple(moved[k] for k in state.sort_keys) if known else None
     return _same(step, columns=tuple(items)), after
 
 
