@@ -44,6 +44,7 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
 
     Raises `PesqlError` carrying every error (and the warnings found on the way).
     """
+    require_schema(schema)
     resolver = Resolver()
     table, input_schema = _pick_table(plan, schema, resolver.diagnostics)
     if resolver.diagnostics:
@@ -102,6 +103,25 @@ def _pick_table(
     return plan.table, Schema()
 
 
+def require_schema(schema: object) -> None:
+    """A TypeError saying what a schema is, for anything else (a wrong type from the Python
+    API would otherwise fail deep inside as an AttributeError)."""
+    if isinstance(schema, Schema):
+        return
+    if isinstance(schema, Mapping) and all(
+        isinstance(k, str) and isinstance(v, Schema) for k, v in schema.items()
+    ):
+        return
+    shown = type(schema).__name__
+    if isinstance(schema, Mapping):
+        values = sorted({type(v).__name__ for v in schema.values()})
+        shown = f"a {shown} of {', '.join(values) or 'nothing'}"
+    raise TypeError(
+        f"a schema is a pesql.Schema (Schema.of({{'price': 'float'}}), or "
+        f"pesql.schema_from_polars(frame.schema)) or a mapping {{table name: Schema}}, not {shown}"
+    )
+
+
 def require_checked(value: object, stage: str) -> CheckedPlan:
     """`value` if it is a `CheckedPlan`; otherwise a TypeError saying how to get one.
 
@@ -126,4 +146,4 @@ def infer_expr(expr: A.Expr, schema: Schema) -> ColumnType:
     return ctype
 
 
-__all__ = ["CheckedPlan", "check", "infer_expr", "require_checked"]
+__all__ = ["CheckedPlan", "check", "infer_expr", "require_checked", "require_schema"]
