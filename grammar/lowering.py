@@ -14,6 +14,7 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import nearest
+from pesql.grammar.habits import function_hint
 from pesql.grammar.lowering_fields import FieldLowering, json_type
 from pesql.grammar.parse_exprs import parse_temporal
 from pesql.grammar.registry import all_ops, lookup
@@ -90,12 +91,11 @@ class Lowering(FieldLowering):
                 if (s.category == "step") == (want == "step")
             ]
             close = nearest(op.upper(), pool)
-            self.fail(
-                "E151",
-                at.child("op"),
-                name=op,
-                hints=("did you mean " + " or ".join(close) + "?",) if close else (),
-            )
+            habit = function_hint(op) if want != "step" else None
+            hints: tuple[str, ...] = (habit,) if habit else ()
+            if close:
+                hints += ("did you mean " + " or ".join(close) + "?",)
+            self.fail("E151", at.child("op"), name=op, hints=hints)
             return None
         if (spec.category == "step") != (want == "step"):
             kind = "a step" if spec.category == "step" else "an expression"

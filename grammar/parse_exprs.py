@@ -15,6 +15,7 @@ from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
 from pesql.grammar.diagnostics import Collector, nearest
+from pesql.grammar.habits import function_hint
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
@@ -171,12 +172,15 @@ class ExprRules(Transformer[Token, Any]):
                     _token_span(name_tok),
                     name=spec.name,
                     kind="a step",
-                    hints=("steps start a line of their own",),
+                    hints=(function_hint(name_tok.value) or "steps start a line of their own",),
                 )
             else:
                 names = [s.name for s in all_ops() if s.syntax == "call" and s.category != "step"]
                 close = nearest(name_tok.value.upper(), names)
-                hints = ("did you mean " + " or ".join(close) + "?",) if close else ()
+                habit = function_hint(name_tok.value)
+                hints: tuple[str, ...] = (habit,) if habit else ()
+                if close:
+                    hints += ("did you mean " + " or ".join(close) + "?",)
                 self.collector.error(
                     "E104", _token_span(name_tok), name=name_tok.value, hints=hints
                 )

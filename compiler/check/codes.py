@@ -129,4 +129,16 @@ register(
         "joined column `{name}` would be named `{found}`, which is taken",
         "rename (SELECT ... AS) or DROP the column before the join",
     ),
+    Code(
+        "W303",
+        "comparison with NULL",
+        "`{found}` is null for every row: `=` and `!=` with NULL are never true",
+        "write `x IS NULL` or `x IS NOT NULL`",
+    ),
+    Code(
+        "W306",
+        "AGGREGATE after GROUP_BY",
+        "the AGGREGATE after `GROUP_BY {found}` computes over the groups (one row), not per group",
+        "per group, put the aggregates in the GROUP_BY: GROUP_BY k COMPUTE n = COUNT(*)",
+    ),
 )

@@ -125,9 +125,11 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     renamed = {i.column for i in items if i.as_ is not None}
     before = Schema(tuple(c for c in state.schema.columns if c[0] not in renamed))
     state.removed(before, after, step, "; select it there to keep it")
-    keep = {(i.column, i.as_ or i.column) for i in items}
-    if state.sort_keys and not all((k, k) in keep for k in state.sort_keys):
-        state.sort_keys = None
+    if state.sort_keys:
+        # A renamed key keeps the order under its new name (docs/semantics.md, Row steps).
+        moved = {i.column: i.as_ or i.column for i in items}
+        known = all(k in moved for k in state.sort_keys)
+        state.sort_keys = tuple(moved[k] for k in state.sort_keys) if known else None
     return same(step, columns=tuple(items)), after
 
 

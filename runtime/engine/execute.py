@@ -220,6 +220,8 @@ def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
 def _source(tables: Tables, name: str | None) -> Frame | Table:
     if isinstance(tables, pl.DataFrame | pl.LazyFrame | Table):
         return tables
+    if not isinstance(tables, Catalog | Mapping):
+        raise TypeError(_TABLES_EXPECTED + f", not {type(tables).__name__}")
     if isinstance(tables, Catalog):
         if name is None and len(tables) == 1:
             return next(iter(tables))
@@ -235,6 +237,9 @@ def _source(tables: Tables, name: str | None) -> Frame | Table:
     else:
         hints = [f"did you mean `{c}`?" for c in nearest(name, list(tables))]
         raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
+    if not isinstance(only, pl.DataFrame | pl.LazyFrame | Table):
+        found = type(only).__name__
+        raise TypeError(_TABLES_EXPECTED + f"; the mapping holds a {found}")
     return only
 
 
@@ -246,6 +251,12 @@ def _guarded(run: Callable[[], None]) -> None:
         raise
     except Exception as exc:
         raise execution_error(exc) from exc
+
+
+_TABLES_EXPECTED = (
+    "tables are a polars DataFrame or LazyFrame, a pesql.Table, a Catalog, or a mapping "
+    "{name: one of those} (pesql.load_table reads files and pandas frames)"
+)
 
 
 def _which_table(names: list[str]) -> PesqlError:
