@@ -12,7 +12,8 @@ from typing import Any
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
-from pesql.runtime.tables.clean.rules import CURRENCY, FOOTNOTE, TRIM, Rule
+from pesql.compiler.backends.polars.numbers import CURRENCY, FOOTNOTE, TRIM
+from pesql.runtime.tables.clean.rules import Rule, normalize
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class ColumnReport:
     nulls_added: int
     examples: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    # Cells that contradict the column's number convention and became null: (row, text), the
+    # row counted from 1 (the first row under the header).
+    contradictions: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +40,7 @@ class ColumnReport:
             "nulls_added": self.nulls_added,
             "examples": [list(e) for e in self.examples],
             "notes": list(self.notes),
+            "contradictions": [{"row": r, "text": t} for r, t in self.contradictions],
         }
 
 
@@ -67,7 +72,7 @@ class CleanReport:
         table = Table("column", "from header", "dtype", "rule", "nulls", "example")
         for c in self.columns:
             example = f"{c.examples[0][0]!r} -> {c.examples[0][1]}" if c.examples else ""
-            rule = "\n".join((c.rule, *c.notes))
+            rule = "\n".join((c.rule, *c.notes, *_contradicting(c)))
             original = "" if c.original == c.name else repr(c.original)
             table.add_row(c.name, original, c.dtype, rule, str(c.nulls_added), example)
         console = Console(file=io.StringIO(), width=140, color_system=None)
@@ -78,6 +83,17 @@ class CleanReport:
                 "fit their column's rule become null."
             )
         return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+SHOWN_CONTRADICTIONS = 5
+
+
+def _contradicting(column: ColumnReport) -> tuple[str, ...]:
+    if not column.contradictions:
+        return ()
+    shown = ", ".join(f"row {r} {t!r}" for r, t in column.contradictions[:SHOWN_CONTRADICTIONS])
+    more = len(column.contradictions) - SHOWN_CONTRADICTIONS
+    return ("null, contradicting the column: " + shown + (f" and {more} more" if more > 0 else ""),)
 
 
 def column_report(
@@ -118,6 +134,12 @@ def column_report(
             label += "; currency " + ", ".join(repr(c) for c in found["currency"])
         if found["footnotes"]:
             label += "; footnote marks removed"
+    contradictions: tuple[tuple[int, str], ...] = ()
+    if rule is not None and rule.family == "number":
+        # Present after normalizing (not a missing marker) yet null after conversion.
+        lost = normalize(pl.col("value")).is_not_null() & after.is_null()
+        rows_lost = pl.DataFrame({"value": before}).select(lost.arg_true()).to_series()
+        contradictions = tuple((int(r) + 1, str(before[int(r)])) for r in rows_lost)
     return ColumnReport(
         original=original,
         name=name,
@@ -126,4 +148,5 @@ def column_report(
         nulls_added=int((before.is_not_null() & after.is_null()).sum()),
         examples=tuple((str(before[i]), str(after[i])) for i in rows),
         notes=() if rule is None else rule.notes,
+        contradictions=contradictions,
     )
