@@ -34,7 +34,15 @@ from pesql.runtime.tables.clean.infer import CleanReport, clean_frame
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["FORMATS", "Format", "Table", "load_table", "parse_table_spec", "table_name"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Table",
+    "load_table",
+    "parse_table_spec",
+    "table_name",
+    "tsv_unescape",
+]
 
 Format = Literal["csv", "tsv", "parquet", "json", "ndjson", "ipc", "excel"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -56,6 +64,25 @@ EXTENSIONS: dict[str, Format] = {
     ".xls": "excel",
     ".ods": "excel",
 }
+# The escapes of WikiTableQuestions' TSV (and of its official reader, in this order): a line
+# break inside a cell is written `\n`, a pipe `\p`, a backslash `\\`. TSV has no quoting, so
+# escapes are how such cells survive; a TSV read as text is decoded, headers and cells alike.
+TSV_ESCAPES: tuple[tuple[str, str], ...] = (("\\n", "\n"), ("\\p", "|"), ("\\\\", "\\"))
+
+
+def tsv_unescape(text: str) -> str:
+    """`Peak\\nAUS` -> `Peak` newline `AUS`; `a\\pb` -> `a|b`; `\\\\` -> `\\`."""
+    for escaped, plain in TSV_ESCAPES:
+        text = text.replace(escaped, plain)
+    return text
+
+
+def _tsv_unescape_expr(value: pl.Expr) -> pl.Expr:
+    for escaped, plain in TSV_ESCAPES:
+        value = value.str.replace_all(escaped, plain, literal=True)
+    return value
+
+
 # Text formats carry no types, so cleaning is on by default for them only.
 TEXT_FORMATS: frozenset[Format] = frozenset({"csv", "tsv", "json", "ndjson"})
 
@@ -160,7 +187,11 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
             return pl.scan_csv(path, infer_schema_length=10_000, **options), None
         first = pl.scan_csv(path, has_header=False, n_rows=1, infer_schema=False, **options)
         headers: list[str | None] = list(first.collect().row(0))
-        return pl.scan_csv(path, infer_schema=False, **options), headers
+        frame = pl.scan_csv(path, infer_schema=False, **options)
+        if fmt == "tsv":
+            headers = [None if h is None else tsv_unescape(h) for h in headers]
+            frame = frame.select(_tsv_unescape_expr(pl.all()))
+        return frame, headers
     if fmt == "parquet":
         return pl.scan_parquet(path), None
     if fmt == "ipc":

@@ -43,7 +43,7 @@ def test_population_table(corpora: Path) -> None:
     assert frame["Incorporation date"].head(3).to_list() == [1965, 1926, 1879]
     assert table.report is not None
     column = table.report.columns[2]
-    assert column.original == "Population\\n(2000 Census)"
+    assert column.original == "Population\n(2000 Census)"  # the TSV escape decoded
     assert column.rule == "integer with thousands separator ','"
 
 
