@@ -40,6 +40,7 @@ __all__ = [
     "clean_frame",
     "clean_headers",
     "normalize",
+    "unique_names",
 ]
 
 
@@ -56,26 +57,46 @@ def clean_headers(names: Sequence[str | None]) -> tuple[list[str], dict[str, str
     """Stable, unique, visible names; returns (names, {original: new} for every changed header).
 
     >>> clean_headers(["Year", "", "Year", "Peak\\nAUS"])
-    (['Year', 'column_2', 'Year_2', 'Peak AUS'],
-     {'': 'column_2', 'Year': 'Year_2', 'Peak\\nAUS': 'Peak AUS'})
+    (['Year', 'column_2', 'Year_1', 'Peak AUS'],
+     {'': 'column_2', 'Year': 'Year_1', 'Peak\\nAUS': 'Peak AUS'})
 
-    A duplicate keeps its text in the mapping's key only once (the first changed occurrence);
-    `CleanReport.columns` keeps the exact positional pairs.
+    Duplicates are numbered as DuckDB's `read_csv` numbers them (`Votes`, `Votes_1`, `Votes_2`),
+    so a query ported from DuckDB names the same column: `unique_names`. A duplicate keeps its
+    text in the mapping's key only once (the first changed occurrence); `CleanReport.columns`
+    keeps the exact positional pairs.
     """
     base = [_clean_header(raw) or f"column_{i}" for i, raw in enumerate(names, start=1)]
-    taken = set(base)
-    out: list[str] = []
-    for name in base:
-        final, k = name, 2
-        # Skip suffixes that a later real header owns ("a", "a", "a_2" -> a, a_3, a_2).
-        while final in out or (final != name and final in taken):
-            final, k = f"{name}_{k}", k + 1
-        out.append(final)
+    out = unique_names(base)
     mapping: dict[str, str] = {}
     for raw, new in zip(names, out, strict=True):
         if (raw or "") != new:
             mapping.setdefault(raw or "", new)
     return out, mapping
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """DuckDB's renaming of duplicate CSV headers, case-insensitive as DuckDB's names are.
+
+    The k-th repeat of a name gets `_k`; a generated name already taken is renamed the same way
+    in turn (DuckDB 2.0 `read_csv`, compared by a property test):
+    `x, x, x_1, x` -> `x, x_1, x_1_1, x_2`.
+
+    >>> unique_names(["Votes", "Votes", "votes", "a", "a_1", "a"])
+    ['Votes', 'Votes_1', 'votes_2', 'a', 'a_1', 'a_1_1']
+    """
+    requested: dict[str, int] = {}  # lower-case name -> times asked for
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        final = name
+        while final.casefold() in taken:
+            key = final.casefold()
+            final = f"{final}_{requested[key]}"
+            requested[key] += 1
+        requested[final.casefold()] = requested.get(final.casefold(), 0) + 1
+        taken.add(final.casefold())
+        out.append(final)
+    return out
 
 
 def clean_frame(
