@@ -30,6 +30,7 @@ from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.tables.clean.infer import CleanReport, clean_frame
+from pesql.runtime.tables.clean.summary import SUMMARY_MODES, SummaryMode
 
 if TYPE_CHECKING:
     import pandas
@@ -125,15 +126,21 @@ def load_table(
     name: str | None = None,
     format: str | None = None,
     clean: bool | None = None,
+    summary_rows: SummaryMode = "keep",
 ) -> Table:
-    """Load a file (format from the extension unless given) or wrap an in-memory frame."""
+    """Load a file (format from the extension unless given) or wrap an in-memory frame.
+
+    `summary_rows` ("keep", "drop", "flag"): what cleaning does with the rows that look like
+    totals, section headers or footnotes (docs/tables.md); every row is kept by default."""
+    if summary_rows not in SUMMARY_MODES:
+        raise ValueError(f"summary_rows must be one of {SUMMARY_MODES}, not {summary_rows!r}")
     if isinstance(source, pl.DataFrame | pl.LazyFrame) or _is_pandas(source):
         frame = pl.from_pandas(source) if _is_pandas(source) else source
         assert isinstance(frame, pl.DataFrame | pl.LazyFrame)
         report = None
         lazy = frame.lazy()
         if clean:  # an in-memory frame is already typed: clean only on request
-            lazy, report = clean_frame(frame)
+            lazy, report = clean_frame(frame, summary=summary_rows)
         return Table(name or "table", lazy, report, None)
     if not isinstance(source, str | Path):
         raise TypeError(
@@ -150,7 +157,7 @@ def load_table(
         frame, headers = _read(path, fmt, do_clean)
         report = None
         if do_clean:
-            frame, report = clean_frame(frame, headers=headers)
+            frame, report = clean_frame(frame, headers=headers, summary=summary_rows)
         else:
             frame.collect_schema()  # reads only the header or metadata: fail here, not later
     except PesqlError:

@@ -102,7 +102,7 @@ def test_duplicate_and_empty_headers_from_file(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("a,,a,\n1,2,3,4\n", encoding="utf-8")
     table = load_table(path)
-    assert table.frame.collect_schema().names() == ["a", "column_2", "a_2", "column_4"]
+    assert table.frame.collect_schema().names() == ["a", "column_2", "a_1", "column_4"]
     assert table.report is not None
     assert [c.original for c in table.report.columns] == ["a", "", "a", ""]
 

@@ -29,6 +29,13 @@ from pesql.runtime.tables.clean.rules import (
     normalize,
     text_missing,
 )
+from pesql.runtime.tables.clean.summary import (
+    FLAG_COLUMN,
+    SUMMARY_MODES,
+    SummaryMode,
+    summary_kind,
+    summary_rows,
+)
 
 __all__ = [
     "MISSING_TOKENS",
@@ -104,12 +111,18 @@ def clean_frame(
     *,
     sample_rows: int = 10_000,
     headers: Sequence[str | None] | None = None,
+    summary: SummaryMode = "keep",
 ) -> tuple[pl.LazyFrame, CleanReport]:
     """Rename headers and type text columns, inferring from the first `sample_rows` rows.
 
     `headers` are the raw header texts by position when a reader already altered them (polars
     renames duplicates and reads an empty header as ""); by default the frame's own names.
+    Summary and section rows (summary.py) are found in the sample and reported; `summary`
+    keeps them (the default), drops them from every row of the table, or flags them in a
+    boolean column `summary_row`.
     """
+    if summary not in SUMMARY_MODES:
+        raise ValueError(f"summary_rows must be one of {SUMMARY_MODES}, not {summary!r}")
     lazy = frame.lazy()
     current = lazy.collect_schema().names()
     raw = list(headers) if headers is not None else list(current)
@@ -120,7 +133,11 @@ def clean_frame(
         isinstance(frame, pl.DataFrame) and frame.height <= sample_rows
     )
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
-    chosen = choose_rules(sample, text)
+    kinds = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
+    # Section headers and footnotes hold no data: their text must not keep a number column
+    # as text (a spanned "Group B" in every column). Totals are data-shaped and stay in.
+    not_data = kinds.is_in(["section", "footnote"]).fill_null(False)
+    chosen = choose_rules(sample.filter(~not_data), text)
     exprs = [
         chosen[n].apply(normalize(col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
@@ -130,8 +147,19 @@ def clean_frame(
         for n in names
     ]
     converted = sample.select(exprs)
+    skip = frozenset(not_data.arg_true().to_list())
     reports = tuple(
-        column_report(sample, converted, original or "", n, chosen.get(n), n in text)
+        column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
         for original, n in zip(raw, names, strict=True)
     )
-    return lazy.select(exprs), CleanReport(reports, sample.height, complete)
+    numeric = [n for n in text if n in chosen and chosen[n].family == "number"]
+    found = summary_rows(sample, numeric, text)
+    is_summary = summary_kind(text, len(names)).is_not_null()
+    if summary == "drop":
+        lazy = lazy.filter(~is_summary)
+    elif summary == "flag":
+        flag = unique_names([*names, FLAG_COLUMN])[-1]
+        lazy = lazy.with_columns(is_summary.alias(flag))
+        exprs.append(col(flag))
+    report = CleanReport(reports, sample.height, complete, found, summary)
+    return lazy.select(exprs), report

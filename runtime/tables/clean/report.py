@@ -14,6 +14,7 @@ import polars as pl
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.backends.polars.numbers import CURRENCY, FOOTNOTE, TRIM
 from pesql.runtime.tables.clean.rules import Rule, normalize
+from pesql.runtime.tables.clean.summary import SummaryRow
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class CleanReport:
     columns: tuple[ColumnReport, ...]
     sample_rows: int = 0
     complete: bool = True
+    # Rows that look like totals, section headers or footnotes (summary.py), and what loading
+    # did with them: "keep" (the default), "drop" or "flag" (a boolean column).
+    summary_rows: tuple[SummaryRow, ...] = ()
+    summary_mode: str = "keep"
 
     @property
     def renamed(self) -> dict[str, str]:
@@ -63,7 +68,22 @@ class CleanReport:
             "complete": self.complete,
             "renamed": self.renamed,
             "columns": [c.to_dict() for c in self.columns],
+            "summary_rows": [r.to_dict() for r in self.summary_rows],
+            "summary_mode": self.summary_mode,
         }
+
+    def summary_lines(self) -> list[str]:
+        """One line per summary row, then what loading did with them."""
+        if not self.summary_rows:
+            return []
+        lines = [r.describe() for r in self.summary_rows]
+        done = {
+            "keep": "kept (they count in aggregates and can win a sort): load with "
+            "summary_rows='drop' to remove them, or 'flag' for a boolean column summary_row",
+            "drop": "dropped (summary_rows='drop')",
+            "flag": "kept, flagged in the boolean column summary_row (FILTER NOT summary_row)",
+        }[self.summary_mode]
+        return [*lines, f"{len(lines)} summary row{'s' * (len(lines) != 1)} {done}"]
 
     def to_text(self) -> str:
         from rich.console import Console
@@ -77,6 +97,8 @@ class CleanReport:
             table.add_row(c.name, original, c.dtype, rule, str(c.nulls_added), example)
         console = Console(file=io.StringIO(), width=140, color_system=None)
         console.print(table)
+        for line in self.summary_lines():
+            console.print(line, markup=False, highlight=False)
         if not self.complete:
             console.print(
                 f"Inferred from the first {self.sample_rows} rows; later values that do not "
@@ -103,7 +125,10 @@ def column_report(
     name: str,
     rule: Rule | None,
     is_text: bool,
+    skip: frozenset[int] = frozenset(),
 ) -> ColumnReport:
+    """`skip`: sample rows (from 0) reported as section headers or footnotes, not as cells that
+    contradict the column."""
     # Renamed: polars runs Series methods through pl.col(series.name), a regex for `^x$`.
     before, after = sample[name].rename("value"), converted[name].rename("value")
     rows = before.is_not_null().arg_true().head(3).to_list()
@@ -139,7 +164,9 @@ def column_report(
         # Present after normalizing (not a missing marker) yet null after conversion.
         lost = normalize(pl.col("value")).is_not_null() & after.is_null()
         rows_lost = pl.DataFrame({"value": before}).select(lost.arg_true()).to_series()
-        contradictions = tuple((int(r) + 1, str(before[int(r)])) for r in rows_lost)
+        contradictions = tuple(
+            (int(r) + 1, str(before[int(r)])) for r in rows_lost if int(r) not in skip
+        )
     return ColumnReport(
         original=original,
         name=name,
