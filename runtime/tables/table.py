@@ -210,9 +210,9 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
     from pesql.runtime.extras import require
 
     require("fastexcel", "reading Excel files")
-    frame = pl.read_excel(path)
-    assert isinstance(frame, pl.DataFrame)  # one sheet (the first) was asked for
-    return frame.lazy(), None
+    sheet = pl.read_excel(path)
+    assert isinstance(sheet, pl.DataFrame)  # one sheet (the first) was asked for
+    return sheet.lazy(), None
 
 
 def _unreadable(name: str, problem: str, hint: str) -> PesqlError:
