@@ -153,3 +153,18 @@ def test_no_w310_when_rows_are_dropped_or_for_plain_frames(tmp_path: Path) -> No
     assert compile(plan, table.schema()).collect(table).notes == ()
     frame = election(tmp_path).frame.collect()  # a bare frame carries no report
     assert compile(plan, table.schema()).collect(frame).notes == ()
+
+
+def test_a_data_row_holding_a_summary_word_is_data() -> None:
+    """A client called "Total" (several other texts in the row) and an eclipse of type
+    "Total" are data; a career table's "Total" beside one country is a total."""
+    raw = pl.DataFrame(
+        {
+            "Client": ["Shell", "Total", "Total"],
+            "Country": ["Oman", "Libya", "Netherlands"],
+            "Services": ["Drilling", "Drilling", None],
+            "Wells": ["3", "4", "7"],
+        }
+    )
+    found = summary_rows(raw, numeric=["Wells"])
+    assert [(r.row, r.label) for r in found] == [(3, "Total")]

@@ -133,10 +133,11 @@ def clean_frame(
         isinstance(frame, pl.DataFrame) and frame.height <= sample_rows
     )
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
-    kinds = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
     # Section headers and footnotes hold no data: their text must not keep a number column
-    # as text (a spanned "Group B" in every column). Totals are data-shaped and stay in.
-    not_data = kinds.is_in(["section", "footnote"]).fill_null(False)
+    # as text (a spanned "Group B" in every column), so inference runs without them. Totals
+    # are data-shaped and stay in; telling them apart needs the typed columns, found after.
+    spans = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
+    not_data = spans.is_in(["section", "footnote"]).fill_null(False)
     chosen = choose_rules(sample.filter(~not_data), text)
     exprs = [
         chosen[n].apply(normalize(col(n))).alias(n)
@@ -152,9 +153,10 @@ def clean_frame(
         column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
         for original, n in zip(raw, names, strict=True)
     )
-    numeric = [n for n in text if n in chosen and chosen[n].family == "number"]
-    found = summary_rows(sample, numeric, text)
-    is_summary = summary_kind(text, len(names)).is_not_null()
+    typed = [n for n in text if n in chosen and chosen[n].family != "text"]
+    numeric = [n for n in typed if chosen[n].family == "number"]
+    found = summary_rows(sample, numeric, text, typed)
+    is_summary = summary_kind(text, len(names), typed).is_not_null()
     if summary == "drop":
         lazy = lazy.filter(~is_summary)
     elif summary == "flag":

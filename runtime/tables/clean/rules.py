@@ -34,10 +34,11 @@ DASHES = r"^[-‐‑‒–—―−]+$"
 # these); "none", "?" and the dashes can be real values in text, so text keeps them.
 TEXT_MISSING_TOKENS = ("", "n/a", "na", "n.a.", "null", "nan", "#n/a")
 _TRUE, _FALSE = ["yes", "true", "y"], ["no", "false", "n"]
-# A number-looking cell: digits with separators and a sign only. Only such cells may
+# A number-looking cell: digit runs joined by single separators, a sign first (`1,1024`,
+# `1.2.3`; not the list `1.09, 1.22`). Only such cells may
 # contradict a column's number convention (be left null and reported) instead of keeping the
 # whole column as text; a word among numbers still keeps the column as text.
-NUMBER_LIKE = r"^[+-]?[\d.,'’ \u00a0\u2009\u202f]*\d[\d.,'’ \u00a0\u2009\u202f]*$"
+NUMBER_LIKE = r"^[+-]?\d*(?:[.,'’ \u00a0\u2009\u202f]\d+)*$"
 
 
 def normalize(value: pl.Expr) -> pl.Expr:

@@ -11,7 +11,9 @@ The rule (docs/tables.md, "Summary and section rows"), on the raw text of the te
 - **total**: a cell is, as a whole (footnote marks and a parenthesized or `:` tail aside), a
   summary label: `Total`, `Totals`, `Grand total`, `Career total`, `Subtotal`, `Total votes`,
   `Valid votes`, `Invalid votes`, `Blank/invalid ballots`, `Rejected ballots`, `Turnout`,
-  `Voter turnout`, `Registered voters`, `Eligible voters`, `Electorate`, `Majority`, `Sum`.
+  `Voter turnout`, `Registered voters`, `Eligible voters`, `Electorate`, `Majority`; and the
+  row's other text cells (outside converted columns) are empty or repeat the label, but for
+  at most one more value.
 - **footnote**: a cell starts like a note (`Note:`, `Notes`, `Source:`, `*`, `†`, `‡`, `^`,
   `[a]` followed by text) and every other cell of the row is empty or repeats it.
 - **section**: a table of three or more columns where the row's non-empty cells, at least
@@ -43,7 +45,7 @@ _LABELS = (
     r"|invalid ?/ ?blank|blank and invalid|invalid and blank) (?:votes|ballots)",
     r"(?:voter )?turnout",
     r"(?:registered|eligible) voters(?: ?/ ?turnout)?",
-    r"electorate|majority|sum",
+    r"electorate|majority",
 )
 # Case-insensitive, the whole cell; a tail in parentheses/brackets or after a colon is allowed
 # ("Total (12 nations)", "Turnout: 61%").
@@ -91,16 +93,27 @@ def _label(name: str) -> pl.Expr:
     return _cell(name).str.replace(FOOTNOTE, "").str.strip_chars(TRIM)
 
 
-def summary_kind(text_columns: Sequence[str], width: int) -> pl.Expr:
+def summary_kind(text_columns: Sequence[str], width: int, typed: Sequence[str] = ()) -> pl.Expr:
     """Per row: "total", "footnote", "section" or null, from the raw text of `text_columns`
-    in a table of `width` columns."""
+    in a table of `width` columns; `typed` are the columns inference converts (numbers, dates)."""
     if not text_columns:
         return pl.lit(None, dtype=pl.String)
     cells = [_cell(n) for n in text_columns]
     present = pl.sum_horizontal(c.is_not_null().cast(pl.Int32) for c in cells)
     first = pl.coalesce(cells)
     repeats = pl.all_horizontal(c.is_null() | (c == first) for c in cells)
-    total = pl.any_horizontal(_label(n).str.contains(TOTAL) for n in text_columns)
+    labelled = [pl.when(_label(n).str.contains(TOTAL)).then(_cell(n)) for n in text_columns]
+    label = pl.coalesce(labelled)
+    # A total row labels numbers: its other text cells are empty or repeat the label, but for
+    # at most one more value (a country beside "Total"). A row of several other texts is data
+    # that happens to hold the word (a client called "Total", an eclipse of type "Total").
+    words = [_cell(n) for n in text_columns if n not in set(typed)]
+    others = (
+        pl.concat_list(words).list.drop_nulls().list.set_difference(pl.concat_list(label))
+        if words
+        else pl.lit([], dtype=pl.List(pl.String))
+    )
+    total = label.is_not_null() & (others.list.len() <= 1)
     note = pl.any_horizontal(c.str.contains(NOTE) for c in cells) & repeats
     section = pl.lit(width >= 3) & repeats & (present >= 2) & (2 * present >= width)
     return (
@@ -115,12 +128,17 @@ def summary_kind(text_columns: Sequence[str], width: int) -> pl.Expr:
 
 
 def summary_rows(
-    raw: pl.DataFrame, numeric: Sequence[str], text_columns: Sequence[str] | None = None
+    raw: pl.DataFrame,
+    numeric: Sequence[str],
+    text_columns: Sequence[str] | None = None,
+    typed: Sequence[str] | None = None,
 ) -> tuple[SummaryRow, ...]:
-    """The summary rows of `raw` (text as read), each with the `numeric` columns' text."""
+    """The summary rows of `raw` (text as read), each with the `numeric` columns' text;
+    `typed`: the columns inference converts (by default `numeric`)."""
     texts = list(text_columns if text_columns is not None else raw.columns)
     texts = [n for n in texts if raw.schema[n] == pl.String]
-    kinds = raw.select(summary_kind(texts, raw.width).alias("kind"))["kind"]
+    converted = list(numeric if typed is None else typed)
+    kinds = raw.select(summary_kind(texts, raw.width, converted).alias("kind"))["kind"]
     found: list[SummaryRow] = []
     for index in kinds.is_not_null().arg_true().to_list():
         kind: Kind = kinds[index]
