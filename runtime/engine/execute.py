@@ -44,6 +44,7 @@ from pesql.runtime.engine.limits import (
     execution_error,
     truncation_note,
 )
+from pesql.runtime.engine.summary_warnings import summary_warnings
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table, load_table
 
@@ -100,6 +101,8 @@ class CompiledPlan(Compiled):
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings:
             notes += tuple(self._data_warnings(tables, frame.height == 0))
+            if not truncated:
+                notes += tuple(self._summary_warnings(tables, frame))
         return Result(frame, truncated, elapsed, notes)
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
@@ -118,6 +121,16 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
+
+    def _summary_warnings(self, tables: Tables, answer: pl.DataFrame) -> list[Diagnostic]:
+        """W310 (runtime/engine/summary_warnings.py): only a loaded `Table` knows its rows."""
+        source = _source(tables, self.checked.table)
+        if not isinstance(source, Table):
+            return []
+        try:
+            return summary_warnings(self.optimized, source, answer)
+        except (pl.exceptions.PolarsError, PesqlError):
+            return []
 
     def explain(self, tables: Tables | None = None) -> str:
         """The p-SQL text that runs, the output schema, and polars' optimized plan."""
