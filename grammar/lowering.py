@@ -15,17 +15,27 @@ from typing import Any
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import nearest
 from pesql.grammar.lowering_fields import FieldLowering, json_type
+from pesql.grammar.numbers import (
+    LongInteger,
+    describe_number,
+    first_surrogate,
+    int_hint,
+    int_problem,
+)
 from pesql.grammar.parse_exprs import parse_temporal
 from pesql.grammar.registry import all_ops, lookup
 
 JSONValue = Any
 MAX_JSON_DEPTH = 64
+_MAX_REPORTED = 20  # E158 diagnostics per input: enough to fix them, never a flood
 LITERAL_TYPES = ("string", "date", "datetime")
 
 
 class Lowering(FieldLowering):
     def plan(self, value: JSONValue) -> A.Plan:
         root = A.Pointer("")
+        if self.surrogates(value, root):
+            return A.Plan(origin=root)
         if isinstance(value, list):
             self.fail(
                 "E154",
@@ -66,6 +76,42 @@ class Lowering(FieldLowering):
             if isinstance(step, A.Step):
                 steps.append(step)
         return A.Plan(table=table, steps=tuple(steps), origin=root)
+
+    def surrogates(self, value: JSONValue, root: A.Pointer) -> bool:
+        """E158 for each string (key or value) that is not valid Unicode; whether any was.
+
+        One pass before lowering, so no stage after it meets a string it cannot encode.
+        Iterative: a hostile value may nest deeper than the recursion limit."""
+        found = 0
+        # (value, its parent's pointer, its key there, depth): pointers are built only for
+        # containers and for the strings reported, not for every leaf.
+        stack: list[tuple[JSONValue, A.Pointer, str | int | None, int]] = [(value, root, None, 0)]
+        while stack and found < _MAX_REPORTED:
+            item, parent, key, depth = stack.pop()
+            at = parent if key is None else None
+            if isinstance(item, str):
+                index = first_surrogate(item)
+                if index is not None:
+                    found += 1
+                    where = at or parent.child(key if key is not None else "")
+                    self.fail("E158", where, found="a string", problem=f"U+{ord(item[index]):04X}")
+                continue
+            if depth > MAX_JSON_DEPTH or not isinstance(item, dict | list):
+                continue  # lowering reports E302 below the depth limit; nothing there is read
+            at = at or parent.child(key if key is not None else "")
+            if isinstance(item, list):
+                stack.extend((child, at, i, depth + 1) for i, child in enumerate(item))
+                continue
+            for name, child in item.items():
+                text = name if isinstance(name, str) else ""
+                index = first_surrogate(text)
+                if index is not None:
+                    found += 1
+                    problem = f"U+{ord(text[index]):04X}"
+                    self.fail("E158", at, found="a property name", problem=problem)
+                    continue
+                stack.append((child, at, text, depth + 1))
+        return found > 0
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
         """An operation object: a step (`want="step"`) or an expression call."""
@@ -124,8 +170,20 @@ class Lowering(FieldLowering):
                     )
                     return None
                 return A.Col(name=raw, origin=at)
-            case bool() | int() | None:
+            case bool() | None:
                 return A.Lit(value=raw, origin=at)
+            case int() | LongInteger():
+                problem = int_problem(raw)
+                if problem is None and isinstance(raw, int):
+                    return A.Lit(value=raw, origin=at)
+                self.fail(
+                    "E157",
+                    at,
+                    found=describe_number(raw),
+                    expected=problem,
+                    hints=(int_hint(raw),),
+                )
+                return None
             case float():
                 if not math.isfinite(raw):
                     self.fail(

@@ -19,9 +19,18 @@ from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
+from pesql.grammar.numbers import describe_number, first_surrogate, read_int
 from pesql.grammar.ops import rows
 from pesql.grammar.parse_errors import syntax_diagnostic
-from pesql.grammar.parse_exprs import ExprRules, nodes, parse_temporal, span_of
+from pesql.grammar.parse_exprs import (
+    ExprRules,
+    nodes,
+    parse_temporal,
+    span_of,
+    surrogate_diagnostic,
+    token_span,
+)
+from pesql.grammar.registry import spec_of
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -40,6 +49,8 @@ def _parser() -> Lark:
 
 def parse(text: str) -> A.Plan:
     """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse takes p-SQL text (str), not {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
         raise PesqlError(
             [
@@ -48,6 +59,11 @@ def parse(text: str) -> A.Plan:
                 )
             ]
         )
+    surrogate = first_surrogate(text)
+    if surrogate is not None:
+        # The source line is shown escaped: a lone surrogate cannot be printed.
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise PesqlError([surrogate_diagnostic(text, surrogate)], shown)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -102,7 +118,13 @@ class _Build(ExprRules):
     def name(self, meta: Meta, children: list[Token]) -> str:
         tok = children[0]
         text = str(tok.value)
-        return text[1:-1].replace("``", "`") if tok.type == "QUOTED_NAME" else text
+        if tok.type != "QUOTED_NAME":
+            return text
+        if text == "``":  # as in JSON (E155): a name is never empty
+            self.collector.error(
+                "E155", span_of(meta), found="``", prop="name", hints=("names cannot be empty",)
+            )
+        return text[1:-1].replace("``", "`")
 
     def filter(self, meta: Meta, children: list[Any]) -> rows.Filter:
         return rows.Filter(where=nodes(children)[0], origin=span_of(meta))
@@ -144,7 +166,10 @@ class _Build(ExprRules):
         )
 
     def limit(self, meta: Meta, children: list[Any]) -> rows.Limit:
-        numbers = [int(c.value) for c in children if isinstance(c, Token) and c.type == "INT"]
+        tokens = [c for c in children if isinstance(c, Token) and c.type == "INT"]
+        numbers = [
+            self._bounded(tok, wire) for tok, wire in zip(tokens, ("count", "offset"), strict=False)
+        ]
         words = {c.type for c in children if isinstance(c, Token)}
         return rows.Limit(
             count=numbers[0],
@@ -152,6 +177,19 @@ class _Build(ExprRules):
             with_ties="TIES" in words,
             origin=span_of(meta),
         )
+
+    def _bounded(self, tok: Token, wire: str) -> int:
+        """LIMIT's count or offset within the registry's bounds (E157 and 0 otherwise)."""
+        value = read_int(tok.value)
+        bound = spec_of(rows.Limit).field(wire)
+        assert bound is not None
+        problem = bound.out_of_range(value)
+        if problem is None and isinstance(value, int):
+            return value
+        self.collector.error(
+            "E157", token_span(tok), found=describe_number(value), expected=problem
+        )
+        return 0
 
     def distinct(self, meta: Meta, children: list[Any]) -> rows.Distinct:
         return rows.Distinct(columns=tuple(nodes(children)), origin=span_of(meta))

@@ -43,6 +43,14 @@ def check(plan: A.Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:
 
     Raises `PesqlError` carrying every error (and the warnings found on the way).
     """
+    if not isinstance(plan, A.Plan):
+        raise TypeError(
+            f"check takes a Plan (from pesql.parse or pesql.from_json), not {type(plan).__name__}"
+        )
+    if not isinstance(schema, Schema | Mapping):
+        raise TypeError(
+            f"check takes a Schema or a mapping {{table name: Schema}}, not {type(schema).__name__}"
+        )
     resolver = Resolver()
     table, input_schema = _pick_table(plan, schema, resolver.diagnostics)
     if resolver.diagnostics:
