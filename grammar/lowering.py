@@ -28,6 +28,15 @@ from pesql.grammar.registry import all_ops, lookup
 JSONValue = Any
 MAX_JSON_DEPTH = 64
 _MAX_REPORTED = 20  # E158 diagnostics per input: enough to fix them, never a flood
+# Expressions and operation objects lowered per input: far beyond the compiler's node bound
+# (SizeLimits.max_nodes), so lowering stops early (E306) instead of building a huge tree.
+MAX_JSON_NODES = 10_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 LITERAL_TYPES = ("string", "date", "datetime")
 
 
@@ -71,10 +80,14 @@ class Lowering(FieldLowering):
                 self.fail("E154", root.child("steps"), expected="array", found=json_type(raw_steps))
             return A.Plan(table=table, origin=root)
         steps = []
-        for i, raw in enumerate(raw_steps):
-            step = self.node(raw, root.child("steps", i), want="step", depth=1)
-            if isinstance(step, A.Step):
-                steps.append(step)
+        try:
+            for i, raw in enumerate(raw_steps):
+                step = self.node(raw, root.child("steps", i), want="step", depth=1)
+                if isinstance(step, A.Step):
+                    steps.append(step)
+        except _TooLarge:
+            found, limit = f"more than {MAX_JSON_NODES} nodes", f"{MAX_JSON_NODES} nodes"
+            self.fail("E306", root, found=found, expected=limit)
         return A.Plan(table=table, steps=tuple(steps), origin=root)
 
     def surrogates(self, value: JSONValue, root: A.Pointer) -> bool:
@@ -115,6 +128,7 @@ class Lowering(FieldLowering):
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
         """An operation object: a step (`want="step"`) or an expression call."""
+        self.count()
         if depth > MAX_JSON_DEPTH:
             self.fail("E302", at, found=str(depth), expected=str(MAX_JSON_DEPTH))
             return None
@@ -155,7 +169,14 @@ class Lowering(FieldLowering):
             return None
         return self.fields(spec.cls, raw, at, depth, label=spec.name, skip=("op",))
 
+    def count(self) -> None:
+        self.lowered += 1
+        if self.lowered > MAX_JSON_NODES:
+            raise _TooLarge
+
     def expr(self, raw: JSONValue, at: A.Pointer, depth: int) -> A.Expr | None:
+        if not isinstance(raw, dict):
+            self.count()  # objects count in `node`
         match raw:
             case str():
                 if not raw:
@@ -248,4 +269,4 @@ class Lowering(FieldLowering):
         return A.Lit(value=parsed, origin=at)
 
 
-__all__ = ["LITERAL_TYPES", "MAX_JSON_DEPTH", "Lowering", "json_type"]
+__all__ = ["LITERAL_TYPES", "MAX_JSON_DEPTH", "MAX_JSON_NODES", "Lowering", "json_type"]

@@ -44,6 +44,7 @@ class FieldLowering:
     def __init__(self, naming: Naming) -> None:
         self.naming = naming
         self.collector = Collector()
+        self.lowered = 0  # expressions and operation objects so far (Lowering bounds them)
 
     def fail(self, code: str, at: A.Pointer, **kw: Any) -> None:
         self.collector.error(code, at, **kw)
