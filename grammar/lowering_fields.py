@@ -164,8 +164,8 @@ class FieldLowering:
         wanted = expected_types[kind]
         if isinstance(item, LongInteger) and kind in ("int", "float"):
             # beyond every declared bound (each numeric field has both)
-            bounds = f.out_of_range(item) or "a number this long is out of range"
-            self.fail("E155", at, found=describe_number(item), prop=f.wire, hints=(bounds,))
+            limit = f.out_of_range(item) or "a number this long is out of range"
+            self.fail("E155", at, found=describe_number(item), prop=f.wire, hints=(limit,))
             return None, False
         if (isinstance(item, bool) and bool not in wanted) or not isinstance(item, wanted):
             words = {

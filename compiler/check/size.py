@@ -12,8 +12,9 @@ nodes in all (E315: columns, conditions, calls, literals).
 
 Checked on the plan as written, before the type checker walks it, so a hostile plan is refused
 before any stage spends time on it. The node bound is set so that the largest plan it accepts
-compiles (check + optimize + lowering) in well under 100 ms (docs/benchmarks.md, scaling). `pesql.runtime.engine.limits.Limits` extends `SizeLimits`
-with the execution bounds (time, rows, engine).
+compiles (check + optimize + lowering) in under 100 ms (docs/benchmarks.md, scaling).
+`pesql.runtime.engine.limits.Limits` extends `SizeLimits` with the execution bounds (time,
+rows, engine).
 """
 
 from __future__ import annotations

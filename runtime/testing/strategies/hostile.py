@@ -87,7 +87,8 @@ def huge_literals() -> st.SearchStrategy[str]:
             "AGGREGATE q = QUANTILE(body_mass_g, {n})",
             "DERIVE x = LOG(body_mass_g, {n})",
             '{{"steps": [{{"op": "LIMIT", "count": {n}}}]}}',
-            '{{"steps": [{{"op": "FILTER", "where": {{"op": "GT", "left": "year", "right": {n}}}}}]}}',
+            '{{"steps": [{{"op": "FILTER", "where": {{"op": "GT", "left": "year", '
+            '"right": {n}}}}}]}}',
             '{{"steps": [{{"op": "DERIVE", "columns": [{{"name": "x", "expr": {{"op": "ROUND",'
             ' "value": "year", "digits": {n}}}}}]}}]}}',
         ]
@@ -204,7 +205,7 @@ def json_values() -> st.SearchStrategy[Any]:
                 ),
                 inner,
                 max_size=4,
-            ),  # fmt: skip
+            ),
         ),
         max_leaves=20,
     )
