@@ -81,7 +81,7 @@ def _workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="pesql-fuzz-"))
 
 
-def _penguins_path() -> str:
+def penguins_path() -> str:
     return str(resources.files("pesql.examples").joinpath("tables", "penguins.csv"))
 
 
@@ -100,7 +100,7 @@ def _cli(command: list[str]) -> Callable[[Any], Any]:
         # surrogateescape: text with lone surrogates still reaches the CLI, as bytes would.
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
         out, err = io.StringIO(), io.StringIO()
-        argv = [*command[:1], *command[1:], "--table", f"penguins={_penguins_path()}", str(path)]
+        argv = [*command[:1], *command[1:], "--table", f"penguins={penguins_path()}", str(path)]
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = _exit_code(argv)
         return _judged(code, err.getvalue())

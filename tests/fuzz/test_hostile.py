@@ -101,3 +101,32 @@ def test_wrong_python_types_are_type_errors_that_name_the_type(value: Any) -> No
             message = str(info.value)
             named = type(value).__name__ if value is not None else "None"
             assert named in message and ("not " in message or "no plan" in message), message
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        (["run", "--max-rows", "99999999999999999999999"], 2),  # OverflowError in polars' head
+        (["run", "--max-rows", "1" + "0" * 5000], 2),  # past Python's digit limit
+        (["run", "--output", "/nonexistent-pesql/dir/out.csv"], 1),  # FileNotFoundError: E319
+        (["run", "--format", "parquet", "--output", "/nonexistent-pesql/x.parquet"], 1),
+        (["sql", "--output", "/nonexistent-pesql/dir/out.sql"], 1),
+    ],
+)
+def test_cli_options_that_found_bugs_are_input_errors(
+    options: list[str], code: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pesql.runtime.cli.main import run_cli
+    from pesql.runtime.testing.fuzz import penguins_path
+
+    plan = tmp_path / "plan.psql"
+    plan.write_text("LIMIT 1\n", encoding="utf-8")
+    argv = [*options, "--table", f"penguins={penguins_path()}", str(plan)]
+    try:
+        status = run_cli(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        status = exc.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert status == code and "internal error" not in err, err
+    if code == 1:
+        assert "E319" in err
