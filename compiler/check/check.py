@@ -56,6 +56,10 @@ def check(
 
     Raises `PesqlError` carrying every error (and the warnings found on the way).
     """
+    if not isinstance(plan, A.Plan):
+        raise TypeError(
+            f"check takes a Plan (from pesql.parse or pesql.from_json), not {type(plan).__name__}"
+        )
     require_schema(schema)
     resolver = Resolver()
     table, input_schema = _pick_table(plan, schema, resolver.diagnostics)

@@ -16,6 +16,12 @@ register(
         "split the question, or combine DERIVE steps",
     ),
     Code(
+        "E315",
+        "plan too large",
+        "the plan has more than {expected} nodes (found {found})",
+        "ask for fewer columns or conditions at once; every stage's time grows with the nodes",
+    ),
+    Code(
         "E201",
         "unknown column",
         "unknown column `{name}`",

@@ -29,6 +29,7 @@ from pesql.compiler.check.rules import (
 from pesql.compiler.check.schema import ColumnType, Schema, common
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.numbers import describe_number, int_problem
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.registry import spec_of
 from pesql.grammar.types import (
@@ -80,6 +81,12 @@ def infer(expr: A.Expr, scope: Scope) -> tuple[A.Expr, ColumnType]:
         case A.Col():
             return _column(expr, scope)
         case A.Lit():
+            # The lowerings refuse these already; a tree built in code reaches only this check.
+            if isinstance(expr.value, int) and not isinstance(expr.value, bool):
+                problem = int_problem(expr.value)
+                if problem is not None:
+                    found = describe_number(expr.value)
+                    scope.error("E157", expr.origin, found=found, expected=problem)
             return expr, ColumnType(expr.kind, nullable=expr.value is None)
         case A.Call():
             return _call(expr, scope)

@@ -18,6 +18,7 @@ from typing import Any
 from pesql.compiler.check.schema import TEMPORAL_DTYPES, ColumnType, common
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.numbers import describe_number
 from pesql.grammar.ops import logic, numeric
 from pesql.grammar.registry import FieldSpec, spec_of
 from pesql.grammar.types import NUMERIC_ORDER, DType
@@ -272,8 +273,10 @@ _EXTRA_RULES: tuple[tuple[type[A.Call], str, Callable[[Any], bool], str], ...] =
 
 def bounds_text(f: FieldSpec) -> str:
     if f.minimum is not None and f.maximum is not None:
-        return f"between {f.minimum:g} and {f.maximum:g}"
-    return f"at least {f.minimum:g}" if f.minimum is not None else f"at most {f.maximum:g}"
+        return f"between {describe_number(f.minimum)} and {describe_number(f.maximum)}"
+    if f.minimum is not None:
+        return f"at least {describe_number(f.minimum)}"
+    return f"at most {describe_number(f.maximum or 0)}"
 
 
 def check_values(node: A.Call | A.Step, out: list[Diagnostic]) -> None:
@@ -293,7 +296,7 @@ def check_values(node: A.Call | A.Step, out: list[Diagnostic]) -> None:
                     name=spec.name,
                     prop=f.wire,
                     expected=bounds_text(f),
-                    found=repr(value),
+                    found=describe_number(value),
                 )
             )
     for cls, attr, ok, expected in _EXTRA_RULES:

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from pesql.compiler.check.expr import E217_HINT, UNKNOWN, Mode, Scope, infer
 from pesql.compiler.check.resolve import Resolver
+from pesql.compiler.check.rules import check_values
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
@@ -218,17 +219,7 @@ def _(step: rows.Sort, state: StepState) -> tuple[A.Step, Schema]:
 
 @check_step.register
 def _(step: rows.Limit, state: StepState) -> tuple[A.Step, Schema]:
-    for prop in ("count", "offset"):
-        value = getattr(step, prop)
-        if value < 0:
-            state.error(
-                "E215",
-                step.origin,
-                name="LIMIT",
-                prop=prop,
-                expected="at least 0",
-                found=str(value),
-            )
+    check_values(step, state.resolver.diagnostics)  # the registry's bounds of count and offset
     if step.with_ties and state.sort_keys is None:
         state.error(
             "E216",

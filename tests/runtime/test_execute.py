@@ -208,6 +208,7 @@ def test_limits_keep_their_fields_and_extend_the_compilers_size_limits() -> None
     assert names == [
         "max_steps",
         "max_depth",
+        "max_nodes",
         "max_rows",
         "timeout_s",
         "engine",
