@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz bench docs clean local-model test-local
+.PHONY: demo test lint typecheck pytest fuzz fuzz-hostile bench docs clean local-model test-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test-local: $(STAMP)
 ## Longer property-based runs (thousands of examples per property).
 fuzz: $(STAMP)
 	PESQL_HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -q -m "not corpora" tests
+
+## Hostile input on every entry point (API and CLI), 5,000 generated inputs each: no traceback,
+## no call over its time limit, bounded RSS (tests/fuzz; the normal test run does 100 each).
+fuzz-hostile: $(STAMP)
+	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} nice $(VENV)/bin/pytest -q \
+		-p no:cacheprovider tests/fuzz
 
 ## Regenerate docs derived from the code (the tests fail when they are stale).
 docs: $(STAMP)

@@ -95,6 +95,11 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
 
         return module.run(smoke=smoke)
 
+    def scaling() -> list[Report]:
+        from bench import scaling as module
+
+        return module.run(smoke=smoke)
+
     flag = ["--smoke"] if smoke else []
     return {
         "compile": ours("Compile latency", compile_latency),
@@ -104,6 +109,7 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
         "repair": lambda: _external("bench.repair_plans", flag),
         "repair_generic": lambda: _external("bench.repair_generic", flag),
         "tokens": ours("Tokens", tokens),
+        "scaling": ours("Scaling with plan size", scaling),
         "optimizer": lambda: _external("bench.optimizer", flag),
     }
 

@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overload
 
-from pesql.compiler.check.check import CheckedPlan, check
+from pesql.compiler.check.check import CheckedPlan, check, require_schema
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.check.size import SizeLimits, check_size
 from pesql.compiler.passes.optimize import optimize as optimize_checked
@@ -223,6 +223,7 @@ def compile(
     against another one it is. `make(checked, optimized)` builds the result (`Compiled`, or a
     subclass such as the runtime's `CompiledPlan`). Raises `PesqlError` with every problem.
     """
+    require_schema(schema)  # before the cache key, which reads it
     bounds = (size or SizeLimits()).size
     if isinstance(source, RepairResult) and source.checked is not None:
         source = source.checked  # checked by repair against its schema: maybe not again

@@ -97,6 +97,19 @@ register(
         "`{name}` is {kind}, it cannot stand here",
         "steps go in the `steps` array, expressions inside steps",
     ),
+    Code(
+        "E157",
+        "number out of range",
+        "{found} is out of range: {expected}",
+        "integers are 64-bit (write larger magnitudes as floats, e.g. 1e30); options and "
+        "LIMIT/OFFSET have the bounds docs/language.md lists",
+    ),
+    Code(
+        "E158",
+        "invalid Unicode",
+        "{found} contains a lone surrogate {problem}, which is not valid Unicode",
+        "send text as valid UTF-8: a surrogate escape (\\ud800-\\udfff) must be half of a pair",
+    ),
     # E3xx limits checked while reading the input (the others are in runtime/engine/codes.py)
     Code(
         "E302",

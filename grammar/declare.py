@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pesql.grammar.ast import RECORD_TYPES, Call, Expr, Node, Step
+from pesql.grammar.numbers import describe_number
 from pesql.grammar.types import Signature
 
 Category = Literal["step", "scalar", "aggregate", "window"]
@@ -92,9 +93,9 @@ class FieldSpec:
     def out_of_range(self, value: float) -> str | None:
         """A problem description when `value` is outside the declared bounds."""
         if self.minimum is not None and value < self.minimum:
-            return f"`{self.wire}` must be at least {self.minimum:g}"
+            return f"`{self.wire}` must be at least {describe_number(self.minimum)}"
         if self.maximum is not None and value > self.maximum:
-            return f"`{self.wire}` must be at most {self.maximum:g}"
+            return f"`{self.wire}` must be at most {describe_number(self.maximum)}"
         return None
 
     @property

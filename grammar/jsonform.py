@@ -24,6 +24,7 @@ from typing import Any
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.lowering import LITERAL_TYPES, MAX_JSON_DEPTH, Lowering, json_type
+from pesql.grammar.numbers import read_int
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, spec_of
 
 JSONValue = Any
@@ -89,7 +90,9 @@ def from_json(value: str | bytes | JSONValue, naming: Naming = DEFAULT_NAMING) -
     """Lower function-call arguments (a JSON string or an already parsed value) to a plan."""
     if isinstance(value, str | bytes):
         try:
-            value = json.loads(value)
+            # Integers too long to convert are read as `LongInteger` and refused by lowering
+            # (E157/E155) with their pointer, not by json's own digit limit.
+            value = json.loads(value, parse_int=read_int)
         except (ValueError, RecursionError) as exc:
             raise PesqlError(
                 [

@@ -14,18 +14,38 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import nearest
+from pesql.grammar.habits import function_hint
 from pesql.grammar.lowering_fields import FieldLowering, json_type
+from pesql.grammar.numbers import (
+    LongInteger,
+    describe_number,
+    first_surrogate,
+    int_hint,
+    int_problem,
+)
 from pesql.grammar.parse_exprs import parse_temporal
 from pesql.grammar.registry import all_ops, lookup
 
 JSONValue = Any
 MAX_JSON_DEPTH = 64
+_MAX_REPORTED = 20  # E158 diagnostics per input: enough to fix them, never a flood
+# Expressions and operation objects lowered per input: far beyond the compiler's node bound
+# (SizeLimits.max_nodes), so lowering stops early (E306) instead of building a huge tree.
+MAX_JSON_NODES = 10_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 LITERAL_TYPES = ("string", "date", "datetime")
 
 
 class Lowering(FieldLowering):
     def plan(self, value: JSONValue) -> A.Plan:
         root = A.Pointer("")
+        if self.surrogates(value, root):
+            return A.Plan(origin=root)
         if isinstance(value, list):
             self.fail(
                 "E154",
@@ -61,14 +81,55 @@ class Lowering(FieldLowering):
                 self.fail("E154", root.child("steps"), expected="array", found=json_type(raw_steps))
             return A.Plan(table=table, origin=root)
         steps = []
-        for i, raw in enumerate(raw_steps):
-            step = self.node(raw, root.child("steps", i), want="step", depth=1)
-            if isinstance(step, A.Step):
-                steps.append(step)
+        try:
+            for i, raw in enumerate(raw_steps):
+                step = self.node(raw, root.child("steps", i), want="step", depth=1)
+                if isinstance(step, A.Step):
+                    steps.append(step)
+        except _TooLarge:
+            found, limit = f"more than {MAX_JSON_NODES} nodes", f"{MAX_JSON_NODES} nodes"
+            self.fail("E306", root, found=found, expected=limit)
         return A.Plan(table=table, steps=tuple(steps), origin=root)
+
+    def surrogates(self, value: JSONValue, root: A.Pointer) -> bool:
+        """E158 for each string (key or value) that is not valid Unicode; whether any was.
+
+        One pass before lowering, so no stage after it meets a string it cannot encode.
+        Iterative: a hostile value may nest deeper than the recursion limit."""
+        found = 0
+        # (value, its parent's pointer, its key there, depth): pointers are built only for
+        # containers and for the strings reported, not for every leaf.
+        stack: list[tuple[JSONValue, A.Pointer, str | int | None, int]] = [(value, root, None, 0)]
+        while stack and found < _MAX_REPORTED:
+            item, parent, key, depth = stack.pop()
+            at = parent if key is None else None
+            if isinstance(item, str):
+                index = first_surrogate(item)
+                if index is not None:
+                    found += 1
+                    where = at or parent.child(key if key is not None else "")
+                    self.fail("E158", where, found="a string", problem=f"U+{ord(item[index]):04X}")
+                continue
+            if depth > MAX_JSON_DEPTH or not isinstance(item, dict | list):
+                continue  # lowering reports E302 below the depth limit; nothing there is read
+            at = at or parent.child(key if key is not None else "")
+            if isinstance(item, list):
+                stack.extend((child, at, i, depth + 1) for i, child in enumerate(item))
+                continue
+            for name, child in item.items():
+                text = name if isinstance(name, str) else ""
+                index = first_surrogate(text)
+                if index is not None:
+                    found += 1
+                    problem = f"U+{ord(text[index]):04X}"
+                    self.fail("E158", at, found="a property name", problem=problem)
+                    continue
+                stack.append((child, at, text, depth + 1))
+        return found > 0
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
         """An operation object: a step (`want="step"`) or an expression call."""
+        self.count()
         if depth > MAX_JSON_DEPTH:
             self.fail("E302", at, found=str(depth), expected=str(MAX_JSON_DEPTH))
             return None
@@ -90,12 +151,11 @@ class Lowering(FieldLowering):
                 if (s.category == "step") == (want == "step")
             ]
             close = nearest(op.upper(), pool)
-            self.fail(
-                "E151",
-                at.child("op"),
-                name=op,
-                hints=("did you mean " + " or ".join(close) + "?",) if close else (),
-            )
+            habit = function_hint(op) if want != "step" else None
+            hints: tuple[str, ...] = (habit,) if habit else ()
+            if close:
+                hints += ("did you mean " + " or ".join(close) + "?",)
+            self.fail("E151", at.child("op"), name=op, hints=hints)
             return None
         if (spec.category == "step") != (want == "step"):
             kind = "a step" if spec.category == "step" else "an expression"
@@ -109,7 +169,14 @@ class Lowering(FieldLowering):
             return None
         return self.fields(spec.cls, raw, at, depth, label=spec.name, skip=("op",))
 
+    def count(self) -> None:
+        self.lowered += 1
+        if self.lowered > MAX_JSON_NODES:
+            raise _TooLarge
+
     def expr(self, raw: JSONValue, at: A.Pointer, depth: int) -> A.Expr | None:
+        if not isinstance(raw, dict):
+            self.count()  # objects count in `node`
         match raw:
             case str():
                 if not raw:
@@ -124,8 +191,20 @@ class Lowering(FieldLowering):
                     )
                     return None
                 return A.Col(name=raw, origin=at)
-            case bool() | int() | None:
+            case bool() | None:
                 return A.Lit(value=raw, origin=at)
+            case int() | LongInteger():
+                problem = int_problem(raw)
+                if problem is None and isinstance(raw, int):
+                    return A.Lit(value=raw, origin=at)
+                self.fail(
+                    "E157",
+                    at,
+                    found=describe_number(raw),
+                    expected=problem,
+                    hints=(int_hint(raw),),
+                )
+                return None
             case float():
                 if not math.isfinite(raw):
                     self.fail(
@@ -190,4 +269,4 @@ class Lowering(FieldLowering):
         return A.Lit(value=parsed, origin=at)
 
 
-__all__ = ["LITERAL_TYPES", "MAX_JSON_DEPTH", "Lowering", "json_type"]
+__all__ = ["LITERAL_TYPES", "MAX_JSON_DEPTH", "MAX_JSON_NODES", "Lowering", "json_type"]

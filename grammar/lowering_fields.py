@@ -11,6 +11,7 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Collector, nearest
+from pesql.grammar.numbers import LongInteger, describe_number
 from pesql.grammar.registry import FieldSpec, Naming, fields_of
 
 JSONValue = Any
@@ -18,6 +19,8 @@ JSONValue = Any
 
 def json_type(value: JSONValue) -> str:
     match value:
+        case LongInteger():
+            return "integer"
         case None:
             return "null"
         case bool():
@@ -41,6 +44,7 @@ class FieldLowering:
     def __init__(self, naming: Naming) -> None:
         self.naming = naming
         self.collector = Collector()
+        self.lowered = 0  # expressions and operation objects so far (Lowering bounds them)
 
     def fail(self, code: str, at: A.Pointer, **kw: Any) -> None:
         self.collector.error(code, at, **kw)
@@ -159,6 +163,11 @@ class FieldLowering:
             "choice": (str,),
         }
         wanted = expected_types[kind]
+        if isinstance(item, LongInteger) and kind in ("int", "float"):
+            # beyond every declared bound (each numeric field has both)
+            limit = f.out_of_range(item) or "a number this long is out of range"
+            self.fail("E155", at, found=describe_number(item), prop=f.wire, hints=(limit,))
+            return None, False
         if (isinstance(item, bool) and bool not in wanted) or not isinstance(item, wanted):
             words = {
                 "column": "a column name (string)",
@@ -175,7 +184,7 @@ class FieldLowering:
         if isinstance(item, int | float) and not isinstance(item, bool):
             bounds = f.out_of_range(item)
             if bounds:
-                self.fail("E155", at, found=str(item), prop=f.wire, hints=(bounds,))
+                self.fail("E155", at, found=describe_number(item), prop=f.wire, hints=(bounds,))
                 return None, False
             if kind == "float":
                 if not math.isfinite(item):

@@ -10,6 +10,7 @@ expected tokens in words, and hints (nearest step or function names).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -19,11 +20,26 @@ from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
+from pesql.grammar.lowering import MAX_JSON_DEPTH
+from pesql.grammar.numbers import describe_number, first_surrogate, read_int
 from pesql.grammar.ops import joins, rows
 from pesql.grammar.parse_errors import syntax_diagnostic
-from pesql.grammar.parse_exprs import ExprRules, nodes, parse_temporal, span_of
+from pesql.grammar.parse_exprs import (
+    ExprRules,
+    nodes,
+    parse_temporal,
+    span_of,
+    surrogate_diagnostic,
+    token_span,
+)
+from pesql.grammar.registry import spec_of
 
 MAX_TEXT_CHARS = 1_000_000
+# Tokens (words, numbers, strings, names, each punctuation mark) read before lark runs: its
+# parse costs ~10 us per character, so an input far beyond any plan the compiler accepts
+# (SizeLimits.max_nodes: 2,000 nodes are 2,000 to 8,000 tokens) is refused by one regex scan.
+MAX_TEXT_TOKENS = 6_000
+_TOKEN = re.compile(r"\w+|'(?:[^']|'')*'|`(?:[^`]|``)*`|--[^\n]*|\S")
 
 
 @cache
@@ -40,6 +56,8 @@ def _parser() -> Lark:
 
 def parse(text: str) -> A.Plan:
     """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse takes p-SQL text (str), not {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
         raise PesqlError(
             [
@@ -48,24 +66,75 @@ def parse(text: str) -> A.Plan:
                 )
             ]
         )
+    tokens = _count_tokens(text, MAX_TEXT_TOKENS)
+    if tokens > MAX_TEXT_TOKENS:
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E306",
+                    found=f"more than {MAX_TEXT_TOKENS} tokens",
+                    expected=f"{MAX_TEXT_TOKENS} tokens",
+                )
+            ]
+        )
+    surrogate = first_surrogate(text)
+    if surrogate is not None:
+        # The source line is shown escaped: a lone surrogate cannot be printed.
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise PesqlError([surrogate_diagnostic(text, surrogate)], shown)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise PesqlError([syntax_diagnostic(exc, text)], text) from None
     except RecursionError:
         raise PesqlError(
-            [Diagnostic.make("E302", found="too deep", expected="a shallower plan")], text
+            [Diagnostic.make("E302", found="too deep to parse", expected=str(MAX_JSON_DEPTH))], text
         ) from None
     collector = Collector()
     try:
         plan = _Build(collector).transform(tree)
     except RecursionError:
         raise PesqlError(
-            [Diagnostic.make("E302", found="too deep", expected="a shallower plan")], text
+            [Diagnostic.make("E302", found="too deep to parse", expected=str(MAX_JSON_DEPTH))], text
         ) from None
     collector.raise_if_errors(text)
     assert isinstance(plan, A.Plan)
+    deep = _too_deep(plan)
+    if deep is not None:
+        raise PesqlError([deep], text)
     return plan
+
+
+def _too_deep(plan: A.Plan) -> Diagnostic | None:
+    """E302 for the first step nested deeper than `MAX_JSON_DEPTH`, the JSON form's bound.
+
+    Every later stage (printer, checker, backends) recurses once per level: a plan lark could
+    still read must not overflow their stacks. Iterative, like the walk it guards."""
+    for step in plan.steps:
+        stack: list[tuple[A.Node, int]] = [(step, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_JSON_DEPTH:
+                found = f"more than {MAX_JSON_DEPTH} levels"
+                return Diagnostic.make(
+                    "E302",
+                    node.origin or step.origin,
+                    found=found,
+                    expected=str(MAX_JSON_DEPTH),
+                    hints=("compute inner parts in earlier DERIVE steps",),
+                )
+            stack.extend((child, depth + 1) for child in node.children())
+    return None
+
+
+def _count_tokens(text: str, stop: int) -> int:
+    """Tokens of `text`, counted up to `stop + 1` (comments count as one)."""
+    count = 0
+    for _ in _TOKEN.finditer(text):
+        count += 1
+        if count > stop:
+            break
+    return count
 
 
 def parse_expr(text: str) -> A.Expr:
@@ -102,7 +171,13 @@ class _Build(ExprRules):
     def name(self, meta: Meta, children: list[Token]) -> str:
         tok = children[0]
         text = str(tok.value)
-        return text[1:-1].replace("``", "`") if tok.type == "QUOTED_NAME" else text
+        if tok.type != "QUOTED_NAME":
+            return text
+        if text == "``":  # as in JSON (E155): a name is never empty
+            self.collector.error(
+                "E155", span_of(meta), found="``", prop="name", hints=("names cannot be empty",)
+            )
+        return text[1:-1].replace("``", "`")
 
     def filter(self, meta: Meta, children: list[Any]) -> rows.Filter:
         return rows.Filter(where=nodes(children)[0], origin=span_of(meta))
@@ -144,7 +219,10 @@ class _Build(ExprRules):
         )
 
     def limit(self, meta: Meta, children: list[Any]) -> rows.Limit:
-        numbers = [int(c.value) for c in children if isinstance(c, Token) and c.type == "INT"]
+        tokens = [c for c in children if isinstance(c, Token) and c.type == "INT"]
+        numbers = [
+            self._bounded(tok, wire) for tok, wire in zip(tokens, ("count", "offset"), strict=False)
+        ]
         words = {c.type for c in children if isinstance(c, Token)}
         return rows.Limit(
             count=numbers[0],
@@ -152,6 +230,19 @@ class _Build(ExprRules):
             with_ties="TIES" in words,
             origin=span_of(meta),
         )
+
+    def _bounded(self, tok: Token, wire: str) -> int:
+        """LIMIT's count or offset within the registry's bounds (E157 and 0 otherwise)."""
+        value = read_int(tok.value)
+        bound = spec_of(rows.Limit).field(wire)
+        assert bound is not None
+        problem = bound.out_of_range(value)
+        if problem is None and isinstance(value, int):
+            return value
+        self.collector.error(
+            "E157", token_span(tok), found=describe_number(value), expected=problem
+        )
+        return 0
 
     def distinct(self, meta: Meta, children: list[Any]) -> rows.Distinct:
         return rows.Distinct(columns=tuple(nodes(children)), origin=span_of(meta))

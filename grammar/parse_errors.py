@@ -5,6 +5,7 @@ from __future__ import annotations
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, nearest
+from pesql.grammar.habits import syntax_hints
 from pesql.grammar.registry import all_ops
 
 _TOKEN_WORDS = {
@@ -52,6 +53,7 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             hints=[quote_hint] if char == '"' else [],
         )
     step_words = {
+        "ORDER",  # ORDER BY is SORT too
         "FILTER",
         "SELECT",
         "DROP",
@@ -84,16 +86,21 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         token.end_line or line,
         token.end_column or column + 1,
     )
-    hints: list[str] = []
-    if token.type in ("LESSTHAN", "MORETHAN", "EQUAL", "__ANON_0", "__ANON_1", "__ANON_2") or (
+    start = token.start_pos if token.start_pos is not None else len(text)
+    # SQL habits first (`==`, `COUNT(DISTINCT x)`, `AS` outside SELECT, ...): they say what
+    # to write, where the expected-token list only says what may come.
+    hints = syntax_hints(text, start, str(token.value))
+    comparison = token.type in ("LESSTHAN", "MORETHAN", "EQUAL", "__ANON_0", "__ANON_1") or (
         token.value in ("<", ">", "=", "<=", ">=", "!=", "<>")
-    ):
+    )
+    if comparison and not hints:
         hints.append("comparisons do not chain: write `a < b AND b < c`")
     step_names = [s.name for s in all_ops("step")]
     if token.type == "NAME" and any(e == "FILTER" or e == "SORT" for e in exc.expected):
         close = nearest(token.value.upper(), step_names)
-        if close:
-            hints.append("did you mean " + " or ".join(close) + "?")
+        if close or hints:
+            if close:
+                hints.append("did you mean " + " or ".join(close) + "?")
             return Diagnostic.make(
                 "E107", span, name=token.value, expected=expected_text, hints=hints
             )

@@ -14,7 +14,9 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
-from pesql.grammar.diagnostics import Collector, nearest
+from pesql.grammar.diagnostics import Collector, Diagnostic, nearest
+from pesql.grammar.habits import function_hint
+from pesql.grammar.numbers import describe_number, int_hint, int_problem, read_int
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
@@ -27,8 +29,20 @@ def span_of(meta: Meta) -> A.Span | None:
     return A.Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
-def _token_span(tok: Token) -> A.Span:
+def token_span(tok: Token) -> A.Span:
     return A.Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+
+def surrogate_diagnostic(text: str, index: int) -> Diagnostic:
+    """E158 at the line:col of the lone surrogate at `text[index]`."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return Diagnostic.make(
+        "E158",
+        A.Span(line, column, line, column + 1),
+        found="the text",
+        problem=f"U+{ord(text[index]):04X}",
+    )
 
 
 def nodes(children: list[Any]) -> list[Any]:
@@ -143,7 +157,7 @@ class ExprRules(Transformer[Token, Any]):
         if spec is None or spec.cls not in (agg_ops.Count, window_ops.CumCount):
             self.collector.error(
                 "E105",
-                _token_span(name_tok),
+                token_span(name_tok),
                 name=name_tok.value.upper(),
                 problem="only COUNT(*) and CUMCOUNT(*) take `*`",
             )
@@ -151,7 +165,7 @@ class ExprRules(Transformer[Token, Any]):
         if any(not isinstance(a, tuple) for a in args):
             self.collector.error(
                 "E105",
-                _token_span(name_tok),
+                token_span(name_tok),
                 name=spec.name,
                 problem="after `*` only options like `where => ...` may follow",
             )
@@ -168,18 +182,19 @@ class ExprRules(Transformer[Token, Any]):
             if spec is not None and spec.category == "step":
                 self.collector.error(
                     "E156",
-                    _token_span(name_tok),
+                    token_span(name_tok),
                     name=spec.name,
                     kind="a step",
-                    hints=("steps start a line of their own",),
+                    hints=(function_hint(name_tok.value) or "steps start a line of their own",),
                 )
             else:
                 names = [s.name for s in all_ops() if s.syntax == "call" and s.category != "step"]
                 close = nearest(name_tok.value.upper(), names)
-                hints = ("did you mean " + " or ".join(close) + "?",) if close else ()
-                self.collector.error(
-                    "E104", _token_span(name_tok), name=name_tok.value, hints=hints
-                )
+                habit = function_hint(name_tok.value)
+                hints: tuple[str, ...] = (habit,) if habit else ()
+                if close:
+                    hints += ("did you mean " + " or ".join(close) + "?",)
+                self.collector.error("E104", token_span(name_tok), name=name_tok.value, hints=hints)
             return A.Lit(value=None, origin=span)
         positional = [a for a in args if not isinstance(a, tuple)]
         keywords = [a for a in args if isinstance(a, tuple)]
@@ -201,7 +216,21 @@ class ExprRules(Transformer[Token, Any]):
 
     # --- literals ---------------------------------------------------------------------
     def int_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
-        return A.Lit(value=int(children[0].value), origin=span_of(meta))
+        return self._int(children[0], meta)
+
+    def _int(self, tok: Token, meta: Meta) -> A.Lit:
+        value = read_int(tok.value)
+        problem = int_problem(value)
+        if problem is None and isinstance(value, int):
+            return A.Lit(value=value, origin=span_of(meta))
+        self.collector.error(
+            "E157",
+            token_span(tok),
+            found=describe_number(value),
+            expected=problem,
+            hints=(int_hint(value),),
+        )
+        return A.Lit(value=None, origin=span_of(meta))
 
     def float_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
         return self._float(children[0], meta)
@@ -210,14 +239,14 @@ class ExprRules(Transformer[Token, Any]):
         raw = children[0].value
         if any(ch in raw for ch in ".eE"):
             return self._float(children[0], meta)
-        return A.Lit(value=int(raw), origin=span_of(meta))
+        return self._int(children[0], meta)
 
     def _float(self, tok: Token, meta: Meta) -> A.Lit:
         value = float(tok.value)
         if value in (float("inf"), float("-inf")):
             self.collector.error(
                 "E106",
-                _token_span(tok),
+                token_span(tok),
                 kind="number",
                 found=tok.value,
                 hints=("numbers must be finite",),
@@ -245,7 +274,7 @@ class ExprRules(Transformer[Token, Any]):
         if kind not in ("DATE", "TIMESTAMP"):
             self.collector.error(
                 "E101",
-                _token_span(raw),
+                token_span(raw),
                 found=f"`{raw.value}`",
                 expected="an operator, `,` or `)`",
                 hints=(
@@ -259,7 +288,7 @@ class ExprRules(Transformer[Token, Any]):
             example = "'2024-01-31'" if kind == "DATE" else "'2024-01-31 12:00:00'"
             self.collector.error(
                 "E106",
-                _token_span(raw),
+                token_span(raw),
                 kind=kind,
                 found=raw.value,
                 hints=(f"write {kind} {example}",),

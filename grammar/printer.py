@@ -69,6 +69,10 @@ KEYWORDS = frozenset(
         "LEFT",
         "SEMI",
         "ANTI",
+        # Step aliases (psql.lark spells them beside the canonical keyword).
+        "WHERE",
+        "MUTATE",
+        "ORDER_BY",
     ]
 )
 _BARE_NAME = re.compile(r"[^\W\d]\w*")

@@ -59,6 +59,14 @@ LIMIT 3
   of the catalog (INNER when no kind is written); `LOOKUP table ON a = b` adds the columns of
   the row whose key matches (the key must be unique there). In `a = b`, `a` is a column of
   the current table and `b` one of the joined table.
+- Step aliases work the same in text and JSON: `WHERE` is `FILTER`, `MUTATE` is `DERIVE`,
+  `ORDER_BY` and `ORDER BY` are `SORT`, `GROUP BY` is `GROUP_BY` (a space or an underscore;
+  in JSON any case, `"op": "order by"`). Right after a WINDOW's items, `ORDER BY` is the
+  window's own order (as in SQL); a SORT after a WINDOW is written on its own line as `SORT`.
+- SQL spellings that are not p-SQL get a hint naming the p-SQL form: `COUNT(DISTINCT x)` is
+  `COUNT_DISTINCT(x)`, `EXTRACT(YEAR FROM d)` is `YEAR(d)`, `CAST(x AS INT)` is
+  `CAST(x, 'integer')`, `PERCENTILE_CONT` is `QUANTILE(x, q)`, `HAVING` is a FILTER after
+  the GROUP_BY, `a == 1` is `a = 1`, `DERIVE AVG(x) AS m` is `DERIVE m = AVG(x)`.
 
 ## JSON form
 

@@ -64,7 +64,8 @@ from pesql.grammar.declare import (
 
 def lookup(name: str, naming: Naming | None = None) -> OpSpec | None:
     """The operation called `name` (any case; canonical, alias or profile name), or None."""
-    key = name.strip().upper()
+    # `GROUP BY` / `order by` spell GROUP_BY / ORDER_BY, as the text form accepts them.
+    key = "_".join(name.upper().split())
     if naming is not None:
         key = naming.resolve(key)
     key = _ALIASES.get(key, key)

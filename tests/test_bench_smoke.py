@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, tokens, tpch, tpch_join
+from bench import compile_latency, memory, scaling, tokens, tpch, tpch_join
 from bench.__main__ import run_all
 from bench.common import BENCH_DIR, Report, measure, percentile
 
@@ -104,6 +104,22 @@ def test_tokens_smoke() -> None:
     means = dict(zip(outputs.column("form"), _numbers(outputs, "mean"), strict=True))
     assert means["p-SQL text"] < means["canonical JSON (function-call arguments)"]
     assert not any(math.isnan(m) for m in means.values())
+
+
+def test_scaling_smoke() -> None:
+    per_node, growth, largest = scaling.run(smoke=True)
+    assert per_node.columns == ("shape", "nodes", *scaling.STAGES)
+    assert per_node.column("shape") == ["wide DERIVE"] * 2 + ["OR chain"] * 2
+    nodes = _numbers(per_node, "nodes")
+    assert nodes[0] < 20 < 80 < nodes[1] < 120 and nodes[2] < 20 < 80 < nodes[3] < 120
+    for stage in scaling.STAGES:
+        assert all(v > 0 for v in _numbers(per_node, stage))
+        assert all(v > 0 for v in _numbers(growth, stage))
+    # The largest accepted plan is at the node limit (one more node is refused: E315).
+    from pesql.compiler.check.size import MAX_NODES
+
+    assert all(MAX_NODES - 4 < n <= MAX_NODES for n in _numbers(largest, "nodes"))
+    assert all(v > 0 for v in _numbers(largest, "compile CPU ms (min)"))
 
 
 def test_main_runs_the_optimizer_benchmark() -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 # Imported for its registrations on `check_step` (JOIN, LOOKUP).
 import pesql.compiler.check.joins  # noqa: F401
 from pesql.compiler.check.expr import Scope, infer
+from pesql.compiler.check.lints import static_warnings
 from pesql.compiler.check.resolve import Resolver
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.compiler.check.steps import StepState, check_step
@@ -55,6 +56,11 @@ def check(
 
     Raises `PesqlError` carrying every error (and the warnings found on the way).
     """
+    if not isinstance(plan, A.Plan):
+        raise TypeError(
+            f"check takes a Plan (from pesql.parse or pesql.from_json), not {type(plan).__name__}"
+        )
+    require_schema(schema)
     resolver = Resolver()
     table, input_schema = _pick_table(plan, schema, resolver.diagnostics)
     if resolver.diagnostics:
@@ -74,6 +80,7 @@ def check(
         raise PesqlError(diagnostics)
     changed = any(a is not b for a, b in zip(steps, plan.steps, strict=True))
     checked = A.Plan(table=plan.table, steps=tuple(steps), origin=plan.origin) if changed else plan
+    diagnostics = [*diagnostics, *static_warnings(checked)]
     return CheckedPlan(
         plan=checked,
         input_schema=input_schema,
@@ -114,6 +121,25 @@ def _pick_table(
     return plan.table, Schema()
 
 
+def require_schema(schema: object) -> None:
+    """A TypeError saying what a schema is, for anything else (a wrong type from the Python
+    API would otherwise fail deep inside as an AttributeError)."""
+    if isinstance(schema, Schema):
+        return
+    if isinstance(schema, Mapping) and all(
+        isinstance(k, str) and isinstance(v, Schema) for k, v in schema.items()
+    ):
+        return
+    shown = type(schema).__name__
+    if isinstance(schema, Mapping):
+        values = sorted({type(v).__name__ for v in schema.values()})
+        shown = f"a {shown} of {', '.join(values) or 'nothing'}"
+    raise TypeError(
+        f"a schema is a pesql.Schema (Schema.of({{'price': 'float'}}), or "
+        f"pesql.schema_from_polars(frame.schema)) or a mapping {{table name: Schema}}, not {shown}"
+    )
+
+
 def require_checked(value: object, stage: str) -> CheckedPlan:
     """`value` if it is a `CheckedPlan`; otherwise a TypeError saying how to get one.
 
@@ -138,4 +164,4 @@ def infer_expr(expr: A.Expr, schema: Schema) -> ColumnType:
     return ctype
 
 
-__all__ = ["CheckedPlan", "check", "infer_expr", "require_checked"]
+__all__ = ["CheckedPlan", "check", "infer_expr", "require_checked", "require_schema"]

@@ -16,6 +16,12 @@ register(
         "split the question, or combine DERIVE steps",
     ),
     Code(
+        "E315",
+        "plan too large",
+        "the plan has more than {expected} nodes (found {found})",
+        "ask for fewer columns or conditions at once; every stage's time grows with the nodes",
+    ),
+    Code(
         "E201",
         "unknown column",
         "unknown column `{name}`",
@@ -128,5 +134,17 @@ register(
         "joined column name taken",
         "joined column `{name}` would be named `{found}`, which is taken",
         "rename (SELECT ... AS) or DROP the column before the join",
+    ),
+    Code(
+        "W303",
+        "comparison with NULL",
+        "`{found}` is null for every row: `=` and `!=` with NULL are never true",
+        "write `x IS NULL` or `x IS NOT NULL`",
+    ),
+    Code(
+        "W306",
+        "AGGREGATE after GROUP_BY",
+        "the AGGREGATE after `GROUP_BY {found}` computes over the groups (one row), not per group",
+        "per group, put the aggregates in the GROUP_BY: GROUP_BY k COMPUTE n = COUNT(*)",
     ),
 )

@@ -29,15 +29,27 @@ from pesql.compiler.check.rules import (
 from pesql.compiler.check.schema import ColumnType, Schema, common
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.numbers import describe_number, int_problem
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.registry import spec_of
-from pesql.grammar.types import BOOLEAN, Common, DType, FromOption, Promote, Same, promote
+from pesql.grammar.types import (
+    BOOLEAN,
+    Common,
+    DType,
+    FromOption,
+    Promote,
+    Same,
+    TypeClass,
+    promote,
+)
 
 # row: FILTER/DERIVE; group: GROUP_BY/AGGREGATE items; window: WINDOW items;
 # any: `infer_expr` for backends, where the step already placed the expression.
 Mode = Literal["row", "group", "window", "any"]
 UNKNOWN = ColumnType("null", nullable=True)
 E217_HINT = "such a column can only be kept (SELECT) or removed (DROP)"
+# The parse function a text column needs, by the first of these types an operation accepts.
+_PARSED: tuple[DType, ...] = ("float", "duration", "date")
 _AGG_HINT = "use GROUP_BY or AGGREGATE for one row per group, or WINDOW for per-row totals"
 
 
@@ -69,6 +81,12 @@ def infer(expr: A.Expr, scope: Scope) -> tuple[A.Expr, ColumnType]:
         case A.Col():
             return _column(expr, scope)
         case A.Lit():
+            # The lowerings refuse these already; a tree built in code reaches only this check.
+            if isinstance(expr.value, int) and not isinstance(expr.value, bool):
+                problem = int_problem(expr.value)
+                if problem is not None:
+                    found = describe_number(expr.value)
+                    scope.error("E157", expr.origin, found=found, expected=problem)
             return expr, ColumnType(expr.kind, nullable=expr.value is None)
         case A.Call():
             return _call(expr, scope)
@@ -119,7 +137,7 @@ def _call(call: A.Call, scope: Scope) -> tuple[A.Expr, ColumnType]:
         tc = params.get(name)
         for arg, t in zip(_as_list(new_fields[name]), ts, strict=True):
             if tc is not None and not tc.accepts(t.dtype):
-                _mismatch(scope, spec.name, arg, tc.label, t.dtype)
+                _mismatch(scope, spec.name, arg, tc, t.dtype)
     if sig is not None and sig.comparable:
         new_fields.update(check_comparable(call, new_fields, types, sig.comparable, scope.out))
     if isinstance(call, operators.Div | operators.Mod) and literal_zero(new_fields["right"]):
@@ -139,7 +157,7 @@ def _argument(
     # An aggregate's `where` filters the rows it sees: row-level, inside the aggregate.
     new, t = infer(value, inner)
     if not BOOLEAN.accepts(t.dtype):
-        _mismatch(scope, spec_of(call).name, new, BOOLEAN.label, t.dtype)
+        _mismatch(scope, spec_of(call).name, new, BOOLEAN, t.dtype)
     return new, t
 
 
@@ -182,12 +200,14 @@ def _placement(call: A.Call, category: str, scope: Scope) -> None:
             )
 
 
-def _mismatch(scope: Scope, op: str, arg: A.Expr, expected: str, found: DType) -> None:
+def _mismatch(scope: Scope, op: str, arg: A.Expr, accepted: TypeClass, found: DType) -> None:
     hints: tuple[str, ...] = ()
-    if found == "string" and isinstance(arg, A.Col) and "string" not in expected:
+    expected = accepted.label
+    if found == "string" and isinstance(arg, A.Col) and "string" not in accepted.members:
         # Numbers or dates held as text: a frame read without pesql's loader (pl.read_csv
         # with no dtypes) looks exactly like this, and the fix is either side's.
-        hints = (text_column_hint(arg.name),)
+        wanted = next((t for t in _PARSED if t in accepted.members), None)
+        hints = (text_column_hint(arg.name, wanted),)
     scope.error("E202", arg.origin, name=op, expected=expected, found=found, hints=hints)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from pesql.compiler.check.schema import TEMPORAL_DTYPES, ColumnType, common
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.numbers import describe_number
 from pesql.grammar.ops import logic, numeric
 from pesql.grammar.registry import FieldSpec, spec_of
 from pesql.grammar.types import NUMERIC_ORDER, DType
@@ -46,11 +47,31 @@ _DATE_FORMATS = (
 )
 
 
-def text_column_hint(name: str) -> str:
-    """The hint for a text column used as a number or date (often a frame read untyped)."""
+def text_column_hint(name: str, wanted: DType | None = None) -> str:
+    """The hint for a text column used as a number, date or duration (often read untyped).
+
+    It names the parse function first: the other fix, comparing as text (`rank > '2'`), runs
+    and is wrong ('10' < '2' as text), so it must never be the suggestion.
+
+    >>> text_column_hint("rank", "integer")[:70]
+    '`rank` is text: if it holds numbers, read them with PARSE_NUMBER(rank)'
+    """
+    if wanted in NUMERIC_ORDER:
+        parse, kind = f"PARSE_NUMBER({name})", "a number"
+    elif wanted == "duration":
+        parse, kind = f"PARSE_DURATION({name})", "a duration"
+    elif wanted in TEMPORAL_DTYPES:
+        parse, kind = f"PARSE_DATE({name})", "a date"
+    else:
+        return (
+            f"`{name}` is text: if it holds numbers or dates, read them with PARSE_NUMBER, "
+            "PARSE_DATE or PARSE_DURATION, or type the table's text columns with "
+            "pesql.load_table(frame, clean=True)"
+        )
     return (
-        f"`{name}` is text: if it holds numbers or dates, convert it (CAST, PARSE_DATE), "
-        "or type the table's text columns with pesql.load_table(frame, clean=True)"
+        f"`{name}` is text: if it holds {kind[2:]}s, read them with {parse} and use that "
+        "(as text, '10' sorts before '9'), or load the table with pesql.load_table(frame, "
+        "clean=True)"
     )
 
 
@@ -155,9 +176,11 @@ def check_comparable(
     for f, i in slots:
         found = types[f][i].dtype
         if not compatible(anchor, found):
-            hints = ["text is compared with text, numbers with numbers, dates with dates"]
             if texts:
-                hints.append(text_column_hint(texts[0]))
+                other = next((t for t in typed if t != "string"), None)
+                hints = [text_column_hint(texts[0], other)]
+            else:
+                hints = ["text is compared with text, numbers with numbers, dates with dates"]
             out.append(
                 Diagnostic.make(
                     "E202",
@@ -250,8 +273,10 @@ _EXTRA_RULES: tuple[tuple[type[A.Call], str, Callable[[Any], bool], str], ...] =
 
 def bounds_text(f: FieldSpec) -> str:
     if f.minimum is not None and f.maximum is not None:
-        return f"between {f.minimum:g} and {f.maximum:g}"
-    return f"at least {f.minimum:g}" if f.minimum is not None else f"at most {f.maximum:g}"
+        return f"between {describe_number(f.minimum)} and {describe_number(f.maximum)}"
+    if f.minimum is not None:
+        return f"at least {describe_number(f.minimum)}"
+    return f"at most {describe_number(f.maximum or 0)}"
 
 
 def check_values(node: A.Call | A.Step, out: list[Diagnostic]) -> None:
@@ -271,7 +296,7 @@ def check_values(node: A.Call | A.Step, out: list[Diagnostic]) -> None:
                     name=spec.name,
                     prop=f.wire,
                     expected=bounds_text(f),
-                    found=repr(value),
+                    found=describe_number(value),
                 )
             )
     for cls, attr, ok, expected in _EXTRA_RULES:

@@ -15,7 +15,7 @@ are in compiler/backends/polars/dtypes.py. A column of a type p-SQL cannot use h
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
@@ -37,15 +37,28 @@ class Schema:
     """Ordered column names and types of a table (the input, or the output of a step)."""
 
     columns: tuple[tuple[str, ColumnType], ...] = ()
+    # name -> type, built on first lookup: `get` and `in` are O(1), not a scan per reference.
+    _index: dict[str, ColumnType] | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
+
+    def _lookup(self) -> dict[str, ColumnType]:
+        if self._index is None:
+            index: dict[str, ColumnType] = {}
+            for name, ctype in self.columns:
+                index.setdefault(name, ctype)  # the first of duplicates, as `get` always gave
+            object.__setattr__(self, "_index", index)
+            return index
+        return self._index
 
     def names(self) -> list[str]:
         return [name for name, _ in self.columns]
 
     def get(self, name: str) -> ColumnType | None:
-        return next((t for n, t in self.columns if n == name), None)
+        return self._lookup().get(name)
 
     def __contains__(self, name: object) -> bool:
-        return any(n == name for n, _ in self.columns)
+        return isinstance(name, str) and name in self._lookup()
 
     def __len__(self) -> int:
         return len(self.columns)
@@ -60,7 +73,10 @@ class Schema:
         """Replace `name` in place, or append it (DERIVE and WINDOW semantics)."""
         if name in self:
             return Schema(tuple((n, ctype if n == name else t) for n, t in self.columns))
-        return Schema((*self.columns, (name, ctype)))
+        grown = Schema((*self.columns, (name, ctype)))
+        if self._index is not None:  # grown one column at a time (DERIVE): extend, not rebuild
+            object.__setattr__(grown, "_index", {**self._index, name: ctype})
+        return grown
 
     @classmethod
     def of(cls, mapping: Mapping[str, DType | ColumnType]) -> Schema:

@@ -1,4 +1,5 @@
-"""Plan-size limits: too many steps (E301), an expression nested too deep (E302).
+"""Plan-size limits: too many steps (E301), an expression nested too deep (E302), too many
+nodes in all (E315: columns, conditions, calls, literals).
 
     >>> from pesql.grammar.parse import parse
     >>> expr_depth(parse("DERIVE x = ABS(price + 1)").steps[0])
@@ -10,8 +11,10 @@
     ('E302',)
 
 Checked on the plan as written, before the type checker walks it, so a hostile plan is refused
-before any stage spends time on it. `pesql.runtime.engine.limits.Limits` extends `SizeLimits`
-with the execution bounds (time, rows, engine).
+before any stage spends time on it. The node bound is set so that the largest plan it accepts
+compiles (check + optimize + lowering) in under 100 ms (docs/benchmarks.md, scaling).
+`pesql.runtime.engine.limits.Limits` extends `SizeLimits` with the execution bounds (time,
+rows, engine).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from dataclasses import dataclass
 from pesql.grammar.ast import Expr, Node, Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
+# Nodes of the whole plan (steps, items, expressions): a model's plan has tens; a 100-column
+# DERIVE about 300.
+MAX_NODES = 2_000
+
 
 @dataclass(frozen=True)
 class SizeLimits:
@@ -28,11 +35,12 @@ class SizeLimits:
 
     max_steps: int = 64
     max_depth: int = 32
+    max_nodes: int = MAX_NODES
 
     @property
     def size(self) -> SizeLimits:
         """The size bounds alone, as a `SizeLimits` (a subclass's other bounds dropped)."""
-        return SizeLimits(self.max_steps, self.max_depth)
+        return SizeLimits(self.max_steps, self.max_depth, self.max_nodes)
 
 
 def expr_depth(node: Node) -> int:
@@ -54,9 +62,36 @@ def expr_depth(node: Node) -> int:
     return deepest
 
 
+def count_nodes(plan: Plan, stop: int) -> int:
+    """The nodes of `plan` (the plan itself excluded), counted up to `stop + 1` at most."""
+    count = 0
+    stack: list[Node] = list(plan.steps)
+    while stack and count <= stop:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.children())
+    return count
+
+
 def check_size(plan: Plan, limits: SizeLimits) -> None:
-    """Raise E301 / E302 (every problem at once) when the plan is larger than `limits` allow."""
+    """Raise E301 / E302 / E315 (every problem at once) when `plan` exceeds `limits`."""
     problems: list[Diagnostic] = []
+    nodes = count_nodes(plan, limits.max_nodes)
+    if nodes > limits.max_nodes:
+        # Reported alone: measuring the depth of every step of a huge plan is the work the
+        # limit is there to avoid.
+        found = f"at least {nodes}"
+        raise PesqlError(
+            [
+                Diagnostic.make(
+                    "E315",
+                    plan.origin,
+                    found=found,
+                    expected=str(limits.max_nodes),
+                    hints=("split the question into smaller plans",),
+                )
+            ]
+        )
     if len(plan.steps) > limits.max_steps:
         problems.append(
             Diagnostic.make(
@@ -83,4 +118,4 @@ def check_size(plan: Plan, limits: SizeLimits) -> None:
         raise PesqlError(problems)
 
 
-__all__ = ["SizeLimits", "check_size", "expr_depth"]
+__all__ = ["MAX_NODES", "SizeLimits", "check_size", "count_nodes", "expr_depth"]

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from pesql.compiler.check.expr import E217_HINT, UNKNOWN, Mode, Scope, infer
 from pesql.compiler.check.resolve import Resolver
+from pesql.compiler.check.rules import check_values
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
@@ -125,9 +126,11 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     renamed = {i.column for i in items if i.as_ is not None}
     before = Schema(tuple(c for c in state.schema.columns if c[0] not in renamed))
     state.removed(before, after, step, "; select it there to keep it")
-    keep = {(i.column, i.as_ or i.column) for i in items}
-    if state.sort_keys and not all((k, k) in keep for k in state.sort_keys):
-        state.sort_keys = None
+    if state.sort_keys:
+        # A renamed key keeps the order under its new name (docs/semantics.md, Row steps).
+        moved = {i.column: i.as_ or i.column for i in items}
+        known = all(k in moved for k in state.sort_keys)
+        state.sort_keys = tuple(moved[k] for k in state.sort_keys) if known else None
     return same(step, columns=tuple(items)), after
 
 
@@ -216,17 +219,7 @@ def _(step: rows.Sort, state: StepState) -> tuple[A.Step, Schema]:
 
 @check_step.register
 def _(step: rows.Limit, state: StepState) -> tuple[A.Step, Schema]:
-    for prop in ("count", "offset"):
-        value = getattr(step, prop)
-        if value < 0:
-            state.error(
-                "E215",
-                step.origin,
-                name="LIMIT",
-                prop=prop,
-                expected="at least 0",
-                found=str(value),
-            )
+    check_values(step, state.resolver.diagnostics)  # the registry's bounds of count and offset
     if step.with_ties and state.sort_keys is None:
         state.error(
             "E216",

@@ -188,12 +188,15 @@ def _junction(
 ) -> A.Expr:
     """AND (absorbing=False: FALSE absorbs) or OR (absorbing=True: TRUE absorbs)."""
     flat: list[A.Expr] = []
+    seen: set[A.Expr] = set()  # a set, not `in flat`: an OR of thousands of terms was quadratic
+    neutral = A.Lit(value=not absorbing)
     for a in args:
         for item in a.args if isinstance(a, kind) else (a,):
             if predicate and item == NULL:
                 item = FALSE
-            if item == A.Lit(value=not absorbing) or item in flat:
+            if item == neutral or item in seen:
                 continue  # the neutral element, or a repeat
+            seen.add(item)
             flat.append(item)
     absorber = A.Lit(value=absorbing)
     if absorber in flat and not any(may_fail(a) for a in flat):

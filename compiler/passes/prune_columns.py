@@ -69,13 +69,17 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
         items = _items(step)
         keep: list[bool] = []
         fixes: list[tuple[int, str]] = []
+        # The last item of a DERIVE that reads each name: one walk per item, not one per pair
+        # (a DERIVE of thousands of columns was quadratic here).
+        last_read: dict[str, int] = {}
+        if isinstance(step, rows.Derive):
+            for k, (_, node) in enumerate(items):
+                last_read.update(dict.fromkeys(columns_of(node), k))
         for k, (name, node) in enumerate(items):
             if may_fail(node):
                 keep.append(True)
                 continue
-            if isinstance(step, rows.Derive) and any(
-                name in columns_of(n) for _, n in items[k + 1 :]
-            ):
+            if last_read.get(name, -1) > k:
                 keep.append(True)
                 continue
             created: bool | None = True

@@ -28,4 +28,11 @@ register(
         "the output was repaired, but the plan may not be what the model meant: {problem}",
         "a warning: read the fix log (RepairResult.fixes) before trusting the plan",
     ),
+    Code(
+        "E404",
+        "repair budget exceeded",
+        "the model output has too many possible readings to repair: {problem}",
+        "send the plan again as one complete JSON object (the repair budget is in "
+        "docs/execution.md)",
+    ),
 )

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
-from pesql.compiler.repair.shapes import Shapes
+from pesql.compiler.repair.shapes import MAX_SECONDS, MAX_WORK, RepairBudgetExceeded, Shapes
 from pesql.compiler.repair.trust import reading_reasons, untrusted_reasons
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -93,6 +93,8 @@ def repair(
     schema: Schema | Mapping[str, Schema] | None = None,
 ) -> RepairResult:
     """Repair model output into a plan; never raises (problems are in `diagnostics`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"repair takes model output text (str), not {type(text).__name__}")
     naming = naming or DEFAULT_NAMING
     clean = _already_canonical(text, naming, schema)
     if clean is not None:
@@ -102,11 +104,11 @@ def repair(
     except PesqlError as exc:
         return RepairResult(None, None, (), False, exc.diagnostics)
     shapes = Shapes(naming)
-    readings = [
-        _evaluate(reading, naming, schema)
-        for candidate in scanned.candidates
-        for reading in _plan_readings(candidate, shapes)
-    ]
+    try:
+        readings = _read_all(scanned.candidates, shapes, naming, schema)
+    except RepairBudgetExceeded as exc:
+        found = f"{exc} (at most {MAX_WORK} readings in {MAX_SECONDS:g} s)"
+        return RepairResult(None, None, (), False, (Diagnostic.make("E404", problem=found),))
     good = [r for r in readings if r.plan is not None]
     scanned_reasons = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
     reasons_of = {
@@ -133,6 +135,21 @@ def repair(
         for reason in reasons
     )
     return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes, chosen.checked)
+
+
+def _read_all(
+    candidates: Sequence[Candidate],
+    shapes: Shapes,
+    naming: Naming,
+    schema: Schema | Mapping[str, Schema] | None,
+) -> list[_Reading]:
+    """Every plan reading of every candidate, lowered (and checked); within `shapes`' budget."""
+    out = []
+    for candidate in candidates:
+        for reading in _plan_readings(candidate, shapes):
+            shapes.spend(1)  # lowering a reading is linear in it: the clock is checked per one
+            out.append(_evaluate(reading, naming, schema))
+    return out
 
 
 class _Duplicate(ValueError):

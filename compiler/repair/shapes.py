@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Literal, TypeAlias, TypeVar
 
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
@@ -37,6 +38,15 @@ from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, all_ops, fields_of, lookup
 
 MAX_READINGS = 64
+# The hard budget of one repair: readings built in all (each costs a copy of part of the input)
+# and wall time. An input with more readings than this is refused (E404), never a long wait.
+MAX_WORK = 200_000
+MAX_SECONDS = 2.0
+
+
+class RepairBudgetExceeded(Exception):
+    """The readings of one input ran past `MAX_WORK` or `MAX_SECONDS` (repair says E404)."""
+
 
 Role: TypeAlias = Literal["plan", "step", "expr"] | type[A.Node]
 # A property's content: None (a leaf), or (is_list, role of the value or of each item).
@@ -77,6 +87,13 @@ class Shapes:
     def __init__(self, naming: Naming | None = None) -> None:
         self.naming = naming or DEFAULT_NAMING
         self.overflow = False  # more readings existed than MAX_READINGS
+        self.work = 0  # readings built so far, against MAX_WORK
+        self.deadline = time.monotonic() + MAX_SECONDS
+        # Readings of a value by (id, role, pointer): an object without `op` has one base per
+        # operation it fits, and each base reads the same children again. Without this the
+        # work is exponential in the nesting (`{"value": {"value": ...}}`, 4 levels ~ 1 min).
+        # The value is kept in the entry, so its id cannot be reused while the entry lives.
+        self._memo: dict[tuple[int, str, A.Pointer], tuple[JSONValue, list[Reading]]] = {}
 
     # -- roots ------------------------------------------------------------------------------
 
@@ -112,6 +129,15 @@ class Shapes:
         """Readings of one value standing where `role` is expected."""
         if not isinstance(value, dict):
             return [(value, ())]
+        key = (id(value), role if isinstance(role, str) else role.__name__, at)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        readings = self._item(value, role, at)
+        self._memo[key] = (value, readings)
+        return readings
+
+    def _item(self, value: dict[str, JSONValue], role: Role, at: A.Pointer) -> list[Reading]:
         out: list[Reading] = []
         for base, fixes, children in self._bases(value, role, at):
             if children is None or not isinstance(base, dict):
@@ -292,10 +318,17 @@ class Shapes:
         return [(merged, tuple(fixes)), (value, ())]
 
     def _cap(self, readings: list[T]) -> list[T]:
+        self.spend(len(readings))
         if len(readings) > MAX_READINGS:
             self.overflow = True
             return readings[:MAX_READINGS]
         return readings
+
+    def spend(self, work: int) -> None:
+        """Count `work` readings against the budget; raise when it or the time is used up."""
+        self.work += work
+        if self.work > MAX_WORK or time.monotonic() > self.deadline:
+            raise RepairBudgetExceeded(f"{self.work} readings")
 
 
 def _extend(
@@ -309,4 +342,12 @@ def _extend(
     return [({**obj, key: v}, fixes + more) for obj, fixes in results for v, more in alts]
 
 
-__all__ = ["MAX_READINGS", "Reading", "Role", "Shapes"]
+__all__ = [
+    "MAX_READINGS",
+    "MAX_SECONDS",
+    "MAX_WORK",
+    "Reading",
+    "RepairBudgetExceeded",
+    "Role",
+    "Shapes",
+]

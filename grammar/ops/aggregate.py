@@ -150,7 +150,7 @@ class Max(Aggregate):
     category="aggregate",
     describe="sample standard deviation (n - 1)",
     example="STD(body_mass_g)",
-    aliases=("STDDEV",),
+    aliases=("STDDEV", "STDDEV_SAMP"),
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
@@ -164,7 +164,7 @@ class Std(Aggregate):
     category="aggregate",
     describe="sample variance (n - 1)",
     example="VAR(body_mass_g)",
-    aliases=("VARIANCE",),
+    aliases=("VARIANCE", "VAR_SAMP"),
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
@@ -60,7 +61,8 @@ class SubAbs(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Round(Call):
     value: Expr
-    digits: int = 0
+    # 10.0 ** 309 overflows a float: ROUND scales by 10 ** -digits for negative digits.
+    digits: int = field(default=0, metadata={"min": -308, "max": 308})
 
 
 @operation(
@@ -141,7 +143,7 @@ class Ln(Unary):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Log(Call):
     value: Expr
-    base: float = field(default=10.0, metadata={"min": 0})
+    base: float = field(default=10.0, metadata={"min": 0, "max": sys.float_info.max})
 
 
 @operation(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Assign, ColumnName, Expr, SelectItem, SortKey, Step
 from pesql.grammar.declare import operation
+from pesql.grammar.numbers import ROW_INDEX_MAX
 
 
 @operation(
@@ -98,8 +99,8 @@ class Sort(Step):
 )
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Limit(Step):
-    count: int = field(metadata={"min": 0})
-    offset: int = field(default=0, metadata={"min": 0})
+    count: int = field(metadata={"min": 0, "max": ROW_INDEX_MAX})
+    offset: int = field(default=0, metadata={"min": 0, "max": ROW_INDEX_MAX})
     with_ties: bool = False
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.numbers import MAX_REGEX_GROUP, ROW_INDEX_MAX
 from pesql.grammar.types import ANY, DURATION, STRING, sig
 
 
@@ -94,8 +95,8 @@ class Concat(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Substring(Call):
     value: Expr
-    start: int = field(metadata={"min": 1})
-    length: int | None = field(default=None, metadata={"min": 0})
+    start: int = field(metadata={"min": 1, "max": ROW_INDEX_MAX})
+    length: int | None = field(default=None, metadata={"min": 0, "max": ROW_INDEX_MAX})
 
 
 @operation(
@@ -189,7 +190,7 @@ class RegexpMatch(Call):
 class RegexpExtract(Call):
     value: Expr
     pattern: str
-    group: int = field(default=1, metadata={"min": 0})
+    group: int = field(default=1, metadata={"min": 0, "max": MAX_REGEX_GROUP})
 
 
 @operation(

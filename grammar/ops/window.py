@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.numbers import ROW_INDEX_MAX
 from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signature, sig
 
 
@@ -56,7 +57,7 @@ class DenseRank(Call):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Shifted(Call):
     value: Expr
-    offset: int = field(default=1, metadata={"min": 1})
+    offset: int = field(default=1, metadata={"min": 1, "max": ROW_INDEX_MAX})
 
 
 @operation(

@@ -1,4 +1,5 @@
-"""Diagnostic codes of the command line: E308, a PLAN argument that cannot be read.
+"""Diagnostic codes of the command line: E308, a PLAN argument that cannot be read; E319, a
+file the command was told to use that the system refuses (an output path in a missing folder).
 
 Registered on import of `pesql.runtime.cli` (its `__init__` imports this module).
 """
@@ -14,5 +15,11 @@ register(
         "unreadable plan",
         "cannot read the plan file {name}: {problem}",
         "PLAN is a .psql text file, a .json file, or - for stdin",
+    ),
+    Code(
+        "E319",
+        "file error",
+        "cannot use {name}: {problem}",
+        "check the path and its permissions (an --output folder must exist)",
     ),
 )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.numbers import ROW_INDEX_MAX
 
 
 def _float(text: str) -> float:
@@ -40,13 +41,15 @@ def non_negative_float(text: str) -> float:
 
 
 def positive_int(text: str) -> int:
-    """argparse type: a count of at least 1."""
+    """argparse type: a count of at least 1 (and below polars' 32-bit row index)."""
     try:
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    except ValueError:  # also a number past Python's 4,300-digit conversion limit
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (got {text})")
+    if value >= ROW_INDEX_MAX:  # --max-rows N keeps N + 1 rows to tell truncation apart
+        raise argparse.ArgumentTypeError(f"must be below {ROW_INDEX_MAX} (got {text[:40]})")
     return value
 
 

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
-from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.cli import ask, dataset, demo, eval, finetune, language, model, run, serve
 from pesql.runtime.cli.common import Handler, Parser
 
@@ -68,6 +68,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the user gave (output in a missing folder, no permission)
+        name = str(exc.filename) if exc.filename is not None else "a file"
+        problem = exc.strerror or exc.__class__.__name__
+        _print_error(PesqlError([Diagnostic.make("E319", name=name, problem=problem)]),
+                     args.errors == "json", sys.stderr)  # fmt: skip
+        return 1
     except Exception as exc:  # a bug, not a user mistake: say so plainly
         if args.debug:
             traceback.print_exc()

@@ -66,3 +66,16 @@ register(
         "a warning: usually the wrong key, or keys spelled differently (' 12' vs 12)",
     ),
 )
+
+# Summary rows (runtime/engine/summary_warnings.py); W303-W309 are kept for the other
+# data-aware warnings of issue 15.
+register(
+    "runtime/engine",
+    Code(
+        "W310",
+        "summary row in the answer",
+        "{found} takes part in the answer: it changes without that row",
+        "filter the summary row out (the hint names the condition), or load the table with "
+        "summary_rows='drop'",
+    ),
+)

@@ -44,6 +44,7 @@ from pesql.runtime.engine.limits import (
     execution_error,
     truncation_note,
 )
+from pesql.runtime.engine.summary_warnings import summary_warnings
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table, load_table
 
@@ -100,6 +101,8 @@ class CompiledPlan(Compiled):
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings:
             notes += tuple(self._data_warnings(tables, frame.height == 0))
+            if not truncated:
+                notes += tuple(self._summary_warnings(tables, frame))
         return Result(frame, truncated, elapsed, notes)
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
@@ -118,6 +121,16 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
+
+    def _summary_warnings(self, tables: Tables, answer: pl.DataFrame) -> list[Diagnostic]:
+        """W310 (runtime/engine/summary_warnings.py): only a loaded `Table` knows its rows."""
+        source = _source(tables, self.checked.table)
+        if not isinstance(source, Table):
+            return []
+        try:
+            return summary_warnings(self.optimized, source, answer)
+        except (pl.exceptions.PolarsError, PesqlError):
+            return []
 
     def explain(self, tables: Tables | None = None) -> str:
         """The p-SQL text that runs, the output schema, and polars' optimized plan."""
@@ -226,6 +239,8 @@ def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
 def _source(tables: Tables, name: str | None) -> Frame | Table:
     if isinstance(tables, pl.DataFrame | pl.LazyFrame | Table):
         return tables
+    if not isinstance(tables, Catalog | Mapping):
+        raise TypeError(_TABLES_EXPECTED + f", not {type(tables).__name__}")
     if isinstance(tables, Catalog):
         if name is None and len(tables) == 1:
             return next(iter(tables))
@@ -241,6 +256,9 @@ def _source(tables: Tables, name: str | None) -> Frame | Table:
     else:
         hints = [f"did you mean `{c}`?" for c in nearest(name, list(tables))]
         raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
+    if not isinstance(only, pl.DataFrame | pl.LazyFrame | Table):
+        found = type(only).__name__
+        raise TypeError(_TABLES_EXPECTED + f"; the mapping holds a {found}")
     return only
 
 
@@ -252,6 +270,12 @@ def _guarded(run: Callable[[], None]) -> None:
         raise
     except Exception as exc:
         raise execution_error(exc) from exc
+
+
+_TABLES_EXPECTED = (
+    "tables are a polars DataFrame or LazyFrame, a pesql.Table, a Catalog, or a mapping "
+    "{name: one of those} (pesql.load_table reads files and pandas frames)"
+)
 
 
 def _which_table(names: list[str]) -> PesqlError:

@@ -40,6 +40,7 @@ from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.related import related_keys
 from pesql.runtime.llm.tokens import count_tokens
 from pesql.runtime.tables.catalog import Catalog
+from pesql.runtime.tables.table import Table
 
 __all__ = ["SYSTEM_PROMPT", "build_messages", "request_body", "table_overview", "tool_definition"]
 
@@ -134,19 +135,42 @@ def _column_line(c: ColumnStats, level: int, samples: int) -> str:
 
 
 def _render(
-    tables: Sequence[tuple[str, int, list[ColumnStats]]],
+    tables: Sequence[tuple[str, int, list[ColumnStats], list[str]]],
     level: int,
     samples: int,
     shown: int | None = None,
 ) -> str:
     blocks = []
-    for name, rows, stats in tables:
+    for name, rows, stats, summary in tables:
         head = f"Table `{name}` ({rows} rows, {len(stats)} columns):"
         lines = [_column_line(c, level, samples) for c in stats[:shown]]
         if shown is not None and len(stats) > shown:
             lines.append(f"- ... and {len(stats) - shown} more columns (names in the tool)")
-        blocks.append("\n".join([head, *lines]))
+        # Kept at every level: a total row silently changes counts, sums and argmax answers.
+        blocks.append("\n".join([head, *lines, *summary]))
     return "\n\n".join(blocks)
+
+
+SHOWN_SUMMARY_ROWS = 3
+
+
+def summary_notes(table: Table) -> list[str]:
+    """The rows loading found to be totals, section headers or footnotes, as overview lines:
+    `- row 12 looks like a total: Votes=752,692 (kept: filter it out to count or rank rows)`."""
+    report = table.report
+    if report is None or not report.summary_rows or report.summary_mode == "drop":
+        return []
+    found = report.summary_rows
+    kept = (
+        "flagged by the column summary_row"
+        if report.summary_mode == "flag"
+        else "kept: filter it out to count, sum or rank rows"
+    )
+    lines = [f"- {r.describe()} ({kept})" for r in found[:SHOWN_SUMMARY_ROWS]]
+    if len(found) > SHOWN_SUMMARY_ROWS:
+        rest = ", ".join(str(r.row) for r in found[SHOWN_SUMMARY_ROWS:])
+        lines.append(f"- rows {rest} look like totals, section headers or footnotes too")
+    return lines
 
 
 def table_overview(catalog: Catalog, budget_tokens: int, samples: int = 3) -> str:
@@ -162,12 +186,12 @@ def table_overview(catalog: Catalog, budget_tokens: int, samples: int = 3) -> st
 
 
 def _tables_overview(catalog: Catalog, budget_tokens: int, samples: int) -> str:
-    tables = [(t.name, *column_stats(t.frame, samples)) for t in catalog]
+    tables = [(t.name, *column_stats(t.frame, samples), summary_notes(t)) for t in catalog]
     for level in range(4):  # 0 full, 1 one sample, 2 no samples, 3 names and types
         text = _render(tables, level, samples)
         if count_tokens(text) <= budget_tokens:
             return text
-    widest = max((len(stats) for _, _, stats in tables), default=0)
+    widest = max((len(stats) for _, _, stats, _ in tables), default=0)
     low, high = 0, widest  # the most columns per table that fit, by bisection
     while low < high:
         middle = (low + high + 1) // 2

@@ -30,11 +30,20 @@ from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.tables.clean.infer import CleanReport, clean_frame
+from pesql.runtime.tables.clean.summary import SUMMARY_MODES, SummaryMode
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["FORMATS", "Format", "Table", "load_table", "parse_table_spec", "table_name"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Table",
+    "load_table",
+    "parse_table_spec",
+    "table_name",
+    "tsv_unescape",
+]
 
 Format = Literal["csv", "tsv", "parquet", "json", "ndjson", "ipc", "excel"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -56,6 +65,25 @@ EXTENSIONS: dict[str, Format] = {
     ".xls": "excel",
     ".ods": "excel",
 }
+# The escapes of WikiTableQuestions' TSV (and of its official reader, in this order): a line
+# break inside a cell is written `\n`, a pipe `\p`, a backslash `\\`. TSV has no quoting, so
+# escapes are how such cells survive; a TSV read as text is decoded, headers and cells alike.
+TSV_ESCAPES: tuple[tuple[str, str], ...] = (("\\n", "\n"), ("\\p", "|"), ("\\\\", "\\"))
+
+
+def tsv_unescape(text: str) -> str:
+    """`Peak\\nAUS` -> `Peak` newline `AUS`; `a\\pb` -> `a|b`; `\\\\` -> `\\`."""
+    for escaped, plain in TSV_ESCAPES:
+        text = text.replace(escaped, plain)
+    return text
+
+
+def _tsv_unescape_expr(value: pl.Expr) -> pl.Expr:
+    for escaped, plain in TSV_ESCAPES:
+        value = value.str.replace_all(escaped, plain, literal=True)
+    return value
+
+
 # Text formats carry no types, so cleaning is on by default for them only.
 TEXT_FORMATS: frozenset[Format] = frozenset({"csv", "tsv", "json", "ndjson"})
 
@@ -98,15 +126,21 @@ def load_table(
     name: str | None = None,
     format: str | None = None,
     clean: bool | None = None,
+    summary_rows: SummaryMode = "keep",
 ) -> Table:
-    """Load a file (format from the extension unless given) or wrap an in-memory frame."""
+    """Load a file (format from the extension unless given) or wrap an in-memory frame.
+
+    `summary_rows` ("keep", "drop", "flag"): what cleaning does with the rows that look like
+    totals, section headers or footnotes (docs/tables.md); every row is kept by default."""
+    if summary_rows not in SUMMARY_MODES:
+        raise ValueError(f"summary_rows must be one of {SUMMARY_MODES}, not {summary_rows!r}")
     if isinstance(source, pl.DataFrame | pl.LazyFrame) or _is_pandas(source):
         frame = pl.from_pandas(source) if _is_pandas(source) else source
         assert isinstance(frame, pl.DataFrame | pl.LazyFrame)
         report = None
         lazy = frame.lazy()
         if clean:  # an in-memory frame is already typed: clean only on request
-            lazy, report = clean_frame(frame)
+            lazy, report = clean_frame(frame, summary=summary_rows)
         return Table(name or "table", lazy, report, None)
     if not isinstance(source, str | Path):
         raise TypeError(
@@ -123,7 +157,7 @@ def load_table(
         frame, headers = _read(path, fmt, do_clean)
         report = None
         if do_clean:
-            frame, report = clean_frame(frame, headers=headers)
+            frame, report = clean_frame(frame, headers=headers, summary=summary_rows)
         else:
             frame.collect_schema()  # reads only the header or metadata: fail here, not later
     except PesqlError:
@@ -160,7 +194,11 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
             return pl.scan_csv(path, infer_schema_length=10_000, **options), None
         first = pl.scan_csv(path, has_header=False, n_rows=1, infer_schema=False, **options)
         headers: list[str | None] = list(first.collect().row(0))
-        return pl.scan_csv(path, infer_schema=False, **options), headers
+        frame = pl.scan_csv(path, infer_schema=False, **options)
+        if fmt == "tsv":
+            headers = [None if h is None else tsv_unescape(h) for h in headers]
+            frame = frame.select(_tsv_unescape_expr(pl.all()))
+        return frame, headers
     if fmt == "parquet":
         return pl.scan_parquet(path), None
     if fmt == "ipc":
@@ -172,9 +210,9 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
     from pesql.runtime.extras import require
 
     require("fastexcel", "reading Excel files")
-    frame = pl.read_excel(path)
-    assert isinstance(frame, pl.DataFrame)  # one sheet (the first) was asked for
-    return frame.lazy(), None
+    sheet = pl.read_excel(path)
+    assert isinstance(sheet, pl.DataFrame)  # one sheet (the first) was asked for
+    return sheet.lazy(), None
 
 
 def _unreadable(name: str, problem: str, hint: str) -> PesqlError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +136,9 @@ def test_typed_columns_pass_through() -> None:
 HEADER_CASES = [
     (["a", "b"], ["a", "b"]),
     (["", "x", None], ["column_1", "x", "column_3"]),
-    (["Year", "Year", "Year"], ["Year", "Year_2", "Year_3"]),
-    (["a", "a", "a_2"], ["a", "a_3", "a_2"]),  # a real later header keeps its name
+    (["Year", "Year", "Year"], ["Year", "Year_1", "Year_2"]),  # DuckDB's numbering
+    (["a", "a", "a_1"], ["a", "a_1", "a_1_1"]),  # as DuckDB: the generated name came first
+    (["Votes", "votes"], ["Votes", "votes_1"]),  # case-insensitive, as DuckDB's names
     (["Peak\nAUS", "Peak\\nBEL\\n(Fl)"], ["Peak AUS", "Peak BEL (Fl)"]),
     (["\u200bTeam\ufeff", "\u00a0 Pop.\u2009 total  "], ["Team", "Pop. total"]),
     (["\u200b", " "], ["column_1", "column_2"]),
@@ -153,9 +155,25 @@ def test_clean_headers(raw: list[str | None], expected: list[str]) -> None:
 def test_header_mapping_keeps_changed_names_only() -> None:
     assert clean_headers(["Year", "", "Year", "Peak\nAUS"])[1] == {
         "": "column_2",
-        "Year": "Year_2",
+        "Year": "Year_1",
         "Peak\nAUS": "Peak AUS",
     }
+
+
+@given(
+    st.lists(st.sampled_from(["a", "A", "a_1", "a_2", "b", "a_1_1", "B_1"]), min_size=1, max_size=8)
+)
+def test_property_duplicate_headers_are_named_as_duckdb_names_them(
+    headers: list[str],
+) -> None:
+    """A SQL query ported from DuckDB names the same column: `read_csv`'s own renaming."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "h.csv"
+        path.write_text(",".join(headers) + "\n" + ",".join("1" for _ in headers) + "\n")
+        relation = duckdb.read_csv(str(path), header=True, all_varchar=True)
+        assert clean_headers(headers)[0] == relation.columns
 
 
 def test_report_dict_and_text() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +35,8 @@ from pesql.runtime.engine.limits import expr_depth
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import load_table
+
+import pesql
 
 FRAME = pl.DataFrame({"price": [3.0, 12.5, 40.0, None], "name": ["a", "b", "c", "d"]})
 SCHEMA = schema_from_polars(FRAME.schema)
@@ -204,6 +208,7 @@ def test_limits_keep_their_fields_and_extend_the_compilers_size_limits() -> None
     assert names == [
         "max_steps",
         "max_depth",
+        "max_nodes",
         "max_rows",
         "timeout_s",
         "engine",
@@ -262,3 +267,26 @@ def test_compile_takes_the_checked_plan_repair_gives() -> None:
     compiled = compile(repaired.checked, SCHEMA)
     assert compiled.checked is repaired.checked
     assert prices(compiled.collect(FRAME).frame) == [40.0, 12.5]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: pesql.compile("SORT a", {"a": "integer"}), "not a dict of str"),
+        (lambda: pesql.compile("SORT a", None), "not NoneType"),
+        (lambda: pesql.check(pesql.parse("SORT a"), "a"), "a schema is a pesql.Schema"),
+        (lambda: pesql.compile("SORT a", _API_SCHEMA).collect(5), "not int"),
+        (lambda: pesql.compile("SORT a", _API_SCHEMA).collect({"t": [1]}), "holds a list"),
+        (lambda: pesql.execute("SORT a", [1, 2]), "load_table takes"),
+        (lambda: pesql.compile(123, _API_SCHEMA), "a plan is a Plan"),
+    ],
+)
+def test_wrong_python_types_say_what_was_expected(
+    call: Callable[[], object], expected: str
+) -> None:
+    # Issue 15: these were AttributeErrors from deep inside the compiler or the runtime.
+    with pytest.raises(TypeError, match=re.escape(expected)):
+        call()
+
+
+_API_SCHEMA = pesql.Schema.of({"a": "integer"})

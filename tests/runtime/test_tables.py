@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.tables.catalog import Catalog
-from pesql.runtime.tables.table import Table, load_table, parse_table_spec
+from pesql.runtime.tables.table import Table, load_table, parse_table_spec, tsv_unescape
 
 FRAME = pl.DataFrame({"city": ["Oslo", "Lima"], "pop": [709_000, 9_750_000], "share": [0.5, 1.25]})
 
@@ -102,7 +102,7 @@ def test_duplicate_and_empty_headers_from_file(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("a,,a,\n1,2,3,4\n", encoding="utf-8")
     table = load_table(path)
-    assert table.frame.collect_schema().names() == ["a", "column_2", "a_2", "column_4"]
+    assert table.frame.collect_schema().names() == ["a", "column_2", "a_1", "column_4"]
     assert table.report is not None
     assert [c.original for c in table.report.columns] == ["a", "", "a", ""]
 
@@ -232,3 +232,22 @@ def test_catalog_unknown_name_suggests() -> None:
     with pytest.raises(PesqlError) as info:
         catalog.get("zzz")
     assert info.value.diagnostics[0].hints == ("tables in the catalog: `sales`, `stores`",)
+
+
+def test_tsv_escapes_are_decoded_in_headers_and_cells(tmp_path: Path) -> None:
+    """WikiTableQuestions' TSV escapes (`\\n`, `\\p`, `\\\\`) read as the official reader does."""
+    path = tmp_path / "wtq.tsv"
+    path.write_text("Peak\\nAUS\tTitle\n1\tA\\pB\n2\tline\\nbreak\n3\tback\\\\slash\n")
+    table = load_table(path)
+    frame = table.frame.collect()
+    assert frame.columns == ["Peak AUS", "Title"]
+    assert frame["Title"].to_list() == ["A|B", "line\nbreak", "back\\slash"]
+    assert table.report is not None and table.report.columns[0].original == "Peak\nAUS"
+    assert tsv_unescape("a\\pb\\nc\\\\d") == "a|b\nc\\d"
+
+
+def test_csv_cells_keep_backslashes(tmp_path: Path) -> None:
+    """Only TSV carries the escapes: a CSV cell keeps `\\p` as written."""
+    path = tmp_path / "plain.csv"
+    path.write_text("Title\nA\\pB\n")
+    assert load_table(path).frame.collect()["Title"].to_list() == ["A\\pB"]

@@ -7,6 +7,7 @@ polars runs it (Rust `regex`: linear time, no look-around).
 from __future__ import annotations
 
 import polars as pl
+from pesql.compiler.backends.polars import numbers
 from pesql.compiler.backends.polars.exprs import Ctx, escape_regex, lower
 from pesql.grammar.ops import text as tx
 from pesql.grammar.ops import time as tm
@@ -102,26 +103,9 @@ def _regexp_replace(node: tx.RegexpReplace, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.replace_all(node.pattern, node.replacement)
 
 
-# Number parsing: what is stripped and what must remain (docs/semantics.md, "Parsing text").
-_TRIM = " \t\r\n\u00a0\u2007\u2009\u202f\u3000"
-_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
-_FOOTNOTE = r"(?:\s*(?:\[[^\]]{0,20}\]|[*†‡§¶]+))+$"
-_CURRENCY = r"US\$|C\$|A\$|NZ\$|HK\$|R\$|\$|€|£|¥|₹|USD|EUR|GBP|JPY|CHF|CNY|CAD|AUD|INR"
-_GROUP = "[,'’ \u00a0\u2009\u202f]"
-_NUMBER = rf"^[+-]?(?:\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+|)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
-
-
 def parse_number(value: pl.Expr) -> pl.Expr:
-    """'1,234.5' -> 1234.5, '$12' -> 12, '45%' -> 45 (the number shown), '12[3]' -> 12."""
-    text = value.str.replace_all(_INVISIBLE, "").str.strip_chars(_TRIM)
-    text = text.str.replace(_FOOTNOTE, "").str.strip_chars(_TRIM)
-    text = text.str.replace_all("−", "-", literal=True)
-    text = text.str.replace(r"^\((.*)\)$", "-$1")  # accounting negative: (12) is -12
-    text = text.str.replace(rf"^([+-]?)\s*(?:{_CURRENCY})\s*", "$1")
-    text = text.str.replace(rf"\s*(?:{_CURRENCY})$", "").str.replace(r"\s*%$", "")
-    ok = text.str.contains(_NUMBER) & text.str.contains(r"\d")
-    digits = text.str.replace_all(_GROUP, "")
-    return pl.when(ok).then(digits.cast(pl.Float64, strict=False))
+    """PARSE_NUMBER, as the loader reads numbers (numbers.py; docs/semantics.md, "Parsing text")."""
+    return numbers.parse_number(value)
 
 
 @lower.register

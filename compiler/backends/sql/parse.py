@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from pesql.compiler.backends.polars import numbers as nt
 from pesql.compiler.backends.polars import text as pt
 from pesql.compiler.backends.sql.exprs import (
     ExprContext,
@@ -75,15 +76,16 @@ def _refuse(expr: text.ParseDate | text.ParseNumber, ctx: ExprContext, what: str
 
 
 def parse_number(value: exp.Expr) -> exp.Expr:
-    """polars_text.parse_number, step for step."""
-    cleaned = _trim(_replace_all(value, pt._INVISIBLE), pt._TRIM)
-    cleaned = _trim(_replace_first(cleaned, pt._FOOTNOTE), pt._TRIM)
+    """polars numbers.parse_number, step for step."""
+    cleaned = _trim(_replace_all(value, nt.INVISIBLE), nt.TRIM)
+    cleaned = _trim(_replace_first(cleaned, nt.FOOTNOTE), nt.TRIM)
     cleaned = exp.Replace(this=cleaned, expression=string("−"), replacement=string("-"))
-    cleaned = _replace_first(cleaned, r"^\((.*)\)$", "-$1")
-    cleaned = _replace_first(cleaned, rf"^([+-]?)\s*(?:{pt._CURRENCY})\s*", "$1")
-    cleaned = _replace_first(_replace_first(cleaned, rf"\s*(?:{pt._CURRENCY})$"), r"\s*%$")
-    ok = exp.and_(_matches(cleaned, pt._NUMBER), _matches(cleaned.copy(), r"\d"))
-    digits = _replace_all(cleaned.copy(), pt._GROUP)
+    cleaned = _replace_first(cleaned, nt.EN_DASH_MINUS, "-$1")
+    cleaned = _replace_first(cleaned, nt.ACCOUNTING, "-$1")
+    cleaned = _replace_first(cleaned, rf"^([+-]?)\s*(?:{nt.CURRENCY})\s*", "$1")
+    cleaned = _replace_first(_replace_first(cleaned, rf"\s*(?:{nt.CURRENCY})$"), r"\s*%$")
+    ok = _matches(cleaned, nt.PARSE_NUMBER_PATTERN)
+    digits = _replace_all(cleaned.copy(), nt.PARSE_GROUP)
     return case([(ok, exp.TryCast(this=digits, to=exp.DataType.build("DOUBLE")))])
 
 

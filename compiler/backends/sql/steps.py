@@ -11,7 +11,7 @@ step it comes from:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
 from pesql.compiler.backends.sql.exprs import ExprContext, Over, col, number, sql_expr
@@ -143,10 +143,12 @@ def _select(step: rows.Select, chain: Chain) -> None:
         items.append(ref if out == item.column else exp.alias_(ref, out, quoted=True))
         columns.append((out, chain.schema.get(item.column) or ColumnType("null")))
     renamed = {item.column: item.as_ or item.column for item in step.columns}
-    if chain.sort_keys is not None and not all(
-        renamed.get(k.column) == k.column for k in chain.sort_keys
-    ):
-        chain.sort_keys = None
+    if chain.sort_keys is not None:
+        # A renamed key keeps the order under its new name (as in the polars backend).
+        known = all(k.column in renamed for k in chain.sort_keys)
+        chain.sort_keys = (
+            tuple(replace(k, column=renamed[k.column]) for k in chain.sort_keys) if known else None
+        )
     chain.push(chain.read(*items, chain.ordinal_out()), Schema(tuple(columns)))
 
 

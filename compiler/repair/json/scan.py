@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
+from pesql.grammar.numbers import read_int
 
 TokenKind = Literal[
     "{", "}", "[", "]", ",", ":", "string", "number", "literal", "word", "fragment", "eof"
@@ -256,7 +257,7 @@ class Tokens:
             fixes.append(Fix("number_format", start, body, fixed))
             body = fixed
         value: JSONValue
-        value = float(body) if any(ch in body for ch in ".eE") else int(body)
+        value = float(body) if any(ch in body for ch in ".eE") else read_int(body)
         return Token("number", start, end, raw, value, tuple(fixes), pre)
 
     def _word(self, pre: tuple[Fix, ...]) -> Token:
@@ -282,7 +283,7 @@ class Tokens:
         if _GROUPED_NUMBER.fullmatch(raw):  # 82_461_110: Python digit grouping
             body = raw.replace("_", "")
             fix = Fix("number_format", start, raw, body)
-            value = float(body) if "." in body or "e" in body.lower() else int(body)
+            value = float(body) if "." in body or "e" in body.lower() else read_int(body)
             return Token("number", start, end, raw, value, (fix,), pre)
         return Token("word", start, end, raw, raw, (), pre)
 

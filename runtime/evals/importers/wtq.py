@@ -21,7 +21,8 @@
 
 Tables are **copied**: `csv/204-csv/772.tsv` becomes `tables/t204_772.tsv`, so the dataset is
 self-contained (CC BY-SA 4.0, recorded in tables/LICENSES.md). The TSV form is used (no
-quoting; `\\n`, `\\p` and `\\\\` escapes, which `load_table` reads as text), and every copied
+quoting; `\\n`, `\\p` and `\\\\` escapes, which `load_table` decodes in headers and cells as
+the official reader does: `tsv_unescape`), and every copied
 table is loaded once with `load_table` so an unreadable one is skipped, not shipped.
 `answers` is `targetValue` split on `|`; the test split also carries `answers_canon` from the
 tagged file's `targetCanon`, which is what the official evaluator compares with.
@@ -37,7 +38,7 @@ from typing import Any, Literal
 
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.evals.importers import ImportStats, prepare_output, unreadable, write_dataset
-from pesql.runtime.tables.table import load_table
+from pesql.runtime.tables.table import load_table, tsv_unescape
 
 __all__ = ["SPLITS", "import_wtq", "read_questions", "tsv_unescape_list", "wtq_table_name"]
 
@@ -54,11 +55,6 @@ Every table here is a copy of a WikiTableQuestions table (`csv/<n>-csv/<m>.tsv` 
 License: Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0), by
 Panupong Pasupat and Percy Liang; tables extracted from Wikipedia.
 """
-
-
-def tsv_unescape(text: str) -> str:
-    """The WTQ TSV escapes: `\\n` newline, `\\p` pipe, `\\\\` backslash."""
-    return text.replace(r"\n", "\n").replace(r"\p", "|").replace("\\\\", "\\")
 
 
 def tsv_unescape_list(text: str) -> list[str]:

@@ -29,6 +29,13 @@ from pesql.runtime.tables.clean.rules import (
     normalize,
     text_missing,
 )
+from pesql.runtime.tables.clean.summary import (
+    FLAG_COLUMN,
+    SUMMARY_MODES,
+    SummaryMode,
+    summary_kind,
+    summary_rows,
+)
 
 __all__ = [
     "MISSING_TOKENS",
@@ -40,6 +47,7 @@ __all__ = [
     "clean_frame",
     "clean_headers",
     "normalize",
+    "unique_names",
 ]
 
 
@@ -56,21 +64,16 @@ def clean_headers(names: Sequence[str | None]) -> tuple[list[str], dict[str, str
     """Stable, unique, visible names; returns (names, {original: new} for every changed header).
 
     >>> clean_headers(["Year", "", "Year", "Peak\\nAUS"])
-    (['Year', 'column_2', 'Year_2', 'Peak AUS'],
-     {'': 'column_2', 'Year': 'Year_2', 'Peak\\nAUS': 'Peak AUS'})
+    (['Year', 'column_2', 'Year_1', 'Peak AUS'],
+     {'': 'column_2', 'Year': 'Year_1', 'Peak\\nAUS': 'Peak AUS'})
 
-    A duplicate keeps its text in the mapping's key only once (the first changed occurrence);
-    `CleanReport.columns` keeps the exact positional pairs.
+    Duplicates are numbered as DuckDB's `read_csv` numbers them (`Votes`, `Votes_1`, `Votes_2`),
+    so a query ported from DuckDB names the same column: `unique_names`. A duplicate keeps its
+    text in the mapping's key only once (the first changed occurrence); `CleanReport.columns`
+    keeps the exact positional pairs.
     """
     base = [_clean_header(raw) or f"column_{i}" for i, raw in enumerate(names, start=1)]
-    taken = set(base)
-    out: list[str] = []
-    for name in base:
-        final, k = name, 2
-        # Skip suffixes that a later real header owns ("a", "a", "a_2" -> a, a_3, a_2).
-        while final in out or (final != name and final in taken):
-            final, k = f"{name}_{k}", k + 1
-        out.append(final)
+    out = unique_names(base)
     mapping: dict[str, str] = {}
     for raw, new in zip(names, out, strict=True):
         if (raw or "") != new:
@@ -78,17 +81,48 @@ def clean_headers(names: Sequence[str | None]) -> tuple[list[str], dict[str, str
     return out, mapping
 
 
+def unique_names(names: Sequence[str]) -> list[str]:
+    """DuckDB's renaming of duplicate CSV headers, case-insensitive as DuckDB's names are.
+
+    The k-th repeat of a name gets `_k`; a generated name already taken is renamed the same way
+    in turn (DuckDB 2.0 `read_csv`, compared by a property test):
+    `x, x, x_1, x` -> `x, x_1, x_1_1, x_2`.
+
+    >>> unique_names(["Votes", "Votes", "votes", "a", "a_1", "a"])
+    ['Votes', 'Votes_1', 'votes_2', 'a', 'a_1', 'a_1_1']
+    """
+    requested: dict[str, int] = {}  # lower-case name -> times asked for
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        final = name
+        while final.casefold() in taken:
+            key = final.casefold()
+            final = f"{final}_{requested[key]}"
+            requested[key] += 1
+        requested[final.casefold()] = requested.get(final.casefold(), 0) + 1
+        taken.add(final.casefold())
+        out.append(final)
+    return out
+
+
 def clean_frame(
     frame: pl.LazyFrame | pl.DataFrame,
     *,
     sample_rows: int = 10_000,
     headers: Sequence[str | None] | None = None,
+    summary: SummaryMode = "keep",
 ) -> tuple[pl.LazyFrame, CleanReport]:
     """Rename headers and type text columns, inferring from the first `sample_rows` rows.
 
     `headers` are the raw header texts by position when a reader already altered them (polars
     renames duplicates and reads an empty header as ""); by default the frame's own names.
+    Summary and section rows (summary.py) are found in the sample and reported; `summary`
+    keeps them (the default), drops them from every row of the table, or flags them in a
+    boolean column `summary_row`.
     """
+    if summary not in SUMMARY_MODES:
+        raise ValueError(f"summary_rows must be one of {SUMMARY_MODES}, not {summary!r}")
     lazy = frame.lazy()
     current = lazy.collect_schema().names()
     raw = list(headers) if headers is not None else list(current)
@@ -99,7 +133,12 @@ def clean_frame(
         isinstance(frame, pl.DataFrame) and frame.height <= sample_rows
     )
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
-    chosen = choose_rules(sample, text)
+    # Section headers and footnotes hold no data: their text must not keep a number column
+    # as text (a spanned "Group B" in every column), so inference runs without them. Totals
+    # are data-shaped and stay in; telling them apart needs the typed columns, found after.
+    spans = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
+    not_data = spans.is_in(["section", "footnote"]).fill_null(False)
+    chosen = choose_rules(sample.filter(~not_data), text)
     exprs = [
         chosen[n].apply(normalize(col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
@@ -109,8 +148,20 @@ def clean_frame(
         for n in names
     ]
     converted = sample.select(exprs)
+    skip = frozenset(not_data.arg_true().to_list())
     reports = tuple(
-        column_report(sample, converted, original or "", n, chosen.get(n), n in text)
+        column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
         for original, n in zip(raw, names, strict=True)
     )
-    return lazy.select(exprs), CleanReport(reports, sample.height, complete)
+    typed = [n for n in text if n in chosen and chosen[n].family != "text"]
+    numeric = [n for n in typed if chosen[n].family == "number"]
+    found = summary_rows(sample, numeric, text, typed)
+    is_summary = summary_kind(text, len(names), typed).is_not_null()
+    if summary == "drop":
+        lazy = lazy.filter(~is_summary)
+    elif summary == "flag":
+        flag = unique_names([*names, FLAG_COLUMN])[-1]
+        lazy = lazy.with_columns(is_summary.alias(flag))
+        exprs.append(col(flag))
+    report = CleanReport(reports, sample.height, complete, found, summary)
+    return lazy.select(exprs), report

@@ -12,7 +12,9 @@ from typing import Any
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
-from pesql.runtime.tables.clean.rules import CURRENCY, FOOTNOTE, TRIM, Rule
+from pesql.compiler.backends.polars.numbers import CURRENCY, FOOTNOTE, TRIM
+from pesql.runtime.tables.clean.rules import Rule, normalize
+from pesql.runtime.tables.clean.summary import SummaryRow
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class ColumnReport:
     nulls_added: int
     examples: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    # Cells that contradict the column's number convention and became null: (row, text), the
+    # row counted from 1 (the first row under the header).
+    contradictions: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +41,7 @@ class ColumnReport:
             "nulls_added": self.nulls_added,
             "examples": [list(e) for e in self.examples],
             "notes": list(self.notes),
+            "contradictions": [{"row": r, "text": t} for r, t in self.contradictions],
         }
 
 
@@ -46,6 +52,10 @@ class CleanReport:
     columns: tuple[ColumnReport, ...]
     sample_rows: int = 0
     complete: bool = True
+    # Rows that look like totals, section headers or footnotes (summary.py), and what loading
+    # did with them: "keep" (the default), "drop" or "flag" (a boolean column).
+    summary_rows: tuple[SummaryRow, ...] = ()
+    summary_mode: str = "keep"
 
     @property
     def renamed(self) -> dict[str, str]:
@@ -58,7 +68,22 @@ class CleanReport:
             "complete": self.complete,
             "renamed": self.renamed,
             "columns": [c.to_dict() for c in self.columns],
+            "summary_rows": [r.to_dict() for r in self.summary_rows],
+            "summary_mode": self.summary_mode,
         }
+
+    def summary_lines(self) -> list[str]:
+        """One line per summary row, then what loading did with them."""
+        if not self.summary_rows:
+            return []
+        lines = [r.describe() for r in self.summary_rows]
+        done = {
+            "keep": "kept (they count in aggregates and can win a sort): load with "
+            "summary_rows='drop' to remove them, or 'flag' for a boolean column summary_row",
+            "drop": "dropped (summary_rows='drop')",
+            "flag": "kept, flagged in the boolean column summary_row (FILTER NOT summary_row)",
+        }[self.summary_mode]
+        return [*lines, f"{len(lines)} summary row{'s' * (len(lines) != 1)} {done}"]
 
     def to_text(self) -> str:
         from rich.console import Console
@@ -67,17 +92,30 @@ class CleanReport:
         table = Table("column", "from header", "dtype", "rule", "nulls", "example")
         for c in self.columns:
             example = f"{c.examples[0][0]!r} -> {c.examples[0][1]}" if c.examples else ""
-            rule = "\n".join((c.rule, *c.notes))
+            rule = "\n".join((c.rule, *c.notes, *_contradicting(c)))
             original = "" if c.original == c.name else repr(c.original)
             table.add_row(c.name, original, c.dtype, rule, str(c.nulls_added), example)
         console = Console(file=io.StringIO(), width=140, color_system=None)
         console.print(table)
+        for line in self.summary_lines():
+            console.print(line, markup=False, highlight=False)
         if not self.complete:
             console.print(
                 f"Inferred from the first {self.sample_rows} rows; later values that do not "
                 "fit their column's rule become null."
             )
         return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+SHOWN_CONTRADICTIONS = 5
+
+
+def _contradicting(column: ColumnReport) -> tuple[str, ...]:
+    if not column.contradictions:
+        return ()
+    shown = ", ".join(f"row {r} {t!r}" for r, t in column.contradictions[:SHOWN_CONTRADICTIONS])
+    more = len(column.contradictions) - SHOWN_CONTRADICTIONS
+    return ("null, contradicting the column: " + shown + (f" and {more} more" if more > 0 else ""),)
 
 
 def column_report(
@@ -87,7 +125,10 @@ def column_report(
     name: str,
     rule: Rule | None,
     is_text: bool,
+    skip: frozenset[int] = frozenset(),
 ) -> ColumnReport:
+    """`skip`: sample rows (from 0) reported as section headers or footnotes, not as cells that
+    contradict the column."""
     # Renamed: polars runs Series methods through pl.col(series.name), a regex for `^x$`.
     before, after = sample[name].rename("value"), converted[name].rename("value")
     rows = before.is_not_null().arg_true().head(3).to_list()
@@ -118,6 +159,14 @@ def column_report(
             label += "; currency " + ", ".join(repr(c) for c in found["currency"])
         if found["footnotes"]:
             label += "; footnote marks removed"
+    contradictions: tuple[tuple[int, str], ...] = ()
+    if rule is not None and rule.family == "number":
+        # Present after normalizing (not a missing marker) yet null after conversion.
+        lost = normalize(pl.col("value")).is_not_null() & after.is_null()
+        rows_lost = pl.DataFrame({"value": before}).select(lost.arg_true()).to_series()
+        contradictions = tuple(
+            (int(r) + 1, str(before[int(r)])) for r in rows_lost if int(r) not in skip
+        )
     return ColumnReport(
         original=original,
         name=name,
@@ -126,4 +175,5 @@ def column_report(
         nulls_added=int((before.is_not_null() & after.is_null()).sum()),
         examples=tuple((str(before[i]), str(after[i])) for i in rows),
         notes=() if rule is None else rule.notes,
+        contradictions=contradictions,
     )

@@ -230,8 +230,9 @@ def _option_pool(spec: OpSpec, f: FieldSpec) -> tuple[Any, ...]:
         case "int":
             if spec.traits.fails == "pattern" and f.name == "group":
                 return (0, 1)  # every pattern of the pool has a first group
-            low = int(f.minimum) if f.minimum is not None else -2
-            high = int(f.maximum) if f.maximum is not None else low + 3
+            # A few small values inside the declared bounds (which may span 2**32).
+            low = max(int(f.minimum), -2) if f.minimum is not None else -2
+            high = min(int(f.maximum), low + 3) if f.maximum is not None else low + 3
             return tuple(range(low, high + 1))
         case "float":
             return tuple(v for v in _FLOAT_OPTIONS if f.out_of_range(v) is None)

@@ -54,13 +54,14 @@ def _field_value(f: FieldSpec, exprs: st.SearchStrategy[A.Expr], minimum: int) -
             text = st.text(max_size=8)
             return st.one_of(st.none(), text) if f.optional else text
         case "int":
-            low = int(f.minimum) if f.minimum is not None else -100
-            value = st.integers(min_value=low, max_value=low + 200)
+            low = max(int(f.minimum), -100) if f.minimum is not None else -100
+            high = min(int(f.maximum), low + 200) if f.maximum is not None else low + 200
+            value = st.integers(min_value=low, max_value=high)
             return st.one_of(st.none(), value) if f.optional else value
         case "float":
             return st.floats(
-                min_value=f.minimum if f.minimum is not None else -1e6,
-                max_value=f.maximum if f.maximum is not None else 1e6,
+                min_value=max(f.minimum, -1e6) if f.minimum is not None else -1e6,
+                max_value=min(f.maximum, 1e6) if f.maximum is not None else 1e6,
                 allow_nan=False,
             )
         case "bool":
@@ -82,6 +83,9 @@ def _build(cls: type[A.Node], exprs: st.SearchStrategy[A.Expr]) -> st.SearchStra
     for f in fields_of(cls):
         minimum = getattr(cls, "min_args", 1) if f.required else 0
         kwargs[f.name] = _field_value(f, exprs, minimum)
+    if cls is A.JoinKey:
+        # The joined table's column is plain text in the AST but a name in both forms.
+        kwargs["right"] = names()
     return st.builds(cls, **kwargs)
 
 

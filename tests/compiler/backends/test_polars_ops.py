@@ -604,6 +604,17 @@ def test_with_ties_after_group_by_never_reaches_the_backend() -> None:
     assert err.value.codes == ("E216",)
 
 
+def test_with_ties_follows_a_renamed_sort_key() -> None:
+    # docs/semantics.md: a SELECT that renames a key keeps the order under the new name; the
+    # checker used to refuse this with E216 (issue 15).
+    columns = {"a": [3, 1, 3, 2], "b": ["x", "y", "z", "w"]}
+    result = run(columns, "SORT a DESC\nSELECT b, a AS k\nLIMIT 1 WITH TIES")
+    assert result.rows() == [("x", 3), ("z", 3)]
+    with pytest.raises(PesqlError) as err:  # a SELECT that drops the key still forgets it
+        run(columns, "SORT a DESC\nSELECT b\nLIMIT 1 WITH TIES")
+    assert err.value.codes == ("E216",)
+
+
 def test_types_follow_the_checker() -> None:
     result = run(
         {"s": ["ab"], "d": [D(2024, 1, 1)], "i": [1]},

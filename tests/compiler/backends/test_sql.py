@@ -193,6 +193,8 @@ FRAME = pl.DataFrame(
         ("DISTINCT k", [("b",), ("a",), (None,)]),
         # WITH TIES keeps every row tied with the last one kept.
         ("SORT v DESC\nLIMIT 2 WITH TIES\nSELECT v", [(5,), (3,), (3,)]),
+        # A SELECT that renames the sort key keeps the order under the new name (issue 15).
+        ("SORT v DESC\nSELECT k, v AS w\nLIMIT 2 WITH TIES\nSELECT w", [(5,), (3,), (3,)]),
         # ROUND halves away from zero; division by zero is null.
         (
             "DERIVE r = ROUND(x), q = v / x\nSELECT r, q",
