@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.engine.execute import Result, compile
@@ -129,3 +131,24 @@ def test_explain_without_tables_plans_the_join_on_empty_frames() -> None:
     }
     text = compile("FROM flights\nLOOKUP airlines ON carrier = carrier", schemas).explain()
     assert "LEFT JOIN" in text and "name: string" in text
+
+
+@given(st.lists(st.integers(0, 99), min_size=1, max_size=8, unique=True), st.booleans())
+def test_keys_spelled_differently_are_caught(keys: list[int], as_number: bool) -> None:
+    """The same keys as padded text (' 12') on one side and as numbers or plain text ('12') on
+    the other: numbers never compare with text (E230, before running); padded text matches
+    nothing, and W331 shows both spellings."""
+    padded = pl.DataFrame({"k": [f" {k}" for k in keys]})
+    other = pl.DataFrame(
+        {"k": keys if as_number else [str(k) for k in keys], "v": list(range(len(keys)))}
+    )
+    if as_number:
+        with pytest.raises(PesqlError) as err:
+            run("FROM t\nLOOKUP r ON k = k", t=padded, r=other)
+        assert err.value.codes == ("E230",)
+        return
+    result = run("FROM t\nLOOKUP r ON k = k", t=padded, r=other)
+    assert result.frame["v"].null_count() == len(keys)
+    [w] = [n for n in result.notes if n.code == "W331"]
+    assert f"{len(keys)} of {len(keys)} rows" in w.message
+    assert repr(f" {keys[0]}") in w.hints[0] and repr(str(keys[0])) in w.hints[0]
