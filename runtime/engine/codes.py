@@ -41,4 +41,16 @@ register(
         "the answer is empty: the FILTER at {found} removed the last row",
         "loosen the condition, or check the values it compares with",
     ),
+    Code(
+        "W304",
+        "text ordered as text",
+        "{found} orders `{name}` as text, but it holds {kind}s written as text",
+        "order by the parsed value: PARSE_NUMBER, PARSE_DURATION or PARSE_DATE",
+    ),
+    Code(
+        "W305",
+        "LIMIT splits a tie",
+        "{found} cuts through a tie: {problem}",
+        "write LIMIT n WITH TIES to keep every tied row, or add a SORT key that breaks the tie",
+    ),
 )

@@ -43,6 +43,7 @@ from pesql.runtime.engine.limits import (
     execution_error,
     truncation_note,
 )
+from pesql.runtime.engine.order_warnings import text_order_warnings, tie_warnings
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table, load_table
 
@@ -90,12 +91,16 @@ class CompiledPlan(Compiled):
         return Result(frame, truncated, elapsed, notes)
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
-        """W301/W302 (runtime/engine/data_warnings.py); their queries never fail a run."""
+        """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
+        queries never fail a run."""
         source = _source_frame(tables, self.checked.table)
         try:
             found = literal_warnings(self.checked, source)
             if empty:
                 found += empty_result_warning(self.checked, source)
+            found += text_order_warnings(self.checked, source)
+            if _in_memory(tables, self.checked.table):  # W305 runs the plan again: bounded
+                found += tie_warnings(self.checked, source)
         except (pl.exceptions.PolarsError, PesqlError):
             return []  # a warning that cannot be computed is not worth an error
         return found
@@ -177,12 +182,18 @@ def execute(
         schema = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
-    return compile(plan, schema, limits=limits).collect(frame, limits)
+    # The table itself, not `frame`: a frame in memory is known as such (engine_for, W305).
+    return compile(plan, schema, limits=limits).collect(table, limits)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
     source = _source(tables, name)
     return source.frame if isinstance(source, Table) else source.lazy()
+
+
+def _in_memory(tables: Tables, name: str | None) -> bool:
+    source = _source(tables, name)
+    return isinstance(source, pl.DataFrame) or (isinstance(source, Table) and source.source is None)
 
 
 def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
@@ -191,10 +202,7 @@ def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
     leaner at scale; docs/benchmarks.md)."""
     if limits.engine != "auto":
         return limits
-    source = _source(tables, name)
-    in_memory = isinstance(source, pl.DataFrame) or (
-        isinstance(source, Table) and source.source is None
-    )
+    in_memory = _in_memory(tables, name)
     return dataclasses.replace(limits, engine="in-memory" if in_memory else "streaming")
 
 
