@@ -99,7 +99,7 @@ class CompiledPlan(Compiled):
             if empty:
                 found += empty_result_warning(self.checked, source)
             found += text_order_warnings(self.checked, source)
-            if _in_memory(tables, self.checked.table):  # W305 runs the plan again: bounded
+            if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
                 found += tie_warnings(self.checked, source)
         except (pl.exceptions.PolarsError, PesqlError):
             return []  # a warning that cannot be computed is not worth an error
@@ -194,6 +194,21 @@ def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
 def _in_memory(tables: Tables, name: str | None) -> bool:
     source = _source(tables, name)
     return isinstance(source, pl.DataFrame) or (isinstance(source, Table) and source.source is None)
+
+
+# A file up to this size may be read a second time for a warning (W305); larger ones are not.
+RERUN_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _cheap_to_rerun(tables: Tables, name: str | None) -> bool:
+    """The table is in memory, or a file small enough to read twice (never a large scan)."""
+    source = _source(tables, name)
+    if isinstance(source, Table) and source.source is not None:
+        try:
+            return Path(source.source).stat().st_size <= RERUN_FILE_BYTES
+        except OSError:  # not a local file (a URL, a glob): not known to be small
+            return False
+    return _in_memory(tables, name)
 
 
 def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:

@@ -8,8 +8,8 @@
   with the parse functions themselves, so the hint's function reads those values.
 - W305: `LIMIT n` (without WITH TIES) after a SORT keeps some rows of a tie on the sort keys
   and drops the others: "3 rows share points = 12; LIMIT 1 keeps 1". The plan up to that
-  LIMIT runs once more, as a top-(n + `TIE_WINDOW`) query; only for tables in memory, so a
-  large file is never read a second time for a warning.
+  LIMIT runs once more, as a top-(n + `TIE_WINDOW`) query; only for tables in memory or files
+  up to 64 MB (execute.RERUN_FILE_BYTES), so a large table is never read twice for a warning.
 
 No false alarm by design: a text column of ISO dates sorts correctly as text, and a column of
 numbers that all have as many digits sorts the same either way: neither warns.

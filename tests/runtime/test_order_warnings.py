@@ -3,13 +3,17 @@ numbers, durations or dates; W305 a LIMIT that cuts through a tie (issue 15)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pesql.runtime.engine.execute import compile, execute
+from pesql.runtime.engine import execute as execute_module
+from pesql.runtime.engine.execute import RERUN_FILE_BYTES, compile, execute
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.engine.order_warnings import SAMPLE_ROWS, TIE_WINDOW
+from pesql.runtime.tables.table import load_table
 
 TABLE = pl.DataFrame(
     {
@@ -123,12 +127,23 @@ def test_w305_counts_at_most_a_window_past_the_limit() -> None:
     assert f"at least {TIE_WINDOW + 1} rows share x = 1; it keeps 1" in note.message
 
 
-def test_w305_is_skipped_for_a_table_read_lazily() -> None:
-    # A LazyFrame may be a large file: the plan is not run a second time for a warning.
-    frame = TABLE.lazy()
+def test_w305_is_skipped_for_a_table_read_lazily(tmp_path: Path) -> None:
+    # A LazyFrame may be a large scan, and so may a file past RERUN_FILE_BYTES: the plan is
+    # not run a second time for a warning. Frames in memory and small files are.
     compiled = compile("SORT points DESC\nLIMIT 1", {"t": _schema()})
-    assert "W305" not in [n.code for n in compiled.collect({"t": frame}).notes]
+    assert "W305" not in [n.code for n in compiled.collect({"t": TABLE.lazy()}).notes]
     assert "W305" in [n.code for n in compiled.collect({"t": TABLE}).notes]
+    path = tmp_path / "t.csv"
+    TABLE.write_csv(path)
+    small = load_table(path, name="t")
+    from_file = compile("SORT points DESC\nLIMIT 1", {"t": small.schema()})
+    assert "W305" in [n.code for n in from_file.collect({"t": small}).notes]
+    big = RERUN_FILE_BYTES
+    try:
+        execute_module.RERUN_FILE_BYTES = path.stat().st_size - 1
+        assert "W305" not in [n.code for n in from_file.collect({"t": small}).notes]
+    finally:
+        execute_module.RERUN_FILE_BYTES = big
 
 
 def test_data_warnings_off_turns_order_warnings_off() -> None:

@@ -51,11 +51,10 @@ def _gold_warnings() -> dict[str, list[str]]:
         dataset = load_dataset(ROOT / "examples" / "datasets" / name)
         for example in dataset.examples:
             assert example.plan is not None
-            schemas = Catalog([dataset.catalog.get(t) for t in example.tables]).schemas()
-            # The frames in memory, as a model's answers run in `pesql ask` on loaded tables:
-            # every data-aware warning is computed (W305 only runs for tables in memory).
-            frames = {t: dataset.frames[t] for t in example.tables}
-            notes = compile(example.plan, schemas).collect(frames).notes
+            # The dataset's tables as an evaluation run reads them (small files: every
+            # data-aware warning is computed, W305 included).
+            catalog = Catalog([dataset.catalog.get(t) for t in example.tables])
+            notes = compile(example.plan, catalog.schemas()).collect(catalog).notes
             codes = [n.code for n in notes if n.severity == "warning"]
             if codes:
                 found[example.id] = codes
