@@ -107,9 +107,23 @@ def syntax_hints(text: str, start: int, token: str) -> list[str]:
         hints.append("the table is named once, on the first line: FROM table, then the steps")
     elif upper in ("JOIN", "UNION"):
         hints.append("a p-SQL plan reads one table; there is no JOIN or UNION")
+    elif re.search(r"\bSELECT\s+DISTINCT\s*$", before, re.IGNORECASE):
+        hints.append(f"DISTINCT is a step of its own: DISTINCT {token} (keeps only those columns)")
+    elif token == "*" and re.search(r"\bSELECT\s*$", before, re.IGNORECASE):
+        hints.append("every column is kept without a SELECT: leave the step out")
     elif re.search(r"\bSORT\s+BY\s*$", before, re.IGNORECASE):
         hints.append("SORT takes the keys directly: SORT x DESC (or ORDER BY x DESC)")
     return hints or _as_hints(line, upper)
+
+
+def character_hints(text: str, position: int) -> list[str]:
+    """Hints for an unexpected character: C and SQL operators p-SQL spells otherwise."""
+    pair = text[position : position + 2]
+    if pair == "&&":
+        return ["p-SQL writes AND: `a > 1 AND b < 2`"]
+    if pair == "||":
+        return ["p-SQL writes OR for `||` between conditions, and CONCAT(a, b) to join text"]
+    return []
 
 
 def _as_hints(line: str, upper: str) -> list[str]:
@@ -136,4 +150,4 @@ def _line_end(text: str, start: int) -> int:
     return len(text) if end < 0 else end
 
 
-__all__ = ["function_hint", "syntax_hints"]
+__all__ = ["character_hints", "function_hint", "syntax_hints"]

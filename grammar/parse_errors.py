@@ -5,7 +5,7 @@ from __future__ import annotations
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, nearest
-from pesql.grammar.habits import syntax_hints
+from pesql.grammar.habits import character_hints, syntax_hints
 from pesql.grammar.registry import all_ops
 
 _TOKEN_WORDS = {
@@ -46,11 +46,9 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         pos = exc.pos_in_stream
         char = text[pos] if pos is not None and pos < len(text) else "?"
         quote_hint = "write text as 'single quoted' and odd column names as `backticked`"
+        hints = [quote_hint] if char == '"' else character_hints(text, pos or 0)
         return Diagnostic.make(
-            "E102",
-            A.Span(line, column, line, column + 1),
-            found=repr(char),
-            hints=[quote_hint] if char == '"' else [],
+            "E102", A.Span(line, column, line, column + 1), found=repr(char), hints=hints
         )
     step_words = {
         "ORDER",  # ORDER BY is SORT too

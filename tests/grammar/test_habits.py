@@ -85,6 +85,10 @@ HABITS = [
     ("SORT BY x DESC", "SORT x DESC"),
     ("AGGREGATE p = PERCENTILE_CONT(x, 0.5)", "QUANTILE(value, q)"),
     ("FILTER a = 1\nJOIN b", "no JOIN"),
+    ("SELECT DISTINCT species", "DISTINCT species"),
+    ("SELECT *", "leave the step out"),
+    ("FILTER a > 1 && b < 2", "p-SQL writes AND"),
+    ("DERIVE s = a || b", "CONCAT(a, b)"),
 ]
 
 
