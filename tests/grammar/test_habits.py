@@ -86,6 +86,9 @@ HABITS = [
     ("AGGREGATE p = PERCENTILE_CONT(x, 0.5)", "QUANTILE(value, q)"),
     ("FILTER a = 1\nJOIN b", "no JOIN"),
     ("SELECT DISTINCT species", "DISTINCT species"),
+    ("SORT x DESC\nTOP 3", "LIMIT n"),
+    ("FILTER a = 1 JOIN b", "no JOIN"),
+    ("FILTER a > 1\nRENAME a b", "SELECT old AS new"),
     ("SELECT *", "leave the step out"),
     ("FILTER a > 1 && b < 2", "p-SQL writes AND"),
     ("DERIVE s = a || b", "CONCAT(a, b)"),
@@ -121,3 +124,15 @@ def test_json_unknown_function_gets_the_habit_hint() -> None:
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.code == "E151"
     assert "QUANTILE(value, q)" in diagnostic.hints[0]
+
+
+@pytest.mark.parametrize(
+    ("op", "hint"),
+    [("HAVING", "FILTER after the GROUP_BY"), ("join", "no JOIN"), ("TOP", "LIMIT n")],
+)
+def test_json_sql_clause_as_a_step_gets_the_step_to_use(op: str, hint: str) -> None:
+    with pytest.raises(PesqlError) as info:
+        from_json({"steps": [{"op": op}]})
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "E151"
+    assert hint in diagnostic.hints[0]
