@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.engine.data_warnings import normalized
 from pesql.runtime.engine.execute import execute
 from pesql.runtime.engine.limits import Limits
@@ -135,3 +136,23 @@ def test_a_bare_json_string_that_is_a_value_gets_the_literal_shape(server: FakeO
         '{"value": "Dream", "type": "string"}'
     )
     assert "value of" not in " ".join(other["hints"])  # `Elsewhere` is in no column
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_execute_gives_the_value_hint_for_json_plans(as_text: bool) -> None:
+    raw = {
+        "steps": [
+            {
+                "op": "DERIVE",
+                "columns": [
+                    {"name": "x", "expr": {"op": "CONCAT", "args": ["country", "Perú", "Lima"]}}
+                ],
+            }
+        ]
+    }
+    with pytest.raises(PesqlError) as info:
+        execute(json.dumps(raw) if as_text else raw, COUNTRIES)
+    peru, lima = info.value.diagnostics
+    assert peru.hints[0].startswith("`Perú` is no column but a value of `country`")
+    assert '{"value": "Perú", "type": "string"}' in peru.hints[0]
+    assert not any("value of" in h for h in lima.hints)
