@@ -14,7 +14,6 @@ to polars and runs with the time budget and the row limit. See docs/execution.md
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from pesql.runtime.engine.limits import (
     truncation_note,
 )
 from pesql.runtime.engine.order_warnings import text_order_warnings, tie_warnings
-from pesql.runtime.engine.value_hints import value_hints
+from pesql.runtime.engine.value_hints import with_value_hints
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table, load_table
 
@@ -187,27 +186,9 @@ def execute(
     try:
         compiled = compile(plan, schema, limits=limits)
     except PesqlError as exc:
-        raise _with_value_hints(exc, plan, frame) from None
+        raise with_value_hints(exc, plan, frame) from None
     # The table itself, not `frame`: a frame in memory is known as such (engine_for, W305).
     return compiled.collect(table, limits)
-
-
-def _with_value_hints(error: PesqlError, plan: PlanSource, frame: pl.LazyFrame) -> PesqlError:
-    """A JSON plan's E201 on a bare string that is a value of the table says so (one query
-    over the text columns, only for a plan that failed; runtime/engine/value_hints.py)."""
-    value: object = plan
-    if isinstance(plan, str) and plan.lstrip().startswith("{"):
-        try:
-            value = json.loads(plan)
-        except ValueError:
-            return error
-    if not isinstance(value, dict) or not any(d.code == "E201" for d in error.diagnostics):
-        return error
-    try:
-        hinted = value_hints(error.diagnostics, value, frame)
-    except pl.exceptions.PolarsError:
-        return error
-    return PesqlError(hinted, error.source)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:

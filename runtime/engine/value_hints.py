@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 from pesql.compiler.backends.polars.names import col
 from pesql.grammar import ast as A
-from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
 MAX_PROBES = 20  # unknown names looked up in one query (each costs a comparison per column)
 
@@ -62,6 +62,23 @@ def value_hints(
     return out
 
 
+def with_value_hints(error: PesqlError, plan: object, source: pl.LazyFrame) -> PesqlError:
+    """`error` with value hints when `plan` is JSON (an object, or its text); else `error`."""
+    value = plan
+    if isinstance(plan, str) and plan.lstrip().startswith("{"):
+        try:
+            value = json.loads(plan)
+        except ValueError:
+            return error
+    if not isinstance(value, dict) or not any(d.code == "E201" for d in error.diagnostics):
+        return error
+    try:
+        hinted = value_hints(error.diagnostics, value, source)
+    except pl.exceptions.PolarsError:
+        return error  # a hint that cannot be computed is not worth an error
+    return PesqlError(hinted, error.source)
+
+
 def _at(value: Any, path: str) -> Any:
     """The JSON value at an RFC 6901 pointer, or None when it leads nowhere."""
     for raw in path.split("/")[1:]:
@@ -75,4 +92,4 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
-__all__ = ["value_hints"]
+__all__ = ["value_hints", "with_value_hints"]
