@@ -136,3 +136,19 @@ def test_json_sql_clause_as_a_step_gets_the_step_to_use(op: str, hint: str) -> N
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.code == "E151"
     assert hint in diagnostic.hints[0]
+
+
+@given(
+    spec=st.sampled_from([s for s in all_ops() if "_" in s.name]),
+    spaces=st.lists(st.sampled_from([" ", "  ", "\t", "_"]), min_size=4, max_size=4),
+    upper=st.booleans(),
+)
+def test_an_op_name_with_spaces_for_underscores_is_the_same_op(
+    spec: object, spaces: list[str], upper: bool
+) -> None:
+    # JSON's "GROUP BY" / "order by" and text's GROUP BY / ORDER BY: a space is an underscore.
+    name = spec.name  # type: ignore[attr-defined]
+    parts = name.split("_")
+    spelled = parts[0] + "".join(sep + part for sep, part in zip(spaces, parts[1:], strict=False))
+    spelled = spelled.upper() if upper else spelled.lower()
+    assert lookup(spelled) is lookup(name)
