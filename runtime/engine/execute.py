@@ -186,7 +186,7 @@ def execute(
     try:
         compiled = compile(plan, schema, limits=limits)
     except PesqlError as exc:
-        raise with_value_hints(exc, plan, frame) from None
+        raise with_value_hints(exc, frame) from None
     # The table itself, not `frame`: a frame in memory is known as such (engine_for, W305).
     return compiled.collect(table, limits)
 

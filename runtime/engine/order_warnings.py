@@ -29,7 +29,7 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
-from pesql.grammar.printer import literal_text
+from pesql.grammar.printer import literal_text, quote_name
 
 SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
 PARSED_SHARE = 0.9  # share of sampled values a parse function must read
@@ -143,19 +143,19 @@ def _looks_typed(column: str, source: pl.LazyFrame) -> tuple[str, str, str] | No
     )
     if values.height < 2:
         return None
-    name = A.Col(name="v")
+    name, shown = A.Col(name="v"), quote_name(column)
     looks_numeric = sum(bool(_NUMBER.fullmatch(v)) for v in values["v"]) / values.height
     candidates: list[tuple[str, str, A.Expr]] = [
         (
             "date",
-            f"PARSE_DATE({column}" + (f", format => '{fmt}')" if fmt else ")"),
+            f"PARSE_DATE({shown}" + (f", format => '{fmt}')" if fmt else ")"),
             text.ParseDate(value=name, format=fmt),
         )
         for fmt in _DATE_FORMATS
     ]
-    candidates.append(("duration", f"PARSE_DURATION({column})", text.ParseDuration(value=name)))
+    candidates.append(("duration", f"PARSE_DURATION({shown})", text.ParseDuration(value=name)))
     if looks_numeric >= PARSED_SHARE:
-        candidates.append(("number", f"PARSE_NUMBER({column})", text.ParseNumber(value=name)))
+        candidates.append(("number", f"PARSE_NUMBER({shown})", text.ParseNumber(value=name)))
     for kind, parse, node in candidates:
         parsed = values.with_columns(expr_to_polars(node).alias("p"))
         if parsed["p"].null_count() > (1 - PARSED_SHARE) * values.height:

@@ -244,9 +244,7 @@ class AskSession:
         estimated = reply.prompt_tokens is None or reply.completion_tokens is None
         self.usage = self.usage.add(prompt, completion, cached=cached, estimated=estimated)
 
-    def _value_hints(
-        self, errors: list[Diagnostic], value: Any, plan: Plan | None
-    ) -> list[Diagnostic]:
+    def _value_hints(self, errors: list[Diagnostic], plan: Plan | None) -> list[Diagnostic]:
         """E201 on a bare JSON string that is a value of the table: say so (value_hints.py)."""
         if not any(d.code == "E201" for d in errors):
             return errors
@@ -256,7 +254,7 @@ class AskSession:
         if name is None or name not in self.catalog:
             return errors
         try:
-            return value_hints(errors, value, self.catalog.get(name).frame)
+            return value_hints(errors, self.catalog.get(name).frame)
         except pl.exceptions.PolarsError:
             return errors  # a hint that cannot be computed is not worth an error
 
@@ -280,7 +278,7 @@ class AskSession:
                 # Valid JSON that does not lower or check: "cannot be repaired" would mislead
                 # the model; the problems themselves are what it has to fix.
                 errors = errors[1:]
-            errors = self._value_hints(errors, repaired.value, repaired.plan)
+            errors = self._value_hints(errors, repaired.plan)
             return PesqlError(errors or [Diagnostic.make("E401", problem="no plan")])
         try:
             # Repair checked the plan against these schemas: compile does not check it again.

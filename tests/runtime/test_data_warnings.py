@@ -156,3 +156,14 @@ def test_execute_gives_the_value_hint_for_json_plans(as_text: bool) -> None:
     assert peru.hints[0].startswith("`Perú` is no column but a value of `country`")
     assert '{"value": "Perú", "type": "string"}' in peru.hints[0]
     assert not any("value of" in h for h in lima.hints)
+
+
+def test_an_unquoted_word_that_is_a_value_gets_the_quoted_form() -> None:
+    with pytest.raises(PesqlError) as info:
+        execute("DERIVE x = CONCAT(country, Perú, Lima)", COUNTRIES)
+    peru, lima = info.value.diagnostics
+    assert (
+        peru.hints[0]
+        == "`Perú` is no column but a value of `country`: write text in single quotes: 'Perú'"
+    )
+    assert not any("value of" in h for h in lima.hints)

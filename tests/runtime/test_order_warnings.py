@@ -69,6 +69,12 @@ def test_no_w304_where_the_order_is_right(plan: str) -> None:
     assert "W304" not in warned(plan)
 
 
+def test_w304_hint_quotes_an_odd_column_name() -> None:
+    frame = pl.DataFrame({"No. in season": ["1", "2", "10"]})
+    (note,) = execute("SORT `No. in season`", frame).notes
+    assert "PARSE_NUMBER(`No. in season`)" in note.hints[0]
+
+
 def test_w304_reads_a_bounded_head_of_the_column() -> None:
     # Past SAMPLE_ROWS the column's values are not read: a text column whose first rows are
     # names is not called numeric because of what follows.
