@@ -68,9 +68,24 @@ _FUNCTIONS = {
 }
 
 
+# SQL clauses a model writes as steps (JSON `"op"`, or a text line): the p-SQL step instead.
+_STEPS = {
+    "HAVING": "a condition on groups is a FILTER after the GROUP_BY",
+    "UNION": "there is no UNION in p-SQL (JOIN and LOOKUP add columns from another table)",
+    "TOP": "the first rows are LIMIT n (after a SORT)",
+    "RENAME": "SELECT renames: SELECT old AS new, other",
+    "COUNT": "counting is an aggregate: AGGREGATE n = COUNT(*) (per group: GROUP_BY k COMPUTE)",
+}
+
+
 def function_hint(name: str) -> str | None:
     """What to write instead of the unknown SQL function `name`, if it is a known habit."""
     return _FUNCTIONS.get(name.strip().upper())
+
+
+def step_hint(name: str) -> str | None:
+    """What to write instead of the unknown step `name` (a SQL clause), if it is a habit."""
+    return _STEPS.get("_".join(name.upper().split()))
 
 
 def syntax_hints(text: str, start: int, token: str) -> list[str]:
@@ -107,9 +122,25 @@ def syntax_hints(text: str, start: int, token: str) -> list[str]:
         hints.append("the table is named once, on the first line: FROM table, then the steps")
     elif upper == "UNION":
         hints.append("there is no UNION in p-SQL (JOIN and LOOKUP add columns from another table)")
+    elif (step := step_hint(upper)) and re.search(r"(?:^|\n)[ \t]*$", before):
+        hints.append(step)  # a SQL clause where a step starts
+    elif re.search(r"\bSELECT\s+DISTINCT\s*$", before, re.IGNORECASE):
+        hints.append(f"DISTINCT is a step of its own: DISTINCT {token} (keeps only those columns)")
+    elif token == "*" and re.search(r"\bSELECT\s*$", before, re.IGNORECASE):
+        hints.append("every column is kept without a SELECT: leave the step out")
     elif re.search(r"\bSORT\s+BY\s*$", before, re.IGNORECASE):
         hints.append("SORT takes the keys directly: SORT x DESC (or ORDER BY x DESC)")
     return hints or _as_hints(line, upper)
+
+
+def character_hints(text: str, position: int) -> list[str]:
+    """Hints for an unexpected character: C and SQL operators p-SQL spells otherwise."""
+    pair = text[position : position + 2]
+    if pair == "&&":
+        return ["p-SQL writes AND: `a > 1 AND b < 2`"]
+    if pair == "||":
+        return ["p-SQL writes OR for `||` between conditions, and CONCAT(a, b) to join text"]
+    return []
 
 
 def _as_hints(line: str, upper: str) -> list[str]:
@@ -136,4 +167,4 @@ def _line_end(text: str, start: int) -> int:
     return len(text) if end < 0 else end
 
 
-__all__ = ["function_hint", "syntax_hints"]
+__all__ = ["character_hints", "function_hint", "step_hint", "syntax_hints"]

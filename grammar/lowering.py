@@ -14,7 +14,7 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import nearest
-from pesql.grammar.habits import function_hint
+from pesql.grammar.habits import function_hint, step_hint
 from pesql.grammar.lowering_fields import FieldLowering, json_type
 from pesql.grammar.numbers import (
     LongInteger,
@@ -151,7 +151,7 @@ class Lowering(FieldLowering):
                 if (s.category == "step") == (want == "step")
             ]
             close = nearest(op.upper(), pool)
-            habit = function_hint(op) if want != "step" else None
+            habit = function_hint(op) if want != "step" else step_hint(op)
             hints: tuple[str, ...] = (habit,) if habit else ()
             if close:
                 hints += ("did you mean " + " or ".join(close) + "?",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, nearest
-from pesql.grammar.habits import syntax_hints
+from pesql.grammar.habits import character_hints, step_hint, syntax_hints
 from pesql.grammar.registry import all_ops
 
 _TOKEN_WORDS = {
@@ -46,11 +46,9 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         pos = exc.pos_in_stream
         char = text[pos] if pos is not None and pos < len(text) else "?"
         quote_hint = "write text as 'single quoted' and odd column names as `backticked`"
+        hints = [quote_hint] if char == '"' else character_hints(text, pos or 0)
         return Diagnostic.make(
-            "E102",
-            A.Span(line, column, line, column + 1),
-            found=repr(char),
-            hints=[quote_hint] if char == '"' else [],
+            "E102", A.Span(line, column, line, column + 1), found=repr(char), hints=hints
         )
     step_words = {
         "ORDER",  # ORDER BY is SORT too
@@ -90,15 +88,21 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     # SQL habits first (`==`, `COUNT(DISTINCT x)`, `AS` outside SELECT, ...): they say what
     # to write, where the expected-token list only says what may come.
     hints = syntax_hints(text, start, str(token.value))
-    comparison = token.type in ("LESSTHAN", "MORETHAN", "EQUAL", "__ANON_0", "__ANON_1") or (
-        token.value in ("<", ">", "=", "<=", ">=", "!=", "<>")
-    )
+    comparison = token.type in (
+        "LESSTHAN",
+        "MORETHAN",
+        "EQUAL",
+        "__ANON_0",
+        "__ANON_1",
+        "__ANON_2",
+    ) or (token.value in ("<", ">", "=", "<=", ">=", "!=", "<>"))
     if comparison and not hints:
         hints.append("comparisons do not chain: write `a < b AND b < c`")
     step_names = [s.name for s in all_ops("step")]
     if token.type == "NAME" and any(e == "FILTER" or e == "SORT" for e in exc.expected):
         close = nearest(token.value.upper(), step_names)
-        if close or hints:
+        # An unknown step: a misspelled one, or a SQL clause written as a step (HAVING, JOIN).
+        if close or step_hint(token.value):
             if close:
                 hints.append("did you mean " + " or ".join(close) + "?")
             return Diagnostic.make(

@@ -66,7 +66,8 @@ LIMIT 3
 - SQL spellings that are not p-SQL get a hint naming the p-SQL form: `COUNT(DISTINCT x)` is
   `COUNT_DISTINCT(x)`, `EXTRACT(YEAR FROM d)` is `YEAR(d)`, `CAST(x AS INT)` is
   `CAST(x, 'integer')`, `PERCENTILE_CONT` is `QUANTILE(x, q)`, `HAVING` is a FILTER after
-  the GROUP_BY, `a == 1` is `a = 1`, `DERIVE AVG(x) AS m` is `DERIVE m = AVG(x)`.
+  the GROUP_BY, `a == 1` is `a = 1`, `&&` is `AND`, `SELECT DISTINCT x` is `DISTINCT x`,
+  `DERIVE AVG(x) AS m` is `DERIVE m = AVG(x)` (grammar/habits.py).
 
 ## JSON form
 

@@ -184,7 +184,13 @@ def _aggregation(
         columns.append((item.name, t))
         items.append(same(item, expr=expr))
     after = Schema(tuple(columns))
-    advice = "; keep it as a key or aggregate it" if keys else "; aggregate it there"
+    # SQL's WHERE after the aggregation (`AGGREGATE n = COUNT(*) WHERE x = 1`) reads as a
+    # FILTER after it, on a column that is gone: the advice says where the FILTER goes.
+    advice = (
+        "; keep it as a key or aggregate it (a FILTER on it goes before the GROUP_BY)"
+        if keys
+        else "; aggregate it there (a FILTER on it goes before the AGGREGATE)"
+    )
     state.removed(state.schema, after, step, advice)
     state.sort_keys = None
     return tuple(resolved), tuple(items), after

@@ -67,8 +67,8 @@ register(
     ),
 )
 
-# Summary rows (runtime/engine/summary_warnings.py); W303-W309 are kept for the other
-# data-aware warnings of issue 15.
+# Summary rows (runtime/engine/summary_warnings.py: W310) and the order warnings
+# (order_warnings.py: W304, W305).
 register(
     "runtime/engine",
     Code(
@@ -77,5 +77,17 @@ register(
         "{found} takes part in the answer: it changes without that row",
         "filter the summary row out (the hint names the condition), or load the table with "
         "summary_rows='drop'",
+    ),
+    Code(
+        "W304",
+        "text ordered as text",
+        "{found} orders `{name}` as text, but it holds {kind}s written as text",
+        "order by the parsed value: PARSE_NUMBER, PARSE_DURATION or PARSE_DATE",
+    ),
+    Code(
+        "W305",
+        "LIMIT splits a tie",
+        "{found} cuts through a tie: {problem}",
+        "write LIMIT n WITH TIES to keep every tied row, or add a SORT key that breaks the tie",
     ),
 )

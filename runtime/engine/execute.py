@@ -44,7 +44,9 @@ from pesql.runtime.engine.limits import (
     execution_error,
     truncation_note,
 )
+from pesql.runtime.engine.order_warnings import text_order_warnings, tie_warnings
 from pesql.runtime.engine.summary_warnings import summary_warnings
+from pesql.runtime.engine.value_hints import with_value_hints
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table, load_table
 
@@ -106,7 +108,8 @@ class CompiledPlan(Compiled):
         return Result(frame, truncated, elapsed, notes)
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
-        """W301/W302 (runtime/engine/data_warnings.py); their queries never fail a run."""
+        """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
+        queries never fail a run."""
         source = _source_frame(tables, self.checked.table)
         found: list[Diagnostic] = []
         try:
@@ -118,6 +121,9 @@ class CompiledPlan(Compiled):
             found += literal_warnings(self.checked, source)
             if empty:
                 found += empty_result_warning(self.checked, source)
+            found += text_order_warnings(self.checked, source)
+            if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
+                found += tie_warnings(self.checked, source)
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
@@ -215,12 +221,37 @@ def execute(
         schema = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
-    return compile(plan, schema, limits=limits).collect(frame, limits)
+    try:
+        compiled = compile(plan, schema, limits=limits)
+    except PesqlError as exc:
+        raise with_value_hints(exc, frame) from None
+    # The table itself, not `frame`: a frame in memory is known as such (engine_for, W305).
+    return compiled.collect(table, limits)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
     source = _source(tables, name)
     return source.frame if isinstance(source, Table) else source.lazy()
+
+
+def _in_memory(tables: Tables, name: str | None) -> bool:
+    source = _source(tables, name)
+    return isinstance(source, pl.DataFrame) or (isinstance(source, Table) and source.source is None)
+
+
+# A file up to this size may be read a second time for a warning (W305); larger ones are not.
+RERUN_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _cheap_to_rerun(tables: Tables, name: str | None) -> bool:
+    """The table is in memory, or a file small enough to read twice (never a large scan)."""
+    source = _source(tables, name)
+    if isinstance(source, Table) and source.source is not None:
+        try:
+            return Path(source.source).stat().st_size <= RERUN_FILE_BYTES
+        except OSError:  # not a local file (a URL, a glob): not known to be small
+            return False
+    return _in_memory(tables, name)
 
 
 def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
@@ -229,10 +260,7 @@ def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
     leaner at scale; docs/benchmarks.md)."""
     if limits.engine != "auto":
         return limits
-    source = _source(tables, name)
-    in_memory = isinstance(source, pl.DataFrame) or (
-        isinstance(source, Table) and source.source is None
-    )
+    in_memory = _in_memory(tables, name)
     return dataclasses.replace(limits, engine="in-memory" if in_memory else "streaming")
 
 

@@ -84,8 +84,9 @@ class Profile:
     # `shots` solved questions from `shots_file` (JSON lines; relative to the profile file)
     # and held to the plan's shape by `constrain`: "gbnf" (llama-server's `grammar`) or
     # "json_schema" (`response_format`), which only some servers accept.
-    # A plan that ran with data warnings (W301 a literal matching no row, W302 an empty answer)
-    # is sent back with them this many times; the warned answer is kept if no better follows.
+    # A plan that ran with warnings (W-codes: docs/checking.md, e.g. W301 a literal matching no
+    # row, W305 a LIMIT that splits a tie) is sent back with them this many times; the warned
+    # answer is kept if no better follows.
     reask_on_warnings: int = 1
     tools: bool = True
     constrain: Constrain = "none"

@@ -20,10 +20,13 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import polars as pl
 from pesql.compiler.repair.repair import repair
+from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.engine.limits import Limits
+from pesql.runtime.engine.value_hints import value_hints
 from pesql.runtime.llm.cache import ResponseCache
 from pesql.runtime.llm.client import Failure, Reply, RetryPolicy
 from pesql.runtime.llm.profile import Profile
@@ -241,6 +244,20 @@ class AskSession:
         estimated = reply.prompt_tokens is None or reply.completion_tokens is None
         self.usage = self.usage.add(prompt, completion, cached=cached, estimated=estimated)
 
+    def _value_hints(self, errors: list[Diagnostic], plan: Plan | None) -> list[Diagnostic]:
+        """E201 on a bare JSON string that is a value of the table: say so (value_hints.py)."""
+        if not any(d.code == "E201" for d in errors):
+            return errors
+        name = plan.table if plan is not None else None
+        if name is None and len(self.catalog) == 1:
+            name = self.catalog.names()[0]
+        if name is None or name not in self.catalog:
+            return errors
+        try:
+            return value_hints(errors, self.catalog.get(name).frame)
+        except pl.exceptions.PolarsError:
+            return errors  # a hint that cannot be computed is not worth an error
+
     def _evaluate(self, reply: Reply) -> AskResult | PesqlError:
         source = plan_source(reply, self.profile.function_name)
         if source is None:
@@ -261,6 +278,7 @@ class AskSession:
                 # Valid JSON that does not lower or check: "cannot be repaired" would mislead
                 # the model; the problems themselves are what it has to fix.
                 errors = errors[1:]
+            errors = self._value_hints(errors, repaired.plan)
             return PesqlError(errors or [Diagnostic.make("E401", problem="no plan")])
         try:
             # Repair checked the plan against these schemas: compile does not check it again.

@@ -91,3 +91,13 @@ def test_text_column_used_as_number_suggests_the_parse_function(text: str, parse
     assert diagnostic.code == "E202"
     assert any(parse_call in h for h in diagnostic.hints), diagnostic.hints
     assert not any("text is compared with text" in h for h in diagnostic.hints)
+
+
+def test_sql_where_after_an_aggregation_says_where_the_filter_goes() -> None:
+    # `WHERE` is FILTER's alias: `AGGREGATE ... WHERE x = 1` filters after the aggregation,
+    # on a column that is gone; the hint says the FILTER goes before it.
+    with pytest.raises(PesqlError) as info:
+        check(parse("AGGREGATE n = COUNT(*) WHERE species = 'x'"), SCHEMA)
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "E201"
+    assert "a FILTER on it goes before the AGGREGATE" in diagnostic.hints[0]

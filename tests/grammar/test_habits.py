@@ -85,6 +85,12 @@ HABITS = [
     ("SORT BY x DESC", "SORT x DESC"),
     ("AGGREGATE p = PERCENTILE_CONT(x, 0.5)", "QUANTILE(value, q)"),
     ("FILTER a = 1\nUNION b", "no UNION"),
+    ("SELECT DISTINCT species", "DISTINCT species"),
+    ("SORT x DESC\nTOP 3", "LIMIT n"),
+    ("FILTER a > 1\nRENAME a b", "SELECT old AS new"),
+    ("SELECT *", "leave the step out"),
+    ("FILTER a > 1 && b < 2", "p-SQL writes AND"),
+    ("DERIVE s = a || b", "CONCAT(a, b)"),
 ]
 
 
@@ -117,3 +123,31 @@ def test_json_unknown_function_gets_the_habit_hint() -> None:
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.code == "E151"
     assert "QUANTILE(value, q)" in diagnostic.hints[0]
+
+
+@pytest.mark.parametrize(
+    ("op", "hint"),
+    [("HAVING", "FILTER after the GROUP_BY"), ("union", "no UNION"), ("TOP", "LIMIT n")],
+)
+def test_json_sql_clause_as_a_step_gets_the_step_to_use(op: str, hint: str) -> None:
+    with pytest.raises(PesqlError) as info:
+        from_json({"steps": [{"op": op}]})
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "E151"
+    assert hint in diagnostic.hints[0]
+
+
+@given(
+    spec=st.sampled_from([s for s in all_ops() if "_" in s.name]),
+    spaces=st.lists(st.sampled_from([" ", "  ", "\t", "_"]), min_size=4, max_size=4),
+    upper=st.booleans(),
+)
+def test_an_op_name_with_spaces_for_underscores_is_the_same_op(
+    spec: object, spaces: list[str], upper: bool
+) -> None:
+    # JSON's "GROUP BY" / "order by" and text's GROUP BY / ORDER BY: a space is an underscore.
+    name = spec.name  # type: ignore[attr-defined]
+    parts = name.split("_")
+    spelled = parts[0] + "".join(sep + part for sep, part in zip(spaces, parts[1:], strict=False))
+    spelled = spelled.upper() if upper else spelled.lower()
+    assert lookup(spelled) is lookup(name)

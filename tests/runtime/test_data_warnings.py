@@ -4,11 +4,13 @@ and the ask loop that shows them to the model once."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.engine.data_warnings import normalized
 from pesql.runtime.engine.execute import execute
 from pesql.runtime.engine.limits import Limits
@@ -114,3 +116,54 @@ def test_plans_without_text_literals_cost_no_extra_query(plan: str) -> None:
     from pesql.runtime.engine.data_warnings import literal_probes
 
     assert literal_probes(check(parse(plan), schema_from_polars(COUNTRIES.schema))) == []
+
+
+def test_a_bare_json_string_that_is_a_value_gets_the_literal_shape(server: FakeOpenAI) -> None:
+    # Issue 15: "Dream" where a value was meant is "unknown column" in JSON; not compared with
+    # a column, only the data can tell it is a value of `island`.
+    bare = (
+        '{"table": null, "steps": [{"op": "DERIVE", "columns": [{"name": "home", "expr": '
+        '{"op": "IF", "condition": {"op": "EQ", "left": "island", "right": '
+        '{"value": "Dream", "type": "string"}}, "then": "Dream", "else": "Elsewhere"}}]}]}'
+    )
+    server.script(ToolCall(bare), ToolCall(arguments("AGGREGATE n = COUNT(*)")))
+    ask("Where do they live?", {"penguins": penguins()}, server.client(), "m", FAST)
+    sent_back = json.loads(server.chat_requests[1].body["messages"][-1]["content"])
+    errors = {e["where"]: e for e in sent_back["errors"]}
+    then, other = errors["/steps/0/columns/0/expr/then"], errors["/steps/0/columns/0/expr/else"]
+    assert then["hints"][0] == (
+        "`Dream` is no column but a value of `island`: write text as "
+        '{"value": "Dream", "type": "string"}'
+    )
+    assert "value of" not in " ".join(other["hints"])  # `Elsewhere` is in no column
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_execute_gives_the_value_hint_for_json_plans(as_text: bool) -> None:
+    raw = {
+        "steps": [
+            {
+                "op": "DERIVE",
+                "columns": [
+                    {"name": "x", "expr": {"op": "CONCAT", "args": ["country", "Perú", "Lima"]}}
+                ],
+            }
+        ]
+    }
+    with pytest.raises(PesqlError) as info:
+        execute(json.dumps(raw) if as_text else raw, COUNTRIES)
+    peru, lima = info.value.diagnostics
+    assert peru.hints[0].startswith("`Perú` is no column but a value of `country`")
+    assert '{"value": "Perú", "type": "string"}' in peru.hints[0]
+    assert not any("value of" in h for h in lima.hints)
+
+
+def test_an_unquoted_word_that_is_a_value_gets_the_quoted_form() -> None:
+    with pytest.raises(PesqlError) as info:
+        execute("DERIVE x = CONCAT(country, Perú, Lima)", COUNTRIES)
+    peru, lima = info.value.diagnostics
+    assert (
+        peru.hints[0]
+        == "`Perú` is no column but a value of `country`: write text in single quotes: 'Perú'"
+    )
+    assert not any("value of" in h for h in lima.hints)

@@ -164,6 +164,26 @@ def test_every_field_of_a_result_line(server: FakeOpenAI, dataset: Path, tmp_pat
     assert saved["prices"]["estimate"] is True and saved["by_tag"]["small"]["n"] == 7
 
 
+def test_warnings_on_the_answer_are_counted_per_example(
+    server: FakeOpenAI, dataset: Path, tmp_path: Path
+) -> None:
+    # Issue 15: a plan that runs but plausibly answers another question (W306: GROUP_BY then
+    # AGGREGATE) is sent back once, and the warning stays on the record and in the metrics.
+    warned = arguments("FROM staff\nGROUP_BY dept\nAGGREGATE n = COUNT(*)")
+    server.respond_with(lambda request: ToolCall(warned))
+    out = tmp_path / "run"
+    summary = evaluate(dataset, out, server=server, profile=FAST, concurrency=3)
+    records = list(load_run(out).results.values())
+    on_staff = [r for r in records if r.status != "error"]  # the other tables have no `dept`
+    assert len(on_staff) == 2
+    assert {r.warnings for r in on_staff} == {("W306",)}
+    assert {r.attempts for r in on_staff} == {2}  # re-asked once for the warning
+    assert all(r.warnings == () for r in records if r.status == "error")
+    assert summary.metrics.warned_rate == pytest.approx(2 / 7)
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["metrics"]["warned_rate"] == pytest.approx(2 / 7)
+
+
 class Stop(Exception):
     pass
 

@@ -100,6 +100,7 @@ class Metrics:
     repaired_rate: float
     retry_rate: float  # asked again at least once (attempts > 1)
     transport_retry_rate: float  # at least one request retried (429, 5xx, timeout)
+    warned_rate: float  # the graded answer carried a warning (W-code): plausibly wrong
     ttfb_p50_s: float
     ttfb_p95_s: float
     latency_p50_s: float
@@ -135,6 +136,7 @@ def summarize(records: Sequence[ExampleResult], model: str) -> Metrics:
         repaired_rate=_rate(records, lambda r: r.repaired),
         retry_rate=_rate(records, lambda r: r.attempts > 1),
         transport_retry_rate=_rate(records, lambda r: r.transport_retries > 0),
+        warned_rate=_rate(records, lambda r: bool(r.warnings)),
         ttfb_p50_s=percentile(ttfb, 50),
         ttfb_p95_s=percentile(ttfb, 95),
         latency_p50_s=percentile(latency, 50),

@@ -98,6 +98,7 @@ class ExampleResult:
     tokens_out: int
     tokens_estimated: bool
     errors: tuple[str, ...] = ()  # diagnostic codes of the failure, e.g. ("E503", "E201")
+    warnings: tuple[str, ...] = ()  # warning codes on the graded answer, e.g. ("W305",)
     run: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -106,14 +107,14 @@ class ExampleResult:
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("tags", "ops", "errors"):
+        for key in ("tags", "ops", "errors", "warnings"):
             out[key] = list(out[key])
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExampleResult:
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
-        for key in ("tags", "ops", "errors"):
+        for key in ("tags", "ops", "errors", "warnings"):
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

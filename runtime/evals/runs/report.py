@@ -129,7 +129,8 @@ def _as_comparisons(
 def run_rows(runs: Sequence[Run]) -> tuple[list[str], list[list[str]]]:
     """The per-run summary table: header and one row per run."""
     header = ["run", "model", "profile", "n", "accuracy", "95% CI", "plan match",
-              "valid JSON 1st try", "repaired", "re-asked", "TTFB p50/p95", "latency p50/p95",
+              "valid JSON 1st try", "repaired", "re-asked", "warned", "TTFB p50/p95",
+              "latency p50/p95",
               "tokens in/out", "est. cost"]  # fmt: skip
     rows = []
     for run in runs:
@@ -140,7 +141,7 @@ def run_rows(runs: Sequence[Run]) -> tuple[list[str], list[list[str]]]:
             f"{run.settings.profile} ({run.settings.profile_hash[:8]})", str(m.n),
             pct(m.accuracy), interval(*wilson_interval(m.correct, m.n)),
             pct(m.plan_match_rate), pct(m.first_try_valid_json_rate),
-            pct(m.repaired_rate), pct(m.retry_rate),
+            pct(m.repaired_rate), pct(m.retry_rate), pct(m.warned_rate),
             f"{secs(m.ttfb_p50_s)} / {secs(m.ttfb_p95_s)}",
             f"{secs(m.latency_p50_s)} / {secs(m.latency_p95_s)}",
             f"{approx}{m.tokens_in} / {approx}{m.tokens_out}", cost(m),
@@ -292,6 +293,7 @@ def paired_metrics(a: Run, b: Run) -> list[dict[str, Any]]:
             "profile": run.settings.profile, "n": m.n, "correct": m.correct,
             "accuracy": m.accuracy, "accuracy_ci": [low, high], "attempts_mean": attempts,
             "repaired_rate": m.repaired_rate, "retry_rate": m.retry_rate,
+            "warned_rate": m.warned_rate,
             "first_try_valid_json_rate": m.first_try_valid_json_rate,
             "ttfb_p50_s": m.ttfb_p50_s, "latency_p50_s": m.latency_p50_s,
             "latency_p95_s": m.latency_p95_s,
@@ -323,6 +325,7 @@ def paired_rows(a: Run, b: Run) -> tuple[list[str], list[list[str]]]:
         ("attempts per question", attempts),
         ("repaired", lambda m: pct(num(m, "repaired_rate"))),
         ("re-asked", lambda m: pct(num(m, "retry_rate"))),
+        ("answer warned (W-codes)", lambda m: pct(num(m, "warned_rate"))),
         ("valid JSON 1st try", lambda m: pct(num(m, "first_try_valid_json_rate"))),
         ("TTFB p50", lambda m: secs(num(m, "ttfb_p50_s"))),
         ("latency p50 / p95",
@@ -447,6 +450,9 @@ def _result_html(
         parts.append(f'<p class="why">why: {html.escape(result.why)}</p>')
     if result.errors:
         parts.append(f'<p class="note">diagnostics: {html.escape(", ".join(result.errors))}</p>')
+    if result.warnings:
+        shown = html.escape(", ".join(result.warnings))
+        parts.append(f'<p class="note">warnings on the answer: {shown}</p>')
     if result.plan_text:
         parts.append(f"<pre>{html.escape(result.plan_text)}</pre>")
     elif status == "error":

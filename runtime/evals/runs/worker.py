@@ -192,4 +192,5 @@ def _graded(
         attempts=result.attempts, latency_s=result.latency_s,
         tokens_in=result.usage.prompt_tokens, tokens_out=result.usage.completion_tokens,
         tokens_estimated=result.usage.estimated, **_from_trace(trace, bool(result.repairs)),
+        warnings=tuple(n.code for n in result.notes if n.severity == "warning"),
     )  # fmt: skip

@@ -1,0 +1,227 @@
+"""Data-aware warnings about order: text ordered as text, and a LIMIT that splits a tie.
+
+- W304: a SORT key, a WINDOW's ORDER BY, MIN/MAX (CUMMIN/CUMMAX) or a `<`/`>` comparison
+  uses a text column whose values are numbers, durations or dates written as text, and the
+  text order differs from theirs ('10' sorts before '9'; '1:05:00' before '59:00'). The
+  hint names the parse function (PARSE_NUMBER, PARSE_DURATION, PARSE_DATE with a format).
+  Decided on the first `SAMPLE_ROWS` rows of the column (a head, not a pass over the table),
+  with the parse functions themselves, so the hint's function reads those values.
+- W305: `LIMIT n` (without WITH TIES) after a SORT keeps some rows of a tie on the sort keys
+  and drops the others: "3 rows share points = 12; LIMIT 1 keeps 1". The plan up to that
+  LIMIT runs once more, as a top-(n + `TIE_WINDOW`) query; only for tables in memory or files
+  up to 64 MB (execute.RERUN_FILE_BYTES), so a large table is never read twice for a warning.
+
+No false alarm by design: a text column of ISO dates sorts correctly as text, and a column of
+numbers that all have as many digits sorts the same either way: neither warns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+from pesql.compiler.backends.polars.lower import expr_to_polars, to_polars
+from pesql.compiler.backends.polars.names import col
+from pesql.compiler.backends.polars.steps import sort_keys_after
+from pesql.compiler.check.check import CheckedPlan, check
+from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Diagnostic
+from pesql.grammar.ops import aggregate, operators, rows, text, window
+from pesql.grammar.printer import literal_text, quote_name
+
+SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
+PARSED_SHARE = 0.9  # share of sampled values a parse function must read
+TIE_WINDOW = 100  # rows past a LIMIT read to count a tie
+# A number as tables write it: sign, currency, thousands separators, percent, footnote mark.
+_NUMBER = re.compile(r"\s*[-+\u2212\u2013]?[$€£¥]?\s*(\d[\d,.\s]*|\.\d+)\s*%?\s*(\[\w+\])?\s*")
+_DATE_FORMATS = (None, "%d/%m/%Y", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y")
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    column: str  # the input column
+    what: str  # how the plan orders it: "SORT", "MAX", ...
+    origin: A.Origin | None
+
+
+def text_order_uses(checked: CheckedPlan) -> list[_Use]:
+    """Where the plan orders an input text column (followed through renames and group keys)."""
+    tracked = {n: n for n, t in checked.input_schema.items() if t.dtype == "string"}
+    uses: list[_Use] = []
+    for step in checked.plan.steps:
+        match step:
+            case rows.Sort(keys=keys):
+                uses += [
+                    _Use(tracked[k.column], "SORT", k.origin) for k in keys if k.column in tracked
+                ]
+            case rows.Filter(where=where):
+                uses += _ordered_in(where, tracked)
+            case rows.Window(order_by=keys, columns=assigns):
+                uses += [
+                    _Use(tracked[k.column], "WINDOW ORDER BY", k.origin)
+                    for k in keys
+                    if k.column in tracked
+                ]
+                uses += [u for a in assigns for u in _ordered_in(a.expr, tracked)]
+                tracked = {n: c for n, c in tracked.items() if n not in {a.name for a in assigns}}
+            case rows.Derive(columns=assigns):
+                uses += [u for a in assigns for u in _ordered_in(a.expr, tracked)]
+                tracked = {n: c for n, c in tracked.items() if n not in {a.name for a in assigns}}
+            case rows.GroupBy(keys=keys, aggregates=assigns):
+                uses += [u for a in assigns for u in _ordered_in(a.expr, tracked)]
+                tracked = {k: tracked[k] for k in keys if k in tracked}
+            case rows.AggregateStep(aggregates=assigns):
+                uses += [u for a in assigns for u in _ordered_in(a.expr, tracked)]
+                tracked = {}
+            case rows.Select(columns=items):
+                tracked = {
+                    i.as_ or i.column: tracked[i.column] for i in items if i.column in tracked
+                }
+            case rows.Drop(columns=gone):
+                tracked = {n: c for n, c in tracked.items() if n not in gone}
+            case rows.Distinct(columns=kept) if kept:
+                tracked = {n: c for n, c in tracked.items() if n in kept}
+    return uses
+
+
+def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[_Use]:
+    for node in expr.walk():
+        match node:
+            case (
+                aggregate.Min(value=A.Col(name=name))
+                | aggregate.Max(value=A.Col(name=name))
+                | window.CumMin(value=A.Col(name=name))
+                | window.CumMax(value=A.Col(name=name))
+            ) if name in tracked:
+                yield _Use(tracked[name], type(node).__name__.upper(), node.origin)
+            case (
+                operators.Lt(left=A.Col(name=name), right=A.Lit(value=str()))
+                | operators.Le(left=A.Col(name=name), right=A.Lit(value=str()))
+                | operators.Gt(left=A.Col(name=name), right=A.Lit(value=str()))
+                | operators.Ge(left=A.Col(name=name), right=A.Lit(value=str()))
+            ) if name in tracked:
+                yield _Use(tracked[name], "a comparison", node.origin)
+
+
+def text_order_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+    """W304 for each ordering use of a text column whose values order otherwise."""
+    out: list[Diagnostic] = []
+    looks: dict[str, tuple[str, str, str] | None] = {}
+    for use in text_order_uses(checked):
+        if use.column not in looks:
+            looks[use.column] = _looks_typed(use.column, source)
+        found = looks[use.column]
+        if found is None:
+            continue
+        kind, parse, example = found
+        out.append(
+            Diagnostic.make(
+                "W304",
+                use.origin,
+                found=use.what,
+                name=use.column,
+                kind=kind,
+                severity="warning",
+                hints=(f"as text {example}; use the value {parse} (DERIVE v = {parse}, then v)",),
+            )
+        )
+    return out
+
+
+def _looks_typed(column: str, source: pl.LazyFrame) -> tuple[str, str, str] | None:
+    """(kind, parse call, example) when the sampled values are mostly one kind whose order is
+    not the text order; None otherwise."""
+    values = (
+        source.select(col(column).alias("v"))
+        .head(SAMPLE_ROWS)
+        .drop_nulls()
+        .filter(pl.col("v").str.strip_chars() != "")
+        .unique(maintain_order=True)
+        .collect()
+    )
+    if values.height < 2:
+        return None
+    name, shown = A.Col(name="v"), quote_name(column)
+    looks_numeric = sum(bool(_NUMBER.fullmatch(v)) for v in values["v"]) / values.height
+    candidates: list[tuple[str, str, A.Expr]] = [
+        (
+            "date",
+            f"PARSE_DATE({shown}" + (f", format => '{fmt}')" if fmt else ")"),
+            text.ParseDate(value=name, format=fmt),
+        )
+        for fmt in _DATE_FORMATS
+    ]
+    candidates.append(("duration", f"PARSE_DURATION({shown})", text.ParseDuration(value=name)))
+    if looks_numeric >= PARSED_SHARE:
+        candidates.append(("number", f"PARSE_NUMBER({shown})", text.ParseNumber(value=name)))
+    for kind, parse, node in candidates:
+        parsed = values.with_columns(expr_to_polars(node).alias("p"))
+        if parsed["p"].null_count() > (1 - PARSED_SHARE) * values.height:
+            continue
+        # The first kind that reads the values decides; it warns only if text order differs.
+        ordered = parsed.drop_nulls("p").sort("v")
+        later = ordered.with_columns(before=pl.col("p").shift(1), was=pl.col("v").shift(1))
+        wrong = later.filter(pl.col("p") < pl.col("before")).head(1)
+        if wrong.height == 0:
+            return None
+        a, b = wrong["was"][0], wrong["v"][0]
+        return kind, parse, f"{_shown(a)} sorts before {_shown(b)}"
+    return None
+
+
+def tie_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+    """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one."""
+    out: list[Diagnostic] = []
+    order: tuple[A.SortKey, ...] = ()
+    steps = checked.plan.steps
+    for index, step in enumerate(steps):
+        if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
+            found = _tie(checked, source, index, step, tuple(k.column for k in order))
+            if found is not None:
+                out.append(found)
+        order = sort_keys_after(step, order)
+    return out
+
+
+def _tie(
+    checked: CheckedPlan, source: pl.LazyFrame, index: int, step: rows.Limit, keys: tuple[str, ...]
+) -> Diagnostic | None:
+    end = step.offset + step.count
+    probe = rows.Limit(count=end + TIE_WINDOW)
+    prefix = A.Plan(table=checked.plan.table, steps=(*checked.plan.steps[:index], probe))
+    head = to_polars(check(prefix, checked.input_schema), source).select(keys).collect()
+    if head.height <= end:
+        return None
+    records = head.rows()
+    last = records[end - 1]
+    if records[end] != last:
+        return None
+    # The rows are sorted on the keys, so the tie is one run (OFFSET may skip part of it).
+    tied = sum(1 for r in records if r == last)
+    kept = sum(1 for r in records[step.offset : end] if r == last)
+    more = "at least " if records[-1] == last and head.height == end + TIE_WINDOW else ""
+    shown = ", ".join(f"{k} = {_shown(v)}" for k, v in zip(keys, last, strict=True))
+    return Diagnostic.make(
+        "W305",
+        step.origin,
+        found=f"LIMIT {step.count}",
+        problem=f"{more}{tied} rows share {shown}; it keeps {kept}",
+        severity="warning",
+        hints=(
+            f"keep every tied row with LIMIT {step.count} WITH TIES, or break the tie with "
+            "another SORT key",
+        ),
+    )
+
+
+def _shown(value: object) -> str:
+    """A value as p-SQL writes it where it can (decimals, durations: as Python prints them)."""
+    try:
+        return literal_text(value)  # type: ignore[arg-type]
+    except TypeError:
+        return str(value)
+
+
+__all__ = ["text_order_uses", "text_order_warnings", "tie_warnings"]
