@@ -12,8 +12,8 @@ The rule (docs/tables.md, "Summary and section rows"), on the raw text of the te
   summary label: `Total`, `Totals`, `Grand total`, `Career total`, `Subtotal`, `Total votes`,
   `Valid votes`, `Invalid votes`, `Blank/invalid ballots`, `Rejected ballots`, `Turnout`,
   `Voter turnout`, `Registered voters`, `Eligible voters`, `Electorate`, `Majority`; and the
-  row's other text cells (outside converted columns) are empty or repeat the label, but for
-  at most one more value.
+  row's other text cells (outside converted columns, and holding a letter) are empty or repeat
+  the label, but for at most one more value.
 - **footnote**: a cell starts like a note (`Note:`, `Notes`, `Source:`, `*`, `†`, `‡`, `^`,
   `[a]` followed by text) and every other cell of the row is empty or repeats it.
 - **section**: a table of three or more columns where the row's non-empty cells, at least
@@ -108,8 +108,12 @@ def summary_kind(text_columns: Sequence[str], width: int, typed: Sequence[str] =
     # at most one more value (a country beside "Total"). A row of several other texts is data
     # that happens to hold the word (a client called "Total", an eclipse of type "Total").
     words = [_cell(n) for n in text_columns if n not in set(typed)]
+    # Only cells with a letter count: numbers left as text (a column that stayed text) are
+    # what a total row carries.
     others = (
-        pl.concat_list(words).list.drop_nulls().list.set_difference(pl.concat_list(label))
+        pl.concat_list(pl.when(w.str.contains(r"\p{L}")).then(w) for w in words)
+        .list.drop_nulls()
+        .list.set_difference(pl.concat_list(label))
         if words
         else pl.lit([], dtype=pl.List(pl.String))
     )
