@@ -168,3 +168,22 @@ def test_a_data_row_holding_a_summary_word_is_data() -> None:
     )
     found = summary_rows(raw, numeric=["Wells"])
     assert [(r.row, r.label) for r in found] == [(3, "Total")]
+
+
+def test_pesql_schema_shows_summary_rows_and_original_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pesql.runtime.cli.main import run_cli
+
+    path = tmp_path / "votes.csv"
+    path.write_text("Party,Votes,Votes\nRed,10,1\nBlue,12,2\nTotal,22,3\n", encoding="utf-8")
+    assert run_cli(["schema", "--table", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "row 3 looks like a total: Votes=22, Votes_1=3" in text
+    assert "1 summary row kept" in text
+    assert "│ Votes_1 │ 'Votes'" in text  # the original header beside the renamed column
+    assert run_cli(["schema", "--table", str(path), "--json"]) == 0
+    inferred = json.loads(capsys.readouterr().out)["votes"]["inferred"]
+    assert inferred["summary_rows"][0]["row"] == 3
+    assert inferred["columns"][2]["original"] == "Votes"
+    assert inferred["columns"][2]["name"] == "Votes_1"
