@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.llm.prompt import table_overview
 from pesql.runtime.tables.catalog import Catalog
@@ -187,3 +189,32 @@ def test_pesql_schema_shows_summary_rows_and_original_headers(
     assert inferred["summary_rows"][0]["row"] == 3
     assert inferred["columns"][2]["original"] == "Votes"
     assert inferred["columns"][2]["name"] == "Votes_1"
+
+
+NAMES = st.text(alphabet="abcdefghij", min_size=3, max_size=8).map(str.capitalize)
+LABELS = st.sampled_from(["Total", "Totals", "Turnout", "Registered voters", "Grand total"])
+
+
+@given(
+    st.lists(st.tuples(NAMES, st.integers(0, 10**6)), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 12), LABELS), max_size=3),
+)
+def test_property_keep_drop_flag_agree_on_injected_summary_rows(
+    data: list[tuple[str, int]], injected: list[tuple[int, str]]
+) -> None:
+    """Data rows with summary rows injected anywhere: keep has every row, drop exactly the data
+    rows (in order), flag marks exactly the injected rows, and the report lists them."""
+    rows: list[tuple[str, str, bool]] = [(name, f"{n:,}", False) for name, n in data]
+    for position, label in injected:
+        total = sum(n for _, n in data)
+        rows.insert(min(position, len(rows)), (label, f"{total:,}", True))
+    raw = pl.DataFrame({"Name": [r[0] for r in rows], "Votes": [r[1] for r in rows]})
+    kept = load_table(raw, name="t", clean=True)
+    assert kept.frame.collect().height == len(rows)
+    assert kept.report is not None
+    assert [r.row for r in kept.report.summary_rows] == [i + 1 for i, r in enumerate(rows) if r[2]]
+    dropped = load_table(raw, name="t", clean=True, summary_rows="drop").frame.collect()
+    assert dropped["Name"].to_list() == [name for name, _ in data]
+    assert dropped["Votes"].to_list() == [n for _, n in data]
+    flagged = load_table(raw, name="t", clean=True, summary_rows="flag").frame.collect()
+    assert flagged["summary_row"].to_list() == [r[2] for r in rows]
