@@ -1,9 +1,12 @@
 """Messy-table inference: stable header names and typed columns from text, as polars expressions.
 
 A text column is converted only when *every* non-missing value of the sample converts under one
-rule; otherwise it keeps its original text. Rules are tried in a fixed order (boolean, numbers,
-durations, dates, datetimes) and the first that fits wins. The chosen rule is applied lazily with
-non-strict casts, so a later value (beyond the sample) that does not fit becomes null.
+rule (but for a few number-like cells that contradict the majority's number convention: null and
+reported); otherwise it keeps its original text. Rules are tried in a fixed order (boolean,
+numbers, durations, dates, datetimes) and the first that fits wins. The chosen rule is applied
+lazily with non-strict casts, so a later value (beyond the sample) that does not fit becomes
+null. Rows that look like section headers or footnotes do not take part in inference; they and
+totals are reported as summary rows (summary.py).
 
     >>> frame, report = clean_frame(pl.DataFrame({"Pop.\\n(2010)": ["1,956", "2,310[a]", "—"]}))
     >>> frame.collect().to_series().to_list()
