@@ -218,3 +218,25 @@ def test_property_keep_drop_flag_agree_on_injected_summary_rows(
     assert dropped["Votes"].to_list() == [n for _, n in data]
     flagged = load_table(raw, name="t", clean=True, summary_rows="flag").frame.collect()
     assert flagged["summary_row"].to_list() == [r[2] for r in rows]
+
+
+def test_a_total_label_does_not_keep_a_rank_column_as_text() -> None:
+    """Medal tables: `Total` in the Rank column used to keep Rank as text."""
+    raw = pl.DataFrame(
+        {
+            "Rank": ["1", "2", "3", "Total"],
+            "Nation": ["A", "B", "C", "Total"],
+            "Gold": ["5", "3", "1", "9"],
+        }
+    )
+    table = load_table(raw, name="medals", clean=True)
+    frame = table.frame.collect()
+    assert frame["Rank"].to_list() == [1, 2, 3, None]
+    assert table.report is not None
+    assert table.report.columns[0].contradictions == ()  # reported as a summary row instead
+    (total,) = table.report.summary_rows
+    assert (total.column, total.label, total.values) == ("Nation", "Total", (("Gold", "9"),))
+    result = compile("SORT Gold DESC\nLIMIT 1", table.schema()).collect(table)
+    assert [d.hints[0] for d in result.notes] == [
+        "leave the summary rows out first: FILTER Nation != 'Total'"
+    ]

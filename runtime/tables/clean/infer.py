@@ -35,7 +35,9 @@ from pesql.runtime.tables.clean.rules import (
 from pesql.runtime.tables.clean.summary import (
     FLAG_COLUMN,
     SUMMARY_MODES,
+    TOTAL,
     SummaryMode,
+    label,
     summary_kind,
     summary_rows,
 )
@@ -137,11 +139,19 @@ def clean_frame(
     )
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
     # Section headers and footnotes hold no data: their text must not keep a number column
-    # as text (a spanned "Group B" in every column), so inference runs without them. Totals
-    # are data-shaped and stay in; telling them apart needs the typed columns, found after.
+    # as text (a spanned "Group B" in every column), so inference runs without them. A total
+    # row's numbers are data-shaped and stay in, but not its label: `Total` in a Rank column
+    # of 1, 2, 3 would keep that column as text. (A first look, before columns are typed.)
     spans = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
     not_data = spans.is_in(["section", "footnote"]).fill_null(False)
-    chosen = choose_rules(sample.filter(~not_data), text)
+    is_total = pl.lit(spans == "total")
+    unlabelled = sample.select(
+        pl.when(is_total & label(n).str.contains(TOTAL)).then(None).otherwise(col(n)).alias(n)
+        if n in text
+        else col(n)
+        for n in names
+    )
+    chosen = choose_rules(unlabelled.filter(~not_data), text)
     exprs = [
         chosen[n].apply(normalize(col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
@@ -151,7 +161,7 @@ def clean_frame(
         for n in names
     ]
     converted = sample.select(exprs)
-    skip = frozenset(not_data.arg_true().to_list())
+    skip = frozenset((not_data | (spans == "total").fill_null(False)).arg_true().to_list())
     reports = tuple(
         column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
         for original, n in zip(raw, names, strict=True)
