@@ -136,3 +136,18 @@ def test_property_odd_cells_never_change_a_magnitude(
         else:
             n, c = next(clean)
             assert value == pytest.approx((abs(n) + c / 100) * (-1 if n < 0 else 1), rel=1e-12)
+
+
+def test_parse_number_sql_lowering_agrees_on_the_new_spellings() -> None:
+    """The DuckDB lowering repeats numbers.parse_number step for step (en dash, `.449`)."""
+    import duckdb
+    from pesql.compiler.backends.sql.parse import parse_number as sql_parse_number
+    from sqlglot import exp
+
+    texts = ["–5", "–.5", ".449", "-.25", "1867 – 1869", "(7)", "1,234.5", "–", "x–1"]
+    frame = pl.DataFrame({"v": texts})
+    expected = frame.select(parse_number(pl.col("v"))).to_series().to_list()
+    assert expected == [-5.0, -0.5, 0.449, -0.25, None, -7.0, 1234.5, None, None]
+    sql = sql_parse_number(exp.column("v")).sql("duckdb")
+    got = [row[0] for row in duckdb.sql(f"SELECT {sql} FROM frame").fetchall()]
+    assert got == expected

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.llm.prompt import table_overview
 from pesql.runtime.tables.catalog import Catalog
@@ -168,3 +170,73 @@ def test_a_data_row_holding_a_summary_word_is_data() -> None:
     )
     found = summary_rows(raw, numeric=["Wells"])
     assert [(r.row, r.label) for r in found] == [(3, "Total")]
+
+
+def test_pesql_schema_shows_summary_rows_and_original_headers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pesql.runtime.cli.main import run_cli
+
+    path = tmp_path / "votes.csv"
+    path.write_text("Party,Votes,Votes\nRed,10,1\nBlue,12,2\nTotal,22,3\n", encoding="utf-8")
+    assert run_cli(["schema", "--table", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "row 3 looks like a total: Votes=22, Votes_1=3" in text
+    assert "1 summary row kept" in text
+    assert "│ Votes_1 │ 'Votes'" in text  # the original header beside the renamed column
+    assert run_cli(["schema", "--table", str(path), "--json"]) == 0
+    inferred = json.loads(capsys.readouterr().out)["votes"]["inferred"]
+    assert inferred["summary_rows"][0]["row"] == 3
+    assert inferred["columns"][2]["original"] == "Votes"
+    assert inferred["columns"][2]["name"] == "Votes_1"
+
+
+NAMES = st.text(alphabet="abcdefghij", min_size=3, max_size=8).map(str.capitalize)
+LABELS = st.sampled_from(["Total", "Totals", "Turnout", "Registered voters", "Grand total"])
+
+
+@given(
+    st.lists(st.tuples(NAMES, st.integers(0, 10**6)), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 12), LABELS), max_size=3),
+)
+def test_property_keep_drop_flag_agree_on_injected_summary_rows(
+    data: list[tuple[str, int]], injected: list[tuple[int, str]]
+) -> None:
+    """Data rows with summary rows injected anywhere: keep has every row, drop exactly the data
+    rows (in order), flag marks exactly the injected rows, and the report lists them."""
+    rows: list[tuple[str, str, bool]] = [(name, f"{n:,}", False) for name, n in data]
+    for position, label in injected:
+        total = sum(n for _, n in data)
+        rows.insert(min(position, len(rows)), (label, f"{total:,}", True))
+    raw = pl.DataFrame({"Name": [r[0] for r in rows], "Votes": [r[1] for r in rows]})
+    kept = load_table(raw, name="t", clean=True)
+    assert kept.frame.collect().height == len(rows)
+    assert kept.report is not None
+    assert [r.row for r in kept.report.summary_rows] == [i + 1 for i, r in enumerate(rows) if r[2]]
+    dropped = load_table(raw, name="t", clean=True, summary_rows="drop").frame.collect()
+    assert dropped["Name"].to_list() == [name for name, _ in data]
+    assert dropped["Votes"].to_list() == [n for _, n in data]
+    flagged = load_table(raw, name="t", clean=True, summary_rows="flag").frame.collect()
+    assert flagged["summary_row"].to_list() == [r[2] for r in rows]
+
+
+def test_a_total_label_does_not_keep_a_rank_column_as_text() -> None:
+    """Medal tables: `Total` in the Rank column used to keep Rank as text."""
+    raw = pl.DataFrame(
+        {
+            "Rank": ["1", "2", "3", "Total"],
+            "Nation": ["A", "B", "C", "Total"],
+            "Gold": ["5", "3", "1", "9"],
+        }
+    )
+    table = load_table(raw, name="medals", clean=True)
+    frame = table.frame.collect()
+    assert frame["Rank"].to_list() == [1, 2, 3, None]
+    assert table.report is not None
+    assert table.report.columns[0].contradictions == ()  # reported as a summary row instead
+    (total,) = table.report.summary_rows
+    assert (total.column, total.label, total.values) == ("Nation", "Total", (("Gold", "9"),))
+    result = compile("SORT Gold DESC\nLIMIT 1", table.schema()).collect(table)
+    assert [d.hints[0] for d in result.notes] == [
+        "leave the summary rows out first: FILTER Nation != 'Total'"
+    ]

@@ -1,9 +1,12 @@
 """Messy-table inference: stable header names and typed columns from text, as polars expressions.
 
 A text column is converted only when *every* non-missing value of the sample converts under one
-rule; otherwise it keeps its original text. Rules are tried in a fixed order (boolean, numbers,
-durations, dates, datetimes) and the first that fits wins. The chosen rule is applied lazily with
-non-strict casts, so a later value (beyond the sample) that does not fit becomes null.
+rule (but for a few number-like cells that contradict the majority's number convention: null and
+reported); otherwise it keeps its original text. Rules are tried in a fixed order (boolean,
+numbers, durations, dates, datetimes) and the first that fits wins. The chosen rule is applied
+lazily with non-strict casts, so a later value (beyond the sample) that does not fit becomes
+null. Rows that look like section headers or footnotes do not take part in inference; they and
+totals are reported as summary rows (summary.py).
 
     >>> frame, report = clean_frame(pl.DataFrame({"Pop.\\n(2010)": ["1,956", "2,310[a]", "—"]}))
     >>> frame.collect().to_series().to_list()
@@ -32,7 +35,9 @@ from pesql.runtime.tables.clean.rules import (
 from pesql.runtime.tables.clean.summary import (
     FLAG_COLUMN,
     SUMMARY_MODES,
+    TOTAL,
     SummaryMode,
+    label,
     summary_kind,
     summary_rows,
 )
@@ -134,11 +139,19 @@ def clean_frame(
     )
     text = [n for n, dtype in sample.schema.items() if dtype == pl.String]
     # Section headers and footnotes hold no data: their text must not keep a number column
-    # as text (a spanned "Group B" in every column), so inference runs without them. Totals
-    # are data-shaped and stay in; telling them apart needs the typed columns, found after.
+    # as text (a spanned "Group B" in every column), so inference runs without them. A total
+    # row's numbers are data-shaped and stay in, but not its label: `Total` in a Rank column
+    # of 1, 2, 3 would keep that column as text. (A first look, before columns are typed.)
     spans = sample.select(summary_kind(text, len(names)).alias("kind"))["kind"]
     not_data = spans.is_in(["section", "footnote"]).fill_null(False)
-    chosen = choose_rules(sample.filter(~not_data), text)
+    is_total = pl.lit(spans == "total")
+    unlabelled = sample.select(
+        pl.when(is_total & label(n).str.contains(TOTAL)).then(None).otherwise(col(n)).alias(n)
+        if n in text
+        else col(n)
+        for n in names
+    )
+    chosen = choose_rules(unlabelled.filter(~not_data), text)
     exprs = [
         chosen[n].apply(normalize(col(n))).alias(n)
         if n in chosen and chosen[n].family != "text"
@@ -148,7 +161,7 @@ def clean_frame(
         for n in names
     ]
     converted = sample.select(exprs)
-    skip = frozenset(not_data.arg_true().to_list())
+    skip = frozenset((not_data | (spans == "total").fill_null(False)).arg_true().to_list())
     reports = tuple(
         column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
         for original, n in zip(raw, names, strict=True)

@@ -1,7 +1,8 @@
 """Conversion rules of messy-table inference: text that reads as booleans, numbers, dates, ...
 
 Rules are tried in a fixed order (boolean, numbers, durations, dates, datetimes); `choose_rules`
-picks, per column, the first under which every non-missing sample value converts.
+picks, per column, the first under which every non-missing sample value converts, unless a
+few number-like cells contradict the number convention most cells follow (`_majority`).
 
     >>> [rule.family for rule in RULES][:3]
     ['boolean', 'number', 'number']
@@ -35,9 +36,8 @@ DASHES = r"^[-‐‑‒–—―−]+$"
 TEXT_MISSING_TOKENS = ("", "n/a", "na", "n.a.", "null", "nan", "#n/a")
 _TRUE, _FALSE = ["yes", "true", "y"], ["no", "false", "n"]
 # A number-looking cell: digit runs joined by single separators, a sign first (`1,1024`,
-# `1.2.3`; not the list `1.09, 1.22`). Only such cells may
-# contradict a column's number convention (be left null and reported) instead of keeping the
-# whole column as text; a word among numbers still keeps the column as text.
+# `1.2.3`; not the list `1.09, 1.22`). Only such cells may contradict a column's number
+# convention (be left null and reported); a word among numbers still keeps the column as text.
 NUMBER_LIKE = r"^[+-]?\d*(?:[.,'’ \u00a0\u2009\u202f]\d+)*$"
 
 
@@ -64,9 +64,6 @@ class Rule:
     convert: Callable[[pl.Expr, pl.Expr], pl.Expr]
     order: str | None = None  # "m/d/y" or "d/m/y" for the two slash/dash date orders
     notes: tuple[str, ...] = ()
-    # Number rules: (thousands separator regex or None, decimal mark); the evidence for the
-    # convention is a fitting cell that holds either.
-    separators: tuple[str | None, str] | None = None
 
     def apply(self, value: pl.Expr) -> pl.Expr:
         return self.convert(value, strip_affixes(value))
@@ -83,7 +80,7 @@ def _number(label: str, group: str | None, decimal: str, *, integer: bool) -> Ru
         return number
 
     family = "integer" if integer else "number"
-    return Rule(family + label, "number", convert, separators=(group, decimal))
+    return Rule(family + label, "number", convert)
 
 
 def _duration(value: pl.Expr, _: pl.Expr) -> pl.Expr:

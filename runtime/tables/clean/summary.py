@@ -12,8 +12,8 @@ The rule (docs/tables.md, "Summary and section rows"), on the raw text of the te
   summary label: `Total`, `Totals`, `Grand total`, `Career total`, `Subtotal`, `Total votes`,
   `Valid votes`, `Invalid votes`, `Blank/invalid ballots`, `Rejected ballots`, `Turnout`,
   `Voter turnout`, `Registered voters`, `Eligible voters`, `Electorate`, `Majority`; and the
-  row's other text cells (outside converted columns) are empty or repeat the label, but for
-  at most one more value.
+  row's other text cells (outside converted columns, and holding a letter) are empty or repeat
+  the label, but for at most one more value.
 - **footnote**: a cell starts like a note (`Note:`, `Notes`, `Source:`, `*`, `†`, `‡`, `^`,
   `[a]` followed by text) and every other cell of the row is empty or repeats it.
 - **section**: a table of three or more columns where the row's non-empty cells, at least
@@ -89,7 +89,8 @@ def _cell(name: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _label(name: str) -> pl.Expr:
+def label(name: str) -> pl.Expr:
+    """A cell as a summary label is matched: trimmed, footnote marks removed."""
     return _cell(name).str.replace(FOOTNOTE, "").str.strip_chars(TRIM)
 
 
@@ -102,18 +103,22 @@ def summary_kind(text_columns: Sequence[str], width: int, typed: Sequence[str] =
     present = pl.sum_horizontal(c.is_not_null().cast(pl.Int32) for c in cells)
     first = pl.coalesce(cells)
     repeats = pl.all_horizontal(c.is_null() | (c == first) for c in cells)
-    labelled = [pl.when(_label(n).str.contains(TOTAL)).then(_cell(n)) for n in text_columns]
-    label = pl.coalesce(labelled)
+    labelled = [pl.when(label(n).str.contains(TOTAL)).then(_cell(n)) for n in text_columns]
+    label_text = pl.coalesce(labelled)
     # A total row labels numbers: its other text cells are empty or repeat the label, but for
     # at most one more value (a country beside "Total"). A row of several other texts is data
     # that happens to hold the word (a client called "Total", an eclipse of type "Total").
     words = [_cell(n) for n in text_columns if n not in set(typed)]
+    # Only cells with a letter count: numbers left as text (a column that stayed text) are
+    # what a total row carries.
     others = (
-        pl.concat_list(words).list.drop_nulls().list.set_difference(pl.concat_list(label))
+        pl.concat_list(pl.when(w.str.contains(r"\p{L}")).then(w) for w in words)
+        .list.drop_nulls()
+        .list.set_difference(pl.concat_list(label_text))
         if words
         else pl.lit([], dtype=pl.List(pl.String))
     )
-    total = label.is_not_null() & (others.list.len() <= 1)
+    total = label_text.is_not_null() & (others.list.len() <= 1)
     note = pl.any_horizontal(c.str.contains(NOTE) for c in cells) & repeats
     section = pl.lit(width >= 3) & repeats & (present >= 2) & (2 * present >= width)
     return (
@@ -143,25 +148,29 @@ def summary_rows(
     for index in kinds.is_not_null().arg_true().to_list():
         kind: Kind = kinds[index]
         row = raw.row(index, named=True)
-        column, label = _where(row, texts, kind)
+        column, text = _where(row, texts, kind, converted)
         values = tuple(
             (n, str(row[n]).strip(TRIM))
             for n in numeric
-            if row[n] is not None and str(row[n]).strip(TRIM)
+            if row[n] is not None and str(row[n]).strip(TRIM) not in ("", text)
         )
-        found.append(SummaryRow(index + 1, kind, column, label, values))
+        found.append(SummaryRow(index + 1, kind, column, text, values))
     return tuple(found)
 
 
-def _where(row: dict[str, Any], texts: Sequence[str], kind: Kind) -> tuple[str, str]:
-    """The column and text of the row's label."""
+def _where(
+    row: dict[str, Any], texts: Sequence[str], kind: Kind, typed: Sequence[str]
+) -> tuple[str, str]:
+    """The column and text of the row's label, in a column that stays text when one holds it
+    (a filter on that column leaves the row out; `Total` in a Rank column becomes null)."""
     pattern = pl.Series([str(row[n] or "").strip(TRIM) for n in texts])
     if kind == "total":
         labels = pattern.str.replace(FOOTNOTE, "").str.strip_chars(TRIM)
-        hits = labels.str.contains(TOTAL)
+        hits = labels.str.contains(TOTAL).arg_true().to_list()
     else:
-        hits = pattern != ""
-    i = hits.arg_true()[0]
+        hits = (pattern != "").arg_true().to_list()
+    kept = [i for i in hits if texts[i] not in set(typed)]
+    i = (kept or hits)[0]
     return texts[i], pattern[i]
 
 
@@ -172,6 +181,7 @@ __all__ = [
     "TOTAL",
     "SummaryMode",
     "SummaryRow",
+    "label",
     "summary_kind",
     "summary_rows",
 ]
