@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
@@ -35,7 +35,9 @@ from pesql.compiler.pipeline import (
 from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.registry import Naming
+from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
+from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
 from pesql.runtime.engine.limits import (
     Limits,
     check_size,
@@ -76,18 +78,33 @@ class CompiledPlan(Compiled):
         _check_fits(source, self.checked.input_schema)
         return to_polars(self.optimized, source)
 
-    def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
-        """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
+    def collect(
+        self, tables: Tables, limits: Limits | None = None, *, deadline: Deadline | None = None
+    ) -> Result:
+        """Run the plan: E303 past the time budget (`deadline` when the stages before shared
+        it), E311 past the result-size budget, truncated (E304 note) past max_rows."""
         limits = engine_for(tables, self.checked.table, limits or self.limits)
+        deadline = deadline or Deadline.after(limits.timeout_s)
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
-        frame, truncated = collect_limited(self.lazy(tables), limits)
+        if limits.max_result_bytes is not None:
+            stats = self._stats(tables, deadline)
+            check_estimate(self.optimized, stats, limits.max_result_bytes)
+        lazy = call_within(lambda: self.lazy(tables), deadline, "lowering the plan to polars")
+        frame, truncated = collect_limited(lazy, limits, deadline)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings:
             notes += tuple(self._data_warnings(tables, frame.height == 0))
         return Result(frame, truncated, elapsed, notes)
+
+    def _stats(self, tables: Tables, deadline: Deadline) -> TableStats:
+        source = _source(tables, self.checked.table)
+        frame = source.frame if isinstance(source, Table) else source.lazy()
+        return call_within(
+            lambda: table_stats(frame, source), deadline, "reading the table's statistics"
+        )
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py); their queries never fail a run."""
@@ -169,7 +186,9 @@ def execute(
     *,
     limits: Limits | None = None,
 ) -> Result:
-    """Compile `plan` against `table`'s own schema and run it: the one-liner."""
+    """Compile `plan` against `table`'s own schema and run it: the one-liner.
+
+    One time budget (`limits.timeout_s`) covers compiling and running (`run_within`)."""
     if not isinstance(table, Table | pl.DataFrame | pl.LazyFrame):
         table = load_table(table)  # a path or a pandas DataFrame; anything else: TypeError
     frame = table.frame if isinstance(table, Table) else table.lazy()
@@ -177,7 +196,16 @@ def execute(
         schema = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
-    return compile(plan, schema, limits=limits).collect(frame, limits)
+    limits = limits or Limits()
+    return run_within(lambda: compile(plan, schema, limits=limits), table, limits)
+
+
+def run_within(compiling: Callable[[], CompiledPlan], tables: Tables, limits: Limits) -> Result:
+    """Compile (`compiling()`) and run within one time budget: E303 and the work stopped
+    when reading, checking, optimizing, lowering or running takes it all."""
+    deadline = Deadline.after(limits.timeout_s)
+    compiled = call_within(compiling, deadline, "compiling the plan")
+    return compiled.collect(tables, limits, deadline=deadline)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
@@ -250,4 +278,5 @@ __all__ = [
     "compile",
     "compile_cache_info",
     "execute",
+    "run_within",
 ]

@@ -1,0 +1,140 @@
+"""One time budget for a whole request: read, repair, compile, plan and run, then stop.
+
+    >>> deadline = Deadline.after(5.0)
+    >>> call_within(lambda: 6 * 7, deadline, "compiling")
+    42
+    >>> try:
+    ...     call_within(lambda: sum(range(10**12)), Deadline.after(0.05), "compiling")
+    ... except PesqlError as exc:
+    ...     print(exc.codes, "after" in exc.diagnostics[0].message)
+    ('E303',) True
+
+A `Deadline` is a point on the monotonic clock; each stage gets what the stages before it left.
+The Python stages (parse, repair, check, optimize, lowering to polars) cannot be cancelled by
+polars, and a hostile plan can keep them busy for minutes (an OR chain of 10,000 terms took
+22 s to compile). `call_within` runs such a stage on a worker thread and, at the deadline,
+raises `Interrupted` *inside* that thread (CPython's `PyThreadState_SetAsyncExc`): the stage
+unwinds at its next bytecode and its memory is freed, instead of running on unobserved as an
+abandoned thread would. The caller gets E303 at once. Work inside one long C call (a polars
+collect) is not interrupted this way; `limits.collect_limited` stops polars itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
+
+T = TypeVar("T")
+
+
+class Interrupted(BaseException):
+    """Raised inside a worker thread whose deadline passed (a BaseException, so that library
+    code catching `Exception` does not swallow it)."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A monotonic point in time, or None (no budget); `budget_s` is what was given."""
+
+    at: float | None
+    budget_s: float | None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Deadline:
+        if seconds is None:
+            return cls(None, None)
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float | None:
+        """Seconds left (never below 0), or None without a budget."""
+        return None if self.at is None else max(self.at - time.monotonic(), 0.0)
+
+    def expired(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def check(self, stage: str) -> None:
+        """E303 when the budget is spent (between stages: a cheap, exact check)."""
+        if self.expired():
+            raise self.exceeded(stage)
+
+    def exceeded(self, stage: str) -> PesqlError:
+        return timed_out(self.budget_s or 0.0, stage)
+
+
+def timed_out(budget_s: float, stage: str) -> PesqlError:
+    """E303: the budget of `budget_s` seconds ran out while `stage`."""
+    return PesqlError(
+        [
+            Diagnostic.make(
+                "E303",
+                expected=f"{budget_s:g} s",
+                found=stage,
+                hints=(
+                    "filter or aggregate earlier, or ask for fewer rows; a plan that is long "
+                    "to compile (thousands of terms) is better written with IN or a shorter CASE",
+                ),
+            )
+        ]
+    )
+
+
+def call_within(fn: Callable[[], T], deadline: Deadline, stage: str) -> T:
+    """`fn()`, or E303 at the deadline with `fn` interrupted in its thread (see the module)."""
+    if deadline.at is None:
+        return fn()
+    lock = threading.Lock()
+    done = threading.Event()
+    outcome: list[tuple[bool, object]] = []
+    interrupted = False
+
+    def run() -> None:
+        try:
+            try:
+                outcome_: tuple[bool, object] = (True, fn())
+            except Interrupted:
+                raise
+            except BaseException as exc:  # handed to the caller, raised in its thread
+                outcome_ = (False, exc)
+            with lock:
+                if not interrupted:
+                    outcome.append(outcome_)
+                    done.set()
+                    return
+            # The caller gave up just as `fn` finished: an Interrupted is on its way to this
+            # thread; take it here rather than in threading's own code (a stray traceback).
+            while True:
+                time.sleep(0.001)
+        except Interrupted:
+            pass
+
+    worker = threading.Thread(target=run, name=f"pesql-{stage.split()[0]}", daemon=True)
+    worker.start()
+    if not done.wait(deadline.remaining()):
+        with lock:
+            if not done.is_set():
+                interrupted = True
+                _raise_in(worker)
+        if interrupted:
+            raise deadline.exceeded(stage)
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[return-value]
+    assert isinstance(value, BaseException)
+    raise value
+
+
+def _raise_in(thread: threading.Thread) -> None:
+    """Schedule `Interrupted` in `thread` (delivered at its next Python bytecode)."""
+    ident = thread.ident
+    if ident is None:
+        return
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(Interrupted))
+
+
+__all__ = ["Deadline", "Interrupted", "call_within", "timed_out"]
