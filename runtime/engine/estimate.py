@@ -106,7 +106,7 @@ def check_estimate(checked: CheckedPlan, stats: TableStats, budget: int | None) 
         return
     for step, size in step_bytes(checked, stats):
         if size > budget:
-            found = f"about {size} bytes (estimated)"
+            found = f"about {size} bytes"
             raise result_too_large(found, budget, "estimated before running", step.origin)
 
 
