@@ -115,7 +115,8 @@ def test_exponential_text_is_refused_before_running() -> None:
         execute(f"DERIVE r = {regex}", PENGUINS)
     assert err.value.codes == ("E311",)
     # Shrinking replacements and ordinary plans pass.
-    assert execute("DERIVE r = REGEXP_REPLACE(species, '\\\\s+', ' ')", PENGUINS).frame.height == 300
+    spaces = "DERIVE r = REGEXP_REPLACE(species, '\\\\s+', ' ')"
+    assert execute(spaces, PENGUINS).frame.height == 300
     assert execute(doubling(4), PENGUINS).frame["s4"][0] == "Adelie" * 16
 
 
