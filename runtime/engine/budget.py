@@ -22,11 +22,12 @@ collect) is not interrupted this way; `limits.collect_limited` stops polars itse
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
@@ -88,45 +89,99 @@ def call_within(fn: Callable[[], T], deadline: Deadline, stage: str) -> T:
     """`fn()`, or E303 at the deadline with `fn` interrupted in its thread (see the module)."""
     if deadline.at is None:
         return fn()
-    lock = threading.Lock()
-    done = threading.Event()
-    outcome: list[tuple[bool, object]] = []
-    interrupted = False
+    call = _Call(fn)
+    worker = threading.Thread(target=call.run, name=f"pesql-{stage.split()[0]}", daemon=True)
+    worker.start()
+    if not call.done.wait(deadline.remaining()) and call.interrupt(worker):
+        raise deadline.exceeded(stage)
+    ok, value = call.outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    assert isinstance(value, BaseException)
+    raise value
 
-    def run() -> None:
+
+class _Call:
+    """One interruptible call on a worker thread, and its handshake with the interrupter.
+
+    An `Interrupted` raised while the worker runs a finalizer (`__del__`, triggered by the
+    garbage collector at any allocation) is swallowed by CPython ("Exception ignored in"), so
+    one is sent again every 50 ms until the worker acknowledges; once it has, none is sent,
+    and the worker absorbs one that was already on its way, rather than letting it surface in
+    threading's own code."""
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.fn = fn
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.outcome: list[tuple[bool, object]] = []
+        self.interrupted = False
+        self.acknowledged = False
+
+    def run(self) -> None:
         try:
             try:
-                outcome_: tuple[bool, object] = (True, fn())
+                result: tuple[bool, object] = (True, self.fn())
             except Interrupted:
                 raise
             except BaseException as exc:  # handed to the caller, raised in its thread
-                outcome_ = (False, exc)
-            with lock:
-                if not interrupted:
-                    outcome.append(outcome_)
-                    done.set()
+                result = (False, exc)
+            with self.lock:
+                if not self.interrupted:
+                    self.outcome.append(result)
+                    self.acknowledged = True
+                    self.done.set()
                     return
-            # The caller gave up just as `fn` finished: an Interrupted is on its way to this
-            # thread; take it here rather than in threading's own code (a stray traceback).
-            while True:
-                time.sleep(0.001)
         except Interrupted:
             pass
+        while True:
+            try:
+                with self.lock:
+                    self.acknowledged = True
+                break
+            except Interrupted:
+                continue
+        until = time.monotonic() + 0.05
+        while time.monotonic() < until:
+            try:
+                time.sleep(0.001)
+            except Interrupted:
+                continue
 
-    worker = threading.Thread(target=run, name=f"pesql-{stage.split()[0]}", daemon=True)
-    worker.start()
-    if not done.wait(deadline.remaining()):
-        with lock:
-            if not done.is_set():
-                interrupted = True
+    def interrupt(self, worker: threading.Thread) -> bool:
+        """Interrupt the worker unless it has just finished; whether it was interrupted."""
+        with self.lock:
+            if self.done.is_set():
+                return False
+            self.interrupted = True
+            _quiet_unraisable()
+            _raise_in(worker)
+        threading.Thread(
+            target=self._resend, args=(worker,), name="pesql-interrupt", daemon=True
+        ).start()
+        return True
+
+    def _resend(self, worker: threading.Thread) -> None:
+        while True:
+            time.sleep(0.05)
+            with self.lock:
+                if self.acknowledged or not worker.is_alive():
+                    return
                 _raise_in(worker)
-        if interrupted:
-            raise deadline.exceeded(stage)
-    ok, value = outcome[0]
-    if ok:
-        return value  # type: ignore[return-value]
-    assert isinstance(value, BaseException)
-    raise value
+
+
+def _quiet_unraisable() -> None:
+    """Drop "Exception ignored" reports of `Interrupted` (a swallowed one is sent again)."""
+    current = sys.unraisablehook
+    if getattr(current, "_pesql_quiet", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):
+            current(unraisable)
+
+    hook._pesql_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 def _raise_in(thread: threading.Thread) -> None:

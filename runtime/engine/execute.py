@@ -95,8 +95,17 @@ class CompiledPlan(Compiled):
         frame, truncated = collect_limited(lazy, limits, deadline)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
-        if limits.data_warnings:
-            notes += tuple(self._data_warnings(tables, frame.height == 0))
+        if limits.data_warnings and not deadline.expired():
+            # Warnings are extra queries: within what is left of the budget, or dropped.
+            try:
+                warnings = call_within(
+                    lambda: self._data_warnings(tables, frame.height == 0),
+                    deadline,
+                    "looking for data warnings",
+                )
+            except PesqlError:
+                warnings = []
+            notes += tuple(warnings)
         return Result(frame, truncated, elapsed, notes)
 
     def _stats(self, tables: Tables, deadline: Deadline) -> TableStats:

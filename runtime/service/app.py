@@ -249,8 +249,12 @@ class Service:
             "elapsed_ms": round(result.elapsed_s * 1000, 3),
             "notes": [d.to_dict() for d in result.notes],
         }
+        return self._json(out, headers)
+
+    def _json(self, out: dict[str, Any], headers: dict[str, str]) -> Response:
+        """`out` as JSON (as starlette's JSONResponse writes it), within the response cap."""
         body = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-        _check_response(len(body), cap)
+        _check_response(len(body), self.limits.max_response_bytes)
         return Response(body, media_type="application/json", headers=headers)
 
     async def ask(self, request: Request) -> Response:
@@ -272,17 +276,21 @@ class Service:
         if isinstance(body.get("model"), str):
             options["model"] = body["model"]
         result = await self.runtime.ask_async(body["question"], **options)
+        return await asyncio.to_thread(self._render_answer, result)
+
+    def _render_answer(self, result: Any) -> Response:
         frame = result.frame.head(self.limits.max_rows)
-        return JSONResponse(
-            frame_json(frame)
-            | {
-                "plan_text": to_text(result.plan),
-                "plan": to_json(result.plan),
-                "truncated": result.frame.height > frame.height,
-                "summary": result.summary(),
-                "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
-            }
-        )
+        if frame.estimated_size() > self.limits.max_response_bytes:
+            found = f"about {frame.estimated_size()} bytes"
+            raise _response_too_large(found, self.limits.max_response_bytes)
+        out = frame_json(frame) | {
+            "plan_text": to_text(result.plan),
+            "plan": to_json(result.plan),
+            "truncated": result.frame.height > frame.height,
+            "summary": result.summary(),
+            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
+        }
+        return self._json(out, {})
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_spec(auth=self.api_key is not None))
