@@ -3,6 +3,7 @@
     >>> import polars as pl
     >>> from pesql.runtime.engine.execute import compile
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    >>> from pesql.grammar.diagnostics import PesqlError
     >>> frame = pl.DataFrame({"s": ["abcd"] * 1000})
     >>> doubled = "\\n".join(f"DERIVE s = CONCAT(s, s)" for _ in range(20))
     >>> compiled = compile(doubled, schema_from_polars(frame.schema))
@@ -10,7 +11,7 @@
     ...     check_estimate(compiled.optimized, table_stats(frame.lazy()), 1 << 30)
     ... except PesqlError as exc:
     ...     print(exc.codes, exc.diagnostics[0].where())
-    ('E311', '13:1')
+    ('E311',) 18:1
 
 A tiny plan can ask for unbounded memory: `CONCAT(s, s)` over 26 DERIVE steps doubles a text
 26 times (a 1 KB plan on 344 rows killed the service). The estimate follows each step with
