@@ -83,7 +83,11 @@ class CompiledPlan(Compiled):
     ) -> Result:
         """Run the plan: E303 past the time budget (`deadline` when the stages before shared
         it), E311 past the result-size budget, truncated (E304 note) past max_rows."""
-        limits = engine_for(tables, self.checked.table, limits or self.limits)
+        limits = limits or self.limits
+        if limits.timeout_s is None and limits.max_result_bytes is None and deadline is None:
+            # Without a budget nothing needs stopping: polars' fastest engine for the source.
+            # With one, "auto" runs streaming (limits.collect_within), which can be stopped.
+            limits = engine_for(tables, self.checked.table, limits)
         deadline = deadline or Deadline.after(limits.timeout_s)
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
