@@ -20,7 +20,7 @@ from typing import Any
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.pipeline import COMPILE_CACHE_SIZE, CompileCache, PlanSource
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.engine.execute import CompiledPlan, Result
+from pesql.runtime.engine.execute import CompiledPlan, Result, run_within
 from pesql.runtime.engine.execute import compile as compile_plan
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
@@ -64,9 +64,11 @@ class Runtime:
 
     # --- execute ----------------------------------------------------------------------
     def execute(self, plan: PlanSource, *, limits: Limits | None = None) -> Result:
-        """Compile (cached) and run; the plan's FROM (or the only table) picks the input."""
-        compiled = self.compile(plan)
-        return compiled.collect(self.catalog, limits or self.limits)
+        """Compile (cached) and run; the plan's FROM (or the only table) picks the input.
+
+        One time budget covers reading, checking, optimizing and running: past it, E303 and
+        the work stops (`pesql.runtime.engine.execute.run_within`)."""
+        return run_within(lambda: self.compile(plan), self.catalog, limits or self.limits)
 
     # --- ask --------------------------------------------------------------------------
     def ask(self, question: str, **options: Any) -> Any:

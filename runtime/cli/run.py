@@ -40,8 +40,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
+def _compiled(args: argparse.Namespace, deadline: Any = None) -> tuple[Any, Any]:
     from pesql.runtime.cli.common import load_plan
+    from pesql.runtime.engine.budget import Deadline, call_within
     from pesql.runtime.engine.execute import compile
     from pesql.runtime.engine.limits import Limits
 
@@ -49,7 +50,11 @@ def _compiled(args: argparse.Namespace) -> tuple[Any, Any]:
     plan, source, kind = load_plan(args.plan, profile_of(getattr(args, "profile", None)).naming)
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
     try:
-        compiled = compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits)
+        compiled = call_within(
+            lambda: compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits),
+            deadline or Deadline.after(None),
+            "compiling the plan",
+        )
     except PesqlError as exc:
         # Re-raise with the source text so text diagnostics show the line and a caret.
         raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None
@@ -64,9 +69,12 @@ def _print_notes(notes: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pesql.runtime.engine.budget import Deadline
     from pesql.runtime.engine.output import write_frame
 
-    compiled, catalog = _compiled(args)
+    # One budget for compiling and running (E303 past it, the work stopped).
+    deadline = Deadline.after(args.timeout) if args.engine != "duckdb" else None
+    compiled, catalog = _compiled(args, deadline)
     if args.engine == "duckdb":
         from pesql.runtime.engine.sql import execute_duckdb
 
@@ -76,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.max_rows is not None and frame.height > args.max_rows:
             frame = frame.head(args.max_rows)
     else:
-        result = compiled.collect(catalog)
+        result = compiled.collect(catalog, deadline=deadline)
         frame, notes = result.frame, result.notes
     _print_notes(notes)
     write_frame(frame, args.format, args.output)

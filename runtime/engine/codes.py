@@ -14,8 +14,9 @@ register(
     Code(
         "E303",
         "time budget exceeded",
-        "execution took longer than {expected}",
-        "filter or aggregate earlier, or ask for fewer rows",
+        "the time budget of {expected} ran out while {found}",
+        "covers the whole request (repair, compile, polars' planning, the run), and the work "
+        "stops at E303; filter or aggregate earlier, or ask for fewer rows",
     ),
     Code(
         "E304",
@@ -28,6 +29,13 @@ register(
         "execution failed",
         "execution failed: {problem}",
         "TRY_CAST gives null where a strict CAST fails; compile again for another table",
+    ),
+    Code(
+        "E311",
+        "result too large",
+        "the result would take {found}, past the budget of {expected} ({when})",
+        "estimated per step before running (width x rows, from the table's statistics) and "
+        "measured while running; also the service's cap on a response's size",
     ),
     Code(
         "W301",

@@ -35,7 +35,9 @@ from pesql.compiler.pipeline import (
 from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.registry import Naming
+from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
+from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
     Limits,
@@ -89,23 +91,57 @@ class CompiledPlan(Compiled):
             _check_fits(joined[name], schema)
         return source, joined
 
-    def collect(self, tables: Tables, limits: Limits | None = None) -> Result:
-        """Run the plan: E303 past the time budget, truncated (with an E304 note) past max_rows."""
-        limits = engine_for(tables, self.checked.table, limits or self.limits)
+    def collect(
+        self, tables: Tables, limits: Limits | None = None, *, deadline: Deadline | None = None
+    ) -> Result:
+        """Run the plan: E303 past the time budget (`deadline` when the stages before shared
+        it), E311 past the result-size budget, truncated (E304 note) past max_rows."""
+        limits = limits or self.limits
+        if limits.timeout_s is None and limits.max_result_bytes is None and deadline is None:
+            # Without a budget nothing needs stopping: polars' fastest engine for the source.
+            # With one, "auto" runs streaming (limits.collect_within), which can be stopped.
+            limits = engine_for(tables, self.checked.table, limits)
+        deadline = deadline or Deadline.after(limits.timeout_s)
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
         if self.checked.joined:
             source, joined = self._inputs(tables)
-            _guarded(lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows))
-        frame, truncated = collect_limited(self.lazy(tables), limits)
+            _guarded(
+                lambda: call_within(
+                    lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows),
+                    deadline,
+                    "checking the joins",
+                )
+            )
+        if limits.max_result_bytes is not None:
+            stats = self._stats(tables, deadline)
+            check_estimate(self.optimized, stats, limits.max_result_bytes)
+        lazy = call_within(lambda: self.lazy(tables), deadline, "lowering the plan to polars")
+        frame, truncated = collect_limited(lazy, limits, deadline)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
-        if limits.data_warnings:
-            notes += tuple(self._data_warnings(tables, frame.height == 0))
-            if not truncated:
-                notes += tuple(self._summary_warnings(tables, frame))
+        if limits.data_warnings and not deadline.expired():
+            # Warnings are extra queries: within what is left of the budget, or dropped.
+            def warnings_of_the_run() -> list[Diagnostic]:
+                found = self._data_warnings(tables, frame.height == 0)
+                if not truncated:  # W310 compares whole answers
+                    found += self._summary_warnings(tables, frame)
+                return found
+
+            try:
+                warnings = call_within(warnings_of_the_run, deadline, "looking for data warnings")
+            except PesqlError:
+                warnings = []
+            notes += tuple(warnings)
         return Result(frame, truncated, elapsed, notes)
+
+    def _stats(self, tables: Tables, deadline: Deadline) -> TableStats:
+        source = _source(tables, self.checked.table)
+        frame = source.frame if isinstance(source, Table) else source.lazy()
+        return call_within(
+            lambda: table_stats(frame, source), deadline, "reading the table's statistics"
+        )
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
@@ -213,7 +249,9 @@ def execute(
     *,
     limits: Limits | None = None,
 ) -> Result:
-    """Compile `plan` against `table`'s own schema and run it: the one-liner."""
+    """Compile `plan` against `table`'s own schema and run it: the one-liner.
+
+    One time budget (`limits.timeout_s`) covers compiling and running (`run_within`)."""
     if not isinstance(table, Table | pl.DataFrame | pl.LazyFrame):
         table = load_table(table)  # a path or a pandas DataFrame; anything else: TypeError
     frame = table.frame if isinstance(table, Table) else table.lazy()
@@ -221,12 +259,24 @@ def execute(
         schema = schema_from_polars(frame.collect_schema())
     except Exception as exc:
         raise execution_error(exc) from exc
-    try:
-        compiled = compile(plan, schema, limits=limits)
-    except PesqlError as exc:
-        raise with_value_hints(exc, frame) from None
+    limits = limits or Limits()
+
+    def compiling() -> CompiledPlan:
+        try:
+            return compile(plan, schema, limits=limits)
+        except PesqlError as exc:
+            raise with_value_hints(exc, frame) from None
+
     # The table itself, not `frame`: a frame in memory is known as such (engine_for, W305).
-    return compiled.collect(table, limits)
+    return run_within(compiling, table, limits)
+
+
+def run_within(compiling: Callable[[], CompiledPlan], tables: Tables, limits: Limits) -> Result:
+    """Compile (`compiling()`) and run within one time budget: E303 and the work stopped
+    when reading, checking, optimizing, lowering or running takes it all."""
+    deadline = Deadline.after(limits.timeout_s)
+    compiled = call_within(compiling, deadline, "compiling the plan")
+    return compiled.collect(tables, limits, deadline=deadline)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
@@ -337,4 +387,5 @@ __all__ = [
     "compile",
     "compile_cache_info",
     "execute",
+    "run_within",
 ]

@@ -5,32 +5,30 @@
 
 The size limits are the compiler's (`pesql.compiler.check.size`: `SizeLimits`, `check_size`,
 `expr_depth`, re-exported here), checked once when a plan is compiled, before anything runs.
-The time budget has two strategies:
 
-- by default the query runs with polars' chosen engine (`engine`, "auto": streaming where it
-  can) on a worker thread; past the budget the caller gets E303 at once, and the abandoned
-  query finishes on its own, since polars cannot cancel a running collect. This is the fast
-  path: polars' cancellable background mode runs only the in-memory engine, 1.5-3x slower
-  on large tables (bench/tpch.py) and with far more memory;
-- with `cancel_on_timeout=True` (what the HTTP service uses: one runaway query must not keep
-  a core busy) the query runs in polars' background mode, is polled, and is cancelled at the
-  deadline.
+Under a time budget (or a result-size budget) the query's batches are gathered on a worker
+thread from polars' streaming engine; past the deadline the caller gets E303 at once and the
+worker drops the batch iterator at the next batch, which stops polars (its memory comes
+back). A result that grows past `max_result_bytes` while running is E311, stopped the same
+way; the estimate before running (runtime/engine/estimate.py) catches most such plans
+without running them. The deadline itself (`budget.Deadline`) may be shared with the stages
+before (repair, compile): `Runtime.execute` gives the whole request one budget.
 
-Either way a slow plan never hangs the caller. Polars errors (a strict CAST of a bad value,
-an invalid regex) become E305 with polars' first message line, never a traceback.
+Polars errors (a strict CAST of a bad value, an invalid regex) become E305 with polars'
+first message line, never a traceback.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
 from pesql.compiler.check.size import SizeLimits, check_size, expr_depth
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from polars.lazyframe.in_process import InProcessQuery
+from pesql.grammar.origin import Origin
+from pesql.runtime.engine.budget import Deadline
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,9 @@ class Limits(SizeLimits):
     timeout_s: float | None = 30.0
     # polars' engine: "auto" (streaming where the plan allows), "streaming" or "in-memory".
     engine: Literal["auto", "streaming", "in-memory"] = "auto"
-    # Cancel a query at the deadline (polars' background mode: in-memory engine, slower).
-    cancel_on_timeout: bool = False
+    # Bytes an intermediate or final result may take: estimated per step before running
+    # (width x rows, runtime/engine/estimate.py), and counted on the result while it runs.
+    max_result_bytes: int | None = 1 << 30
     # Data-aware warnings (W301, W302; runtime/engine/data_warnings.py; W330, W331 of joins:
     # runtime/engine/joins.py): a few cheap queries over the source after the run.
     data_warnings: bool = True
@@ -71,107 +70,118 @@ def execution_error(exc: BaseException) -> PesqlError:
     return PesqlError([Diagnostic.make("E305", problem=problem, hints=hints)])
 
 
-# Cancelled queries stay referenced until they report back: polars' worker thread sends the
-# (late) result to the query's channel and panics, printing a Rust backtrace, if the Python
-# side has already dropped the receiver.
-_CANCELLED: list[InProcessQuery] = []
-_MAX_CANCELLED = 64
-
-
-def _forget_finished() -> None:
-    for query in list(_CANCELLED):
-        try:
-            done = query.fetch() is not None
-        except Exception:  # an interrupted query reports its cancellation as an error
-            done = True
-        if done:
-            _CANCELLED.remove(query)
-    del _CANCELLED[:-_MAX_CANCELLED]
-
-
-def _timed_out(timeout_s: float) -> PesqlError:
-    return PesqlError(
-        [
-            Diagnostic.make(
-                "E303",
-                expected=f"{timeout_s:g} s",
-                hints=("filter or aggregate earlier, or ask for fewer rows",),
-            )
-        ]
-    )
-
-
 def collect_within(
     frame: pl.LazyFrame,
     timeout_s: float | None,
     *,
     engine: Literal["auto", "streaming", "in-memory"] = "auto",
-    cancel: bool = False,
+    max_result_bytes: int | None = None,
+    deadline: Deadline | None = None,
 ) -> pl.DataFrame:
-    """Run `frame`; E303 when it takes longer than `timeout_s` (cancelled when `cancel`)."""
-    if timeout_s is None:
+    """Run `frame`; E303 past `timeout_s` (or `deadline`), E311 past `max_result_bytes`."""
+    deadline = deadline or Deadline.after(timeout_s)
+    if deadline.at is None and max_result_bytes is None:
         try:
             return frame.collect(engine=engine)
         except (Exception, pl.exceptions.PanicException) as exc:
             raise execution_error(exc) from exc
-    if not cancel:
-        return _collect_on_thread(frame, timeout_s, engine)
-    return _collect_cancellable(frame, timeout_s)
+    return _collect_streamed(frame, deadline, engine, max_result_bytes)
 
 
-def _collect_on_thread(
-    frame: pl.LazyFrame, timeout_s: float, engine: Literal["auto", "streaming", "in-memory"]
+def _collect_streamed(
+    frame: pl.LazyFrame,
+    deadline: Deadline,
+    engine: Literal["auto", "streaming", "in-memory"],
+    max_result_bytes: int | None,
 ) -> pl.DataFrame:
+    """The query's batches, gathered on a worker thread that stops polars when told to.
+
+    polars' streaming engine stops a query once the consumer drops its batch iterator (its
+    memory is back within a second, measured); `InProcessQuery.cancel()` did not stop a
+    running in-memory query at all (polars 2.1: 8 GB and rising, 10 s after the cancel)."""
+    stop = threading.Event()
+    done = threading.Event()
     outcome: list[pl.DataFrame | BaseException] = []
 
     def run() -> None:
         try:
-            outcome.append(frame.collect(engine=engine))
+            outcome.append(_gather(frame, engine, max_result_bytes, stop))
         except BaseException as exc:  # a polars panic is a BaseException
             outcome.append(exc)
+        finally:
+            done.set()
 
-    # A daemon thread: an abandoned query never keeps the process from exiting.
-    worker = threading.Thread(target=run, name="pesql-collect", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if not outcome:
-        raise _timed_out(timeout_s)
+    # A daemon thread: a query stuck in one long operator never keeps the process alive.
+    threading.Thread(target=run, name="pesql-collect", daemon=True).start()
+    if not done.wait(deadline.remaining()):
+        stop.set()  # the worker drops the iterator at its next batch: polars stops
+        raise deadline.exceeded("running the query")
     result = outcome[0]
+    if isinstance(result, PesqlError):
+        raise result
     if isinstance(result, BaseException):
         raise execution_error(result) from result
     return result
 
 
-def _collect_cancellable(frame: pl.LazyFrame, timeout_s: float) -> pl.DataFrame:
-    _forget_finished()
-    try:
-        query = frame.collect(background=True)
-        deadline = time.monotonic() + timeout_s
-        pause = 0.00002
-        while True:
-            result = query.fetch()
-            if result is not None:
-                return result
-            if time.monotonic() >= deadline:
-                query.cancel()
-                _CANCELLED.append(query)
-                raise _timed_out(timeout_s)
-            # Short first polls keep small queries fast; longer ones keep polling cheap.
-            time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
-            pause = min(pause * 2, 0.02)
-    except PesqlError:
-        raise
-    except (Exception, pl.exceptions.PanicException) as exc:  # a panic is a BaseException
-        raise execution_error(exc) from exc
+def _gather(
+    frame: pl.LazyFrame,
+    engine: Literal["auto", "streaming", "in-memory"],
+    max_result_bytes: int | None,
+    stop: threading.Event,
+) -> pl.DataFrame:
+    # "auto" picks in-memory for frames in memory, which yields one batch at the very end:
+    # nothing to stop between. Under a budget the streaming engine runs (docs/execution.md).
+    batches = frame.collect_batches(engine="streaming" if engine == "auto" else engine)
+    parts: list[pl.DataFrame] = []
+    size = 0.0
+    for batch in batches:
+        if stop.is_set():
+            return batch  # abandoned: the caller has its E303; dropping `batches` stops polars
+        size += batch.estimated_size()
+        if max_result_bytes is not None and size > max_result_bytes:
+            raise result_too_large(f"more than {size:.0f} bytes", max_result_bytes, "running")
+        parts.append(batch)
+    if not parts:
+        return pl.DataFrame(schema=frame.collect_schema())
+    return pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
 
 
-def collect_limited(frame: pl.LazyFrame, limits: Limits) -> tuple[pl.DataFrame, bool]:
+def result_too_large(
+    found: str, budget: int, when: str, origin: Origin | None = None
+) -> PesqlError:
+    """E311: a result (estimated before running, or measured while running) past the budget."""
+    return PesqlError(
+        [
+            Diagnostic.make(
+                "E311",
+                origin,
+                found=found,
+                expected=f"{budget} bytes",
+                when=when,
+                hints=(
+                    "filter, aggregate or SELECT fewer columns earlier; text that grows at "
+                    "every step (CONCAT of a column with itself, REPLACE with a longer text) "
+                    "grows exponentially",
+                ),
+            )
+        ]
+    )
+
+
+def collect_limited(
+    frame: pl.LazyFrame, limits: Limits, deadline: Deadline | None = None
+) -> tuple[pl.DataFrame, bool]:
     """The result within the time budget, cut to `max_rows`; (frame, truncated)."""
     if limits.max_rows is not None:
         # One extra row tells a result of exactly max_rows from a longer one.
         frame = frame.head(limits.max_rows + 1)
     result = collect_within(
-        frame, limits.timeout_s, engine=limits.engine, cancel=limits.cancel_on_timeout
+        frame,
+        limits.timeout_s,
+        engine=limits.engine,
+        max_result_bytes=limits.max_result_bytes,
+        deadline=deadline,
     )
     if limits.max_rows is not None and result.height > limits.max_rows:
         return result.head(limits.max_rows), True
@@ -195,5 +205,6 @@ __all__ = [
     "collect_within",
     "execution_error",
     "expr_depth",
+    "result_too_large",
     "truncation_note",
 ]

@@ -24,6 +24,7 @@ import polars as pl
 from pesql.compiler.repair.repair import repair
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.engine.value_hints import value_hints
@@ -266,7 +267,17 @@ class AskSession:
             return PesqlError([Diagnostic.make("E501", problem=problem, hints=(hint,))])
         # Plan-aware repair: ambiguous readings are refused (E402), and a plan that may have
         # lost content (cut off by max_tokens, an elided `...`) is sent back, never run (E403).
-        repaired = repair(source, naming=self.profile.naming, schema=self.schemas)
+        # The question's deadline covers repair too: a short reply can keep repair busy for
+        # minutes (its own budgets are the compiler's), so it runs interruptibly.
+        deadline = Deadline.after(max(self.deadline - self.clock(), 0.0))
+        try:
+            repaired = call_within(
+                lambda: repair(source, naming=self.profile.naming, schema=self.schemas),
+                deadline,
+                "repairing the model's reply",
+            )
+        except PesqlError as exc:
+            raise self._error(list(exc.diagnostics)) from None
         if repaired.fixes:
             self.repairs += repaired.fix_kinds
             self.trace.emit(
@@ -282,8 +293,15 @@ class AskSession:
             return PesqlError(errors or [Diagnostic.make("E401", problem="no plan")])
         try:
             # Repair checked the plan against these schemas: compile does not check it again.
-            compiled = compile(repaired.checked or repaired.plan, self.schemas, limits=self.limits)
-            result = compiled.collect(self.catalog, self.limits)
+            plan = repaired.checked or repaired.plan
+            if self.limits.timeout_s is not None:  # the run's own budget, within the question's
+                deadline = Deadline.after(min(self.limits.timeout_s, deadline.remaining() or 0.0))
+            compiled = call_within(
+                lambda: compile(plan, self.schemas, limits=self.limits),
+                deadline,
+                "compiling the plan",
+            )
+            result = compiled.collect(self.catalog, self.limits, deadline=deadline)
         except PesqlError as exc:
             return exc
         self.trace.emit(

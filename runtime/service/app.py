@@ -22,7 +22,9 @@ from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.printer import to_text
 from pesql.runtime.embedding import Runtime
-from pesql.runtime.engine.limits import Limits
+from pesql.runtime.engine.budget import Deadline, call_within
+from pesql.runtime.engine.execute import Result
+from pesql.runtime.engine.limits import Limits, result_too_large
 from pesql.runtime.service.guard import (
     Gate,
     ServiceLimits,
@@ -61,6 +63,15 @@ def frame_json(frame: pl.DataFrame) -> dict[str, Any]:
         "rows": [[_cell(v) for v in row] for row in frame.iter_rows()],
         "row_count": frame.height,
     }
+
+
+def _response_too_large(found: str, cap: int) -> PesqlError:
+    return result_too_large(found, cap, "the response, capped by --max-response-bytes")
+
+
+def _check_response(size: int, cap: int) -> None:
+    if size > cap:
+        raise _response_too_large(f"{size} bytes", cap)
 
 
 class Service:
@@ -180,7 +191,13 @@ class Service:
         if error is not None or body is None:
             return error or simple_error(400, "H400", "no body")
         optimize = body.get("optimize", True) is not False
-        compiled = await self.runtime.compile_async(body["plan"], optimize=optimize)
+        deadline = Deadline.after(self.limits.timeout_s)
+        compiled = await asyncio.to_thread(
+            call_within,
+            lambda: self.runtime.compile(body["plan"], optimize=optimize),
+            deadline,
+            "compiling the plan",
+        )
         out: dict[str, Any] = {
             "plan_text": to_text(compiled.plan),
             "plan": to_json(compiled.plan),
@@ -200,18 +217,30 @@ class Service:
         if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
             max_rows = self.limits.max_rows
         limits = Limits(
-            cancel_on_timeout=True,
             max_rows=min(max_rows, self.limits.max_rows),
             timeout_s=self.limits.timeout_s,
+            max_result_bytes=self.limits.max_result_bytes,
         )
         result = await self.runtime.execute_async(body["plan"], limits=limits)
         fmt = body.get("format", "json")
+        # Rendering a large frame takes seconds of CPU: off the event loop, so /health and
+        # other requests are answered meanwhile, and refused past the response cap.
+        return await asyncio.to_thread(self._render, result, fmt)
+
+    def _render(self, result: Result, fmt: object) -> Response:
+        cap = self.limits.max_response_bytes
+        # A cheap lower bound first: JSON and CSV are rarely smaller than polars' own buffers.
+        if result.frame.estimated_size() > cap:
+            raise _response_too_large(f"about {result.frame.estimated_size()} bytes", cap)
         headers = {"X-Pesql-Truncated": str(result.truncated).lower()}
         if fmt == "csv":
-            return Response(result.frame.write_csv(), media_type="text/csv", headers=headers)
+            text = result.frame.write_csv().encode()
+            _check_response(len(text), cap)
+            return Response(text, media_type="text/csv", headers=headers)
         if fmt == "arrow":
             sink = io.BytesIO()
             result.frame.write_ipc_stream(sink)
+            _check_response(sink.tell(), cap)
             return Response(
                 sink.getvalue(), media_type="application/vnd.apache.arrow.stream", headers=headers
             )
@@ -220,7 +249,13 @@ class Service:
             "elapsed_ms": round(result.elapsed_s * 1000, 3),
             "notes": [d.to_dict() for d in result.notes],
         }
-        return JSONResponse(out, headers=headers)
+        return self._json(out, headers)
+
+    def _json(self, out: dict[str, Any], headers: dict[str, str]) -> Response:
+        """`out` as JSON (as starlette's JSONResponse writes it), within the response cap."""
+        body = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        _check_response(len(body), self.limits.max_response_bytes)
+        return Response(body, media_type="application/json", headers=headers)
 
     async def ask(self, request: Request) -> Response:
         body, error = await read_json(request, self.limits)
@@ -241,17 +276,21 @@ class Service:
         if isinstance(body.get("model"), str):
             options["model"] = body["model"]
         result = await self.runtime.ask_async(body["question"], **options)
+        return await asyncio.to_thread(self._render_answer, result)
+
+    def _render_answer(self, result: Any) -> Response:
         frame = result.frame.head(self.limits.max_rows)
-        return JSONResponse(
-            frame_json(frame)
-            | {
-                "plan_text": to_text(result.plan),
-                "plan": to_json(result.plan),
-                "truncated": result.frame.height > frame.height,
-                "summary": result.summary(),
-                "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
-            }
-        )
+        if frame.estimated_size() > self.limits.max_response_bytes:
+            found = f"about {frame.estimated_size()} bytes"
+            raise _response_too_large(found, self.limits.max_response_bytes)
+        out = frame_json(frame) | {
+            "plan_text": to_text(result.plan),
+            "plan": to_json(result.plan),
+            "truncated": result.frame.height > frame.height,
+            "summary": result.summary(),
+            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
+        }
+        return self._json(out, {})
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_spec(auth=self.api_key is not None))

@@ -23,7 +23,11 @@ class ServiceLimits:
 
     max_body_bytes: int = 256 * 1024
     max_rows: int = 10_000  # rows returned by /execute and /ask (the rest is cut, flagged)
-    timeout_s: float = 30.0  # execution time budget per request
+    timeout_s: float = 30.0  # time budget per request: compile, polars' planning and the run
+    # Bytes a result may take while it is computed (estimated per step, then counted).
+    max_result_bytes: int = 256 * 1024 * 1024
+    # Bytes of one response body (JSON, CSV or Arrow); past it, 422 E311.
+    max_response_bytes: int = 32 * 1024 * 1024
     max_concurrency: int = 4  # requests doing work at once (polars uses every core anyway)
     max_queue: int = 64  # requests allowed to wait; beyond that, 503 + Retry-After
     retry_after_s: int = 1

@@ -184,3 +184,30 @@ def test_backoff_grows_and_is_capped() -> None:
         0.75 * min(0.5 * 2**n, 4.0) <= d <= min(0.5 * 2**n, 4.0) for n, d in enumerate(delays)
     )
     assert policy.delay(3, Failure("rate_limit", "x", 429, 0.0), random.Random(0)) == 0.0
+
+
+def test_the_deadline_covers_repair_and_stops_it(
+    server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply that keeps repair busy (issue 23: a 110-character reply ran 150 s past a 20 s
+    deadline) ends the question at its deadline with E303, and the repair stops."""
+    import threading
+
+    from pesql.runtime.llm import session
+
+    def endless_repair(*args: object, **kwargs: object) -> object:
+        while True:  # pure Python work, as repair's: interruptible at any bytecode
+            sum(range(1000))
+
+    monkeypatch.setattr(session, "repair", endless_repair)
+    server.script(GOOD)
+    started = time.monotonic()
+    with pytest.raises(AskError) as caught:
+        _ask(server, deadline_s=1.0)
+    assert caught.value.codes == ("E303",)
+    assert "repairing the model's reply" in str(caught.value)
+    assert time.monotonic() - started < 2.5
+    settle = time.monotonic() + 5
+    while any(t.name.startswith("pesql-") for t in threading.enumerate()):
+        assert time.monotonic() < settle, "the repair thread kept running"
+        time.sleep(0.05)

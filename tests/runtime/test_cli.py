@@ -193,3 +193,14 @@ def test_demo_runs_the_main_job_offline(capsys: pytest.CaptureFixture[str]) -> N
     assert "repairs:" in out and "SUB_ABS(bill_length_mm, bill_depth_mm)" in out
     assert out.index("Gentoo") < out.index("Chinstrap") < out.index("Adelie")
     assert "1 attempt" in out
+
+
+def test_run_budget_covers_compiling(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    plan = tmp_path / "chain.psql"  # 490 OR terms (under the input limits): ~50-100 ms to compile
+    plan.write_text("FILTER " + " OR ".join(f"bill_length_mm = {i}.5" for i in range(490)))
+    started = time.monotonic()
+    assert run_cli(["run", str(plan), "--table", PENGUINS, "--timeout", "0.005"]) == 1
+    assert "error[E303]" in capsys.readouterr().err
+    assert time.monotonic() - started < 5  # reading the text is outside the budget

@@ -251,3 +251,23 @@ def test_csv_cells_keep_backslashes(tmp_path: Path) -> None:
     path = tmp_path / "plain.csv"
     path.write_text("Title\nA\\pB\n")
     assert load_table(path).frame.collect()["Title"].to_list() == ["A\\pB"]
+
+
+def test_a_text_table_too_wide_for_inference_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    from pesql.runtime.tables.table import MAX_CLEAN_COLUMNS
+
+    width = 4_000  # took 34-58 s and 3.6 GB to load before the limit (issue 23)
+    csv = tmp_path / "wide.csv"
+    header = ",".join(f"c{i}" for i in range(width))
+    csv.write_text(header + "\n" + ",".join(str(i % 7) for i in range(width)) + "\n")
+    started = time.monotonic()
+    with pytest.raises(PesqlError) as err:
+        load_table(csv)
+    assert err.value.codes == ("E307",)
+    assert f"at most {MAX_CLEAN_COLUMNS}" in err.value.diagnostics[0].message
+    assert "clean=False" in err.value.diagnostics[0].hints[0]
+    assert time.monotonic() - started < 5
+    loaded = load_table(csv, clean=False)
+    assert loaded.frame.collect().shape == (1, width)

@@ -158,9 +158,23 @@ _IDENTIFIER = Rule(
 )
 
 
+# Columns per counting query: one query over thousands of columns (x ~20 rules each) made
+# polars plan ~80,000 expressions at once (a 4,000-column CSV: 34 s and 3.6 GB to load).
+_COLUMNS_PER_QUERY = 64
+
+
 def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule]:
     """Per column, the first rule under which every non-missing sample value converts, unless
-    the majority's number convention is contradicted by a few number-like cells (`_majority`)."""
+    the majority's number convention is contradicted by a few number-like cells (`_majority`);
+    counted `_COLUMNS_PER_QUERY` columns at a time."""
+    chosen: dict[str, Rule] = {}
+    for start in range(0, len(columns), _COLUMNS_PER_QUERY):
+        chosen |= _choose_rules(sample, columns[start : start + _COLUMNS_PER_QUERY])
+    return chosen
+
+
+def _choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule]:
+    """One pass over the sample counts, per column and rule, the values that fail to convert."""
     # Normalizing once up front keeps the per-rule expressions small (5x faster on WTQ).
     prepared = sample.select(
         *(normalize(col(n)).alias(n) for n in columns),
