@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from hypothesis import strategies as st
+from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.check.check import check, infer_expr
 from pesql.compiler.check.rules import check_values, literal_zero
 from pesql.compiler.check.schema import ColumnType, Schema
@@ -111,6 +113,8 @@ class Typing:
 
 
 _PROBE = Schema(tuple((f"p_{t}", ColumnType(t)) for t in VALUE_TYPES))
+_PROBE_FRAME = pl.DataFrame({"one": [1]})
+_ONE_ROW = Schema((("one", ColumnType("integer")),))
 
 
 @functools.cache
@@ -355,7 +359,23 @@ def call(draw: st.DrawFn, schema: Schema, typing: Typing, depth: int) -> A.Expr:
             values[name] = draw(_operands(schema, spec, _field(spec, name), dtype, depth))
     node = spec.cls(**values)
     assert isinstance(node, A.Expr)
+    if isinstance(node, logic.Cast) and _failing_constant(node):
+        # A strict CAST of a constant that cannot convert ('a' AS date) fails every plan
+        # holding it, in polars even over no rows (it folds constants while planning): the
+        # generated plans run, so such a cast is drawn as the TRY_CAST of the same value.
+        return logic.TryCast(value=node.value, type=node.type)
     return node
+
+
+def _failing_constant(cast: logic.Cast) -> bool:
+    if any(isinstance(n, A.Col) for n in cast.walk()):
+        return False
+    plan = A.Plan(steps=(rows.Derive(columns=(A.Assign(name="r", expr=cast),)),))
+    try:
+        to_polars(check(plan, _ONE_ROW), _PROBE_FRAME.lazy()).collect()
+    except Exception:  # a polars error, or a checker error for the constant
+        return True
+    return False
 
 
 def _field(spec: OpSpec, name: str) -> FieldSpec:
