@@ -97,6 +97,13 @@ register(
         "`{name}` is {kind}, it cannot stand here",
         "steps go in the `steps` array, expressions inside steps",
     ),
+    Code(
+        "E157",
+        "operation not offered",
+        "`{name}` is not among the operations offered here",
+        "use an operation of the function definition (the profile's `ops`); the hint names "
+        "the closest offered ones",
+    ),
     # E3xx limits checked while reading the input (the others are in runtime/engine/codes.py)
     Code(
         "E302",

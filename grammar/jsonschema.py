@@ -15,7 +15,7 @@ definition for the whole registry is a few thousand tokens (see docs/language.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 from pesql.grammar.jsonform import LITERAL_TYPES
@@ -119,8 +119,9 @@ def plan_schema(
     columns: Sequence[str] | None = None,
     naming: Naming = DEFAULT_NAMING,
     verbosity: Verbosity = "short",
+    offered: Collection[str] | None = None,
 ) -> Schema:
-    """The JSON Schema of a plan (the function's `parameters`)."""
+    """The JSON Schema of a plan (the function's `parameters`); `offered` limits the ops."""
     defs: Schema = {}
     column: Schema = {"type": "string", "description": "a column name"}
     if columns is not None:
@@ -149,7 +150,7 @@ def plan_schema(
     # Expression operations grouped by field shape: one object schema per shape.
     groups: dict[tuple[Any, ...], list[OpSpec]] = {}
     for spec in all_ops():
-        if spec.category != "step":
+        if spec.category != "step" and (offered is None or spec.name in offered):
             groups.setdefault(_shape(spec), []).append(spec)
     call_refs = []
     for i, specs in enumerate(groups.values()):
@@ -177,6 +178,8 @@ def plan_schema(
 
     step_refs = []
     for spec in all_ops("step"):
+        if offered is not None and spec.name not in offered:
+            continue
         name = naming.exposed(spec.name)
         props = {"op": {"type": "string", "enum": [name]}}
         props.update({f.wire: _field_schema(f) for f in spec.fields})
@@ -206,12 +209,13 @@ def function_definition(
     verbosity: Verbosity = "short",
     name: str = FUNCTION_NAME,
     description: str = FUNCTION_DESCRIPTION,
+    offered: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """An OpenAI `tools` entry whose parameters are the plan schema."""
     function: dict[str, Any] = {
         "name": name,
         "description": description,
-        "parameters": plan_schema(columns, naming, verbosity),
+        "parameters": plan_schema(columns, naming, verbosity, offered),
     }
     if strict:
         function["strict"] = True

@@ -22,6 +22,7 @@ from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
 from pesql.grammar.ops import rows
 from pesql.grammar.parse_errors import syntax_diagnostic
 from pesql.grammar.parse_exprs import ExprRules, nodes, parse_temporal, span_of
+from pesql.grammar.registry import Naming
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -35,11 +36,34 @@ def _parser() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        start=["start", "one_expr", "one_step"],
     )
 
 
-def parse(text: str) -> A.Plan:
-    """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`."""
+def parse(text: str, naming: Naming | None = None) -> A.Plan:
+    """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`.
+
+    With a profile's `naming`, its renamed and aliased function names are read too."""
+    plan = _parse(text, "start", naming)
+    assert isinstance(plan, A.Plan)
+    return plan
+
+
+def parse_expr(text: str, naming: Naming | None = None) -> A.Expr:
+    """Parse one expression (the compact form's strings; docs, tests and the REPL)."""
+    expr = _parse(text, "one_expr", naming)
+    assert isinstance(expr, A.Expr)
+    return expr
+
+
+def parse_step(text: str, naming: Naming | None = None) -> A.Step | tuple[str, str]:
+    """Parse one step (the steps form's strings), or `("from", table)` for a FROM line."""
+    step = _parse(text, "one_step", naming)
+    assert isinstance(step, A.Step | tuple)
+    return step
+
+
+def _parse(text: str, start: str, naming: Naming | None) -> Any:
     if len(text) > MAX_TEXT_CHARS:
         raise PesqlError(
             [
@@ -49,7 +73,7 @@ def parse(text: str) -> A.Plan:
             ]
         )
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise PesqlError([syntax_diagnostic(exc, text)], text) from None
     except RecursionError:
@@ -58,22 +82,13 @@ def parse(text: str) -> A.Plan:
         ) from None
     collector = Collector()
     try:
-        plan = _Build(collector).transform(tree)
+        plan = _Build(collector, naming).transform(tree)
     except RecursionError:
         raise PesqlError(
             [Diagnostic.make("E302", found="too deep", expected="a shallower plan")], text
         ) from None
     collector.raise_if_errors(text)
-    assert isinstance(plan, A.Plan)
     return plan
-
-
-def parse_expr(text: str) -> A.Expr:
-    """Parse one expression (used by docs, tests and the REPL): `FILTER` around it, then unwrap."""
-    plan = parse(f"DERIVE _ = {text}")
-    step = plan.steps[0]
-    assert isinstance(step, rows.Derive)
-    return step.columns[0].expr
 
 
 # Readable names for the tokens lark says it expected.
@@ -81,9 +96,10 @@ def parse_expr(text: str) -> A.Expr:
 class _Build(ExprRules):
     """Builds AST nodes bottom-up; problems go to the collector, a placeholder goes on."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Collector, naming: Naming | None = None) -> None:
         super().__init__()
         self.collector = collector
+        self.naming = naming
 
     # --- plan and steps -------------------------------------------------------------
     def start(self, meta: Meta, children: list[Any]) -> A.Plan:
@@ -95,6 +111,12 @@ class _Build(ExprRules):
             else:
                 steps.append(child)
         return A.Plan(table=table, steps=tuple(steps), origin=span_of(meta))
+
+    def one_expr(self, meta: Meta, children: list[Any]) -> Any:
+        return nodes(children)[0]
+
+    def one_step(self, meta: Meta, children: list[Any]) -> Any:
+        return children[0]
 
     def from_clause(self, meta: Meta, children: list[Any]) -> tuple[str, str]:
         return ("from", nodes(children)[0])
@@ -184,4 +206,4 @@ class _Build(ExprRules):
     # --- expressions ----------------------------------------------------------------
 
 
-__all__ = ["Tree", "parse", "parse_expr", "parse_temporal"]
+__all__ = ["Tree", "parse", "parse_expr", "parse_step", "parse_temporal"]
