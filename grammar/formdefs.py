@@ -5,8 +5,10 @@ other forms carry p-SQL in strings, so their schema is tiny and the operations a
 the description in p-SQL's own call notation, one line each:
 
     >>> from pesql.grammar.registry import lookup
-    >>> print(function_line(lookup("ROUND"), DEFAULT_NAMING, "short"))
-    ROUND(value, digits?) round to `digits` decimals
+    >>> print(function_line(lookup("SUB_ABS"), DEFAULT_NAMING, "short"))
+    SUB_ABS(left, right) absolute difference |left - right|
+    >>> print(function_line(lookup("ROUND"), DEFAULT_NAMING, "short"))  # the name says it
+    ROUND(value, digits?)
 
 `verbosity` "none" lists signatures only, "short" adds the one-line description, "full" adds
 the example. `offered` (grammar/subsets.py) limits the definition to a profile's operations.
@@ -60,7 +62,7 @@ def brief(spec: OpSpec) -> str:
 
     >>> from pesql.grammar.registry import lookup
     >>> brief(lookup("QUANTILE"))
-    'the q-quantile'
+    'the q-quantile, 0 <= q <= 1'
     """
     return _CLAUSE.split(spec.describe, maxsplit=1)[0]
 
@@ -160,8 +162,8 @@ def form_schema(form: Form, strict: bool, offered: Collection[str] | None) -> Sc
     if form == "text":
         return _strict({"plan": {"type": "string"}}, ["plan"], strict)
     if form == "steps":
-        steps: Schema = {"type": "array", "items": {"type": "string"}}
-        return _strict({"steps": steps}, ["steps"], strict)
+        strings: Schema = {"type": "array", "items": {"type": "string"}}
+        return _strict({"steps": strings}, ["steps"], strict)
     steps = _offered(list(all_ops("step")), offered)
     step_objects = [_object(s.fields, s.name, strict) for s in steps]
     table: Schema = {"type": ["string", "null"]}

@@ -2,8 +2,8 @@
 
     >>> "SUB_ABS" in offered_ops("core"), "REGEXP_REPLACE" in offered_ops("core")
     (True, False)
-    >>> sorted(offered_ops(["round", "FILTER"]))[:3]
-    ['ADD', 'AND', 'BETWEEN']
+    >>> "ROUND" in offered_ops(["round"]), "SUM" in offered_ops(["round"])  # steps, operators too
+    (True, False)
 
 `core` was measured, not chosen: the functions used by at least 5 gold plans of the bundled
 datasets (examples/datasets/tables-qa and eval-set; `make docs` does not recompute it, the

@@ -242,14 +242,20 @@ class AskSession:
         self.usage = self.usage.add(prompt, completion, cached=cached, estimated=estimated)
 
     def _evaluate(self, reply: Reply) -> AskResult | PesqlError:
-        source = plan_source(reply, self.profile.function_name)
+        source = plan_source(reply, self.profile.function_name, self.profile.form)
         if source is None:
             hint = f"call the function `{self.profile.function_name}` with the plan as arguments"
             problem = "prose without a function call"
             return PesqlError([Diagnostic.make("E501", problem=problem, hints=(hint,))])
         # Plan-aware repair: ambiguous readings are refused (E402), and a plan that may have
         # lost content (cut off by max_tokens, an elided `...`) is sent back, never run (E403).
-        repaired = repair(source, naming=self.profile.naming, schema=self.schemas)
+        repaired = repair(
+            source,
+            naming=self.profile.naming,
+            schema=self.schemas,
+            form=self.profile.form,
+            offered=self.profile.offered,
+        )
         if repaired.fixes:
             self.repairs += repaired.fix_kinds
             self.trace.emit(
