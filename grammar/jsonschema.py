@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
+from pesql.grammar.briefs import brief, says_itself
 from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
 
@@ -94,9 +95,9 @@ def _object(properties: dict[str, Schema], description: str | None = None) -> Sc
 
 def _describe(spec: OpSpec, naming: Naming, verbosity: Verbosity) -> str:
     name = naming.exposed(spec.name)
-    if verbosity == "none":
+    if verbosity == "none" or (verbosity == "short" and says_itself(spec)):
         return name
-    text = f"{name}: {spec.describe}"
+    text = f"{name}: {brief(spec) if verbosity == 'short' else spec.describe}"
     if verbosity == "full":
         text += f" (e.g. {spec.example})"
     return text
@@ -158,7 +159,10 @@ def plan_schema(
             "op": {"type": "string", "enum": [naming.exposed(s.name) for s in specs]},
         }
         props.update({f.wire: _field_schema(f) for f in specs[0].fields})
-        description = "; ".join(_describe(s, naming, verbosity) for s in specs)
+        described = [_describe(s, naming, verbosity) for s in specs]
+        # Names alone are in the `op` enum already: only described ones are listed.
+        shown = zip(described, specs, strict=True)
+        description = "; ".join(d for d, s in shown if d != naming.exposed(s.name))
         defs[f"call{i}"] = _object(props, description if verbosity != "none" else None)
         call_refs.append({"$ref": f"#/$defs/call{i}"})
     defs["expr"] = {

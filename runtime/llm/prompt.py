@@ -188,7 +188,9 @@ def system_prompt(profile: Profile, overview: str) -> str:
         template += "\n\n{overview}"
     language = ""
     if "{language}" in template:  # no tool is sent: the function list goes in the prompt
-        language = description(profile.form, profile.naming, profile.verbosity, profile.offered)
+        language = description(
+            profile.form, profile.naming, profile.verbosity, profile.offered, step_shapes=True
+        )
     # str.replace, not format: a custom prompt may well contain JSON braces.
     return (
         template.replace("{function}", profile.function_name)
