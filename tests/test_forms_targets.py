@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
+
 from bench import forms as bench
 
 

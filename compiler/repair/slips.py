@@ -29,13 +29,14 @@ _EXPR_PROPS = frozenset(
 ) | frozenset({"expr", "when", "then"})
 
 
-def _segments(text: str) -> list[tuple[str, bool]]:
-    """The text cut into (piece, is_quoted) pieces: '...' and `...` are quoted."""
-    out: list[tuple[str, bool]] = []
+def _segments(text: str) -> list[tuple[str, str]]:
+    """The text cut into (piece, quote) pieces: quote is "" outside quotes, else the quote
+    character of a '...', `...` or "..." piece (a double quote inside single ones is text)."""
+    out: list[tuple[str, str]] = []
     i, start = 0, 0
     while i < len(text):
         quote = text[i]
-        if quote in "'`":
+        if quote in "'`\"":
             end = i + 1
             while end < len(text):
                 if text[end] == quote:
@@ -44,34 +45,27 @@ def _segments(text: str) -> list[tuple[str, bool]]:
                         continue
                     break
                 end += 1
-            out.append((text[start:i], False))
-            out.append((text[i : end + 1], True))
+            out.append((text[start:i], ""))
+            out.append((text[i : end + 1], quote))
             i = start = end + 1
             continue
         i += 1
-    out.append((text[start:], False))
-    return [(piece, quoted) for piece, quoted in out if piece]
-
-
-def _double_quoted(piece: str) -> str:
-    def single(match: re.Match[str]) -> str:
-        return "'" + match.group(1).replace("'", "''") + "'"
-
-    return re.sub(r'"([^"]*)"', single, piece)
+    out.append((text[start:], ""))
+    return [(piece, quote) for piece, quote in out if piece]
 
 
 def fix_text(text: str) -> tuple[str, list[FixKind]]:
     """The text with slips fixed, and the kinds of fix made (empty: unchanged)."""
     kinds: list[FixKind] = []
     pieces = []
-    for piece, quoted in _segments(text):
-        if not quoted:
+    for piece, quote in _segments(text):
+        if quote == '"' and len(piece) >= 2 and piece.endswith('"'):
+            piece = "'" + piece[1:-1].replace("'", "''") + "'"
+            kinds.append("double_quoted_text")
+        elif not quote:
             if "==" in piece:
                 piece = piece.replace("==", "=")
                 kinds.append("sql_equals")
-            if '"' in piece and (fixed := _double_quoted(piece)) != piece:
-                piece = fixed
-                kinds.append("double_quoted_text")
             if lookup("COUNT_DISTINCT") is not None and _COUNT_DISTINCT.search(piece):
                 piece = _COUNT_DISTINCT.sub("COUNT_DISTINCT(", piece)
                 kinds.append("count_distinct")
