@@ -108,8 +108,11 @@ def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], 
 
 
 def offered_columns(schema: Schema) -> list[str] | None:
-    """The table columns a plan schema offers by name (None when it offers none)."""
-    column = schema["$defs"]["column"]
+    """The table columns a plan schema offers by name (None when it offers none, as the
+    schemas of the string-carrying wire forms never do)."""
+    column = schema.get("$defs", {}).get("column")
+    if column is None:
+        return None
     for option in column.get("anyOf", [column]):
         if "enum" in option:
             return [c for c in option["enum"] if c is not None]
