@@ -181,3 +181,13 @@ def test_string_form_schemas_are_strict_mode_shaped() -> None:
         schema = form_schema(form, True, None)  # type: ignore[arg-type]
         assert schema["additionalProperties"] is False
         assert set(schema["required"]) == set(schema["properties"])
+
+
+def test_the_text_grammar_export_parses_what_parse_reads() -> None:
+    from lark import Lark
+    from pesql.grammar.exports import export_text_lark
+
+    parser = Lark(export_text_lark(), parser="lalr", lexer="contextual")
+    assert parser.parse("FROM t\nFILTER a > 1\nGROUP_BY a COMPUTE n = COUNT(*)")
+    with pytest.raises(Exception, match="Unexpected"):
+        parser.parse("FILTER a == 1")
