@@ -267,16 +267,19 @@ def form_definition(
     The strict tree form is grammar/jsonschema.function_definition (strict mode needs a
     closed object per operation shape). Without strict mode the JSON-object forms are
     described in the description (one line per step and per operation) and the schema only
-    names the steps. String-carrying forms do not offer the table's columns as an enum (the
-    overview in the prompt lists them; a string cannot be held to an enum without a
-    grammar)."""
+    names the steps. These forms list the table's columns in the description instead of an
+    enum (a string holding p-SQL cannot be held to an enum without a grammar)."""
     if form == "tree" and strict:
         return function_definition(
             columns, naming, strict=strict, verbosity=verbosity, name=name, offered=offered
         )
+    text = description(form, naming, verbosity, offered, step_shapes=not strict)
+    if columns is not None:
+        # The overview in the prompt may be cut to its budget: the names stay here.
+        text += "\nColumns: " + ", ".join(dict.fromkeys(columns))
     function: dict[str, Any] = {
         "name": name,
-        "description": description(form, naming, verbosity, offered, step_shapes=not strict),
+        "description": text,
         "parameters": form_schema(form, strict, offered),
     }
     if strict:
