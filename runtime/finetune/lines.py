@@ -4,6 +4,7 @@
     >>> import polars as pl
     >>> import pesql
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    >>> from pesql.grammar.jsonform import dumps, to_json
     >>> from pesql.runtime.llm.profile import DEFAULT_PROFILE
     >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
     ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
