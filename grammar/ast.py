@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 
-from pesql.grammar.origin import Origin, Pointer, Span
+from pesql.grammar.origin import InString, Origin, Pointer, Span
 
 # A column of the current table; `Annotated` tells the JSON Schema to offer the table's
 # column names, and the checker to resolve it.
@@ -289,6 +289,7 @@ __all__ = [
     "Col",
     "ColumnName",
     "Expr",
+    "InString",
     "JoinKey",
     "Lit",
     "LitKind",

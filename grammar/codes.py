@@ -110,6 +110,13 @@ register(
         "{found} contains a lone surrogate {problem}, which is not valid Unicode",
         "send text as valid UTF-8: a surrogate escape (\\ud800-\\udfff) must be half of a pair",
     ),
+    Code(
+        "E159",
+        "operation not offered",
+        "`{name}` is not among the operations offered here",
+        "use an operation of the function definition (the profile's `ops`); the hint names "
+        "the closest offered ones",
+    ),
     # E3xx limits checked while reading the input (the others are in runtime/engine/codes.py)
     Code(
         "E302",

@@ -260,4 +260,18 @@ def export_json_schema(
     return json.dumps(plan_schema(columns, naming), ensure_ascii=False, indent=2) + "\n"
 
 
-__all__ = ["TERMINALS", "export_gbnf", "export_json_schema", "export_lark"]
+def export_text_lark() -> str:
+    """The p-SQL text grammar (grammar/psql.lark) for decoding the text form's plan.
+
+    Servers that take a Lark grammar (llguidance, Outlines) can hold a reply to valid p-SQL
+    text with it: the text form's `plan`, or the whole reply when no tool is sent. It is the
+    parser's own grammar, so what it admits is exactly what `parse` reads; keywords are
+    case-insensitive regexes and names are free (no column enum)."""
+    from importlib import resources
+
+    source = resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
+    header = "// p-SQL text (pesql.grammar.exports.export_text_lark); start rule: start\n"
+    return header + source
+
+
+__all__ = ["TERMINALS", "export_gbnf", "export_json_schema", "export_lark", "export_text_lark"]

@@ -15,9 +15,10 @@ definition for the whole registry is a few thousand tokens (see docs/language.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
+from pesql.grammar.briefs import brief, says_itself
 from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
 
@@ -100,9 +101,9 @@ def _object(properties: dict[str, Schema], description: str | None = None) -> Sc
 
 def _describe(spec: OpSpec, naming: Naming, verbosity: Verbosity) -> str:
     name = naming.exposed(spec.name)
-    if verbosity == "none":
+    if verbosity == "none" or (verbosity == "short" and says_itself(spec)):
         return name
-    text = f"{name}: {spec.describe}"
+    text = f"{name}: {brief(spec) if verbosity == 'short' else spec.describe}"
     if verbosity == "full":
         text += f" (e.g. {spec.example})"
     return text
@@ -113,12 +114,28 @@ def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], 
 
 
 def offered_columns(schema: Schema) -> list[str] | None:
-    """The table columns a plan schema offers by name (None when it offers none)."""
-    column = schema["$defs"]["column"]
+    """The table columns a plan schema offers by name (None when it offers none, as the
+    schemas of the string-carrying wire forms never do)."""
+    column = schema.get("$defs", {}).get("column")
+    if column is None:
+        return None
     for option in column.get("anyOf", [column]):
         if "enum" in option:
             return [c for c in option["enum"] if c is not None]
     return None
+
+
+def for_catalog(
+    offered: Collection[str] | None, tables: Sequence[str] | None
+) -> Collection[str] | None:
+    """The operations to offer given the catalog: the steps that read a second table (JOIN,
+    LOOKUP) only when it has several tables. With one table they cannot apply and would cost
+    every request their tokens; with no catalog known (`None`) everything is offered."""
+    if tables is None or len(set(tables)) > 1:
+        return offered
+    names = offered if offered is not None else [s.name for s in all_ops()]
+    reads_table = {s.name for s in all_ops("step") if any(f.kind == "table" for f in s.fields)}
+    return [n for n in names if n not in reads_table]
 
 
 def plan_schema(
@@ -126,9 +143,11 @@ def plan_schema(
     naming: Naming = DEFAULT_NAMING,
     verbosity: Verbosity = "short",
     tables: Sequence[str] | None = None,
+    offered: Collection[str] | None = None,
 ) -> Schema:
     """The JSON Schema of a plan (the function's `parameters`); `tables`: the catalog's names,
-    offered as an enum where a step names a table (JOIN, LOOKUP)."""
+    offered as an enum where a step names a table (JOIN, LOOKUP); `offered` limits the ops."""
+    offered = for_catalog(offered, tables)
     defs: Schema = {}
     defs["table"] = (
         {"type": "string", "description": "a table of the catalog"}
@@ -162,7 +181,7 @@ def plan_schema(
     # Expression operations grouped by field shape: one object schema per shape.
     groups: dict[tuple[Any, ...], list[OpSpec]] = {}
     for spec in all_ops():
-        if spec.category != "step":
+        if spec.category != "step" and (offered is None or spec.name in offered):
             groups.setdefault(_shape(spec), []).append(spec)
     call_refs = []
     for i, specs in enumerate(groups.values()):
@@ -170,7 +189,10 @@ def plan_schema(
             "op": {"type": "string", "enum": [naming.exposed(s.name) for s in specs]},
         }
         props.update({f.wire: _field_schema(f) for f in specs[0].fields})
-        description = "; ".join(_describe(s, naming, verbosity) for s in specs)
+        described = [_describe(s, naming, verbosity) for s in specs]
+        # Names alone are in the `op` enum already: only described ones are listed.
+        shown = zip(described, specs, strict=True)
+        description = "; ".join(d for d, s in shown if d != naming.exposed(s.name))
         defs[f"call{i}"] = _object(props, description if verbosity != "none" else None)
         call_refs.append({"$ref": f"#/$defs/call{i}"})
     defs["expr"] = {
@@ -190,6 +212,8 @@ def plan_schema(
 
     step_refs = []
     for spec in all_ops("step"):
+        if offered is not None and spec.name not in offered:
+            continue
         name = naming.exposed(spec.name)
         props = {"op": {"type": "string", "enum": [name]}}
         props.update({f.wire: _field_schema(f) for f in spec.fields})
@@ -220,12 +244,13 @@ def function_definition(
     name: str = FUNCTION_NAME,
     description: str = FUNCTION_DESCRIPTION,
     tables: Sequence[str] | None = None,
+    offered: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """An OpenAI `tools` entry whose parameters are the plan schema."""
     function: dict[str, Any] = {
         "name": name,
         "description": description,
-        "parameters": plan_schema(columns, naming, verbosity, tables),
+        "parameters": plan_schema(columns, naming, verbosity, tables, offered),
     }
     if strict:
         function["strict"] = True

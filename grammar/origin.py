@@ -33,4 +33,19 @@ class Pointer:
         return self.path or "/"
 
 
-Origin: TypeAlias = Span | Pointer
+@dataclass(frozen=True, slots=True)
+class InString:
+    """A span inside a JSON string: the p-SQL text a wire form carries in `pointer`.
+
+    The compact, steps and text forms (grammar/forms.py) put p-SQL into JSON strings; a
+    diagnostic about it names both the string and the place in it: `/steps/1/where 1:9`.
+    """
+
+    pointer: Pointer
+    span: Span
+
+    def __str__(self) -> str:
+        return f"{self.pointer} {self.span}"
+
+
+Origin: TypeAlias = Span | Pointer | InString

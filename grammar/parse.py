@@ -32,7 +32,7 @@ from pesql.grammar.parse_exprs import (
     surrogate_diagnostic,
     token_span,
 )
-from pesql.grammar.registry import spec_of
+from pesql.grammar.registry import Naming, spec_of
 
 MAX_TEXT_CHARS = 1_000_000
 # Tokens (words, numbers, strings, names, each punctuation mark) read before lark runs: its
@@ -51,11 +51,34 @@ def _parser() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        start=["start", "one_expr", "one_step"],
     )
 
 
-def parse(text: str) -> A.Plan:
-    """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`."""
+def parse(text: str, naming: Naming | None = None) -> A.Plan:
+    """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`.
+
+    With a profile's `naming`, its renamed and aliased function names are read too."""
+    plan = _parse(text, "start", naming)
+    assert isinstance(plan, A.Plan)
+    return plan
+
+
+def parse_expr(text: str, naming: Naming | None = None) -> A.Expr:
+    """Parse one expression (the compact form's strings; docs, tests and the REPL)."""
+    expr = _parse(text, "one_expr", naming)
+    assert isinstance(expr, A.Expr)
+    return expr
+
+
+def parse_step(text: str, naming: Naming | None = None) -> A.Step | tuple[str, str]:
+    """Parse one step (the steps form's strings), or `("from", table)` for a FROM line."""
+    step = _parse(text, "one_step", naming)
+    assert isinstance(step, A.Step | tuple)
+    return step
+
+
+def _parse(text: str, start: str, naming: Naming | None) -> Any:
     if not isinstance(text, str):
         raise TypeError(f"parse takes p-SQL text (str), not {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
@@ -83,7 +106,7 @@ def parse(text: str) -> A.Plan:
         shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
         raise PesqlError([surrogate_diagnostic(text, surrogate)], shown)
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise PesqlError([syntax_diagnostic(exc, text)], text) from None
     except RecursionError:
@@ -92,25 +115,27 @@ def parse(text: str) -> A.Plan:
         ) from None
     collector = Collector()
     try:
-        plan = _Build(collector).transform(tree)
+        plan = _Build(collector, naming).transform(tree)
     except RecursionError:
         raise PesqlError(
             [Diagnostic.make("E302", found="too deep to parse", expected=str(MAX_JSON_DEPTH))], text
         ) from None
     collector.raise_if_errors(text)
-    assert isinstance(plan, A.Plan)
     deep = _too_deep(plan)
     if deep is not None:
         raise PesqlError([deep], text)
     return plan
 
 
-def _too_deep(plan: A.Plan) -> Diagnostic | None:
+def _too_deep(parsed: object) -> Diagnostic | None:
     """E302 for the first step nested deeper than `MAX_JSON_DEPTH`, the JSON form's bound.
 
     Every later stage (printer, checker, backends) recurses once per level: a plan lark could
     still read must not overflow their stacks. Iterative, like the walk it guards."""
-    for step in plan.steps:
+    roots = parsed.steps if isinstance(parsed, A.Plan) else (parsed,)
+    for step in roots:
+        if not isinstance(step, A.Node):
+            continue  # the steps form's ("from", table)
         stack: list[tuple[A.Node, int]] = [(step, 1)]
         while stack:
             node, depth = stack.pop()
@@ -137,22 +162,15 @@ def _count_tokens(text: str, stop: int) -> int:
     return count
 
 
-def parse_expr(text: str) -> A.Expr:
-    """Parse one expression (used by docs, tests and the REPL): `FILTER` around it, then unwrap."""
-    plan = parse(f"DERIVE _ = {text}")
-    step = plan.steps[0]
-    assert isinstance(step, rows.Derive)
-    return step.columns[0].expr
-
-
 # Readable names for the tokens lark says it expected.
 @v_args(meta=True)
 class _Build(ExprRules):
     """Builds AST nodes bottom-up; problems go to the collector, a placeholder goes on."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Collector, naming: Naming | None = None) -> None:
         super().__init__()
         self.collector = collector
+        self.naming = naming
 
     # --- plan and steps -------------------------------------------------------------
     def start(self, meta: Meta, children: list[Any]) -> A.Plan:
@@ -164,6 +182,12 @@ class _Build(ExprRules):
             else:
                 steps.append(child)
         return A.Plan(table=table, steps=tuple(steps), origin=span_of(meta))
+
+    def one_expr(self, meta: Meta, children: list[Any]) -> Any:
+        return nodes(children)[0]
+
+    def one_step(self, meta: Meta, children: list[Any]) -> Any:
+        return children[0]
 
     def from_clause(self, meta: Meta, children: list[Any]) -> tuple[str, str]:
         return ("from", nodes(children)[0])
@@ -294,4 +318,4 @@ class _Build(ExprRules):
     # --- expressions ----------------------------------------------------------------
 
 
-__all__ = ["Tree", "parse", "parse_expr", "parse_temporal"]
+__all__ = ["Tree", "parse", "parse_expr", "parse_step", "parse_temporal"]

@@ -20,7 +20,7 @@ from pesql.grammar.numbers import describe_number, int_hint, int_problem, read_i
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
-from pesql.grammar.registry import all_ops, lookup
+from pesql.grammar.registry import Naming, all_ops, lookup
 
 
 def span_of(meta: Meta) -> A.Span | None:
@@ -62,6 +62,7 @@ class ExprRules(Transformer[Token, Any]):
     """Transformer rules for expressions; the subclass adding the steps sets `collector`."""
 
     collector: Collector
+    naming: Naming | None = None  # a profile's renames and aliases (wire forms of grammar/forms.py)
 
     def or_expr(self, meta: Meta, children: list[Any]) -> operators.Or:
         return operators.Or(args=tuple(nodes(children)), origin=span_of(meta))
@@ -153,7 +154,7 @@ class ExprRules(Transformer[Token, Any]):
 
     def star_call(self, meta: Meta, children: list[Any]) -> A.Expr:
         name_tok, _star, *args = children
-        spec = lookup(name_tok.value)
+        spec = lookup(name_tok.value, self.naming)
         if spec is None or spec.cls not in (agg_ops.Count, window_ops.CumCount):
             self.collector.error(
                 "E105",
@@ -176,7 +177,7 @@ class ExprRules(Transformer[Token, Any]):
         return (children[0].value, children[1], span_of(meta))
 
     def _make_call(self, name_tok: Token, args: list[Any], meta: Meta) -> A.Expr:
-        spec = lookup(name_tok.value)
+        spec = lookup(name_tok.value, self.naming)
         span = span_of(meta)
         if spec is None or spec.syntax != "call" or spec.category == "step":
             if spec is not None and spec.category == "step":

@@ -274,6 +274,36 @@ def _definition_size() -> list[str]:
         "later steps may use columns that earlier steps create); that adds about one token "
         "per column name.",
         "",
+        "### Per wire form and operation subset",
+        "",
+        "A profile's `form` (tree, compact, steps, text; see [ask.md](ask.md#wire-forms)) and "
+        "`ops` (all, core or a list) choose the definition. Tokens of the tool entry "
+        "(verbosity `short`, no table) for the whole registry and for `core`:",
+        "",
+        "| form | strict, all | strict, core | not strict, all | not strict, core |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    from pesql.grammar.formdefs import form_definition
+    from pesql.grammar.forms import FORMS
+    from pesql.grammar.subsets import offered_ops
+
+    core = offered_ops("core")
+    for form in FORMS:
+        sizes = [
+            len(encoding.encode(json.dumps(definition, separators=(",", ":"))))
+            for strict in (True, False)
+            for definition in (
+                form_definition(form, strict=strict),
+                form_definition(form, strict=strict, offered=core),
+            )
+        ]
+        out.append(f"| `{form}` | " + " | ".join(map(str, sizes)) + " |")
+    out += [
+        "",
+        "Strict mode needs a closed JSON Schema object per operation shape (tree) or step "
+        "(compact); without it, the JSON-object forms describe their steps and operations in "
+        "one line each. Measured plan sizes per form are in [benchmarks.md](benchmarks.md).",
+        "",
     ]
     return out
 

@@ -75,17 +75,24 @@ def function_definition(
     """The OpenAI `tools` entry for p-SQL plans; with a schema, columns are offered as enums.
 
     `profile` is a `pesql.runtime.llm.profile.Profile` (or anything with `naming` and
-    `verbosity` attributes): renames, aliases and description verbosity.
+    `verbosity` attributes): renames, aliases, description verbosity, and its wire `form` and
+    offered operations when it has them.
     """
+    from pesql.grammar.formdefs import form_definition
+    from pesql.grammar.forms import Form
     from pesql.grammar.jsonschema import Verbosity
-    from pesql.grammar.jsonschema import function_definition as _definition
     from pesql.grammar.registry import DEFAULT_NAMING
 
     columns = schema if schema is None or isinstance(schema, Sequence) else schema.names()
     naming = getattr(profile, "naming", None) or DEFAULT_NAMING
     chosen = getattr(profile, "verbosity", "short")
     verbosity: Verbosity = "full" if chosen == "full" else "none" if chosen == "none" else "short"
-    return _definition(columns, naming=naming, strict=strict, verbosity=verbosity)
+    # A profile's wire form and operation subset (docs/ask.md#wire-forms).
+    form: Form = getattr(profile, "form", "tree")
+    offered = getattr(profile, "offered", None)
+    return form_definition(
+        form, columns, naming=naming, strict=strict, verbosity=verbosity, offered=offered
+    )
 
 
 def check(plan: Plan, schema: Schema | Mapping[str, Schema]) -> CheckedPlan:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, check
@@ -35,10 +35,12 @@ from pesql.compiler.check.schema import Schema
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
 from pesql.compiler.repair.shapes import MAX_SECONDS, MAX_WORK, RepairBudgetExceeded, Shapes
+from pesql.compiler.repair.slips import fix_slips, text_reading
 from pesql.compiler.repair.trust import reading_reasons, untrusted_reasons
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.jsonform import from_json, to_json
+from pesql.grammar.forms import Form, from_form, to_form
+from pesql.grammar.jsonform import to_json
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
 
@@ -91,21 +93,30 @@ def repair(
     *,
     naming: Naming | None = None,
     schema: Schema | Mapping[str, Schema] | None = None,
+    form: Form = "tree",
+    offered: Collection[str] | None = None,
 ) -> RepairResult:
-    """Repair model output into a plan; never raises (problems are in `diagnostics`)."""
+    """Repair model output into a plan; never raises (problems are in `diagnostics`).
+
+    `form` is the wire form the model was asked for (grammar/forms.py) and `offered` the
+    operations it was offered (E159 for others). In the text and steps forms, a reply that is
+    p-SQL text rather than JSON is read as text (`text_reading`)."""
     if not isinstance(text, str):
         raise TypeError(f"repair takes model output text (str), not {type(text).__name__}")
     naming = naming or DEFAULT_NAMING
-    clean = _already_canonical(text, naming, schema)
+    reader = _Reader(naming, schema, form, offered)
+    clean = _already_canonical(text, reader)
     if clean is not None:
         return clean
+    if form in ("text", "steps") and (bare := text_reading(text)) is not None:
+        return _from_text(bare, reader)
     try:
         scanned = scan_all(text)
     except PesqlError as exc:
         return RepairResult(None, None, (), False, exc.diagnostics)
     shapes = Shapes(naming)
     try:
-        readings = _read_all(scanned.candidates, shapes, naming, schema)
+        readings = _read_all(scanned.candidates, shapes, reader)
     except RepairBudgetExceeded as exc:
         found = f"{exc} (at most {MAX_WORK} readings in {MAX_SECONDS:g} s)"
         return RepairResult(None, None, (), False, (Diagnostic.make("E404", problem=found),))
@@ -137,18 +148,15 @@ def repair(
     return RepairResult(chosen.value, chosen.plan, chosen.fixes, not reasons, notes, chosen.checked)
 
 
-def _read_all(
-    candidates: Sequence[Candidate],
-    shapes: Shapes,
-    naming: Naming,
-    schema: Schema | Mapping[str, Schema] | None,
-) -> list[_Reading]:
-    """Every plan reading of every candidate, lowered (and checked); within `shapes`' budget."""
+def _read_all(candidates: Sequence[Candidate], shapes: Shapes, reader: _Reader) -> list[_Reading]:
+    """Every plan reading of every candidate, its SQL slips fixed, lowered (and checked);
+    within `shapes`' budget."""
     out = []
     for candidate in candidates:
-        for reading in _plan_readings(candidate, shapes):
-            shapes.spend(1)  # lowering a reading is linear in it: the clock is checked per one
-            out.append(_evaluate(reading, naming, schema))
+        for base in _plan_readings(candidate, shapes):
+            for reading in _slip_readings(base, reader.form):
+                shapes.spend(1)  # lowering a reading is linear in it: the clock is checked per one
+                out.append(_evaluate(reading, reader))
     return out
 
 
@@ -167,20 +175,53 @@ def _no_constant(name: str) -> JSONValue:
     raise ValueError(name)  # NaN / Infinity: refused by the scanner path
 
 
-def _already_canonical(
-    text: str, naming: Naming, schema: Schema | Mapping[str, Schema] | None
-) -> RepairResult | None:
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """How a JSON value becomes a checked plan for one request: form, names, offered ops."""
+
+    naming: Naming
+    schema: Schema | Mapping[str, Schema] | None
+    form: Form
+    offered: Collection[str] | None
+
+    def lower(self, value: JSONValue) -> A.Plan:
+        return from_form(value, self.form, self.naming, self.offered)
+
+    def check(self, plan: A.Plan) -> CheckedPlan | None:
+        return check(plan, self.schema) if self.schema is not None else None
+
+    def canonical(self, plan: A.Plan) -> list[JSONValue]:
+        """The spellings that need no fix: the full and the short canonical JSON."""
+        if self.form == "tree":
+            return [to_json(plan, self.naming), to_form(plan, "tree", self.naming)]
+        return [
+            to_form(plan, self.form, self.naming),
+            to_form(plan, self.form, self.naming, full=True),
+        ]
+
+
+def _already_canonical(text: str, reader: _Reader) -> RepairResult | None:
     """The fast path: strict JSON that lowers to a plan whose canonical JSON is the input
     (no fix to log, nothing to choose) needs no scanning; None sends it the long way."""
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
-        plan = from_json(value, naming)
-        if to_json(plan, naming) != value:
+        plan = reader.lower(value)
+        if value not in reader.canonical(plan):
             return None  # lowered leniently (op case, alias, missing property): log it
-        checked = check(plan, schema) if schema is not None else None
+        checked = reader.check(plan)
     except (ValueError, RecursionError, PesqlError):
         return None
     return RepairResult(value, plan, (), True, (), checked)
+
+
+def _from_text(reading: tuple[JSONValue, tuple[Fix, ...]], reader: _Reader) -> RepairResult:
+    value, fixes = reading
+    try:
+        plan = reader.lower(value)
+        checked = reader.check(plan)
+    except PesqlError as exc:
+        return RepairResult(value, None, fixes, False, exc.diagnostics)
+    return RepairResult(value, plan, fixes, True, (), checked)
 
 
 def repair_or_raise(
@@ -188,9 +229,11 @@ def repair_or_raise(
     *,
     naming: Naming | None = None,
     schema: Schema | Mapping[str, Schema] | None = None,
+    form: Form = "tree",
+    offered: Collection[str] | None = None,
 ) -> RepairResult:
     """`repair`, raising `PesqlError` unless it gives a trusted plan."""
-    result = repair(text, naming=naming, schema=schema)
+    result = repair(text, naming=naming, schema=schema, form=form, offered=offered)
     if result.plan is None or not result.trusted:
         errors = [dataclasses.replace(d, severity="error") for d in result.diagnostics]
         raise PesqlError(errors, text)
@@ -211,14 +254,20 @@ def _plan_readings(candidate: Candidate, shapes: Shapes) -> list[_Reading]:
     ]
 
 
-def _evaluate(
-    reading: _Reading, naming: Naming, schema: Schema | Mapping[str, Schema] | None
-) -> _Reading:
+def _slip_readings(reading: _Reading, form: Form) -> list[_Reading]:
+    """The reading with SQL slips inside its p-SQL strings fixed (compiler/repair/slips.py)."""
+    if reading.problems:
+        return [reading]
+    value, fixes = fix_slips(reading.value, form)
+    return [dataclasses.replace(reading, value=value, fixes=reading.fixes + fixes)]
+
+
+def _evaluate(reading: _Reading, reader: _Reader) -> _Reading:
     if reading.problems:
         return reading
     try:
-        plan = from_json(reading.value, naming)
-        checked = check(plan, schema) if schema is not None else None
+        plan = reader.lower(reading.value)
+        checked = reader.check(plan)
     except PesqlError as exc:
         return dataclasses.replace(reading, problems=exc.diagnostics)
     return dataclasses.replace(reading, plan=plan, checked=checked)

@@ -55,20 +55,26 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_function_definition(args: argparse.Namespace) -> int:
-    from pesql.grammar.jsonschema import function_definition
+    from dataclasses import replace
+
+    from pesql.grammar.formdefs import form_definition
     from pesql.runtime.llm.tokens import count_tokens
 
     profile = profile_of(args.profile)
+    if args.form or args.ops:  # the flags override the profile's form and ops
+        profile = replace(profile, form=args.form or profile.form, ops=args.ops or profile.ops)
     columns = None
     if args.table:
         schemas = tables_of(args.table).schemas()
         columns = [c for s in schemas.values() for c in s.names()]
-    definition = function_definition(
+    definition = form_definition(
+        profile.form,
         columns,
         naming=profile.naming,
         strict=not args.no_strict and profile.strict,
         verbosity=profile.verbosity,
         name=profile.function_name,
+        offered=profile.offered,
     )
     write_text(json.dumps(definition, ensure_ascii=False, indent=2), args.output)
     sys.stderr.write(f"{count_tokens(definition)} tokens (o200k_base, compact JSON)\n")
@@ -82,6 +88,9 @@ def cmd_grammar(args: argparse.Namespace) -> int:
     columns = None
     if args.table:
         columns = [c for s in tables_of(args.table).schemas().values() for c in s.names()]
+    if args.format == "psql-lark":  # the text form: p-SQL itself
+        write_text(exports.export_text_lark(), args.output)
+        return 0
     render = {
         "json-schema": exports.export_json_schema,
         "lark": exports.export_lark,
@@ -117,11 +126,25 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--profile", metavar="FILE")
     p.add_argument("--no-strict", action="store_true", help="omit OpenAI strict mode")
+    p.add_argument(
+        "--form", choices=("tree", "compact", "steps", "text"), help="wire form (docs/ask.md)"
+    )
+    p.add_argument(
+        "--ops",
+        type=lambda s: s if s in ("all", "core") else s.split(","),
+        metavar="all|core|A,B,...",
+        help="operations offered",
+    )
     p.add_argument("--output", "-o", metavar="FILE")
     p.set_defaults(handler=cmd_function_definition)
 
     p = sub.add_parser("grammar", help="export the JSON form for constrained decoding")
-    p.add_argument("--format", choices=("json-schema", "lark", "gbnf"), required=True)
+    p.add_argument(
+        "--format",
+        choices=("json-schema", "lark", "gbnf", "psql-lark"),
+        required=True,
+        help="psql-lark: the p-SQL text grammar (the text form's plan)",
+    )
     p.add_argument("--table", "-t", action="append", metavar="[NAME=]PATH")
     p.add_argument("--profile", metavar="FILE")
     p.add_argument("--output", "-o", metavar="FILE")

@@ -32,9 +32,10 @@ Each line is one conversation, `{"messages": [system, user, assistant], "tools":
 come from `pesql.runtime.llm.prompt`, the functions the ask loop calls for the same profile, over
 the same catalog (only the example's tables, `example_catalog`): a model trained on this file
 sees at inference exactly the text it was trained on (tests/runtime/test_finetune_export.py
-proves it against the request the ask loop sends). The assistant's `arguments` are
-`dumps(to_json(plan, profile.naming))`: canonical JSON, every property in declaration order,
-since a model that sees properties in varying order learns to close objects early.
+proves it against the request the ask loop sends). The assistant's `arguments` are the plan in
+the profile's wire form (`training_arguments`): canonical, properties in declaration order,
+since a model that sees properties in varying order learns to close objects early; under
+strict mode every property (`dumps(to_json(plan, profile.naming))` in the tree form).
 
 The train/validation split is stratified by the set of step operations a plan uses, so that a
 rare shape (a WINDOW, a JOIN-like pattern) is not all in one split by chance; it depends only
@@ -52,7 +53,8 @@ from typing import Any
 
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.jsonform import dumps, to_json
+from pesql.grammar.forms import to_form
+from pesql.grammar.jsonform import dumps
 from pesql.grammar.registry import spec_of
 from pesql.runtime.evals.datasets.load import Dataset, Example, load_dataset
 from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
@@ -120,12 +122,19 @@ def _record(
         "type": "function",
         "function": {
             "name": profile.function_name,
-            "arguments": dumps(to_json(plan, profile.naming)),
+            "arguments": dumps(training_arguments(plan, profile)),
         },
     }
     messages = [*build_messages(question, profile, overview)]
     messages.append({"role": "assistant", "tool_calls": [call]})
     return {"messages": messages, "tools": [tool], "parallel_tool_calls": False}
+
+
+def training_arguments(plan: Plan, profile: Profile) -> dict[str, Any]:
+    """The gold call's arguments: canonical in the profile's form; every property under
+    strict mode (strict decoding emits them all, so training must show them), the short
+    canonical JSON without it (fewer tokens to learn and to write). docs/finetuning.md."""
+    return to_form(plan, profile.form, profile.naming, full=profile.strict)
 
 
 def stratum(plan: Plan) -> str:

@@ -4,6 +4,7 @@
     >>> import polars as pl
     >>> import pesql
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    >>> from pesql.grammar.jsonform import dumps, to_json
     >>> from pesql.runtime.llm.profile import DEFAULT_PROFILE
     >>> def chat(question, plan):  # one training line: a question answered by a p-SQL call
     ...     arguments = dumps(to_json(pesql.parse(plan)))  # canonical JSON
@@ -45,7 +46,8 @@ from typing import Any
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
-from pesql.grammar.jsonform import dumps, from_json, to_json
+from pesql.grammar.forms import from_form, to_form
+from pesql.grammar.jsonform import dumps
 from pesql.grammar.jsonschema import offered_columns, plan_schema
 from pesql.runtime.finetune.schema import best_error, outside_enum, relaxed_validator
 from pesql.runtime.llm.profile import Profile
@@ -227,14 +229,20 @@ def _check_call(
             hint = "strict decoding cannot emit a name outside the column enum (derived or typo)"
             line.add("E714", at + path, "warning", index=index, name=name, path=path, hints=(hint,))
     try:
-        plan = from_json(value, profile.naming)
+        plan = from_form(value, profile.form, profile.naming, profile.offered)
     except PesqlError as exc:
         line.add("E707", at, index=index, problem=_first(exc))
         return
-    canonical = dumps(to_json(plan, profile.naming))
+    # Canonical in the profile's form: every property under strict mode, else the short form.
+    canonical = dumps(to_form(plan, profile.form, profile.naming, full=profile.strict))
     line.arguments.append(canonical)
     if dumps(value) != canonical:
-        hint = "write it as dumps(to_json(from_json(arguments))): every property, declared order"
+        hint = (
+            "write it as dumps(to_json(from_json(arguments))): every property, declared order"
+            if profile.form == "tree" and profile.strict
+            else f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
+            f"full={profile.strict}): canonical in the profile's form"
+        )
         line.add("E709", at, index=index, found=_short(arguments, 80), hints=(hint,))
     offered = columns if columns is not None else offered_columns(call.parameters)
     line.table = plan.table or _table_by_columns(frozenset(offered or ()), schemas)

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.forms import FORMS, Form
 from pesql.grammar.registry import Naming
+from pesql.grammar.subsets import offered_ops
 
 Verbosity = Literal["full", "short", "none"]
 ToolChoice = Literal["function", "required", "auto", "omit"]
@@ -92,6 +94,10 @@ class Profile:
     constrain: Constrain = "none"
     shots_file: str | None = None
     shots: int = 3
+    # The wire form of the plan (grammar/forms.py: tree | compact | steps | text) and the
+    # operations offered ("core", "all" or a list of names; grammar/subsets.py). See docs/ask.md.
+    form: Form = "tree"
+    ops: str | list[str] = "all"
     # Extra request fields sent as they are (a server's own options, e.g. llama-server's
     # "cache_prompt" or "top_k"); they may not replace model, messages or tools.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -115,6 +121,8 @@ class Profile:
                 ("reask_on_warnings", self.reask_on_warnings >= 0, "at least 0"),
                 ("constrain", self.constrain == "none" or not self.tools, "tools = false"),
                 ("extra", not RESERVED & set(self.extra), "no model, messages or tools"),
+                ("form", self.form in FORMS, " | ".join(FORMS)),
+                ("constrain", self.constrain != "gbnf" or self.form == "tree", "form = tree"),
             )
             if not ok
         ]
@@ -127,6 +135,12 @@ class Profile:
                     for key, expected in problems
                 ]
             )
+        _ = self.offered  # an unknown name in `ops` is an error now, not at the first question
+
+    @property
+    def offered(self) -> frozenset[str] | None:
+        """Canonical names of the offered operations (None: all of them)."""
+        return None if self.ops == "all" else offered_ops(self.ops)
 
     @property
     def naming(self) -> Naming:

@@ -33,7 +33,9 @@ from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.exports import export_gbnf
-from pesql.grammar.jsonschema import function_definition, plan_schema
+from pesql.grammar.formdefs import description, form_definition, form_schema
+from pesql.grammar.forms import Form
+from pesql.grammar.jsonschema import plan_schema
 from pesql.grammar.registry import Naming
 from pesql.runtime.llm.client import Reply
 from pesql.runtime.llm.profile import Profile
@@ -58,6 +60,16 @@ You answer questions about tables with a p-SQL plan written as one JSON object \
 {"table": ..., "steps": [...]}: steps applied in order, each to the result of the previous \
 one. Use only the tables and columns below, with their exact names. Answer with the JSON \
 object alone. When a reply reports errors, answer again with a corrected plan.
+
+{overview}"""
+
+# With `tools = false` and a form other than tree: the language, then the reply's shape.
+SYSTEM_PROMPT_FORM = """\
+You answer questions about tables with a p-SQL plan. Use only the tables and columns below, \
+with their exact names. Answer with the JSON object alone. When a reply reports errors, answer \
+again with a corrected plan.
+
+{language}
 
 {overview}"""
 
@@ -204,11 +216,23 @@ def _tables_overview(catalog: Catalog, budget_tokens: int, samples: int) -> str:
 
 def system_prompt(profile: Profile, overview: str) -> str:
     """The profile's prompt (or ours) with `{function}` and `{overview}` filled in."""
-    template = profile.system_prompt or (SYSTEM_PROMPT if profile.tools else SYSTEM_PROMPT_JSON)
+    default = SYSTEM_PROMPT
+    if not profile.tools:
+        default = SYSTEM_PROMPT_JSON if profile.form == "tree" else SYSTEM_PROMPT_FORM
+    template = profile.system_prompt or default
     if "{overview}" not in template:  # a custom prompt must not lose the tables
         template += "\n\n{overview}"
+    language = ""
+    if "{language}" in template:  # no tool is sent: the function list goes in the prompt
+        language = description(
+            profile.form, profile.naming, profile.verbosity, profile.offered, step_shapes=True
+        )
     # str.replace, not format: a custom prompt may well contain JSON braces.
-    return template.replace("{function}", profile.function_name).replace("{overview}", overview)
+    return (
+        template.replace("{function}", profile.function_name)
+        .replace("{language}", language)
+        .replace("{overview}", overview)
+    )
 
 
 def build_messages(
@@ -228,12 +252,14 @@ def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str
     """The profile's function definition, with every table's columns offered as an enum (and
     the table names, where JOIN and LOOKUP name a table)."""
     columns = list(dict.fromkeys(c for schema in schemas.values() for c in schema.names()))
-    return function_definition(
+    return form_definition(
+        profile.form,
         columns,
         naming=profile.naming,
         strict=profile.strict,
         verbosity=profile.verbosity,
         name=profile.function_name,
+        offered=profile.offered,
         tables=list(schemas),
     )
 
@@ -279,7 +305,11 @@ def constraint(profile: Profile) -> dict[str, Any]:
     if profile.constrain == "gbnf":
         return {"grammar": _gbnf(tuple(sorted(profile.renames.items())))}
     if profile.constrain == "json_schema":
-        schema = plan_schema(naming=profile.naming, verbosity="none")
+        schema = (
+            plan_schema(naming=profile.naming, verbosity="none", offered=profile.offered)
+            if profile.form == "tree"
+            else form_schema(profile.form, True, profile.offered)
+        )
         return {
             "response_format": {
                 "type": "json_schema",
@@ -299,8 +329,9 @@ def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
     return count_tokens(body["messages"]) + count_tokens(body.get("tools", []))
 
 
-def plan_source(reply: Reply, function: str) -> str | None:
-    """The text holding the plan: our function's arguments, any call's, or JSON in the text."""
+def plan_source(reply: Reply, function: str, form: Form = "tree") -> str | None:
+    """The text holding the plan: our function's arguments, any call's, or JSON in the text
+    (or, in the text and steps forms, p-SQL text: repair reads it as such)."""
     named = [c for c in reply.calls if c.name.casefold() == function.casefold()]
     calls = named or list(reply.calls)
     if calls:
@@ -308,6 +339,8 @@ def plan_source(reply: Reply, function: str) -> str | None:
     # Servers that ignore `tools` put the JSON in the text, often in a ``` fence: repair
     # strips prose and fences. Text without a brace is an answer in prose.
     if reply.content and ("{" in reply.content or "[" in reply.content):
+        return reply.content
+    if reply.content and form in ("text", "steps") and reply.content.strip():
         return reply.content
     return None
 

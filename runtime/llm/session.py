@@ -260,7 +260,7 @@ class AskSession:
             return errors  # a hint that cannot be computed is not worth an error
 
     def _evaluate(self, reply: Reply) -> AskResult | PesqlError:
-        source = plan_source(reply, self.profile.function_name)
+        source = plan_source(reply, self.profile.function_name, self.profile.form)
         if source is None:
             hint = f"call the function `{self.profile.function_name}` with the plan as arguments"
             problem = "prose without a function call"
@@ -272,7 +272,13 @@ class AskSession:
         deadline = Deadline.after(max(self.deadline - self.clock(), 0.0))
         try:
             repaired = call_within(
-                lambda: repair(source, naming=self.profile.naming, schema=self.schemas),
+                lambda: repair(
+                    source,
+                    naming=self.profile.naming,
+                    schema=self.schemas,
+                    form=self.profile.form,
+                    offered=self.profile.offered,
+                ),
                 deadline,
                 "repairing the model's reply",
             )

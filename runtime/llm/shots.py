@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pesql.compiler.pipeline import as_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.forms import Form, to_form
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
 from pesql.runtime.llm.profile import Profile
@@ -78,7 +79,11 @@ class Shots:
 
     @classmethod
     def parse(
-        cls, lines: Iterable[str], naming: Naming | None = None, source: str = "<shots>"
+        cls,
+        lines: Iterable[str],
+        naming: Naming | None = None,
+        source: str = "<shots>",
+        form: Form = "tree",
     ) -> Shots:
         found: list[Shot] = []
         for number, line in enumerate(lines, 1):
@@ -100,19 +105,22 @@ class Shots:
                         )
                     ]
                 ) from None
-            shown = to_json(plan, naming or DEFAULT_NAMING)
+            # Shown in the profile's wire form: what the model is to write. The tree form keeps
+            # every property (the canonical JSON its GBNF grammar holds replies to).
+            naming = naming or DEFAULT_NAMING
+            shown = to_json(plan, naming) if form == "tree" else to_form(plan, form, naming)
             text = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
             tables = tuple(str(t) for t in row.get("tables") or ())
             found.append(Shot(question, text, tables, words_of(question)))
         return cls(tuple(found))
 
     @classmethod
-    def load(cls, path: str | Path, naming: Naming | None = None) -> Shots:
+    def load(cls, path: str | Path, naming: Naming | None = None, form: Form = "tree") -> Shots:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise PesqlError([Diagnostic.make("E307", name=str(path), problem=str(exc))]) from None
-        return cls.parse(text.splitlines(), naming, str(path))
+        return cls.parse(text.splitlines(), naming, str(path), form)
 
     def pick(self, question: str, count: int, tables: Sequence[str] = ()) -> list[Shot]:
         """The `count` most similar solved questions, least similar first."""
@@ -130,7 +138,7 @@ class Shots:
         return list(reversed(ranked))
 
 
-_LOADED: dict[tuple[str, float, tuple[tuple[str, str], ...]], Shots] = {}
+_LOADED: dict[tuple[str, float, tuple[tuple[str, str], ...], str], Shots] = {}
 
 
 def load_shots(path: str, profile: Profile) -> Shots:
@@ -139,9 +147,9 @@ def load_shots(path: str, profile: Profile) -> Shots:
         stamp = Path(path).stat().st_mtime
     except OSError:
         stamp = -1.0  # Shots.load reports the missing file
-    key = (path, stamp, tuple(sorted(profile.renames.items())))
+    key = (path, stamp, tuple(sorted(profile.renames.items())), profile.form)
     if key not in _LOADED:
-        _LOADED[key] = Shots.load(path, profile.naming)
+        _LOADED[key] = Shots.load(path, profile.naming, profile.form)
     return _LOADED[key]
 
 

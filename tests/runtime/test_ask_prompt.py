@@ -79,9 +79,14 @@ def test_the_tool_offers_every_tables_columns() -> None:
         "a": Schema.of({"x": "integer", "y": "string"}),
         "b": Schema.of({"y": "string", "z": "float"}),
     }
-    tool = tool_definition(schemas, Profile(strict=False))
+    tool = tool_definition(schemas, Profile())
     assert offered_columns(tool["function"]["parameters"]) == ["x", "y", "z"]
-    assert "strict" not in tool["function"]
+    # Without strict mode (and in the forms that carry p-SQL strings) the definition is the
+    # one-line-per-operation description, and the columns are listed in it (docs/ask.md).
+    for profile in (Profile(strict=False), Profile(form="text")):
+        loose = tool_definition(schemas, profile)["function"]
+        assert loose["description"].endswith("\nColumns: x, y, z")
+    assert "strict" not in tool_definition(schemas, Profile(strict=False))["function"]
 
 
 def test_system_prompt_templates() -> None:

@@ -144,7 +144,10 @@ def test_recorded_call_in_the_text_is_unwrapped_and_its_shape_explained(
     with pytest.raises(AskError) as info:
         ask(str(reply["question"]), {"penguins": penguins()}, server.client(), "m",
             dataclasses.replace(FAST, max_attempts=1))  # fmt: skip
-    assert "E154" in info.value.codes  # unwrapped from {"name":..., "arguments":...}
+    # Unwrapped from {"name":..., "arguments":...}; its steps are strings, which are read as
+    # p-SQL steps (grammar/forms.py), so the model hears where its SQL stops being p-SQL.
+    where = {d.code: d.where() for d in info.value.diagnostics}
+    assert where["E101"] == "/steps/0 1:16"  # `FROM` inside the step string
     assert "unwrap" in json.dumps([e.data for e in info.value.trace.events])
 
 
