@@ -87,9 +87,9 @@ def test_json_refuses_with_the_limit_named(
 
 
 def test_json_text_with_an_integer_past_pythons_digit_limit_is_refused_with_its_pointer() -> None:
-    codes, rendered = _codes(from_json, '{"steps": [{"op": "LIMIT", "count": ' + HUGE + '}]}')
+    codes, rendered = _codes(from_json, '{"steps": [{"op": "LIMIT", "count": ' + HUGE + "}]}")
     assert codes == ("E155",) and "/steps/0/count" in rendered and "5001 digits" in rendered
-    codes, rendered = _codes(from_json, '{"steps": [{"op": "FILTER", "where": ' + HUGE + '}]}')
+    codes, rendered = _codes(from_json, '{"steps": [{"op": "FILTER", "where": ' + HUGE + "}]}")
     assert codes == ("E157",) and "/steps/0/where" in rendered
 
 
