@@ -223,6 +223,11 @@ def compile(
     against another one it is. `make(checked, optimized)` builds the result (`Compiled`, or a
     subclass such as the runtime's `CompiledPlan`). Raises `PesqlError` with every problem.
     """
+    if not isinstance(schema, Schema | Mapping):
+        raise TypeError(
+            "compile takes a Schema or a mapping {table name: Schema}, "
+            f"not {type(schema).__name__}"
+        )
     bounds = (size or SizeLimits()).size
     if isinstance(source, RepairResult) and source.checked is not None:
         source = source.checked  # checked by repair against its schema: maybe not again

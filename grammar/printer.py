@@ -86,6 +86,8 @@ def quote_string(value: str) -> str:
 
 def to_text(plan: A.Plan) -> str:
     """The canonical text of a plan (ends without a newline)."""
+    if not isinstance(plan, A.Plan):
+        raise TypeError(f"to_text takes a Plan, not {type(plan).__name__}")
     lines = [] if plan.table is None else [f"FROM {quote_name(plan.table)}"]
     lines.extend(step_text(step) for step in plan.steps)
     return "\n".join(lines)

@@ -93,8 +93,10 @@ def test_wrong_python_types_are_type_errors_that_name_the_type(value: Any) -> No
     import pesql
 
     schema = pesql.schema_from_polars({"a": __import__("polars").Int64})
-    for fn in (pesql.parse, pesql.repair, lambda v: pesql.check(v, schema),
-               lambda v: pesql.compile(v, schema)):  # fmt: skip
+    plan = pesql.parse("LIMIT 1")
+    for fn in (pesql.parse, pesql.repair, pesql.to_text, pesql.to_json,
+               lambda v: pesql.check(v, schema), lambda v: pesql.compile(v, schema),
+               lambda v: pesql.check(plan, v), lambda v: pesql.compile(plan, v)):  # fmt: skip
         with pytest.raises((TypeError, pesql.PesqlError)) as info:
             fn(value)
         if info.type is TypeError:
