@@ -73,7 +73,7 @@ class _Interrupted(BaseException):
 
 
 @cache
-def penguins() -> pl.DataFrame:
+def penguins() -> pl.LazyFrame:
     path = resources.files("pesql.examples").joinpath("tables", "penguins.csv")
     return load_table(Path(str(path)), name="penguins").frame
 
