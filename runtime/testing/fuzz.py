@@ -141,6 +141,20 @@ def _judged(code: int, err: str) -> int:
     return code
 
 
+def _cli_profile(command: list[str]) -> Callable[[Any], Any]:
+    """Subcommands given a profile file: the input is the profile's text (TOML)."""
+
+    def run(value: Any) -> Any:
+        path = _workdir() / "profile.toml"
+        path.write_bytes(str(value).encode("utf-8", "surrogatepass"))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = _exit_code([*command, "--profile", str(path)])
+        return _judged(code, err.getvalue())
+
+    return run
+
+
 def _from_json(value: Any) -> Any:
     return from_json(value)
 
@@ -178,6 +192,12 @@ ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
     "cli explain": _cli(["explain"]),
     "cli sql": _cli(["sql"]),
 }
+# Entry points whose input is a profile file, not a plan.
+PROFILE_ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
+    "cli function-definition": _cli_profile(["function-definition"]),
+    "cli grammar": _cli_profile(["grammar", "--format", "gbnf"]),
+}
+ENTRY_POINTS.update(PROFILE_ENTRY_POINTS)
 
 
 def time_limit(value: Any) -> float:
@@ -232,4 +252,13 @@ def rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-__all__ = ["ENTRY_POINTS", "LIMIT_S", "SMALL_INPUT", "Outcome", "call", "penguins", "rss_mb"]
+__all__ = [
+    "ENTRY_POINTS",
+    "LIMIT_S",
+    "PROFILE_ENTRY_POINTS",
+    "SMALL_INPUT",
+    "Outcome",
+    "call",
+    "penguins",
+    "rss_mb",
+]

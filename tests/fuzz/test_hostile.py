@@ -16,15 +16,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pesql.runtime.testing.fuzz import ENTRY_POINTS, Outcome, call, rss_mb
-from pesql.runtime.testing.strategies.hostile import hostile_text, json_values
+from pesql.runtime.testing.fuzz import (
+    ENTRY_POINTS,
+    PROFILE_ENTRY_POINTS,
+    Outcome,
+    call,
+    rss_mb,
+)
+from pesql.runtime.testing.strategies.hostile import hostile_text, json_values, mutated_profiles
 
 EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
 # Growth of the peak RSS over one entry point's run: a leak or an unbounded intermediate
 # shows here (the table and the lark parser are loaded before the first measurement).
 RSS_GROWTH_MB = 400.0
 FIXTURES = Path(__file__).parent / "fixtures" / "regressions.jsonl"
-TEXT_ENTRIES = [name for name in ENTRY_POINTS if name != "from_json"]
+TEXT_ENTRIES = [n for n in ENTRY_POINTS if n != "from_json" and n not in PROFILE_ENTRY_POINTS]
 
 
 def _regressions() -> list[tuple[str, Any]]:
@@ -67,6 +73,24 @@ def test_hostile_text(entry: str) -> None:
 
     run()
     assert len(outcomes) >= min(EXAMPLES, 50)
+    assert rss_mb() - before < RSS_GROWTH_MB
+
+
+@pytest.mark.parametrize("entry", list(PROFILE_ENTRY_POINTS))
+def test_hostile_profiles(entry: str) -> None:
+    before = rss_mb()
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(mutated_profiles())
+    def run(text: str) -> None:
+        _judge(entry, text)
+
+    run()
     assert rss_mb() - before < RSS_GROWTH_MB
 
 
