@@ -156,3 +156,16 @@ def test_cli_options_that_found_bugs_are_input_errors(
     assert status == code and "internal error" not in err, err
     if code == 1:
         assert "E319" in err
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_rows": 2**40}, {"max_rows": -1}, {"timeout_s": 1e300}, {"timeout_s": float("nan")},
+     {"timeout_s": 0}],
+)  # fmt: skip
+def test_limits_polars_cannot_take_are_refused_when_made(options: dict[str, Any]) -> None:
+    from pesql.runtime.engine.limits import Limits
+
+    # Before: OverflowError inside the run ("number too large to fit in target type").
+    with pytest.raises(ValueError, match="max_rows|timeout_s"):
+        Limits(**options)
