@@ -30,6 +30,8 @@ EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
 # shows here (the table and the lark parser are loaded before the first measurement).
 RSS_GROWTH_MB = 400.0
 FIXTURES = Path(__file__).parent / "fixtures" / "regressions.jsonl"
+# `make fuzz-hostile` sets this: one JSON line per entry point with what the run saw.
+REPORT = os.environ.get("PESQL_HOSTILE_REPORT")
 TEXT_ENTRIES = [n for n in ENTRY_POINTS if n != "from_json" and n not in PROFILE_ENTRY_POINTS]
 
 
@@ -40,6 +42,16 @@ def _regressions() -> list[tuple[str, Any]]:
             record = json.loads(line)
             cases.append((record["entry"], record["input"]))
     return cases
+
+
+def _report(entry: str, outcomes: list[Outcome], rss_growth: float) -> None:
+    if REPORT:
+        kinds = {k: sum(o.kind == k for o in outcomes) for k in ("ok", "refused")}
+        slowest = max((o.seconds for o in outcomes), default=0.0)
+        line = {"entry": entry, "inputs": len(outcomes), **kinds, "slowest_s": round(slowest, 3),
+                "rss_growth_mb": round(rss_growth, 1)}  # fmt: skip
+        with open(REPORT, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
 
 
 def _judge(entry: str, value: Any) -> Outcome:
@@ -72,6 +84,7 @@ def test_hostile_text(entry: str) -> None:
         outcomes.append(_judge(entry, text))
 
     run()
+    _report(entry, outcomes, rss_mb() - before)
     assert len(outcomes) >= min(EXAMPLES, 50)
     assert rss_mb() - before < RSS_GROWTH_MB
 
@@ -79,6 +92,7 @@ def test_hostile_text(entry: str) -> None:
 @pytest.mark.parametrize("entry", list(PROFILE_ENTRY_POINTS))
 def test_hostile_profiles(entry: str) -> None:
     before = rss_mb()
+    outcomes: list[Outcome] = []
 
     @settings(
         max_examples=EXAMPLES,
@@ -88,14 +102,17 @@ def test_hostile_profiles(entry: str) -> None:
     )
     @given(mutated_profiles())
     def run(text: str) -> None:
-        _judge(entry, text)
+        outcomes.append(_judge(entry, text))
 
     run()
+    _report(entry, outcomes, rss_mb() - before)
     assert rss_mb() - before < RSS_GROWTH_MB
 
 
 def test_hostile_json_values() -> None:
     before = rss_mb()
+    lowered: list[Outcome] = []
+    compiled: list[Outcome] = []
 
     @settings(
         max_examples=EXAMPLES * 2,
@@ -105,10 +122,13 @@ def test_hostile_json_values() -> None:
     )
     @given(json_values())
     def run(value: Any) -> None:
-        _judge("from_json", value)
-        _judge("compile", value) if isinstance(value, dict) else None
+        lowered.append(_judge("from_json", value))
+        if isinstance(value, dict):
+            compiled.append(_judge("compile", value))
 
     run()
+    _report("from_json (JSON values)", lowered, rss_mb() - before)
+    _report("compile (JSON values)", compiled, rss_mb() - before)
     assert rss_mb() - before < RSS_GROWTH_MB
 
 
@@ -167,5 +187,5 @@ def test_limits_polars_cannot_take_are_refused_when_made(options: dict[str, Any]
     from pesql.runtime.engine.limits import Limits
 
     # Before: OverflowError inside the run ("number too large to fit in target type").
-    with pytest.raises(ValueError, match="max_rows|timeout_s"):
+    with pytest.raises(ValueError, match=r"max_rows|timeout_s"):
         Limits(**options)
