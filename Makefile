@@ -55,8 +55,10 @@ fuzz: $(STAMP)
 ## Hostile input on every entry point (API and CLI), 5,000 generated inputs each: no traceback,
 ## no call over its time limit, bounded RSS (tests/fuzz; the normal test run does 100 each).
 fuzz-hostile: $(STAMP)
-	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} nice $(VENV)/bin/pytest -q \
-		-p no:cacheprovider tests/fuzz
+	@mkdir -p build && rm -f build/fuzz-hostile.jsonl
+	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} PESQL_HOSTILE_REPORT=build/fuzz-hostile.jsonl \
+		nice $(VENV)/bin/pytest -q -p no:cacheprovider tests/fuzz
+	@cat build/fuzz-hostile.jsonl
 
 ## Regenerate docs derived from the code (the tests fail when they are stale).
 docs: $(STAMP)

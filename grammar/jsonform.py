@@ -38,6 +38,8 @@ def dumps(value: JSONValue) -> str:
 # --- AST -> JSON -------------------------------------------------------------------------
 def to_json(plan: A.Plan, naming: Naming = DEFAULT_NAMING) -> dict[str, JSONValue]:
     """The canonical JSON object of a plan (op names as the naming exposes them)."""
+    if not isinstance(plan, A.Plan):
+        raise TypeError(f"to_json takes a Plan, not {type(plan).__name__}")
     return {"table": plan.table, "steps": [_node_json(s, naming) for s in plan.steps]}
 
 

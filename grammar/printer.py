@@ -97,6 +97,8 @@ def quote_string(value: str) -> str:
 
 def to_text(plan: A.Plan) -> str:
     """The canonical text of a plan (ends without a newline)."""
+    if not isinstance(plan, A.Plan):
+        raise TypeError(f"to_text takes a Plan, not {type(plan).__name__}")
     lines = [] if plan.table is None else [f"FROM {quote_name(plan.table)}"]
     lines.extend(step_text(step) for step in plan.steps)
     return "\n".join(lines)
@@ -251,8 +253,9 @@ def _expr(expr: A.Expr) -> tuple[str, int]:
             bare = isinstance(value, A.Col) or (
                 isinstance(value, A.Call) and spec_of(value).syntax == "call"
             )
-            shown = expr_text(value, ATOM)
-            return ("-" + shown if bare else f"-({expr_text(value)})"), UNARY
+            # One rendering of the operand per level: both (as before) doubled the work at each
+            # level, so 17 nested minuses took seconds (found by the fuzz harness).
+            return ("-" + expr_text(value, ATOM) if bare else f"-({expr_text(value)})"), UNARY
         case operators.IsNull(value=value):
             return f"{expr_text(value, SUM)} IS NULL", COMPARE
         case operators.IsNotNull(value=value):

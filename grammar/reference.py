@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from pesql.grammar.jsonform import dumps, to_json
+from pesql.grammar.numbers import describe_number
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
 from pesql.grammar.types import Common, FromOption, Promote, Same, Signature
@@ -119,8 +120,8 @@ def _type_text(f: FieldSpec) -> str:
     else:
         text = words[f.kind]
     if f.minimum is not None or f.maximum is not None:
-        low = "" if f.minimum is None else f"{f.minimum:g} ≤ "
-        high = "" if f.maximum is None else f" ≤ {f.maximum:g}"
+        low = "" if f.minimum is None else f"{describe_number(f.minimum)} ≤ "
+        high = "" if f.maximum is None else f" ≤ {describe_number(f.maximum)}"
         text += f" ({low}value{high})"
     return text
 

@@ -95,7 +95,7 @@ def infer(expr: A.Expr, scope: Scope) -> tuple[A.Expr, ColumnType]:
 
 def _column(col: A.Col, scope: Scope) -> tuple[A.Expr, ColumnType]:
     value = id(col) in scope.value_cols
-    name = scope.resolver.resolve(col.name, scope.schema.names(), col.origin, value=value)
+    name = scope.resolver.resolve(col.name, scope.schema, col.origin, value=value)
     if name is None:
         return col, UNKNOWN
     ctype = scope.schema.get(name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pesql.grammar.diagnostics import Diagnostic, nearest
@@ -25,6 +25,9 @@ from pesql.grammar.origin import Origin, Pointer
 from pesql.grammar.printer import quote_string
 
 _SPACES = re.compile(r"\s+")
+# Unknown names given hints per check: each hint compares the name with every column, so a
+# hostile plan with thousands of unknown names would cost names x columns edit distances.
+MAX_HINTED = 20
 
 
 def loose_key(name: str) -> str:
@@ -41,6 +44,7 @@ class Resolver:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Exact removed column name -> the hint explaining where it went.
     removed: dict[str, str] = field(default_factory=dict)
+    unknown: int = 0  # E201s so far: the first MAX_HINTED get did-you-mean hints
 
     def forget(self, name: str) -> None:
         """`name` exists again (re-derived), so its removal hint no longer applies."""
@@ -50,7 +54,7 @@ class Resolver:
         self.removed[name] = hint
 
     def resolve(
-        self, name: str, columns: Sequence[str], origin: Origin | None, *, value: bool = False
+        self, name: str, columns: Collection[str], origin: Origin | None, *, value: bool = False
     ) -> str | None:
         """The exact column `name` designates, or None after reporting E201/E208.
 
@@ -80,13 +84,17 @@ class Resolver:
                 )
             )
             return None
+        self.unknown += 1
+        if self.unknown > MAX_HINTED:  # hints compare with every column: not for a flood
+            self.diagnostics.append(Diagnostic.make("E201", origin, name=name))
+            return None
         hints = self._hints(name, columns)
         if value and not nearest(name, columns) and name not in self.removed:
             hints = (_as_text(name, origin), *hints)
         self.diagnostics.append(Diagnostic.make("E201", origin, name=name, hints=hints))
         return None
 
-    def _hints(self, name: str, columns: Sequence[str]) -> tuple[str, ...]:
+    def _hints(self, name: str, columns: Collection[str]) -> tuple[str, ...]:
         hints: list[str] = []
         gone = self.removed.get(name)
         if gone is None:

@@ -32,33 +32,50 @@ class ColumnType:
     unsupported: str | None = None
 
 
+@dataclass(slots=True)
+class _Positions:
+    """Column positions by name, shared along one chain of `Schema.with_column` calls."""
+
+    positions: dict[str, int]
+    size: int  # the length of the longest schema sharing it
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
     """Ordered column names and types of a table (the input, or the output of a step)."""
 
     columns: tuple[tuple[str, ColumnType], ...] = ()
-    # name -> type, built on first lookup: `get` and `in` are O(1), not a scan per reference.
-    _index: dict[str, ColumnType] | None = field(
+    # Name -> position, built on first lookup, so `get` and `in` are O(1) instead of a scan per
+    # column reference (a DERIVE of thousands of columns was quadratic in the checker).
+    _index: _Positions | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
 
-    def _lookup(self) -> dict[str, ColumnType]:
-        if self._index is None:
-            index: dict[str, ColumnType] = {}
-            for name, ctype in self.columns:
-                index.setdefault(name, ctype)  # the first of duplicates, as `get` always gave
+    def _position(self, name: str) -> int | None:
+        index = self._index
+        if index is None:
+            index = _Positions({}, len(self.columns))
+            for i, (n, _) in enumerate(self.columns):
+                index.positions.setdefault(n, i)  # the first of duplicates, as `get` gave
             object.__setattr__(self, "_index", index)
-            return index
-        return self._index
+        found = index.positions.get(name)
+        if found is None:
+            return None  # every name of every schema sharing the index is in it
+        if found < len(self.columns) and self.columns[found][0] == name:
+            return found
+        # A name of a schema grown from this one (or of a sibling that extended the index in a
+        # race between threads): a scan gives the exact answer.
+        return next((i for i, (n, _) in enumerate(self.columns) if n == name), None)
 
     def names(self) -> list[str]:
         return [name for name, _ in self.columns]
 
     def get(self, name: str) -> ColumnType | None:
-        return self._lookup().get(name)
+        found = self._position(name)
+        return None if found is None else self.columns[found][1]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._lookup()
+        return isinstance(name, str) and self._position(name) is not None
 
     def __len__(self) -> int:
         return len(self.columns)
@@ -74,8 +91,13 @@ class Schema:
         if name in self:
             return Schema(tuple((n, ctype if n == name else t) for n, t in self.columns))
         grown = Schema((*self.columns, (name, ctype)))
-        if self._index is not None:  # grown one column at a time (DERIVE): extend, not rebuild
-            object.__setattr__(grown, "_index", {**self._index, name: ctype})
+        index = self._index
+        if index is not None and index.size == len(self.columns):
+            # This schema is the longest grown from the index: the new one extends it in place
+            # (a DERIVE adds its columns one by one); any other is rebuilt on its first lookup.
+            index.positions.setdefault(name, len(self.columns))
+            index.size += 1
+            object.__setattr__(grown, "_index", index)
         return grown
 
     @classmethod

@@ -47,7 +47,7 @@ class StepState:
 
         SELECT and DROP only move a column (`uses_values=False`): fine for any polars type.
         """
-        resolved = self.resolver.resolve(name, self.schema.names(), origin)
+        resolved = self.resolver.resolve(name, self.schema, origin)
         if resolved is None:
             return None
         ctype = self.schema.get(resolved)

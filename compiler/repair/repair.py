@@ -34,7 +34,7 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
-from pesql.compiler.repair.shapes import MAX_SECONDS, MAX_WORK, RepairBudgetExceeded, Shapes
+from pesql.compiler.repair.shapes import RepairBudgetExceeded, Shapes
 from pesql.compiler.repair.slips import fix_slips, text_reading
 from pesql.compiler.repair.trust import reading_reasons, untrusted_reasons
 from pesql.grammar import ast as A
@@ -118,8 +118,7 @@ def repair(
     try:
         readings = _read_all(scanned.candidates, shapes, reader)
     except RepairBudgetExceeded as exc:
-        found = f"{exc} (at most {MAX_WORK} readings in {MAX_SECONDS:g} s)"
-        return RepairResult(None, None, (), False, (Diagnostic.make("E404", problem=found),))
+        return RepairResult(None, None, (), False, (Diagnostic.make("E404", problem=str(exc)),))
     good = [r for r in readings if r.plan is not None]
     scanned_reasons = {id(r.candidate): untrusted_reasons(text, r.candidate, naming) for r in good}
     reasons_of = {

@@ -27,6 +27,7 @@ from typing import Literal
 import polars as pl
 from pesql.compiler.check.size import SizeLimits, check_size, expr_depth
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.numbers import ROW_INDEX_MAX
 from pesql.grammar.origin import Origin
 from pesql.runtime.engine.budget import Deadline
 
@@ -37,6 +38,15 @@ class Limits(SizeLimits):
 
     The plan-size bounds (`max_steps`, `max_depth`) are the compiler's `SizeLimits`, checked
     when a plan is compiled; the others bound the run."""
+
+    def __post_init__(self) -> None:
+        # Values polars cannot take would fail deep inside a run (OverflowError): refuse them
+        # here, naming the bound (issue 21).
+        rows, seconds = self.max_rows, self.timeout_s
+        if rows is not None and not (isinstance(rows, int) and 0 <= rows < ROW_INDEX_MAX):
+            raise ValueError(f"max_rows must be None or 0 .. {ROW_INDEX_MAX - 1}, not {rows!r}")
+        if seconds is not None and not (isinstance(seconds, int | float) and 0 < seconds <= 1e9):
+            raise ValueError(f"timeout_s must be None or in (0, 1e9] seconds, not {seconds!r}")
 
     max_rows: int | None = 10_000
     timeout_s: float | None = 30.0

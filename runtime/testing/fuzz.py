@@ -37,12 +37,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
+from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.pipeline import plan_kind
+from pesql.compiler.repair.repair import repair
+from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.jsonform import from_json
+from pesql.grammar.parse import parse
 from pesql.runtime.cli.main import run_cli
-
-import pesql
+from pesql.runtime.engine.execute import compile, execute
+from pesql.runtime.engine.limits import Limits
+from pesql.runtime.tables.table import load_table
 
 OutcomeKind = Literal["ok", "refused", "bug", "slow"]
 SMALL_INPUT = 100_000  # characters: below this, one call must finish within `LIMIT_S`
@@ -66,14 +73,14 @@ class _Interrupted(BaseException):
 
 
 @cache
-def penguins() -> pl.DataFrame:
+def penguins() -> pl.LazyFrame:
     path = resources.files("pesql.examples").joinpath("tables", "penguins.csv")
-    return pesql.load_table(Path(str(path)), name="penguins").frame  # type: ignore[no-any-return]
+    return load_table(Path(str(path)), name="penguins").frame
 
 
 @cache
 def penguins_schema() -> Schema:
-    return pesql.schema_from_polars(penguins().collect_schema())
+    return schema_from_polars(penguins().collect_schema())
 
 
 @cache
@@ -134,33 +141,47 @@ def _judged(code: int, err: str) -> int:
     return code
 
 
+def _cli_profile(command: list[str]) -> Callable[[Any], Any]:
+    """Subcommands given a profile file: the input is the profile's text (TOML)."""
+
+    def run(value: Any) -> Any:
+        path = _workdir() / "profile.toml"
+        path.write_bytes(str(value).encode("utf-8", "surrogatepass"))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = _exit_code([*command, "--profile", str(path)])
+        return _judged(code, err.getvalue())
+
+    return run
+
+
 def _from_json(value: Any) -> Any:
-    return pesql.from_json(value)
+    return from_json(value)
 
 
 def _compile(value: Any) -> Any:
-    return pesql.compile(value, penguins_schema())
+    return compile(value, penguins_schema())
 
 
 def _execute(value: Any) -> Any:
-    return pesql.execute(value, penguins(), limits=pesql.Limits(timeout_s=LIMIT_S))
+    return execute(value, penguins(), limits=Limits(timeout_s=LIMIT_S))
 
 
 def _check(value: Any) -> Any:
-    plan = value if isinstance(value, pesql.Plan) else _read(value)
-    return pesql.check(plan, penguins_schema())
+    plan = value if isinstance(value, Plan) else _read(value)
+    return check(plan, penguins_schema())
 
 
-def _read(value: Any) -> pesql.Plan:
+def _read(value: Any) -> Plan:
     if isinstance(value, str) and plan_kind(value) == "text":
-        return pesql.parse(value)
-    return pesql.from_json(value)
+        return parse(value)
+    return from_json(value)
 
 
 ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
-    "parse": lambda v: pesql.parse(v),
+    "parse": lambda v: parse(v),
     "from_json": _from_json,
-    "repair": lambda v: pesql.repair(v, schema=penguins_schema()).plan_or_raise(),
+    "repair": lambda v: repair(v, schema=penguins_schema()).plan_or_raise(),
     "check": _check,
     "compile": _compile,
     "execute": _execute,
@@ -171,6 +192,12 @@ ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
     "cli explain": _cli(["explain"]),
     "cli sql": _cli(["sql"]),
 }
+# Entry points whose input is a profile file, not a plan.
+PROFILE_ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
+    "cli function-definition": _cli_profile(["function-definition"]),
+    "cli grammar": _cli_profile(["grammar", "--format", "gbnf"]),
+}
+ENTRY_POINTS.update(PROFILE_ENTRY_POINTS)
 
 
 def time_limit(value: Any) -> float:
@@ -225,4 +252,13 @@ def rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-__all__ = ["ENTRY_POINTS", "LIMIT_S", "SMALL_INPUT", "Outcome", "call", "penguins", "rss_mb"]
+__all__ = [
+    "ENTRY_POINTS",
+    "LIMIT_S",
+    "PROFILE_ENTRY_POINTS",
+    "SMALL_INPUT",
+    "Outcome",
+    "call",
+    "penguins",
+    "rss_mb",
+]

@@ -16,24 +16,43 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pesql.runtime.testing.fuzz import ENTRY_POINTS, Outcome, call, rss_mb
-from pesql.runtime.testing.strategies.hostile import hostile_text, json_values
+from pesql.runtime.testing.fuzz import (
+    ENTRY_POINTS,
+    PROFILE_ENTRY_POINTS,
+    Outcome,
+    call,
+    rss_mb,
+)
+from pesql.runtime.testing.strategies.hostile import hostile_text, json_values, mutated_profiles
 
 EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
 # Growth of the peak RSS over one entry point's run: a leak or an unbounded intermediate
 # shows here (the table and the lark parser are loaded before the first measurement).
 RSS_GROWTH_MB = 400.0
 FIXTURES = Path(__file__).parent / "fixtures" / "regressions.jsonl"
-TEXT_ENTRIES = [name for name in ENTRY_POINTS if name != "from_json"]
+# `make fuzz-hostile` sets this: one JSON line per entry point with what the run saw.
+REPORT = os.environ.get("PESQL_HOSTILE_REPORT")
+TEXT_ENTRIES = [n for n in ENTRY_POINTS if n != "from_json" and n not in PROFILE_ENTRY_POINTS]
 
 
-def _regressions() -> list[tuple[str, Any]]:
+def _regressions() -> list[tuple[str, Any, str]]:
+    """(entry point, input, expected outcome: "refused" unless the record says otherwise)."""
     cases = []
     for line in FIXTURES.read_text(encoding="utf-8").splitlines():
         if line.strip():
             record = json.loads(line)
-            cases.append((record["entry"], record["input"]))
+            cases.append((record["entry"], record["input"], record.get("expect", "refused")))
     return cases
+
+
+def _report(entry: str, outcomes: list[Outcome], rss_growth: float) -> None:
+    if REPORT:
+        kinds = {k: sum(o.kind == k for o in outcomes) for k in ("ok", "refused")}
+        slowest = max((o.seconds for o in outcomes), default=0.0)
+        line = {"entry": entry, "inputs": len(outcomes), **kinds, "slowest_s": round(slowest, 3),
+                "rss_growth_mb": round(rss_growth, 1)}  # fmt: skip
+        with open(REPORT, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
 
 
 def _judge(entry: str, value: Any) -> Outcome:
@@ -43,10 +62,10 @@ def _judge(entry: str, value: Any) -> Outcome:
     return outcome
 
 
-@pytest.mark.parametrize(("entry", "value"), _regressions())
-def test_inputs_that_found_bugs_are_refused_cleanly(entry: str, value: Any) -> None:
-    outcome = _judge(entry, value)
-    assert outcome.kind == "refused", outcome
+@pytest.mark.parametrize(("entry", "value", "expect"), _regressions())
+def test_inputs_that_found_bugs_are_handled_cleanly(entry: str, value: Any, expect: str) -> None:
+    outcome = _judge(entry, value)  # never a bug, never over the time limit
+    assert outcome.kind == expect, outcome
 
 
 @pytest.mark.parametrize("entry", TEXT_ENTRIES)
@@ -66,12 +85,35 @@ def test_hostile_text(entry: str) -> None:
         outcomes.append(_judge(entry, text))
 
     run()
+    _report(entry, outcomes, rss_mb() - before)
     assert len(outcomes) >= min(EXAMPLES, 50)
+    assert rss_mb() - before < RSS_GROWTH_MB
+
+
+@pytest.mark.parametrize("entry", list(PROFILE_ENTRY_POINTS))
+def test_hostile_profiles(entry: str) -> None:
+    before = rss_mb()
+    outcomes: list[Outcome] = []
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(mutated_profiles())
+    def run(text: str) -> None:
+        outcomes.append(_judge(entry, text))
+
+    run()
+    _report(entry, outcomes, rss_mb() - before)
     assert rss_mb() - before < RSS_GROWTH_MB
 
 
 def test_hostile_json_values() -> None:
     before = rss_mb()
+    lowered: list[Outcome] = []
+    compiled: list[Outcome] = []
 
     @settings(
         max_examples=EXAMPLES * 2,
@@ -81,10 +123,13 @@ def test_hostile_json_values() -> None:
     )
     @given(json_values())
     def run(value: Any) -> None:
-        _judge("from_json", value)
-        _judge("compile", value) if isinstance(value, dict) else None
+        lowered.append(_judge("from_json", value))
+        if isinstance(value, dict):
+            compiled.append(_judge("compile", value))
 
     run()
+    _report("from_json (JSON values)", lowered, rss_mb() - before)
+    _report("compile (JSON values)", compiled, rss_mb() - before)
     assert rss_mb() - before < RSS_GROWTH_MB
 
 
@@ -93,8 +138,10 @@ def test_wrong_python_types_are_type_errors_that_name_the_type(value: Any) -> No
     import pesql
 
     schema = pesql.schema_from_polars({"a": __import__("polars").Int64})
-    for fn in (pesql.parse, pesql.repair, lambda v: pesql.check(v, schema),
-               lambda v: pesql.compile(v, schema)):  # fmt: skip
+    plan = pesql.parse("LIMIT 1")
+    for fn in (pesql.parse, pesql.repair, pesql.to_text, pesql.to_json,
+               lambda v: pesql.check(v, schema), lambda v: pesql.compile(v, schema),
+               lambda v: pesql.check(plan, v), lambda v: pesql.compile(plan, v)):  # fmt: skip
         with pytest.raises((TypeError, pesql.PesqlError)) as info:
             fn(value)
         if info.type is TypeError:
@@ -130,3 +177,16 @@ def test_cli_options_that_found_bugs_are_input_errors(
     assert status == code and "internal error" not in err, err
     if code == 1:
         assert "E319" in err
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_rows": 2**40}, {"max_rows": -1}, {"timeout_s": 1e300}, {"timeout_s": float("nan")},
+     {"timeout_s": 0}],
+)  # fmt: skip
+def test_limits_polars_cannot_take_are_refused_when_made(options: dict[str, Any]) -> None:
+    from pesql.runtime.engine.limits import Limits
+
+    # Before: OverflowError inside the run ("number too large to fit in target type").
+    with pytest.raises(ValueError, match=r"max_rows|timeout_s"):
+        Limits(**options)

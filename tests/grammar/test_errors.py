@@ -211,11 +211,29 @@ def test_mutated_valid_json_raises_only_diagnostics(plan: object, data: st.DataO
 
 def test_deep_nesting_is_refused_not_overflowed() -> None:
     # Parentheses alone add no depth to the tree: they parse fine.
-    assert parse("DERIVE x = " + "(" * 5000 + "1" + ")" * 5000) == parse("DERIVE x = 1")
-    deep = "DERIVE x = " + "ABS(" * 5000 + "1" + ")" * 5000
+    assert parse("DERIVE x = " + "(" * 2500 + "1" + ")" * 2500) == parse("DERIVE x = 1")
+    for levels in (62, 1000):  # past MAX_JSON_DEPTH, and far past it
+        deep = "DERIVE x = " + "ABS(" * levels + "1" + ")" * levels
+        with pytest.raises(PesqlError) as info:
+            parse(deep)
+        assert info.value.codes == ("E302",)
+    # Text and JSON draw the line at the same nesting (the step and the assignment count).
+    assert parse("DERIVE x = " + "ABS(" * 61 + "1" + ")" * 61)
+    for levels, accepted in ((61, True), (62, False)):
+        expr: object = 1
+        for _ in range(levels):
+            expr = {"op": "ABS", "value": expr}
+        value = {"steps": [{"op": "DERIVE", "columns": [{"name": "x", "expr": expr}]}]}
+        try:
+            from_json(value)
+        except PesqlError as exc:
+            assert not accepted and exc.codes == ("E302",)
+        else:
+            assert accepted
+    # More tokens than any accepted plan has are refused before lark reads them.
     with pytest.raises(PesqlError) as info:
-        parse(deep)
-    assert info.value.codes == ("E302",)
+        parse("DERIVE x = " + "(" * 5000 + "1" + ")" * 5000)
+    assert info.value.codes == ("E306",)
     nested: object = 1
     for _ in range(200):
         nested = {"op": "ABS", "value": nested}

@@ -37,15 +37,15 @@ def fresh_name(frame: pl.LazyFrame, base: str) -> str:
 def with_assigns(frame: pl.LazyFrame, assigns: Sequence[Assign], ctx: Ctx) -> pl.LazyFrame:
     """Add the columns in order; a column may read one defined before it in the same step."""
     batch: list[Assign] = []
+    named: set[str] = set()  # the batch's names, kept as it grows (not rebuilt per item)
     for assign in assigns:
-        if any(columns_of(assign.expr) & {a.name for a in batch}):
+        # A column read from the batch, or a name assigned twice in one batch (polars would
+        # reject the projection), starts a new batch.
+        if assign.name in named or not columns_of(assign.expr).isdisjoint(named):
             frame = frame.with_columns(lower(a.expr, ctx).alias(a.name) for a in batch)
-            batch = []
-        # A name assigned twice in one batch would make polars reject the projection.
-        if any(a.name == assign.name for a in batch):
-            frame = frame.with_columns(lower(a.expr, ctx).alias(a.name) for a in batch)
-            batch = []
+            batch, named = [], set()
         batch.append(assign)
+        named.add(assign.name)
     if batch:
         frame = frame.with_columns(lower(a.expr, ctx).alias(a.name) for a in batch)
     return frame

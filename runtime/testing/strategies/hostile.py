@@ -164,6 +164,39 @@ def mutated_gold() -> st.SearchStrategy[str]:
     return mutate()
 
 
+@cache
+def profile_texts() -> tuple[str, ...]:
+    """The bundled profiles (examples/profiles/*.toml), as text."""
+    folder = resources.files("pesql.examples").joinpath("profiles")
+    return tuple(
+        item.read_text(encoding="utf-8") for item in folder.iterdir() if item.name.endswith(".toml")
+    )
+
+
+def mutated_profiles() -> st.SearchStrategy[str]:
+    """Profile files (TOML) with a few characters changed, or hostile values put in."""
+
+    @st.composite
+    def mutate(draw: st.DrawFn) -> str:
+        text = draw(st.sampled_from(profile_texts()))
+        for _ in range(draw(st.integers(1, 3))):
+            i = draw(st.integers(0, len(text)))
+            piece = draw(
+                st.one_of(
+                    st.sampled_from(
+                        ['"', "[", "]", "=", "\n", "\ud800", "9" * 30, "-1", "1e400",
+                         '\n[renames]\nSUB_ABS = ""\n', '\nmax_attempts = 99999999999999999999\n',
+                         '\n[aliases]\nLIMIT = "FILTER"\n', "\nverbosity = 3\n"]
+                    ),
+                    st.text(max_size=4),
+                )
+            )  # fmt: skip
+            text = text[:i] + piece + text[i + draw(st.integers(0, 3)) :]
+        return text
+
+    return st.one_of(mutate(), random_text())
+
+
 def hostile_text() -> st.SearchStrategy[str]:
     """Any of the text strategies above."""
     return st.one_of(
@@ -222,6 +255,7 @@ __all__ = [
     "huge_literals",
     "json_values",
     "mutated_gold",
+    "mutated_profiles",
     "odd_unicode",
     "random_text",
     "token_soup",
