@@ -29,18 +29,30 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.extras import require
 
-__all__ = ["SQLITE_UNSUPPORTED", "execute_duckdb", "execute_sqlite"]
+__all__ = [
+    "INPUT_TABLE",
+    "SQLITE_UNSUPPORTED",
+    "Frames",
+    "execute_duckdb",
+    "execute_sqlite",
+    "failed",
+    "prepare",
+    "quote",
+    "rows_to_frame",
+]
 
 Frames = Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 # Operations `execute_sqlite` cannot run; plans using them raise E310 (never silently skipped).
 SQLITE_UNSUPPORTED: frozenset[str] = UNSUPPORTED["sqlite"]
 
-_INPUT = "pesql_input"
+# The name the SQL reads the input table by (a registered frame, a temporary table or view).
+INPUT_TABLE = "pesql_input"
+_INPUT = INPUT_TABLE
 _ORDINAL = "__pesql_input_row"
 
 
-def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, pl.DataFrame, str]:
+def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, pl.DataFrame, str]:
     """The checked plan, its input frame with an ordinal column, and that column's name."""
     frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
     schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}
@@ -64,7 +76,7 @@ def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
     )
 
 
-def _failed(exc: Exception) -> PesqlError:
+def failed(exc: Exception) -> PesqlError:
     return PesqlError([Diagnostic.make("E305", None, problem=str(exc).splitlines()[0])])
 
 
@@ -73,7 +85,7 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     # Optional dependency: only this engine needs it (E309 names the extra when missing).
     duckdb = require("duckdb", "the DuckDB engine (--engine duckdb)")
 
-    checked, frame, ordinal = _prepare(plan, tables)
+    checked, frame, ordinal = prepare(plan, tables)
     sql = _sql(checked, "duckdb", ordinal)
     # A cursor is a new connection to one shared in-memory database: opening a database costs
     # ~25 ms, a cursor half that. Registered frames are per cursor, so calls do not collide.
@@ -82,7 +94,7 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
         con.register(_INPUT, frame)
         result = _intervals_as_micros(con.sql(sql)).pl()
     except duckdb.Error as exc:
-        raise _failed(exc) from exc
+        raise failed(exc) from exc
     finally:
         con.close()
     return conform(result, checked.output_schema)
@@ -132,30 +144,30 @@ def execute_sqlite(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     SQLite has no date, boolean or decimal storage: dates and datetimes are stored as ISO
     text, booleans as 0/1 and decimals as REAL, and converted back by the output schema.
     """
-    checked, frame, ordinal = _prepare(plan, tables)
+    checked, frame, ordinal = prepare(plan, tables)
     unsupported_ops(checked.plan, "sqlite")
     sql = _sql(checked, "sqlite", ordinal)
     con = sqlite3.connect(":memory:")
     try:
         # LIKE is case-insensitive in SQLite unless told otherwise; p-SQL's LIKE is not.
         con.execute("PRAGMA case_sensitive_like = ON")
-        names = ", ".join(_quote(c) for c in frame.columns)
-        con.execute(f"CREATE TABLE {_quote(_INPUT)} ({names})")
+        names = ", ".join(quote(c) for c in frame.columns)
+        con.execute(f"CREATE TABLE {quote(_INPUT)} ({names})")
         marks = ", ".join("?" for _ in frame.columns)
         con.executemany(
-            f"INSERT INTO {_quote(_INPUT)} VALUES ({marks})",
+            f"INSERT INTO {quote(_INPUT)} VALUES ({marks})",
             (tuple(_to_sqlite(v) for v in row) for row in frame.iter_rows()),
         )
         cursor = con.execute(sql)
         rows = cursor.fetchall()
     except sqlite3.Error as exc:
-        raise _failed(exc) from exc
+        raise failed(exc) from exc
     finally:
         con.close()
-    return _from_sqlite(rows, checked.output_schema)
+    return rows_to_frame(rows, checked.output_schema)
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -169,7 +181,8 @@ def _to_sqlite(value: Any) -> Any:
     return value
 
 
-def _from_sqlite(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFrame:
+def rows_to_frame(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFrame:
+    """Rows of Python values (a DB-API cursor's) as a frame of `schema`'s polars types."""
     table = list(rows)
     columns = list(zip(*table, strict=True)) if table else [()] * len(schema)
     series = []
