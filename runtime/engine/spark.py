@@ -41,6 +41,7 @@ _CONF = {
     # Small answers: two shuffle partitions instead of 200 save ~0.1 s per query locally.
     "spark.sql.shuffle.partitions": "2",
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
 }
 
 _SESSIONS: dict[str, Any] = {}
@@ -59,7 +60,7 @@ def spark_session(master: str | None = None) -> Any:
             for key, value in _CONF.items():
                 builder = builder.config(key, value)
             session = builder.getOrCreate()
-            session.sparkContext.setLogLevel("ERROR")
+            session.sparkContext.setLogLevel("FATAL")
             _SESSIONS[master] = session
         return _SESSIONS[master]
 
@@ -118,4 +119,3 @@ def _to_polars(answer: Any, schema: Schema) -> pl.DataFrame:
     # Spark names columns as the SQL spells them; the output schema has the exact names.
     frame = frame.rename(dict(zip(frame.columns, schema.names(), strict=True)))
     return conform(frame, schema)
-

@@ -117,6 +117,9 @@ def _starts_with(expr: text.StartsWith, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _ends_with(expr: text.EndsWith, ctx: ExprContext) -> exp.Expr:
     value, pattern = _folded(expr, ctx)
+    if ctx.dialect == "postgres":  # no ENDS_WITH: the last LENGTH(pattern) characters
+        tail = exp.Right(this=value, expression=exp.Length(this=pattern.copy()))
+        return binary(exp.EQ, tail, pattern)
     return exp.EndsWith(this=value, expression=pattern)
 
 
@@ -128,12 +131,26 @@ def _regexp_match(expr: text.RegexpMatch, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _regexp_extract(expr: text.RegexpExtract, ctx: ExprContext) -> exp.Expr:
     value = sql_expr(expr.value, ctx)
+    if ctx.dialect == "postgres":
+        return _pg_regexp_extract(value, expr.pattern, expr.group)
     extract = exp.RegexpExtract(
         this=value, expression=string(expr.pattern), group=number(expr.group)
     )
     # Engines return '' when nothing matches; p-SQL returns NULL (an empty group stays '').
     matched = exp.RegexpLike(this=value.copy(), expression=string(expr.pattern))
     return case([(matched, extract)])
+
+
+def _pg_regexp_extract(value: exp.Expr, pattern: str, group: int) -> exp.Expr:
+    """Postgres has no REGEXP_EXTRACT: `(REGEXP_MATCH(x, '(p)'))[group + 1]`, the whole
+    pattern made group 1 so group 0 is the match. NULL when nothing matches, as p-SQL.
+    Embedded options (`(?i)`) must open an ARE, so they stay in front of the new group."""
+    options = re.match(r"\(\?[a-z]+\)", pattern)
+    head = options.group() if options else ""
+    wrapped = f"{head}({pattern[len(head) :]})"
+    match = exp.Anonymous(this="REGEXP_MATCH", expressions=[value, string(wrapped)])
+    # sqlglot's Bracket index is 0-based and rendered 1-based for Postgres: group + 1.
+    return exp.Bracket(this=exp.Paren(this=match), expressions=[number(group)])
 
 
 def sql_replacement(replacement: str) -> str:
@@ -168,7 +185,16 @@ _PARTS: dict[type[A.Expr], type[exp.Func]] = {
 
 def _register_part(cls: type[time.Part]) -> None:
     def lower(expr: time.Part, ctx: ExprContext) -> exp.Expr:
-        return cast(_PARTS[cls](this=sql_expr(expr.value, ctx)), "integer")
+        value = sql_expr(expr.value, ctx)
+        if ctx.dialect == "postgres":  # no HOUR(), QUARTER(), ...: EXTRACT(part FROM x)
+            part = "ISODOW" if cls is time.Weekday else cls.__name__.upper()
+            return cast(exp.Extract(this=exp.var(part), expression=value), "integer")
+        if ctx.dialect == "spark" and cls is time.Weekday:
+            # DAYOFWEEK counts Sunday = 1 ... Saturday = 7; ISO is Monday = 1 ... Sunday = 7.
+            sunday_first = exp.Anonymous(this="DAYOFWEEK", expressions=[value])
+            shifted = binary(exp.Mod, binary(exp.Add, sunday_first, number(5)), number(7))
+            return cast(binary(exp.Add, shifted, number(1)), "integer")
+        return cast(_PARTS[cls](this=value), "integer")
 
     sql_expr.register(cls)(lower)
 

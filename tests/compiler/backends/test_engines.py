@@ -7,11 +7,9 @@ import decimal
 from typing import Any
 
 import polars as pl
-import pytest
-from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.parse import parse
-from pesql.runtime.engine.postgres import execute_postgres, run_postgres
-from pesql.runtime.engine.spark import execute_spark, run_spark
+from pesql.runtime.engine.postgres import execute_postgres
+from pesql.runtime.engine.spark import execute_spark
 
 FRAME = pl.DataFrame(
     {
