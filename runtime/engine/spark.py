@@ -14,6 +14,7 @@ UTC as the session time zone and TIMESTAMP_NTZ timestamps, because p-SQL datetim
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -61,6 +62,9 @@ def spark_session(master: str | None = None) -> Any:
                 builder = builder.config(key, value)
             session = builder.getOrCreate()
             session.sparkContext.setLogLevel("FATAL")
+            # pyspark logs every failing query's JVM stack trace (a screenful) before raising;
+            # the PesqlError (E305) carries the message already.
+            logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
             _SESSIONS[master] = session
         return _SESSIONS[master]
 

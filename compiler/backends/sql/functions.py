@@ -88,6 +88,10 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
     if ctx.dialect == "postgres":
         return _pg_convert(value, sql, source, target, ctx, node)
+    if ctx.dialect == "spark" and node is exp.TryCast:
+        # sqlglot writes Spark's TryCast as CAST (NULL on failure without ANSI mode); pesql
+        # runs Spark in ANSI mode, where CAST fails, so TRY_CAST is spelled out (`safe`).
+        return exp.TryCast(this=sql, to=sql_type(target), safe=True)
     return node(this=sql, to=sql_type(target))
 
 

@@ -17,7 +17,7 @@ from hypothesis import assume, given, note, settings
 from pesql.compiler.backends.sql.lower import UNSUPPORTED, UNSUPPORTED_IN_WINDOW
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
-from pesql.grammar.ops import rows
+from pesql.grammar.ops import logic, rows
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import OpSpec, all_ops
 from pesql.runtime.engine.postgres import execute_postgres
@@ -26,6 +26,7 @@ from pesql.runtime.testing.strategies.typed import tables
 
 from tests.compiler.backends.test_differential import (
     OP_SCHEMA,
+    _fails_alone,
     Runner,
     assert_same,
     computed_float_keys,
@@ -38,7 +39,7 @@ from tests.compiler.backends.test_differential import (
 
 ENGINES = ("postgres", "spark")
 # Share of the profile's examples per engine (whole plans; per operation it is divided again).
-SHARE = {"postgres": 1, "spark": 3}
+SHARE = {"postgres": 1, "spark": 6}
 
 
 @pytest.fixture(params=ENGINES)
@@ -74,7 +75,13 @@ def check_engine(plan: A.Plan, frame: pl.DataFrame, name: str, run: Runner) -> N
             # text on Postgres): refused, never run with a different answer.
             note("declared: E310")
             return
-        if not (name == "postgres" and FLOAT_RANGE in str(exc).splitlines()[0]):
+        first = str(exc).splitlines()[0]
+        if "failed where polars did not" in first and constant_cast(plan):
+            # Declared: both engines fold a constant CAST while planning, so CAST('a', 'date')
+            # fails even where no row reaches it (an empty table, a FILTER before it).
+            note("declared: the engine folds a failing constant CAST")
+            return
+        if not (name == "postgres" and FLOAT_RANGE in first):
             raise
         # Declared: Postgres raises on float overflow/underflow (EXP(1000), 1e300 * 1e300)
         # where IEEE, and p-SQL, give inf (-> NULL) or 0: an error, never a different answer.
@@ -82,6 +89,12 @@ def check_engine(plan: A.Plan, frame: pl.DataFrame, name: str, run: Runner) -> N
 
 
 FLOAT_RANGE = "value out of range"
+
+
+def constant_cast(plan: A.Plan) -> bool:
+    """Whether `plan` holds a CAST of a constant that fails on its own."""
+    casts = [n for n in plan.walk() if isinstance(n, logic.Cast)]
+    return any(_fails_alone(c) for c in casts if not any(isinstance(n, A.Col) for n in c.walk()))
 
 
 def test_engines_match_polars_on_well_typed_plans(engine: tuple[str, Runner]) -> None:
