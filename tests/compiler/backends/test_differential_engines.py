@@ -26,8 +26,8 @@ from pesql.runtime.testing.strategies.typed import tables
 
 from tests.compiler.backends.test_differential import (
     OP_SCHEMA,
-    _fails_alone,
     Runner,
+    _fails_alone,
     assert_same,
     computed_float_keys,
     failing_constant_cast_in_aggregate,
@@ -119,7 +119,9 @@ OPS = [s for s in all_ops() if s.category != "step"]
 def test_engines_match_polars_per_operation(spec: OpSpec, engine: tuple[str, Runner]) -> None:
     name, run = engine
 
-    @settings(max_examples=max(2, settings().max_examples // (15 * SHARE[name])))
+    @settings(
+        max_examples=max(1 if name == "spark" else 2, settings().max_examples // (15 * SHARE[name]))
+    )
     @given(op_plans(spec), tables(OP_SCHEMA, max_rows=8))
     def check(plan: A.Plan, frame: pl.DataFrame) -> None:
         note(to_text(plan))
