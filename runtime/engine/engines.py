@@ -53,7 +53,7 @@ def run_on(
     elapsed = time.perf_counter() - started
     notes: tuple[Diagnostic, ...] = compiled.checked.notes
     truncated = limits.max_rows is not None and frame.height > limits.max_rows
-    if truncated:
+    if truncated and limits.max_rows is not None:
         frame = frame.head(limits.max_rows)
         notes += (truncation_note(limits),)
     return Result(frame, truncated, elapsed, notes)

@@ -69,7 +69,7 @@ def spark_session(master: str | None = None) -> Any:
         return _SESSIONS[master]
 
 
-def _errors() -> tuple[type[BaseException], ...]:
+def _errors() -> tuple[type[Exception], ...]:
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
 
