@@ -235,6 +235,11 @@ def _shift(
     value: exp.Expr | None = None,
 ) -> exp.Expr:
     this = value if value is not None else sql_expr(call.value, ctx)
+    if ctx.dialect == "postgres" and value is None and isinstance(call.value, A.Lit):
+        # LAG('a'): a text literal has type `unknown` in Postgres, which LAG/LEAD (polymorphic)
+        # refuse ("could not determine polymorphic type"); the checker's type is given.
+        kind = dtype_of(call.value, ctx)
+        this = cast(this, kind) if kind != "null" else this
     return windowed(node(this=this, offset=number(call.offset)), ctx, ordered=True)
 
 

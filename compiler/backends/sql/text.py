@@ -19,7 +19,7 @@ from pesql.compiler.backends.sql.exprs import (
     string,
     wrap,
 )
-from pesql.compiler.backends.sql.functions import unary
+from pesql.compiler.backends.sql.functions import convert, unary
 from pesql.grammar import ast as A
 from pesql.grammar.ops import text, time
 from pesql.grammar.types import DType
@@ -57,6 +57,8 @@ def as_text(expr: A.Expr, ctx: ExprContext) -> exp.Expr:
         return sql
     if kind == "datetime":
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
+    if ctx.dialect == "postgres":  # integral floats spelled '3.0', as polars (functions.py)
+        return convert(expr, "string", ctx, exp.Cast)
     return cast(sql, "string")
 
 

@@ -11,6 +11,8 @@ Budgets: Spark runs ~0.1-0.3 s per query, so its examples are a fraction of the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 from hypothesis import assume, given, note, settings
@@ -33,6 +35,7 @@ from tests.compiler.backends.test_differential import (
     failing_constant_cast_in_aggregate,
     op_plans,
     plans_and_tables,
+    run_polars,
     special_casing,
     uses,
 )
@@ -129,3 +132,59 @@ def test_engines_match_polars_per_operation(spec: OpSpec, engine: tuple[str, Run
         check_engine(plan, frame, name, run)
 
     check()
+
+
+# --- regressions found by the fuzz on the real engines ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "WINDOW n = LAG('a'), m = LEAD('b', offset => 2) ORDER BY i",  # Postgres: type unknown
+        "DERIVE w = WEEKDAY(d), h = HOUR(ts), q = QUARTER(d)",  # no HOUR() in Postgres; ISO
+        "DERIVE e = ENDS_WITH(s, 'b'), x = REGEXP_EXTRACT(s, '(?i)(A)(b)?', group => 2)",
+        "GROUP_BY g COMPUTE lo = MIN(b), hi = MAX(b)",  # Postgres: BOOL_AND / BOOL_OR
+        "DERIVE n = CAST(b, 'integer'), t = CAST(i, 'boolean'), c = CONCAT(f, '|', 3.0)",
+        "DERIVE p = POW(f, 0.5), z = POW(0, -1)",  # Postgres raises; p-SQL: NULL
+        "FILTER TRY_CAST(s, 'date') IS NULL",  # Spark: TRY_CAST, not CAST (ANSI mode)
+    ],
+)
+def test_found_differences_stay_fixed(source: str, engine: tuple[str, Runner]) -> None:
+    import datetime as dt
+
+    from pesql.grammar.parse import parse
+
+    name, run = engine
+    frame = pl.DataFrame(
+        {
+            "i": [3, 1, 2, None],
+            "g": ["x", "y", "x", "y"],
+            "f": [-8.0, 2.25, 3.0, None],
+            "s": ["ab", "Ab", "2024-01-05", None],
+            "b": [True, False, None, True],
+            "d": [dt.date(2024, 2, 24), dt.date(2024, 2, 25), None, dt.date(2023, 12, 31)],
+            "ts": [dt.datetime(2024, 1, 1, 17, 46), None, dt.datetime(2024, 1, 7), None],
+        }
+    )
+    plan = parse(source)
+    if name == "postgres" and "TRY_CAST(s" in source:
+        with pytest.raises(PesqlError) as info:
+            run(plan, {"t": frame})
+        assert "E310" in info.value.codes  # declared: Postgres 15 has no TRY_CAST
+        return
+    assert_same(plan, frame, name, run)
+
+
+def test_float_range_errors_are_the_declared_postgres_difference(postgres_conn: Any) -> None:
+    frame = pl.DataFrame({"f": [1000.0]})
+    plan = A.Plan(steps=(rows.Derive(columns=(A.Assign(name="e", expr=_exp_of_f()),)),))
+    assert run_polars(plan, frame)["e"].to_list() == [None]  # inf is not a p-SQL number
+    with pytest.raises(PesqlError) as info:
+        execute_postgres(plan, {"t": frame}, postgres_conn)
+    assert info.value.codes == ("E305",) and FLOAT_RANGE in str(info.value)
+
+
+def _exp_of_f() -> A.Expr:
+    from pesql.grammar.parse import parse_expr
+
+    return parse_expr("EXP(f)")
