@@ -81,7 +81,10 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         return sql
     if target == "integer" and source in ("float", "decimal"):
         # Engines round halves to even (DuckDB: CAST(0.5 AS BIGINT) = 0); p-SQL rounds them
-        # away from zero, as ROUND does.
+        # away from zero, as ROUND does. Postgres' ROUND(double) rounds halves to even too;
+        # its NUMERIC rounds them away from zero (found by the Postgres fuzz: 0.5 gave 0).
+        if ctx.dialect == "postgres" and source == "float":
+            sql = exp.Cast(this=sql, to=exp.DataType.build("DECIMAL"))
         sql = exp.Round(this=sql)
     if target == "string" and source == "datetime":
         # Engines drop zero fractions ('... 00:00:00'); polars always writes microseconds.
