@@ -205,16 +205,20 @@ for _part in _PARTS:
     _register_part(_part)  # type: ignore[arg-type]
 
 
-def trunc(unit: str, value: exp.Expr, kind: DType) -> exp.Expr:
+def trunc(unit: str, value: exp.Expr, kind: DType, dialect: str = "duckdb") -> exp.Expr:
     """DATE_TRUNC keeping the input type (engines turn dates into timestamps)."""
-    truncated = exp.DateTrunc(unit=string(unit.upper()), this=value)  # type: ignore[no-untyped-call]
+    truncated: exp.Expr = exp.DateTrunc(unit=string(unit.upper()), this=value)  # type: ignore[no-untyped-call]
+    if dialect == "spark":
+        # sqlglot writes Spark's TRUNC(x, unit), which knows year..week only (NULL for day,
+        # hour, minute, second: found by the fuzz); DATE_TRUNC(unit, x) knows them all.
+        truncated = exp.Anonymous(this="DATE_TRUNC", expressions=[string(unit.upper()), value])
     return cast(truncated, "date" if kind == "date" else "datetime")
 
 
 @sql_expr.register
 def _date_trunc(expr: time.DateTrunc, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(expr.value, ctx)
-    return trunc(expr.unit, sql_expr(expr.value, ctx), kind)
+    return trunc(expr.unit, sql_expr(expr.value, ctx), kind, ctx.dialect)
 
 
 @sql_expr.register
@@ -223,8 +227,8 @@ def _date_diff(expr: time.DateDiff, ctx: ExprContext) -> exp.Expr:
     # DATE_DIFF counts (DuckDB counts whole weeks, not Mondays), so both ends are truncated.
     kinds = {dtype_of(expr.start, ctx), dtype_of(expr.end, ctx)}
     kind: DType = "datetime" if "datetime" in kinds else "date"
-    start = trunc(expr.unit, sql_expr(expr.start, ctx), kind)
-    end = trunc(expr.unit, sql_expr(expr.end, ctx), kind)
+    start = trunc(expr.unit, sql_expr(expr.start, ctx), kind, ctx.dialect)
+    end = trunc(expr.unit, sql_expr(expr.end, ctx), kind, ctx.dialect)
     unit = "day" if expr.unit == "week" else expr.unit
     diff = exp.DateDiff(this=end, expression=start, unit=exp.var(unit.upper()))
     if expr.unit == "week":
