@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest fuzz fuzz-hostile bench docs clean local-model test-local
+.PHONY: demo test lint typecheck pytest fuzz fuzz-hostile bench docs clean local-model test-local engines
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/pesql demo
 
 ## Lint, type-check (mypy strict) and run the whole test suite.
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) engines lint typecheck pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,6 +47,21 @@ local-model: $(STAMP)
 test-local: $(STAMP)
 	$(VENV)/bin/pesql model install --model smollm2-135m
 	PESQL_LOCAL_MODEL=1 $(VENV)/bin/pytest -q -m local_model tests/runtime/test_local_model.py
+
+## The real engines the differential tests run plans on (docs/sql.md): the distribution's
+## PostgreSQL server and a Java 17 runtime for Spark. Installs them with apt-get when run as
+## root; otherwise, or when apt fails, stops with the command to run (the tests never skip).
+ENGINE_PACKAGES := postgresql openjdk-17-jre-headless
+engines:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v java >/dev/null; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(ENGINE_PACKAGES)) \
+		|| { echo "error: could not install $(ENGINE_PACKAGES) with apt-get" >&2; exit 1; }; \
+	else \
+		echo "error: the differential tests need PostgreSQL's server and Java 17:" \
+			"sudo apt-get install -y $(ENGINE_PACKAGES)" >&2; exit 1; \
+	fi
 
 ## Longer property-based runs (thousands of examples per property).
 fuzz: $(STAMP)

@@ -33,6 +33,8 @@ register(
 # Import name -> the extra of pyproject.toml that installs it.
 EXTRA_OF = {
     "duckdb": "duckdb",
+    "psycopg": "postgres",
+    "pyspark": "spark",
     "uvicorn": "service",
     "starlette": "service",
     "fastexcel": "excel",

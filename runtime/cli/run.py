@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.cli.common import positive_float, positive_int, profile_of, tables_of, write_text
 
 
@@ -70,24 +70,21 @@ def _print_notes(notes: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pesql.runtime.engine.budget import Deadline
+    from pesql.runtime.engine.engines import run_on
     from pesql.runtime.engine.output import write_frame
 
-    # One budget for compiling and running (E303 past it, the work stopped).
-    deadline = Deadline.after(args.timeout) if args.engine != "duckdb" else None
+    if args.engine == "postgres" and not args.dsn:
+        sys.stderr.write("pesql run: --engine postgres needs --dsn URL (postgresql://...)\n")
+        return 2
+    # On polars one budget covers compiling and running (E303 past it, the work stopped);
+    # the SQL engines run the plan's SQL under their own limits.
+    deadline = Deadline.after(args.timeout) if args.engine == "polars" else None
     compiled, catalog = _compiled(args, deadline)
-    if args.engine == "duckdb":
-        from pesql.runtime.engine.sql import execute_duckdb
-
-        frames = {t.name: t.frame for t in catalog}
-        frame = execute_duckdb(compiled.plan, frames)
-        notes: tuple[Diagnostic, ...] = compiled.checked.notes
-        if args.max_rows is not None and frame.height > args.max_rows:
-            frame = frame.head(args.max_rows)
-    else:
-        result = compiled.collect(catalog, deadline=deadline)
-        frame, notes = result.frame, result.notes
-    _print_notes(notes)
-    write_frame(frame, args.format, args.output)
+    result = run_on(
+        compiled, catalog, args.engine, dsn=args.dsn, master=args.master, deadline=deadline
+    )
+    _print_notes(result.notes)
+    write_frame(result.frame, args.format, args.output)
     return 0
 
 
@@ -167,7 +164,21 @@ def register(sub: Any) -> None:
         "--format", "-f", choices=("table", "csv", "json", "ndjson", "parquet"), default="table"
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    p.add_argument("--engine", choices=("polars", "duckdb"), default="polars")
+    p.add_argument(
+        "--engine",
+        choices=("polars", "duckdb", "sqlite", "postgres", "spark"),
+        default="polars",
+        help="polars (default); the plan's SQL on DuckDB or SQLite in-process, on a "
+        "PostgreSQL server (--dsn) or on Spark (--master); docs/sql.md",
+    )
+    p.add_argument(
+        "--dsn", metavar="URL", help="--engine postgres: the server, postgresql://USER@HOST/DB"
+    )
+    p.add_argument(
+        "--master",
+        metavar="URL",
+        help="--engine spark: the cluster (spark://HOST:7077, yarn, ...); default local[2]",
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("check", help="type-check a plan against tables (exit 1 on errors)")

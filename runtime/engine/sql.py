@@ -29,18 +29,30 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.extras import require
 
-__all__ = ["SQLITE_UNSUPPORTED", "execute_duckdb", "execute_sqlite"]
+__all__ = [
+    "INPUT_TABLE",
+    "SQLITE_UNSUPPORTED",
+    "Frames",
+    "execute_duckdb",
+    "execute_sqlite",
+    "failed",
+    "prepare",
+    "quote",
+    "rows_to_frame",
+]
 
 Frames = Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 # Operations `execute_sqlite` cannot run; plans using them raise E310 (never silently skipped).
 SQLITE_UNSUPPORTED: frozenset[str] = UNSUPPORTED["sqlite"]
 
-_INPUT = "pesql_input"
+# The name the SQL reads the input table by (a registered frame, a temporary table or view).
+INPUT_TABLE = "pesql_input"
+_INPUT = INPUT_TABLE
 _ORDINAL = "__pesql_input_row"
 
 
-def _prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.DataFrame], str]:
+def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.DataFrame], str]:
     """The checked plan, the frames it reads by SQL name (the input as `_INPUT`, joined tables
     as `_INPUT_<i>`), each with an ordinal column, and that column's name."""
     frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
@@ -62,7 +74,8 @@ def _sql_name(i: int) -> str:
     return _INPUT if i == 0 else f"{_INPUT}_{i}"
 
 
-def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
+def sql_of(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
+    """The plan's SQL over the tables `prepare` named (the input and the joined ones)."""
     return to_sql(
         checked.plan,
         checked.input_schema,
@@ -74,7 +87,7 @@ def _sql(checked: CheckedPlan, dialect: str, ordinal: str) -> str:
     )
 
 
-def _failed(exc: Exception) -> PesqlError:
+def failed(exc: Exception) -> PesqlError:
     return PesqlError([Diagnostic.make("E305", None, problem=str(exc).splitlines()[0])])
 
 
@@ -83,8 +96,8 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     # Optional dependency: only this engine needs it (E309 names the extra when missing).
     duckdb = require("duckdb", "the DuckDB engine (--engine duckdb)")
 
-    checked, frames, ordinal = _prepare(plan, tables)
-    sql = _sql(checked, "duckdb", ordinal)
+    checked, frames, ordinal = prepare(plan, tables)
+    sql = sql_of(checked, "duckdb", ordinal)
     # A cursor is a new connection to one shared in-memory database: opening a database costs
     # ~25 ms, a cursor half that. Registered frames are per cursor, so calls do not collide.
     con = _database().cursor()
@@ -93,7 +106,7 @@ def execute_duckdb(plan: A.Plan, tables: Frames) -> pl.DataFrame:
             con.register(name, frame)
         result = _intervals_as_micros(con.sql(sql)).pl()
     except duckdb.Error as exc:
-        raise _failed(exc) from exc
+        raise failed(exc) from exc
     finally:
         con.close()
     return conform(result, checked.output_schema)
@@ -143,31 +156,31 @@ def execute_sqlite(plan: A.Plan, tables: Frames) -> pl.DataFrame:
     SQLite has no date, boolean or decimal storage: dates and datetimes are stored as ISO
     text, booleans as 0/1 and decimals as REAL, and converted back by the output schema.
     """
-    checked, frames, ordinal = _prepare(plan, tables)
+    checked, frames, ordinal = prepare(plan, tables)
     unsupported_ops(checked.plan, "sqlite")
-    sql = _sql(checked, "sqlite", ordinal)
+    sql = sql_of(checked, "sqlite", ordinal)
     con = sqlite3.connect(":memory:")
     try:
         # LIKE is case-insensitive in SQLite unless told otherwise; p-SQL's LIKE is not.
         con.execute("PRAGMA case_sensitive_like = ON")
         for table, frame in frames.items():
-            names = ", ".join(_quote(c) for c in frame.columns)
-            con.execute(f"CREATE TABLE {_quote(table)} ({names})")
+            names = ", ".join(quote(c) for c in frame.columns)
+            con.execute(f"CREATE TABLE {quote(table)} ({names})")
             marks = ", ".join("?" for _ in frame.columns)
             con.executemany(
-                f"INSERT INTO {_quote(table)} VALUES ({marks})",
+                f"INSERT INTO {quote(table)} VALUES ({marks})",
                 (tuple(_to_sqlite(v) for v in row) for row in frame.iter_rows()),
             )
         cursor = con.execute(sql)
         rows = cursor.fetchall()
     except sqlite3.Error as exc:
-        raise _failed(exc) from exc
+        raise failed(exc) from exc
     finally:
         con.close()
-    return _from_sqlite(rows, checked.output_schema)
+    return rows_to_frame(rows, checked.output_schema)
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -181,7 +194,8 @@ def _to_sqlite(value: Any) -> Any:
     return value
 
 
-def _from_sqlite(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFrame:
+def rows_to_frame(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFrame:
+    """Rows of Python values (a DB-API cursor's) as a frame of `schema`'s polars types."""
     table = list(rows)
     columns = list(zip(*table, strict=True)) if table else [()] * len(schema)
     series = []

@@ -14,6 +14,8 @@ by the row ordinal, which makes every window order total, as polars' stable sort
 
 from __future__ import annotations
 
+from typing import Any
+
 from pesql.compiler.backends.sql.exprs import (
     ExprContext,
     Over,
@@ -154,14 +156,24 @@ def _percentile(value: exp.Expr, q: float) -> exp.Expr:
     )
 
 
+def extreme_of(kind: str, ctx: ExprContext, node: type[exp.Min] | type[exp.Max]) -> Any:
+    """MIN/MAX, or on Postgres over booleans (which it cannot order) BOOL_AND/BOOL_OR."""
+    if ctx.dialect == "postgres" and kind == "boolean":
+        name = "BOOL_AND" if node is exp.Min else "BOOL_OR"
+        return lambda this: exp.Anonymous(this=name, expressions=[this])
+    return lambda this: node(this=this)
+
+
 @sql_expr.register
 def _min(call: agg.Min, ctx: ExprContext) -> exp.Expr:
-    return aggregate(exp.Min(this=_value(call, ctx)), ctx)
+    make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Min)
+    return aggregate(make(_value(call, ctx)), ctx)
 
 
 @sql_expr.register
 def _max(call: agg.Max, ctx: ExprContext) -> exp.Expr:
-    return aggregate(exp.Max(this=_value(call, ctx)), ctx)
+    make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Max)
+    return aggregate(make(_value(call, ctx)), ctx)
 
 
 @sql_expr.register
@@ -223,6 +235,11 @@ def _shift(
     value: exp.Expr | None = None,
 ) -> exp.Expr:
     this = value if value is not None else sql_expr(call.value, ctx)
+    if ctx.dialect == "postgres" and value is None and isinstance(call.value, A.Lit):
+        # LAG('a'): a text literal has type `unknown` in Postgres, which LAG/LEAD (polymorphic)
+        # refuse ("could not determine polymorphic type"); the checker's type is given.
+        kind = dtype_of(call.value, ctx)
+        this = cast(this, kind) if kind != "null" else this
     return windowed(node(this=this, offset=number(call.offset)), ctx, ordered=True)
 
 
@@ -267,12 +284,14 @@ def _cumcount(call: win.CumCount, ctx: ExprContext) -> exp.Expr:
 
 @sql_expr.register
 def _cummin(call: win.CumMin, ctx: ExprContext) -> exp.Expr:
-    return _running(exp.Min(this=sql_expr(call.value, ctx)), ctx)
+    make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Min)
+    return _running(make(sql_expr(call.value, ctx)), ctx)
 
 
 @sql_expr.register
 def _cummax(call: win.CumMax, ctx: ExprContext) -> exp.Expr:
-    return _running(exp.Max(this=sql_expr(call.value, ctx)), ctx)
+    make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Max)
+    return _running(make(sql_expr(call.value, ctx)), ctx)
 
 
 @sql_expr.register

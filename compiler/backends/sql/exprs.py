@@ -213,6 +213,14 @@ def _mod(expr: operators.Mod, ctx: ExprContext) -> exp.Expr:
         # SQLite's % casts both sides to INTEGER; x - y * trunc(x / y) is fmod.
         quotient = cast(binary(exp.Div, cast(left, "float"), den), "integer")
         return binary(exp.Sub, left.copy(), binary(exp.Mul, den.copy(), quotient))
+    if ctx.dialect == "postgres" and "float" in kinds:
+        # Postgres has no `%` for double precision: the remainder of the NUMERIC values
+        # (exact, like fmod, up to float8 -> numeric's rounding), back as a double.
+        def numeric(e: exp.Expr) -> exp.Expr:
+            return exp.Cast(this=e, to=exp.DataType.build("DECIMAL"))
+
+        den = exp.Nullif(this=numeric(sql_expr(expr.right, ctx)), expression=number(0))
+        return cast(binary(exp.Mod, numeric(left), den), "float")
     return binary(exp.Mod, left, den)
 
 

@@ -19,8 +19,10 @@ from pesql.compiler.backends.sql.exprs import (
     sql_expr,
     sql_type,
     string,
+    wrap,
 )
 from pesql.grammar import ast as A
+from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.ops import logic, numeric
 from pesql.grammar.types import DType
 from sqlglot import exp
@@ -79,12 +81,46 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         return sql
     if target == "integer" and source in ("float", "decimal"):
         # Engines round halves to even (DuckDB: CAST(0.5 AS BIGINT) = 0); p-SQL rounds them
-        # away from zero, as ROUND does.
+        # away from zero, as ROUND does. Postgres' ROUND(double) rounds halves to even too;
+        # its NUMERIC rounds them away from zero (found by the Postgres fuzz: 0.5 gave 0).
+        if ctx.dialect == "postgres" and source == "float":
+            sql = exp.Cast(this=sql, to=exp.DataType.build("DECIMAL"))
         sql = exp.Round(this=sql)
     if target == "string" and source == "datetime":
         # Engines drop zero fractions ('... 00:00:00'); polars always writes microseconds.
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
+    if ctx.dialect == "postgres":
+        return _pg_convert(value, sql, source, target, ctx, node)
+    if ctx.dialect == "spark" and node is exp.TryCast:
+        # sqlglot writes Spark's TryCast as CAST (NULL on failure without ANSI mode); pesql
+        # runs Spark in ANSI mode, where CAST fails, so TRY_CAST is spelled out (`safe`).
+        return exp.TryCast(this=sql, to=sql_type(target), safe=True)
     return node(this=sql, to=sql_type(target))
+
+
+def _pg_convert(
+    value: A.Expr, sql: exp.Expr, source: DType, target: DType, ctx: ExprContext, node: type
+) -> exp.Expr:
+    """Postgres casts that differ: no TRY_CAST (sqlglot would write a strict CAST, which
+    fails where p-SQL gives NULL), no BIGINT <-> BOOLEAN cast, integral floats as '3'."""
+    if node is exp.TryCast and source == "string":
+        raise PesqlError(
+            [Diagnostic.make("E310", value.origin, name="TRY_CAST of text", dialect=ctx.dialect)]
+        )
+    if target == "boolean" and source in ("integer", "float", "decimal"):
+        return binary(exp.NEQ, sql, number(0))  # nonzero is true, as polars casts
+    if target in ("integer", "float", "decimal") and source == "boolean":
+        as_int = exp.Cast(this=sql, to=exp.DataType.build("INT"))
+        return exp.Cast(this=as_int, to=sql_type(target))
+    if target == "string" and source == "float":
+        # float8 prints integral values without '.0' ('3'); polars writes '3.0'.
+        integral = binary(exp.EQ, sql, exp.func("TRUNC", sql.copy()))
+        digits = exp.Cast(
+            this=exp.Cast(this=sql.copy(), to=exp.DataType.build("NUMERIC")), to=sql_type("string")
+        )
+        spelled = exp.DPipe(this=digits, expression=string(".0"))
+        return case([(integral, spelled)], exp.Cast(this=sql.copy(), to=sql_type("string")))
+    return exp.Cast(this=sql, to=sql_type(target))
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -187,7 +223,21 @@ def _exp(expr: numeric.Exp, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _pow(expr: numeric.Pow, ctx: ExprContext) -> exp.Expr:
     base, exponent = as_float(expr.base, ctx), as_float(expr.exponent, ctx)
-    return finite(exp.Pow(this=base, expression=exponent))
+    power = finite(exp.Pow(this=base, expression=exponent))
+    if ctx.dialect != "postgres":
+        return power
+    # Postgres raises where IEEE gives NaN or inf (a negative base to a fractional power,
+    # zero to a negative one); p-SQL's answer there is NULL, so those are guarded first.
+    fractional = binary(exp.NEQ, exponent.copy(), exp.Floor(this=exponent.copy()))
+    undefined = exp.or_(
+        wrap(exp.and_(binary(exp.LT, base.copy(), number(0)), wrap(fractional))),
+        wrap(
+            exp.and_(
+                binary(exp.EQ, base.copy(), number(0)), binary(exp.LT, exponent.copy(), number(0))
+            )
+        ),
+    )
+    return case([(undefined, exp.null())], power)
 
 
 def _extreme(node: type[exp.Greatest] | type[exp.Least]) -> Callable[..., exp.Expr]:

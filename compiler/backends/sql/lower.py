@@ -63,6 +63,8 @@ UNSUPPORTED: dict[Dialect, frozenset[str]] = {
 # Aggregates a dialect cannot compute as window functions (inside a WINDOW step).
 UNSUPPORTED_IN_WINDOW: dict[Dialect, frozenset[str]] = {
     "postgres": frozenset({"COUNT_DISTINCT", "MEDIAN", "QUANTILE"}),
+    # Spark: "Distinct window functions are not supported".
+    "spark": frozenset({"COUNT_DISTINCT"}),
     "sqlite": frozenset({"COUNT_DISTINCT"}),
 }
 

@@ -39,12 +39,16 @@ class Chain:
     tables: Mapping[str, Schema] = field(default_factory=dict)
     table_names: Mapping[str, str] = field(default_factory=dict)
     ordinal_column: str | None = None
+    # How many CTEs there were before the last SORT's (which is the newest while this is set):
+    # a LIMIT right after it fuses the two into a top-k (see `_limit`).
+    sorted_after: int | None = None
 
     @property
     def current(self) -> str:
         return self.ctes[-1][0]
 
     def push(self, select: exp.Select, schema: Schema | None = None) -> None:
+        self.sorted_after = None
         self.ctes.append((f"{self.prefix}{len(self.ctes)}", select))
         if schema is not None:
             self.schema = schema
@@ -272,12 +276,32 @@ def _sort(step: rows.Sort, chain: Chain) -> None:
     # Renumber the rows in the new order; the old ordinal breaks ties, so the sort is stable.
     order = [*chain.ordered(step.keys), exp.Ordered(this=chain.ordinal_ref())]
     position = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
+    before = len(chain.ctes)
     chain.push(chain.read(*chain.visible(), exp.alias_(position, chain.ordinal, quoted=True)))
     chain.sort_keys = step.keys
+    chain.sorted_after = before
+
+
+def _top_k(step: rows.Limit, chain: Chain, keys: tuple[A.SortKey, ...]) -> None:
+    """SORT then LIMIT as a top-k: `ORDER BY keys, ordinal LIMIT n`, which engines run with a
+    bounded heap, then number the n rows kept. Numbering every row first (ROW_NUMBER over the
+    whole table, then LIMIT) is a full sort: ~12x slower on DuckDB for 336k rows (bench/)."""
+    chain.ctes.pop()  # the SORT's renumbering: done on the kept rows instead
+    order = [*chain.ordered(keys), exp.Ordered(this=chain.ordinal_ref())]
+    top = chain.read(exp.Star()).order_by(*order, copy=False).limit(step.count, copy=False)
+    if step.offset:
+        top = top.offset(step.offset, copy=False)
+    chain.push(top)
+    order = [*chain.ordered(keys), exp.Ordered(this=chain.ordinal_ref())]
+    position = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
+    chain.push(chain.read(*chain.visible(), exp.alias_(position, chain.ordinal, quoted=True)))
 
 
 @sql_step.register
 def _limit(step: rows.Limit, chain: Chain) -> None:
+    if not step.with_ties and chain.sorted_after is not None and chain.sort_keys is not None:
+        _top_k(step, chain, chain.sort_keys)
+        return
     if not step.with_ties or chain.sort_keys is None or step.count == 0:
         query = chain.read(exp.Star()).order_by(exp.Ordered(this=chain.ordinal_ref()), copy=False)
         query = query.limit(step.count, copy=False)

@@ -19,7 +19,7 @@ from pesql.compiler.backends.sql.exprs import (
     string,
     wrap,
 )
-from pesql.compiler.backends.sql.functions import unary
+from pesql.compiler.backends.sql.functions import convert, unary
 from pesql.grammar import ast as A
 from pesql.grammar.ops import text, time
 from pesql.grammar.types import DType
@@ -57,6 +57,8 @@ def as_text(expr: A.Expr, ctx: ExprContext) -> exp.Expr:
         return sql
     if kind == "datetime":
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
+    if ctx.dialect == "postgres":  # integral floats spelled '3.0', as polars (functions.py)
+        return convert(expr, "string", ctx, exp.Cast)
     return cast(sql, "string")
 
 
@@ -117,6 +119,9 @@ def _starts_with(expr: text.StartsWith, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _ends_with(expr: text.EndsWith, ctx: ExprContext) -> exp.Expr:
     value, pattern = _folded(expr, ctx)
+    if ctx.dialect == "postgres":  # no ENDS_WITH: the last LENGTH(pattern) characters
+        tail = exp.Right(this=value, expression=exp.Length(this=pattern.copy()))
+        return binary(exp.EQ, tail, pattern)
     return exp.EndsWith(this=value, expression=pattern)
 
 
@@ -128,12 +133,26 @@ def _regexp_match(expr: text.RegexpMatch, ctx: ExprContext) -> exp.Expr:
 @sql_expr.register
 def _regexp_extract(expr: text.RegexpExtract, ctx: ExprContext) -> exp.Expr:
     value = sql_expr(expr.value, ctx)
+    if ctx.dialect == "postgres":
+        return _pg_regexp_extract(value, expr.pattern, expr.group)
     extract = exp.RegexpExtract(
         this=value, expression=string(expr.pattern), group=number(expr.group)
     )
     # Engines return '' when nothing matches; p-SQL returns NULL (an empty group stays '').
     matched = exp.RegexpLike(this=value.copy(), expression=string(expr.pattern))
     return case([(matched, extract)])
+
+
+def _pg_regexp_extract(value: exp.Expr, pattern: str, group: int) -> exp.Expr:
+    """Postgres has no REGEXP_EXTRACT: `(REGEXP_MATCH(x, '(p)'))[group + 1]`, the whole
+    pattern made group 1 so group 0 is the match. NULL when nothing matches, as p-SQL.
+    Embedded options (`(?i)`) must open an ARE, so they stay in front of the new group."""
+    options = re.match(r"\(\?[a-z]+\)", pattern)
+    head = options.group() if options else ""
+    wrapped = f"{head}({pattern[len(head) :]})"
+    match = exp.Anonymous(this="REGEXP_MATCH", expressions=[value, string(wrapped)])
+    # sqlglot's Bracket index is 0-based and rendered 1-based for Postgres: group + 1.
+    return exp.Bracket(this=exp.Paren(this=match), expressions=[number(group)])
 
 
 def sql_replacement(replacement: str) -> str:
@@ -168,7 +187,16 @@ _PARTS: dict[type[A.Expr], type[exp.Func]] = {
 
 def _register_part(cls: type[time.Part]) -> None:
     def lower(expr: time.Part, ctx: ExprContext) -> exp.Expr:
-        return cast(_PARTS[cls](this=sql_expr(expr.value, ctx)), "integer")
+        value = sql_expr(expr.value, ctx)
+        if ctx.dialect == "postgres":  # no HOUR(), QUARTER(), ...: EXTRACT(part FROM x)
+            part = "ISODOW" if cls is time.Weekday else cls.__name__.upper()
+            return cast(exp.Extract(this=exp.var(part), expression=value), "integer")
+        if ctx.dialect == "spark" and cls is time.Weekday:
+            # DAYOFWEEK counts Sunday = 1 ... Saturday = 7; ISO is Monday = 1 ... Sunday = 7.
+            sunday_first = exp.Anonymous(this="DAYOFWEEK", expressions=[value])
+            shifted = binary(exp.Mod, binary(exp.Add, sunday_first, number(5)), number(7))
+            return cast(binary(exp.Add, shifted, number(1)), "integer")
+        return cast(_PARTS[cls](this=value), "integer")
 
     sql_expr.register(cls)(lower)
 
@@ -177,16 +205,20 @@ for _part in _PARTS:
     _register_part(_part)  # type: ignore[arg-type]
 
 
-def trunc(unit: str, value: exp.Expr, kind: DType) -> exp.Expr:
+def trunc(unit: str, value: exp.Expr, kind: DType, dialect: str = "duckdb") -> exp.Expr:
     """DATE_TRUNC keeping the input type (engines turn dates into timestamps)."""
-    truncated = exp.DateTrunc(unit=string(unit.upper()), this=value)  # type: ignore[no-untyped-call]
+    truncated: exp.Expr = exp.DateTrunc(unit=string(unit.upper()), this=value)  # type: ignore[no-untyped-call]
+    if dialect == "spark":
+        # sqlglot writes Spark's TRUNC(x, unit), which knows year..week only (NULL for day,
+        # hour, minute, second: found by the fuzz); DATE_TRUNC(unit, x) knows them all.
+        truncated = exp.Anonymous(this="DATE_TRUNC", expressions=[string(unit.upper()), value])
     return cast(truncated, "date" if kind == "date" else "datetime")
 
 
 @sql_expr.register
 def _date_trunc(expr: time.DateTrunc, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(expr.value, ctx)
-    return trunc(expr.unit, sql_expr(expr.value, ctx), kind)
+    return trunc(expr.unit, sql_expr(expr.value, ctx), kind, ctx.dialect)
 
 
 @sql_expr.register
@@ -195,8 +227,8 @@ def _date_diff(expr: time.DateDiff, ctx: ExprContext) -> exp.Expr:
     # DATE_DIFF counts (DuckDB counts whole weeks, not Mondays), so both ends are truncated.
     kinds = {dtype_of(expr.start, ctx), dtype_of(expr.end, ctx)}
     kind: DType = "datetime" if "datetime" in kinds else "date"
-    start = trunc(expr.unit, sql_expr(expr.start, ctx), kind)
-    end = trunc(expr.unit, sql_expr(expr.end, ctx), kind)
+    start = trunc(expr.unit, sql_expr(expr.start, ctx), kind, ctx.dialect)
+    end = trunc(expr.unit, sql_expr(expr.end, ctx), kind, ctx.dialect)
     unit = "day" if expr.unit == "week" else expr.unit
     diff = exp.DateDiff(this=end, expression=start, unit=exp.var(unit.upper()))
     if expr.unit == "week":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,7 @@ def text_cast_in_sqlite(plan: A.Plan, frame: pl.DataFrame) -> bool:
 
 # A float spelled in scientific notation, or with four zeros after the point: the spellings
 # polars and the SQL engines choose differently (docs/sql.md, known differences).
-_FLOAT_TEXT = re.compile(r"-?\d+(?:\.\d+)?e[+-]?\d+|-?0\.0000\d+")
+_FLOAT_TEXT = re.compile(r"-?\d+(?:\.\d+)?[eE][+-]?\d+|-?0\.0000\d+")
 
 
 def _float_texts(frame: pl.DataFrame) -> pl.DataFrame:
@@ -165,28 +166,38 @@ def _float_texts(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def assert_same(plan: A.Plan, frame: pl.DataFrame, engine: str = "duckdb") -> None:
-    """Both engines fail, or both succeed with equal frames (in order)."""
+Runner = Callable[[A.Plan, dict[str, pl.DataFrame]], pl.DataFrame]
+RUNNERS: dict[str, Runner] = {"duckdb": execute_duckdb, "sqlite": execute_sqlite}
+
+
+def assert_same(
+    plan: A.Plan,
+    frame: pl.DataFrame,
+    engine: str = "duckdb",
+    run: Runner | None = None,
+    rel_tol: float = 1e-9,
+) -> None:
+    """Both engines fail, or both succeed with equal frames (in order). `engine` names the
+    SQL dialect; `run` executes it (default: the in-process engine of that name)."""
     try:
         expected: pl.DataFrame | None = run_polars(plan, frame)
     except (pl.exceptions.PolarsError, PesqlError):
         expected = None  # e.g. a strict CAST that fails: the SQL engine must fail too
     try:
-        run = execute_duckdb if engine == "duckdb" else execute_sqlite
-        got: pl.DataFrame | None = run(plan, {"t": frame})
+        got: pl.DataFrame | None = (run or RUNNERS[engine])(plan, {"t": frame})
     except PesqlError as exc:
         if expected is not None:
             raise AssertionError(f"{engine} failed where polars did not: {exc}") from exc
         got = None
     if expected is None or got is None:
-        assert expected is None and got is None, "polars failed where SQL did not"
+        assert expected is None and got is None, f"polars failed where {engine} did not"
         return
-    ok, why = frames_equal(expected, got, ordered=True)
+    ok, why = frames_equal(expected, got, ordered=True, rel_tol=rel_tol)
     if not ok:  # the documented difference: tiny and huge floats as text (6.1e-05 vs 0.000061)
-        ok, why = frames_equal(_float_texts(expected), _float_texts(got), ordered=True)
+        ok, why = frames_equal(_float_texts(expected), _float_texts(got), ordered=True,
+                               rel_tol=rel_tol)  # fmt: skip
     if not ok:
-        dialect = "duckdb" if engine == "duckdb" else "sqlite"
-        sql = to_sql(plan, schema_from_polars(frame.schema), dialect)  # type: ignore[arg-type]
+        sql = to_sql(plan, schema_from_polars(frame.schema), engine)  # type: ignore[arg-type]
         raise AssertionError(
             f"{why}\n{to_text(plan)}\n{sql}\npolars:\n{expected}\n{engine}:\n{got}"
         )
