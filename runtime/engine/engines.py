@@ -7,8 +7,7 @@ same `Result` as polars: the frame with the polars backend's column names and p-
 truncated to `limits.max_rows` (with the E304 note), the elapsed time and the notes.
 
     >>> import polars as pl
-    >>> from pesql.runtime.engine.budget import Deadline
-from pesql.runtime.engine.execute import compile
+    >>> from pesql.runtime.engine.execute import compile
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> frame = pl.DataFrame({"a": [3, 1, 2]})
     >>> compiled = compile("SORT a", schema_from_polars(frame.schema))
