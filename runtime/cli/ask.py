@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime.cli.common import positive_float, positive_int
+from pesql.runtime.cli.common import add_summary_rows_option, positive_float, positive_int
 
 __all__ = ["cmd_ask", "register"]
 
@@ -40,7 +40,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     }
     if overrides:
         profile = dataclasses.replace(profile, **overrides)
-    catalog = tables_of(args.table)
+    catalog = tables_of(args.table, args.summary_rows)
     limits = Limits(max_rows=args.max_rows) if args.max_rows is not None else None
     with contextlib.ExitStack() as stack:
         sink = None
@@ -106,6 +106,7 @@ def register(sub: Any) -> None:
         required=True,
         help="a table file (csv, tsv, parquet, json, ndjson, ipc, xlsx); repeatable",
     )
+    add_summary_rows_option(p)
     p.add_argument(
         "--model",
         "-m",

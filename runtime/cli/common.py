@@ -118,8 +118,21 @@ def load_plan(spec: str, naming: Any = None) -> tuple[Any, str, str]:
         raise PesqlError(exc.diagnostics, text if kind == "text" else None) from None
 
 
-def tables_of(specs: list[str] | None) -> Any:
-    """A Catalog from repeated `--table [NAME=]PATH` options."""
+SUMMARY_ROWS_HELP = (
+    "rows that look like totals, section headers or footnotes (docs/tables.md): keep them "
+    "(reported), drop them, or flag them in a boolean column summary_row"
+)
+
+
+def add_summary_rows_option(p: argparse.ArgumentParser) -> None:
+    """`--summary-rows keep|drop|flag`, beside `--table`: what loading does with summary rows."""
+    p.add_argument(
+        "--summary-rows", choices=("keep", "drop", "flag"), default="keep", help=SUMMARY_ROWS_HELP
+    )
+
+
+def tables_of(specs: list[str] | None, summary_rows: str = "keep") -> Any:
+    """A Catalog from repeated `--table [NAME=]PATH` options (`--summary-rows` for each)."""
     from pesql.runtime.tables.catalog import Catalog
     from pesql.runtime.tables.table import load_table, parse_table_spec
 
@@ -137,7 +150,7 @@ def tables_of(specs: list[str] | None) -> Any:
     catalog = Catalog()
     for spec in specs:
         name, path = parse_table_spec(spec)
-        catalog.add(load_table(path, name=name))
+        catalog.add(load_table(path, name=name, summary_rows=summary_rows))  # type: ignore[arg-type]
     return catalog
 
 

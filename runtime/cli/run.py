@@ -12,12 +12,19 @@ import sys
 from typing import Any
 
 from pesql.grammar.diagnostics import PesqlError
-from pesql.runtime.cli.common import positive_float, positive_int, profile_of, tables_of, write_text
+from pesql.runtime.cli.common import (
+    add_summary_rows_option,
+    positive_float,
+    positive_int,
+    profile_of,
+    tables_of,
+    write_text,
+)
 
 
 # --- tables and execution -------------------------------------------------------------
 def cmd_schema(args: argparse.Namespace) -> int:
-    catalog = tables_of(args.table)
+    catalog = tables_of(args.table, args.summary_rows)
     if args.json:
         out = {}
         for table in catalog:
@@ -46,7 +53,7 @@ def _compiled(args: argparse.Namespace, deadline: Any = None) -> tuple[Any, Any]
     from pesql.runtime.engine.execute import compile
     from pesql.runtime.engine.limits import Limits
 
-    catalog = tables_of(args.table)
+    catalog = tables_of(args.table, args.summary_rows)
     plan, source, kind = load_plan(args.plan, profile_of(getattr(args, "profile", None)).naming)
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
     try:
@@ -133,6 +140,7 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
         required=True,
         help="a table file (csv, tsv, parquet, json, ndjson, ipc, xlsx); repeatable",
     )
+    add_summary_rows_option(p)
     p.add_argument("--profile", metavar="FILE", help="a profile (op renames/aliases)")
     p.add_argument("--no-optimize", action="store_true", help="run the plan as written")
     p.add_argument(
@@ -155,6 +163,7 @@ def register(sub: Any) -> None:
     """Add the table and execution subcommands to the `pesql` parser."""
     p = sub.add_parser("schema", help="show a table's columns and what loading inferred")
     p.add_argument("--table", "-t", action="append", metavar="[NAME=]PATH", required=True)
+    add_summary_rows_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_schema)
 

@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_response_bytes=args.max_response_bytes,
     )
     runtime = Runtime(
-        tables_of(args.table),
+        tables_of(args.table, args.summary_rows),
         profile=profile_of(args.profile),
         limits=Limits(
             max_rows=args.max_rows,
@@ -73,8 +73,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
+    from pesql.runtime.cli.common import add_summary_rows_option
+
     p = sub.add_parser("serve", help="serve tables over HTTP (JSON API, OpenAPI spec)")
     p.add_argument("--table", "-t", action="append", metavar="NAME=PATH", required=True)
+    add_summary_rows_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument(

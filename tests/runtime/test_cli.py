@@ -204,3 +204,22 @@ def test_run_budget_covers_compiling(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run_cli(["run", str(plan), "--table", PENGUINS, "--timeout", "0.005"]) == 1
     assert "error[E303]" in capsys.readouterr().err
     assert time.monotonic() - started < 5  # reading the text is outside the budget
+
+
+def test_summary_rows_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--summary-rows`: a total row is kept (and warned about) by default, dropped or
+    flagged on request (docs/tables.md, "Summary and section rows")."""
+    table = tmp_path / "votes.csv"
+    table.write_text('Party,Votes\nRed,"412,331"\nBlue,"340,361"\nTotal,"752,692"\n')
+    plan = tmp_path / "top.psql"
+    plan.write_text("SORT Votes DESC\nLIMIT 1\n")
+    spec = f"votes={table}"
+    assert run_cli(["run", str(plan), "--table", spec, "--format", "csv"]) == 0
+    kept = capsys.readouterr()
+    assert kept.out.splitlines()[1] == "Total,752692" and "W310" in kept.err
+    assert run_cli(["run", str(plan), "-t", spec, "-f", "csv", "--summary-rows", "drop"]) == 0
+    dropped = capsys.readouterr()
+    assert dropped.out.splitlines()[1] == "Red,412331" and "W310" not in dropped.err
+    flag = ["run", str(plan), "-t", spec, "-f", "csv", "--summary-rows", "flag"]
+    assert run_cli(flag) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "Party,Votes,summary_row"

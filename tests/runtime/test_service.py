@@ -428,9 +428,11 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
         p99 = {"unloaded": unloaded[int(0.99 * len(unloaded))], "loaded": loaded[-1]}
         quantiles = [round(loaded[int(q * (len(loaded) - 1))], 3) for q in (0.5, 0.9, 0.95, 1)]
         print(f"normal requests: p99 {p99}, loaded p50/p90/p95/max {quantiles}")
-        # The 2x target, with slack for a 2-core machine shared with other work: hostile plans
-        # compile in Python and hold the GIL in turns until their E303 (measured: p90 0.13-0.2 s,
-        # max 0.3-1.0 s). No normal request waits for a hostile one's budget (3 s).
+        # The 2x target, with slack for a 2-core machine shared with other work. Since the input
+        # limits (issue 21) refuse the OR chain and the long CASE at once (E306) and the size
+        # estimate the growing texts (E311), nothing hostile holds the GIL for long (measured on
+        # an idle machine: unloaded p99 7.9 ms; loaded p50/p90/p95/max 6/9/16/32 ms; before
+        # them, p90 0.13-0.2 s and max 0.3-1.0 s). No normal request waits for a budget (3 s).
         assert quantiles[1] <= max(2 * p99["unloaded"], p99["unloaded"] + 0.5), quantiles
         assert p99["loaded"] < 3.0, p99
         time.sleep(2)
