@@ -83,7 +83,10 @@ def test_the_budget_covers_compiling_and_the_compile_stops() -> None:
     assert "compiling the plan" in err.value.diagnostics[0].message
     assert elapsed < 1.5, elapsed
     assert _settled(), _workers()  # the compile thread was interrupted, not abandoned
-    assert runtime.cache_len == 0
+    # A compile that finished just as the budget ran out may be cached: it is complete (the
+    # largest plan the input limits accept compiles in ~50-100 ms, the interrupt is re-sent
+    # every 50 ms), never a half-built one.
+    assert runtime.cache_len <= 1
     # The same runtime keeps serving, and the one-liner has the same budget.
     assert runtime.execute("LIMIT 2").frame.height == 2
     with pytest.raises(PesqlError) as err:
