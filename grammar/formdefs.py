@@ -28,6 +28,7 @@ from pesql.grammar.jsonschema import (
     Verbosity,
     for_catalog,
     function_definition,
+    option_schema,
 )
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, all_ops, fields_of
 
@@ -190,14 +191,8 @@ def _compact_field(f: FieldSpec, strict: bool, tree: bool = False) -> Schema:
         case "records":
             assert f.record is not None
             return {"type": "array", "items": {"$ref": f"#/$defs/{f.record.__name__}"}}
-        case "int":
-            base = {"type": "integer"}
-        case "float":
-            base = {"type": "number"}
-        case "bool":
-            base = {"type": "boolean"}
-        case "choice":
-            base = {"type": "string", "enum": list(f.choices)}
+        case "int" | "float" | "bool" | "choice":
+            base = option_schema(f)
         case _:
             raise AssertionError(f.kind)
     return base if f.required else _nullable(base, strict)

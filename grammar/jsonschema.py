@@ -45,6 +45,20 @@ def _nullable(schema: Schema) -> Schema:
     return out
 
 
+def option_schema(f: FieldSpec) -> Schema:
+    """The JSON Schema of an option's value (kinds int, float, bool, choice), in every form."""
+    match f.kind:
+        case "int":
+            return {"type": "integer"}
+        case "float":
+            return {"type": "number"}
+        case "bool":
+            return {"type": "boolean"}
+        case "choice":
+            return {"type": "string", "enum": list(f.choices)}
+    raise AssertionError(f"{f.name}: {f.kind} is not an option kind")
+
+
 def _field_schema(f: FieldSpec) -> Schema:
     ref = {"$ref": "#/$defs/expr"}
     match f.kind:
@@ -60,14 +74,8 @@ def _field_schema(f: FieldSpec) -> Schema:
             return {"type": "array", "items": {"$ref": "#/$defs/column"}}
         case "new_name" | "text":
             base = {"type": "string"}
-        case "int":
-            base = {"type": "integer"}
-        case "float":
-            base = {"type": "number"}
-        case "bool":
-            base = {"type": "boolean"}
-        case "choice":
-            base = {"type": "string", "enum": list(f.choices)}
+        case "int" | "float" | "bool" | "choice":
+            base = option_schema(f)
         case "records":
             assert f.record is not None
             return {"type": "array", "items": {"$ref": f"#/$defs/{_record_name(f.record)}"}}
