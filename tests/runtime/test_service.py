@@ -390,7 +390,7 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
             return sorted(out)
 
         latencies(20)  # warm up
-        unloaded = latencies(60)
+        unloaded = latencies(200)
         baseline = _rss_bytes(pid)
 
         async def hostile() -> list[tuple[str, int, str, float]]:
@@ -413,7 +413,7 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
         outcome: list[list[tuple[str, int, str, float]]] = []
         runner = threading.Thread(target=lambda: outcome.append(asyncio.run(hostile())))
         runner.start()
-        loaded = latencies(60)
+        loaded = latencies(200)
         runner.join(timeout=120)
         for sock in stalled:
             sock.close()
@@ -425,16 +425,23 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
             assert elapsed < 3 * 3 + 5, (name, elapsed)  # about the budget, never minutes
         assert process.poll() is None, "the service died"
         assert httpx.get(url + "/health", timeout=5).status_code == 200
-        p99 = {"unloaded": unloaded[int(0.99 * len(unloaded))], "loaded": loaded[-1]}
-        quantiles = [round(loaded[int(q * (len(loaded) - 1))], 3) for q in (0.5, 0.9, 0.95, 1)]
-        print(f"normal requests: p99 {p99}, loaded p50/p90/p95/max {quantiles}")
-        # The 2x target, with slack for a 2-core machine shared with other work. Since the input
-        # limits (issue 21) refuse the OR chain and the long CASE at once (E306) and the size
-        # estimate the growing texts (E311), nothing hostile holds the GIL for long (measured on
-        # an idle machine: unloaded p99 7.9 ms; loaded p50/p90/p95/max 6/9/16/32 ms; before
-        # them, p90 0.13-0.2 s and max 0.3-1.0 s). No normal request waits for a budget (3 s).
+        p99 = {
+            name: lat[int(0.99 * (len(lat) - 1))]
+            for name, lat in (("unloaded", unloaded), ("loaded", loaded))
+        }
+        quantiles = [
+            round(loaded[int(q * (len(loaded) - 1))], 4) for q in (0.5, 0.9, 0.95, 0.99, 1)
+        ]
+        print(f"normal requests: p99 {p99}, loaded p50/p90/p95/p99/max {quantiles}")
+        # The 2x target holds for p90 (with slack for a 2-core machine shared with other work),
+        # not for the tail: since the input limits (issue 21) refuse the OR chain and the long
+        # CASE at once (E306) and the size estimate the growing texts (E311), nothing hostile
+        # holds the GIL for long, but reading and refusing a 180 KB body still takes a few ms
+        # of it. Measured on an idle machine, 200 requests each: unloaded p99 5.4-5.7 ms;
+        # loaded p50/p90/p95/p99/max 4.4-5.0/5.1-6.3/7.9-8.7/16-21/22-36 ms (before the input
+        # limits: p90 0.13-0.2 s, max 0.3-1.0 s). No normal request waits for a budget (3 s).
         assert quantiles[1] <= max(2 * p99["unloaded"], p99["unloaded"] + 0.5), quantiles
-        assert p99["loaded"] < 3.0, p99
+        assert quantiles[-1] < 3.0, quantiles
         time.sleep(2)
         grown = _rss_bytes(pid) - baseline
         assert grown < 256 * 1024 * 1024, f"server RSS grew by {grown / 2**20:.0f} MiB"
