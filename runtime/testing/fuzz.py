@@ -99,33 +99,20 @@ def _exit_code(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 1
 
 
-def _cli(command: list[str]) -> Callable[[Any], Any]:
+def _cli(command: list[str], *, table: bool = True) -> Callable[[Any], Any]:
+    """A subcommand given the input as its plan file (and the penguins table unless `table`
+    is False: fmt and convert read only a plan)."""
+
     def run(value: Any) -> Any:
         text = value if isinstance(value, str) else str(value)
         suffix = ".json" if plan_kind(text) == "json" else ".psql"
         path = _workdir() / f"plan{suffix}"
-        # surrogateescape: text with lone surrogates still reaches the CLI, as bytes would.
+        # surrogatepass: text with lone surrogates still reaches the CLI, as bytes would.
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        out, err = io.StringIO(), io.StringIO()
-        argv = [*command[:1], *command[1:], "--table", f"penguins={penguins_path()}", str(path)]
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = _exit_code(argv)
-        return _judged(code, err.getvalue())
-
-    return run
-
-
-def _cli_plain(command: list[str]) -> Callable[[Any], Any]:
-    """Subcommands that read only a plan (no table)."""
-
-    def run(value: Any) -> Any:
-        text = value if isinstance(value, str) else str(value)
-        suffix = ".json" if plan_kind(text) == "json" else ".psql"
-        path = _workdir() / f"plain{suffix}"
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        tables = ["--table", f"penguins={penguins_path()}"] if table else []
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = _exit_code([*command, str(path)])
+            code = _exit_code([*command, *tables, str(path)])
         return _judged(code, err.getvalue())
 
     return run
@@ -185,8 +172,8 @@ ENTRY_POINTS: dict[str, Callable[[Any], Any]] = {
     "check": _check,
     "compile": _compile,
     "execute": _execute,
-    "cli fmt": _cli_plain(["fmt"]),
-    "cli convert": _cli_plain(["convert", "--to", "text"]),
+    "cli fmt": _cli(["fmt"], table=False),
+    "cli convert": _cli(["convert", "--to", "text"], table=False),
     "cli check": _cli(["check"]),
     "cli run": _cli(["run"]),
     "cli explain": _cli(["explain"]),

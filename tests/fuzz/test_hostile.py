@@ -68,9 +68,9 @@ def test_inputs_that_found_bugs_are_handled_cleanly(entry: str, value: Any, expe
     assert outcome.kind == expect, outcome
 
 
-@pytest.mark.parametrize("entry", TEXT_ENTRIES)
-def test_hostile_text(entry: str) -> None:
-    call(entry, "LIMIT 1")  # warm up: the table, the parser, the CLI's imports
+def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
+    """`EXAMPLES` generated inputs through `entry`, each judged; reported (REPORT) and bounded
+    in RSS growth."""
     before = rss_mb()
     outcomes: list[Outcome] = []
 
@@ -80,34 +80,26 @@ def test_hostile_text(entry: str) -> None:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(hostile_text())
-    def run(text: str) -> None:
-        outcomes.append(_judge(entry, text))
+    @given(inputs)
+    def run(value: Any) -> None:
+        outcomes.append(_judge(entry, value))
 
     run()
     _report(entry, outcomes, rss_mb() - before)
-    assert len(outcomes) >= min(EXAMPLES, 50)
     assert rss_mb() - before < RSS_GROWTH_MB
+    return outcomes
+
+
+@pytest.mark.parametrize("entry", TEXT_ENTRIES)
+def test_hostile_text(entry: str) -> None:
+    call(entry, "LIMIT 1")  # warm up: the table, the parser, the CLI's imports
+    outcomes = _drive(entry, hostile_text())
+    assert len(outcomes) >= min(EXAMPLES, 50)
 
 
 @pytest.mark.parametrize("entry", list(PROFILE_ENTRY_POINTS))
 def test_hostile_profiles(entry: str) -> None:
-    before = rss_mb()
-    outcomes: list[Outcome] = []
-
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(mutated_profiles())
-    def run(text: str) -> None:
-        outcomes.append(_judge(entry, text))
-
-    run()
-    _report(entry, outcomes, rss_mb() - before)
-    assert rss_mb() - before < RSS_GROWTH_MB
+    _drive(entry, mutated_profiles())
 
 
 def test_hostile_json_values() -> None:
