@@ -219,8 +219,9 @@ class JoinKey(Node):
     """`left = right` in JOIN/LOOKUP: a column of the current table, one of the joined table."""
 
     left: ColumnName
-    # A column of the *joined* table: plain text here, resolved by the checker against it.
-    right: str
+    # A column of the *joined* table: a name (never empty, in text and JSON alike) that the
+    # checker resolves against that table, so not a `ColumnName` of the current one.
+    right: NewName
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

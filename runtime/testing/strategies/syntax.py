@@ -83,9 +83,6 @@ def _build(cls: type[A.Node], exprs: st.SearchStrategy[A.Expr]) -> st.SearchStra
     for f in fields_of(cls):
         minimum = getattr(cls, "min_args", 1) if f.required else 0
         kwargs[f.name] = _field_value(f, exprs, minimum)
-    if cls is A.JoinKey:
-        # The joined table's column is plain text in the AST but a name in both forms.
-        kwargs["right"] = names()
     return st.builds(cls, **kwargs)
 
 
