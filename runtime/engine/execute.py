@@ -105,19 +105,21 @@ class CompiledPlan(Compiled):
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
-        if self.checked.joined:
+
+        def prepared() -> pl.LazyFrame:
+            # The stages before the run share one worker thread (each is bounded by the plan
+            # and statistics; a thread apiece cost more than most of them): the inputs read
+            # once, the joins' cardinality (E330, E331), the size estimate (E311), lowering.
             source, joined = self._inputs(tables)
-            _guarded(
-                lambda: call_within(
-                    lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows),
-                    deadline,
-                    "checking the joins",
+            if self.checked.joined:
+                _guarded(
+                    lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows)
                 )
-            )
-        if limits.max_result_bytes is not None:
-            stats = self._stats(tables, deadline)
-            check_estimate(self.optimized, stats, limits.max_result_bytes)
-        lazy = call_within(lambda: self.lazy(tables), deadline, "lowering the plan to polars")
+            if limits.max_result_bytes is not None:
+                check_estimate(self.optimized, self._stats(tables), limits.max_result_bytes)
+            return to_polars(self.optimized, source, joined)
+
+        lazy = call_within(prepared, deadline, "preparing the query")
         frame, truncated = collect_limited(lazy, limits, deadline)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
@@ -136,12 +138,10 @@ class CompiledPlan(Compiled):
             notes += tuple(warnings)
         return Result(frame, truncated, elapsed, notes)
 
-    def _stats(self, tables: Tables, deadline: Deadline) -> TableStats:
+    def _stats(self, tables: Tables) -> TableStats:
         source = _source(tables, self.checked.table)
         frame = source.frame if isinstance(source, Table) else source.lazy()
-        return call_within(
-            lambda: table_stats(frame, source), deadline, "reading the table's statistics"
-        )
+        return table_stats(frame, source)
 
     def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
