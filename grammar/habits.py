@@ -120,8 +120,8 @@ def syntax_hints(text: str, start: int, token: str) -> list[str]:
         )
     elif upper == "FROM":
         hints.append("the table is named once, on the first line: FROM table, then the steps")
-    elif upper == "UNION":
-        hints.append("there is no UNION in p-SQL (JOIN and LOOKUP add columns from another table)")
+    elif upper == "UNION":  # anywhere, not only where a step starts
+        hints.append(_STEPS["UNION"])
     elif (step := step_hint(upper)) and re.search(r"(?:^|\n)[ \t]*$", before):
         hints.append(step)  # a SQL clause where a step starts
     elif re.search(r"\bSELECT\s+DISTINCT\s*$", before, re.IGNORECASE):
