@@ -33,6 +33,7 @@ from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.exports import export_gbnf
+from pesql.grammar.form_grammars import form_gbnf
 from pesql.grammar.formdefs import description, form_definition, form_schema
 from pesql.grammar.forms import Form
 from pesql.grammar.jsonschema import plan_schema
@@ -303,7 +304,10 @@ def constraint(profile: Profile) -> dict[str, Any]:
 
     Column names are left free: a plan may name the columns its own steps make."""
     if profile.constrain == "gbnf":
-        return {"grammar": _gbnf(tuple(sorted(profile.renames.items())))}
+        renames = tuple(sorted(profile.renames.items()))
+        if profile.form in ("text", "steps"):
+            return {"grammar": _form_gbnf(profile.form, renames, profile.offered)}
+        return {"grammar": _gbnf(renames)}
     if profile.constrain == "json_schema":
         schema = (
             plan_schema(naming=profile.naming, verbosity="none", offered=profile.offered)
@@ -322,6 +326,13 @@ def constraint(profile: Profile) -> dict[str, Any]:
 @functools.cache
 def _gbnf(renames: tuple[tuple[str, str], ...]) -> str:
     return export_gbnf(Naming(renames=dict(renames)))
+
+
+@functools.cache
+def _form_gbnf(
+    form: str, renames: tuple[tuple[str, str], ...], offered: frozenset[str] | None
+) -> str:
+    return form_gbnf(form, Naming(renames=dict(renames)), offered)
 
 
 def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:

@@ -101,7 +101,8 @@ def test_profile_form_and_ops_are_checked() -> None:
     with pytest.raises(PesqlError):
         Profile.from_dict({"ops": ["NOPE"]})
     with pytest.raises(PesqlError):
-        Profile.from_dict({"form": "text", "tools": False, "constrain": "gbnf"})
+        Profile.from_dict({"form": "compact", "tools": False, "constrain": "gbnf"})
+    assert Profile.from_dict({"form": "text", "tools": False, "constrain": "gbnf"}).form == "text"
     assert Profile.from_dict({"ops": "core"}).offered is not None
     assert Profile().offered is None
 

@@ -87,3 +87,23 @@ def test_tool_calls_through_the_server_chat_template(local_server: LocalServer) 
     assert reply["calls"] or reply["content"]  # a call, or text the loop reads and judges
     if isinstance(outcome, AskError):
         assert "E502" not in outcome.codes  # the server took the request with its tools
+
+
+@pytest.mark.parametrize("form", ["text", "steps"])
+def test_the_form_grammars_hold_a_real_reply(local_server: LocalServer, form: str) -> None:
+    # llama-server reads the text and steps forms' GBNF (grammar/form_grammars.py) and the
+    # reply is the form's envelope with every step starting with a step keyword.
+    from tests.grammar.test_form_grammars import admits
+
+    profile = Profile.load(ROOT / "examples" / "profiles" / "local_text_gbnf.toml")
+    profile = dataclasses.replace(
+        profile, form=form, max_attempts=1, max_tokens=120, timeout_s=300, deadline_s=600
+    )
+    _outcome, trace = _ask(local_server, profile)
+    responses = _events(trace, "response")
+    assert len(responses) == 1
+    content = str(responses[0]["content"])
+    if responses[0].get("finish_reason") == "stop":
+        assert admits(form, content), content
+    else:  # cut at max_tokens: what was written is a prefix the grammar allowed
+        assert content.replace(" ", "").startswith('{"plan":' if form == "text" else '{"steps":')

@@ -1,0 +1,142 @@
+"""The text and steps forms' GBNF grammars admit every gold plan and hold the envelope.
+
+The grammars have no recursion, so a test can inline their rules into one regular
+expression (`gbnf_to_regex`: literals escaped, [classes] kept, ( ) | * ? as they are) and
+match replies with it; Earley parsing through Lark, as tests/grammar/test_exports.py does for
+the tree grammar, is ~1,000x slower on these free-text lines. llama-server itself reads the
+grammars in the `local_model` test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from pesql.grammar.form_grammars import form_gbnf, steps_gbnf, text_gbnf
+from pesql.grammar.forms import to_form
+from pesql.grammar.jsonform import from_json
+from pesql.grammar.registry import Naming
+from pesql.grammar.subsets import offered_ops
+from pesql.runtime.testing.strategies.syntax import plans
+
+from tests.grammar.test_exports import _GBNF_TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gbnf_to_regex(gbnf: str) -> str:
+    """A non-recursive GBNF grammar as one regular expression (rules inlined from `root`)."""
+    rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
+
+    def inline(name: str, depth: int = 0) -> str:
+        assert depth < 20, "the grammar recurses"
+        out = []
+        for literal, char_class, word, other in _GBNF_TOKEN.findall(rules[name]):
+            if literal:
+                out.append(re.escape(re.sub(r"\\(.)", r"\1", literal[1:-1])))
+            elif char_class:
+                out.append(char_class)
+            elif word:
+                out.append("(?:" + inline(word, depth + 1) + ")")
+            elif other.strip():
+                out.append("(?:" if other == "(" else other)
+        return "".join(out)
+
+    return inline("root")
+
+
+@cache
+def _pattern(form: str, renames: tuple[tuple[str, str], ...] = ()) -> re.Pattern[str]:
+    return re.compile(gbnf_to_regex(form_gbnf(form, Naming(renames=dict(renames)))))
+
+
+def admits(form: str, reply: str, renames: tuple[tuple[str, str], ...] = ()) -> bool:
+    return _pattern(form, renames).fullmatch(reply) is not None
+
+
+def _gold() -> list[dict[str, object]]:
+    plans = []
+    for name in ("tables-qa", "eval-set", "flights-qa"):
+        path = ROOT / "examples" / "datasets" / name / "examples.jsonl"
+        plans += [json.loads(line)["plan"] for line in path.read_text().splitlines() if line]
+    return plans
+
+
+@pytest.mark.parametrize("form", ["text", "steps"])
+def test_every_gold_plan_in_the_form_is_admitted(form: str) -> None:
+    gold = _gold()
+    assert len(gold) > 300
+    for raw in gold:
+        value = to_form(from_json(raw), form)  # type: ignore[arg-type]
+        for spacing in ((",", ":"), (", ", ": ")):  # compact as the shots, spaced as json.dumps
+            reply = json.dumps(value, ensure_ascii=False, separators=spacing)
+            assert admits(form, reply), reply
+
+
+@settings(max_examples=200, deadline=None)
+@given(plan=plans())
+def test_generated_plans_with_odd_text_are_admitted(plan: object) -> None:
+    # Generated plans hold quotes, backslashes and non-ASCII in text literals and names.
+    assume(plan.table is not None or plan.steps)  # type: ignore[attr-defined]  # E108 otherwise
+    # A line break inside a literal or name is the one thing the grammars leave out.
+    assume(not any("\n" in step for step in to_form(plan, "steps")["steps"]))  # type: ignore[arg-type]
+    for form in ("text", "steps"):
+        value = to_form(plan, form)  # type: ignore[arg-type]
+        for ascii_only in (True, False):
+            assert admits(form, json.dumps(value, ensure_ascii=ascii_only)), value
+
+
+@pytest.mark.parametrize(
+    ("form", "reply"),
+    [
+        ("text", 'Here is the plan: {"plan":"FILTER x > 1"}'),  # prose before it
+        ("text", '{"plan":"FILTER x > 1"} Hope this helps'),  # prose after it
+        ("text", '{"plan":"FILTER x > 1","why":"because"}'),  # an extra property
+        ("text", '{"steps":["FILTER x > 1"]}'),  # the other form's envelope
+        ("text", '{"plan":"ORDER BY x"}'),  # a SQL spelling of SORT
+        ("text", '{"plan":"WHERE x > 1"}'),
+        ("text", '{"plan":"FILTER x > 1\\nCOUNT(*)"}'),  # a function as a step
+        ("text", '{"plan":"FILTER x > 1\\n"}'),  # an empty line
+        ("text", '{"plan":""}'),  # no step at all
+        ("text", '{"plan":"FILTERx > 1"}'),  # keyword glued to its clause
+        ("steps", '{"steps":[]}'),
+        ("steps", '{"steps":["SELECT a","having n > 1"]}'),
+        ("steps", '{"steps":["FILTER a"],"plan":"x"}'),
+    ],
+)
+def test_slips_a_small_model_makes_are_refused(form: str, reply: str) -> None:
+    assert not admits(form, reply)
+
+
+def test_keywords_follow_the_profile_naming_and_offered_set() -> None:
+    renames = (("GROUP_BY", "GROUP"),)
+    assert admits("text", '{"plan":"GROUP species COMPUTE n = COUNT(*)"}', renames)
+    assert not admits("text", '{"plan":"GROUP_BY species COMPUTE n = COUNT(*)"}', renames)
+    core = text_gbnf(offered=offered_ops("core"))
+    assert '"FILTER"' in core and '"FROM"' in core
+    only = steps_gbnf(offered=frozenset({"FILTER"}))
+    assert '"SORT"' not in only and '"FILTER"' in only
+
+
+def test_only_what_llama_cpp_reads() -> None:
+    for form in ("text", "steps"):
+        gbnf = form_gbnf(form)
+        rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
+        assert "root" in rules
+        for body in rules.values():
+            for _lit, _cls, word, _other in _GBNF_TOKEN.findall(body):
+                assert not word or word in rules, word
+    with pytest.raises(ValueError, match="compact"):
+        form_gbnf("compact")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_text_and_steps_grammars_agree_on_lines(seed: int) -> None:
+    # The same steps as lines of the text form and as strings of the steps form.
+    steps = ["FROM penguins", "FILTER species = 'Adelie'", "SORT mass DESC", "LIMIT 3"][: seed + 2]
+    assert admits("text", json.dumps({"plan": "\n".join(steps)}))
+    assert admits("steps", json.dumps({"steps": steps}))
