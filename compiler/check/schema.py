@@ -50,6 +50,16 @@ class Schema:
     _index: _Positions | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
+    # The hash, computed once: the compile cache hashes the schema on every lookup, and a
+    # cache hit must not cost a walk over every column's type.
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    def __hash__(self) -> int:
+        found = self._hash
+        if found is None:
+            found = hash(self.columns)
+            object.__setattr__(self, "_hash", found)
+        return found
 
     def _position(self, name: str) -> int | None:
         index = self._index
