@@ -137,7 +137,7 @@ class Node:
                 new = fn(name, value)
                 if new is not value:
                     changes[name] = new
-        return dataclasses.replace(self, **changes) if changes else self
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,6 +244,23 @@ class Plan(Node):
 
 RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When, JoinKey)
 
+_D = typing.TypeVar("_D")
+# Per dataclass: the names its __init__ takes, read once (`dataclasses.replace` reads every
+# field's declaration on each call, and the checker and passes rebuild many nodes per plan).
+_INIT_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def replace(obj: _D, /, **changes: Any) -> _D:
+    """`dataclasses.replace` for a frozen dataclass (a node, or any other), a little faster."""
+    cls = type(obj)
+    names = _INIT_NAMES.get(cls)
+    if names is None:
+        names = _INIT_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return cls(**changes)
+
 
 def columns_of(node: Node) -> set[str]:
     """The names of the columns `node` references (every `Col` in it)."""
@@ -318,4 +335,5 @@ __all__ = [
     "When",
     "columns_of",
     "literal_kind",
+    "replace",
 ]
