@@ -42,7 +42,7 @@ from pesql.grammar.parse import parse
 from pesql.runtime.engine.execute import clear_compile_cache
 
 import pesql
-from bench.common import Report, Timing, measure_interleaved, round_ratio, version_of
+from bench.common import REPO_DIR, Report, Timing, measure_interleaved, round_ratio, version_of
 
 TARGET_SMALL_P50_US = 150.0
 TARGET_HAND_RATIO = 2.2  # or this many times hand-written polars building the query
@@ -392,6 +392,9 @@ def profile_report(case: Case, frame: pl.DataFrame, iterations: int, top: int = 
 
 
 def _short(filename: str) -> str:
+    root = str(REPO_DIR) + "/"
+    if filename.startswith(root):
+        return filename[len(root) :]  # this checkout, wherever it is (a worktree, say)
     for marker in ("site-packages/", "/main/", "/lib/python3"):
         if marker in filename:
             return filename.split(marker, 1)[1]
