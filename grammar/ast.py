@@ -39,7 +39,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 
 from pesql.grammar.origin import InString, Origin, Pointer, Span
@@ -240,6 +240,14 @@ class Plan(Node):
             found = hash((self.table, self.steps))
             object.__setattr__(self, "_hash", found)
         return found
+
+    def __getstate__(self) -> list[object]:
+        # The cached hash is this process's (str hashes are salted per process): not pickled.
+        return [None if f.name == "_hash" else getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state: list[object]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            object.__setattr__(self, f.name, value)
 
 
 RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When, JoinKey)

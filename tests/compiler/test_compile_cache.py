@@ -148,3 +148,16 @@ def test_a_hit_by_text_equals_a_fresh_compile_and_a_changed_schema_misses(
     wider = schema.with_column("zz_extra_column", ColumnType("integer"))
     assert compile(text, wider, cache=cache) is not first
     assert cache.info().misses == 2
+
+
+def test_a_pickled_plan_or_schema_leaves_its_cached_hash_behind() -> None:
+    # str hashes are salted per process: a hash carried by pickle would be wrong elsewhere.
+    import pickle
+
+    plan, schema = parse(TEXT), Schema.of({"price": "float"})
+    hash(plan), hash(schema)
+    plan_again, schema_again = pickle.loads(pickle.dumps((plan, schema)))
+    assert plan_again == plan and schema_again == schema
+    assert plan_again._hash is None and schema_again._hash is None
+    assert hash(plan_again) == hash(plan) and hash(schema_again) == hash(schema)
+    assert plan_again.steps[0].origin == plan.steps[0].origin  # everything else travels
