@@ -16,6 +16,7 @@ import gc
 import math
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -120,26 +121,32 @@ def measure_interleaved(
     repeat: int,
     warmup: int = 3,
     budget_s: float | None = None,
+    seed: int = 0,
 ) -> dict[str, Timing]:
-    """Time several callables in interleaved rounds (each once per round, order rotating).
+    """Time several callables in interleaved rounds (each once per round, order shuffled).
 
     On a shared machine the load changes from second to second; sampling the contenders
-    side by side lets a busy spell slow them all alike, so their ratio holds. `budget_s`
-    bounds the whole measurement (at least 5 rounds).
+    side by side lets a busy spell slow them all alike, so their ratio holds. The order is
+    shuffled every round (seeded: runs are repeatable): a fixed or rotating order gives each
+    contender the same predecessor, whose leftovers (caches, allocator state, a background
+    thread still winding down) then bias one ratio (4x in one run). Sample `i` of every
+    contender is from round `i`, so `round_ratio` pairs them. `budget_s` bounds the whole
+    measurement (at least 5 rounds).
     """
     names = list(fns)
     for _ in range(warmup):
         for name in names:
             fns[name]()
     samples: dict[str, list[float]] = {name: [] for name in names}
+    order = random.Random(seed)
     budget_end = time.perf_counter() + budget_s if budget_s is not None else math.inf
     enabled = gc.isenabled()
     try:
         for round_ in range(repeat):
             if round_ >= 5 and time.perf_counter() > budget_end:
                 break
-            shift = round_ % len(names)
-            for name in names[shift:] + names[:shift]:
+            order.shuffle(names)
+            for name in names:
                 gc.collect(0)
                 gc.disable()
                 started = time.perf_counter()
@@ -150,7 +157,16 @@ def measure_interleaved(
     finally:
         if enabled:
             gc.enable()
-    return {name: Timing(tuple(values)) for name, values in samples.items()}
+    return {name: Timing(tuple(samples[name])) for name in fns}
+
+
+def round_ratio(numerator: Timing, denominator: Timing) -> float:
+    """The median over rounds of one round's ratio (`measure_interleaved`'s samples pair up).
+
+    Steadier than the ratio of two medians: a busy spell slows both samples of a round, and
+    the round's ratio cancels it."""
+    pairs = [a / b for a, b in zip(numerator.samples, denominator.samples, strict=True) if b > 0]
+    return statistics.median(pairs) if pairs else math.nan
 
 
 @dataclass(frozen=True)
@@ -344,5 +360,6 @@ __all__ = [
     "measure_interleaved",
     "percentile",
     "ratio",
+    "round_ratio",
     "version_of",
 ]

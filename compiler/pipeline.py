@@ -28,8 +28,11 @@ How `as_plan` reads its input:
 
 `CompileCache` is the one compile cache: a bounded LRU, safe to share between threads, keyed
 by (plan, schema, optimize, size limits). Plans are frozen dataclasses whose equality ignores
-origins, so the same plan written with other spacing is a hit. `compile` caches only when
-given a cache: the runtime holds one module-level instance, and each `Runtime` its own.
+origins, so the same plan written with other spacing is a hit. Text (JSON or p-SQL) is also
+keyed as it came, before it is read: (the text, the naming, schema, optimize, size limits),
+so repeating a request costs a dictionary lookup (the schema caches its own hash), not a
+parse. `compile` caches only when given a cache: the runtime holds one module-level
+instance, and each `Runtime` its own.
 """
 
 from __future__ import annotations
@@ -53,8 +56,12 @@ Schemas: TypeAlias = Schema | Mapping[str, Schema]
 PlanKind = Literal["json", "text"]
 SchemaKey: TypeAlias = Schema | tuple[tuple[str, Schema], ...]
 CompileKey: TypeAlias = tuple[Plan | CheckedPlan, SchemaKey, bool, SizeLimits]
+# The raw text, the naming it is read with (Naming.key(); None for the default), and the rest
+# of a CompileKey: looked up before the text is parsed.
+TextKey: TypeAlias = tuple[str, object, SchemaKey, bool, SizeLimits]
 
 COMPILE_CACHE_SIZE = 256
+_DEFAULT_SIZE = SizeLimits()
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,10 @@ class CompileCache(Generic[C]):
     True
     >>> cache.info()
     CacheInfo(hits=1, misses=1, maxsize=2, currsize=1)
+
+    Beside the entries by plan, texts already compiled name their entry's key (a second
+    LRU of the same bound, not counted in `currsize`): a text seen before is a hit without
+    parsing, and keeps its entry recently used as any other hit does.
     """
 
     def __init__(self, maxsize: int = COMPILE_CACHE_SIZE) -> None:
@@ -143,17 +154,39 @@ class CompileCache(Generic[C]):
             raise ValueError(f"maxsize must be 0 (no caching) or more, not {maxsize}")
         self.maxsize = maxsize
         self._entries: OrderedDict[CompileKey, C] = OrderedDict()
+        self._texts: OrderedDict[TextKey, CompileKey] = OrderedDict()
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0
 
-    def get_or_build(self, key: CompileKey, build: Callable[[], C]) -> C:
-        """The entry for `key`, built (outside the lock) and kept when it is missing."""
+    def get_text(self, text: TextKey) -> C | None:
+        """The entry compiled from this very text (a hit), or None (not yet counted a miss)."""
+        with self._lock:
+            key = self._texts.get(text)
+            if key is None:
+                return None
+            hit = self._entries.get(key)
+            if hit is None:  # the entry was evicted: the alias goes with it
+                del self._texts[text]
+                return None
+            self._texts.move_to_end(text)
+            self._entries.move_to_end(key)
+            self._hits += 1
+            return hit
+
+    def get_or_build(
+        self, key: CompileKey, build: Callable[[], C], text: TextKey | None = None
+    ) -> C:
+        """The entry for `key`, built (outside the lock) and kept when it is missing.
+
+        `text`, the key of the text `key`'s plan was read from, is remembered for `get_text`.
+        """
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
                 self._hits += 1
+                self._alias(text, key)
                 return hit
             self._misses += 1
         built = build()  # a slow compile never blocks lookups of other plans
@@ -163,12 +196,21 @@ class CompileCache(Generic[C]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
+            self._alias(text, key)
         return kept
+
+    def _alias(self, text: TextKey | None, key: CompileKey) -> None:
+        if text is not None and self.maxsize:
+            self._texts[text] = key
+            self._texts.move_to_end(text)
+            while len(self._texts) > self.maxsize:
+                self._texts.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every entry and reset the statistics."""
         with self._lock:
             self._entries.clear()
+            self._texts.clear()
             self._hits = self._misses = 0
 
     def info(self) -> CacheInfo:
@@ -224,7 +266,13 @@ def compile(
     subclass such as the runtime's `CompiledPlan`). Raises `PesqlError` with every problem.
     """
     require_schema(schema)  # before the cache key, which reads it
-    bounds = (size or SizeLimits()).size
+    bounds = _DEFAULT_SIZE if size is None else size.size
+    text_key: TextKey | None = None
+    if cache is not None and isinstance(source, str):
+        text_key = (source, naming and naming.key(), _schema_key(schema), optimize, bounds)
+        hit = cache.get_text(text_key)
+        if hit is not None:
+            return hit
     if isinstance(source, RepairResult) and source.checked is not None:
         source = source.checked  # checked by repair against its schema: maybe not again
     tree = source if isinstance(source, CheckedPlan) else as_plan(source, naming=naming)
@@ -235,7 +283,7 @@ def compile(
     if cache is None:
         return build()
     key: CompileKey = (tree, _schema_key(schema), optimize, bounds)
-    return cache.get_or_build(key, build)
+    return cache.get_or_build(key, build, text_key)
 
 
 def _compile_stages(
@@ -271,6 +319,7 @@ __all__ = [
     "Compiled",
     "PlanKind",
     "PlanSource",
+    "TextKey",
     "as_plan",
     "checked_against",
     "compile",

@@ -96,6 +96,13 @@ class Lowering(FieldLowering):
 
         One pass before lowering, so no stage after it meets a string it cannot encode.
         Iterative: a hostile value may nest deeper than the recursion limit."""
+        try:
+            # The usual case, valid Unicode everywhere, in one C-level pass: every key and
+            # string lands in the dump as it is. Too deep or not JSON: the walk below decides.
+            if first_surrogate(json.dumps(value, ensure_ascii=False)) is None:
+                return False
+        except (TypeError, ValueError, RecursionError):
+            pass
         found = 0
         # (value, its parent's pointer, its key there, depth): pointers are built only for
         # containers and for the strings reported, not for every leaf.

@@ -38,6 +38,30 @@ def json_type(value: JSONValue) -> str:
     return type(value).__name__
 
 
+# Per node class: the wire names of its properties (unknown ones are E153).
+_WIRES: dict[type[A.Node], frozenset[str]] = {}
+# Per scalar field kind: the JSON types it takes, and how a wrong one is described.
+_EXPECTED_TYPES: dict[str, tuple[type, ...]] = {
+    "column": (str,),
+    "new_name": (str,),
+    "table": (str,),
+    "text": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "choice": (str,),
+}
+_WORDS = {
+    "column": "a column name (string)",
+    "new_name": "a name (string)",
+    "table": "a table name (string)",
+    "text": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+}
+
+
 class FieldLowering:
     """The diagnostics collected so far, and the conversion of properties to node fields."""
 
@@ -62,7 +86,9 @@ class FieldLowering:
         skip: tuple[str, ...] = (),
     ) -> A.Node | None:
         specs = fields_of(cls)
-        wires = {f.wire for f in specs}
+        wires = _WIRES.get(cls)
+        if wires is None:
+            wires = _WIRES[cls] = frozenset(f.wire for f in specs)
         ok = True
         for key in raw:
             if key not in wires and key not in skip:
@@ -152,34 +178,15 @@ class FieldLowering:
                         )
                     )
             return tuple(records), all(r is not None for r in records)
-        expected_types: dict[str, tuple[type, ...]] = {
-            "column": (str,),
-            "new_name": (str,),
-            "table": (str,),
-            "text": (str,),
-            "int": (int,),
-            "float": (int, float),
-            "bool": (bool,),
-            "choice": (str,),
-        }
-        wanted = expected_types[kind]
+        wanted = _EXPECTED_TYPES[kind]
         if isinstance(item, LongInteger) and kind in ("int", "float"):
             # beyond every declared bound (each numeric field has both)
             limit = f.out_of_range(item) or "a number this long is out of range"
             self.fail("E155", at, found=describe_number(item), prop=f.wire, hints=(limit,))
             return None, False
         if (isinstance(item, bool) and bool not in wanted) or not isinstance(item, wanted):
-            words = {
-                "column": "a column name (string)",
-                "new_name": "a name (string)",
-                "table": "a table name (string)",
-                "text": "string",
-                "int": "integer",
-                "float": "number",
-                "bool": "boolean",
-                "choice": "one of " + ", ".join(f.choices),
-            }
-            self.fail("E154", at, expected=words[kind], found=json_type(item))
+            words = "one of " + ", ".join(f.choices) if kind == "choice" else _WORDS[kind]
+            self.fail("E154", at, expected=words, found=json_type(item))
             return None, False
         if isinstance(item, int | float) and not isinstance(item, bool):
             bounds = f.out_of_range(item)

@@ -26,8 +26,15 @@ class Pointer:
     path: str = ""
 
     def child(self, *parts: str | int) -> Pointer:
-        escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-        return Pointer(self.path + "".join("/" + p for p in escaped))
+        # Lowering makes one pointer per JSON node: plain keys and indexes (the usual parts)
+        # skip the escaping.
+        path = self.path
+        for part in parts:
+            text = str(part)
+            if "~" in text or "/" in text:
+                text = text.replace("~", "~0").replace("/", "~1")
+            path = f"{path}/{text}"
+        return Pointer(path)
 
     def __str__(self) -> str:
         return self.path or "/"

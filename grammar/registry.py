@@ -94,6 +94,10 @@ class Naming:
     renames: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
 
+    def key(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """A hashable value, equal for namings that read every name alike (a cache key)."""
+        return (tuple(self.renames.items()), tuple(self.aliases.items()))
+
     def exposed(self, canonical: str) -> str:
         return self.renames.get(canonical, canonical)
 

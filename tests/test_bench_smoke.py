@@ -14,7 +14,16 @@ import pytest
 
 from bench import compile_latency, memory, scaling, tokens, tpch, tpch_join
 from bench.__main__ import run_all
-from bench.common import BENCH_DIR, Report, measure, percentile
+from bench.common import (
+    BENCH_DIR,
+    Report,
+    Timing,
+    measure,
+    measure_interleaved,
+    percentile,
+    ratio,
+    round_ratio,
+)
 
 HAS_IBIS = importlib.util.find_spec("ibis") is not None
 
@@ -154,3 +163,22 @@ def test_against_compares_two_trees_through_the_public_api() -> None:
     report = against.run(tree, rounds=1, plans=3)
     assert [row[0] for row in report.rows] == ["5 steps", "30 steps"]
     assert all(row[1] > 0 and row[2] > 0 and row[3] > 0 for row in report.rows)
+
+
+def test_interleaved_rounds_are_shuffled_repeatably_and_ratios_pair_rounds() -> None:
+    def orders(seed: int) -> list[tuple[str, ...]]:
+        calls: list[str] = []
+        fns = {name: (lambda n=name: calls.append(n)) for name in "abcd"}
+        timings = measure_interleaved(fns, repeat=30, warmup=0, seed=seed)
+        assert all(len(t.samples) == 30 for t in timings.values())
+        return [tuple(calls[i : i + 4]) for i in range(0, len(calls), 4)]
+
+    first = orders(1)
+    assert all(sorted(o) == list("abcd") for o in first)
+    assert first == orders(1) and first != orders(2)  # seeded
+    assert len(set(first)) > 4  # shuffled, not one of the 4 rotations
+    # Each round's own ratio, then the median: a slow round slows both sides alike.
+    slow = Timing((1.0, 10.0, 2.0))
+    fast = Timing((0.5, 5.0, 1.0))
+    assert round_ratio(slow, fast) == 2.0
+    assert ratio(slow.p50, fast.p50) == 2.0 and round_ratio(fast, slow) == 0.5

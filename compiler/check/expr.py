@@ -13,7 +13,7 @@ type class accepts, so one mistake does not cascade into many.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pesql.compiler.check.resolve import Resolver
@@ -28,6 +28,7 @@ from pesql.compiler.check.rules import (
 )
 from pesql.compiler.check.schema import ColumnType, Schema, common
 from pesql.grammar import ast as A
+from pesql.grammar.ast import replace
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.numbers import describe_number, int_problem
 from pesql.grammar.ops import logic, operators

@@ -35,8 +35,13 @@ def static_warnings(plan: A.Plan) -> list[Diagnostic]:
     return out
 
 
+_EQ_NE = (operators.Eq, operators.Ne)
+
+
 def _null_comparisons(step: A.Step) -> Iterator[Diagnostic]:
     for node in step.walk():
+        if type(node) not in _EQ_NE:
+            continue  # one type test per node before the patterns' attribute reads
         match node:
             case (
                 operators.Eq(left=other, right=A.Lit(value=None))

@@ -15,7 +15,7 @@ are in compiler/backends/polars/dtypes.py. A column of a type p-SQL cannot use h
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
@@ -50,6 +50,24 @@ class Schema:
     _index: _Positions | None = field(
         default=None, init=False, repr=False, compare=False, hash=False
     )
+    # The hash, computed once: the compile cache hashes the schema on every lookup, and a
+    # cache hit must not cost a walk over every column's type.
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+    def __hash__(self) -> int:
+        found = self._hash
+        if found is None:
+            found = hash(self.columns)
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __getstate__(self) -> list[object]:
+        # The cached hash is this process's (str hashes are salted per process): not pickled.
+        return [None if f.name == "_hash" else getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state: list[object]) -> None:
+        for f, value in zip(fields(self), state, strict=True):
+            object.__setattr__(self, f.name, value)
 
     def _position(self, name: str) -> int | None:
         index = self._index

@@ -152,10 +152,14 @@ _PREDICATE_FIELDS = {"where", "condition", "when"}
 ExprFn: TypeAlias = Callable[[A.Expr, Schema | None, bool], A.Expr]
 
 
-def map_exprs(step: A.Step, schema: Schema | None, fn: ExprFn) -> A.Step:
+def map_exprs(
+    step: A.Step, schema: Schema | None, fn: ExprFn, output: Schema | None = None
+) -> A.Step:
     """`step` with `fn(expr, scope_schema, is_predicate)` applied to each top-level expression.
 
     DERIVE items see the schema grown by the items before them; other steps see their input.
+    `output`, the step's output schema when known, gives those items' types without
+    inferring them again (when no item name repeats, each item's type is its column's there).
     """
     match step:
         case rows.Filter(where=where):
@@ -163,11 +167,14 @@ def map_exprs(step: A.Step, schema: Schema | None, fn: ExprFn) -> A.Step:
         case rows.Derive(columns=assigns):
             out: list[A.Assign] = []
             scope = schema
+            if output is not None and len({a.name for a in assigns}) < len(assigns):
+                output = None  # a name assigned twice: its first type is not the output's
             for a in assigns:
                 new = fn(a.expr, scope, False)
-                out.append(a if new is a.expr else dataclasses.replace(a, expr=new))
+                out.append(a if new is a.expr else A.replace(a, expr=new))
                 if scope is not None:
-                    t = infer_or_none(a.expr, scope)
+                    t = output.get(a.name) if output is not None else None
+                    t = t or infer_or_none(a.expr, scope)
                     scope = None if t is None else scope.with_column(a.name, t)
             return _keep(step, columns=tuple(out))
         case rows.GroupBy(aggregates=assigns) | rows.AggregateStep(aggregates=assigns):

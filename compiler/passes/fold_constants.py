@@ -74,7 +74,9 @@ def fold_constants(plan: A.Plan, ctx: PassContext) -> A.Plan:
     """Every expression of the plan simplified."""
     schemas = ctx.schemas(plan)
     steps = tuple(
-        map_exprs(step, None if schemas is None else schemas[i], simplify)
+        map_exprs(step, None, simplify)
+        if schemas is None
+        else map_exprs(step, schemas[i], simplify, output=schemas[i + 1])
         for i, step in enumerate(plan.steps)
     )
     return plan if steps == plan.steps else dataclasses.replace(plan, steps=steps)

@@ -84,9 +84,9 @@ def _fixpoint(
         start = plan
         for rewrite in passes:
             new = rewrite(plan, ctx)
-            if new != plan:
+            if new is not plan and new != plan:
                 records.append(PassRecord(rewrite.__name__, plan, new))
                 plan = dataclasses.replace(new, table=plan.table, origin=plan.origin)
-        if plan == start:
+        if plan is start or plan == start:
             break
     return plan, tuple(records)

@@ -29,7 +29,7 @@ joined column gets (`name` instead of `name_airlines`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pesql.compiler.passes.analysis import PassContext, columns_of, may_fail, reads, writes
 from pesql.grammar import ast as A
@@ -65,6 +65,15 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
     schemas = ctx.schemas(plan)
     steps = list(plan.steps)
     drop_fixes: list[tuple[int, str]] = []
+    read_sets: dict[int, set[str]] = {}
+
+    def reads_at(j: int) -> set[str]:
+        # Each step's reads once per round, not once per item of every step before it.
+        found = read_sets.get(j)
+        if found is None:
+            found = read_sets[j] = _reads(plan.steps[j], plan.steps[:j])
+        return found
+
     for i, step in enumerate(plan.steps):
         items = _items(step)
         keep: list[bool] = []
@@ -85,7 +94,7 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
             created: bool | None = True
             if isinstance(step, rows.Derive | rows.Window):
                 created = None if schemas is None else name not in schemas[i]
-            fate = _fate(name, plan.steps, i, created)
+            fate = _fate(name, plan.steps, i, created, reads_at)
             keep.append(fate == _KEEP)
             if isinstance(fate, int):
                 fixes.append((fate, name))
@@ -102,11 +111,17 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
     return plan if out == plan.steps else dataclasses.replace(plan, steps=out)
 
 
-def _fate(name: str, steps: Sequence[A.Step], i: int, created: bool | None) -> str | int:
+def _fate(
+    name: str,
+    steps: Sequence[A.Step],
+    i: int,
+    created: bool | None,
+    reads_at: Callable[[int], set[str]],
+) -> str | int:
     """KEEP, GONE, or the index of the DROP whose entry for `name` must go with the item."""
     for j in range(i + 1, len(steps)):
         step = steps[j]
-        if name in _reads(step, steps[:j]):
+        if name in reads_at(j):
             return _KEEP
         match step:
             case rows.Drop(columns=dropped) if name in dropped:

@@ -77,6 +77,8 @@ def _share(step: rows.Derive, taken: set[str]) -> list[A.Step]:
 def _largest_repeat(assigns: list[A.Assign], assigned: set[str]) -> A.Expr | None:
     counts: Counter[A.Expr] = Counter()
     for a in assigns:
+        if not any(isinstance(n, _CONDITIONAL) for n in a.expr.walk()):
+            continue  # no part of it is costly (the usual case): one walk, not one per node
         for node in a.expr.walk():
             if isinstance(node, A.Call) and any(isinstance(n, _CONDITIONAL) for n in node.walk()):
                 counts[node] += 1

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, check
@@ -189,14 +189,15 @@ class _Reader:
     def check(self, plan: A.Plan) -> CheckedPlan | None:
         return check(plan, self.schema) if self.schema is not None else None
 
-    def canonical(self, plan: A.Plan) -> list[JSONValue]:
-        """The spellings that need no fix: the full and the short canonical JSON."""
+    def canonical(self, plan: A.Plan) -> Iterator[JSONValue]:
+        """The spellings that need no fix: the full and the short canonical JSON (each printed
+        only when the one before did not match)."""
         if self.form == "tree":
-            return [to_json(plan, self.naming), to_form(plan, "tree", self.naming)]
-        return [
-            to_form(plan, self.form, self.naming),
-            to_form(plan, self.form, self.naming, full=True),
-        ]
+            yield to_json(plan, self.naming)
+            yield to_form(plan, "tree", self.naming)
+            return
+        yield to_form(plan, self.form, self.naming)
+        yield to_form(plan, self.form, self.naming, full=True)
 
 
 def _already_canonical(text: str, reader: _Reader) -> RepairResult | None:
@@ -205,7 +206,7 @@ def _already_canonical(text: str, reader: _Reader) -> RepairResult | None:
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
         plan = reader.lower(value)
-        if value not in reader.canonical(plan):
+        if not any(value == spelling for spelling in reader.canonical(plan)):
             return None  # lowered leniently (op case, alias, missing property): log it
         checked = reader.check(plan)
     except (ValueError, RecursionError, PesqlError):

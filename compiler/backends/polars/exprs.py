@@ -19,8 +19,10 @@ from typing import Literal
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Col, Expr, Lit, Node, columns_of
 from pesql.grammar.ops import operators as op
+from pesql.grammar.types import DType
 
 Mode = Literal["row", "group", "window"]
 
@@ -39,9 +41,22 @@ class Ctx:
     partition: tuple[str, ...] = ()
     order_keys: tuple[str, ...] = ()
     in_agg: bool = False
+    # The step's input schema when known, and the names the step assigns (DERIVE, WINDOW):
+    # those may hold another type by the time an item reads them.
+    schema: Schema | None = None
+    assigned: frozenset[str] = frozenset()
 
     def inside_aggregate(self) -> Ctx:
         return dataclasses.replace(self, in_agg=True)
+
+    def dtype(self, node: Expr) -> DType | None:
+        """The p-SQL type of a column or literal when known here (None otherwise)."""
+        if isinstance(node, Lit):
+            return node.kind
+        if isinstance(node, Col) and self.schema is not None and node.name not in self.assigned:
+            found = self.schema.get(node.name)
+            return None if found is None else found.dtype
+        return None
 
 
 @functools.singledispatch

@@ -58,7 +58,8 @@ def to_polars(
     frame = source
     order: Order = ()
     unique: Unique = None
-    for step in plan.steps:
+    inputs = (checked.input_schema, *checked.step_schemas)
+    for step, schema in zip(plan.steps, inputs, strict=False):
         if isinstance(step, Join | Lookup):
             frame = join_frame(step, frame, _joined(tables or {}, step.table))
         elif isinstance(step, rows.Sort) and unique is not None:
@@ -66,7 +67,7 @@ def to_polars(
             stable = not unique <= {k.column for k in step.keys}
             frame = sort_frame(frame, step.keys, stable=stable)
         else:
-            frame = lower_step(step, frame, order)
+            frame = lower_step(step, frame, order, schema)
         needs_columns = isinstance(step, rows.Distinct) and not step.columns
         columns = frame.collect_schema().names() if needs_columns else ()
         unique = unique_key_after(step, unique, columns)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
 from pesql.compiler.backends.polars.names import col, cols, exactly
+from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows
 
@@ -20,8 +21,12 @@ Order = tuple[SortKey, ...]
 
 
 @functools.singledispatch
-def lower_step(step: Step, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    """`frame` transformed by `step`; `order` is the sort order the rows are known to have."""
+def lower_step(
+    step: Step, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
+    """`frame` transformed by `step`; `order` is the sort order the rows are known to have,
+    `schema` the input's checked schema (when known: some lowerings are simpler on known
+    types, `Ctx.dtype`)."""
     raise NotImplementedError(f"no polars lowering for {type(step).__name__}")
 
 
@@ -91,23 +96,33 @@ def unique_key_after(step: Step, unique: Unique, columns: Sequence[str]) -> Uniq
 
 
 @lower_step.register
-def _filter(step: rows.Filter, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    return frame.filter(condition(step.where, Ctx()))  # polars drops null conditions, as SQL
+def _filter(
+    step: rows.Filter, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
+    # polars drops null conditions, as SQL
+    return frame.filter(condition(step.where, Ctx(schema=schema)))
 
 
 @lower_step.register
-def _select(step: rows.Select, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _select(
+    step: rows.Select, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     return frame.select(col(c.column).alias(c.as_ or c.column) for c in step.columns)
 
 
 @lower_step.register
-def _drop(step: rows.Drop, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _drop(
+    step: rows.Drop, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     return frame.drop(exactly(step.columns))
 
 
 @lower_step.register
-def _derive(step: rows.Derive, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
-    return with_assigns(frame, step.columns, Ctx())
+def _derive(
+    step: rows.Derive, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
+    ctx = Ctx(schema=schema, assigned=frozenset(a.name for a in step.columns))
+    return with_assigns(frame, step.columns, ctx)
 
 
 def _aggregates(assigns: Sequence[Assign], ctx: Ctx) -> list[pl.Expr]:
@@ -115,28 +130,36 @@ def _aggregates(assigns: Sequence[Assign], ctx: Ctx) -> list[pl.Expr]:
 
 
 @lower_step.register
-def _group_by(step: rows.GroupBy, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _group_by(
+    step: rows.GroupBy, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     if not step.keys:  # no keys: one group, the whole table
-        return frame.select(_aggregates(step.aggregates, Ctx(mode="group")))
-    ctx = Ctx(mode="group", keys=frozenset(step.keys))
+        return frame.select(_aggregates(step.aggregates, Ctx(mode="group", schema=schema)))
+    ctx = Ctx(mode="group", keys=frozenset(step.keys), schema=schema)
     # maintain_order: groups come out in order of first appearance, so results are stable.
     grouped = frame.group_by(cols(step.keys), maintain_order=True)
     return grouped.agg(_aggregates(step.aggregates, ctx))
 
 
 @lower_step.register
-def _aggregate(step: rows.AggregateStep, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _aggregate(
+    step: rows.AggregateStep, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     # A select of aggregates is one row even on an empty table (COUNT 0, the rest null).
-    return frame.select(_aggregates(step.aggregates, Ctx(mode="group")))
+    return frame.select(_aggregates(step.aggregates, Ctx(mode="group", schema=schema)))
 
 
 @lower_step.register
-def _sort(step: rows.Sort, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _sort(
+    step: rows.Sort, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     return sort_frame(frame, step.keys)
 
 
 @lower_step.register
-def _limit(step: rows.Limit, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _limit(
+    step: rows.Limit, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     if not step.with_ties or not order or step.count <= 0:
         return frame.slice(step.offset, max(step.count, 0))
     index = fresh_name(frame, "__pesql_row")
@@ -153,18 +176,24 @@ def _limit(step: rows.Limit, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
 
 
 @lower_step.register
-def _distinct(step: rows.Distinct, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _distinct(
+    step: rows.Distinct, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     if step.columns:
         frame = frame.select(cols(step.columns))
     return frame.unique(keep="first", maintain_order=True)
 
 
 @lower_step.register
-def _window(step: rows.Window, frame: pl.LazyFrame, order: Order) -> pl.LazyFrame:
+def _window(
+    step: rows.Window, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
+) -> pl.LazyFrame:
     ctx = Ctx(
         mode="window",
         partition=step.partition_by,
         order_keys=tuple(k.column for k in step.order_by),
+        schema=schema,
+        assigned=frozenset(a.name for a in step.columns),
     )
     if not step.order_by:
         return with_assigns(frame, step.columns, ctx)

@@ -226,9 +226,32 @@ def date_diff(unit: TimeUnit, start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return diff.cast(pl.Int64)
 
 
+def date_diff_of_dates(unit: TimeUnit, start: pl.Expr, end: pl.Expr) -> pl.Expr | None:
+    """`date_diff` for two Date operands in its simplest form, or None where it has none.
+
+    Dates are whole days: days crossed are the days between (no truncation, no microseconds),
+    and calendar parts are read from the dates without a cast to datetime."""
+    match unit:
+        case "day":
+            return (end - start).dt.total_days().cast(pl.Int64)
+        case "year":
+            return end.dt.year().cast(pl.Int64) - start.dt.year().cast(pl.Int64)
+        case "quarter" | "month":
+            per_year = 4 if unit == "quarter" else 12
+            return _months_or_quarters(end, unit, per_year) - _months_or_quarters(
+                start, unit, per_year
+            )
+    return None  # weeks start on Monday (truncation needed); hours and less are rare on dates
+
+
 @lower.register
 def _date_diff(node: tm.DateDiff, ctx: Ctx) -> pl.Expr:
-    return date_diff(node.unit, lower(node.start, ctx), lower(node.end, ctx))
+    start, end = lower(node.start, ctx), lower(node.end, ctx)
+    if ctx.dtype(node.start) == ctx.dtype(node.end) == "date":
+        simple = date_diff_of_dates(node.unit, start, end)
+        if simple is not None:
+            return simple
+    return date_diff(node.unit, start, end)
 
 
-__all__ = ["EVERY", "date_diff", "parse_duration", "parse_number"]
+__all__ = ["EVERY", "date_diff", "date_diff_of_dates", "parse_duration", "parse_number"]
