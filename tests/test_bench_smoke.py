@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, scaling, tokens, tpch, tpch_join
+from bench import compile_latency, memory, scaling, startup, tokens, tpch, tpch_join
 from bench.__main__ import run_all
 from bench.common import BENCH_DIR, Report, measure, percentile
 
@@ -120,6 +120,16 @@ def test_scaling_smoke() -> None:
 
     assert all(MAX_NODES - 4 < n <= MAX_NODES for n in _numbers(largest, "nodes"))
     assert all(v > 0 for v in _numbers(largest, "compile CPU ms (min)"))
+
+
+def test_startup_smoke() -> None:
+    (report,) = startup.run(2)
+    labels = report.column("command")
+    assert "pesql --version" in labels and "pesql run plan.psql (3-row CSV)" in labels
+    cpu = dict(zip(labels, _numbers(report, "cpu ms p50"), strict=True))
+    assert all(v > 0 for v in cpu.values())
+    # A shape, not a timing: running a plan loads polars, printing the version does not.
+    assert cpu["pesql run plan.json (3-row CSV)"] > cpu["pesql --version"]
 
 
 def test_main_runs_the_optimizer_benchmark() -> None:
