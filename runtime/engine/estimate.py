@@ -101,14 +101,16 @@ def step_bytes(checked: CheckedPlan, stats: TableStats) -> list[tuple[A.Step, in
     return out
 
 
-def check_estimate(checked: CheckedPlan, stats: TableStats, budget: int | None) -> None:
-    """E311 at the first step whose estimated result is larger than `budget` bytes."""
-    if budget is None:
-        return
+def check_estimate(checked: CheckedPlan, stats: TableStats, budget: int | None) -> int:
+    """E311 at the first step whose estimated result is larger than `budget` bytes; else the
+    largest estimate of any step (what picks the engine: execute.SMALL_WORK_BYTES)."""
+    largest = 0
     for step, size in step_bytes(checked, stats):
-        if size > budget:
+        if budget is not None and size > budget:
             found = f"about {size} bytes"
             raise result_too_large(found, budget, "estimated before running", step.origin)
+        largest = max(largest, size)
+    return largest
 
 
 def _rows_after(step: A.Step, rows: int) -> int:

@@ -41,6 +41,7 @@ from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stat
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
     Limits,
+    PolarsEngine,
     check_size,
     collect_limited,
     execution_error,
@@ -106,29 +107,36 @@ class CompiledPlan(Compiled):
             check_size(self.plan, limits)
         started = time.perf_counter()
 
-        def prepared() -> pl.LazyFrame:
-            # The stages before the run share one worker thread (each is bounded by the plan
-            # and statistics; a thread apiece cost more than most of them): the inputs read
-            # once, the joins' cardinality (E330, E331), the size estimate (E311), lowering.
+        def prepared() -> tuple[pl.LazyFrame, bool]:
+            # The stages before the run, under one budget: the inputs read once, the joins'
+            # cardinality (E330, E331), the size estimate (E311, and whether the work is
+            # small), lowering.
             source, joined = self._inputs(tables)
             if self.checked.joined:
                 _guarded(
                     lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows)
                 )
-            if limits.max_result_bytes is not None:
-                check_estimate(self.optimized, self._stats(tables), limits.max_result_bytes)
-            return to_polars(self.optimized, source, joined)
+            small = False
+            if limits.max_result_bytes is not None or limits.engine == "auto":
+                largest = check_estimate(
+                    self.optimized, self._stats(tables), limits.max_result_bytes
+                )
+                small = _small_work(self, limits, largest)
+            return to_polars(self.optimized, source, joined), small
 
-        lazy = call_within(prepared, deadline, "preparing the query")
-        frame, truncated = collect_limited(lazy, limits, deadline)
+        lazy, small = call_within(prepared, deadline, "preparing the query")
+        frame, truncated = collect_limited(lazy, limits, deadline, small=small)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings and not deadline.expired():
             # Warnings are extra queries: within what is left of the budget, or dropped.
+            # Their queries read the source as the run did: small work on the in-memory engine.
+            engine: PolarsEngine = "in-memory" if small else "auto"
+
             def warnings_of_the_run() -> list[Diagnostic]:
-                found = self._data_warnings(tables, frame.height == 0)
+                found = self._data_warnings(tables, frame.height == 0, engine)
                 if not truncated:  # W310 compares whole answers
-                    found += self._summary_warnings(tables, frame)
+                    found += self._summary_warnings(tables, frame, engine)
                 return found
 
             try:
@@ -143,7 +151,9 @@ class CompiledPlan(Compiled):
         frame = source.frame if isinstance(source, Table) else source.lazy()
         return table_stats(frame, source)
 
-    def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
+    def _data_warnings(
+        self, tables: Tables, empty: bool, engine: PolarsEngine = "auto"
+    ) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
         queries never fail a run."""
         source = _source_frame(tables, self.checked.table)
@@ -154,23 +164,25 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
-            found += literal_warnings(self.checked, source)
+            found += literal_warnings(self.checked, source, engine)
             if empty:
-                found += empty_result_warning(self.checked, source)
-            found += text_order_warnings(self.checked, source)
+                found += empty_result_warning(self.checked, source, engine)
+            found += text_order_warnings(self.checked, source, engine)
             if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-                found += tie_warnings(self.checked, source)
+                found += tie_warnings(self.checked, source, engine)
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
 
-    def _summary_warnings(self, tables: Tables, answer: pl.DataFrame) -> list[Diagnostic]:
+    def _summary_warnings(
+        self, tables: Tables, answer: pl.DataFrame, engine: PolarsEngine = "auto"
+    ) -> list[Diagnostic]:
         """W310 (runtime/engine/summary_warnings.py): only a loaded `Table` knows its rows."""
         source = _source(tables, self.checked.table)
         if not isinstance(source, Table):
             return []
         try:
-            return summary_warnings(self.optimized, source, answer)
+            return summary_warnings(self.optimized, source, answer, engine)
         except (pl.exceptions.PolarsError, PesqlError):
             return []
 
@@ -277,6 +289,20 @@ def run_within(compiling: Callable[[], CompiledPlan], tables: Tables, limits: Li
     deadline = Deadline.after(limits.timeout_s)
     compiled = call_within(compiling, deadline, "compiling the plan")
     return compiled.collect(tables, limits, deadline=deadline)
+
+
+# The largest estimated step result (runtime/engine/estimate.py) of work run on polars'
+# in-memory engine in the caller's thread, with no worker thread to stop it: work this size
+# takes milliseconds (a thread start and join cost 0.26 ms p50, 3.4 ms p90 on a busy machine;
+# the streaming engine's set-up ~0.4 ms more than the in-memory one's on a 100-row table).
+SMALL_WORK_BYTES = 4 << 20
+
+
+def _small_work(compiled: CompiledPlan, limits: Limits, largest: int) -> bool:
+    """Whether the run is small enough to need no stopping (docs/execution.md#engines): the
+    engine is polars' choice ("auto"), no JOIN or LOOKUP (their rows are bounded only by
+    E331's ten million), and no step's estimated result is over SMALL_WORK_BYTES."""
+    return limits.engine == "auto" and not compiled.checked.joined and largest <= SMALL_WORK_BYTES
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
