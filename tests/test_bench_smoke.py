@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, scaling, startup, tokens, tpch, tpch_join
+from bench import compile_latency, memory, overhead, scaling, startup, tokens, tpch, tpch_join
 from bench.__main__ import run_all
 from bench.common import BENCH_DIR, Report, measure, percentile
 
@@ -120,6 +120,15 @@ def test_scaling_smoke() -> None:
 
     assert all(MAX_NODES - 4 < n <= MAX_NODES for n in _numbers(largest, "nodes"))
     assert all(v > 0 for v in _numbers(largest, "compile CPU ms (min)"))
+
+
+def test_overhead_smoke() -> None:
+    (report,) = overhead.run(5)
+    labels = report.column("contender")
+    assert labels[0] == "hand-written polars: build + collect()"
+    assert len(labels) == 6 and sum(label.startswith("pesql end to end") for label in labels) == 2
+    assert all(v > 0 for v in _numbers(report, "p50 µs"))
+    assert _numbers(report, "ratio to hand-written (per-round median)")[0] == 1.0
 
 
 def test_startup_smoke() -> None:
