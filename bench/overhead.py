@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 
 import polars as pl
-from polars.testing import assert_frame_equal
 from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.runtime.engine.execute import clear_compile_cache, compile
 from pesql.runtime.engine.limits import Limits
+from polars.testing import assert_frame_equal
 
 from bench.common import Report
 from bench.compile_latency import SMALL, make_table
