@@ -12,8 +12,8 @@ execute.SMALL_WORK_BYTES, docs/execution.md#engines); past the deadline the call
 E303 at once and the worker drops the batch iterator at the next batch, which stops polars
 (its memory comes back). A result that grows past `max_result_bytes` while running is E311,
 stopped the same way; the estimate before running (runtime/engine/estimate.py) catches most
-such plans without running them. The deadline itself (`budget.Deadline`) may be shared with the stages
-before (repair, compile): `Runtime.execute` gives the whole request one budget.
+such plans without running them. The deadline itself (`budget.Deadline`) may be shared with
+the stages before (repair, compile): `Runtime.execute` gives the whole request one budget.
 
 Polars errors (a strict CAST of a bad value, an invalid regex) become E305 with polars'
 first message line, never a traceback.
