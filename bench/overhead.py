@@ -56,9 +56,7 @@ def contenders(frame: pl.DataFrame) -> dict[str, Callable[[], object]]:
             frame.lazy()
         ).collect(engine="in-memory"),
         "pesql run: compiled.collect (defaults, with warnings)": lambda: compiled.collect(frame),
-        "pesql run: compiled.collect (data_warnings=False)": lambda: compiled.collect(
-            frame, quiet
-        ),
+        "pesql run: compiled.collect (data_warnings=False)": lambda: compiled.collect(frame, quiet),
         "pesql end to end: compile (cache cleared) + collect, defaults": end_to_end,
         "pesql end to end: compile (cache cleared) + collect, no warnings": lambda: end_to_end(
             quiet
