@@ -82,7 +82,7 @@ def test_tpch_join_smoke() -> None:
 
 
 def test_memory_smoke() -> None:
-    rss, streaming = memory.run(0.01, smoke=True)
+    rss, streaming, breakdown = memory.run(0.01, smoke=True)
     assert rss.columns[1 : 1 + len(memory.ENGINES)] == memory.ENGINES
     assert rss.column("query")[0].startswith("idle")
     for engine in memory.ENGINES:
@@ -91,6 +91,9 @@ def test_memory_smoke() -> None:
     assert streaming.column("attempt") == list(memory.STREAM_MODES)
     answered = dict(zip(streaming.column("attempt"), streaming.column("answered"), strict=True))
     assert answered["p-SQL lazy().collect(streaming)"] == "yes"
+    assert breakdown.column("mode") == list(memory.BREAKDOWN_MODES)
+    assert all(50 < p < 4096 for p in _numbers(breakdown, "peak RSS MiB"))
+    assert breakdown.column("over polars MiB")[0] == 0
 
 
 def test_tokens_smoke() -> None:
