@@ -95,6 +95,16 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
 
         return module.run(smoke=smoke)
 
+    def overhead() -> list[Report]:
+        from bench import overhead as module
+
+        return module.run(20 if smoke else 400)
+
+    def startup() -> list[Report]:
+        from bench import startup as module
+
+        return module.run(2 if smoke else 15)
+
     def scaling() -> list[Report]:
         from bench import scaling as module
 
@@ -110,6 +120,8 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
         "repair_generic": lambda: _external("bench.repair_generic", flag),
         "tokens": ours("Tokens", tokens),
         "scaling": ours("Scaling with plan size", scaling),
+        "overhead": ours("Execution overhead (100-row table)", overhead),
+        "startup": ours("CLI start-up", startup),
         "optimizer": lambda: _external("bench.optimizer", flag),
     }
 
@@ -144,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="comma-separated: compile,tpch,memory,repair,repair_generic,"
-                        "tokens,optimizer")  # fmt: skip
+                        "tokens,optimizer,overhead,startup")  # fmt: skip
     parser.add_argument("--out", default=str(BENCH_DIR / "results" / "latest.md"))
     args = parser.parse_args(argv)
     print(machine_report().to_markdown(), flush=True)

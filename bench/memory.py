@@ -13,9 +13,12 @@ idle footprint plus three quarters of the table's in-memory size (at least 256 M
 scale 1 and above the table cannot be read eagerly. Under that limit we try: an eager
 `pl.read_parquet`; `pesql.compile(...).collect` (what pesql runs today); the same after
 `pl.Config.set_engine_affinity("streaming")`; and the compiled plan's LazyFrame collected
-with `engine="streaming"`. pesql's collect goes through `runtime/limits.collect_within`,
-which calls `collect(background=True)` (with a time budget) or `collect()` without an engine:
-see docs/benchmarks.md for what that means and the change it needs.
+with `engine="streaming"`. Under a budget pesql's collect gathers the streaming engine's
+batches (`runtime/engine/limits.collect_within`; docs/execution.md#engines).
+
+Last, where p-SQL's extra memory over hand-written polars comes from, for Q1 and Q12: the
+same child compiling only, running without the data warnings, and without the size estimate
+(whose table statistics are a query of their own), and the statistics query alone.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ STREAM_MODES = (
     "p-SQL collect (as today)",
     "p-SQL collect, engine affinity streaming",
     "p-SQL lazy().collect(streaming)",
+)
+BREAKDOWN_MODES = (
+    "polars",
+    "p-SQL compile only",
+    "p-SQL",
+    "p-SQL, no data warnings",
+    "p-SQL, no data warnings, no size estimate",
+    "size-estimate statistics only",
 )
 
 
@@ -59,6 +70,19 @@ def child_main(argv: Sequence[str]) -> int:
         frame = tpch.run_engine("p-SQL", query, path)
     elif mode == "p-SQL lazy().collect(streaming)":
         frame = tpch.run_engine("p-SQL streaming", query, path)
+    elif mode == "p-SQL compile only":
+        frame = pl.DataFrame({"plan": [str(tpch.compiled(query, path).plan)]})
+    elif mode.startswith("p-SQL, no data warnings"):
+        import dataclasses
+
+        limits = dataclasses.replace(tpch.LIMITS, data_warnings=False)
+        if mode.endswith("no size estimate"):
+            limits = dataclasses.replace(limits, max_result_bytes=None)
+        frame = tpch.compiled(query, path).collect(pl.scan_parquet(path), limits).frame
+    elif mode == "size-estimate statistics only":
+        from pesql.runtime.engine.estimate import table_stats
+
+        frame = pl.DataFrame({"rows": [table_stats(pl.scan_parquet(path)).rows]})
     else:
         frame = tpch.run_engine(mode, query, path)
     print(frame.height)
@@ -112,7 +136,34 @@ def peak_rss_report(path: Path, scale: float, queries: Sequence[int], workers: i
         )
     report.notes.append(
         "`p-SQL streaming` = the compiled plan's LazyFrame collected with engine='streaming' "
-        "(pesql's own collect cannot choose the engine)"
+        "(pesql's own collect: docs/execution.md#engines)"
+    )
+    return report
+
+
+def breakdown_report(path: Path, scale: float, queries: Sequence[int], workers: int = 1) -> Report:
+    """Peak RSS of p-SQL's stages, one fresh process each: where the extra memory comes from."""
+    from bench import tpch
+
+    report = Report(
+        f"Where p-SQL's extra memory comes from, MiB, TPC-H lineitem scale {scale:g}",
+        ("query", "mode", "peak RSS MiB", "over polars MiB"),
+    )
+    cells = [(mode, index) for index in queries for mode in BREAKDOWN_MODES]
+    with ThreadPoolExecutor(workers) as pool:
+        runs = list(pool.map(lambda c: _child(c[0], c[1], path), cells))
+    base: dict[int, float | None] = {}
+    for (mode, index), (ok, peak, why) in zip(cells, runs, strict=True):
+        if mode == "polars":
+            base[index] = peak if ok else None
+        if not ok:
+            report.notes.append(f"{tpch.QUERIES[index].name}, {mode} failed: {why}")
+        reference = base.get(index)
+        over = peak - reference if ok and reference is not None else None
+        report.add(tpch.QUERIES[index].name, mode, peak if ok else None, over)
+    report.notes.append(
+        "one run per cell: the figures move by 10-20 MiB from run to run on a busy machine; "
+        "the compile includes lark's LALR tables for the text plans (grammar/parse.py)"
     )
     return report
 
@@ -160,7 +211,11 @@ def run(scale: float = 1.0, smoke: bool = False) -> list[Report]:
     queries, workers = ((1,), 4) if smoke else (tuple(range(len(tpch.QUERIES))), 1)
     rss = peak_rss_report(path, scale, queries, workers)
     rss.notes.append(f"data: {source}")
-    return [rss, streaming_report(path, scale, workers=workers)]
+    return [
+        rss,
+        streaming_report(path, scale, workers=workers),
+        breakdown_report(path, scale, (0,) if smoke else (0, 2), workers),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> list[Report]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from pesql.grammar.ast import Plan
+# The diagnostics module is light (no grammar, no polars); the AST and the operation registry
+# are not (the registry imports every operation's declaration): `Plan` and `Naming` load on
+# first use, like the functions below, so `pesql --version` starts in tens of milliseconds.
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.registry import Naming
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from pesql.compiler.check.check import CheckedPlan
     from pesql.compiler.check.schema import Schema
     from pesql.compiler.repair.repair import RepairResult
+    from pesql.grammar.ast import Plan
+    from pesql.grammar.registry import Naming
     from pesql.runtime.engine.execute import CompiledPlan, Result
     from pesql.runtime.engine.limits import Limits
     from pesql.runtime.llm.profile import Profile
@@ -119,6 +122,7 @@ def to_polars(
     For convenience a plain `Plan` is checked first: against `schema`, or else against the
     schema of `source` itself (the compiler's own `to_polars` takes only a `CheckedPlan`)."""
     from pesql.compiler.backends.polars.lower import to_polars as _to_polars
+    from pesql.grammar.ast import Plan
 
     if isinstance(plan, Plan):
         plan = check(plan, schema or schema_from_polars(source.collect_schema()))
@@ -137,6 +141,7 @@ def optimize(
     `optimize(checked)` takes a `CheckedPlan` and returns one, ready for `to_polars`. For
     convenience `optimize(plan, schema)` checks a plain `Plan` first and returns a `Plan`."""
     from pesql.compiler.passes.optimize import optimize as _optimize
+    from pesql.grammar.ast import Plan
 
     if isinstance(plan, Plan):
         if schema is None:
@@ -275,6 +280,8 @@ def __getattr__(name: str) -> Any:
         "CompiledPlan": "pesql.runtime.engine.execute",
         "Result": "pesql.runtime.engine.execute",
         "RepairResult": "pesql.compiler.repair.repair",
+        "Plan": "pesql.grammar.ast",
+        "Naming": "pesql.grammar.registry",
     }
     if name in lazy:
         import importlib

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, scaling, tokens, tpch, tpch_join
+from bench import compile_latency, memory, overhead, scaling, startup, tokens, tpch, tpch_join
 from bench.__main__ import run_all
 from bench.common import (
     BENCH_DIR,
@@ -91,7 +91,7 @@ def test_tpch_join_smoke() -> None:
 
 
 def test_memory_smoke() -> None:
-    rss, streaming = memory.run(0.01, smoke=True)
+    rss, streaming, breakdown = memory.run(0.01, smoke=True)
     assert rss.columns[1 : 1 + len(memory.ENGINES)] == memory.ENGINES
     assert rss.column("query")[0].startswith("idle")
     for engine in memory.ENGINES:
@@ -100,6 +100,9 @@ def test_memory_smoke() -> None:
     assert streaming.column("attempt") == list(memory.STREAM_MODES)
     answered = dict(zip(streaming.column("attempt"), streaming.column("answered"), strict=True))
     assert answered["p-SQL lazy().collect(streaming)"] == "yes"
+    assert breakdown.column("mode") == list(memory.BREAKDOWN_MODES)
+    assert all(50 < p < 4096 for p in _numbers(breakdown, "peak RSS MiB"))
+    assert breakdown.column("over polars MiB")[0] == 0
 
 
 def test_tokens_smoke() -> None:
@@ -129,6 +132,25 @@ def test_scaling_smoke() -> None:
 
     assert all(MAX_NODES - 4 < n <= MAX_NODES for n in _numbers(largest, "nodes"))
     assert all(v > 0 for v in _numbers(largest, "compile CPU ms (min)"))
+
+
+def test_overhead_smoke() -> None:
+    (report,) = overhead.run(5)
+    labels = report.column("contender")
+    assert labels[0] == "hand-written polars: build + collect()"
+    assert len(labels) == 6 and sum(label.startswith("pesql end to end") for label in labels) == 2
+    assert all(v > 0 for v in _numbers(report, "p50 µs"))
+    assert _numbers(report, "ratio to hand-written (per-round median)")[0] == 1.0
+
+
+def test_startup_smoke() -> None:
+    (report,) = startup.run(2)
+    labels = report.column("command")
+    assert "pesql --version" in labels and "pesql run plan.psql (3-row CSV)" in labels
+    cpu = dict(zip(labels, _numbers(report, "cpu ms p50"), strict=True))
+    assert all(v > 0 for v in cpu.values())
+    # A shape, not a timing: running a plan loads polars, printing the version does not.
+    assert cpu["pesql run plan.json (3-row CSV)"] > cpu["pesql --version"]
 
 
 def test_main_runs_the_optimizer_benchmark() -> None:

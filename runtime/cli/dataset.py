@@ -13,17 +13,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pesql.runtime.cli.common import positive_int
-from pesql.runtime.evals.datasets.validate import ValidationReport, validate_dataset
-from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:  # loaded by the handlers: `pesql --help` and other commands skip polars, rich
+    from pesql.runtime.evals.datasets.validate import ValidationReport
+    from rich.console import Console
+    from rich.table import Table
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
@@ -35,6 +39,7 @@ def _print_findings(console: Console, report: ValidationReport) -> None:
 
 def _coverage_table(report: ValidationReport) -> Table:
     from pesql.grammar.registry import lookup
+    from rich.table import Table
 
     table = Table(title="operation coverage", show_lines=False)
     for name in ("operation", "category", "examples", "e.g."):
@@ -58,6 +63,8 @@ def _summary(report: ValidationReport) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pesql.runtime.evals.datasets.validate import validate_dataset
+    from rich.console import Console
     from rich.progress import Progress
 
     # On a terminal, a bar on stderr (validating a large dataset takes a while); elsewhere
@@ -81,6 +88,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
+    from pesql.runtime.evals.datasets.validate import validate_dataset
+
     report = validate_dataset(args.path)
     if args.json:
         out = {"coverage": report.coverage, "unused_ops": report.unused_ops}
@@ -123,6 +132,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _print_stats(stats: Any, as_json: bool) -> None:
+    from rich.table import Table
+
     if as_json:
         sys.stdout.write(json.dumps(stats.to_dict(), indent=2) + "\n")
         return

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pesql.runtime.cli.common import positive_float, positive_int
-from rich.console import Console
-from rich.table import Table
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich is loaded by the handlers that print (`pesql --help` skips it)
     from pesql.runtime.evals.runs.records import Run
+    from rich.console import Console
 
 __all__ = ["register"]
 
@@ -143,7 +142,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pesql.runtime.evals.runs.run import evaluate
     from pesql.runtime.llm.ask import DEFAULT_MODEL
     from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
 
     profile = Profile.load(args.profile) if args.profile else DEFAULT_PROFILE
     model = args.model or profile.model or os.environ.get("PESQL_MODEL") or DEFAULT_MODEL
@@ -189,6 +190,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from pesql.runtime.evals.runs.records import load_run
     from pesql.runtime.evals.runs.report import comparison_rows, paired_metrics, paired_rows
     from pesql.runtime.evals.runs.stats import compare_runs
+    from rich.table import Table
 
     a = _only(load_run(args.a), args.op, args.tag)
     b = _only(load_run(args.b), args.op, args.tag)
@@ -262,6 +264,8 @@ def _cell(value: Any) -> str:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 

@@ -16,20 +16,26 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pesql.runtime.cli.common import non_negative_float, positive_float, positive_int
-from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
-from rich.console import Console
+
+if TYPE_CHECKING:  # loaded by the handlers (`pesql --help` skips them)
+    from pesql.runtime.llm.profile import Profile
+    from rich.console import Console
 
 __all__ = ["register"]
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def _profile(args: argparse.Namespace) -> Profile:
+    from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
+
     return DEFAULT_PROFILE if args.profile is None else Profile.load(args.profile)
 
 

@@ -48,23 +48,27 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _compiled(args: argparse.Namespace, deadline: Any = None) -> tuple[Any, Any]:
+    """The tables, then the plan read, checked and optimized within the time budget: a plan
+    file that is long to read (megabytes of steps) is E303 like one long to compile."""
     from pesql.runtime.cli.common import load_plan
     from pesql.runtime.engine.budget import Deadline, call_within
     from pesql.runtime.engine.execute import compile
     from pesql.runtime.engine.limits import Limits
 
+    deadline = deadline or Deadline.after(args.timeout)
     catalog = tables_of(args.table, args.summary_rows)
-    plan, source, kind = load_plan(args.plan, profile_of(getattr(args, "profile", None)).naming)
+    naming = profile_of(getattr(args, "profile", None)).naming
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
-    try:
-        compiled = call_within(
-            lambda: compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits),
-            deadline or Deadline.after(None),
-            "compiling the plan",
-        )
-    except PesqlError as exc:
-        # Re-raise with the source text so text diagnostics show the line and a caret.
-        raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None
+
+    def reading_and_compiling() -> Any:
+        plan, source, kind = load_plan(args.plan, naming)
+        try:
+            return compile(plan, catalog.schemas(), optimize=not args.no_optimize, limits=limits)
+        except PesqlError as exc:
+            # Re-raised with the source text so text diagnostics show the line and a caret.
+            raise PesqlError(exc.diagnostics, source if kind == "text" else None) from None
+
+    compiled = call_within(reading_and_compiling, deadline, "reading and compiling the plan")
     return compiled, catalog
 
 
@@ -83,12 +87,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.engine == "postgres" and not args.dsn:
         sys.stderr.write("pesql run: --engine postgres needs --dsn URL (postgresql://...)\n")
         return 2
-    # On polars one budget covers compiling and running (E303 past it, the work stopped);
-    # the SQL engines run the plan's SQL under their own limits.
-    deadline = Deadline.after(args.timeout) if args.engine == "polars" else None
+    # One budget covers loading the tables, reading, compiling and (on polars) running the
+    # plan: E303 past it, the work stopped. The SQL engines run the plan's SQL under their
+    # own limits.
+    deadline = Deadline.after(args.timeout)
     compiled, catalog = _compiled(args, deadline)
     result = run_on(
-        compiled, catalog, args.engine, dsn=args.dsn, master=args.master, deadline=deadline
+        compiled,
+        catalog,
+        args.engine,
+        dsn=args.dsn,
+        master=args.master,
+        deadline=deadline if args.engine == "polars" else None,
     )
     _print_notes(result.notes)
     write_frame(result.frame, args.format, args.output)
@@ -155,7 +165,7 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
         type=positive_float,
         default=60.0,
         metavar="SECONDS",
-        help="time budget for execution",
+        help="time budget: reading and compiling the plan and (on polars) running it",
     )
 
 

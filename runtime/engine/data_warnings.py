@@ -31,6 +31,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import operators, rows
 from pesql.grammar.printer import quote_string
+from pesql.runtime.engine.limits import PolarsEngine
 
 LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
 
@@ -100,31 +101,34 @@ def _compared(expr: A.Expr, columns: set[str]) -> Iterator[_Probe]:
                         yield _Probe(name, option.value, option.origin)
 
 
-def literal_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
-    """W301 for each probe that matches no row (one query for all probes, one per miss)."""
+def literal_warnings(
+    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+) -> list[Diagnostic]:
+    """W301 for each probe that matches no row (one query for all probes, one per miss);
+    `engine`: polars' engine for these queries (the run's choice, execute.SMALL_WORK_BYTES)."""
     probes = list({(p.column, p.value): p for p in reversed(literal_probes(checked))}.values())
     probes.reverse()  # the first occurrence of each (column, value), in plan order
     if not probes:
         return []
     found = source.select(
         (col(p.column) == pl.lit(p.value)).any().alias(str(i)) for i, p in enumerate(probes)
-    ).collect()
+    ).collect(engine=engine)
     out: list[Diagnostic] = []
     for i, probe in enumerate(probes):
         if found[str(i)][0]:
             continue
-        out.append(_miss(probe, source))
+        out.append(_miss(probe, source, engine))
     return out
 
 
-def _miss(probe: _Probe, source: pl.LazyFrame) -> Diagnostic:
+def _miss(probe: _Probe, source: pl.LazyFrame, engine: PolarsEngine) -> Diagnostic:
     near = (
         source.filter(_normalized_expr(probe.column) == normalized(probe.value))
         .group_by(col(probe.column))
         .agg(pl.len().alias("n"))
         .sort("n", descending=True)
         .head(3)
-        .collect()
+        .collect(engine=engine)
     )
     hints: list[str]
     if near.height:
@@ -136,7 +140,7 @@ def _miss(probe: _Probe, source: pl.LazyFrame) -> Diagnostic:
     else:
         distinct = (
             source.select(col(probe.column).drop_nulls().unique().head(LISTED_VALUES + 1))
-            .collect()
+            .collect(engine=engine)
             .to_series()
             .to_list()
         )
@@ -155,7 +159,9 @@ def _miss(probe: _Probe, source: pl.LazyFrame) -> Diagnostic:
     )
 
 
-def empty_result_warning(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+def empty_result_warning(
+    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+) -> list[Diagnostic]:
     """W302 naming the FILTER that removed the last row (a count per FILTER prefix)."""
     steps = checked.plan.steps
     for index, step in enumerate(steps):
@@ -163,7 +169,7 @@ def empty_result_warning(checked: CheckedPlan, source: pl.LazyFrame) -> list[Dia
             continue
         prefix = A.Plan(table=checked.plan.table, steps=steps[: index + 1])
         prefix_checked = check(prefix, checked.input_schema)
-        remaining = to_polars(prefix_checked, source).select(pl.len()).collect().item()
+        remaining = to_polars(prefix_checked, source).select(pl.len()).collect(engine=engine).item()
         if remaining == 0:
             return [
                 Diagnostic.make(

@@ -33,7 +33,9 @@ from pesql.compiler.pipeline import (
     as_plan,
 )
 from pesql.compiler.pipeline import compile as compile_plan
+from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
+from pesql.grammar.ops.rows import Sort
 from pesql.grammar.registry import Naming
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
@@ -41,6 +43,7 @@ from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stat
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
     Limits,
+    PolarsEngine,
     check_size,
     collect_limited,
     execution_error,
@@ -100,35 +103,44 @@ class CompiledPlan(Compiled):
         if limits.timeout_s is None and limits.max_result_bytes is None and deadline is None:
             # Without a budget nothing needs stopping: polars' fastest engine for the source.
             # With one, "auto" runs streaming (limits.collect_within), which can be stopped.
-            limits = engine_for(tables, self.checked.table, limits)
+            limits = engine_for(tables, self.checked.table, limits, self.plan)
         deadline = deadline or Deadline.after(limits.timeout_s)
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
 
-        def prepared() -> pl.LazyFrame:
-            # The stages before the run share one worker thread (each is bounded by the plan
-            # and statistics; a thread apiece cost more than most of them): the inputs read
-            # once, the joins' cardinality (E330, E331), the size estimate (E311), lowering.
+        def prepared() -> tuple[pl.LazyFrame, bool]:
+            # The stages before the run, under one budget: the inputs read once, the joins'
+            # cardinality (E330, E331), the size estimate (E311, and whether the work is
+            # small), lowering.
             source, joined = self._inputs(tables)
             if self.checked.joined:
                 _guarded(
                     lambda: check_cardinality(self.checked, source, joined, limits.max_join_rows)
                 )
-            if limits.max_result_bytes is not None:
-                check_estimate(self.optimized, self._stats(tables), limits.max_result_bytes)
-            return to_polars(self.optimized, source, joined)
+            small = False
+            # The statistics of a table in memory are cheap (and cached); a file's are a
+            # scan, made only for the E311 estimate.
+            wanted = limits.engine == "auto" and _in_memory(tables, self.checked.table)
+            if limits.max_result_bytes is not None or wanted:
+                stats = self._stats(tables)
+                largest = check_estimate(self.optimized, stats, limits.max_result_bytes)
+                small = _small_work(self, limits, largest, stats.rows)
+            return to_polars(self.optimized, source, joined), small
 
-        lazy = call_within(prepared, deadline, "preparing the query")
-        frame, truncated = collect_limited(lazy, limits, deadline)
+        lazy, small = call_within(prepared, deadline, "preparing the query")
+        frame, truncated = collect_limited(lazy, limits, deadline, small=small)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings and not deadline.expired():
             # Warnings are extra queries: within what is left of the budget, or dropped.
+            # Their queries read the source as the run did: small work on the in-memory engine.
+            engine: PolarsEngine = "in-memory" if small else "auto"
+
             def warnings_of_the_run() -> list[Diagnostic]:
-                found = self._data_warnings(tables, frame.height == 0)
+                found = self._data_warnings(tables, frame.height == 0, engine)
                 if not truncated:  # W310 compares whole answers
-                    found += self._summary_warnings(tables, frame)
+                    found += self._summary_warnings(tables, frame, engine)
                 return found
 
             try:
@@ -139,11 +151,11 @@ class CompiledPlan(Compiled):
         return Result(frame, truncated, elapsed, notes)
 
     def _stats(self, tables: Tables) -> TableStats:
-        source = _source(tables, self.checked.table)
-        frame = source.frame if isinstance(source, Table) else source.lazy()
-        return table_stats(frame, source)
+        return _stats_of(_source(tables, self.checked.table))
 
-    def _data_warnings(self, tables: Tables, empty: bool) -> list[Diagnostic]:
+    def _data_warnings(
+        self, tables: Tables, empty: bool, engine: PolarsEngine = "auto"
+    ) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
         queries never fail a run."""
         source = _source_frame(tables, self.checked.table)
@@ -154,23 +166,25 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
-            found += literal_warnings(self.checked, source)
+            found += literal_warnings(self.checked, source, engine)
             if empty:
-                found += empty_result_warning(self.checked, source)
-            found += text_order_warnings(self.checked, source)
+                found += empty_result_warning(self.checked, source, engine)
+            found += text_order_warnings(self.checked, source, engine)
             if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-                found += tie_warnings(self.checked, source)
+                found += tie_warnings(self.checked, source, engine)
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
 
-    def _summary_warnings(self, tables: Tables, answer: pl.DataFrame) -> list[Diagnostic]:
+    def _summary_warnings(
+        self, tables: Tables, answer: pl.DataFrame, engine: PolarsEngine = "auto"
+    ) -> list[Diagnostic]:
         """W310 (runtime/engine/summary_warnings.py): only a loaded `Table` knows its rows."""
         source = _source(tables, self.checked.table)
         if not isinstance(source, Table):
             return []
         try:
-            return summary_warnings(self.optimized, source, answer)
+            return summary_warnings(self.optimized, source, answer, engine)
         except (pl.exceptions.PolarsError, PesqlError):
             return []
 
@@ -279,6 +293,43 @@ def run_within(compiling: Callable[[], CompiledPlan], tables: Tables, limits: Li
     return compiled.collect(tables, limits, deadline=deadline)
 
 
+# The largest estimated step result (runtime/engine/estimate.py) of work run on polars'
+# in-memory engine in the caller's thread, with no worker thread to stop it: work this size
+# takes milliseconds (a thread start and join cost 0.26 ms p50, 3.4 ms p90 on a busy machine;
+# the streaming engine's set-up ~0.4 ms more than the in-memory one's on a 100-row table).
+SMALL_WORK_BYTES = 4 << 20
+# polars' in-memory engine sorts the whole input where the streaming one keeps a top-k: SORT
+# then LIMIT 5 took 81 ms against 0.7 ms over 50,000 rows (487 against 2.3 over 336,000),
+# and a full SORT is no faster in memory past a few thousand rows; below, in memory wins
+# (100 rows: 0.08 against 0.45 ms; 1,000: 0.15 against 0.43). Measured with polars 2.1,
+# docs/execution.md#engines.
+SORT_ROWS_IN_MEMORY = 4_000
+
+
+def _in_memory_wins(plan: Plan, rows: int) -> bool:
+    """Whether polars' in-memory engine is the faster one for `plan` over `rows` input rows."""
+    return rows <= SORT_ROWS_IN_MEMORY or not any(isinstance(s, Sort) for s in plan.steps)
+
+
+def _small_work(compiled: CompiledPlan, limits: Limits, largest: int, rows: int) -> bool:
+    """Whether the run is small enough to need no stopping (docs/execution.md#engines): the
+    engine is polars' choice ("auto"), no JOIN or LOOKUP (their rows are bounded only by
+    E331's ten million), no step's estimated result is over SMALL_WORK_BYTES, and the
+    in-memory engine is the faster one for the plan."""
+    return (
+        limits.engine == "auto"
+        and not compiled.checked.joined
+        and largest <= SMALL_WORK_BYTES
+        and _in_memory_wins(compiled.plan, rows)
+    )
+
+
+def _stats_of(source: Frame | Table) -> TableStats:
+    """The size estimate's statistics of a source (one query, cached while it lives)."""
+    frame = source.frame if isinstance(source, Table) else source.lazy()
+    return table_stats(frame, source)
+
+
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:
     source = _source(tables, name)
     return source.frame if isinstance(source, Table) else source.lazy()
@@ -304,13 +355,20 @@ def _cheap_to_rerun(tables: Tables, name: str | None) -> bool:
     return _in_memory(tables, name)
 
 
-def engine_for(tables: Tables, name: str | None, limits: Limits) -> Limits:
+def engine_for(
+    tables: Tables, name: str | None, limits: Limits, plan: Plan | None = None
+) -> Limits:
     """`limits` with "auto" resolved: tables already in memory run on polars' in-memory engine
-    (several times faster on small frames), files on the streaming engine (faster and much
-    leaner at scale; docs/benchmarks.md)."""
+    (several times faster on small frames) unless `plan` sorts more than SORT_ROWS_IN_MEMORY
+    rows, files on the streaming engine (faster and much leaner at scale; docs/benchmarks.md,
+    docs/execution.md#engines)."""
     if limits.engine != "auto":
         return limits
     in_memory = _in_memory(tables, name)
+    if in_memory and plan is not None and any(isinstance(s, Sort) for s in plan.steps):
+        source = _source(tables, name)
+        rows = source.height if isinstance(source, pl.DataFrame) else _stats_of(source).rows
+        in_memory = _in_memory_wins(plan, rows)
     return dataclasses.replace(limits, engine="in-memory" if in_memory else "streaming")
 
 

@@ -7,12 +7,13 @@ The size limits are the compiler's (`pesql.compiler.check.size`: `SizeLimits`, `
 `expr_depth`, re-exported here), checked once when a plan is compiled, before anything runs.
 
 Under a time budget (or a result-size budget) the query's batches are gathered on a worker
-thread from polars' streaming engine; past the deadline the caller gets E303 at once and the
-worker drops the batch iterator at the next batch, which stops polars (its memory comes
-back). A result that grows past `max_result_bytes` while running is E311, stopped the same
-way; the estimate before running (runtime/engine/estimate.py) catches most such plans
-without running them. The deadline itself (`budget.Deadline`) may be shared with the stages
-before (repair, compile): `Runtime.execute` gives the whole request one budget.
+thread from polars' streaming engine (small work runs in the caller's thread instead:
+execute.SMALL_WORK_BYTES, docs/execution.md#engines); past the deadline the caller gets
+E303 at once and the worker drops the batch iterator at the next batch, which stops polars
+(its memory comes back). A result that grows past `max_result_bytes` while running is E311,
+stopped the same way; the estimate before running (runtime/engine/estimate.py) catches most
+such plans without running them. The deadline itself (`budget.Deadline`) may be shared with
+the stages before (repair, compile): `Runtime.execute` gives the whole request one budget.
 
 Polars errors (a strict CAST of a bad value, an invalid regex) become E305 with polars'
 first message line, never a traceback.
@@ -30,6 +31,9 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.numbers import ROW_INDEX_MAX
 from pesql.grammar.origin import Origin
 from pesql.runtime.engine.budget import Deadline
+
+# polars' engines: "auto" (polars' own choice), "streaming" or "in-memory".
+PolarsEngine = Literal["auto", "streaming", "in-memory"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Limits(SizeLimits):
     max_rows: int | None = 10_000
     timeout_s: float | None = 30.0
     # polars' engine: "auto" (streaming where the plan allows), "streaming" or "in-memory".
-    engine: Literal["auto", "streaming", "in-memory"] = "auto"
+    engine: PolarsEngine = "auto"
     # Bytes an intermediate or final result may take: estimated per step before running
     # (width x rows, runtime/engine/estimate.py), and counted on the result while it runs.
     max_result_bytes: int | None = 1 << 30
@@ -87,14 +91,23 @@ def collect_within(
     engine: Literal["auto", "streaming", "in-memory"] = "auto",
     max_result_bytes: int | None = None,
     deadline: Deadline | None = None,
+    small: bool = False,
 ) -> pl.DataFrame:
-    """Run `frame`; E303 past `timeout_s` (or `deadline`), E311 past `max_result_bytes`."""
+    """Run `frame`; E303 past `timeout_s` (or `deadline`), E311 past `max_result_bytes`.
+
+    `small`: the caller estimated the work as small (execute.SMALL_WORK_BYTES): it runs on
+    polars' in-memory engine in this thread, with no worker to stop it (there is nothing long
+    to stop), and the budgets are checked when it is done."""
     deadline = deadline or Deadline.after(timeout_s)
-    if deadline.at is None and max_result_bytes is None:
+    if small or (deadline.at is None and max_result_bytes is None):
         try:
-            return frame.collect(engine=engine)
+            result = frame.collect(engine="in-memory" if small else engine)
         except (Exception, pl.exceptions.PanicException) as exc:
             raise execution_error(exc) from exc
+        deadline.check("running the query")
+        if max_result_bytes is not None and (size := result.estimated_size()) > max_result_bytes:
+            raise result_too_large(f"{size} bytes", max_result_bytes, "running")
+        return result
     return _collect_streamed(frame, deadline, engine, max_result_bytes)
 
 
@@ -180,9 +193,10 @@ def result_too_large(
 
 
 def collect_limited(
-    frame: pl.LazyFrame, limits: Limits, deadline: Deadline | None = None
+    frame: pl.LazyFrame, limits: Limits, deadline: Deadline | None = None, *, small: bool = False
 ) -> tuple[pl.DataFrame, bool]:
-    """The result within the time budget, cut to `max_rows`; (frame, truncated)."""
+    """The result within the time budget, cut to `max_rows`; (frame, truncated). `small`: as
+    in `collect_within`."""
     if limits.max_rows is not None:
         # One extra row tells a result of exactly max_rows from a longer one.
         frame = frame.head(limits.max_rows + 1)
@@ -192,6 +206,7 @@ def collect_limited(
         engine=limits.engine,
         max_result_bytes=limits.max_result_bytes,
         deadline=deadline,
+        small=small,
     )
     if limits.max_rows is not None and result.height > limits.max_rows:
         return result.head(limits.max_rows), True
@@ -209,6 +224,7 @@ def truncation_note(limits: Limits) -> Diagnostic:
 
 __all__ = [
     "Limits",
+    "PolarsEngine",
     "SizeLimits",
     "check_size",
     "collect_limited",

@@ -30,6 +30,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
 from pesql.grammar.printer import literal_text, quote_name
+from pesql.runtime.engine.limits import PolarsEngine
 
 SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
 PARSED_SHARE = 0.9  # share of sampled values a parse function must read
@@ -105,13 +106,15 @@ def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[_Use]:
                 yield _Use(tracked[name], "a comparison", node.origin)
 
 
-def text_order_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+def text_order_warnings(
+    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+) -> list[Diagnostic]:
     """W304 for each ordering use of a text column whose values order otherwise."""
     out: list[Diagnostic] = []
     looks: dict[str, tuple[str, str, str] | None] = {}
     for use in text_order_uses(checked):
         if use.column not in looks:
-            looks[use.column] = _looks_typed(use.column, source)
+            looks[use.column] = _looks_typed(use.column, source, engine)
         found = looks[use.column]
         if found is None:
             continue
@@ -130,7 +133,9 @@ def text_order_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diag
     return out
 
 
-def _looks_typed(column: str, source: pl.LazyFrame) -> tuple[str, str, str] | None:
+def _looks_typed(
+    column: str, source: pl.LazyFrame, engine: PolarsEngine
+) -> tuple[str, str, str] | None:
     """(kind, parse call, example) when the sampled values are mostly one kind whose order is
     not the text order; None otherwise."""
     values = (
@@ -139,7 +144,7 @@ def _looks_typed(column: str, source: pl.LazyFrame) -> tuple[str, str, str] | No
         .drop_nulls()
         .filter(pl.col("v").str.strip_chars() != "")
         .unique(maintain_order=True)
-        .collect()
+        .collect(engine=engine)
     )
     if values.height < 2:
         return None
@@ -171,14 +176,17 @@ def _looks_typed(column: str, source: pl.LazyFrame) -> tuple[str, str, str] | No
     return None
 
 
-def tie_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]:
+def tie_warnings(
+    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+) -> list[Diagnostic]:
     """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one."""
     out: list[Diagnostic] = []
     order: tuple[A.SortKey, ...] = ()
     steps = checked.plan.steps
     for index, step in enumerate(steps):
         if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
-            found = _tie(checked, source, index, step, tuple(k.column for k in order))
+            keys = tuple(k.column for k in order)
+            found = _tie(checked, source, index, step, keys, engine)
             if found is not None:
                 out.append(found)
         order = sort_keys_after(step, order)
@@ -186,12 +194,18 @@ def tie_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> list[Diagnostic]
 
 
 def _tie(
-    checked: CheckedPlan, source: pl.LazyFrame, index: int, step: rows.Limit, keys: tuple[str, ...]
+    checked: CheckedPlan,
+    source: pl.LazyFrame,
+    index: int,
+    step: rows.Limit,
+    keys: tuple[str, ...],
+    engine: PolarsEngine,
 ) -> Diagnostic | None:
     end = step.offset + step.count
     probe = rows.Limit(count=end + TIE_WINDOW)
     prefix = A.Plan(table=checked.plan.table, steps=(*checked.plan.steps[:index], probe))
-    head = to_polars(check(prefix, checked.input_schema), source).select(keys).collect()
+    lazy = to_polars(check(prefix, checked.input_schema), source)
+    head = lazy.select(keys).collect(engine=engine)
     if head.height <= end:
         return None
     records = head.rows()

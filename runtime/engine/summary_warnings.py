@@ -31,6 +31,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, rows
 from pesql.grammar.printer import quote_name, quote_string
+from pesql.runtime.engine.limits import PolarsEngine
 from pesql.runtime.tables.clean.summary import SummaryRow
 from pesql.runtime.tables.table import Table
 
@@ -48,7 +49,9 @@ def may_involve(plan: A.Plan) -> bool:
     return False
 
 
-def summary_warnings(checked: CheckedPlan, table: Table, answer: pl.DataFrame) -> list[Diagnostic]:
+def summary_warnings(
+    checked: CheckedPlan, table: Table, answer: pl.DataFrame, engine: PolarsEngine = "auto"
+) -> list[Diagnostic]:
     """W310 for the summary rows of `table` without which `answer` would differ."""
     report = table.report
     if (
@@ -65,7 +68,7 @@ def summary_warnings(checked: CheckedPlan, table: Table, answer: pl.DataFrame) -
     def changes(left_out: list[SummaryRow]) -> bool:
         indices = [r.row - 1 for r in left_out]
         without = numbered.filter(~pl.col(_ROW).is_in(indices)).drop(_ROW)
-        return not to_polars(checked, without).collect().equals(answer)
+        return not to_polars(checked, without).collect(engine=engine).equals(answer)
 
     if not changes(list(checked_rows)):  # one rerun settles the common case
         return []

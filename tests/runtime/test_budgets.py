@@ -58,7 +58,12 @@ def _quiet_within(seconds: float) -> bool:
 
 
 def _workers() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("pesql-")]
+    """pesql's worker threads; the one long-lived watchdog of the budgets is not one."""
+    return [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith("pesql-") and t.name != "pesql-watchdog"
+    ]
 
 
 def _settled(seconds: float = 5.0) -> bool:

@@ -203,7 +203,27 @@ def test_run_budget_covers_compiling(tmp_path: Path, capsys: pytest.CaptureFixtu
     started = time.monotonic()
     assert run_cli(["run", str(plan), "--table", PENGUINS, "--timeout", "0.005"]) == 1
     assert "error[E303]" in capsys.readouterr().err
-    assert time.monotonic() - started < 5  # reading the text is outside the budget
+    assert time.monotonic() - started < 5
+
+
+def test_run_budget_covers_reading_the_plan_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23: a plan file that takes seconds to read (300,000 steps of JSON, refused as
+    E306 only once read) is E303 within the budget, not read to its end outside it."""
+    import json
+    import time
+
+    plan = tmp_path / "huge.json"
+    plan.write_text(json.dumps({"steps": [{"op": "LIMIT", "count": 1}] * 300_000}))
+    for command in ("run", "check"):
+        started = time.monotonic()
+        code = run_cli([command, str(plan), "--table", PENGUINS, "--timeout", "0.3"])
+        elapsed = time.monotonic() - started
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "error[E303]" in err and "reading and compiling the plan" in err, err
+        assert elapsed < 3, elapsed  # reading it all takes ~5 s
 
 
 def test_summary_rows_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
