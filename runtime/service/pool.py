@@ -1,0 +1,334 @@
+"""The service's worker processes: plan work that can be stopped, capped and deprioritized.
+
+    pool = WorkerPool(runtime, ServiceLimits(), PoolOptions(workers=4))  # started, ready
+    reply = await pool.run(Job("execute", {"plan": "LIMIT 1"}, 5.0), on_long=slot.release)
+    pool.close()
+
+Each request's compile, run and rendering happen in one of `workers` long-lived processes
+(runtime/service/worker.py: why processes, and why a forkserver rather than `os.fork`).
+A watcher thread looks at the busy workers every `watch_s`:
+
+- **Deadline**: a worker without a reply `grace_s` after the request's budget is killed
+  (SIGKILL) and replaced; so is one that answered E303 itself, since polars may still be
+  running the query it dropped. The request gets E303 either way.
+- **Memory**: a worker whose resident memory passes `memory_bytes` is killed and replaced
+  (the request gets E311); RLIMIT_AS in the worker stops faster growth between two looks.
+- **Priority** (a two-level feedback queue): a request still running after `demote_after_s`
+  is a long one; its worker's threads are reniced to `nice`, so the kernel gives short
+  requests the cores first. Up to `max_long` long requests at once also hand back their work
+  slot (`on_long`) and leave the pool, which starts a fresh worker in their place: long work
+  cannot hold every slot, and a demoted worker, which an unprivileged server cannot renice
+  back, ends after its request. Past `max_long` a long request keeps its slot (reniced).
+
+A worker process costs ~20 ms to start from the forkserver (the first ~0.5 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.engine.budget import timed_out
+from pesql.runtime.service.render import Reply, errors_reply, memory_exceeded
+from pesql.runtime.service.worker import READY, Job, WorkerSetup, serve_jobs
+
+StopReason = Literal["deadline", "memory"]
+# Modules the forkserver imports once, so a new worker only unpickles the catalog.
+PRELOAD = ["pesql.runtime.service.worker"]
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """How many workers, their memory cap, and the feedback queue (docs/service.md)."""
+
+    workers: int = 4
+    memory_bytes: int | None = 2 << 30  # resident memory of one worker
+    demote_after_s: float = 0.1
+    nice: int = 10  # a long request's share of a contended core: ~10% (CFS weights 110/1024)
+    max_long: int = 2
+    grace_s: float = 0.25  # after the budget, before the kill
+    watch_s: float = 0.02
+    start_timeout_s: float = 60.0
+
+
+class Worker:
+    """The server's handle on one worker process (used by one request at a time)."""
+
+    def __init__(self, process: Any, connection: Any) -> None:
+        self.process = process
+        self.connection = connection
+        self.pid: int = process.pid
+        self.started_at: float | None = None  # of the job running now
+        self.stopped_for: StopReason | None = None
+        self.demoted = False
+        self.detached = False  # a long request's worker: ends with it
+        self.on_long: Callable[[], None] = _nothing
+
+    def call(self, job: Job, timeout_s: float) -> Reply | None:
+        """Send `job` and wait for its reply; None when the worker died or was killed."""
+        try:
+            self.started_at = time.monotonic()
+            self.connection.send_bytes(pickle.dumps(job))
+            if self.connection.poll(timeout_s):
+                reply = pickle.loads(self.connection.recv_bytes())
+                return reply if isinstance(reply, Reply) else None
+            self.stop("deadline")
+            return None
+        except (EOFError, OSError):
+            return None  # it died (killed by the watcher, or an allocation failed in polars)
+        finally:
+            self.started_at = None
+
+    def stop(self, reason: StopReason) -> None:
+        if self.stopped_for is None:
+            self.stopped_for = reason
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def renice(self, nice: int) -> bool:
+        """Set every thread's nice value (Linux's is per thread); False when not permitted."""
+        try:
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+        except PermissionError:
+            return False
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # the worker or one of its threads has just ended
+        return True
+
+    def rss_bytes(self) -> int:
+        try:
+            with open(f"/proc/{self.pid}/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def end(self) -> None:
+        """Close the pipe (the worker exits on it), then make sure, and reap it."""
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+
+
+def _nothing() -> None:
+    return None
+
+
+class WorkerPool:
+    """`options.workers` worker processes for the plan work of one service (see the module)."""
+
+    def __init__(self, runtime: Runtime, service_limits: Any, options: PoolOptions) -> None:
+        self.options = options
+        self.timeout_s = service_limits.timeout_s
+        self._setup = WorkerSetup.of(runtime, service_limits, options.memory_bytes)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+        self._lock = threading.Lock()
+        self._live: set[Worker] = set()
+        self._idle: deque[Worker] = deque()
+        self._waiters: deque[asyncio.Future[Worker]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._long = 0
+        self.replaced = 0  # workers started in place of a killed, dead or long one
+        self._closed = threading.Event()
+        self._threads = ThreadPoolExecutor(
+            options.workers + options.max_long + 2, thread_name_prefix="pesql-pool"
+        )
+        for started in self._threads.map(lambda _: self._start(), range(options.workers)):
+            self._give_back(started)
+        self._watcher = threading.Thread(target=self._watch, name="pesql-watch", daemon=True)
+        self._watcher.start()
+
+    # --- the request side (event loop) -------------------------------------------------
+    async def run(self, job: Job, on_long: Callable[[], None] = _nothing) -> Reply:
+        """`job` in a worker within its budget; `on_long` is called (on the event loop) when
+        the request turns long and leaves the pool (its slot may go to another request)."""
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        deadline = time.monotonic() + job.budget_s
+        try:
+            worker = await asyncio.wait_for(self._acquire(loop), job.budget_s)
+        except TimeoutError:
+            return errors_reply(422, timed_out(self.timeout_s, "waiting for a worker").diagnostics)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self._give_back(worker)
+            return errors_reply(422, timed_out(self.timeout_s, "waiting for a worker").diagnostics)
+
+        def long_now() -> None:  # called on the watcher's thread
+            loop.call_soon_threadsafe(on_long)
+
+        worker.on_long = long_now
+        job = replace(job, budget_s=remaining)
+        return await loop.run_in_executor(self._threads, self._call, worker, job)
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter: asyncio.Future[Worker] = loop.create_future()
+            self._waiters.append(waiter)
+        return await waiter
+
+    def _give_back(self, worker: Worker) -> None:
+        """An idle worker to the first request waiting (any thread), else to the idle list."""
+        with self._lock:
+            while self._waiters and self._loop is not None:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    self._loop.call_soon_threadsafe(self._hand_over, waiter, worker)
+                    return
+            self._idle.append(worker)
+
+    def _hand_over(self, waiter: asyncio.Future[Worker], worker: Worker) -> None:
+        if waiter.done():  # the request went away meanwhile
+            self._give_back(worker)
+        else:
+            waiter.set_result(worker)
+
+    # --- the worker side (pool threads) -------------------------------------------------
+    def _call(self, worker: Worker, job: Job) -> Reply:
+        reply = worker.call(job, job.budget_s + self.options.grace_s)
+        if reply is None:
+            reply = self._reply_for_lost(worker)
+        keep = not reply.stopped and worker.stopped_for is None
+        if keep and worker.demoted and not worker.detached:
+            keep = worker.renice(0)  # back to normal priority (a privileged server only)
+            worker.demoted = not keep
+        if keep and not worker.detached:
+            worker.on_long = _nothing
+            self._give_back(worker)
+        else:
+            self._threads.submit(self._retire, worker)
+        return reply
+
+    def _reply_for_lost(self, worker: Worker) -> Reply:
+        if worker.stopped_for == "deadline":
+            stage = "running the plan; its worker process was stopped and replaced"
+            return errors_reply(422, timed_out(self.timeout_s, stage).diagnostics)
+        cap = self.options.memory_bytes
+        if worker.stopped_for == "memory":
+            return errors_reply(422, memory_exceeded(cap, "resident memory").diagnostics)
+        worker.process.join(timeout=1)
+        code = worker.process.exitcode
+        how = f"the worker ended with {_describe_exit(code)}"
+        return errors_reply(422, memory_exceeded(cap, how).diagnostics)
+
+    def _retire(self, worker: Worker) -> None:
+        """End a worker that was stopped, died, turned long or stays demoted; replace it
+        unless a long one already was."""
+        with self._lock:
+            self._live.discard(worker)
+            if worker.detached:
+                self._long -= 1
+        worker.end()
+        if not worker.detached and not self._closed.is_set():
+            self._replace()
+
+    def _replace(self) -> None:
+        for attempt in range(3):  # a machine short of memory may fail a start or two
+            if self._closed.is_set():
+                return
+            try:
+                fresh = self._start()
+            except RuntimeError:
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            self.replaced += 1
+            self._give_back(fresh)
+            return
+
+    def _start(self) -> Worker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=serve_jobs, args=(theirs, self._setup), name="pesql-worker", daemon=True
+        )
+        process.start()
+        theirs.close()
+        worker = Worker(process, ours)
+        try:
+            ready = ours.poll(self.options.start_timeout_s) and ours.recv_bytes() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            worker.end()
+            raise RuntimeError("a service worker did not start")
+        with self._lock:
+            if self._closed.is_set():
+                worker.end()
+                raise RuntimeError("the pool is closed")
+            self._live.add(worker)
+        return worker
+
+    # --- the watcher ----------------------------------------------------------------------
+    def _watch(self) -> None:
+        cap = self.options.memory_bytes
+        while not self._closed.wait(self.options.watch_s):
+            with self._lock:
+                busy = [w for w in self._live if w.started_at is not None]
+            now = time.monotonic()
+            for worker in busy:
+                started = worker.started_at
+                if started is None:
+                    continue
+                if cap is not None and worker.rss_bytes() > cap:
+                    worker.stop("memory")
+                elif not worker.demoted and now - started > self.options.demote_after_s:
+                    self._demote(worker)
+
+    def _demote(self, worker: Worker) -> None:
+        worker.demoted = True
+        worker.renice(self.options.nice)
+        with self._lock:
+            if self._long >= self.options.max_long or self._closed.is_set():
+                return
+            self._long += 1
+            worker.detached = True
+        worker.on_long()
+        self._threads.submit(self._replace)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(w.pid for w in self._live)
+
+    def close(self) -> None:
+        self._closed.set()
+        with self._lock:
+            workers = list(self._live)
+            self._live.clear()
+        for worker in workers:
+            worker.end()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name} (an allocation past its memory cap)"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+__all__ = ["PoolOptions", "WorkerPool"]
