@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+import polars as pl
 from pesql.runtime.embedding import Runtime
+from pesql.runtime.engine.execute import execute
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.service.render import Reply, compile_reply, execute_reply
@@ -33,6 +35,8 @@ from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table
 
 READY = b"ready"
+# Warms the parser (already built in the forkserver), polars' threads and the budget's path.
+WARM_PLAN = "DERIVE y = x + 1\nFILTER y > 1 AND s = 'a'\nGROUP_BY s COMPUTE n = COUNT(*)\nSORT n"
 # Address space a worker may take on top of its size after start, beyond `memory_bytes`: new
 # threads of the time budget (8 MiB stacks) and malloc arenas reserve address space they
 # mostly never touch. The resident-memory watch in pool.py enforces the cap itself; this
@@ -75,7 +79,10 @@ def serve_jobs(connection: Connection, setup: WorkerSetup) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _few_malloc_arenas()
     runtime = setup.runtime()
-    runtime.execute("LIMIT 1", limits=Limits(timeout_s=None, data_warnings=False))
+    # Start polars' thread pool and the budget's path now: the first request is then as fast
+    # as any, and the address-space cap is measured with polars' threads in place.
+    warm = pl.DataFrame({"x": [1, 2], "s": ["a", "b"]})
+    execute(WARM_PLAN, warm, limits=Limits(timeout_s=30.0, data_warnings=False))
     if setup.memory_bytes is not None:
         _cap_address_space(setup.memory_bytes + ADDRESS_SLACK)
     connection.send_bytes(READY)
