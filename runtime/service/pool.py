@@ -60,6 +60,10 @@ class PoolOptions:
     max_long: int = 2
     grace_s: float = 0.25  # after the budget, before the kill
     watch_s: float = 0.02
+    pause_long: bool = True  # SIGSTOP long requests while short ones run
+    # A long request paused this long runs for one `watch_s` slice (no starvation: under a
+    # steady stream of short requests it still gets ~4% of the time towards its deadline).
+    pause_max_s: float = 0.5
     start_timeout_s: float = 60.0
 
 
@@ -73,6 +77,9 @@ class Worker:
         self.started_at: float | None = None  # of the job running now
         self.stopped_for: StopReason | None = None
         self.demoted = False
+        self.short = False  # counted among the short requests running
+        self.paused = False  # SIGSTOPped while short requests run
+        self.switched_at = 0.0  # when it was last paused or resumed
         self.detached = False  # a long request's worker: ends with it
         self.on_long: Callable[[], None] = _nothing
 
@@ -96,6 +103,18 @@ class Worker:
             self.stopped_for = reason
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
+
+    def pause(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGSTOP)
+            self.paused = True
+        self.switched_at = time.monotonic()
+
+    def resume(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGCONT)
+        self.paused = False
+        self.switched_at = time.monotonic()
 
     def renice(self, nice: int) -> bool:
         """Set every thread's nice value (Linux's is per thread); False when not permitted."""
@@ -143,6 +162,7 @@ class WorkerPool:
         self._waiters: deque[asyncio.Future[Worker]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._long = 0
+        self._short = 0  # short requests running now
         self.replaced = 0  # workers started in place of a killed, dead or long one
         self._closed = threading.Event()
         self._threads = ThreadPoolExecutor(
@@ -202,7 +222,11 @@ class WorkerPool:
 
     # --- the worker side (pool threads) -------------------------------------------------
     def _call(self, worker: Worker, job: Job) -> Reply:
-        reply = worker.call(job, job.budget_s + self.options.grace_s)
+        self._short_begins(worker)
+        try:
+            reply = worker.call(job, job.budget_s + self.options.grace_s)
+        finally:
+            self._short_ends(worker)
         if reply is None:
             reply = self._reply_for_lost(worker)
         keep = not reply.stopped and worker.stopped_for is None
@@ -215,6 +239,34 @@ class WorkerPool:
         else:
             self._threads.submit(self._retire, worker)
         return reply
+
+    def _short_begins(self, worker: Worker) -> None:
+        with self._lock:
+            worker.short = True
+            self._short += 1
+            if self._short == 1:
+                self._pause_long()
+
+    def _short_ends(self, worker: Worker) -> None:
+        with self._lock:
+            if worker.short:
+                worker.short = False
+                self._short -= 1
+                if self._short == 0:
+                    self._resume_long()
+
+    def _pause_long(self) -> None:
+        """SIGSTOP the long requests' workers while a short one runs (strict priority)."""
+        if not self.options.pause_long:
+            return
+        for other in self._live:
+            if other.demoted and other.started_at is not None and not other.paused:
+                other.pause()
+
+    def _resume_long(self) -> None:
+        for other in self._live:
+            if other.paused:
+                other.resume()
 
     def _reply_for_lost(self, worker: Worker) -> Reply:
         if worker.stopped_for == "deadline":
@@ -280,6 +332,8 @@ class WorkerPool:
         while not self._closed.wait(self.options.watch_s):
             with self._lock:
                 busy = [w for w in self._live if w.started_at is not None]
+                if self._short and self.options.pause_long:
+                    self._age(busy)
             now = time.monotonic()
             for worker in busy:
                 started = worker.started_at
@@ -290,10 +344,29 @@ class WorkerPool:
                 elif not worker.demoted and now - started > self.options.demote_after_s:
                     self._demote(worker)
 
+    def _age(self, busy: list[Worker]) -> None:
+        """Under the lock: a long request paused for `pause_max_s` runs one slice, then
+        waits again while short requests run."""
+        now = time.monotonic()
+        for worker in busy:
+            if not worker.demoted:
+                continue
+            if worker.paused and now - worker.switched_at >= self.options.pause_max_s:
+                worker.resume()
+            elif not worker.paused and now - worker.switched_at >= self.options.watch_s:
+                worker.pause()
+
     def _demote(self, worker: Worker) -> None:
         worker.demoted = True
         worker.renice(self.options.nice)
         with self._lock:
+            if worker.short:  # no longer a short request: it waits for the short ones
+                worker.short = False
+                self._short -= 1
+                if self._short == 0:
+                    self._resume_long()
+                elif self.options.pause_long:
+                    worker.pause()
             if self._long >= self.options.max_long or self._closed.is_set():
                 return
             self._long += 1
