@@ -13,12 +13,16 @@ A watcher thread looks at the busy workers every `watch_s`:
   running the query it dropped. The request gets E303 either way.
 - **Memory**: a worker whose resident memory passes `memory_bytes` is killed and replaced
   (the request gets E311); RLIMIT_AS in the worker stops faster growth between two looks.
-- **Priority** (a two-level feedback queue): a request still running after `demote_after_s`
-  is a long one; its worker's threads are reniced to `nice`, so the kernel gives short
-  requests the cores first. Up to `max_long` long requests at once also hand back their work
-  slot (`on_long`) and leave the pool, which starts a fresh worker in their place: long work
-  cannot hold every slot, and a demoted worker, which an unprivileged server cannot renice
-  back, ends after its request. Past `max_long` a long request keeps its slot (reniced).
+- **Priority** (a two-level feedback queue): a request whose worker has used
+  `demote_after_s` of CPU (all its threads; CPU, not wall time, so an overloaded machine
+  does not demote short requests) is a long one. Its threads are reniced to `nice`, and
+  while any short request runs the long ones are stopped (SIGSTOP), continued (SIGCONT) when
+  none does; one stopped for `pause_max_s` runs for a `watch_s` slice, so a steady stream of
+  short requests delays it but does not starve it. Up to `max_long` long requests at once
+  also hand back their work slot (`on_long`) and leave the pool, which starts a fresh worker
+  in their place: long work cannot hold every slot, and a demoted worker (which an
+  unprivileged server could not renice back) ends after its request. Past `max_long` a
+  long request keeps its slot.
 
 A worker process costs ~20 ms to start from the forkserver (the first ~0.5 s).
 """
@@ -75,6 +79,7 @@ class Worker:
         self.connection = connection
         self.pid: int = process.pid
         self.started_at: float | None = None  # of the job running now
+        self.cpu_at_start = 0.0  # the process's CPU seconds when that job started
         self.stopped_for: StopReason | None = None
         self.demoted = False
         self.short = False  # counted among the short requests running
@@ -86,6 +91,7 @@ class Worker:
     def call(self, job: Job, timeout_s: float) -> Reply | None:
         """Send `job` and wait for its reply; None when the worker died or was killed."""
         try:
+            self.cpu_at_start = self.cpu_seconds()
             self.started_at = time.monotonic()
             self.connection.send_bytes(pickle.dumps(job))
             if self.connection.poll(timeout_s):
@@ -127,6 +133,15 @@ class Worker:
             pass  # the worker or one of its threads has just ended
         return True
 
+    def cpu_seconds(self) -> float:
+        """CPU time of all the worker's threads (user + system), to 1/100 s."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
     def rss_bytes(self) -> int:
         try:
             with open(f"/proc/{self.pid}/statm") as statm:
@@ -141,6 +156,9 @@ class Worker:
         with contextlib.suppress(OSError):
             self.connection.close()
         self.process.join(timeout=5)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _nothing() -> None:
@@ -334,15 +352,19 @@ class WorkerPool:
                 busy = [w for w in self._live if w.started_at is not None]
                 if self._short and self.options.pause_long:
                     self._age(busy)
-            now = time.monotonic()
             for worker in busy:
-                started = worker.started_at
-                if started is None:
-                    continue
+                if worker.started_at is None:
+                    continue  # it has just finished
                 if cap is not None and worker.rss_bytes() > cap:
                     worker.stop("memory")
-                elif not worker.demoted and now - started > self.options.demote_after_s:
+                elif not worker.demoted and self._long_running(worker):
                     self._demote(worker)
+
+    def _long_running(self, worker: Worker) -> bool:
+        """The job has used `demote_after_s` of CPU (all its threads): a quantum measured in
+        CPU, not wall time, so an overloaded machine, on which every request takes long,
+        does not demote the short ones."""
+        return worker.cpu_seconds() - worker.cpu_at_start > self.options.demote_after_s
 
     def _age(self, busy: list[Worker]) -> None:
         """Under the lock: a long request paused for `pause_max_s` runs one slice, then
