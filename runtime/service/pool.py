@@ -59,7 +59,8 @@ class PoolOptions:
 
     workers: int = 4
     memory_bytes: int | None = 2 << 30  # resident memory of one worker
-    demote_after_s: float = 0.1
+    demote_after_s: float = 0.05  # of CPU (all the worker's threads)
+    demote_after_wall_s: float = 0.5  # or of wall time: a request starved of CPU is long too
     nice: int = 10  # a long request's share of a contended core: ~10% (CFS weights 110/1024)
     max_long: int = 2
     grace_s: float = 0.25  # after the budget, before the kill
@@ -183,10 +184,16 @@ class WorkerPool:
         self._short = 0  # short requests running now
         self.replaced = 0  # workers started in place of a killed, dead or long one
         self._closed = threading.Event()
+        # One thread per request in a worker (it waits on the pipe), and apart from them the
+        # threads that start and end workers: a start takes seconds on a loaded machine, and
+        # must never keep a request from its worker.
         self._threads = ThreadPoolExecutor(
-            options.workers + options.max_long + 2, thread_name_prefix="pesql-pool"
+            options.workers + options.max_long + 1, thread_name_prefix="pesql-pool"
         )
-        for started in self._threads.map(lambda _: self._start(), range(options.workers)):
+        self._lifecycle = ThreadPoolExecutor(
+            options.max_long + 2, thread_name_prefix="pesql-lifecycle"
+        )
+        for started in self._lifecycle.map(lambda _: self._start(), range(options.workers)):
             self._give_back(started)
         self._watcher = threading.Thread(target=self._watch, name="pesql-watch", daemon=True)
         self._watcher.start()
@@ -255,7 +262,7 @@ class WorkerPool:
             worker.on_long = _nothing
             self._give_back(worker)
         else:
-            self._threads.submit(self._retire, worker)
+            self._lifecycle.submit(self._retire, worker)
         return reply
 
     def _short_begins(self, worker: Worker) -> None:
@@ -362,8 +369,12 @@ class WorkerPool:
 
     def _long_running(self, worker: Worker) -> bool:
         """The job has used `demote_after_s` of CPU (all its threads): a quantum measured in
-        CPU, not wall time, so an overloaded machine, on which every request takes long,
-        does not demote the short ones."""
+        CPU, so an overloaded machine, on which every request takes long, does not demote
+        the short ones; or it has run `demote_after_wall_s`, ten times a short request's
+        worst seen under load."""
+        started = worker.started_at
+        if started is not None and time.monotonic() - started > self.options.demote_after_wall_s:
+            return True
         return worker.cpu_seconds() - worker.cpu_at_start > self.options.demote_after_s
 
     def _age(self, busy: list[Worker]) -> None:
@@ -394,7 +405,7 @@ class WorkerPool:
             self._long += 1
             worker.detached = True
         worker.on_long()
-        self._threads.submit(self._replace)
+        self._lifecycle.submit(self._replace)
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
@@ -414,6 +425,7 @@ class WorkerPool:
         for worker in workers:
             worker.end()
         self._threads.shutdown(wait=False, cancel_futures=True)
+        self._lifecycle.shutdown(wait=False, cancel_futures=True)
 
 
 def _describe_exit(code: int | None) -> str:
