@@ -371,7 +371,7 @@ class WorkerPool:
         """The job has used `demote_after_s` of CPU (all its threads): a quantum measured in
         CPU, so an overloaded machine, on which every request takes long, does not demote
         the short ones; or it has run `demote_after_wall_s`, ten times a short request's
-        worst seen under load."""
+        worst seen on a loaded machine."""
         started = worker.started_at
         if started is not None and time.monotonic() - started > self.options.demote_after_wall_s:
             return True
