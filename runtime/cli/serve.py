@@ -72,10 +72,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # queued behind it (p99 1.3 s under load). Shorter slices keep them near their unloaded p99.
     sys.setswitchinterval(0.0005)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_keep_alive=KEEP_ALIVE_S,
+        )
     finally:
         close_app(app)
     return 0
+
+
+# Seconds an idle keep-alive connection stays open. uvicorn's default, 5 s, equals httpx's
+# (and many clients') pool expiry: a client reusing a connection idle for just under 5 s raced
+# the server closing it, and got a reset instead of a reply (the rare `httpcore.ReadError` of
+# the load test, seen on a machine so loaded that a client waited seconds between requests).
+# Longer than the clients' expiry, the client always drops an idle connection first.
+KEEP_ALIVE_S = 15
 
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}

@@ -550,3 +550,17 @@ def test_the_budget_covers_compiling_over_http(runtime: Runtime) -> None:
     # The runtime the interrupted compiles ran in keeps serving.
     with ServerThread(create_app(runtime)) as server:
         assert httpx.post(server.url + "/v1/execute", json={"plan": PLAN}).status_code == 200
+
+
+def test_idle_keep_alive_connections_outlive_the_clients_pool_expiry(server: ServerThread) -> None:
+    """An idle connection stays open past 5 s (httpx's pool expiry, and uvicorn's default), so
+    a client reusing one just before its expiry is never reset (see cli/serve.py)."""
+    import time
+
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection((server.host, server.port), timeout=30) as sock:
+        sock.sendall(request)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        sock.sendall(request)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
