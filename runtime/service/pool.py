@@ -267,6 +267,8 @@ class WorkerPool:
 
     def _short_begins(self, worker: Worker) -> None:
         with self._lock:
+            if worker.paused:  # stopped by `_age` just as its last (long) request ended
+                worker.resume()
             worker.short = True
             self._short += 1
             if self._short == 1:
