@@ -212,24 +212,23 @@ def test_long_requests_wait_while_short_ones_run(big: Path) -> None:
     options = PoolOptions(workers=2, pause_max_s=0.3)
     pool = WorkerPool(_runtime(big), ServiceLimits(timeout_s=20), options)
 
-    def wait_for(condition: Any, what: str, within: float = 5.0) -> None:
+    async def wait_for(condition: Any, what: str, within: float = 5.0) -> None:
         until = time.monotonic() + within
         while not condition():
             assert time.monotonic() < until, what
-            time.sleep(0.002)
+            await asyncio.sleep(0.002)  # the event loop dispatches the long request
 
     async def scenario() -> None:
         running = asyncio.ensure_future(pool.run(Job("execute", {"plan": LONG}, 20.0)))
-        await asyncio.sleep(0)
-        wait_for(lambda: any(w.demoted for w in pool._live), "never demoted")
+        await wait_for(lambda: any(w.demoted for w in pool._live), "never demoted")
         (long,) = [w for w in pool._live if w.demoted]
         token = next(w for w in pool._live if w is not long)
         pool._short_begins(token)  # as a short request does
-        wait_for(lambda: _state(long.pid) == "T", "not stopped while a short request runs")
-        wait_for(lambda: _state(long.pid) != "T", "starved: no slice after pause_max_s")
-        wait_for(lambda: _state(long.pid) == "T", "not stopped again after its slice")
+        await wait_for(lambda: _state(long.pid) == "T", "not stopped while a short request runs")
+        await wait_for(lambda: _state(long.pid) != "T", "starved: no slice after pause_max_s")
+        await wait_for(lambda: _state(long.pid) == "T", "not stopped again after its slice")
         pool._short_ends(token)
-        wait_for(lambda: _state(long.pid) != "T", "not resumed", within=1.0)
+        await wait_for(lambda: _state(long.pid) != "T", "not resumed", within=1.0)
         reply = await running
         assert reply.status == 200
 
