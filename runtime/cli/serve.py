@@ -19,8 +19,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     require("starlette", "the HTTP service (pesql serve)")
     from pesql.runtime.embedding import Runtime
     from pesql.runtime.engine.limits import Limits
-    from pesql.runtime.service.app import create_app
+    from pesql.runtime.service.app import close_app, create_app
     from pesql.runtime.service.guard import ServiceLimits
+    from pesql.runtime.service.pool import PoolOptions
 
     api_key = None
     if args.api_key_env:
@@ -59,17 +60,65 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ask_options["model"] = args.model
     if args.base_url:
         ask_options["base_url"] = args.base_url
-    app = create_app(runtime, limits=limits, api_key=api_key, ask_options=ask_options)
+    pool = PoolOptions(workers=args.workers, memory_bytes=args.worker_memory)
+    app = create_app(runtime, limits=limits, api_key=api_key, ask_options=ask_options, workers=pool)
+    where = f"{args.workers} worker processes" if args.workers else "threads"
     sys.stderr.write(
         f"pesql serving {', '.join(runtime.table_names())} on "
-        f"http://{args.host}:{args.port} (OpenAPI at /openapi.json)\n"
+        f"http://{args.host}:{args.port} (OpenAPI at /openapi.json; plan work in {where})\n"
     )
-    # A hostile plan compiles in Python until its E303, holding the GIL in 5 ms slices by
-    # default; normal requests need the GIL many times each, so they queued behind it (p99
-    # 1.3 s under load). Shorter slices keep them within 2x their unloaded p99.
+    # With --workers 0 a hostile plan compiles in Python on a thread until its E303, holding
+    # the GIL in 5 ms slices by default; normal requests need the GIL many times each, so they
+    # queued behind it (p99 1.3 s under load). Shorter slices keep them near their unloaded p99.
     sys.setswitchinterval(0.0005)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_keep_alive=KEEP_ALIVE_S,
+        )
+    finally:
+        close_app(app)
     return 0
+
+
+# Seconds an idle keep-alive connection stays open. uvicorn's default, 5 s, equals httpx's
+# (and many clients') pool expiry: a client reusing a connection idle for just under 5 s raced
+# the server closing it, and got a reset instead of a reply (the rare `httpcore.ReadError` of
+# the load test, seen on a machine so loaded that a client waited seconds between requests).
+# Longer than the clients' expiry, the client always drops an idle connection first.
+KEEP_ALIVE_S = 15
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def byte_size(text: str) -> int:
+    """argparse type: bytes, with an optional K/M/G/T suffix (powers of 1024): `2G`, `512M`."""
+    raw = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = raw[-1:] if raw[-1:] in _UNITS else ""
+    number = raw[: len(raw) - len(unit)]
+    try:
+        value = int(float(number) * _UNITS[unit])
+    except (ValueError, OverflowError):
+        problem = f"{text[:40]!r} is not a size such as 2G or 512M"
+        raise argparse.ArgumentTypeError(problem) from None
+    if value < 1 << 20:
+        raise argparse.ArgumentTypeError(f"must be at least 1M (got {text[:40]})")
+    return value
+
+
+def worker_count(text: str) -> int:
+    """argparse type: 0 (plan work on threads of the server) or a number of processes."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 0 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 256 (got {text[:40]})")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -109,6 +158,22 @@ def register(sub: Any) -> None:
         help="bytes of one response body (E311 past it)",
     )
     p.add_argument("--max-concurrency", type=positive_int, default=4)
+    p.add_argument(
+        "--workers",
+        type=worker_count,
+        default=4,
+        metavar="N",
+        help="worker processes for plan work, killed and replaced at the deadline or the memory "
+        "cap (0: threads of the server, which cannot stop a running polars query)",
+    )
+    p.add_argument(
+        "--worker-memory",
+        type=byte_size,
+        default=2 << 30,
+        metavar="BYTES",
+        help="resident memory one worker may use (2G, 512M, ...); past it the request gets "
+        "E311 and the worker is replaced",
+    )
     p.add_argument("--max-queue", type=int, default=64)
     p.add_argument(
         "--read-timeout",

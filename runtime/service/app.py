@@ -11,20 +11,15 @@ Retry-After; the process never dies on bad input. See docs/service.md.
 from __future__ import annotations
 
 import asyncio
-import io
+import contextlib
 import json
-import math
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import polars as pl
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.printer import to_text
 from pesql.runtime.embedding import Runtime
-from pesql.runtime.engine.budget import Deadline, call_within
-from pesql.runtime.engine.execute import Result
-from pesql.runtime.engine.limits import Limits, result_too_large
 from pesql.runtime.service.guard import (
     Gate,
     ServiceLimits,
@@ -35,43 +30,23 @@ from pesql.runtime.service.guard import (
     simple_error,
     status_for,
 )
+from pesql.runtime.service.pool import PoolOptions, WorkerPool
+from pesql.runtime.service.render import (
+    Reply,
+    frame_json,
+    json_bytes,
+    response_too_large,
+    schema_json,
+)
 from pesql.runtime.service.spec import openapi_spec
 from pesql.runtime.service.thread import ServerThread as ServerThread  # re-exported
+from pesql.runtime.service.worker import Job, run_job
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _schema_json(schema: Any) -> list[dict[str, Any]]:
-    return [{"name": n, "type": t.dtype, "nullable": t.nullable} for n, t in schema.items()]
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN/Infinity
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    return str(value)  # dates, datetimes, durations, decimals: ISO-like text
-
-
-def frame_json(frame: pl.DataFrame) -> dict[str, Any]:
-    return {
-        "columns": frame.columns,
-        "rows": [[_cell(v) for v in row] for row in frame.iter_rows()],
-        "row_count": frame.height,
-    }
-
-
-def _response_too_large(found: str, cap: int) -> PesqlError:
-    return result_too_large(found, cap, "the response, capped by --max-response-bytes")
-
-
-def _check_response(size: int, cap: int) -> None:
-    if size > cap:
-        raise _response_too_large(f"{size} bytes", cap)
 
 
 class Service:
@@ -83,11 +58,13 @@ class Service:
         limits: ServiceLimits,
         api_key: str | None,
         ask_options: dict[str, Any],
+        pool: WorkerPool | None = None,
     ) -> None:
         self.runtime = runtime
         self.limits = limits
         self.api_key = api_key
         self.ask_options = ask_options
+        self.pool = pool  # None: plan work on threads of this process
         self.gate: Gate | None = None  # created on the server's event loop
 
     def guarded(self, handler: Endpoint, *, public: bool = False, work: bool = False) -> Endpoint:
@@ -117,7 +94,8 @@ class Service:
                         "retry shortly",
                         headers={"Retry-After": str(self.limits.retry_after_s)},
                     )
-                async with self.gate:
+                async with self.gate.slot() as slot:
+                    request.state.pesql_slot = slot
                     return await handler(request)
             except PesqlError as exc:
                 return error_response(status_for(exc), exc.diagnostics)
@@ -133,11 +111,15 @@ class Service:
 
     # --- endpoints ------------------------------------------------------------------
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "tables": len(self.runtime.table_names())})
+        out: dict[str, Any] = {"status": "ok", "tables": len(self.runtime.table_names())}
+        if self.pool is not None:
+            out["workers"] = self.pool.size
+            out["workers_replaced"] = self.pool.replaced
+        return JSONResponse(out)
 
     async def tables(self, request: Request) -> Response:
         out = [
-            {"name": n, "columns": _schema_json(self.runtime.schema(n))}
+            {"name": n, "columns": schema_json(self.runtime.schema(n))}
             for n in self.runtime.table_names()
         ]
         return JSONResponse({"tables": out})
@@ -149,7 +131,7 @@ class Service:
         return JSONResponse(
             {
                 "name": name,
-                "columns": _schema_json(schema),
+                "columns": schema_json(schema),
                 "inferred": None if report is None else report.to_dict(),
             }
         )
@@ -190,72 +172,25 @@ class Service:
         body, error = await self._plan_body(request)
         if error is not None or body is None:
             return error or simple_error(400, "H400", "no body")
-        optimize = body.get("optimize", True) is not False
-        deadline = Deadline.after(self.limits.timeout_s)
-        compiled = await asyncio.to_thread(
-            call_within,
-            lambda: self.runtime.compile(body["plan"], optimize=optimize),
-            deadline,
-            "compiling the plan",
-        )
-        out: dict[str, Any] = {
-            "plan_text": to_text(compiled.plan),
-            "plan": to_json(compiled.plan),
-            "table": compiled.checked.table,
-            "output_schema": _schema_json(compiled.checked.output_schema),
-            "notes": [d.to_dict() for d in compiled.checked.notes],
-        }
-        if body.get("explain"):
-            out["explain"] = await asyncio.to_thread(compiled.explain, self.runtime.catalog)
-        return JSONResponse(out)
+        return await self._work(request, Job("compile", body, self.limits.timeout_s))
 
     async def execute(self, request: Request) -> Response:
         body, error = await self._plan_body(request)
         if error is not None or body is None:
             return error or simple_error(400, "H400", "no body")
-        max_rows = body.get("max_rows")
-        if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
-            max_rows = self.limits.max_rows
-        limits = Limits(
-            max_rows=min(max_rows, self.limits.max_rows),
-            timeout_s=self.limits.timeout_s,
-            max_result_bytes=self.limits.max_result_bytes,
-        )
-        result = await self.runtime.execute_async(body["plan"], limits=limits)
-        fmt = body.get("format", "json")
-        # Rendering a large frame takes seconds of CPU: off the event loop, so /health and
-        # other requests are answered meanwhile, and refused past the response cap.
-        return await asyncio.to_thread(self._render, result, fmt)
+        return await self._work(request, Job("execute", body, self.limits.timeout_s))
 
-    def _render(self, result: Result, fmt: object) -> Response:
-        cap = self.limits.max_response_bytes
-        # A cheap lower bound first: JSON and CSV are rarely smaller than polars' own buffers.
-        if result.frame.estimated_size() > cap:
-            raise _response_too_large(f"about {result.frame.estimated_size()} bytes", cap)
-        headers = {"X-Pesql-Truncated": str(result.truncated).lower()}
-        if fmt == "csv":
-            text = result.frame.write_csv().encode()
-            _check_response(len(text), cap)
-            return Response(text, media_type="text/csv", headers=headers)
-        if fmt == "arrow":
-            sink = io.BytesIO()
-            result.frame.write_ipc_stream(sink)
-            _check_response(sink.tell(), cap)
-            return Response(
-                sink.getvalue(), media_type="application/vnd.apache.arrow.stream", headers=headers
-            )
-        out = frame_json(result.frame) | {
-            "truncated": result.truncated,
-            "elapsed_ms": round(result.elapsed_s * 1000, 3),
-            "notes": [d.to_dict() for d in result.notes],
-        }
-        return self._json(out, headers)
+    async def _work(self, request: Request, job: Job) -> Response:
+        """The plan work: in a worker process (killed at the deadline), or on a thread.
 
-    def _json(self, out: dict[str, Any], headers: dict[str, str]) -> Response:
-        """`out` as JSON (as starlette's JSONResponse writes it), within the response cap."""
-        body = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-        _check_response(len(body), self.limits.max_response_bytes)
-        return Response(body, media_type="application/json", headers=headers)
+        Either way compiling, running and rendering happen off the event loop, so /health
+        and other requests are answered meanwhile."""
+        if self.pool is None:
+            reply = await asyncio.to_thread(run_job, self.runtime, self.limits, job)
+        else:
+            slot = getattr(request.state, "pesql_slot", None)
+            reply = await self.pool.run(job, on_long=slot.release if slot else _nothing)
+        return _response(reply)
 
     async def ask(self, request: Request) -> Response:
         body, error = await read_json(request, self.limits)
@@ -282,7 +217,7 @@ class Service:
         frame = result.frame.head(self.limits.max_rows)
         if frame.estimated_size() > self.limits.max_response_bytes:
             found = f"about {frame.estimated_size()} bytes"
-            raise _response_too_large(found, self.limits.max_response_bytes)
+            raise response_too_large(found, self.limits.max_response_bytes)
         out = frame_json(frame) | {
             "plan_text": to_text(result.plan),
             "plan": to_json(result.plan),
@@ -290,10 +225,23 @@ class Service:
             "summary": result.summary(),
             "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
         }
-        return self._json(out, {})
+        body = json_bytes(out)
+        if len(body) > self.limits.max_response_bytes:
+            raise response_too_large(f"{len(body)} bytes", self.limits.max_response_bytes)
+        return Response(body, media_type="application/json")
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_spec(auth=self.api_key is not None))
+
+
+def _response(reply: Reply) -> Response:
+    return Response(
+        reply.body, status_code=reply.status, media_type=reply.media_type, headers=reply.headers
+    )
+
+
+def _nothing() -> None:
+    return None
 
 
 def create_app(
@@ -302,9 +250,17 @@ def create_app(
     limits: ServiceLimits | None = None,
     api_key: str | None = None,
     ask_options: dict[str, Any] | None = None,
+    workers: int | PoolOptions = 0,
 ) -> Starlette:
-    """The ASGI application (run it with uvicorn, or mount it in another Starlette/FastAPI app)."""
-    service = Service(runtime, limits or ServiceLimits(), api_key, ask_options or {})
+    """The ASGI application (run it with uvicorn, or mount it in another Starlette/FastAPI app).
+
+    `workers`: 0 runs plan work on threads of this process (an embedded service); N (or
+    `PoolOptions`) in N worker processes, started now, which the deadline and the memory cap
+    can stop (`pesql serve` default). Stop them with `close_app(app)` (or at exit)."""
+    limits = limits or ServiceLimits()
+    options = PoolOptions(workers=workers) if isinstance(workers, int) else workers
+    pool = WorkerPool(runtime, limits, options) if options.workers > 0 else None
+    service = Service(runtime, limits, api_key, ask_options or {}, pool)
     g = service.guarded
     routes = [
         Route("/health", g(service.health, public=True), methods=["GET"]),
@@ -316,6 +272,21 @@ def create_app(
         Route("/v1/execute", g(service.execute, work=True), methods=["POST"]),
         Route("/v1/ask", g(service.ask, work=True), methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.service = service
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:  # the server is shutting down
+        close_app(app)
+
+
+def close_app(app: Starlette) -> None:
+    """Stop the app's worker processes (also done when the server shuts down)."""
+    pool = app.state.service.pool
+    if pool is not None:
+        pool.close()

@@ -7,12 +7,15 @@ Every refusal is a JSON body in the same shape as plan diagnostics:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.diagnostics import Diagnostic
+from pesql.runtime.service.render import status_for as status_for  # re-exported
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -59,14 +62,16 @@ def simple_error(
     return JSONResponse({"errors": [entry]}, status_code=status, headers=headers)
 
 
-def status_for(exc: PesqlError) -> int:
-    """HTTP status for a diagnostics error: the plan's fault is 422, a missing table 404."""
-    codes = set(exc.codes)
-    if codes == {"E210"}:
-        return 404
-    if codes & {"E502", "E505"}:
-        return 502
-    return 422
+class Slot:
+    """A work slot held by one request; released once, early when its work turns long."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore: asyncio.Semaphore | None = semaphore
+
+    def release(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+            self._semaphore = None
 
 
 class Gate:
@@ -85,16 +90,18 @@ class Gate:
         # Full only when no slot is free and the waiting room is at its bound.
         return self._running.locked() and self._waiting >= self.limits.max_queue
 
-    async def __aenter__(self) -> Gate:
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[Slot]:
         self._waiting += 1
         try:
             await self._running.acquire()
         finally:
             self._waiting -= 1
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._running.release()
+        slot = Slot(self._running)
+        try:
+            yield slot
+        finally:
+            slot.release()
 
 
 def authorized(request: Request, api_key: str | None) -> bool:

@@ -24,7 +24,9 @@ class ServerThread:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        # "auto": the app's lifespan runs when it has one (create_app's stops its workers).
+        # timeout_keep_alive: past the clients' pool expiry (5 s), see cli/serve.py KEEP_ALIVE_S.
+        config = uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_keep_alive=15)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True

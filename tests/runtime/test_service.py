@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import socket
@@ -245,13 +246,13 @@ def test_bounded_load_mixed_valid_and_invalid(served: tuple[str, int]) -> None:
 
     asyncio.run(load(100))  # warm caches and the allocator
     time.sleep(0.5)
-    baseline = _rss_bytes(pid)
+    baseline = _tree_rss_bytes(pid)  # the server and its worker processes
     results = asyncio.run(load(400))
     assert len(results) == 400
     assert all(status == expected for status, expected in results), results[:10]
     time.sleep(0.5)
-    grown = _rss_bytes(pid) - baseline
-    assert grown < 64 * 1024 * 1024, f"server RSS grew by {grown / 2**20:.1f} MiB"
+    grown = _tree_rss_bytes(pid) - baseline
+    assert grown < 64 * 1024 * 1024, f"service RSS grew by {grown / 2**20:.1f} MiB"
 
 
 def test_service_never_returns_5xx_on_garbage(server: ServerThread) -> None:
@@ -350,7 +351,8 @@ def _serve(*options: str) -> tuple[Any, str]:
 
 
 def _hostile_plans() -> list[tuple[str, dict[str, Any], set[int], str]]:
-    """(name, body, statuses, code) of issue 23's plans, each small enough for the body cap."""
+    """(name, body, statuses, code) of issue 23's plans, each small enough for the body cap,
+    and two that keep polars busy for seconds (issue 23: what a process pool must stop)."""
     or_chain = "FILTER " + " OR ".join(f"bill_length_mm = {i}.5" for i in range(8_000))
     whens = " ".join(f"WHEN body_mass_g = {i} THEN 'v{i}'" for i in range(5_000))
     doubled = ["DERIVE s0 = species"] + [f"DERIVE s{i + 1} = CONCAT(s{i}, s{i})" for i in range(26)]
@@ -358,26 +360,70 @@ def _hostile_plans() -> list[tuple[str, dict[str, Any], set[int], str]]:
     nested = "species"
     for _ in range(12):
         nested = f"REGEXP_REPLACE({nested}, '', 'ab')"
+    # ~3 s of polars work on 2 million rows within every estimate: past the 3 s budget under
+    # load (E303, its worker killed), or just within it.
+    group = "FROM big\nDERIVE s = CONCAT(k, 'x', k)\nGROUP_BY s COMPUTE n = COUNT(*), m = MAX(v)"
+    sort = "FROM big\nDERIVE s = CONCAT(k, k)\nSORT s DESC\nSELECT s, v"
+    penguins = "FROM penguins\n"
     return [
         # Both are past the input limits now (issue 21: tokens before parsing): E306 at once.
-        ("or-chain", {"plan": or_chain}, {413, 422}, "E306"),
-        ("case", {"plan": f"DERIVE c = CASE {whens} ELSE 'z' END"}, {413, 422}, "E306"),
-        ("doubling", {"plan": "\n".join(doubled)}, {422}, "E311"),
-        ("nested-replace", {"plan": f"DERIVE r = {nested}"}, {422}, "E311"),
-        ("big-response", {"plan": "\n".join([*wide, "SELECT s15"])}, {422}, "E311"),
+        ("or-chain", {"plan": penguins + or_chain}, {413, 422}, "E306"),
+        ("case", {"plan": f"{penguins}DERIVE c = CASE {whens} ELSE 'z' END"}, {413, 422}, "E306"),
+        ("long-group", {"plan": group + "\nSORT s"}, {200, 422}, ""),
+        ("doubling", {"plan": penguins + "\n".join(doubled)}, {422}, "E311"),
+        ("nested-replace", {"plan": f"{penguins}DERIVE r = {nested}"}, {422}, "E311"),
+        ("long-sort", {"plan": sort}, {200, 422}, ""),
+        # Two seconds of work, paused while short requests run: E311, or E303 under load.
+        ("big-response", {"plan": penguins + "\n".join([*wide, "SELECT s15"])}, {422}, "E311|E303"),
     ]
 
 
-def test_hostile_plans_and_slow_clients_under_load() -> None:
-    """`pesql serve` with slow clients and issue 23's hostile plans mixed into normal traffic:
-    every hostile plan gets its E303/E311 in about the budget, no 5xx, the process lives, its
-    memory comes back down, and normal requests stay fast (p99 measured against unloaded)."""
+def _big_table(path: Path) -> Path:
+    rows = pl.int_range(0, 2_000_000, eager=True)
+    frame = pl.DataFrame({"k": rows.hash(7).cast(pl.String), "v": rows.cast(pl.Float64)})
+    frame.write_parquet(path)
+    return path
+
+
+def _descendants(pid: int) -> list[int]:
+    """The process's children, grandchildren, ... (the service's forkserver and workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    total = 0
+    for member in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError, AssertionError):  # a worker replaced meanwhile
+            total += _rss_bytes(member)
+    return total
+
+
+def test_hostile_plans_and_slow_clients_under_load(tmp_path: Path) -> None:
+    """`pesql serve` (4 worker processes) with slow clients, issue 23's hostile plans and
+    seconds-long queries mixed into normal traffic: every hostile plan gets its answer in
+    about the budget, no 5xx, the server lives, its memory (server and workers) comes back
+    down, and normal requests keep their unloaded p99 (within 2x, plus the stated slack)."""
     import time
 
-    process, url = _serve("--timeout", "3", "--max-queue", "256", "--read-timeout", "20")
+    big = _big_table(tmp_path / "big.parquet")
+    options = ["--timeout", "3", "--max-queue", "256", "--read-timeout", "20"]
+    process, url = _serve(*options, "--table", f"big={big}")
     pid = process.pid
     try:
-        normal = {"plan": "GROUP_BY species COMPUTE n = COUNT(*)"}
+        normal = {"plan": "FROM penguins\nGROUP_BY species COMPUTE n = COUNT(*)"}
 
         def latencies(count: int) -> list[float]:
             out = []
@@ -390,8 +436,8 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
             return sorted(out)
 
         latencies(20)  # warm up
-        unloaded = latencies(200)
-        baseline = _rss_bytes(pid)
+        before = latencies(150)
+        baseline = _tree_rss_bytes(pid)
 
         async def hostile() -> list[tuple[str, int, str, float]]:
             async with httpx.AsyncClient(timeout=120) as client:
@@ -403,9 +449,9 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
                     return name, reply.status_code, ",".join(codes), time.perf_counter() - started
 
                 plans = _hostile_plans()
-                # Two rounds, at most three at once: one slot of four stays free for normal work.
+                # Three at once, twice over: the long queries overlap the normal requests.
                 results = []
-                for batch in (plans[:3], plans[3:], plans[:3]):
+                for batch in (plans[:3], plans[3:6], plans[6:] + plans[2:3], plans[5:6]):
                     results += await asyncio.gather(*(one(n, b) for n, b, _, _ in batch))
                 return results
 
@@ -418,33 +464,46 @@ def test_hostile_plans_and_slow_clients_under_load() -> None:
         for sock in stalled:
             sock.close()
         assert outcome, "the hostile requests did not finish"
+        after = latencies(150)  # the machine's load drifts: unloaded again, after the load
         expected = {name: (statuses, code) for name, _, statuses, code in _hostile_plans()}
         for name, status, codes, elapsed in outcome[0]:
             statuses, code = expected[name]
-            assert status in statuses and code in codes, (name, status, codes)
-            assert elapsed < 3 * 3 + 5, (name, elapsed)  # about the budget, never minutes
+            assert status in statuses, (name, status, codes)
+            assert any(c in codes for c in code.split("|")), (name, status, codes)
+            assert status == 200 or codes, (name, status)
+            assert elapsed < 3 + 3, (name, elapsed)  # about the budget, never minutes
         assert process.poll() is None, "the service died"
         assert httpx.get(url + "/health", timeout=5).status_code == 200
         p99 = {
             name: lat[int(0.99 * (len(lat) - 1))]
-            for name, lat in (("unloaded", unloaded), ("loaded", loaded))
+            for name, lat in (("before", before), ("after", after), ("loaded", loaded))
         }
+        p99["unloaded"] = max(p99["before"], p99["after"])
+        unloaded = sorted(before + after)
         quantiles = [
             round(loaded[int(q * (len(loaded) - 1))], 4) for q in (0.5, 0.9, 0.95, 0.99, 1)
         ]
-        print(f"normal requests: p99 {p99}, loaded p50/p90/p95/p99/max {quantiles}")
-        # The 2x target holds for p90 (with slack for a 2-core machine shared with other work),
-        # not for the tail: since the input limits (issue 21) refuse the OR chain and the long
-        # CASE at once (E306) and the size estimate the growing texts (E311), nothing hostile
-        # holds the GIL for long, but reading and refusing a 180 KB body still takes a few ms
-        # of it. Measured on an idle machine, 200 requests each: unloaded p99 5.4-5.7 ms;
-        # loaded p50/p90/p95/p99/max 4.4-5.0/5.1-6.3/7.9-8.7/16-21/22-36 ms (before the input
-        # limits: p90 0.13-0.2 s, max 0.3-1.0 s). No normal request waits for a budget (3 s).
-        assert quantiles[1] <= max(2 * p99["unloaded"], p99["unloaded"] + 0.5), quantiles
-        assert quantiles[-1] < 3.0, quantiles
+        base = [round(unloaded[int(q * (len(unloaded) - 1))], 4) for q in (0.5, 0.9, 0.99, 1)]
+        print(f"unloaded p50/p90/p99/max {base}")
+        hostile_s = sorted((name, round(elapsed, 2)) for name, _, _, elapsed in outcome[0])
+        print(f"normal requests: p99 {p99}, loaded p50/p90/p95/p99/max {quantiles}; {hostile_s}")
+        # The plan work runs in worker processes (runtime/service/pool.py): a request that
+        # has used 0.05 s of CPU (or run 0.5 s) is long, reniced, and stopped (SIGSTOP) while
+        # short ones run, so the long queries here (2-3 s of polars on 2 million rows) leave
+        # the short ones' CPU alone. Measured, 150 + 150 unloaded and 200 loaded requests:
+        # in quiet periods of the shared 2-core machine unloaded p99 20-38 ms, loaded p99
+        # 37-61 ms, max 54-110 ms (within 2x + 30 ms); renicing alone (no SIGSTOP) gave 0.53
+        # s and 1.1 s, and threads could not stop the long queries at all. Under the
+        # machine's usual load (load average ~24: a local model server at nice -15 takes a
+        # core, other engineers' test runs the other) the loaded p99 was 0.18-0.37 s, and the
+        # slow requests had used at most 20 ms of CPU each: they waited for a core, not for
+        # the long queries, which were stopped. That is the slack: 2x the unloaded p99 (the
+        # larger of before and after) plus 0.5 s.
+        assert quantiles[3] <= 2 * p99["unloaded"] + 0.5, (p99, quantiles)
+        assert quantiles[-1] < 2.0, quantiles  # never a budget (3 s)
         time.sleep(2)
-        grown = _rss_bytes(pid) - baseline
-        assert grown < 256 * 1024 * 1024, f"server RSS grew by {grown / 2**20:.0f} MiB"
+        grown = _tree_rss_bytes(pid) - baseline
+        assert grown < 256 * 1024 * 1024, f"service RSS grew by {grown / 2**20:.0f} MiB"
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -491,3 +550,29 @@ def test_the_budget_covers_compiling_over_http(runtime: Runtime) -> None:
     # The runtime the interrupted compiles ran in keeps serving.
     with ServerThread(create_app(runtime)) as server:
         assert httpx.post(server.url + "/v1/execute", json={"plan": PLAN}).status_code == 200
+
+
+def test_idle_keep_alive_connections_outlive_the_clients_pool_expiry(server: ServerThread) -> None:
+    """An idle connection stays open past 5 s (httpx's pool expiry, and uvicorn's default), so
+    a client reusing one just before its expiry is never reset (see cli/serve.py)."""
+    import time
+
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def response(sock: socket.socket) -> bytes:
+        """One whole response (headers, then the body its content-length gives)."""
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := sock.recv(4096)):
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        while len(body) < length and (chunk := sock.recv(4096)):
+            body += chunk
+        return head
+
+    with socket.create_connection((server.host, server.port), timeout=30) as sock:
+        sock.sendall(request)
+        assert response(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        sock.sendall(request)  # on the same connection: still open
+        assert response(sock).startswith(b"HTTP/1.1 200")

@@ -1,0 +1,238 @@
+"""The service's worker processes (runtime/service/pool.py) on a real uvicorn server: a query
+past its deadline is killed with its worker, a runaway plan meets the memory cap in its worker
+only, and long requests are reniced and hand back their work slot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import polars as pl
+import pytest
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.service.app import close_app, create_app
+from pesql.runtime.service.guard import ServiceLimits
+from pesql.runtime.service.pool import PoolOptions, WorkerPool
+from pesql.runtime.service.thread import ServerThread
+from pesql.runtime.service.worker import Job
+
+ROOT = Path(__file__).resolve().parents[2]
+PENGUINS = ROOT / "examples/tables/penguins.csv"
+NORMAL = {"plan": "FROM penguins\nGROUP_BY species COMPUTE n = COUNT(*)"}
+# ~3 s of polars work on `big` (2 million rows), within the result-size estimate: a group
+# by 2 million distinct texts, which polars does not stop before it has consumed them all.
+LONG = "FROM big\nDERIVE s = CONCAT(k, 'x', k)\nGROUP_BY s COMPUTE n = COUNT(*), m = MAX(v)\nSORT s"
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tables") / "big.parquet"
+    rows = pl.int_range(0, 2_000_000, eager=True)
+    frame = pl.DataFrame({"k": rows.hash(7).cast(pl.String), "v": rows.cast(pl.Float64)})
+    frame.write_parquet(path)
+    return path
+
+
+def _runtime(big: Path) -> Runtime:
+    return Runtime(tables={"penguins": PENGUINS, "big": big})
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def pooled(big: Path) -> Iterator[tuple[ServerThread, WorkerPool]]:
+    limits = ServiceLimits(timeout_s=1.0, max_concurrency=2)
+    app = create_app(_runtime(big), limits=limits, workers=2)
+    pool = app.state.service.pool
+    try:
+        with ServerThread(app) as server:
+            yield server, pool
+    finally:
+        close_app(app)
+
+
+def test_plan_work_runs_in_the_worker_processes(
+    pooled: tuple[ServerThread, WorkerPool],
+) -> None:
+    server, pool = pooled
+    workers = set(pool.pids())
+    assert len(workers) == 2 and os.getpid() not in workers
+    reply = httpx.post(server.url + "/v1/execute", json=NORMAL, timeout=30)
+    assert reply.status_code == 200 and reply.json()["rows"][0] == ["Adelie", 152]
+    bad = httpx.post(server.url + "/v1/compile", json={"plan": "FROM penguins\nFILTER speces = 1"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "E201"
+    health = httpx.get(server.url + "/health").json()
+    assert health["workers"] == 2 and health["workers_replaced"] == 0
+    assert set(pool.pids()) == workers  # errors do not cost a worker
+
+
+def test_past_the_deadline_the_worker_is_killed_and_replaced(
+    pooled: tuple[ServerThread, WorkerPool],
+) -> None:
+    server, pool = pooled
+    before = set(pool.pids())
+    started = time.monotonic()
+    reply = httpx.post(server.url + "/v1/execute", json={"plan": LONG}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["errors"][0]["code"] == "E303"
+    assert elapsed < 1.0 + 2.0, elapsed  # the budget, the grace, a busy machine
+    until = time.monotonic() + 10
+    # The work stops with its process; a fresh one takes its place.
+    while len(pool.pids()) != 2 or any(_alive(pid) for pid in before - set(pool.pids())):
+        assert time.monotonic() < until, "the worker was not stopped, or not replaced"
+        time.sleep(0.05)
+    assert len(before - set(pool.pids())) == 1 and pool.replaced >= 1
+    again = httpx.post(server.url + "/v1/execute", json=NORMAL, timeout=30)
+    assert again.status_code == 200
+
+
+def test_a_worker_that_does_not_answer_is_killed(big: Path) -> None:
+    """The kill itself, without the worker's own budget (30 s here) stopping first."""
+    pool = WorkerPool(_runtime(big), ServiceLimits(), PoolOptions(workers=1, memory_bytes=None))
+    try:
+        (worker,) = list(pool._idle)
+        started = time.monotonic()
+        assert worker.call(Job("execute", {"plan": LONG}, 30.0), timeout_s=0.3) is None
+        assert time.monotonic() - started < 2.0
+        assert worker.stopped_for == "deadline"
+        worker.process.join(timeout=5)
+        assert worker.process.exitcode == -9  # SIGKILL
+    finally:
+        pool.close()
+
+
+def test_the_memory_cap_stops_a_runaway_plan_in_its_worker_only() -> None:
+    # Text doubled 19 times: ~1 GB for 344 rows, under the estimate's budget (4 GB here).
+    doubled = ["DERIVE s0 = species"] + [f"DERIVE s{i + 1} = CONCAT(s{i}, s{i})" for i in range(19)]
+    limits = ServiceLimits(max_result_bytes=4_000_000_000, timeout_s=20)
+    options = PoolOptions(workers=1, memory_bytes=300 << 20)
+    app = create_app(Runtime(tables={"penguins": PENGUINS}), limits=limits, workers=options)
+    try:
+        with ServerThread(app) as server:
+            body = {"plan": "\n".join([*doubled, "SELECT s19"])}
+            reply = httpx.post(server.url + "/v1/execute", json=body, timeout=60)
+            assert reply.status_code == 422, reply.text[:300]
+            error = reply.json()["errors"][0]
+            assert error["code"] == "E311" and "--worker-memory" in error["message"]
+            assert error["expected"] == f"{300 << 20} bytes"
+            again = httpx.post(server.url + "/v1/execute", json=NORMAL, timeout=30)
+            assert again.status_code == 200, again.text
+            assert httpx.get(server.url + "/health").json()["workers_replaced"] >= 1
+    finally:
+        close_app(app)
+
+
+def test_long_requests_are_reniced_and_hand_back_their_slot(big: Path) -> None:
+    """One work slot: a long request gives it up after `demote_after_s` of CPU, so a normal
+    request is answered meanwhile, and the long one's worker runs at a lower priority."""
+    limits = ServiceLimits(timeout_s=8.0, max_concurrency=1, max_queue=8)
+    options = PoolOptions(workers=2, demote_after_s=0.1, nice=10)
+    app = create_app(_runtime(big), limits=limits, workers=options)
+    pool: WorkerPool = app.state.service.pool
+    try:
+        with ServerThread(app) as server:
+            answers: list[httpx.Response] = []
+            long = threading.Thread(
+                target=lambda: answers.append(
+                    httpx.post(server.url + "/v1/execute", json={"plan": LONG}, timeout=60)
+                )
+            )
+            long.start()
+            until = time.monotonic() + 10
+            while not any(os.getpriority(os.PRIO_PROCESS, pid) == 10 for pid in pool.pids()):
+                assert long.is_alive() and time.monotonic() < until, "never reniced"
+                time.sleep(0.01)
+            (first,) = [p for p in pool.pids() if os.getpriority(os.PRIO_PROCESS, p) == 10]
+            started = time.monotonic()
+            normal = httpx.post(server.url + "/v1/execute", json=NORMAL, timeout=30)
+            waited = time.monotonic() - started
+            assert normal.status_code == 200
+            assert long.is_alive(), "the long request ended first: nothing was shown"
+            assert waited < 5.0, waited  # not the long request's seconds (on a busy machine)
+            long.join(timeout=60)
+            assert answers and answers[0].status_code in (200, 422)
+            until = time.monotonic() + 10
+            while _alive(first):  # a long request's worker ends with it
+                assert time.monotonic() < until
+                time.sleep(0.05)
+            assert len(pool.pids()) == 2 and first not in pool.pids()
+    finally:
+        close_app(app)
+
+
+def test_pesql_serve_workers_option() -> None:
+    from pesql.runtime.cli.serve import byte_size, worker_count
+
+    assert byte_size("2G") == 2 << 30 and byte_size("512MiB") == 512 << 20
+    assert byte_size("1.5g") == 3 << 29 and byte_size("4194304") == 4 << 20
+    for bad in ("lots", "10K", "-1G", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match=r"size|at least"):
+            byte_size(bad)
+    assert worker_count("0") == 0 and worker_count("8") == 8
+    with pytest.raises(argparse.ArgumentTypeError, match="between"):
+        worker_count("-1")
+
+
+def test_concurrent_requests_share_the_pool(pooled: tuple[ServerThread, WorkerPool]) -> None:
+    server, pool = pooled
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            replies = await asyncio.gather(
+                *(client.post(server.url + "/v1/execute", json=NORMAL) for _ in range(40))
+            )
+        return [r.status_code for r in replies]
+
+    assert asyncio.run(burst()) == [200] * 40
+    assert len(pool.pids()) == 2
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_long_requests_wait_while_short_ones_run(big: Path) -> None:
+    """A demoted request's worker is stopped (SIGSTOP) while a short request runs, gets a
+    slice after `pause_max_s` (no starvation), and continues once the short ones are done."""
+    options = PoolOptions(workers=2, pause_max_s=0.3)
+    pool = WorkerPool(_runtime(big), ServiceLimits(timeout_s=20), options)
+
+    async def wait_for(condition: Any, what: str, within: float = 5.0) -> None:
+        until = time.monotonic() + within
+        while not condition():
+            assert time.monotonic() < until, what
+            await asyncio.sleep(0.002)  # the event loop dispatches the long request
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(pool.run(Job("execute", {"plan": LONG}, 20.0)))
+        await wait_for(lambda: any(w.demoted for w in pool._live), "never demoted")
+        (long,) = [w for w in pool._live if w.demoted]
+        token = next(w for w in pool._live if w is not long)
+        pool._short_begins(token)  # as a short request does
+        await wait_for(lambda: _state(long.pid) == "T", "not stopped while a short request runs")
+        await wait_for(lambda: _state(long.pid) != "T", "starved: no slice after pause_max_s")
+        await wait_for(lambda: _state(long.pid) == "T", "not stopped again after its slice")
+        pool._short_ends(token)
+        await wait_for(lambda: _state(long.pid) != "T", "not resumed", within=1.0)
+        reply = await running
+        assert reply.status == 200
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.close()
