@@ -70,7 +70,7 @@ fuzz: $(STAMP)
 ## Hostile input on every entry point (API and CLI), 5,000 generated inputs each: no traceback,
 ## no call over its time limit, bounded RSS (tests/fuzz; the normal test run does 100 each).
 fuzz-hostile: $(STAMP)
-	@mkdir -p build && rm -f build/fuzz-hostile.jsonl
+	@mkdir -p build && rm -f build/fuzz-hostile.jsonl build/fuzz-hostile.jsonl.findings
 	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} PESQL_HOSTILE_REPORT=build/fuzz-hostile.jsonl \
 		nice $(VENV)/bin/pytest -q -p no:cacheprovider tests/fuzz
 	@cat build/fuzz-hostile.jsonl

@@ -62,6 +62,7 @@ class Outcome:
     kind: OutcomeKind
     seconds: float
     detail: str = ""  # the exception (bug) or the codes (refused)
+    value: Any = None  # the input, kept for a bug or a slow call only (to report and replay)
 
 
 class CliRefused(Exception):
@@ -230,7 +231,7 @@ def call(entry: str, value: Any) -> Outcome:
     seconds = min(time.perf_counter() - start, time.process_time() - cpu_start)
     if kind != "bug" and seconds > limit:
         kind, detail = "slow", f"{seconds:.2f} s > {limit:g} s ({detail or 'ok'})"
-    return Outcome(kind, seconds, detail)
+    return Outcome(kind, seconds, detail, value if kind in ("bug", "slow") else None)
 
 
 def rss_mb() -> float:

@@ -46,13 +46,21 @@ def _regressions() -> list[tuple[str, Any, str]]:
 
 
 def _report(entry: str, outcomes: list[Outcome], rss_growth: float) -> None:
-    if REPORT:
-        kinds = {k: sum(o.kind == k for o in outcomes) for k in ("ok", "refused")}
-        slowest = max((o.seconds for o in outcomes), default=0.0)
-        line = {"entry": entry, "inputs": len(outcomes), **kinds, "slowest_s": round(slowest, 3),
-                "rss_growth_mb": round(rss_growth, 1)}  # fmt: skip
-        with open(REPORT, "a", encoding="utf-8") as out:
-            out.write(json.dumps(line) + "\n")
+    """One line per entry point (REPORT), and every input that failed (FINDINGS): the counts
+    docs/fuzzing.md records and the inputs that become regression fixtures."""
+    if not REPORT:
+        return
+    kinds = {k: sum(o.kind == k for o in outcomes) for k in ("ok", "refused", "bug", "slow")}
+    slowest = max((o.seconds for o in outcomes), default=0.0)
+    line = {"entry": entry, "inputs": len(outcomes), **kinds, "slowest_s": round(slowest, 3),
+            "rss_growth_mb": round(rss_growth, 1)}  # fmt: skip
+    with open(REPORT, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+    with open(REPORT + ".findings", "a", encoding="utf-8") as out:
+        for o in outcomes:
+            if o.kind in ("bug", "slow"):
+                record = {"entry": entry, "kind": o.kind, "detail": o.detail, "input": o.value}
+                out.write(json.dumps(record, default=repr) + "\n")
 
 
 def _judge(entry: str, value: Any) -> Outcome:
@@ -62,6 +70,11 @@ def _judge(entry: str, value: Any) -> Outcome:
     return outcome
 
 
+def _failures(entry: str, outcomes: list[Outcome]) -> list[str]:
+    failed = [o for o in outcomes if o.kind not in ("ok", "refused")]
+    return [f"{entry}: {o.kind} {o.detail} on {repr(o.value)[:300]}" for o in failed[:10]]
+
+
 @pytest.mark.parametrize(("entry", "value", "expect"), _regressions())
 def test_inputs_that_found_bugs_are_handled_cleanly(entry: str, value: Any, expect: str) -> None:
     outcome = _judge(entry, value)  # never a bug, never over the time limit
@@ -69,8 +82,9 @@ def test_inputs_that_found_bugs_are_handled_cleanly(entry: str, value: Any, expe
 
 
 def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
-    """`EXAMPLES` generated inputs through `entry`, each judged; reported (REPORT) and bounded
-    in RSS growth."""
+    """`EXAMPLES` generated inputs through `entry`; every outcome is kept (a failing input does
+    not stop the run, so the report counts them all), then judged: no bug, no slow call, RSS
+    growth bounded."""
     before = rss_mb()
     outcomes: list[Outcome] = []
 
@@ -82,11 +96,14 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
     )
     @given(inputs)
     def run(value: Any) -> None:
-        outcomes.append(_judge(entry, value))
+        outcomes.append(call(entry, value))
 
     run()
-    _report(entry, outcomes, rss_mb() - before)
-    assert rss_mb() - before < RSS_GROWTH_MB
+    growth = rss_mb() - before
+    _report(entry, outcomes, growth)
+    failures = _failures(entry, outcomes)
+    assert not failures, "\n".join(failures)
+    assert growth < RSS_GROWTH_MB
     return outcomes
 
 
@@ -115,14 +132,17 @@ def test_hostile_json_values() -> None:
     )
     @given(json_values())
     def run(value: Any) -> None:
-        lowered.append(_judge("from_json", value))
+        lowered.append(call("from_json", value))
         if isinstance(value, dict):
-            compiled.append(_judge("compile", value))
+            compiled.append(call("compile", value))
 
     run()
-    _report("from_json (JSON values)", lowered, rss_mb() - before)
-    _report("compile (JSON values)", compiled, rss_mb() - before)
-    assert rss_mb() - before < RSS_GROWTH_MB
+    growth = rss_mb() - before
+    _report("from_json (JSON values)", lowered, growth)
+    _report("compile (JSON values)", compiled, growth)
+    failures = _failures("from_json", lowered) + _failures("compile", compiled)
+    assert not failures, "\n".join(failures)
+    assert growth < RSS_GROWTH_MB
 
 
 @given(st.sampled_from([0, 1.5, [1], None, b"LIMIT 1", object(), {"steps"}]))
