@@ -1,38 +1,43 @@
 """Hostile input on every entry point: no traceback, no call over its time limit, bounded RSS.
 
-Each entry point of `pesql.runtime.testing.fuzz` (the API and the CLI subcommands) gets
-generated hostile inputs (`pesql.runtime.testing.strategies.hostile`). The CI profile runs
-`PESQL_HOSTILE_EXAMPLES` (default 100) inputs per entry point; `make fuzz-hostile` runs 5,000.
-Inputs that once found a bug are kept in fixtures/regressions.jsonl and run first, always.
+Each entry point of `pesql.runtime.testing.fuzz` (the public API and every CLI subcommand:
+plans, profiles, tables, datasets, fine-tuning files, evaluation runs, `ask` against a local
+scripted model, `model` argument parsing, and `serve` over HTTP in its own process) gets
+generated hostile inputs (`pesql.runtime.testing.strategies.hostile`, `.hostile_files`). The
+CI profile runs `PESQL_HOSTILE_EXAMPLES` (default 100) inputs per entry point in process and
+`PESQL_HOSTILE_SUBPROCESS` (default 2) through the real `python -m pesql`; `make fuzz-hostile`
+runs 5,000 and 50. Inputs that once found a bug are kept in fixtures/regressions.jsonl and run
+first, always. docs/fuzzing.md records the counts of the last full run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pesql.runtime.testing.fuzz import (
-    ENTRY_POINTS,
-    PROFILE_ENTRY_POINTS,
-    Outcome,
-    call,
-    rss_mb,
-)
-from pesql.runtime.testing.strategies.hostile import hostile_text, json_values, mutated_profiles
+from pesql.runtime.testing.fuzz import ENTRY_POINTS, Outcome, call, rss_mb
+from pesql.runtime.testing.fuzz.cli import in_subprocess
+from pesql.runtime.testing.fuzz.judge import Refused
+from pesql.runtime.testing.fuzz.remote import served
+from pesql.runtime.testing.strategies.hostile import json_values
 
 EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
+SUBPROCESS_EXAMPLES = int(os.environ.get("PESQL_HOSTILE_SUBPROCESS", "2"))
 # Growth of the peak RSS over one entry point's run: a leak or an unbounded intermediate
 # shows here (the table and the lark parser are loaded before the first measurement).
 RSS_GROWTH_MB = 400.0
 FIXTURES = Path(__file__).parent / "fixtures" / "regressions.jsonl"
-# `make fuzz-hostile` sets this: one JSON line per entry point with what the run saw.
+# `make fuzz-hostile` sets this: one JSON line per entry point with what the run saw, and
+# every failing input in REPORT.findings.
 REPORT = os.environ.get("PESQL_HOSTILE_REPORT")
-TEXT_ENTRIES = [n for n in ENTRY_POINTS if n != "from_json" and n not in PROFILE_ENTRY_POINTS]
+SUBPROCESS_ENTRIES = [name for name, e in ENTRY_POINTS.items() if e.argv_of is not None]
 
 
 def _regressions() -> list[tuple[str, Any, str]]:
@@ -107,16 +112,50 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
     return outcomes
 
 
-@pytest.mark.parametrize("entry", TEXT_ENTRIES)
-def test_hostile_text(entry: str) -> None:
-    call(entry, "LIMIT 1")  # warm up: the table, the parser, the CLI's imports
-    outcomes = _drive(entry, hostile_text())
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+def test_hostile_inputs(entry: str) -> None:
+    point = ENTRY_POINTS[entry]
+    for _ in range(2):  # warm up: imports, the table, the parser, the servers
+        assert call(entry, point.sample()).kind in ("ok", "refused")
+    server_before = served().rss_mb() if entry == "cli serve" else 0.0
+    outcomes = _drive(entry, point.inputs())
     assert len(outcomes) >= min(EXAMPLES, 50)
+    if entry == "cli serve":  # the service's own memory, in its own process
+        assert served().rss_mb() - server_before < RSS_GROWTH_MB
 
 
-@pytest.mark.parametrize("entry", list(PROFILE_ENTRY_POINTS))
-def test_hostile_profiles(entry: str) -> None:
-    _drive(entry, mutated_profiles())
+@pytest.mark.parametrize("entry", SUBPROCESS_ENTRIES)
+def test_hostile_inputs_through_the_real_command(entry: str) -> None:
+    """A sample of each subcommand's inputs through `python -m pesql`: the real entry point,
+    its exit code and stderr (no traceback, no "internal error"); time is judged in process."""
+    argv_of = ENTRY_POINTS[entry].argv_of
+    assert argv_of is not None
+    run = in_subprocess(argv_of)
+    outcomes: list[Outcome] = []
+
+    @settings(max_examples=SUBPROCESS_EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(ENTRY_POINTS[entry].inputs())
+    def sample(value: Any) -> None:
+        started = time.perf_counter()
+        try:
+            run(value)
+            kind, detail = "ok", ""
+        except Refused as exc:
+            kind, detail = "refused", str(exc)
+        except subprocess.TimeoutExpired as exc:  # the time limit is judged in process
+            kind, detail = "slow", str(exc)
+        except Exception as exc:
+            kind, detail = "bug", f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - started
+        kept = value if kind in ("bug", "slow") else None
+        outcomes.append(Outcome(kind, seconds, detail, kept))  # type: ignore[arg-type]
+
+    sample()
+    _report(f"{entry} (subprocess)", outcomes, 0.0)
+    failures = _failures(entry, outcomes)
+    assert not failures, "\n".join(failures)
+    assert len(outcomes) >= min(SUBPROCESS_EXAMPLES, 2)
 
 
 def test_hostile_json_values() -> None:
