@@ -5,9 +5,10 @@ plans, profiles, tables, datasets, fine-tuning files, evaluation runs, `ask` aga
 scripted model, `model` argument parsing, and `serve` over HTTP in its own process) gets
 generated hostile inputs (`pesql.runtime.testing.strategies.hostile`, `.hostile_files`). The
 CI profile runs `PESQL_HOSTILE_EXAMPLES` (default 100) inputs per entry point in process and
-`PESQL_HOSTILE_SUBPROCESS` (default 2) through the real `python -m pesql`; `make fuzz-hostile`
-runs 5,000 and 50. Inputs that once found a bug are kept in fixtures/regressions.jsonl and run
-first, always. docs/fuzzing.md records the counts of the last full run.
+`PESQL_HOSTILE_SUBPROCESS` (default 1) through the real `python -m pesql`; `make fuzz-hostile`
+runs 5,000 and 5 (a process takes 2-40 s to start on a loaded machine). Inputs that once
+found a bug are kept in fixtures/regressions.jsonl and run first, always. docs/fuzzing.md
+records the counts of the last full run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pesql.runtime.testing.fuzz.remote import served
 from pesql.runtime.testing.strategies.hostile import json_values
 
 EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
-SUBPROCESS_EXAMPLES = int(os.environ.get("PESQL_HOSTILE_SUBPROCESS", "2"))
+SUBPROCESS_EXAMPLES = int(os.environ.get("PESQL_HOSTILE_SUBPROCESS", "1"))
 # Growth of the peak RSS over one entry point's run: a leak or an unbounded intermediate
 # shows here (the table and the lark parser are loaded before the first measurement).
 RSS_GROWTH_MB = 400.0
@@ -115,8 +116,9 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_hostile_inputs(entry: str) -> None:
     point = ENTRY_POINTS[entry]
-    for _ in range(2):  # warm up: imports, the table, the parser, the servers
-        assert call(entry, point.sample()).kind in ("ok", "refused")
+    for _ in range(2):  # warm up (imports, the table, the parser, the servers: maybe slow)
+        assert call(entry, point.sample()).kind in ("ok", "refused", "slow")
+    assert call(entry, point.sample()).kind in ("ok", "refused")
     server_before = served().rss_mb() if entry == "cli serve" else 0.0
     outcomes = _drive(entry, point.inputs())
     assert len(outcomes) >= min(EXAMPLES, 50)
@@ -155,7 +157,7 @@ def test_hostile_inputs_through_the_real_command(entry: str) -> None:
     _report(f"{entry} (subprocess)", outcomes, 0.0)
     failures = _failures(entry, outcomes)
     assert not failures, "\n".join(failures)
-    assert len(outcomes) >= min(SUBPROCESS_EXAMPLES, 2)
+    assert len(outcomes) >= SUBPROCESS_EXAMPLES
 
 
 def test_hostile_json_values() -> None:
