@@ -30,6 +30,9 @@ from pesql.runtime.testing.fuzz.remote import served
 from pesql.runtime.testing.strategies.hostile import json_values
 
 EXAMPLES = int(os.environ.get("PESQL_HOSTILE_EXAMPLES", "100"))
+# A time box per entry point in seconds (0: none), for a run in chunks on a busy machine: the
+# report then says how many inputs each entry point got.
+SECONDS = float(os.environ.get("PESQL_HOSTILE_SECONDS", "0"))
 SUBPROCESS_EXAMPLES = int(os.environ.get("PESQL_HOSTILE_SUBPROCESS", "1"))
 # Growth of the peak RSS over one entry point's run: a leak or an unbounded intermediate
 # shows here (the table and the lark parser are loaded before the first measurement).
@@ -69,6 +72,18 @@ def _report(entry: str, outcomes: list[Outcome], rss_growth: float) -> None:
                 out.write(json.dumps(record, default=repr) + "\n")
 
 
+def _progress(entry: str, outcomes: list[Outcome], rss_growth: float) -> None:
+    """The counts so far (REPORT.progress, one line per 100 inputs): the last line of an
+    entry point is what a run stopped before its end saw."""
+    assert REPORT is not None
+    kinds = {k: sum(o.kind == k for o in outcomes) for k in ("ok", "refused", "bug", "slow")}
+    slowest = max((o.seconds for o in outcomes), default=0.0)
+    line = {"entry": entry, "inputs": len(outcomes), **kinds, "slowest_s": round(slowest, 3),
+            "rss_growth_mb": round(rss_growth, 1)}  # fmt: skip
+    with open(REPORT + ".progress", "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 def _judge(entry: str, value: Any) -> Outcome:
     outcome = call(entry, value)
     shown = repr(value) if len(repr(value)) < 400 else repr(value)[:400] + "..."
@@ -91,7 +106,7 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
     """`EXAMPLES` generated inputs through `entry`; every outcome is kept (a failing input does
     not stop the run, so the report counts them all), then judged: no bug, no slow call, RSS
     growth bounded."""
-    before = rss_mb()
+    before, started = rss_mb(), time.monotonic()
     outcomes: list[Outcome] = []
 
     @settings(
@@ -102,7 +117,11 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
     )
     @given(inputs)
     def run(value: Any) -> None:
+        if SECONDS and time.monotonic() - started > SECONDS:
+            return  # the time box is spent: the rest of the examples are drawn, not run
         outcomes.append(call(entry, value))
+        if REPORT and len(outcomes) % 100 == 0:  # a long run stopped early still counts
+            _progress(entry, outcomes, rss_mb() - before)
 
     run()
     growth = rss_mb() - before
