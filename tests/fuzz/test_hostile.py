@@ -13,6 +13,7 @@ records the counts of the last full run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pesql.runtime.testing.fuzz import ENTRY_POINTS, Outcome, call, rss_mb
 from pesql.runtime.testing.fuzz.cli import in_subprocess
@@ -102,6 +103,10 @@ def test_inputs_that_found_bugs_are_handled_cleanly(entry: str, value: Any, expe
     assert outcome.kind == expect, outcome
 
 
+class _TimeBoxSpent(Exception):
+    """Raised out of the hypothesis run when `SECONDS` are spent."""
+
+
 def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
     """`EXAMPLES` generated inputs through `entry`; every outcome is kept (a failing input does
     not stop the run, so the report counts them all), then judged: no bug, no slow call, RSS
@@ -114,16 +119,18 @@ def _drive(entry: str, inputs: st.SearchStrategy[Any]) -> list[Outcome]:
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],  # no shrinking: failures are counted, not raised
     )
     @given(inputs)
     def run(value: Any) -> None:
         if SECONDS and time.monotonic() - started > SECONDS:
-            return  # the time box is spent: the rest of the examples are drawn, not run
+            raise _TimeBoxSpent  # drawing the rest of the examples would cost time too
         outcomes.append(call(entry, value))
         if REPORT and len(outcomes) % 100 == 0:  # a long run stopped early still counts
             _progress(entry, outcomes, rss_mb() - before)
 
-    run()
+    with contextlib.suppress(_TimeBoxSpent):
+        run()
     growth = rss_mb() - before
     _report(entry, outcomes, growth)
     failures = _failures(entry, outcomes)
