@@ -67,11 +67,14 @@ engines:
 fuzz: $(STAMP)
 	PESQL_HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -q -m "not corpora" tests
 
-## Hostile input on every entry point (API and CLI), 5,000 generated inputs each: no traceback,
-## no call over its time limit, bounded RSS (tests/fuzz; the normal test run does 100 each).
+## Hostile input on every entry point (the API and every CLI subcommand, `serve` over HTTP),
+## 5,000 generated inputs each in process and 5 through the real `python -m pesql`: no
+## traceback, no call over its time limit, bounded RSS (tests/fuzz, docs/fuzzing.md; the
+## normal test run does 100 and 1). Counts per entry point: build/fuzz-hostile.jsonl.
 fuzz-hostile: $(STAMP)
-	@mkdir -p build && rm -f build/fuzz-hostile.jsonl
-	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} PESQL_HOSTILE_REPORT=build/fuzz-hostile.jsonl \
+	@mkdir -p build && rm -f build/fuzz-hostile.jsonl build/fuzz-hostile.jsonl.findings
+	PESQL_HOSTILE_EXAMPLES=$${PESQL_HOSTILE_EXAMPLES:-5000} PESQL_HOSTILE_SUBPROCESS=$${PESQL_HOSTILE_SUBPROCESS:-5} \
+		PESQL_HOSTILE_REPORT=build/fuzz-hostile.jsonl \
 		nice $(VENV)/bin/pytest -q -p no:cacheprovider tests/fuzz
 	@cat build/fuzz-hostile.jsonl
 

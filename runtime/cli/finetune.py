@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,6 +204,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def job_id(text: str) -> str:
+    """argparse type: a fine-tuning job id (`ftjob-abc123`). The SDK raises a bare ValueError
+    for an empty id or a `.`/`..` path segment, before any request (issue 21, tests/fuzz)."""
+    if not re.fullmatch(r"[\w.:-]+", text, flags=re.ASCII) or set(text) == {"."}:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a job id (e.g. ftjob-abc123)")
+    return text
+
+
 def _validation_options(p: argparse.ArgumentParser, model_required: bool = False) -> None:
     p.add_argument(
         "--model",
@@ -273,7 +282,7 @@ def register(sub: Any) -> None:
         ("cancel", cmd_cancel, "cancel a job"),
     ):
         p = cmds.add_parser(name, help=text)
-        p.add_argument("job", metavar="JOB")
+        p.add_argument("job", metavar="JOB", type=job_id)
         p.add_argument("--base-url", metavar="URL")
         if name == "events":
             p.add_argument("--limit", type=positive_int, default=100)

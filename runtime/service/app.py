@@ -42,6 +42,7 @@ from pesql.runtime.service.spec import openapi_spec
 from pesql.runtime.service.thread import ServerThread as ServerThread  # re-exported
 from pesql.runtime.service.worker import Job, run_job
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -244,6 +245,16 @@ def _nothing() -> None:
     return None
 
 
+async def _routing_error(request: Request, exc: Exception) -> Response:
+    """An unknown path (404) or method (405) as the API's other errors: {"errors": [...]}.
+    Starlette answers them in plain text, which a client reading every error as JSON cannot
+    parse (issue 21, tests/fuzz)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    return simple_error(status, f"H{status}", message, headers=dict(headers or {}))
+
+
 def create_app(
     runtime: Runtime,
     *,
@@ -272,7 +283,9 @@ def create_app(
         Route("/v1/execute", g(service.execute, work=True), methods=["POST"]),
         Route("/v1/ask", g(service.ask, work=True), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=_lifespan)
+    app = Starlette(
+        routes=routes, lifespan=_lifespan, exception_handlers={HTTPException: _routing_error}
+    )
     app.state.service = service
     return app
 

@@ -217,10 +217,11 @@ def _read(path: Path, fmt: Format, text: bool) -> tuple[pl.LazyFrame, list[str |
     return sheet.lazy(), None
 
 
-# Type inference costs ~5-30 ms of Python and polars planning per text column (a 4,000-column
-# CSV took 34-58 s and 3.6 GB; 1,000 columns, counted 64 at a time, 17 s and 150 MB); past
-# this many columns a text table loads only without inference.
-MAX_CLEAN_COLUMNS = 500
+# Type inference costs ~4 ms of CPU (Python and polars planning) per text column since the
+# rules are counted over one long frame (issue 21: 200 columns 0.8 s; per column and rule it
+# was 40 ms a column, 500 columns 19 s). Past this many columns a text table loads only
+# without inference, so that loading stays within the 1 s of a call (tests/fuzz).
+MAX_CLEAN_COLUMNS = 200
 
 
 def _check_width(name: str, width: int) -> None:

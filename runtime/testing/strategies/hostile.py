@@ -134,22 +134,28 @@ def odd_unicode() -> st.SearchStrategy[str]:
     return st.builds(lambda shape, s: shape.format(s=s), shapes, odd)
 
 
-def mutated_gold() -> st.SearchStrategy[str]:
+def mutated(
+    texts: st.SearchStrategy[str], pieces: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[str]:
+    """Texts from `texts` with 1-4 spans deleted, inserted, replaced by `pieces` (punctuation,
+    big numbers, odd characters by default) or duplicated up to 20 times."""
+    piece_of = (
+        pieces
+        if pieces is not None
+        else st.one_of(
+            st.sampled_from(_PUNCTUATION + _BIG_NUMBERS[:4] + _ODD[:3]), st.text(max_size=3)
+        )
+    )
+
     @st.composite
     def mutate(draw: st.DrawFn) -> str:
-        plan = draw(st.sampled_from(gold_plans()))
-        text = dumps(plan) if draw(st.booleans()) else to_text(from_json(plan))
+        text = draw(texts)
         for _ in range(draw(st.integers(1, 4))):
             if not text:
                 break
             i = draw(st.integers(0, len(text) - 1))
             j = draw(st.integers(i, min(len(text), i + 12)))
-            piece = draw(
-                st.one_of(
-                    st.sampled_from(_PUNCTUATION + _BIG_NUMBERS[:4] + _ODD[:3]),
-                    st.text(max_size=3),
-                )
-            )
+            piece = draw(piece_of)
             match draw(st.sampled_from(["delete", "insert", "replace", "duplicate"])):
                 case "delete":
                     text = text[:i] + text[j:]
@@ -162,6 +168,17 @@ def mutated_gold() -> st.SearchStrategy[str]:
         return text
 
     return mutate()
+
+
+def mutated_gold() -> st.SearchStrategy[str]:
+    """The bundled gold plans, as JSON or text, mutated."""
+
+    @st.composite
+    def plan_text(draw: st.DrawFn) -> str:
+        plan = draw(st.sampled_from(gold_plans()))
+        return dumps(plan) if draw(st.booleans()) else to_text(from_json(plan))
+
+    return mutated(plan_text())
 
 
 @cache
@@ -254,6 +271,7 @@ __all__ = [
     "hostile_text",
     "huge_literals",
     "json_values",
+    "mutated",
     "mutated_gold",
     "mutated_profiles",
     "odd_unicode",
