@@ -50,7 +50,8 @@ def pattern(fmt: str) -> tuple[str, dict[str, int]]:
     """The anchored regex (polars syntax) for `fmt`, and the group of each code (Y, m or b, d).
 
     Raises ValueError (with the reason) for a format read differently from chrono."""
-    out, groups, last_numeric = ["^"], {}, False
+    out, last_numeric = ["^"], False
+    groups: dict[str, int] = {}
     for token in re.findall(r"%.?|\s+|[^%\s]", fmt):
         if token.startswith("%") and token != "%%":
             code = token[1:]
