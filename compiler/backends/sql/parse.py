@@ -1,12 +1,11 @@
 """PARSE_NUMBER, PARSE_DATE, PARSE_DURATION, TOTAL_SECONDS -> sqlglot trees.
 
 The polars lowering (`polars_text`) is a chain of regex clean-ups; the SQL is the same
-chain, step for step, built from the same patterns. Only DuckDB is lowered (the other
-dialects declare E310 in `sql.UNSUPPORTED`): its RE2 regexes, TRY_CAST, TRY_STRPTIME and
-INTERVAL arithmetic were checked against polars case by case (docs/sql.md). Rust's `\\s`
-and `\\d` are Unicode-aware and RE2's are ASCII, so `\\s` becomes the explicit Unicode
-whitespace class and `\\d` becomes `[0-9]` (a non-ASCII digit makes polars' float cast
-fail anyway, so both give null).
+chain, step for step, built from the same patterns, each translated into the engine's regex
+flavour (regex.py). Lowered for DuckDB, Postgres and Spark, each differentially tested
+against polars on messy text and on the WTQ tables' cells (docs/sql.md); the other dialects
+declare E310 in `sql.UNSUPPORTED`. PARSE_DATE reads its format with DuckDB's TRY_STRPTIME
+where DuckDB reads it as chrono does, and as a regex elsewhere (dates.py).
 
     >>> from pesql.grammar.parse import parse_expr
     >>> from pesql.compiler.check.schema import Schema
