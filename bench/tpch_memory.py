@@ -1,0 +1,120 @@
+"""Larger than memory: p-SQL plans streamed by polars under an address-space cap below the data.
+
+    python -m bench.tpch_memory --scale 3 --cap-gb 1.5     # 18 million lineitem rows
+
+The TPC-H lineitem table at `scale` (bench/tpch.py caches it as Parquet) is bigger in memory
+than the cap. Each query runs in a child process whose address space is capped with
+`resource.setrlimit(RLIMIT_AS, cap)` (what `ulimit -v` sets): first `pl.read_parquet` of the
+whole table, which must fail (the proof that the data does not fit), then the query's p-SQL
+plan lowered to polars and collected with the streaming engine, which must finish and give
+the answer an uncapped in-memory run gives. Reported: the data's size in memory (polars'
+estimated size, column by column), the Parquet size, and per query the streamed time and the
+child's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from bench.common import Report
+from bench.tpch import check_agree, compiled, ensure_lineitem
+from bench.tpch_queries import QUERIES
+
+GB = 1024**3
+
+
+def in_memory_bytes(path: str) -> int:
+    """The table's size as a polars frame, measured one column at a time (it may not fit)."""
+    names = pl.scan_parquet(path).collect_schema().names()
+    return sum(pl.scan_parquet(path).select(n).collect().estimated_size() for n in names)
+
+
+def child(index: int, path: str, cap: int, out: str) -> dict[str, object]:
+    """In a capped process: the whole table must not load; the streamed query must run."""
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        pl.read_parquet(path)
+        loaded = "loaded"
+    except (MemoryError, pl.exceptions.ComputeError, OSError) as exc:
+        loaded = f"failed: {type(exc).__name__}"
+    query = QUERIES[index]
+    start = time.perf_counter()
+    plan = compiled(query, Path(path)).lazy(pl.scan_parquet(path))
+    frame = plan.collect(engine="streaming")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    frame.write_parquet(out)
+    return {"load": loaded, "seconds": seconds, "peak": peak}
+
+
+def run(scale: float, cap_gb: float) -> list[Report]:
+    path, source = ensure_lineitem(scale)
+    cap = int(cap_gb * GB)
+    size = in_memory_bytes(str(path))
+    rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+    report = Report(
+        f"Larger than memory: TPC-H lineitem scale {scale:g} ({rows:,} rows, "
+        f"{size / GB:.2f} GB in memory, {path.stat().st_size / GB:.2f} GB Parquet) streamed "
+        f"by polars under a {cap_gb:g} GB address-space cap (RLIMIT_AS)",
+        ("query", "rows out", "whole table under the cap", "streamed s", "peak RSS GB"),
+    )
+    for index, query in enumerate(QUERIES):
+        out = path.parent / f"answer-{index}.parquet"
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.tpch_memory", "--child", str(index),
+             "--path", str(path), "--cap", str(cap), "--out", str(out)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            report.add(query.name, "-", "-", "failed", done.stderr.strip().splitlines()[-1][:80])
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        streamed = pl.read_parquet(out)
+        out.unlink()
+        expected = compiled(query, path).lazy(pl.scan_parquet(path)).collect()
+        check_agree(query, {"polars": expected, "streamed": streamed})
+        report.add(
+            query.name,
+            streamed.height,
+            result["load"],
+            result["seconds"],
+            float(result["peak"]) / GB,  # type: ignore[arg-type]
+        )
+    report.notes.append(f"data: {source}")
+    report.notes.append(
+        "each query in its own child process: resource.setrlimit(RLIMIT_AS, cap), then "
+        "pl.read_parquet of the whole table (must fail), then the p-SQL plan's LazyFrame "
+        "collected with engine='streaming'; answers equal the uncapped in-memory run's"
+    )
+    return [report]
+
+
+def main(argv: Sequence[str] | None = None) -> list[Report]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=3.0)
+    parser.add_argument("--cap-gb", type=float, default=1.5)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--cap", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.path, args.cap, args.out)))
+        return []
+    reports = run(args.scale, args.cap_gb)
+    for report in reports:
+        print(report.to_markdown())
+    return reports
+
+
+if __name__ == "__main__":
+    main()
