@@ -167,6 +167,8 @@ def test_engines_match_polars_per_operation(spec: OpSpec, engine: tuple[str, Run
         # Spark: TRUNC(x, 'SECOND') is NULL (TRUNC knows year..week); DATE_TRUNC is meant.
         "DERIVE s = DATE_DIFF('second', ts, ts), h = DATE_DIFF('hour', d, ts),"
         " t = DATE_TRUNC('minute', ts), w = DATE_DIFF('week', d, d)",
+        # Spark: Java's replacement syntax is `$1` (`\1` is a literal 1), `$$` is `\$`.
+        "DERIVE r = REGEXP_REPLACE(s, '(b)', '<$1>'), q = REGEXP_REPLACE(s, 'a', '$$')",
     ],
 )
 def test_found_differences_stay_fixed(source: str, engine: tuple[str, Runner]) -> None:

@@ -31,6 +31,8 @@ PATTERNS = [
     pt._HMS,
     pt._MS,
 ]
+
+
 def _python(regex: str) -> str:
     """A regex in Python's spelling: an end anchor (Rust's `$`, Java's `\\z`) is `\\Z` (Python's
     `$` also matches before a final newline). The patterns anchor the end last, if at all."""
