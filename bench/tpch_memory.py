@@ -7,9 +7,9 @@ than the cap. Child processes run with their address space capped by
 `resource.setrlimit(RLIMIT_AS, cap)` (what `ulimit -v` sets): one reads the whole table with
 `pl.read_parquet`, which must fail (the proof that the data does not fit; polars aborts the
 process), then each query's p-SQL plan, lowered to polars and collected with the streaming
-engine, runs in a child of its own and must finish with the answer an uncapped run gives. Reported: the data's size in memory (polars'
-estimated size, column by column), the Parquet size, and per query the streamed time and the
-child's peak resident memory.
+engine, runs in a child of its own and must finish with the answer an uncapped run gives.
+Reported: the data's size in memory (polars' estimated size, column by column), the Parquet
+size, and per query the streamed time and the child's peak resident memory (VmHWM).
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def child(index: int, path: str, cap: int, out: str) -> dict[str, object]:
     plan = compiled(QUERIES[index], Path(path)).lazy(pl.scan_parquet(path))
     frame = plan.collect(engine="streaming")
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report the
+    # parent's high-water mark (0.90 GB in the first scale-3 run) instead of the child's.
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
+    peak *= 1024
     frame.write_parquet(out)
     return {"seconds": seconds, "peak": peak}
 
