@@ -3,6 +3,8 @@
     python -m bench.tpch                 # scale 1 (6 million rows), 5 repetitions
     python -m bench.tpch --scale 0.1
     python -m bench.tpch --smoke         # scale 0.01, 2 repetitions
+    python -m bench.tpch --engines --dsn URL   # the same plans on polars, DuckDB, Postgres,
+                                               # Spark (bench/tpch_engines.py)
 
 The data is TPC-H lineitem from `tpchgen-cli`, cached as Parquet in bench/data/ with its
 DECIMAL(15,2) columns stored as float64 (what pandas can use and what the polars and DuckDB
@@ -239,9 +241,18 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="scale 0.01, 2 repetitions")
+    parser.add_argument(
+        "--engines", action="store_true", help="the same plans on polars, DuckDB, Postgres, Spark"
+    )
+    parser.add_argument("--dsn", help="the PostgreSQL server for --engines (or PESQL_BENCH_DSN)")
     args = parser.parse_args(argv)
     scale, repeat = (0.01, 2) if args.smoke else (args.scale, args.repeat)
-    reports = run(scale, repeat, smoke=args.smoke)
+    if args.engines:
+        from bench import tpch_engines
+
+        reports = tpch_engines.main(scale, repeat, args.dsn)
+    else:
+        reports = run(scale, repeat, smoke=args.smoke)
     for report in reports:
         print(report.to_markdown())
     return reports

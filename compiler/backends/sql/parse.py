@@ -1,12 +1,11 @@
 """PARSE_NUMBER, PARSE_DATE, PARSE_DURATION, TOTAL_SECONDS -> sqlglot trees.
 
 The polars lowering (`polars_text`) is a chain of regex clean-ups; the SQL is the same
-chain, step for step, built from the same patterns. Only DuckDB is lowered (the other
-dialects declare E310 in `sql.UNSUPPORTED`): its RE2 regexes, TRY_CAST, TRY_STRPTIME and
-INTERVAL arithmetic were checked against polars case by case (docs/sql.md). Rust's `\\s`
-and `\\d` are Unicode-aware and RE2's are ASCII, so `\\s` becomes the explicit Unicode
-whitespace class and `\\d` becomes `[0-9]` (a non-ASCII digit makes polars' float cast
-fail anyway, so both give null).
+chain, step for step, built from the same patterns, each translated into the engine's regex
+flavour (regex.py). Lowered for DuckDB, Postgres and Spark, each differentially tested
+against polars on messy text and on the WTQ tables' cells (docs/sql.md); the other dialects
+declare E310 in `sql.UNSUPPORTED`. PARSE_DATE reads its format with DuckDB's TRY_STRPTIME
+where DuckDB reads it as chrono does, and as a regex elsewhere (dates.py).
 
     >>> from pesql.grammar.parse import parse_expr
     >>> from pesql.compiler.check.schema import Schema
@@ -21,6 +20,7 @@ import re
 
 from pesql.compiler.backends.polars import numbers as nt
 from pesql.compiler.backends.polars import text as pt
+from pesql.compiler.backends.sql import dates
 from pesql.compiler.backends.sql.exprs import (
     ExprContext,
     binary,
@@ -31,67 +31,49 @@ from pesql.compiler.backends.sql.exprs import (
     sql_expr,
     string,
 )
-from pesql.compiler.backends.sql.text import WHITESPACE, sql_replacement
+from pesql.compiler.backends.sql.regex import group, matches, replace_all, replace_first
+from pesql.compiler.backends.sql.text import WHITESPACE
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.ops import text
 from sqlglot import exp
-
-_SPACE = "[" + WHITESPACE + "]"  # Rust's Unicode `\s`
-
-
-def re2(pattern: str) -> str:
-    r"""A polars (Rust `regex`) pattern in RE2 syntax: Unicode `\s`, ASCII `\d`."""
-    return pattern.replace("\\s", _SPACE).replace("\\d", "[0-9]")
 
 
 def _trim(value: exp.Expr, chars: str) -> exp.Expr:
     return exp.Trim(this=value, expression=string(chars))
 
 
-def _replace_first(value: exp.Expr, pattern: str, replacement: str = "") -> exp.Expr:
-    """polars' `str.replace` (the first match only)."""
-    return exp.RegexpReplace(
-        this=value,
-        expression=string(re2(pattern)),
-        replacement=string(sql_replacement(replacement)),
-        occurrence=number(1),
-    )
-
-
-def _replace_all(value: exp.Expr, pattern: str) -> exp.Expr:
-    return exp.RegexpReplace(
-        this=value,
-        expression=string(re2(pattern)),
-        replacement=string(""),
-        modifiers=string("g"),
-    )
-
-
-def _matches(value: exp.Expr, pattern: str) -> exp.Expr:
-    return exp.RegexpLike(this=value, expression=string(re2(pattern)))
-
-
 def _refuse(expr: text.ParseDate | text.ParseNumber, ctx: ExprContext, what: str) -> PesqlError:
     return PesqlError([Diagnostic.make("E310", expr.origin, name=what, dialect=ctx.dialect)])
 
 
-def parse_number(value: exp.Expr) -> exp.Expr:
+def _to_double(digits: exp.Expr, dialect: str) -> exp.Expr:
+    """Number text the pattern accepted, as a double. Postgres has no TRY_CAST: the text is a
+    valid number there, and only a float out of range (1e400) raises, as its arithmetic does
+    (the declared difference, docs/sql.md); Spark's and DuckDB's TRY_CAST give inf or 0."""
+    double = exp.DataType.build("DOUBLE")
+    if dialect == "postgres":
+        return exp.Cast(this=digits, to=double)
+    return exp.TryCast(this=digits, to=double, safe=dialect == "spark")
+
+
+def parse_number(value: exp.Expr, dialect: str = "duckdb") -> exp.Expr:
     """polars numbers.parse_number, step for step."""
-    cleaned = _trim(_replace_all(value, nt.INVISIBLE), nt.TRIM)
-    cleaned = _trim(_replace_first(cleaned, nt.FOOTNOTE), nt.TRIM)
+    cleaned = _trim(replace_all(value, nt.INVISIBLE, dialect), nt.TRIM)
+    cleaned = _trim(replace_first(cleaned, nt.FOOTNOTE, dialect), nt.TRIM)
     cleaned = exp.Replace(this=cleaned, expression=string("−"), replacement=string("-"))
-    cleaned = _replace_first(cleaned, nt.EN_DASH_MINUS, "-$1")
-    cleaned = _replace_first(cleaned, nt.ACCOUNTING, "-$1")
-    cleaned = _replace_first(cleaned, rf"^([+-]?)\s*(?:{nt.CURRENCY})\s*", "$1")
-    cleaned = _replace_first(_replace_first(cleaned, rf"\s*(?:{nt.CURRENCY})$"), r"\s*%$")
-    ok = _matches(cleaned, nt.PARSE_NUMBER_PATTERN)
-    digits = _replace_all(cleaned.copy(), nt.PARSE_GROUP)
-    return case([(ok, exp.TryCast(this=digits, to=exp.DataType.build("DOUBLE")))])
+    cleaned = replace_first(cleaned, nt.EN_DASH_MINUS, dialect, "-$1")
+    cleaned = replace_first(cleaned, nt.ACCOUNTING, dialect, "-$1")
+    cleaned = replace_first(cleaned, rf"^([+-]?)\s*(?:{nt.CURRENCY})\s*", dialect, "$1")
+    cleaned = replace_first(cleaned, rf"\s*(?:{nt.CURRENCY})$", dialect)
+    cleaned = replace_first(cleaned, r"\s*%$", dialect)
+    ok = matches(cleaned, nt.PARSE_NUMBER_PATTERN, dialect)
+    digits = replace_all(cleaned.copy(), nt.PARSE_GROUP, dialect)
+    return case([(ok, _to_double(digits, dialect))])
 
 
 @sql_expr.register
 def _parse_number(expr: text.ParseNumber, ctx: ExprContext) -> exp.Expr:
-    return parse_number(sql_expr(expr.value, ctx))
+    return parse_number(sql_expr(expr.value, ctx), ctx.dialect)
 
 
 # strftime codes whose DuckDB reading was checked against polars (chrono); others: E310.
@@ -103,6 +85,11 @@ _CODE = re.compile(r"%(.)")
 @sql_expr.register
 def _parse_date(expr: text.ParseDate, ctx: ExprContext) -> exp.Expr:
     fmt = expr.format or "%Y-%m-%d"
+    if ctx.dialect in ("postgres", "spark"):
+        try:
+            return dates.parse_date(sql_expr(expr.value, ctx), fmt, ctx.dialect)
+        except ValueError as exc:
+            raise _refuse(expr, ctx, f"PARSE_DATE format {fmt!r} ({exc})") from exc
     codes = set(_CODE.findall(fmt))
     # chrono skips spaces between adjacent fields ('%Y%m%d' reads '2024 1 5'), reads a space
     # in the format as any run of spaces (even none) and refuses a date without a day;
@@ -116,36 +103,67 @@ def _parse_date(expr: text.ParseDate, ctx: ExprContext) -> exp.Expr:
     return exp.StrToDate(this=value, format=string(fmt), safe=True)
 
 
+def _seconds(value: exp.Expr, pattern: str, scales: list[int], dialect: str) -> exp.Expr:
+    """CASE WHEN value matches pattern THEN the sum of its groups times their scales END."""
+    total: exp.Expr | None = None
+    for index, scale in enumerate(scales, start=1):
+        term = cast(group(value.copy(), pattern, index, dialect), "float")
+        if scale != 1:
+            term = binary(exp.Mul, term, number(scale))
+        total = term if total is None else binary(exp.Add, total, term)
+    assert total is not None
+    return case([(matches(value.copy(), pattern, dialect), total)])
+
+
+def _microseconds_to_interval(micros: exp.Expr, dialect: str) -> exp.Expr:
+    if dialect == "postgres":
+        # Exact: interval * number multiplies in floating point (wrong past 2^53 us).
+        spelled = exp.DPipe(this=cast(micros, "string"), expression=string(" microseconds"))
+        return exp.Cast(this=exp.Paren(this=spelled), to=exp.DataType.build("INTERVAL"))
+    if dialect == "spark":
+        # MAKE_DT_INTERVAL's seconds are DECIMAL(18, 6): whole days apart keep any int64.
+        day = number(86_400_000_000)
+        days = exp.IntDiv(this=micros, expression=day)
+        rest = exp.Cast(
+            this=binary(exp.Mod, micros.copy(), day.copy()),
+            to=exp.DataType.build("DECIMAL(18, 0)"),
+        )
+        seconds = binary(exp.Div, rest, number(1_000_000))
+        zero = number(0)
+        return exp.Anonymous(
+            this="MAKE_DT_INTERVAL", expressions=[days, zero, zero.copy(), seconds]
+        )
+    return exp.func("TO_MICROSECONDS", micros)
+
+
 @sql_expr.register
 def _parse_duration(expr: text.ParseDuration, ctx: ExprContext) -> exp.Expr:
+    dialect = ctx.dialect
     value = _trim(sql_expr(expr.value, ctx), WHITESPACE)
-
-    def part(pattern: str, group: int) -> exp.Expr:
-        extract = exp.RegexpExtract(
-            this=value.copy(), expression=string(re2(pattern)), group=number(group)
-        )
-        return cast(extract, "float")
-
-    def seconds(pattern: str, parts: list[int]) -> exp.Expr:
-        total: exp.Expr | None = None
-        for group, scale in enumerate(parts, start=1):
-            term = part(pattern, group)
-            if scale != 1:
-                term = binary(exp.Mul, term, number(scale))
-            total = term if total is None else binary(exp.Add, total, term)
-        assert total is not None
-        return case([(_matches(value.copy(), pattern), total)])
-
     total = exp.Coalesce(
-        this=seconds(pt._HMS, [3600, 60, 1]), expressions=[seconds(pt._MS, [60, 1])]
+        this=_seconds(value, pt._HMS, [3600, 60, 1], dialect),
+        expressions=[_seconds(value, pt._MS, [60, 1], dialect)],
     )
-    # polars rounds halves to even; DuckDB's ROUND rounds them away from zero.
-    micros = exp.func("ROUND_EVEN", binary(exp.Mul, total, number(1_000_000)), number(0))
-    return exp.func("TO_MICROSECONDS", cast(micros, "integer"))
+    # polars rounds halves to even: DuckDB's ROUND_EVEN, Spark's BROUND, Postgres' ROUND of a
+    # double (rint); DuckDB's and Spark's ROUND round halves away from zero.
+    scaled = binary(exp.Mul, total, number(1_000_000))
+    even = {"duckdb": "ROUND_EVEN", "spark": "BROUND", "postgres": "ROUND"}[dialect]
+    digits = [] if dialect == "postgres" else [number(0)]  # Postgres: ROUND(double) only
+    micros = cast(exp.Anonymous(this=even, expressions=[scaled, *digits]), "integer")
+    return _microseconds_to_interval(micros, dialect)
 
 
 @sql_expr.register
 def _total_seconds(expr: text.TotalSeconds, ctx: ExprContext) -> exp.Expr:
     # polars multiplies the microseconds by 1e-6 (dividing by 1e6 differs in the last bit).
-    micros = cast(exp.func("EPOCH_US", sql_expr(expr.value, ctx)), "float")
-    return binary(exp.Mul, micros, literal(1e-6))
+    value = sql_expr(expr.value, ctx)
+    if ctx.dialect == "postgres":  # EXTRACT(EPOCH) is an exact NUMERIC
+        epoch = exp.Extract(this=exp.var("EPOCH"), expression=value)
+        micros: exp.Expr = binary(exp.Mul, epoch, number(1_000_000))
+    elif ctx.dialect == "spark":  # a single-unit interval casts to an exact DECIMAL
+        seconds = exp.Cast(this=value, to=exp.DataType.build("INTERVAL SECOND"))
+        exact = exp.Cast(this=seconds, to=exp.DataType.build("DECIMAL(38, 6)"))
+        micros = cast(binary(exp.Mul, exact, number(1_000_000)), "integer")
+    else:
+        micros = exp.func("EPOCH_US", value)
+    return binary(exp.Mul, cast(micros, "float"), literal(1e-6))

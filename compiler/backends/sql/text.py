@@ -162,12 +162,23 @@ def sql_replacement(replacement: str) -> str:
     return out.replace("$$", "$")
 
 
+def java_replacement(replacement: str) -> str:
+    r"""polars/Rust replacement syntax -> Java's (Spark): `$1` stays, `${1}` becomes `$1`,
+    `$$` becomes `\$`, a backslash is escaped (`` would be a literal `1` in Java)."""
+    out = replacement.replace("\\", "\\\\")
+    out = re.sub(
+        r"\$\$|\$\{(\d+)\}", lambda m: "\\$" if m.group() == "$$" else "$" + m.group(1), out
+    )
+    return out
+
+
 @sql_expr.register
 def _regexp_replace(expr: text.RegexpReplace, ctx: ExprContext) -> exp.Expr:
+    spelled = (java_replacement if ctx.dialect == "spark" else sql_replacement)(expr.replacement)
     return exp.RegexpReplace(
         this=sql_expr(expr.value, ctx),
         expression=string(expr.pattern),
-        replacement=string(sql_replacement(expr.replacement)),
+        replacement=string(spelled),
         modifiers=string("g"),
     )
 
