@@ -16,10 +16,13 @@ the example. `offered` (grammar/subsets.py) limits the definition to a profile's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from pesql.grammar import ast as A
 from pesql.grammar.briefs import brief, says_itself
+from pesql.grammar.clauses import CLAUSES, step_clauses
 from pesql.grammar.declare import OpSpec
 from pesql.grammar.forms import Form
 from pesql.grammar.jsonschema import (
@@ -30,6 +33,7 @@ from pesql.grammar.jsonschema import (
     function_definition,
     option_schema,
 )
+from pesql.grammar.parse import parse_step
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, all_ops, fields_of
 
 # What the description says about the language; the operation lines follow it.
@@ -46,7 +50,10 @@ _TREE_EXPRESSIONS = (
     '{"op": NAME, ...arguments by name}, e.g. {"op": "SUB_ABS", "left": "a", "right": 5}:'
 )
 _SHAPE = {
-    "compact": "Steps are JSON objects; every expression is a p-SQL expression string.",
+    "compact": (
+        "Steps are JSON objects keyed by the step's keywords: GROUP_BY a, b COMPUTE n = "
+        'COUNT(*) is {"GROUP_BY":"a, b","COMPUTE":"n = COUNT(*)"}.'
+    ),
     "steps": 'One p-SQL step per string, e.g. {"steps": ["FROM t", "FILTER x > 3"]}.',
     "text": 'The plan as p-SQL text, a step per line: {"plan": "FROM t\\nFILTER x > 3"}.',
 }
@@ -107,6 +114,31 @@ def _tree_lines(specs: Sequence[OpSpec], naming: Naming, verbosity: Verbosity) -
     ]
 
 
+def _call_lines(specs: Sequence[OpSpec], naming: Naming, verbosity: Verbosity) -> list[str]:
+    """One line per function; functions with nothing to say beyond their name and the same
+    arguments share one, at the first one's place: `SUM/MEDIAN/VAR(value, where?)`."""
+    lines: list[str | list[str]] = []
+    bare: dict[str, list[str]] = {}  # argument list -> names
+    for spec in specs:
+        line = function_line(spec, naming, verbosity)
+        if line != signature_text(spec, naming):  # described: a line of its own
+            lines.append(line)
+            continue
+        args = line.removeprefix(naming.exposed(spec.name))
+        if args not in bare:
+            bare[args] = []
+            lines.append(bare[args])
+        bare[args].append(naming.exposed(spec.name))
+    out = []
+    for item in lines:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        args = next(a for a, names in bare.items() if names is item)
+        out.append("/".join(item) + args)
+    return out
+
+
 def step_template(spec: OpSpec, naming: Naming) -> str:
     """A step object's properties in brief: `GROUP_BY {keys: [..], aggregates: [{name, expr}]}`."""
     return f"{naming.exposed(spec.name)} {{{_properties(spec.fields)}}}"
@@ -142,8 +174,7 @@ def description(
     `step_shapes`: the step objects' properties too (for the JSON-object forms when the
     schema does not hold them: without strict mode, or with no tool sent at all)."""
     lines = [_PLAN]
-    json_steps = form in ("tree", "compact")
-    if json_steps and step_shapes:
+    if form == "tree" and step_shapes:
         lines.append('Steps are {"op": STEP, ...properties}:')
         lines += [step_template(s, naming) for s in _offered(list(all_ops("step")), offered)]
     if form == "tree":
@@ -154,15 +185,15 @@ def description(
             lines.append(choices)
         return "\n".join(lines)
     lines.append(_SHAPE[form])
-    if not json_steps:
-        lines.append("Steps (FROM t first if there are several tables):")
-        for step in _offered(list(all_ops("step")), offered):
-            what = {"none": "", "short": brief(step), "full": step.describe}[verbosity]
-            lines.append(f"{step.example}: {what}" if what else step.example)
+    # The steps in text; the compact form's sentence above says how text maps to its keys.
+    lines.append("Steps:" if form == "compact" else "Steps (FROM t first if several tables):")
+    for step in _offered(list(all_ops("step")), offered):
+        what = {"none": "", "short": brief(step), "full": step.describe}[verbosity]
+        lines.append(f"{step.example}: {what}" if what else step.example)
     lines.append(_EXPRESSIONS)
     calls = [s for s in all_ops() if s.category != "step" and s.syntax == "call"]
     calls = _offered(calls, offered)
-    lines += [function_line(s, naming, verbosity) for s in calls]
+    lines += _call_lines(calls, naming, verbosity)
     if choices := _choices(calls):
         lines.append(choices)
     return "\n".join(lines)
@@ -171,8 +202,10 @@ def description(
 def _nullable(schema: Schema, strict: bool) -> Schema:
     if not strict:
         return schema
-    kind = schema["type"]
-    return {**schema, "type": [kind, "null"]}
+    out = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in out:  # the enum must admit null too, or null never validates
+        out["enum"] = [*out["enum"], None]
+    return out
 
 
 _EXPR_REF: Schema = {"$ref": "#/$defs/expr"}
@@ -216,8 +249,41 @@ def _object(
     return out
 
 
-def form_schema(form: Form, strict: bool, offered: Collection[str] | None) -> Schema:
+def clause_example(spec: OpSpec, naming: Naming) -> str:
+    """A step's example as the compact form writes it: `{"SORT":"body_mass_g DESC, species"}`."""
+    step = parse_step(spec.example)
+    assert isinstance(step, A.Step)
+    return json.dumps(step_clauses(step, naming), ensure_ascii=False, separators=(",", ":"))
+
+
+def _clause_schema(spec: OpSpec, naming: Naming, strict: bool) -> Schema:
+    """The strict schema of a compact step object: its clause keys (grammar/clauses.py)."""
+    fields = {f.wire: f for f in spec.fields}
+    props: Schema = {}
+    for key, wire, _ in CLAUSES[spec.name]:
+        f = fields[wire]
+        kind: Schema = option_schema(f) if f.kind in ("int", "bool") else {"type": "string"}
+        if f.kind == "choice":
+            kind = {"type": "string", "enum": [c.upper() for c in f.choices]}
+        exposed = naming.exposed(spec.name) if key == spec.name else key
+        props[exposed] = kind if f.required else _nullable(kind, strict)
+    props = {naming.exposed(spec.name): props.pop(naming.exposed(spec.name)), **props}
+    return _strict(props, list(props), strict)
+
+
+def form_schema(
+    form: Form, strict: bool, offered: Collection[str] | None, naming: Naming = DEFAULT_NAMING
+) -> Schema:
     """The `parameters` schema of a string-carrying form."""
+    if form == "compact":
+        steps = _offered(list(all_ops("step")), offered)
+        name: Schema = _nullable({"type": "string"}, strict)
+        if strict:
+            items: Schema = {"anyOf": [_clause_schema(s, naming, strict) for s in steps]}
+        else:  # the description shows each step's keys
+            items = {"type": "object"}
+        array = {"type": "array", "items": items}
+        return _strict({"table": name, "steps": array}, ["steps"], strict)
     if form == "text":
         return _strict({"plan": {"type": "string"}}, ["plan"], strict)
     if form == "steps":
@@ -291,7 +357,7 @@ def form_definition(
     function: dict[str, Any] = {
         "name": name,
         "description": text,
-        "parameters": form_schema(form, strict, offered),
+        "parameters": form_schema(form, strict, offered, naming),
     }
     if strict:
         function["strict"] = True
