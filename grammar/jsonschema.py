@@ -15,6 +15,7 @@ definition for the whole registry is a few thousand tokens (see docs/language.md
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
@@ -117,8 +118,10 @@ def _describe(spec: OpSpec, naming: Naming, verbosity: Verbosity) -> str:
     return text
 
 
-def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...]:
-    return tuple((f.wire, f.kind, f.optional, f.required, f.choices) for f in spec.fields)
+def _shape(spec: OpSpec) -> str:
+    # Keyed by the schema itself, not the declaration: an optional expression field has the
+    # same schema as a required one (`expr` admits null), so COUNT(value?) shares SUM's object.
+    return json.dumps([(f.wire, _field_schema(f)) for f in spec.fields])
 
 
 def offered_columns(schema: Schema) -> list[str] | None:
@@ -187,7 +190,7 @@ def plan_schema(
     )
 
     # Expression operations grouped by field shape: one object schema per shape.
-    groups: dict[tuple[Any, ...], list[OpSpec]] = {}
+    groups: dict[str, list[OpSpec]] = {}
     for spec in all_ops():
         if spec.category != "step" and (offered is None or spec.name in offered):
             groups.setdefault(_shape(spec), []).append(spec)
