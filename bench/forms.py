@@ -28,6 +28,7 @@ DATASETS = [REPO_DIR / "examples" / "datasets" / n for n in ("tables-qa", "eval-
 PROFILES = REPO_DIR / "examples" / "profiles"
 # (form, strict, subset) -> the most tokens the definition may cost (verbosity short).
 DEFINITION_TARGETS: dict[tuple[Form, bool, str], int] = {
+    ("compact", True, "all"): 1500,
     ("compact", False, "all"): 1500,
     ("text", True, "all"): 1200,
     ("text", False, "all"): 1200,
@@ -36,15 +37,15 @@ DEFINITION_TARGETS: dict[tuple[Form, bool, str], int] = {
     ("steps", True, "core"): 800,
     ("text", True, "core"): 800,
 }
-# Goals not met (strict mode's closed objects; compact's JSON step objects): kept visible.
+# Goals not met (strict mode's closed objects: docs/benchmarks.md "Wire forms" says why and
+# what was measured), kept visible in the report.
 DEFINITION_MISSED: dict[tuple[Form, bool, str], int] = {
     ("tree", True, "all"): 3000,
-    ("compact", True, "all"): 1500,
     ("tree", True, "core"): 800,
     ("compact", True, "core"): 800,
 }
-PLAN_TARGETS: dict[Form, int] = {"text": 45, "steps": 45}  # median output tokens
-PLAN_MISSED: dict[Form, int] = {"compact": 45}
+PLAN_TARGETS: dict[Form, int] = {"compact": 45, "text": 45, "steps": 45}  # median output tokens
+PLAN_MISSED: dict[Form, int] = {}
 
 
 def definition_size(form: Form, strict: bool, subset: str) -> int:

@@ -12,7 +12,7 @@ import dataclasses
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.numbers import describe_number
 from pesql.grammar.parse import parse, parse_expr
-from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
+from pesql.grammar.registry import DEFAULT_NAMING, Category, FieldSpec, OpSpec, all_ops
 from pesql.grammar.types import Common, FromOption, Promote, Same, Signature
 
 INTRO = """\
@@ -305,7 +305,18 @@ def _definition_size() -> list[str]:
         "(compact); without it, the JSON-object forms describe their steps and operations in "
         "one line each. Measured plan sizes per form are in [benchmarks.md](benchmarks.md).",
         "",
+        "In the compact form a step is a JSON object keyed by the step's keywords, each "
+        "holding the rest of its clause as p-SQL text (why: [benchmarks.md]"
+        "(benchmarks.md#wire-forms)); each step's example in that form:",
+        "",
+        "| step | compact form |",
+        "| --- | --- |",
     ]
+    from pesql.grammar.formdefs import clause_example
+
+    for spec in all_ops("step"):
+        out.append(f"| {spec.name} | `{clause_example(spec, DEFAULT_NAMING)}` |")
+    out.append("")
     return out
 
 
