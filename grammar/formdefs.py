@@ -26,12 +26,15 @@ from pesql.grammar.clauses import CLAUSES, step_clauses
 from pesql.grammar.declare import OpSpec
 from pesql.grammar.forms import Form
 from pesql.grammar.jsonschema import (
+    FUNCTION_DESCRIPTION,
     FUNCTION_NAME,
     Schema,
     Verbosity,
     for_catalog,
     function_definition,
     option_schema,
+    plan_schema,
+    positional_call,
 )
 from pesql.grammar.parse import parse_step
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, all_ops, fields_of
@@ -48,6 +51,10 @@ _TREE_EXPRESSIONS = (
     "Expressions are JSON: a string is a column; numbers, true, false, null are literals; "
     'text is {"value": "West", "type": "string"} (or "date", "datetime"); a call is '
     '{"op": NAME, ...arguments by name}, e.g. {"op": "SUB_ABS", "left": "a", "right": 5}:'
+)
+_POSITIONAL = (
+    'A function call is {"op": NAME, "args": [...]} with the arguments in this order (? '
+    "optional: null, or left out at the end):"
 )
 _SHAPE = {
     "compact": (
@@ -139,6 +146,20 @@ def _call_lines(specs: Sequence[OpSpec], naming: Naming, verbosity: Verbosity) -
     return out
 
 
+def positional_description(
+    naming: Naming, verbosity: Verbosity, offered: Collection[str] | None
+) -> str:
+    """The strict tree form's description: the plan, then the signatures of the calls its
+    one generic call object holds (`{"op": "SUB_ABS", "args": ["a", "b"]}`), in order."""
+    calls = [s for s in all_ops() if positional_call(s)]
+    calls = _offered(calls, offered)
+    lines = [FUNCTION_DESCRIPTION, _POSITIONAL]
+    lines += _tree_lines(calls, naming, verbosity)
+    if choices := _choices(calls):
+        lines.append(choices)
+    return "\n".join(lines)
+
+
 def step_template(spec: OpSpec, naming: Naming) -> str:
     """A step object's properties in brief: `GROUP_BY {keys: [..], aggregates: [{name, expr}]}`."""
     return f"{naming.exposed(spec.name)} {{{_properties(spec.fields)}}}"
@@ -208,47 +229,6 @@ def _nullable(schema: Schema, strict: bool) -> Schema:
     return out
 
 
-_EXPR_REF: Schema = {"$ref": "#/$defs/expr"}
-
-
-def _compact_field(f: FieldSpec, strict: bool, tree: bool = False) -> Schema:
-    match f.kind:
-        case "expr" if tree:
-            return _EXPR_REF
-        case "exprs" if tree:
-            return {"type": "array", "items": _EXPR_REF}
-        case "expr" | "column" | "new_name" | "text" | "table":
-            base: Schema = {"type": "string"}
-        case "exprs" | "columns":
-            return {"type": "array", "items": {"type": "string"}}
-        case "records":
-            assert f.record is not None
-            return {"type": "array", "items": {"$ref": f"#/$defs/{f.record.__name__}"}}
-        case "int" | "float" | "bool" | "choice":
-            base = option_schema(f)
-        case _:
-            raise AssertionError(f.kind)
-    return base if f.required else _nullable(base, strict)
-
-
-def _object(
-    fields: Sequence[FieldSpec], op: str | None, strict: bool, tree: bool = False
-) -> Schema:
-    props: Schema = {} if op is None else {"op": {"enum": [op]}}
-    props.update({f.wire: _compact_field(f, strict, tree) for f in fields})
-    out: Schema = {"type": "object", "properties": props}
-    required = (
-        list(props)
-        if strict
-        else [p for p in props if p == "op"] + [f.wire for f in fields if f.required]
-    )
-    if required:
-        out["required"] = required
-    if strict:
-        out["additionalProperties"] = False
-    return out
-
-
 def clause_example(spec: OpSpec, naming: Naming) -> str:
     """A step's example as the compact form writes it: `{"SORT":"body_mass_g DESC, species"}`."""
     step = parse_step(spec.example)
@@ -274,7 +254,7 @@ def _clause_schema(spec: OpSpec, naming: Naming, strict: bool) -> Schema:
 def form_schema(
     form: Form, strict: bool, offered: Collection[str] | None, naming: Naming = DEFAULT_NAMING
 ) -> Schema:
-    """The `parameters` schema of a string-carrying form."""
+    """The `parameters` schema of `form` (the tree form: its JSON Schema)."""
     if form == "compact":
         steps = _offered(list(all_ops("step")), offered)
         name: Schema = _nullable({"type": "string"}, strict)
@@ -289,26 +269,15 @@ def form_schema(
     if form == "steps":
         strings: Schema = {"type": "array", "items": {"type": "string"}}
         return _strict({"steps": strings}, ["steps"], strict)
-    tree = form == "tree"
+    if strict:  # the JSON Schema of the tree form, its calls positional
+        return plan_schema(None, naming, "none", offered=offered, calls="positional")
     steps = _offered(list(all_ops("step")), offered)
-    if not strict:  # the description lists the step objects' properties
-        names = [s.name for s in steps]
-        loose: Schema = {"type": "object", "properties": {"op": {"enum": names}}}
-        loose["required"] = ["op"]
-        steps_schema = {"type": "array", "items": loose}
-        table_schema: Schema = {"type": "string"}
-        return _strict({"table": table_schema, "steps": steps_schema}, ["steps"], False)
-    step_objects = [_object(s.fields, s.name, strict, tree) for s in steps]
-    table: Schema = {"type": ["string", "null"]}
-    items = {"anyOf": step_objects}
-    out = _strict({"table": table, "steps": {"type": "array", "items": items}}, ["steps"], strict)
-    # Records (assign, sort key, ...) once each, referenced from the steps that hold them.
-    records = {f.record for s in steps for f in s.fields if f.record is not None}
-    out["$defs"] = {
-        r.__name__: _object(fields_of(r), None, strict, tree)
-        for r in sorted(records, key=lambda r: r.__name__)
-    }
-    return out
+    # Without strict mode the description lists the step objects' properties.
+    loose: Schema = {"type": "object", "properties": {"op": {"enum": [s.name for s in steps]}}}
+    loose["required"] = ["op"]
+    steps_schema = {"type": "array", "items": loose}
+    table_schema: Schema = {"type": "string"}
+    return _strict({"table": table_schema, "steps": steps_schema}, ["steps"], False)
 
 
 def _strict(props: Schema, required: list[str], strict: bool) -> Schema:
@@ -344,8 +313,10 @@ def form_definition(
             strict=strict,
             verbosity=verbosity,
             name=name,
+            description=positional_description(naming, verbosity, for_catalog(offered, tables)),
             offered=offered,
             tables=tables,
+            calls="positional",
         )
     offered = for_catalog(offered, tables)
     text = description(form, naming, verbosity, offered, step_shapes=not strict)

@@ -192,7 +192,11 @@ class _Reader:
     def canonical(self, plan: A.Plan) -> list[JSONValue]:
         """The spellings that need no fix: the full and the short canonical JSON."""
         if self.form == "tree":
-            return [to_json(plan, self.naming), to_form(plan, "tree", self.naming)]
+            return [
+                to_json(plan, self.naming),
+                to_form(plan, "tree", self.naming),
+                to_form(plan, "tree", self.naming, full=True),  # strict: positional calls
+            ]
         return [
             to_form(plan, self.form, self.naming),
             to_form(plan, self.form, self.naming, full=True),

@@ -115,7 +115,9 @@ def check_line(
                 continue
             at = f"/messages/{index}/tool_calls/{i}/function/arguments"
             # Without `tools` the plan is still checked, against the profile's own schema.
-            default = (plan_schema(None, profile.naming, profile.verbosity), False)
+            calls = "positional" if profile.form == "tree" and profile.strict else "named"
+            schema = plan_schema(None, profile.naming, profile.verbosity, calls=calls)
+            default = (schema, False)
             parameters, strict = functions.get(profile.function_name, default)
             call = _Call(function.get("arguments"), at, index, parameters, strict)
             _check_call(line, call, profile, schemas)
@@ -237,11 +239,11 @@ def _check_call(
     canonical = dumps(to_form(plan, profile.form, profile.naming, full=profile.strict))
     line.arguments.append(canonical)
     if dumps(value) != canonical:
+        positional = profile.form == "tree" and profile.strict
         hint = (
-            "write it as dumps(to_json(from_json(arguments))): every property, declared order"
-            if profile.form == "tree" and profile.strict
-            else f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
+            f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
             f"full={profile.strict}): canonical in the profile's form"
+            + (" (calls positional: {op, args})" if positional else "")
         )
         line.add("E709", at, index=index, found=_short(arguments, 80), hints=(hint,))
     offered = columns if columns is not None else offered_columns(call.parameters)
