@@ -33,13 +33,12 @@ from typing import Any, Literal, TypeVar
 
 from pesql.grammar import ast as A
 from pesql.grammar.clauses import CLAUSES, ClauseError, clauses_text, step_clauses
-from pesql.grammar.declare import OpSpec
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.jsonform import literal_json
 from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
 from pesql.grammar.parse import parse, parse_expr, parse_step
-from pesql.grammar.positional import arguments, moved, named, takes_positional
+from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, lookup, spec_of
 
@@ -75,10 +74,6 @@ class FormLowering(Lowering):
         return plan if plan is not None else A.Plan(origin=root)
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
-        if want != "step" and isinstance(raw, dict) and isinstance(raw.get("op"), str):
-            spec = lookup(raw["op"], self.naming)
-            if spec is not None and takes_positional(raw, spec):
-                return self._positional(raw, spec, at, want, depth)
         if want == "step" and isinstance(raw, dict) and raw and "op" not in raw:
             first = next(iter(raw))
             spec = lookup(first, self.naming) if isinstance(first, str) else None
@@ -96,30 +91,6 @@ class FormLowering(Lowering):
         if self.expr_strings and isinstance(raw, str):
             return self.read(raw, at, lambda t: parse_expr(t, self.naming))
         return super().expr(raw, at, depth)
-
-    def _positional(
-        self, raw: dict[str, JSONValue], spec: OpSpec, at: A.Pointer, want: str, depth: int
-    ) -> A.Node | None:
-        """A call written `{"op": NAME, "args": [...]}` (grammar/positional.py)."""
-        count = len(raw["args"])
-        if count > len(spec.fields):
-            signature = ", ".join(f.wire for f in spec.fields)
-            hint = f"{self.naming.exposed(spec.name)}({signature})"
-            self.fail(
-                "E155", at.child("args"), found=f"{count} arguments", prop="args", hints=(hint,)
-            )
-            return None
-        start = len(self.collector.items)
-        node = super().node(named(raw, spec), at, want, depth)
-        fresh = self.collector.items[start:]
-        self.collector.items[start:] = [
-            dataclasses.replace(d, origin=moved(d.origin, at, spec, count)) for d in fresh
-        ]
-        if node is None:
-            return None
-        return node.transform(
-            lambda n: dataclasses.replace(n, origin=moved(n.origin, at, spec, count))
-        )
 
     def _clause_step(self, raw: dict[str, JSONValue], step: str, at: A.Pointer) -> A.Step | None:
         """A compact step object keyed by clause (grammar/clauses.py)."""

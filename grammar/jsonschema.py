@@ -24,7 +24,7 @@ from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
 
 Verbosity = Literal["full", "short", "none"]
-CallShape = Literal["named", "positional"]
+CallShape = Literal["named", "positional", "either"]  # "either": for checking, never sent
 Schema = dict[str, Any]
 
 FUNCTION_NAME = "query_table"
@@ -216,9 +216,10 @@ def plan_schema(
     generic: list[OpSpec] = []
     for spec in all_ops():
         if spec.category != "step" and (offered is None or spec.name in offered):
-            if calls == "positional" and positional_call(spec):
+            plain = positional_call(spec)
+            if calls != "named" and plain:
                 generic.append(spec)
-            else:
+            if calls != "positional" or not plain:
                 groups.setdefault(_shape(spec), []).append(spec)
     call_refs = []
     if generic:

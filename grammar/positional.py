@@ -17,10 +17,13 @@ every pointer from `/.../right` to `/.../args/1`, so diagnostics name what the m
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.declare import OpSpec
+
+if TYPE_CHECKING:
+    from pesql.grammar.lowering_fields import FieldLowering
 
 JSONValue = Any
 
@@ -59,6 +62,28 @@ def moved(origin: A.Origin | None, at: A.Pointer, spec: OpSpec, count: int) -> A
     return origin
 
 
+def lower_positional(
+    lowering: FieldLowering, raw: dict[str, JSONValue], spec: OpSpec, at: A.Pointer, depth: int
+) -> A.Node | None:
+    """Lower a positional call of `spec` (`takes_positional`) as its named object."""
+    count = len(raw["args"])
+    if count > len(spec.fields):
+        signature = ", ".join(f.wire for f in spec.fields)
+        hint = f"{lowering.naming.exposed(spec.name)}({signature})"
+        found = f"{count} arguments"
+        lowering.fail("E155", at.child("args"), found=found, prop="args", hints=(hint,))
+        return None
+    items = lowering.collector.items
+    start = len(items)
+    node = lowering.fields(spec.cls, named(raw, spec), at, depth, label=spec.name, skip=("op",))
+    items[start:] = [
+        dataclasses.replace(d, origin=moved(d.origin, at, spec, count)) for d in items[start:]
+    ]
+    if node is None:
+        return None
+    return node.transform(lambda n: dataclasses.replace(n, origin=moved(n.origin, at, spec, count)))
+
+
 def arguments(spec: OpSpec, values: list[JSONValue], defaults: list[bool]) -> list[JSONValue]:
     """The `args` of a positional call: every field's value in order, trailing ones holding
     their default left out (`ROUND(x)`, not `ROUND(x, null)`)."""
@@ -68,4 +93,4 @@ def arguments(spec: OpSpec, values: list[JSONValue], defaults: list[bool]) -> li
     return values[:end]
 
 
-__all__ = ["arguments", "moved", "named", "takes_positional"]
+__all__ = ["arguments", "lower_positional", "moved", "named", "takes_positional"]

@@ -48,7 +48,7 @@ from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
 from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.jsonform import dumps
-from pesql.grammar.jsonschema import CallShape, offered_columns, plan_schema
+from pesql.grammar.jsonschema import offered_columns, plan_schema
 from pesql.runtime.finetune.schema import best_error, outside_enum, relaxed_validator
 from pesql.runtime.llm.profile import Profile
 
@@ -115,10 +115,8 @@ def check_line(
                 continue
             at = f"/messages/{index}/tool_calls/{i}/function/arguments"
             # Without `tools` the plan is still checked, against the profile's own schema.
-            calls: CallShape = (
-                "positional" if profile.form == "tree" and profile.strict else "named"
-            )
-            schema = plan_schema(None, profile.naming, profile.verbosity, calls=calls)
+            # Calls named or positional (the strict tree form's): data of either kind.
+            schema = plan_schema(None, profile.naming, profile.verbosity, calls="either")
             default = (schema, False)
             parameters, strict = functions.get(profile.function_name, default)
             call = _Call(function.get("arguments"), at, index, parameters, strict)
