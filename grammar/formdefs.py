@@ -28,6 +28,7 @@ from pesql.grammar.forms import Form
 from pesql.grammar.jsonschema import (
     FUNCTION_DESCRIPTION,
     FUNCTION_NAME,
+    CallShape,
     Schema,
     Verbosity,
     for_catalog,
@@ -298,14 +299,21 @@ def form_definition(
     name: str = FUNCTION_NAME,
     offered: Collection[str] | None = None,
     tables: Sequence[str] | None = None,
+    calls: CallShape = "positional",
 ) -> dict[str, Any]:
-    """The OpenAI `tools` entry of `form`; `tables`: the catalog's names (JOIN, LOOKUP).
+    """The OpenAI `tools` entry of `form`; `tables`: the catalog's names (JOIN, LOOKUP);
+    `calls`: the strict tree form's calls, positional (`{"op", "args"}`: one schema object for
+    them all) or named (one per shape; what the GBNF grammar and `to_json` write).
 
     The strict tree form is grammar/jsonschema.function_definition (strict mode needs a
     closed object per operation shape). Without strict mode the JSON-object forms are
     described in the description (one line per step and per operation) and the schema only
     names the steps. These forms list the table's columns in the description instead of an
     enum (a string holding p-SQL cannot be held to an enum without a grammar)."""
+    if form == "tree" and strict and calls == "named":
+        return function_definition(
+            columns, naming, strict, verbosity, name, offered=offered, tables=tables
+        )
     if form == "tree" and strict:
         return function_definition(
             columns,

@@ -46,7 +46,7 @@ from typing import Any
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
-from pesql.grammar.forms import from_form, to_form
+from pesql.grammar.forms import from_form
 from pesql.grammar.jsonform import dumps
 from pesql.grammar.jsonschema import offered_columns, plan_schema
 from pesql.runtime.finetune.schema import best_error, outside_enum, relaxed_validator
@@ -236,10 +236,10 @@ def _check_call(
         line.add("E707", at, index=index, problem=_first(exc))
         return
     # Canonical in the profile's form: every property under strict mode, else the short form.
-    canonical = dumps(to_form(plan, profile.form, profile.naming, full=profile.strict))
+    canonical = dumps(profile.canonical(plan))
     line.arguments.append(canonical)
     if dumps(value) != canonical:
-        positional = profile.form == "tree" and profile.strict
+        positional = profile.positional_calls
         hint = (
             f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
             f"full={profile.strict}): canonical in the profile's form"

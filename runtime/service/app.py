@@ -172,6 +172,7 @@ class Service:
                 name=profile.function_name,
                 offered=profile.offered,
                 tables=names,
+                calls="positional" if profile.positional_calls else "named",
             )
         )
 
