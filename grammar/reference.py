@@ -301,9 +301,11 @@ def _definition_size() -> list[str]:
         out.append(f"| `{form}` | " + " | ".join(map(str, sizes)) + " |")
     out += [
         "",
-        "Strict mode needs a closed JSON Schema object per operation shape (tree) or step "
-        "(compact); without it, the JSON-object forms describe their steps and operations in "
-        "one line each. Measured plan sizes per form are in [benchmarks.md](benchmarks.md).",
+        "Strict mode needs closed JSON Schema objects: in the tree form one per step and "
+        'record and one generic call `{"op": NAME, "args": [...]}` (arguments in call order; '
+        "IN and CASE keep named objects), in the compact form one per step; without it, the "
+        "JSON-object forms describe their steps and operations in one line each. Measured plan "
+        "sizes per form are in [benchmarks.md](benchmarks.md).",
         "",
         "In the compact form a step is a JSON object keyed by the step's keywords, each "
         "holding the rest of its clause as p-SQL text (why: [benchmarks.md]"
