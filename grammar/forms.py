@@ -1,14 +1,15 @@
 """Wire forms: the shapes a model's function-call arguments may take, all lowering to one AST.
 
 - `tree`: the JSON form of grammar/jsonform.py, expressions as nested JSON objects;
-- `compact`: steps stay JSON objects, every expression is a p-SQL expression string
-  (`{"op": "FILTER", "where": "price > 10"}`);
+- `compact`: steps stay JSON objects keyed by their clauses, each clause's value is p-SQL
+  (`{"FILTER": "price > 10"}`, `{"GROUP_BY": "a", "COMPUTE": "n = COUNT(*)"}`;
+  grammar/clauses.py); the older `{"op": "FILTER", "where": "price > 10"}` is read too;
 - `steps`: one p-SQL step per string (`{"steps": ["FILTER price > 10", "SORT price DESC"]}`);
 - `text`: the whole p-SQL text in one string (`{"plan": "FILTER price > 10\\nSORT price DESC"}`).
 
     >>> plan = from_form({"steps": ["FILTER price > 10", "LIMIT 3"]}, "steps")
     >>> to_form(plan, "compact")
-    {'steps': [{'op': 'FILTER', 'where': 'price > 10'}, {'op': 'LIMIT', 'count': 3}]}
+    {'steps': [{'FILTER': 'price > 10'}, {'LIMIT': 3}]}
     >>> to_form(plan, "text")
     {'plan': 'FILTER price > 10\\nLIMIT 3'}
 
@@ -31,10 +32,13 @@ from collections.abc import Callable, Collection
 from typing import Any, Literal, TypeVar
 
 from pesql.grammar import ast as A
+from pesql.grammar.clauses import CLAUSES, ClauseError, clauses_text, step_clauses
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
-from pesql.grammar.jsonform import expr_json, literal_json
+from pesql.grammar.jsonform import literal_json
+from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
 from pesql.grammar.parse import parse, parse_expr, parse_step
+from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, lookup, spec_of
 
@@ -70,6 +74,11 @@ class FormLowering(Lowering):
         return plan if plan is not None else A.Plan(origin=root)
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
+        if want == "step" and isinstance(raw, dict) and raw and "op" not in raw:
+            first = next(iter(raw))
+            spec = lookup(first, self.naming) if isinstance(first, str) else None
+            if spec is not None and spec.name in CLAUSES:
+                return self._clause_step(raw, spec.name, at)
         if want == "step" and isinstance(raw, str):
             step = self.read(raw, at, lambda t: parse_step(t, self.naming))
             if isinstance(step, tuple):  # "FROM t" among the step strings
@@ -82,6 +91,38 @@ class FormLowering(Lowering):
         if self.expr_strings and isinstance(raw, str):
             return self.read(raw, at, lambda t: parse_expr(t, self.naming))
         return super().expr(raw, at, depth)
+
+    def _clause_step(self, raw: dict[str, JSONValue], step: str, at: A.Pointer) -> A.Step | None:
+        """A compact step object keyed by clause (grammar/clauses.py)."""
+        self.count()
+        try:
+            text, pieces, unknown = clauses_text(raw, step, at)
+        except ClauseError as exc:
+            self.fail("E154", exc.pointer, expected=exc.expected, found=exc.found)
+            return None
+        for key in unknown:
+            keys = ", ".join(k for k, _, _ in CLAUSES[step])
+            self.fail("E153", at.child(key), name=step, prop=key, hints=(f"{step} takes {keys}",))
+        if unknown:
+            return None
+
+        def where(origin: A.Origin | None) -> A.Origin:
+            if isinstance(origin, A.Span):
+                for piece in pieces:
+                    if piece.holds(origin):
+                        return piece.inside(origin)
+            return at
+
+        try:
+            parsed = parse_step(text, self.naming)
+        except PesqlError as exc:
+            for d in exc.diagnostics:
+                self.collector.add(dataclasses.replace(d, origin=where(d.origin)))
+            return None
+        assert isinstance(parsed, A.Step)  # the text starts with the step's keyword
+        moved = parsed.transform(lambda n: dataclasses.replace(n, origin=where(n.origin)))
+        assert isinstance(moved, A.Step)
+        return moved
 
     def read(self, text: str, at: A.Pointer, reader: Callable[[str], T]) -> T | None:
         """Parse p-SQL held in the string at `at`; origins and diagnostics point into it."""
@@ -175,7 +216,20 @@ def to_form(
     out: dict[str, JSONValue] = {}
     if plan.table is not None or full:
         out["table"] = plan.table
-    out["steps"] = [_node(s, form, naming, full) for s in plan.steps]
+    if form == "compact":
+        out["steps"] = [_clause_object(s, naming, full) for s in plan.steps]
+    else:
+        out["steps"] = [_node(s, form, naming, full) for s in plan.steps]
+    return out
+
+
+def _clause_object(step: A.Step, naming: Naming, full: bool) -> dict[str, JSONValue]:
+    out = step_clauses(step, naming)
+    if full:  # strict mode: every clause, null where it holds the default
+        name = spec_of(step).name
+        for key, _, _ in CLAUSES[name]:
+            if key != name:
+                out.setdefault(key, None)
     return out
 
 
@@ -220,8 +274,15 @@ def _expr(expr: A.Expr, form: Form, naming: Naming, full: bool) -> JSONValue:
             return name
         case A.Lit(value=value):
             return literal_json(value)
-    if full:
-        return expr_json(expr, naming)
+    if full and positional_call(spec := spec_of(expr)):
+        # Strict mode's one generic call object (grammar/positional.py).
+        fields = fields_of(type(expr))
+        values = [getattr(expr, f.name) for f in fields]
+        written = [_field(f, v, form, naming, full) for f, v in zip(fields, values, strict=True)]
+        if [f.wire for f in fields] == ["args"]:  # variadic: `args` by name already
+            return {"op": naming.exposed(spec.name), "args": written[0]}
+        defaults = [_is_default(f, v) or v is None for f, v in zip(fields, values, strict=True)]
+        return {"op": naming.exposed(spec.name), "args": arguments(spec, written, defaults)}
     return _node(expr, form, naming, full)
 
 

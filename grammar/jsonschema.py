@@ -15,6 +15,7 @@ definition for the whole registry is a few thousand tokens (see docs/language.md
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
 
 Verbosity = Literal["full", "short", "none"]
+CallShape = Literal["named", "positional", "either"]  # "either": for checking, never sent
 Schema = dict[str, Any]
 
 FUNCTION_NAME = "query_table"
@@ -117,8 +119,27 @@ def _describe(spec: OpSpec, naming: Naming, verbosity: Verbosity) -> str:
     return text
 
 
-def _shape(spec: OpSpec) -> tuple[tuple[str, str, bool, bool, tuple[str, ...]], ...]:
-    return tuple((f.wire, f.kind, f.optional, f.required, f.choices) for f in spec.fields)
+def _shape(spec: OpSpec) -> str:
+    # Keyed by the schema itself, not the declaration: an optional expression field has the
+    # same schema as a required one (`expr` admits null), so COUNT(value?) shares SUM's object.
+    return json.dumps([(f.wire, _field_schema(f)) for f in spec.fields])
+
+
+def positional_call(spec: OpSpec) -> bool:
+    """Whether `spec` is written `{"op": NAME, "args": [...]}` with positional `calls`: every
+    expression operation whose fields are plain values (CASE's records and IN's options keep
+    their named object), variadic ones (`args` already) included.
+
+    >>> from pesql.grammar.registry import lookup
+    >>> positional_call(lookup("SUB_ABS")), positional_call(lookup("IN"))
+    (True, False)
+    """
+    if spec.category == "step":
+        return False
+    kinds = [f.kind for f in spec.fields]
+    if kinds == ["exprs"]:
+        return spec.fields[0].wire == "args"
+    return not any(k in ("exprs", "records") for k in kinds)
 
 
 def offered_columns(schema: Schema) -> list[str] | None:
@@ -152,9 +173,12 @@ def plan_schema(
     verbosity: Verbosity = "short",
     tables: Sequence[str] | None = None,
     offered: Collection[str] | None = None,
+    calls: CallShape = "named",
 ) -> Schema:
     """The JSON Schema of a plan (the function's `parameters`); `tables`: the catalog's names,
-    offered as an enum where a step names a table (JOIN, LOOKUP); `offered` limits the ops."""
+    offered as an enum where a step names a table (JOIN, LOOKUP); `offered` limits the ops;
+    `calls="positional"`: one generic call object (`positional_call`), whose signatures the
+    caller puts into the description (grammar/formdefs.py)."""
     offered = for_catalog(offered, tables)
     defs: Schema = {}
     defs["table"] = (
@@ -186,12 +210,23 @@ def plan_schema(
         "a text, date (YYYY-MM-DD) or datetime (YYYY-MM-DD HH:MM:SS) literal",
     )
 
-    # Expression operations grouped by field shape: one object schema per shape.
-    groups: dict[tuple[Any, ...], list[OpSpec]] = {}
+    # Expression operations grouped by field shape: one object schema per shape; with
+    # positional `calls`, one object for every call that takes plain arguments.
+    groups: dict[str, list[OpSpec]] = {}
+    generic: list[OpSpec] = []
     for spec in all_ops():
         if spec.category != "step" and (offered is None or spec.name in offered):
-            groups.setdefault(_shape(spec), []).append(spec)
+            plain = positional_call(spec)
+            if calls != "named" and plain:
+                generic.append(spec)
+            if calls != "positional" or not plain:
+                groups.setdefault(_shape(spec), []).append(spec)
     call_refs = []
+    if generic:
+        names = [naming.exposed(s.name) for s in generic]
+        arguments = {"type": "array", "items": {"$ref": "#/$defs/expr"}}
+        defs["call"] = _object({"op": {"type": "string", "enum": names}, "args": arguments})
+        call_refs.append({"$ref": "#/$defs/call"})
     for i, specs in enumerate(groups.values()):
         props: dict[str, Schema] = {
             "op": {"type": "string", "enum": [naming.exposed(s.name) for s in specs]},
@@ -253,12 +288,13 @@ def function_definition(
     description: str = FUNCTION_DESCRIPTION,
     tables: Sequence[str] | None = None,
     offered: Collection[str] | None = None,
+    calls: CallShape = "named",
 ) -> dict[str, Any]:
     """An OpenAI `tools` entry whose parameters are the plan schema."""
     function: dict[str, Any] = {
         "name": name,
         "description": description,
-        "parameters": plan_schema(columns, naming, verbosity, tables, offered),
+        "parameters": plan_schema(columns, naming, verbosity, tables, offered, calls),
     }
     if strict:
         function["strict"] = True

@@ -24,6 +24,7 @@ from pesql.grammar.numbers import (
     int_problem,
 )
 from pesql.grammar.parse_exprs import parse_temporal
+from pesql.grammar.positional import lower_positional, takes_positional
 from pesql.grammar.registry import all_ops, lookup
 
 JSONValue = Any
@@ -174,6 +175,8 @@ class Lowering(FieldLowering):
                 hints=("steps go in the `steps` array; expressions inside steps",),
             )
             return None
+        if takes_positional(raw, spec):  # strict tree form: {"op": NAME, "args": [...]}
+            return lower_positional(self, raw, spec, at, depth)
         return self.fields(spec.cls, raw, at, depth, label=spec.name, skip=("op",))
 
     def count(self) -> None:

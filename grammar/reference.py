@@ -12,7 +12,7 @@ import dataclasses
 from pesql.grammar.jsonform import dumps, to_json
 from pesql.grammar.numbers import describe_number
 from pesql.grammar.parse import parse, parse_expr
-from pesql.grammar.registry import Category, FieldSpec, OpSpec, all_ops
+from pesql.grammar.registry import DEFAULT_NAMING, Category, FieldSpec, OpSpec, all_ops
 from pesql.grammar.types import Common, FromOption, Promote, Same, Signature
 
 INTRO = """\
@@ -301,11 +301,24 @@ def _definition_size() -> list[str]:
         out.append(f"| `{form}` | " + " | ".join(map(str, sizes)) + " |")
     out += [
         "",
-        "Strict mode needs a closed JSON Schema object per operation shape (tree) or step "
-        "(compact); without it, the JSON-object forms describe their steps and operations in "
-        "one line each. Measured plan sizes per form are in [benchmarks.md](benchmarks.md).",
+        "Strict mode needs closed JSON Schema objects: in the tree form one per step and "
+        'record and one generic call `{"op": NAME, "args": [...]}` (arguments in call order; '
+        "IN and CASE keep named objects), in the compact form one per step; without it, the "
+        "JSON-object forms describe their steps and operations in one line each. Measured plan "
+        "sizes per form are in [benchmarks.md](benchmarks.md).",
         "",
+        "In the compact form a step is a JSON object keyed by the step's keywords, each "
+        "holding the rest of its clause as p-SQL text (why: [benchmarks.md]"
+        "(benchmarks.md#wire-forms)); each step's example in that form:",
+        "",
+        "| step | compact form |",
+        "| --- | --- |",
     ]
+    from pesql.grammar.formdefs import clause_example
+
+    for spec in all_ops("step"):
+        out.append(f"| {spec.name} | `{clause_example(spec, DEFAULT_NAMING)}` |")
+    out.append("")
     return out
 
 

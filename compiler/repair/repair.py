@@ -195,6 +195,7 @@ class _Reader:
         if self.form == "tree":
             yield to_json(plan, self.naming)
             yield to_form(plan, "tree", self.naming)
+            yield to_form(plan, "tree", self.naming, full=True)  # strict: positional calls
             return
         yield to_form(plan, self.form, self.naming)
         yield to_form(plan, self.form, self.naming, full=True)

@@ -11,17 +11,20 @@ that carry p-SQL in JSON strings, grammar/forms.py).
 
 Each slip is invalid p-SQL, so a fixed string never changes what a valid one meant; text
 inside 'single quotes' and `backticks` is left alone. Only strings in p-SQL positions are
-touched: step strings, the `plan` string, and (compact form) expression properties.
+touched: step strings, the `plan` string, and (compact form) clause values and expression
+properties.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.grammar.forms import Form
 from pesql.grammar.registry import all_ops, lookup
 
+_Walk = Callable[[JSONValue, str, bool], JSONValue]
 _COUNT_DISTINCT = re.compile(r"\bCOUNT\s*\(\s*DISTINCT\s+", re.IGNORECASE)
 # Properties that hold expressions in some operation or record (compact form strings).
 _EXPR_PROPS = frozenset(
@@ -105,12 +108,20 @@ def fix_slips(value: JSONValue, form: Form = "tree") -> tuple[JSONValue, tuple[F
         out["steps"] = [
             text(s, f"/steps/{i}")
             if isinstance(s, str)
-            else walk(s, f"/steps/{i}", False)
+            else _clauses(s, f"/steps/{i}", walk)
             if form == "compact"
             else s
             for i, s in enumerate(steps)
         ]
     return out, tuple(fixes)
+
+
+def _clauses(step: JSONValue, pointer: str, walk: _Walk) -> JSONValue:
+    """A compact step: keyed by clause (grammar/clauses.py), every string is p-SQL; keyed by
+    `op`, only its expression properties are."""
+    if isinstance(step, dict) and "op" not in step:
+        return {k: walk(v, f"{pointer}/{k}", True) for k, v in step.items()}
+    return walk(step, pointer, False)
 
 
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)

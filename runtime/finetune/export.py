@@ -53,7 +53,6 @@ from typing import Any
 
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.forms import to_form
 from pesql.grammar.jsonform import dumps
 from pesql.grammar.registry import spec_of
 from pesql.runtime.evals.datasets.load import Dataset, Example, load_dataset
@@ -134,7 +133,7 @@ def training_arguments(plan: Plan, profile: Profile) -> dict[str, Any]:
     """The gold call's arguments: canonical in the profile's form; every property under
     strict mode (strict decoding emits them all, so training must show them), the short
     canonical JSON without it (fewer tokens to learn and to write). docs/finetuning.md."""
-    return to_form(plan, profile.form, profile.naming, full=profile.strict)
+    return profile.canonical(plan)
 
 
 def stratum(plan: Plan) -> str:

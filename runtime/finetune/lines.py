@@ -46,7 +46,7 @@ from typing import Any
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Severity
-from pesql.grammar.forms import from_form, to_form
+from pesql.grammar.forms import from_form
 from pesql.grammar.jsonform import dumps
 from pesql.grammar.jsonschema import offered_columns, plan_schema
 from pesql.runtime.finetune.schema import best_error, outside_enum, relaxed_validator
@@ -115,7 +115,9 @@ def check_line(
                 continue
             at = f"/messages/{index}/tool_calls/{i}/function/arguments"
             # Without `tools` the plan is still checked, against the profile's own schema.
-            default = (plan_schema(None, profile.naming, profile.verbosity), False)
+            # Calls named or positional (the strict tree form's): data of either kind.
+            schema = plan_schema(None, profile.naming, profile.verbosity, calls="either")
+            default = (schema, False)
             parameters, strict = functions.get(profile.function_name, default)
             call = _Call(function.get("arguments"), at, index, parameters, strict)
             _check_call(line, call, profile, schemas)
@@ -234,14 +236,14 @@ def _check_call(
         line.add("E707", at, index=index, problem=_first(exc))
         return
     # Canonical in the profile's form: every property under strict mode, else the short form.
-    canonical = dumps(to_form(plan, profile.form, profile.naming, full=profile.strict))
+    canonical = dumps(profile.canonical(plan))
     line.arguments.append(canonical)
     if dumps(value) != canonical:
+        positional = profile.positional_calls
         hint = (
-            "write it as dumps(to_json(from_json(arguments))): every property, declared order"
-            if profile.form == "tree" and profile.strict
-            else f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
+            f"write it as pesql.grammar.forms.to_form(plan, {profile.form!r}, "
             f"full={profile.strict}): canonical in the profile's form"
+            + (" (calls positional: {op, args})" if positional else "")
         )
         line.add("E709", at, index=index, found=_short(arguments, 80), hints=(hint,))
     offered = columns if columns is not None else offered_columns(call.parameters)

@@ -30,8 +30,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.grammar.forms import FORMS, Form
+from pesql.grammar.forms import FORMS, Form, to_form
+from pesql.grammar.jsonform import to_json
 from pesql.grammar.registry import Naming
 from pesql.grammar.subsets import offered_ops
 
@@ -145,6 +147,20 @@ class Profile:
     def offered(self) -> frozenset[str] | None:
         """Canonical names of the offered operations (None: all of them)."""
         return None if self.ops == "all" else offered_ops(self.ops)
+
+    @property
+    def positional_calls(self) -> bool:
+        """Whether calls are `{"op", "args"}` (grammar/positional.py): only in the strict tree
+        tool definition. Without tools the reply is held to the GBNF grammar and taught by
+        shots, both in the named canonical JSON (`to_json`), so the training data is too."""
+        return self.form == "tree" and self.strict and self.tools
+
+    def canonical(self, plan: Plan) -> dict[str, Any]:
+        """The plan's arguments as this profile's model writes them (fine-tuning, checking):
+        canonical in its form, every property under strict mode."""
+        if self.form == "tree" and self.strict and not self.positional_calls:
+            return to_json(plan, self.naming)
+        return to_form(plan, self.form, self.naming, full=self.strict)
 
     @property
     def naming(self) -> Naming:

@@ -262,6 +262,7 @@ def tool_definition(schemas: Mapping[str, Schema], profile: Profile) -> dict[str
         name=profile.function_name,
         offered=profile.offered,
         tables=list(schemas),
+        calls="positional" if profile.positional_calls else "named",
     )
 
 

@@ -138,19 +138,24 @@ class Service:
         )
 
     async def function_definition(self, request: Request) -> Response:
-        from pesql.grammar.jsonschema import function_definition
+        from pesql.grammar.formdefs import form_definition
 
         name = request.query_params.get("table")
         names = [name] if name else self.runtime.table_names()
         columns = [c for n in names for c in self.runtime.schema(n).names()]
         profile = self.runtime.profile
+        # The profile's wire form and operations: what `ask` sends as the tool.
         return JSONResponse(
-            function_definition(
+            form_definition(
+                profile.form,
                 columns,
                 naming=profile.naming,
                 strict=profile.strict,
                 verbosity=profile.verbosity,
                 name=profile.function_name,
+                offered=profile.offered,
+                tables=names,
+                calls="positional" if profile.positional_calls else "named",
             )
         )
 

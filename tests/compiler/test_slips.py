@@ -54,3 +54,24 @@ def _outside_quotes(text: str, position: int) -> bool:
         elif c in "'`":
             quote = c
     return not quote
+
+
+def test_slips_in_clause_keyed_compact_steps_are_fixed() -> None:
+    document = {
+        "steps": [
+            {"FILTER": 'region == "West"'},
+            {"GROUP_BY": ["a"], "COMPUTE": ["n = COUNT(DISTINCT b)"]},
+        ]
+    }
+    fixed, fixes = fix_slips(document, "compact")
+    assert fixed == {
+        "steps": [
+            {"FILTER": "region = 'West'"},
+            {"GROUP_BY": ["a"], "COMPUTE": ["n = COUNT_DISTINCT(b)"]},
+        ]
+    }
+    kinds = {(f.kind, f.pointer) for f in fixes}
+    assert ("sql_equals", "/steps/0/FILTER") in kinds
+    assert ("count_distinct", "/steps/1/COMPUTE/0") in kinds
+    # The same slips are not touched under the tree form, where a string is a column name.
+    assert fix_slips(document, "tree") == (document, ())

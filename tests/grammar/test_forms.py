@@ -33,8 +33,27 @@ def test_every_form_round_trips(form: Form, plan: A.Plan) -> None:
 def test_short_tree_json_leaves_out_only_defaults(plan: A.Plan) -> None:
     short, full = dumps(to_form(plan, "tree")), dumps(to_json(plan))
     assert len(short) <= len(full)
-    assert to_form(plan, "tree", full=True) == to_json(plan)
+    # Strict mode's tree: every call but IN and CASE is one positional `args` object.
+    strict = to_form(plan, "tree", full=True)
+    assert all(_positional(v) for v in _objects(strict["steps"]))
     assert from_json(json.loads(short)) == plan
+
+
+def _objects(value: object) -> list[dict[str, object]]:
+    if isinstance(value, list):
+        return [o for v in value for o in _objects(v)]
+    if isinstance(value, dict):
+        return [value] + [o for v in value.values() for o in _objects(v)]
+    return []
+
+
+def _positional(value: dict[str, object]) -> bool:
+    from pesql.grammar.registry import lookup
+
+    spec = lookup(str(value.get("op", "")))
+    if spec is None or spec.category == "step" or spec.name in ("IN", "CASE"):
+        return True
+    return set(value) == {"op", "args"}
 
 
 def test_the_issue_examples_lower_to_one_plan() -> None:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pesql.grammar.jsonform import dumps, to_json
+from pesql.grammar.forms import to_form
+from pesql.grammar.jsonform import dumps
 from pesql.runtime.finetune.export import export_dataset
 
 import pesql
@@ -33,8 +34,9 @@ COMPARE = {"order": "bag", "column_names": "ignored", "float_tol": 1e-06, "nan_e
 
 
 def plan_arguments(text: str) -> dict[str, Any]:
-    """The canonical JSON object of a p-SQL text plan over the `penguins` table."""
-    return to_json(pesql.parse("FROM penguins\n" + text))
+    """The canonical arguments of a p-SQL text plan over the `penguins` table (the default
+    profile's strict tree form: every property, calls positional)."""
+    return to_form(pesql.parse("FROM penguins\n" + text), "tree", full=True)
 
 
 def make_dataset(root: Path, questions: tuple[tuple[str, str], ...] = QUESTIONS) -> Path:

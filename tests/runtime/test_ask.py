@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pesql.compiler import pipeline
 from pesql.compiler.repair import repair as repair_module
-from pesql.grammar.jsonschema import function_definition
+from pesql.grammar.formdefs import form_definition
 from pesql.grammar.ops.numeric import SubAbs
 from pesql.runtime.llm.ask import AskError, as_catalog, ask, ask_async
 from pesql.runtime.llm.client import Failure, FunctionCall, Reply
@@ -52,8 +52,8 @@ def test_the_request_forces_the_profile_function(server: FakeOpenAI) -> None:
     ask(QUESTION, {"penguins": penguins()}, server.client(), "m", profile)
     body = server.chat_requests[0].body
     columns = list(penguins().columns)
-    expected = function_definition(
-        columns, strict=True, verbosity="full", name="run_plan", tables=["penguins"]
+    expected = form_definition(
+        "tree", columns, strict=True, verbosity="full", name="run_plan", tables=["penguins"]
     )
     assert body["tools"] == [expected]
     assert body["tools"][0]["function"]["strict"] is True

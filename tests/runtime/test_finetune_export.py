@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pesql.grammar.jsonform import dumps, from_json, to_json
+from pesql.grammar.forms import to_form
+from pesql.grammar.jsonform import dumps, from_json
 from pesql.grammar.jsonschema import offered_columns
 from pesql.runtime.evals.datasets.load import load_dataset
 from pesql.runtime.finetune.export import (
@@ -54,7 +55,8 @@ def test_a_line_is_system_user_and_the_gold_call(tmp_path: Path) -> None:
     assert call["type"] == "function" and call["function"]["name"] == "query_table"
     gold = load_dataset(dataset).examples[0].plan
     assert gold is not None
-    assert call["function"]["arguments"] == dumps(to_json(gold))
+    # The strict tree form: every property, calls positional (grammar/positional.py).
+    assert call["function"]["arguments"] == dumps(to_form(gold, "tree", full=True))
     assert offered_columns(first["tools"][0]["function"]["parameters"]) == [
         "species", "island", "bill_length_mm", "bill_depth_mm", "body_mass_g",
     ]  # fmt: skip
@@ -71,7 +73,8 @@ def test_arguments_follow_the_profile_naming(tmp_path: Path) -> None:
     assert '"op":"SUMMARIZE"' in count["messages"][-1]["tool_calls"][0]["function"]["arguments"]
     assert "ABS_DIFF" in json.dumps(gap["tools"]) and "SUB_ABS" not in json.dumps(gap["tools"])
     plan = from_json(arguments, RENAMED.naming)
-    assert dumps(to_json(plan, RENAMED.naming)) == arguments  # canonical in the renamed form
+    # Canonical in the renamed form.
+    assert dumps(to_form(plan, "tree", RENAMED.naming, full=True)) == arguments
 
 
 def test_the_split_is_deterministic_stratified_and_complete(tmp_path: Path) -> None:

@@ -38,5 +38,15 @@ def test_a_file_in_another_form_is_not_canonical(tmp_path: Path) -> None:
     tables = DATASET / "tables"
     report = validate_training_file(summary.train, profile=Profile(form="tree"), tables=tables)
     assert not report.ok
-    # Under the tree form `"expr": "COUNT(*)"` names a column: no such column (E708).
-    assert "E708" in {f.diagnostic.code for f in report.findings}
+    # Compact step objects (`{"AGGREGATE": "n = COUNT(*)"}`) are read under every form, but
+    # under the tree form they are not its canonical arguments (E709).
+    assert {f.diagnostic.code for f in report.findings} == {"E709"}
+
+
+def test_the_older_compact_shape_is_read_but_not_canonical() -> None:
+    # Models trained on `{"op": ..., "where": "..."}` still get their plans read.
+    from pesql.grammar.forms import from_form, to_form
+
+    old = {"steps": [{"op": "FILTER", "where": "x > 1"}, {"op": "LIMIT", "count": 2}]}
+    plan = from_form(old, "compact")
+    assert to_form(plan, "compact") == {"steps": [{"FILTER": "x > 1"}, {"LIMIT": 2}]}

@@ -88,7 +88,7 @@ def non_canonical() -> list[Any]:
 
 def lowering_error() -> list[Any]:
     plan = plan_arguments("FILTER species = 'Adelie'")
-    plan["steps"][0]["where"]["right"] = {"value": "not a date", "type": "date"}
+    plan["steps"][0]["where"]["args"][1] = {"value": "not a date", "type": "date"}
     return [with_arguments(plan)]
 
 
