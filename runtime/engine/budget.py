@@ -124,9 +124,19 @@ def _release(watch: _Watch) -> bool:
     """Disarm `watch` (whether it fired); an `Interrupted` sent just before is absorbed."""
     while True:
         try:
-            return _WATCHDOG.release(watch)
+            fired = _WATCHDOG.release(watch)
+            if fired:
+                _absorb()  # an Interrupted sent and not yet raised is raised here, and caught
+            return fired
         except Interrupted:
-            continue
+            continue  # an outer budget of this thread that fired too sends its own again
+
+
+def _absorb() -> None:
+    """Give a pending asynchronous exception its chance to be raised: a call and a backward
+    jump both check for one."""
+    for _ in range(2):
+        pass
 
 
 @dataclass(eq=False)
@@ -190,10 +200,10 @@ class _Watchdog:
                 others.remove(watch)
                 if not others:
                     del self._armed[watch.ident]
-                if watch.fired:
-                    # One sent and not yet raised is withdrawn (an outer budget of this
-                    # thread that fired too sends its own again, RESEND_S later at most).
-                    _raise_in(watch.ident, None)
+            # One sent and not yet raised is absorbed by `_release` in the watched thread, not
+            # withdrawn here: PyThreadState_SetAsyncExc(id, NULL) leaves CPython's eval
+            # breaker set for good (3.11), which slows every later call and makes cProfile
+            # loop forever at the next function entry.
             return watch.fired
 
     def _run(self) -> None:
@@ -232,12 +242,10 @@ def _quiet_unraisable() -> None:
     sys.unraisablehook = hook
 
 
-def _raise_in(ident: int, exc: type[BaseException] | None) -> None:
-    """Schedule `exc` in the thread `ident` (raised at its next Python bytecode that checks);
-    None withdraws one scheduled and not yet raised."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(ident), ctypes.py_object(exc) if exc is not None else None
-    )
+def _raise_in(ident: int, exc: type[BaseException]) -> None:
+    """Schedule `exc` in the thread `ident` (raised at its next Python bytecode that checks).
+    Never called with NULL to withdraw one: see `_Watchdog.release`."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
 
 
 __all__ = ["Deadline", "Interrupted", "call_within", "timed_out"]

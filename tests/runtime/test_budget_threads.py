@@ -150,3 +150,49 @@ def test_the_small_path_answers_as_the_streaming_engine(frame: pl.DataFrame) -> 
     small = compiled.collect(frame, Limits(timeout_s=30.0)).frame
     streamed = compiled.collect(frame, Limits(timeout_s=30.0, engine="streaming")).frame
     assert small.equals(streamed)
+
+
+_AFTER_A_RESENT_INTERRUPT = """
+import cProfile, time
+from pesql.runtime.engine.budget import Deadline, call_within
+from pesql.grammar.diagnostics import PesqlError
+
+def spin():
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        pass
+
+def stubborn():
+    try:
+        spin()
+    except BaseException:
+        pass
+    spin()
+
+try:
+    call_within(stubborn, Deadline.after(0.05), "stage")
+except PesqlError:
+    pass
+profiler = cProfile.Profile()
+profiler.enable()
+total = sum(range(10))
+profiler.disable()
+print("profiled", total)
+"""
+
+
+def test_no_interrupt_state_is_left_behind_after_a_resent_interrupt() -> None:
+    # Withdrawing a sent interrupt with PyThreadState_SetAsyncExc(id, NULL) left CPython's
+    # eval breaker set for good: the next cProfile run looped forever (the bench smoke test
+    # hung after this module's tests). A fresh process, so a regression fails, not hangs.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _AFTER_A_RESENT_INTERRUPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "profiled 45"
