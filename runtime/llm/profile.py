@@ -36,6 +36,7 @@ from pesql.grammar.forms import FORMS, Form, to_form
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.registry import Naming
 from pesql.grammar.subsets import offered_ops
+from pesql.runtime.tables import codes as _table_codes  # noqa: F401  # registers E307 (raised below)
 
 Verbosity = Literal["full", "short", "none"]
 ToolChoice = Literal["function", "required", "auto", "omit"]
