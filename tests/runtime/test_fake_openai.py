@@ -450,6 +450,8 @@ def test_fine_tuning_scripted_failures_and_manual_advance(server: FakeOpenAI) ->
 
 
 def test_shutdown_closes_the_port_and_joins_threads() -> None:
+    # Only this server's threads: one another test left running is not this test's subject.
+    before = set(threading.enumerate())
     server = FakeOpenAI()
     with server:
         port = server.port
@@ -464,7 +466,8 @@ def test_shutdown_closes_the_port_and_joins_threads() -> None:
     assert not pending.is_alive()  # stop() woke the scripted delay instead of waiting it out
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
         pass
-    assert not [t for t in threading.enumerate() if t.name.startswith("fake-openai")]
+    left = set(threading.enumerate()) - before
+    assert not [t for t in left if t.name.startswith("fake-openai")]
     server.stop()  # idempotent
     with pytest.raises(RuntimeError):
         server.start()
