@@ -15,10 +15,7 @@ rounds of that round's ratio, so a busy spell on the shared machine slows both s
 from __future__ import annotations
 
 import argparse
-import gc
-import random
 import statistics
-import time
 from collections.abc import Callable, Sequence
 
 import polars as pl
@@ -27,7 +24,7 @@ from pesql.runtime.engine.execute import clear_compile_cache, compile
 from pesql.runtime.engine.limits import Limits
 from polars.testing import assert_frame_equal
 
-from bench.common import Report
+from bench.common import Report, measure_interleaved
 from bench.compile_latency import SMALL, make_table
 
 TARGET_E2E_RATIO = 1.2  # issue 20: compile + collect <= 1.2x hand-written polars
@@ -64,38 +61,11 @@ def contenders(frame: pl.DataFrame) -> dict[str, Callable[[], object]]:
     }
 
 
-def shuffled_rounds(
-    fns: dict[str, Callable[[], object]], rounds: int, seed: int = 20
-) -> dict[str, list[float]]:
-    """Seconds per call of each contender, one sample per round, order shuffled per round."""
-    for fn in fns.values():  # warm caches, statistics and lazily built tables
-        fn()
-        fn()
-    samples: dict[str, list[float]] = {name: [] for name in fns}
-    order = list(fns)
-    shuffler = random.Random(seed)
-    enabled = gc.isenabled()
-    try:
-        for _ in range(rounds):
-            shuffler.shuffle(order)
-            for name in order:
-                gc.collect(0)
-                gc.disable()
-                started = time.perf_counter()
-                fns[name]()
-                samples[name].append(time.perf_counter() - started)
-                if enabled:
-                    gc.enable()
-    finally:
-        if enabled:
-            gc.enable()
-    return samples
-
-
 def run(rounds: int = 400) -> list[Report]:
     frame = make_table(100)
     fns = contenders(frame)
-    samples = shuffled_rounds(fns, rounds)
+    timings = measure_interleaved(fns, repeat=rounds, warmup=2, seed=20)
+    samples = {name: list(timing.samples) for name, timing in timings.items()}
     base = next(iter(fns))
     report = Report(
         "Execution overhead on a 100-row table (typical 5-step plan), µs",
