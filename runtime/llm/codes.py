@@ -45,4 +45,10 @@ register(
         "the local model server cannot be used: {problem}",
         "pesql model install (or make local-model) installs the server and a model",
     ),
+    Code(
+        "E507",
+        "question cannot be sent",
+        "the question cannot be sent to a model: {problem}",
+        "ask in text of valid Unicode, with at least one word",
+    ),
 )

@@ -24,6 +24,7 @@ import polars as pl
 from pesql.compiler.repair.repair import repair
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.numbers import first_surrogate
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.engine.limits import Limits
@@ -47,6 +48,21 @@ from pesql.runtime.llm.trace import Trace
 from pesql.runtime.tables.catalog import Catalog
 
 __all__ = ["AskSession", "Effect", "Send", "Sleep"]
+
+
+def _check_question(question: object) -> None:
+    """Refuse, before any request, a question no model can be sent: otherwise the client's
+    encoding error looked like a failing service and was retried for seconds (E502)."""
+    if not isinstance(question, str):
+        raise TypeError(f"the question must be a str, not {type(question).__name__}")
+    if not question.strip():
+        problem, hint = "it is empty", "write the question in words"
+    elif (at := first_surrogate(question)) is not None:
+        problem = f"a lone surrogate {question[at]!r} at character {at + 1} is not valid Unicode"
+        hint = "decode the text properly (a lone surrogate is half of a broken UTF-16 pair)"
+    else:
+        return
+    raise PesqlError([Diagnostic.make("E507", problem=problem, hints=(hint,))])
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +109,7 @@ class AskSession:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
+        _check_question(question)
         self.question, self.catalog, self.model, self.profile = question, catalog, model, profile
         self.cache, self.limits = cache, limits or Limits()
         self.trace = trace if trace is not None else Trace()  # an empty Trace is falsy

@@ -214,3 +214,25 @@ def test_the_deadline_covers_repair_and_stops_it(
     ):
         assert time.monotonic() < settle, "the repair thread kept running"
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("question", "problem"),
+    [("how many \ud800?", "lone surrogate '\\ud800' at character 10"), (" \n\t", "it is empty")],
+    ids=["lone surrogate", "blank"],
+)
+def test_a_question_that_cannot_be_sent_is_refused_before_any_request(
+    server: FakeOpenAI, question: str, problem: str
+) -> None:
+    """Issue 21: a question the client cannot encode was retried as a failing service for ~7 s
+    before E502. It is now E507 at once, and the model is never asked."""
+    from pesql.grammar.diagnostics import PesqlError
+
+    server.script(GOOD)
+    with pytest.raises(PesqlError) as caught:
+        ask(question, penguins(), server.client(), "m", FAST)
+    assert caught.value.codes == ("E507",)
+    assert problem in str(caught.value)
+    assert server.chat_requests == []
+    with pytest.raises(TypeError, match="the question must be a str, not bytes"):
+        ask(b"how many?", penguins(), server.client(), "m", FAST)  # type: ignore[arg-type]
