@@ -99,3 +99,20 @@ register(
         "write LIMIT n WITH TIES to keep every tied row, or add a SORT key that breaks the tie",
     ),
 )
+
+# GROUP_BY steps that do not group (runtime/engine/group_warnings.py).
+register(
+    "runtime/engine",
+    Code(
+        "W307",
+        "GROUP_BY makes one group",
+        "{found} makes one group: {problem}",
+        "for one value, AGGREGATE gives the same row without the key column",
+    ),
+    Code(
+        "W308",
+        "GROUP_BY makes a group per row",
+        "{found} makes a group per row: {problem}",
+        "for one value over the rows write AGGREGATE; to group, choose a key whose values repeat",
+    ),
+)

@@ -40,6 +40,7 @@ from pesql.grammar.registry import Naming
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
 from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
+from pesql.runtime.engine.group_warnings import group_warnings
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
     Limits,
@@ -172,6 +173,7 @@ class CompiledPlan(Compiled):
             found += text_order_warnings(self.checked, source, engine)
             if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
                 found += tie_warnings(self.checked, source, engine)
+                found += group_warnings(self.checked, source, engine)  # W307/W308
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found

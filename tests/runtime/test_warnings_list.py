@@ -34,6 +34,7 @@ JUSTIFIED: dict[str, tuple[str, str]] = {
     "seattle-temps-0014": ("W302", "no July reading above 75 °F: the answer is empty"),
     "seattle-temps-0017": ("W302", "no reading above 80 °F: the answer is empty"),
     "penguins-0048": ("W301", "there are no Emperor penguins: the question tests that"),
+    "penguins-0054": ("W307", "the question ranks by year so that all are tied: one group"),
 }
 
 
