@@ -186,14 +186,27 @@ def _only(run: Run, ops: list[str], tags: list[str]) -> Run:
     return dataclasses.replace(run, results=results)
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
+def _load_runs(paths: list[str]) -> list[Run]:
+    """The runs, with a warning for each one whose results.jsonl had lines left out."""
     from pesql.runtime.evals.runs.records import load_run
+
+    runs = [load_run(path) for path in paths]
+    for run in runs:
+        if run.unreadable:
+            sys.stderr.write(
+                f"warning: {run.path / 'results.jsonl'}: {run.unreadable} line(s) are not "
+                "results (torn or corrupt) and are left out; `pesql eval run ... --out "
+                f"{run.path}` answers those examples again\n"
+            )
+    return runs
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
     from pesql.runtime.evals.runs.report import comparison_rows, paired_metrics, paired_rows
     from pesql.runtime.evals.runs.stats import compare_runs
     from rich.table import Table
 
-    a = _only(load_run(args.a), args.op, args.tag)
-    b = _only(load_run(args.b), args.op, args.tag)
+    a, b = (_only(run, args.op, args.tag) for run in _load_runs([args.a, args.b]))
     c = compare_runs(a, b, resamples=args.resamples, seed=args.seed)
     if args.json:
         out = c.to_json()
@@ -232,11 +245,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pesql.grammar.diagnostics import PesqlError
     from pesql.runtime.evals.datasets.load import load_dataset
-    from pesql.runtime.evals.runs.records import load_run
     from pesql.runtime.evals.runs.report import render_html, render_markdown
     from pesql.runtime.evals.runs.stats import compare_runs
 
-    runs = [load_run(path) for path in args.runs]
+    runs = _load_runs(args.runs)
     comparisons = [compare_runs(runs[0], run) for run in runs[1:]]
     dataset = None
     source = args.dataset or runs[0].settings.dataset

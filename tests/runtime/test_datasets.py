@@ -105,6 +105,9 @@ def test_a_good_dataset_loads_and_validates(tmp_path: Path) -> None:
         ),
         (dumps(_example(plan="FROM shop\nFILTER price >")), "E610", "/plan"),
         (dumps(_example(plan=None)), "E603", "/plan"),
+        # Issue 21: a lone surrogate crashed `eval run` when the question was printed.
+        (json.dumps(_example(question="how many \udfff?")), "E603", "/question"),
+        (json.dumps(_example(tags=["ok", "\ud800"])), "E603", "/tags/1"),
     ],
 )
 def test_loading_errors_point_to_file_and_line(

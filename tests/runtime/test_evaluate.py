@@ -293,3 +293,37 @@ def test_tables_qa_subset_through_the_cli(
     assert compared["common"] == 20 and compared["a_only_right"] == 2
     assert compared["b_only_right"] == 1 and set(compared["a_to_wrong"]) == {ids[2], ids[4]}
     assert compared["p_value"] == pytest.approx(1.0)
+
+
+def test_result_lines_that_are_not_results_are_left_out_and_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21: a result line with a status no run writes ('errr') or a field of the wrong
+    type crashed `eval report`, and a results.jsonl that is not UTF-8 was a traceback."""
+    good = {
+        "id": "q1", "question": "How many?", "tags": [], "ops": ["COUNT"], "status": "correct",
+        "why": "", "plan": None, "plan_text": None, "plan_match": None,
+        "first_try_valid_json": True, "repaired": False, "attempts": 1, "transport_retries": 0,
+        "ttfb_s": 0.1, "latency_s": 1.0, "tokens_in": 10, "tokens_out": 5,
+        "tokens_estimated": False,
+    }  # fmt: skip
+    assert ExampleResult.from_json(good).status == "correct"
+    bad = [dict(good, id="q2", status="errr"), dict(good, id="q3", attempts=True),
+           dict(good, id="q4", tags="count"), dict(good, id="q5", ttfb_s="fast"), [1]]  # fmt: skip
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    settings = {"dataset": "d", "dataset_hash": "h", "profile": "p", "profile_hash": "ph",
+                "model": "m"}  # fmt: skip
+    (run_dir / "run.json").write_text(json.dumps(settings))
+    lines = [json.dumps(good), *(json.dumps(b) for b in bad), '{"id": "q6", "quest']
+    (run_dir / "results.jsonl").write_text("\n".join(lines))
+    run = load_run(run_dir)
+    assert list(run.results) == ["q1"] and run.unreadable == 6
+    report = tmp_path / "r.html"
+    code = run_cli(["eval", "report", str(run_dir), "--out", str(report)])
+    assert code == 0 and report.exists()
+    assert "6 line(s) are not results" in capsys.readouterr().err
+    (run_dir / "results.jsonl").write_bytes(json.dumps(good).encode() + b'\n{"id": "\xed\xbf"}')
+    with pytest.raises(PesqlError) as caught:
+        load_run(run_dir)
+    assert caught.value.codes == ("E605",) and "not UTF-8 (byte" in str(caught.value)

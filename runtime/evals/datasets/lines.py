@@ -19,6 +19,7 @@ import polars as pl
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, Pointer, Span
 from pesql.grammar.jsonform import json_type
+from pesql.grammar.numbers import first_surrogate
 from pesql.runtime.evals.answers import Answer, Compare, FrameCompare, WtqCompare
 from pesql.runtime.evals.datasets.example import ID_PATTERN, PROPERTIES, REQUIRED, Example
 
@@ -66,6 +67,11 @@ def parse_line(
     if not isinstance(obj, dict):
         line.add("E601", "", problem=f"found {json_type(obj)}")
         return None, line.problems
+    if (pointer := _surrogate_at(obj, "")) is not None:
+        # A lone surrogate cannot be written to a terminal, a file or a model request.
+        prop = pointer.rsplit("/", 1)[-1]
+        line.add("E603", pointer, prop=prop, expected="valid Unicode", found="a lone surrogate")
+        return None, line.problems
     for key in obj:
         if key not in PROPERTIES:
             line.add("E604", f"/{key}", prop=key, hints=("properties: " + ", ".join(PROPERTIES),))
@@ -78,6 +84,26 @@ def parse_line(
         return None, line.problems
     example = _build(obj, line, root, tables, answer_only)
     return (example if not line.problems else None), line.problems
+
+
+def _surrogate_at(value: Any, pointer: str) -> str | None:
+    """The JSON pointer of the first string (or key) holding a lone surrogate, or None."""
+    stack = [(value, pointer)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if first_surrogate(item) is not None:
+                return at
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                child_at = Pointer(at).child(shown).path
+                if shown != key:  # the key itself, shown escaped
+                    return child_at
+                stack.append((child, child_at))
+        elif isinstance(item, list):
+            stack += [(child, f"{at}/{i}") for i, child in reversed(list(enumerate(item)))]
+    return None
 
 
 def _text(obj: dict[str, Any], key: str, line: _Line, nullable: bool = False) -> str | None:

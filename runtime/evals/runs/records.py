@@ -113,10 +113,68 @@ class ExampleResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExampleResult:
+        """ValueError for a record whose fields do not have their types (a hand-edited or
+        corrupted line): reports and comparisons count on them."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a result is a JSON object, not {type(data).__name__}")
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for key in ("tags", "ops", "errors", "warnings"):
-            values[key] = tuple(values.get(key, ()))
+            values[key] = values.get(key, ())
+        for name, kinds in _KINDS.items():
+            value = values.get(name)
+            if name not in values and name in _DEFAULTED:
+                continue
+            if isinstance(kinds, frozenset):  # a list of text
+                if not isinstance(value, list | tuple) or not all(
+                    isinstance(v, str) for v in value
+                ):
+                    raise ValueError(f"`{name}` must be a list of text")
+            elif not _is(value, kinds):
+                raise ValueError(f"`{name}` must be {' or '.join(k.__name__ for k in kinds)}")
+        if values["status"] not in _STATUSES:
+            raise ValueError(f"`status` must be one of {', '.join(_STATUSES)}")
+        for key in ("tags", "ops", "errors", "warnings"):
+            values[key] = tuple(values[key])
+        if not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in values.get("run", {}).items()
+        ):
+            raise ValueError("`run` must map text to text")
         return cls(**values)
+
+
+_STATUSES: tuple[str, ...] = ("correct", "incorrect", "error")
+_TEXTS: frozenset[str] = frozenset()  # marks a list-of-text field in _KINDS
+# The JSON types of each field (bool is not an int here: `attempts: true` is corrupt).
+_KINDS: dict[str, tuple[type, ...] | frozenset[str]] = {
+    "id": (str,),
+    "question": (str,),
+    "tags": _TEXTS,
+    "ops": _TEXTS,
+    "status": (str,),
+    "why": (str,),
+    "plan": (str, type(None)),
+    "plan_text": (str, type(None)),
+    "plan_match": (bool, type(None)),
+    "first_try_valid_json": (bool,),
+    "repaired": (bool,),
+    "attempts": (int,),
+    "transport_retries": (int,),
+    "ttfb_s": (int, float, type(None)),
+    "latency_s": (int, float),
+    "tokens_in": (int,),
+    "tokens_out": (int,),
+    "tokens_estimated": (bool,),
+    "errors": _TEXTS,
+    "warnings": _TEXTS,
+    "run": (dict,),
+}
+_DEFAULTED = {"run"}
+
+
+def _is(value: object, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds)
 
 
 @dataclass(frozen=True)
@@ -126,6 +184,7 @@ class Run:
     path: Path
     settings: RunSettings
     results: dict[str, ExampleResult]
+    unreadable: int = 0  # lines of results.jsonl left out (torn, corrupt): reports say so
 
     @property
     def label(self) -> str:
@@ -159,19 +218,34 @@ def settings_for(dataset: Dataset, profile: Profile, model: str) -> RunSettings:
 
 
 def read_results(path: Path) -> dict[str, ExampleResult]:
-    """The results in a results.jsonl; a torn last line (a crash mid-write) is left out."""
+    """The results in a results.jsonl; a torn last line (a crash mid-write) is left out,
+    and so is any line that is not a result (a rerun answers those examples again)."""
+    return _read_results(path)[0]
+
+
+def _read_results(path: Path) -> tuple[dict[str, ExampleResult], int]:
     out: dict[str, ExampleResult] = {}
+    unreadable = 0
     if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
+        return out, 0
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        hint = "results.jsonl is written in UTF-8: restore it, or delete the damaged lines"
+        problem = f"results.jsonl is not UTF-8 (byte {exc.start})"
+        raise PesqlError(
+            [Diagnostic.make("E605", name=str(path.parent), problem=problem, hints=(hint,))]
+        ) from None
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
             record = ExampleResult.from_json(json.loads(line))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
+            unreadable += 1
             continue
         out[record.id] = record
-    return out
+    return out, unreadable
 
 
 def load_run(path: str | Path) -> Run:
@@ -179,10 +253,11 @@ def load_run(path: str | Path) -> Run:
     root = Path(path)
     try:
         settings = RunSettings.from_json(json.loads((root / "run.json").read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         hint = "RUN is a directory written by `pesql eval run ... --out RUN`"
         problem = f"not an evaluation run ({exc.__class__.__name__}: {exc})"
         raise PesqlError(
             [Diagnostic.make("E605", name=str(root), problem=problem, hints=(hint,))]
         ) from None
-    return Run(root, settings, read_results(root / "results.jsonl"))
+    results, unreadable = _read_results(root / "results.jsonl")
+    return Run(root, settings, results, unreadable)
