@@ -39,9 +39,10 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 
+from pesql.grammar.frozen import cached_hash, restore_state, state_without_hash
 from pesql.grammar.origin import InString, Origin, Pointer, Span
 
 # A column of the current table; `Annotated` tells the JSON Schema to offer the table's
@@ -235,19 +236,13 @@ class Plan(Node):
     _hash: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __hash__(self) -> int:
-        found = self._hash
-        if found is None:
-            found = hash((self.table, self.steps))
-            object.__setattr__(self, "_hash", found)
-        return found
+        return cached_hash(self, lambda: (self.table, self.steps))
 
     def __getstate__(self) -> list[object]:
-        # The cached hash is this process's (str hashes are salted per process): not pickled.
-        return [None if f.name == "_hash" else getattr(self, f.name) for f in fields(self)]
+        return state_without_hash(self)
 
     def __setstate__(self, state: list[object]) -> None:
-        for f, value in zip(fields(self), state, strict=True):
-            object.__setattr__(self, f.name, value)
+        restore_state(self, state)
 
 
 RECORD_TYPES: tuple[type[Node], ...] = (Assign, SelectItem, SortKey, When, JoinKey)

@@ -15,8 +15,9 @@ are in compiler/backends/polars/dtypes.py. A column of a type p-SQL cannot use h
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
+from pesql.grammar.frozen import cached_hash, restore_state, state_without_hash
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
 TEMPORAL_DTYPES: frozenset[DType] = frozenset({"date", "datetime"})
@@ -55,19 +56,13 @@ class Schema:
     _hash: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __hash__(self) -> int:
-        found = self._hash
-        if found is None:
-            found = hash(self.columns)
-            object.__setattr__(self, "_hash", found)
-        return found
+        return cached_hash(self, lambda: self.columns)
 
     def __getstate__(self) -> list[object]:
-        # The cached hash is this process's (str hashes are salted per process): not pickled.
-        return [None if f.name == "_hash" else getattr(self, f.name) for f in fields(self)]
+        return state_without_hash(self)
 
     def __setstate__(self, state: list[object]) -> None:
-        for f, value in zip(fields(self), state, strict=True):
-            object.__setattr__(self, f.name, value)
+        restore_state(self, state)
 
     def _position(self, name: str) -> int | None:
         index = self._index
