@@ -106,7 +106,11 @@ def ask(
         while not isinstance(effect := _advance(steps, outcome), AskResult):
             if isinstance(effect, Send):
                 outcome = complete(
-                    sync_client, effect.body, timeout_s=effect.timeout_s, stream=effect.stream
+                    sync_client,
+                    effect.body,
+                    timeout_s=effect.timeout_s,
+                    stream=effect.stream,
+                    max_chars=effect.max_chars,
                 )
             else:
                 time.sleep(effect.seconds)
@@ -154,7 +158,11 @@ async def ask_async(
         ):
             if isinstance(effect, Send):
                 outcome = await complete_async(
-                    async_client, effect.body, timeout_s=effect.timeout_s, stream=effect.stream
+                    async_client,
+                    effect.body,
+                    timeout_s=effect.timeout_s,
+                    stream=effect.stream,
+                    max_chars=effect.max_chars,
                 )
             else:
                 await asyncio.sleep(effect.seconds)

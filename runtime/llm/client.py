@@ -68,6 +68,7 @@ class Reply:
     model: str | None
     ttfb_s: float
     total_s: float
+    cut: bool = False  # the reply passed max_chars and was not read further
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__slots__}
@@ -76,7 +77,8 @@ class Reply:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reply:
-        values = {k: data[k] for k in cls.__slots__}
+        values = {k: data[k] for k in cls.__slots__ if k != "cut"}
+        values["cut"] = bool(data.get("cut", False))  # absent in older cache entries
         values["calls"] = tuple(FunctionCall(*c) for c in data["calls"])
         return cls(**values)
 
@@ -122,11 +124,16 @@ def without_retries(client: ClientT) -> ClientT:
     return client.with_options(max_retries=0)
 
 
+class _Cut(Exception):
+    """The reply passed its size cap: stop reading the stream."""
+
+
 class _Assembler:
     """Builds a Reply from stream chunks or from one complete response."""
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, max_chars: int | None = None) -> None:
         self.started = started
+        self.max_chars, self.size, self.cut = max_chars, 0, False
         self.first: float | None = None
         self.content: list[str] = []
         self.calls: dict[int, list[str]] = {}  # index -> [id, name, arguments]
@@ -152,6 +159,13 @@ class _Assembler:
                         slot[1] += call.function.name or ""
                         slot[2] += call.function.arguments or ""
             self.finish = choice.finish_reason or self.finish
+            if delta is not None and self.max_chars is not None:
+                self.size += len(delta.content or "") + sum(
+                    len(c.function.arguments or "") for c in delta.tool_calls or () if c.function
+                )
+                if self.size > self.max_chars:
+                    self.cut = True
+                    raise _Cut
 
     def completion(self, response: Any) -> Reply | Failure:
         self.first = time.monotonic()
@@ -165,6 +179,8 @@ class _Assembler:
                 self.calls[i] = [call.id or "", function.name or "", function.arguments or ""]
         self.content.append(getattr(message, "content", None) or "")
         self.finish, self.saw_choice = choices[0].finish_reason, True
+        size = len(self.content[-1]) + sum(len(c[2]) for c in self.calls.values())
+        self.cut = self.max_chars is not None and size > self.max_chars
         self.model, self.usage = getattr(response, "model", None), response.usage
         return self.reply()
 
@@ -183,6 +199,7 @@ class _Assembler:
             model=self.model,
             ttfb_s=(self.first or now) - self.started,
             total_s=now - self.started,
+            cut=self.cut,
         )
 
 
@@ -209,11 +226,17 @@ def _options(body: Mapping[str, Any], stream: bool, timeout_s: float) -> dict[st
 
 
 def complete(
-    client: openai.OpenAI, body: Mapping[str, Any], *, timeout_s: float, stream: bool = True
+    client: openai.OpenAI,
+    body: Mapping[str, Any],
+    *,
+    timeout_s: float,
+    stream: bool = True,
+    max_chars: int | None = None,
 ) -> Reply | Failure:
-    """Send one chat completion request; never raises for anything the service does."""
+    """Send one chat completion request; never raises for anything the service does. A
+    streamed reply longer than `max_chars` is closed there and returned with `cut`."""
     started = time.monotonic()
-    assembler = _Assembler(started)
+    assembler = _Assembler(started, max_chars)
     try:
         response: Any = client.chat.completions.create(**_options(body, stream, timeout_s))
         if not stream:
@@ -224,6 +247,8 @@ def complete(
                 # A server that trickles chunks never trips the per-read timeout: bound the total.
                 if time.monotonic() - started > timeout_s:
                     return Failure("timeout", f"the answer took longer than {timeout_s:g} s")
+        except _Cut:
+            pass  # closing the stream tells the server to stop generating
         finally:
             response.close()
     except Exception as exc:  # the SDK raises many types for a broken answer: see classify
@@ -232,11 +257,16 @@ def complete(
 
 
 async def complete_async(
-    client: openai.AsyncOpenAI, body: Mapping[str, Any], *, timeout_s: float, stream: bool = True
+    client: openai.AsyncOpenAI,
+    body: Mapping[str, Any],
+    *,
+    timeout_s: float,
+    stream: bool = True,
+    max_chars: int | None = None,
 ) -> Reply | Failure:
     """`complete` for an AsyncOpenAI client; the whole request is bounded by `timeout_s`."""
     started = time.monotonic()
-    assembler = _Assembler(started)
+    assembler = _Assembler(started, max_chars)
 
     async def run() -> Reply | Failure:
         response: Any = await client.chat.completions.create(**_options(body, stream, timeout_s))
@@ -245,6 +275,8 @@ async def complete_async(
         try:
             async for chunk in response:
                 assembler.chunk(chunk)
+        except _Cut:
+            pass  # closing the stream tells the server to stop generating
         finally:
             await response.close()
         return assembler.reply()

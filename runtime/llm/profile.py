@@ -54,6 +54,11 @@ class Profile:
     model: str | None = None
     temperature: float | None = 0.0
     max_tokens: int | None = None
+    # The most characters of one reply (text and call arguments) read: past it the stream is
+    # closed (a server stops generating) and the model is told its reply was cut (E501). A
+    # plan is 40-150 tokens; a runaway reply (llama-server padded one with 10,000 newlines)
+    # or a hostile server's megabytes cost seconds of parsing otherwise.
+    max_reply_chars: int = 16_000
     system_prompt: str | None = None
     function_name: str = "query_table"
     renames: dict[str, str] = field(default_factory=dict)
@@ -110,6 +115,7 @@ class Profile:
             (key, expected)
             for key, ok, expected in (
                 ("max_attempts", self.max_attempts >= 1, "at least 1"),
+                ("max_reply_chars", self.max_reply_chars >= 1000, "at least 1000"),
                 ("max_retries", self.max_retries >= 0, "at least 0"),
                 ("overview_tokens", self.overview_tokens >= 50, "at least 50"),
                 ("overview_samples", self.overview_samples >= 0, "at least 0"),

@@ -72,6 +72,7 @@ class Send:
     body: dict[str, Any]
     timeout_s: float
     stream: bool
+    max_chars: int | None = None  # read no more of the reply (Reply.cut)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,8 @@ class AskSession:
                 prompt_tokens_estimate=estimate,
                 model=body["model"],
             )
-            outcome = yield Send(body, min(self.profile.timeout_s, remaining), self.profile.stream)
+            timeout_s = min(self.profile.timeout_s, remaining)
+            outcome = yield Send(body, timeout_s, self.profile.stream, self.profile.max_reply_chars)
             if isinstance(outcome, Reply):
                 self._trace_reply(outcome)
                 self._count(outcome, estimate, cached=False)
@@ -277,6 +279,11 @@ class AskSession:
             return errors  # a hint that cannot be computed is not worth an error
 
     def _evaluate(self, reply: Reply) -> AskResult | PesqlError:
+        if reply.cut:
+            limit = self.profile.max_reply_chars
+            problem = f"the reply passed {limit:,} characters and was not read further"
+            hint = "a plan is a few lines: answer with the plan alone (profile: max_reply_chars)"
+            return PesqlError([Diagnostic.make("E501", problem=problem, hints=(hint,))])
         source = plan_source(reply, self.profile.function_name, self.profile.form)
         if source is None:
             hint = f"call the function `{self.profile.function_name}` with the plan as arguments"

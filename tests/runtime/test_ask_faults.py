@@ -7,6 +7,7 @@ import dataclasses
 import time
 
 import pytest
+from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.llm.ask import AskError, ask, ask_async
 from pesql.runtime.llm.client import Failure, RetryPolicy, complete
 from pesql.runtime.testing.fake_openai.server import (
@@ -226,8 +227,6 @@ def test_a_question_that_cannot_be_sent_is_refused_before_any_request(
 ) -> None:
     """Issue 21: a question the client cannot encode was retried as a failing service for ~7 s
     before E502. It is now E507 at once, and the model is never asked."""
-    from pesql.grammar.diagnostics import PesqlError
-
     server.script(GOOD)
     with pytest.raises(PesqlError) as caught:
         ask(question, penguins(), server.client(), "m", FAST)
@@ -236,3 +235,21 @@ def test_a_question_that_cannot_be_sent_is_refused_before_any_request(
     assert server.chat_requests == []
     with pytest.raises(TypeError, match="the question must be a str, not bytes"):
         ask(b"how many?", penguins(), server.client(), "m", FAST)  # type: ignore[arg-type]
+
+
+def test_a_runaway_reply_is_cut_at_max_reply_chars(server: FakeOpenAI) -> None:
+    """A reply past `max_reply_chars` is not read further (the stream is closed, so a real
+    server stops generating) and the model is told so (E501); the next answer is used."""
+    runaway = ToolCall('{"steps": [' + ", ".join(['"LIMIT 1"'] * 20_000) + "]}")
+    server.script(runaway, GOOD)
+    started = time.monotonic()
+    result = _ask(server, max_reply_chars=5_000)
+    assert result.attempts == 2 and result.frame.height == 2
+    assert time.monotonic() - started < 5
+    sent_back = server.chat_requests[1].body["messages"][-1]["content"]
+    assert "E501" in sent_back and "passed 5,000 characters" in sent_back
+    # Not streamed: the whole reply is there, and it is refused the same way.
+    server.script(runaway, GOOD)
+    assert _ask(server, max_reply_chars=5_000, stream=False).attempts == 2
+    with pytest.raises(PesqlError, match="max_reply_chars"):
+        dataclasses.replace(FAST, max_reply_chars=10)

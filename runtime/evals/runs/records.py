@@ -191,10 +191,18 @@ class Run:
         return self.path.name or str(self.path)
 
 
+# Knobs added after runs were recorded: at their defaults they are left out of the hash, so
+# adding a knob does not make every earlier run another experiment.
+_LATER_KNOBS = {"max_reply_chars": 16_000}
+
+
 def profile_hash(profile: Profile) -> str:
     """A short hash of every knob except the name (renaming a file is not a new experiment)."""
     knobs = dataclasses.asdict(profile)
     knobs.pop("name", None)
+    for knob, default in _LATER_KNOBS.items():
+        if knobs.get(knob) == default:
+            del knobs[knob]
     text = json.dumps(knobs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
