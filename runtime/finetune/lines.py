@@ -89,6 +89,9 @@ def check_line(
     except ValueError as exc:
         line.add("E701", "", problem=str(exc))
         return line
+    except RecursionError:  # json's C decoder recurses per nesting level
+        line.add("E701", "", problem="nested too deeply to read")
+        return line
     if not isinstance(value, dict):
         line.add("E701", "", problem=f"found {type(value).__name__}")
         return line
@@ -217,6 +220,9 @@ def _check_call(
         value = json.loads(arguments)
     except ValueError as exc:
         line.add("E705", at, index=index, problem=str(exc))
+        return
+    except RecursionError:
+        line.add("E705", at, index=index, problem="nested too deeply to read")
         return
     relaxed, columns = relaxed_validator(dumps(call.parameters))
     worst = best_error(relaxed, value)

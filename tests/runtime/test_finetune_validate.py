@@ -250,3 +250,16 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False and report["findings"][0]["line"] == 1
     assert report["findings"][0]["code"] == "E709"
+
+
+def test_json_nested_past_the_decoders_depth_is_a_finding(tmp_path: Path) -> None:
+    """Issue 21: a line, or a call's arguments, nested 100,000 deep was a RecursionError
+    (`pesql finetune validate` said internal error); each is now the line's finding."""
+    deep = "[" * 100_000 + "]" * 100_000
+    path = write_records(tmp_path / "t.jsonl", [good(0), deep, with_arguments(deep, 1)])
+    report = validate_training_file(path, model="my-local-model", min_examples=1)
+    found = {
+        (f.line, f.diagnostic.code) for f in report.findings if f.diagnostic.severity == "error"
+    }
+    assert {(2, "E701"), (3, "E705")} <= found
+    assert any("nested too deeply" in str(f) for f in report.findings)
