@@ -224,8 +224,14 @@ def _check_call(
     except RecursionError:
         line.add("E705", at, index=index, problem="nested too deeply to read")
         return
-    relaxed, columns = relaxed_validator(dumps(call.parameters))
-    worst = best_error(relaxed, value)
+    try:
+        relaxed, columns = relaxed_validator(dumps(call.parameters))
+        worst = best_error(relaxed, value)
+    except Exception as exc:  # the line's own schema: jsonschema and referencing raise
+        # many types for a broken one (a $ref to nowhere, a bad type)
+        problem = f"the function's parameters are no usable JSON Schema: {_short(str(exc))}"
+        line.add("E702", "/tools", prop="tools", problem=problem)
+        return
     if worst is not None:
         path = "/" + "/".join(str(p) for p in worst.absolute_path)
         line.add(

@@ -263,3 +263,15 @@ def test_json_nested_past_the_decoders_depth_is_a_finding(tmp_path: Path) -> Non
     }
     assert {(2, "E701"), (3, "E705")} <= found
     assert any("nested too deeply" in str(f) for f in report.findings)
+
+
+def test_a_tool_schema_that_cannot_be_used_is_a_finding(tmp_path: Path) -> None:
+    """Issue 21: a record whose own tool parameters hold a `$ref` to nowhere crashed the
+    JSON Schema validator (internal error); it is E702 on the record's `tools`."""
+    record = good(0)
+    parameters = record["tools"][0]["function"]["parameters"]
+    parameters["properties"]["steps"]["items"]["anyOf"][0]["$ref"] = "#/$defs/nowhere"
+    path = write_records(tmp_path / "t.jsonl", [record])
+    report = validate_training_file(path, model="my-local-model", min_examples=1)
+    [found] = [f for f in report.findings if f.diagnostic.code == "E702"]
+    assert "no usable JSON Schema" in str(found) and found.pointer == "/tools"
