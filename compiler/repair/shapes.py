@@ -141,6 +141,11 @@ class Shapes:
     def _item(self, value: dict[str, JSONValue], role: Role, at: A.Pointer) -> list[Reading]:
         out: list[Reading] = []
         for base, fixes, children in self._bases(value, role, at):
+            if len(out) > MAX_READINGS:
+                # `_cap` keeps the first MAX_READINGS: the readings of the later bases would be
+                # built only to be dropped (an object of one `value` fits ~30 ops, and a chain
+                # of them cost 3.5 ms a level; issue 21's fuzz found a 32-level one).
+                break
             if children is None or not isinstance(base, dict):
                 out.append((base, fixes))
                 continue
