@@ -27,7 +27,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.runtime.evals.datasets.load import Dataset
@@ -118,38 +118,30 @@ class ExampleResult:
         if not isinstance(data, dict):
             raise ValueError(f"a result is a JSON object, not {type(data).__name__}")
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
-        for key in ("tags", "ops", "errors", "warnings"):
-            values[key] = values.get(key, ())
         for name, kinds in _KINDS.items():
-            value = values.get(name)
-            if name not in values and name in _DEFAULTED:
-                continue
-            if isinstance(kinds, frozenset):  # a list of text
-                if not isinstance(value, list | tuple) or not all(
-                    isinstance(v, str) for v in value
-                ):
-                    raise ValueError(f"`{name}` must be a list of text")
-            elif not _is(value, kinds):
+            if not _is(values.get(name), kinds):
                 raise ValueError(f"`{name}` must be {' or '.join(k.__name__ for k in kinds)}")
         if values["status"] not in _STATUSES:
             raise ValueError(f"`status` must be one of {', '.join(_STATUSES)}")
-        for key in ("tags", "ops", "errors", "warnings"):
-            values[key] = tuple(values[key])
-        if not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in values.get("run", {}).items()
+        for key in _TEXT_LISTS:
+            items = values.get(key, ())
+            if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+                raise ValueError(f"`{key}` must be a list of text")
+            values[key] = tuple(items)
+        run = values.get("run", {})
+        if not isinstance(run, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in run.items()
         ):
             raise ValueError("`run` must map text to text")
         return cls(**values)
 
 
-_STATUSES: tuple[str, ...] = ("correct", "incorrect", "error")
-_TEXTS: frozenset[str] = frozenset()  # marks a list-of-text field in _KINDS
-# The JSON types of each field (bool is not an int here: `attempts: true` is corrupt).
-_KINDS: dict[str, tuple[type, ...] | frozenset[str]] = {
+_STATUSES: tuple[str, ...] = get_args(Status)
+_TEXT_LISTS = ("tags", "ops", "errors", "warnings")
+# The JSON types of the scalar fields (bool is not an int here: `attempts: true` is corrupt).
+_KINDS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "question": (str,),
-    "tags": _TEXTS,
-    "ops": _TEXTS,
     "status": (str,),
     "why": (str,),
     "plan": (str, type(None)),
@@ -164,11 +156,7 @@ _KINDS: dict[str, tuple[type, ...] | frozenset[str]] = {
     "tokens_in": (int,),
     "tokens_out": (int,),
     "tokens_estimated": (bool,),
-    "errors": _TEXTS,
-    "warnings": _TEXTS,
-    "run": (dict,),
 }
-_DEFAULTED = {"run"}
 
 
 def _is(value: object, kinds: tuple[type, ...]) -> bool:
