@@ -226,6 +226,15 @@ def literal_text(value: A.LitValue) -> str:
 _COMPARISONS = (operators.Eq, operators.Ne, operators.Lt, operators.Le, operators.Gt, operators.Ge)
 
 
+def shown_value(value: object) -> str:
+    """A value in a message: as p-SQL writes it where it can (decimals, durations and other
+    engine values as Python prints them)."""
+    try:
+        return literal_text(value)  # type: ignore[arg-type]
+    except TypeError:
+        return str(value)
+
+
 def _expr(expr: A.Expr) -> tuple[str, int]:
     match expr:
         case A.Col(name=name):

@@ -27,10 +27,11 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import rows
-from pesql.grammar.printer import quote_name
+from pesql.grammar.printer import quote_name, shown_value
 from pesql.runtime.engine.limits import PolarsEngine
 
 MIN_ROWS = 3  # two rows in two groups is too little to call the grouping a mistake
+_DATES = ("date", "datetime")
 
 
 def group_warnings(
@@ -45,25 +46,23 @@ def group_warnings(
         before = A.Plan(table=checked.plan.table, steps=steps[:index])
         lazy = to_polars(check(before, checked.input_schema), source)
         keys = [col(k) for k in step.keys]
+        # One query: the counts, and the first keys (W307 names them when they never vary).
         counted = lazy.select(
-            pl.len().alias("rows"), pl.struct(keys).n_unique().alias("groups")
+            pl.len().alias("rows"),
+            pl.struct(keys).n_unique().alias("groups"),
+            pl.struct(keys).first().alias("first"),
         ).collect(engine=engine)
-        n, groups = counted["rows"][0], counted["groups"][0]
+        n, groups, first = counted.row(0)
         named = ", ".join(quote_name(k) for k in step.keys)
         if groups == 1 and n >= 2:
-            out.append(_one_group(step, named, n, lazy, engine))
+            out.append(_one_group(step, named, n, first))
         elif groups == n and n >= MIN_ROWS:
             out.append(_group_per_row(step, named, n, checked, index))
     return out
 
 
-def _one_group(
-    step: rows.GroupBy, named: str, n: int, lazy: pl.LazyFrame, engine: PolarsEngine
-) -> Diagnostic:
-    values = lazy.select(col(k).first() for k in step.keys).collect(engine=engine).row(0)
-    held = ", ".join(
-        f"{quote_name(k)} = {_shown(v)}" for k, v in zip(step.keys, values, strict=True)
-    )
+def _one_group(step: rows.GroupBy, named: str, n: int, first: dict[str, object]) -> Diagnostic:
+    held = ", ".join(f"{quote_name(k)} = {shown_value(first[k])}" for k in step.keys)
     return Diagnostic.make(
         "W307",
         step.origin,
@@ -102,15 +101,6 @@ def _group_per_row(
         severity="warning",
         hints=tuple(hints),
     )
-
-
-_DATES = ("date", "datetime")
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return "NULL" if value is None else str(value)
 
 
 __all__ = ["MIN_ROWS", "group_warnings"]

@@ -29,7 +29,7 @@ from pesql.compiler.check.check import CheckedPlan, check
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
-from pesql.grammar.printer import literal_text, quote_name
+from pesql.grammar.printer import quote_name, shown_value
 from pesql.runtime.engine.limits import PolarsEngine
 
 SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
@@ -172,7 +172,7 @@ def _looks_typed(
         if wrong.height == 0:
             return None
         a, b = wrong["was"][0], wrong["v"][0]
-        return kind, parse, f"{_shown(a)} sorts before {_shown(b)}"
+        return kind, parse, f"{shown_value(a)} sorts before {shown_value(b)}"
     return None
 
 
@@ -216,7 +216,7 @@ def _tie(
     tied = sum(1 for r in records if r == last)
     kept = sum(1 for r in records[step.offset : end] if r == last)
     more = "at least " if records[-1] == last and head.height == end + TIE_WINDOW else ""
-    shown = ", ".join(f"{k} = {_shown(v)}" for k, v in zip(keys, last, strict=True))
+    shown = ", ".join(f"{k} = {shown_value(v)}" for k, v in zip(keys, last, strict=True))
     return Diagnostic.make(
         "W305",
         step.origin,
@@ -228,14 +228,6 @@ def _tie(
             "another SORT key",
         ),
     )
-
-
-def _shown(value: object) -> str:
-    """A value as p-SQL writes it where it can (decimals, durations: as Python prints them)."""
-    try:
-        return literal_text(value)  # type: ignore[arg-type]
-    except TypeError:
-        return str(value)
 
 
 __all__ = ["text_order_uses", "text_order_warnings", "tie_warnings"]
