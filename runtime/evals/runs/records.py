@@ -179,8 +179,9 @@ class Run:
         return self.path.name or str(self.path)
 
 
-# Knobs added after runs were recorded: at their defaults they are left out of the hash, so
-# adding a knob does not make every earlier run another experiment.
+# Knobs added after runs were recorded: at the default they were added with (pinned here, not
+# read from Profile: a later change of the default is a new experiment) they are left out of
+# the hash, so adding a knob does not make every earlier run another experiment.
 _LATER_KNOBS = {"max_reply_chars": 16_000}
 
 
