@@ -24,6 +24,7 @@ import pesql.compiler.backends.sql.functions
 import pesql.compiler.backends.sql.joins
 import pesql.compiler.backends.sql.parse
 import pesql.compiler.backends.sql.text  # noqa: F401  (imported for their registrations)
+from pesql.compiler.backends.sql.order import input_order_observed
 from pesql.compiler.backends.sql.steps import Chain, sql_step
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
@@ -104,7 +105,7 @@ def to_sqlglot(
         tables=dict(checked.joined),
         table_names=sql_names,
     )
-    chain.source(source_table, ordinal_column)
+    chain.source(source_table, ordinal_column, input_order_observed(checked.plan.steps))
     for step in checked.plan.steps:
         sql_step(step, chain)
     return chain.finish()

@@ -77,16 +77,19 @@ class Chain:
     def visible(self) -> list[exp.Expr]:
         return [col(n) for n in self.schema.names()]
 
-    def source(self, table: str, ordinal_column: str | None) -> None:
-        """The first CTE: the table's columns and the row ordinal."""
+    def source(self, table: str, ordinal_column: str | None, observed: bool = True) -> None:
+        """The first CTE: the table's columns and the row ordinal; every row's is 0 when the
+        plan never observes the input's order (sql/order.py), so no engine numbers them."""
         self.ordinal_column = ordinal_column
-        self.ctes.append((f"{self.prefix}0", self.numbered(table, self.schema)))
+        self.ctes.append((f"{self.prefix}0", self.numbered(table, self.schema, observed)))
 
-    def numbered(self, table: str, schema: Schema) -> exp.Select:
+    def numbered(self, table: str, schema: Schema, observed: bool = True) -> exp.Select:
         """SELECT a table's columns and its row ordinal (the source, or a joined table)."""
         ordinal_column = self.ordinal_column
-        if ordinal_column is not None:
-            ordinal: exp.Expr = col(ordinal_column)
+        if not observed:
+            ordinal: exp.Expr = number(0)
+        elif ordinal_column is not None:
+            ordinal = col(ordinal_column)
         else:
             # Engine scan order: deterministic for DuckDB on an in-memory frame, not in general.
             window = exp.Window(this=exp.RowNumber())
