@@ -122,3 +122,21 @@ def spark() -> Any:
     from pesql.runtime.engine.spark import spark_session
 
     return spark_session()
+
+
+ENGINES = ("postgres", "spark")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> tuple[str, Any]:
+    """(name, runner) for each real engine: `runner(plan, frames)` loads the frames into it
+    and returns the plan's answer as a polars frame (the differential suites' `Runner`)."""
+    from pesql.runtime.engine.postgres import execute_postgres
+    from pesql.runtime.engine.spark import execute_spark
+
+    name: str = request.param
+    if name == "postgres":
+        conn = request.getfixturevalue("postgres_conn")
+        return name, lambda plan, frames: execute_postgres(plan, frames, conn)
+    session = request.getfixturevalue("spark")
+    return name, lambda plan, frames: execute_spark(plan, frames, session)

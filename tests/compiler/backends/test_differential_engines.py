@@ -23,7 +23,6 @@ from pesql.grammar.ops import logic, rows
 from pesql.grammar.printer import to_text
 from pesql.grammar.registry import OpSpec, all_ops
 from pesql.runtime.engine.postgres import execute_postgres
-from pesql.runtime.engine.spark import execute_spark
 from pesql.runtime.testing.strategies.typed import tables
 
 from tests.compiler.backends.test_differential import (
@@ -40,19 +39,8 @@ from tests.compiler.backends.test_differential import (
     uses,
 )
 
-ENGINES = ("postgres", "spark")
 # Share of the profile's examples per engine (whole plans; per operation it is divided again).
 SHARE = {"postgres": 1, "spark": 6}
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> tuple[str, Runner]:
-    name: str = request.param
-    if name == "postgres":
-        conn = request.getfixturevalue("postgres_conn")
-        return name, lambda plan, frames: execute_postgres(plan, frames, conn)
-    session = request.getfixturevalue("spark")
-    return name, lambda plan, frames: execute_spark(plan, frames, session)
 
 
 def declared_unsupported(plan: A.Plan, dialect: str) -> bool:

@@ -37,27 +37,13 @@ from tests.compiler.backends.test_differential import (
     assert_same,
     run_polars,
 )
-from tests.compiler.backends.test_differential_engines import (
-    DATE_RANGE,
-    ENGINES,
-    postgres_declared,
-)
+from tests.compiler.backends.test_differential_engines import DATE_RANGE, postgres_declared
 
 # DuckDB's formats, and the spaced ones and %b first that only the regex lowering reads.
 FORMATS = [
     "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%b-%Y", "%b/%d/%Y", "%d.%m.%Y",
     "%d %b %Y", "%b %d, %Y", "%Y. %m. %d", "%b.%d.%Y%%",
 ]  # fmt: skip
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> tuple[str, Runner]:
-    name: str = request.param
-    if name == "postgres":
-        conn = request.getfixturevalue("postgres_conn")
-        return name, lambda plan, frames: execute_postgres(plan, frames, conn)
-    session = request.getfixturevalue("spark")
-    return name, lambda plan, frames: execute_spark(plan, frames, session)
 
 
 @st.composite
