@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from pesql.grammar.diagnostics import PesqlError
-from pesql.grammar.jsonform import to_json
-from pesql.grammar.printer import to_text
 from pesql.runtime.embedding import Runtime
+from pesql.runtime.llm.profile import Profile
 from pesql.runtime.service.guard import (
     Gate,
     ServiceLimits,
@@ -33,9 +32,6 @@ from pesql.runtime.service.guard import (
 from pesql.runtime.service.pool import PoolOptions, WorkerPool
 from pesql.runtime.service.render import (
     Reply,
-    frame_json,
-    json_bytes,
-    response_too_large,
     schema_json,
 )
 from pesql.runtime.service.spec import openapi_spec
@@ -216,25 +212,18 @@ class Service:
         options = dict(self.ask_options)
         if isinstance(body.get("model"), str):
             options["model"] = body["model"]
-        result = await self.runtime.ask_async(body["question"], **options)
-        return await asyncio.to_thread(self._render_answer, result)
+        # The whole model loop runs as plan work: in a worker process with a pool (what the
+        # model's plans do is then stopped, capped and deprioritized like any plan), else on
+        # a thread. Its budget is the profile's deadline, which the loop also keeps itself.
+        job = Job("ask", {"question": body["question"], "options": options}, self._ask_budget())
+        return await self._work(request, job)
 
-    def _render_answer(self, result: Any) -> Response:
-        frame = result.frame.head(self.limits.max_rows)
-        if frame.estimated_size() > self.limits.max_response_bytes:
-            found = f"about {frame.estimated_size()} bytes"
-            raise response_too_large(found, self.limits.max_response_bytes)
-        out = frame_json(frame) | {
-            "plan_text": to_text(result.plan),
-            "plan": to_json(result.plan),
-            "truncated": result.frame.height > frame.height,
-            "summary": result.summary(),
-            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
-        }
-        body = json_bytes(out)
-        if len(body) > self.limits.max_response_bytes:
-            raise response_too_large(f"{len(body)} bytes", self.limits.max_response_bytes)
-        return Response(body, media_type="application/json")
+    def _ask_budget(self) -> float:
+        """The deadline of the profile the loop runs with (an ask option's, else the runtime's)."""
+        profile = self.ask_options.get("profile", self.runtime.profile)
+        if not isinstance(profile, Profile):
+            profile = Profile.load(profile)
+        return profile.deadline_s
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi_spec(auth=self.api_key is not None))
@@ -275,6 +264,8 @@ def create_app(
     can stop (`pesql serve` default). Stop them with `close_app(app)` (or at exit)."""
     limits = limits or ServiceLimits()
     options = PoolOptions(workers=workers) if isinstance(workers, int) else workers
+    if "model" in (ask_options or {}):
+        options = replace(options, asks=True)
     pool = WorkerPool(runtime, limits, options) if options.workers > 0 else None
     service = Service(runtime, limits, api_key, ask_options or {}, pool)
     g = service.guarded

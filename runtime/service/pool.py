@@ -23,6 +23,10 @@ A watcher thread looks at the busy workers every `watch_s`:
   in their place: long work cannot hold every slot, and a demoted worker (which an
   unprivileged server could not renice back) ends after its request. Past `max_long` a
   long request keeps its slot.
+- **Asks** (`/v1/ask`: the whole model loop is one job) wait on the model most of their
+  time: past `demote_after_wall_s` they are long like any request (slot handed back, reniced),
+  but stopped only once they have used `demote_after_s` of CPU running the model's plans,
+  since stopping a process that waits on a socket frees no core.
 
 A worker process costs ~20 ms to start from the forkserver (the first ~0.5 s).
 """
@@ -51,6 +55,7 @@ from pesql.runtime.service.worker import READY, Job, WorkerSetup, serve_jobs
 StopReason = Literal["deadline", "memory"]
 # Modules the forkserver imports once, so a new worker only unpickles the catalog.
 PRELOAD = ["pesql.runtime.service.preload"]
+ASK_PRELOAD = ["pesql.runtime.service.preload_ask"]  # with `asks`: the model loop's imports
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class PoolOptions:
     # steady stream of short requests it still gets ~4% of the time towards its deadline).
     pause_max_s: float = 0.5
     start_timeout_s: float = 60.0
+    asks: bool = False  # /v1/ask is enabled: workers start with the model loop imported
 
 
 class Worker:
@@ -87,12 +93,17 @@ class Worker:
         self.paused = False  # SIGSTOPped while short requests run
         self.switched_at = 0.0  # when it was last paused or resumed
         self.detached = False  # a long request's worker: ends with it
+        self.waits = False  # the job mostly waits on I/O (an ask: the model's reply)
+        self.cpu_seen = 0.0  # CPU seconds at the watcher's last look, and since the one before
+        self.cpu_recent = 0.0
         self.on_long: Callable[[], None] = _nothing
 
     def call(self, job: Job, timeout_s: float) -> Reply | None:
         """Send `job` and wait for its reply; None when the worker died or was killed."""
         try:
             self.cpu_at_start = self.cpu_seconds()
+            self.waits = job.kind == "ask"
+            self.cpu_seen, self.cpu_recent = self.cpu_at_start, 0.0
             self.started_at = time.monotonic()
             self.connection.send_bytes(pickle.dumps(job))
             if self.connection.poll(timeout_s):
@@ -104,6 +115,16 @@ class Worker:
             return None  # it died (killed by the watcher, or an allocation failed in polars)
         finally:
             self.started_at = None
+
+    def look(self) -> None:
+        """The watcher's look at its CPU: what it used since the last look."""
+        now = self.cpu_seconds()
+        self.cpu_recent, self.cpu_seen = now - self.cpu_seen, now
+
+    def pausable(self) -> bool:
+        """Whether stopping it frees a core: a job that waits on I/O (an ask waiting for the
+        model) only while it used CPU since the watcher's last look (running a plan)."""
+        return not self.waits or self.cpu_recent > 0
 
     def stop(self, reason: StopReason) -> None:
         if self.stopped_for is None:
@@ -174,7 +195,8 @@ class WorkerPool:
         self.timeout_s = service_limits.timeout_s
         self._setup = WorkerSetup.of(runtime, service_limits, options.memory_bytes)
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
+        # The forkserver is one per server process: the first pool's list is the one used.
+        self._context.set_forkserver_preload(PRELOAD + (ASK_PRELOAD if options.asks else []))
         self._lock = threading.Lock()
         self._live: set[Worker] = set()
         self._idle: deque[Worker] = deque()
@@ -287,7 +309,8 @@ class WorkerPool:
         if not self.options.pause_long:
             return
         for other in self._live:
-            if other.demoted and other.started_at is not None and not other.paused:
+            busy = other.demoted and other.started_at is not None and not other.paused
+            if busy and other.pausable():
                 other.pause()
 
     def _resume_long(self) -> None:
@@ -359,6 +382,10 @@ class WorkerPool:
         while not self._closed.wait(self.options.watch_s):
             with self._lock:
                 busy = [w for w in self._live if w.started_at is not None]
+            for worker in busy:
+                if worker.waits:
+                    worker.look()  # whether it runs a plan or waits on the model
+            with self._lock:
                 if self._short and self.options.pause_long:
                     self._age(busy)
             for worker in busy:
@@ -388,7 +415,11 @@ class WorkerPool:
                 continue
             if worker.paused and now - worker.switched_at >= self.options.pause_max_s:
                 worker.resume()
-            elif not worker.paused and now - worker.switched_at >= self.options.watch_s:
+            elif (
+                not worker.paused
+                and now - worker.switched_at >= self.options.watch_s
+                and worker.pausable()
+            ):
                 worker.pause()
 
     def _demote(self, worker: Worker) -> None:
@@ -400,7 +431,7 @@ class WorkerPool:
                 self._short -= 1
                 if self._short == 0:
                     self._resume_long()
-                elif self.options.pause_long:
+                elif self.options.pause_long and worker.pausable():
                     worker.pause()
             if self._long >= self.options.max_long or self._closed.is_set():
                 return

@@ -198,8 +198,33 @@ def compile_reply(runtime: Runtime, body: dict[str, Any], budget_s: float) -> Re
     return guarded_reply(work)
 
 
+def ask_reply(runtime: Runtime, body: dict[str, Any], limits: Any) -> Reply:
+    """POST /v1/ask: the model loop for `body["question"]` (with `body["options"]`: model,
+    base_url, ...), within the profile's deadline, and its answer rendered: rows, the plan in
+    both forms, the summary and the trace. A question no plan answers is its AskError's
+    diagnostics (502 when the model service failed, else 422)."""
+
+    def work() -> Reply:
+        result = runtime.ask(body["question"], **body["options"])
+        frame = result.frame.head(limits.max_rows)
+        if frame.estimated_size() > limits.max_response_bytes:
+            found = f"about {frame.estimated_size()} bytes"
+            raise response_too_large(found, limits.max_response_bytes)
+        out = frame_json(frame) | {
+            "plan_text": to_text(result.plan),
+            "plan": to_json(result.plan),
+            "truncated": result.frame.height > frame.height,
+            "summary": result.summary(),
+            "trace": [json.loads(json.dumps(e.to_dict(), default=str)) for e in result.trace],
+        }
+        return Reply(200, capped(json_bytes(out), limits.max_response_bytes))
+
+    return guarded_reply(work)
+
+
 __all__ = [
     "Reply",
+    "ask_reply",
     "compile_reply",
     "errors_reply",
     "execute_reply",

@@ -30,7 +30,7 @@ from pesql.runtime.embedding import Runtime
 from pesql.runtime.engine.execute import execute
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.llm.profile import Profile
-from pesql.runtime.service.render import Reply, compile_reply, execute_reply
+from pesql.runtime.service.render import Reply, ask_reply, compile_reply, execute_reply
 from pesql.runtime.tables.catalog import Catalog
 from pesql.runtime.tables.table import Table
 
@@ -48,7 +48,7 @@ ADDRESS_SLACK = 1 << 30
 class Job:
     """One request's plan work: the endpoint, the parsed body, the seconds left of its budget."""
 
-    kind: Literal["execute", "compile"]
+    kind: Literal["execute", "compile", "ask"]
     body: dict[str, Any]
     budget_s: float
 
@@ -102,6 +102,8 @@ def serve_jobs(connection: Connection, setup: WorkerSetup) -> None:
 def run_job(runtime: Runtime, service: Any, job: Job) -> Reply:
     if job.kind == "compile":
         return compile_reply(runtime, job.body, job.budget_s)
+    if job.kind == "ask":  # its budget is the profile's deadline, which the loop keeps itself
+        return ask_reply(runtime, job.body, service)
     return execute_reply(runtime, job.body, service, job.budget_s)
 
 

@@ -237,3 +237,61 @@ def test_long_requests_wait_while_short_ones_run(big: Path) -> None:
         asyncio.run(scenario())
     finally:
         pool.close()
+
+
+def test_ask_runs_in_a_worker_and_is_not_stopped_while_it_waits_for_the_model(
+    big: Path,
+) -> None:
+    """/v1/ask with a pool: the model loop is a job in a worker process. A slow model makes it
+    long (it leaves the pool, which starts a fresh worker), but while it only waits on the
+    model it is never stopped (SIGSTOP) for the short requests that run meanwhile (the 2 s
+    wait drew about 100 stops before `Worker.pausable`)."""
+    from pesql.runtime.testing.fake_openai.server import FakeOpenAI
+    from pesql.runtime.testing.fake_openai.turns import Delay, ToolCall
+
+    plan = {"table": "penguins", "steps": [{"op": "GROUP_BY", "keys": ["species"],
+                       "aggregates": [{"name": "n", "expr": {"op": "COUNT"}}]},
+                      {"op": "SORT", "keys": [{"column": "n", "descending": True}]},
+                      {"op": "LIMIT", "count": 1}]}  # fmt: skip
+    with FakeOpenAI() as model:
+        model.respond_with(lambda request: Delay(2.0, ToolCall(plan)))
+        ask_options = {"model": "local", "base_url": model.base_url, "api_key": "test"}
+        options = PoolOptions(workers=2, pause_max_s=0.3)
+        app = create_app(_runtime(big), workers=options, ask_options=ask_options)
+        pool: WorkerPool = app.state.service.pool
+        try:
+            with ServerThread(app) as server:
+                answers: list[httpx.Response] = []
+                asking = threading.Thread(
+                    target=lambda: answers.append(
+                        httpx.post(server.url + "/v1/ask", json={"question": "most?"}, timeout=60)
+                    )
+                )
+                asking.start()
+                until = time.monotonic() + 10
+                while not any(w.demoted for w in list(pool._live)):
+                    assert asking.is_alive() and time.monotonic() < until, "never long"
+                    time.sleep(0.01)
+                (waiting,) = [w for w in list(pool._live) if w.demoted]
+                used = -1.0
+                while used != (used := waiting.cpu_seconds()):  # its setup done: it waits
+                    assert time.monotonic() < until, "never quiet"
+                    time.sleep(0.1)
+                stops: list[float] = []  # every SIGSTOP the pool sends it from now on
+                stop = waiting.pause
+                waiting.pause = lambda: (stops.append(time.monotonic()), stop())[-1]  # type: ignore[method-assign]
+                served = 0
+                with httpx.Client(timeout=30) as client:
+                    while asking.is_alive() and waiting.started_at is not None:
+                        assert client.post(server.url + "/v1/execute", json=NORMAL).is_success
+                        served += 1
+                asking.join(timeout=60)
+            assert served >= 5, served  # short requests ran while it waited
+            assert stops == [], f"stopped {len(stops)} times while waiting on the model"
+            assert answers and answers[0].status_code == 200, answers[0].text
+            body = answers[0].json()
+            assert body["rows"] == [["Adelie", 152]] and body["summary"]["attempts"] == 1
+            assert pool.replaced >= 1  # it left the pool as a long request
+            assert len(model.chat_requests) == 1
+        finally:
+            close_app(app)
