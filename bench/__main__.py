@@ -110,6 +110,11 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
 
         return module.run(smoke=smoke)
 
+    def service() -> list[Report]:
+        from bench import service_load as module
+
+        return module.run(1, 30, 30) if smoke else module.run()
+
     flag = ["--smoke"] if smoke else []
     return {
         "compile": ours("Compile latency", compile_latency),
@@ -122,6 +127,7 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
         "scaling": ours("Scaling with plan size", scaling),
         "overhead": ours("Execution overhead (100-row table)", overhead),
         "startup": ours("CLI start-up", startup),
+        "service": ours("The service under hostile load", service),
         "optimizer": lambda: _external("bench.optimizer", flag),
     }
 
@@ -156,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="comma-separated: compile,tpch,memory,repair,repair_generic,"
-                        "tokens,optimizer,overhead,startup")  # fmt: skip
+                        "tokens,optimizer,overhead,startup,service")  # fmt: skip
     parser.add_argument("--out", default=str(BENCH_DIR / "results" / "latest.md"))
     args = parser.parse_args(argv)
     print(machine_report().to_markdown(), flush=True)

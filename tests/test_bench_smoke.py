@@ -153,6 +153,20 @@ def test_startup_smoke() -> None:
     assert cpu["pesql run plan.json (3-row CSV)"] > cpu["pesql --version"]
 
 
+def test_service_load_smoke() -> None:
+    """The whole benchmark through `python -m bench`'s registry: one round against a real
+    `pesql serve`; shapes only (the ratio itself is a measurement, not a test)."""
+    _, section = run_all(smoke=True, only=["service"])
+    assert section.error is None, section.error
+    (report,) = section.reports
+    assert report.column("round") == [1]
+    for column in ("unloaded p99 ms", "loaded p99 ms", "loaded p99 / unloaded p99"):
+        assert all(v > 0 for v in _numbers(report, column)), column
+    assert _numbers(report, "hostile requests")[0] >= 9  # every batch (3+3+2+1) at least once
+    assert report.column("5xx") == [0]
+    assert any(note.startswith("median ratio over the rounds") for note in report.notes)
+
+
 def test_main_runs_the_optimizer_benchmark() -> None:
     machine, section = run_all(smoke=True, only=["optimizer"])
     assert machine.reports[0].column("item")[:3] == ["nproc", "memory", "CPU"]
