@@ -15,18 +15,21 @@ A watcher thread looks at the busy workers every `watch_s`:
   (the request gets E311); RLIMIT_AS in the worker stops faster growth between two looks.
 - **Priority** (a two-level feedback queue): a request whose worker has used
   `demote_after_s` of CPU (all its threads; CPU, not wall time, so an overloaded machine
-  does not demote short requests) is a long one. Its threads are reniced to `nice`, and
-  while any short request runs the long ones are stopped (SIGSTOP), continued (SIGCONT) when
-  none does; one stopped for `pause_max_s` runs for a `watch_s` slice, so a steady stream of
-  short requests delays it but does not starve it. Up to `max_long` long requests at once
-  also hand back their work slot (`on_long`) and leave the pool, which starts a fresh worker
-  in their place: long work cannot hold every slot, and a demoted worker (which an
-  unprivileged server could not renice back) ends after its request. Past `max_long` a
-  long request keeps its slot.
+  does not demote short requests) is a long one. Its threads are reniced to `nice` and kept
+  off the first core (`Worker.confine`: the short requests and the server keep a core; on 2
+  cores bench/service_load.py's loaded p99 went from 2.5-2.8x the unloaded one to 1.9-2.7x,
+  within its run-to-run noise; long work is slower for it, never short). While any short
+  request runs the long ones are stopped (SIGSTOP), continued (SIGCONT) when none does
+  (without the stops: 2.3-3.4x); one stopped for `pause_max_s` runs for a `watch_s` slice, so
+  a steady stream of short requests delays it but does not starve it. Up to `max_long` long
+  requests at once also hand back their work slot (`on_long`) and leave the pool, which
+  starts a fresh worker in their place: long work cannot hold every slot, and a demoted
+  worker (which an unprivileged server could not renice back) ends after its request. Past
+  `max_long` a long request keeps its slot.
 - **Asks** (`/v1/ask`: the whole model loop is one job) wait on the model most of their
   time: past `demote_after_wall_s` they are long like any request (slot handed back, reniced),
-  but stopped only once they have used `demote_after_s` of CPU running the model's plans,
-  since stopping a process that waits on a socket frees no core.
+  but stopped only while they use CPU (running the model's plans, `Worker.pausable`), since
+  stopping a process that waits on a socket frees no core.
 
 A worker process costs ~20 ms to start from the forkserver (the first ~0.5 s).
 """
@@ -155,6 +158,19 @@ class Worker:
             pass  # the worker or one of its threads has just ended
         return True
 
+    def confine(self, confined: bool = True) -> None:
+        """Keep its threads off the first of the server's cores, which then stays for the
+        short requests (and the server itself); `confined=False` gives every core back."""
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            return
+        allowed = cores[1:] if confined else cores
+        try:
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                os.sched_setaffinity(int(tid), allowed)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass  # the worker or one of its threads has just ended
+
     def cpu_seconds(self) -> float:
         """CPU time of all the worker's threads (user + system), to 1/100 s."""
         try:
@@ -280,6 +296,8 @@ class WorkerPool:
         if keep and worker.demoted and not worker.detached:
             keep = worker.renice(0)  # back to normal priority (a privileged server only)
             worker.demoted = not keep
+            if keep:
+                worker.confine(False)
         if keep and not worker.detached:
             worker.on_long = _nothing
             self._give_back(worker)
@@ -425,6 +443,7 @@ class WorkerPool:
     def _demote(self, worker: Worker) -> None:
         worker.demoted = True
         worker.renice(self.options.nice)
+        worker.confine()
         with self._lock:
             if worker.short:  # no longer a short request: it waits for the short ones
                 worker.short = False

@@ -140,7 +140,8 @@ def test_the_memory_cap_stops_a_runaway_plan_in_its_worker_only() -> None:
 
 def test_long_requests_are_reniced_and_hand_back_their_slot(big: Path) -> None:
     """One work slot: a long request gives it up after `demote_after_s` of CPU, so a normal
-    request is answered meanwhile, and the long one's worker runs at a lower priority."""
+    request is answered meanwhile, and the long one's worker runs at a lower priority, off
+    the first core."""
     limits = ServiceLimits(timeout_s=8.0, max_concurrency=1, max_queue=8)
     options = PoolOptions(workers=2, demote_after_s=0.1, nice=10)
     app = create_app(_runtime(big), limits=limits, workers=options)
@@ -159,6 +160,12 @@ def test_long_requests_are_reniced_and_hand_back_their_slot(big: Path) -> None:
                 assert long.is_alive() and time.monotonic() < until, "never reniced"
                 time.sleep(0.01)
             (first,) = [p for p in pool.pids() if os.getpriority(os.PRIO_PROCESS, p) == 10]
+            cores = sorted(os.sched_getaffinity(0))
+            # Kept off the first core, which stays for short requests (one core: nowhere to go).
+            wanted = set(cores[1:] or cores)
+            while {c for t in _threads(first) for c in os.sched_getaffinity(t)} != wanted:
+                assert time.monotonic() < until, "never confined"
+                time.sleep(0.01)
             started = time.monotonic()
             normal = httpx.post(server.url + "/v1/execute", json=NORMAL, timeout=30)
             waited = time.monotonic() - started
@@ -201,6 +208,10 @@ def test_concurrent_requests_share_the_pool(pooled: tuple[ServerThread, WorkerPo
 
     assert asyncio.run(burst()) == [200] * 40
     assert len(pool.pids()) == 2
+
+
+def _threads(pid: int) -> list[int]:
+    return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
 
 
 def _state(pid: int) -> str:
