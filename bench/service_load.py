@@ -206,9 +206,7 @@ def loaded_round(
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     stalled = [trickle(url) for _ in range(6)]
-    runner = context.Process(
-        target=hostile_pass, args=(url, results, names), name="hostile-client"
-    )
+    runner = context.Process(target=hostile_pass, args=(url, results, names), name="hostile-client")
     runner.start()
     try:
         ended = (lambda: not results.empty()) if whole_load else None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 from pathlib import Path
 
@@ -187,7 +187,7 @@ def normalized(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(casts)
 
 
-def check_agree(query: Query, answers: dict[str, pl.DataFrame]) -> None:
+def check_agree(name: str, answers: dict[str, pl.DataFrame]) -> None:
     """Raise SystemExit when any engine's answer differs from hand-written polars'."""
     from polars.testing import assert_frame_equal
 
@@ -196,7 +196,18 @@ def check_agree(query: Query, answers: dict[str, pl.DataFrame]) -> None:
         try:
             assert_frame_equal(normalized(frame), expected, rel_tol=1e-6, abs_tol=1e-6)
         except AssertionError as exc:
-            raise SystemExit(f"{query.name}: {engine} disagrees with polars: {exc}") from None
+            raise SystemExit(f"{name}: {engine} disagrees with polars: {exc}") from None
+
+
+def agreeing_medians(
+    name: str, runners: dict[str, Callable[[], pl.DataFrame]], repeat: int, warmup: int
+) -> tuple[dict[str, pl.DataFrame], dict[str, float]]:
+    """Each engine's answer, checked to agree with polars' (the first run, which also warms
+    them), then each one's median ms over `repeat` interleaved rounds."""
+    answers = {engine: run() for engine, run in runners.items()}
+    check_agree(name, answers)
+    timings = measure_interleaved(runners, repeat=repeat, warmup=warmup)
+    return answers, {engine: timing.p50 * 1e3 for engine, timing in timings.items()}
 
 
 def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report]:
@@ -215,14 +226,12 @@ def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report
         "`p-SQL lowered` = the same polars plan, .collect() directly"
     )
     for query in QUERIES:
-        answers = {engine: run_engine(engine, query, path) for engine in ENGINES}
-        check_agree(query, answers)
-        timings = measure_interleaved(
+        answers, medians = agreeing_medians(
+            query.name,
             {engine: partial(run_engine, engine, query, path) for engine in ENGINES},
             repeat=repeat,
             warmup=0 if smoke else 1,
         )
-        medians = {engine: timing.p50 * 1e3 for engine, timing in timings.items()}
         report.add(
             query.name,
             answers["polars"].height,

@@ -27,8 +27,8 @@ from pesql.runtime.engine.postgres import connect, postgres_type, run_postgres
 from pesql.runtime.engine.spark import run_spark, spark_session
 
 import pesql
-from bench.common import Report, measure_interleaved, ratio
-from bench.tpch import LIMITS, check_agree, ensure_lineitem
+from bench.common import Report, ratio
+from bench.tpch import LIMITS, agreeing_medians, ensure_lineitem
 from bench.tpch_queries import QUERIES, Query
 
 ENGINES = ("polars", "DuckDB", "Postgres", "Spark")
@@ -121,14 +121,12 @@ def run(scale: float, repeat: int, dsn: str) -> list[Report]:
          "DuckDB/polars", "Postgres/polars", "Spark/polars"),
     )  # fmt: skip
     for query in QUERIES:
-        answers = {engine: runners[engine](query) for engine in ENGINES}
-        check_agree(query, answers)
-        timings = measure_interleaved(
+        answers, ms = agreeing_medians(
+            query.name,
             {engine: partial(runners[engine], query) for engine in ENGINES},
             repeat=repeat,
-            warmup=0,  # the agreement run above warmed every engine
+            warmup=0,  # the agreement run warmed every engine
         )
-        ms = {engine: t.p50 * 1e3 for engine, t in timings.items()}
         report.add(
             query.name,
             answers["polars"].height,

@@ -31,8 +31,8 @@ import polars as pl
 from pesql.runtime.engine.limits import Limits
 
 import pesql
-from bench.common import DATA_DIR, Report, measure_interleaved, ratio
-from bench.tpch import LINES_PER_SCALE, check_agree, scale_label, synthetic_lineitem
+from bench.common import DATA_DIR, Report, ratio
+from bench.tpch import LINES_PER_SCALE, agreeing_medians, scale_label, synthetic_lineitem
 
 # No result-size budget: at scale 1 the joined lineitem is estimated at ~1.2 GB per step, past
 # the default 1 GiB (E311), though the streaming engine never holds it whole.
@@ -137,8 +137,7 @@ def run_engine(engine: str, lineitem: Path, orders: Path) -> pl.DataFrame:
     raise ValueError(f"unknown engine {engine!r}")
 
 
-class _Query:
-    name = "lineitem LOOKUP orders"
+NAME = "lineitem LOOKUP orders"
 
 
 def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report]:
@@ -156,16 +155,14 @@ def run(scale: float = 1.0, repeat: int = 5, smoke: bool = False) -> list[Report
         "`p-SQL` includes LOOKUP's uniqueness check of o_orderkey (E330) and the time budget; "
         "`p-SQL lowered` is the same polars plan collected directly"
     )
-    answers = {engine: run_engine(engine, lineitem, orders) for engine in ENGINES}
-    check_agree(_Query(), answers)  # type: ignore[arg-type]
-    timings = measure_interleaved(
+    answers, medians = agreeing_medians(
+        NAME,
         {engine: partial(run_engine, engine, lineitem, orders) for engine in ENGINES},
         repeat=repeat,
         warmup=0 if smoke else 1,
     )
-    medians = {engine: timing.p50 * 1e3 for engine, timing in timings.items()}
     report.add(
-        _Query.name,
+        NAME,
         answers["polars"].height,
         *(medians[e] for e in ENGINES),
         ratio(medians["p-SQL"], medians["polars"]),

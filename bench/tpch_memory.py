@@ -89,7 +89,7 @@ def run(scale: float, cap_gb: float, queries: int = len(QUERIES)) -> list[Report
         streamed = pl.read_parquet(out)
         out.unlink()
         expected = compiled(query, path).lazy(pl.scan_parquet(path)).collect()
-        check_agree(query, {"polars": expected, "streamed": streamed})
+        check_agree(query.name, {"polars": expected, "streamed": streamed})
         report.add(
             query.name,
             streamed.height,

@@ -148,13 +148,7 @@ def test_long_requests_are_reniced_and_hand_back_their_slot(big: Path) -> None:
     pool: WorkerPool = app.state.service.pool
     try:
         with ServerThread(app) as server:
-            answers: list[httpx.Response] = []
-            long = threading.Thread(
-                target=lambda: answers.append(
-                    httpx.post(server.url + "/v1/execute", json={"plan": LONG}, timeout=60)
-                )
-            )
-            long.start()
+            long, answers = _posting(server.url + "/v1/execute", {"plan": LONG})
             until = time.monotonic() + 10
             while not any(os.getpriority(os.PRIO_PROCESS, pid) == 10 for pid in pool.pids()):
                 assert long.is_alive() and time.monotonic() < until, "never reniced"
@@ -208,6 +202,14 @@ def test_concurrent_requests_share_the_pool(pooled: tuple[ServerThread, WorkerPo
 
     assert asyncio.run(burst()) == [200] * 40
     assert len(pool.pids()) == 2
+
+
+def _posting(url: str, body: dict[str, Any]) -> tuple[threading.Thread, list[httpx.Response]]:
+    """POST `body` on a thread of its own (started); the response lands in the list."""
+    answers: list[httpx.Response] = []
+    thread = threading.Thread(target=lambda: answers.append(httpx.post(url, json=body, timeout=60)))
+    thread.start()
+    return thread, answers
 
 
 def _threads(pid: int) -> list[int]:
@@ -272,13 +274,7 @@ def test_ask_runs_in_a_worker_and_is_not_stopped_while_it_waits_for_the_model(
         pool: WorkerPool = app.state.service.pool
         try:
             with ServerThread(app) as server:
-                answers: list[httpx.Response] = []
-                asking = threading.Thread(
-                    target=lambda: answers.append(
-                        httpx.post(server.url + "/v1/ask", json={"question": "most?"}, timeout=60)
-                    )
-                )
-                asking.start()
+                asking, answers = _posting(server.url + "/v1/ask", {"question": "most?"})
                 until = time.monotonic() + 10
                 while not any(w.demoted for w in list(pool._live)):
                     assert asking.is_alive() and time.monotonic() < until, "never long"
