@@ -45,6 +45,10 @@ class Ctx:
     # those may hold another type by the time an item reads them.
     schema: Schema | None = None
     assigned: frozenset[str] = frozenset()
+    # Inside an aggregate's argument with `where`: the rows it sees. Columns are read on those
+    # rows only, so nothing is computed on the others: a strict CAST of a value the `where`
+    # leaves out does not fail (SQL's `AGG(CASE WHEN where THEN value END)` never evaluates it).
+    rows: pl.Expr | None = None
 
     def inside_aggregate(self) -> Ctx:
         return dataclasses.replace(self, in_agg=True)
@@ -72,7 +76,7 @@ def _col(node: Col, ctx: Ctx) -> pl.Expr:
     # produce the group's list of values.
     if ctx.mode == "group" and not ctx.in_agg and node.name in ctx.keys:
         return column.first()
-    return column
+    return column if ctx.rows is None else column.filter(ctx.rows)
 
 
 _LIT_TYPES: dict[type, pl.DataType] = {

@@ -8,6 +8,8 @@ the WINDOW step has sorted into the window's ORDER BY (see polars_steps.lower_wi
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 from pesql.compiler.backends.polars.exprs import (
     Ctx,
@@ -39,11 +41,16 @@ def _argument(node: Expr, ctx: Ctx) -> pl.Expr:
 
 
 def _values(node: Expr, where: Expr | None, ctx: Ctx) -> pl.Expr:
-    """The values an aggregate sees: its argument on the rows where `where` is true."""
-    value = _argument(node, ctx)
-    if where is not None:
-        value = value.filter(_argument(where, ctx))  # filter drops null conditions too
-    return value
+    """The values an aggregate sees: its argument on the rows where `where` is true (a null
+    condition is not true). The argument's columns are read on those rows only (`Ctx.rows`):
+    computed on every row and filtered after, a strict CAST failed on rows `where` leaves
+    out, where SQL never evaluates it."""
+    if where is None:
+        return _argument(node, ctx)
+    rows = _argument(where, ctx)
+    if not columns_of(node):  # a constant, repeated per row by _argument: filter the copies
+        return _argument(node, ctx).filter(rows)
+    return _argument(node, dataclasses.replace(ctx, rows=rows))
 
 
 @lower.register

@@ -660,3 +660,29 @@ def test_a_failing_cast_of_a_constant_is_not_run_on_an_empty_table() -> None:
     assert info.value.codes == ("E305",)
     grouped = execute("GROUP_BY i COMPUTE r = CAST('7', 'integer')", pl.DataFrame({"i": [1, 2]}))
     assert grouped.frame["r"].to_list() == [7, 7]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GROUP_BY g COMPUTE n = COUNT(CAST(s, 'float'), where => FALSE), "
+        "t = SUM(CAST(s, 'float'), where => s != 'abc'), "
+        "m = MAX(CAST(s, 'float') + 1, where => s != 'abc')",
+        "WINDOW n = COUNT(CAST(s, 'float'), where => FALSE), "
+        "t = SUM(CAST(s, 'float'), where => s != 'abc'), "
+        "m = MAX(CAST(s, 'float') + 1, where => s != 'abc') PARTITION BY g",
+    ],
+)
+def test_an_aggregate_computes_its_argument_only_on_the_rows_where_keeps(text: str) -> None:
+    """A strict CAST inside an aggregate runs on the rows its `where` keeps only, as SQL's
+    `SUM(CASE WHEN where THEN value END)` does: polars cast every row, then filtered, and
+    failed on 'abc' (found by the PostgreSQL and Spark differential fuzz)."""
+    from tests.compiler.backends.test_differential import assert_same
+
+    columns = {"g": ["a", "a", "b"], "s": ["1.5", "abc", "2"]}
+    out = run(columns, text)
+    assert out["n"].to_list()[-1] == 0 and out["t"].to_list()[-1] == 2.0
+    assert out["m"].to_list()[-1] == 3.0
+    assert_same(parse(text), pl.DataFrame(columns))  # DuckDB agrees, row for row
+    with pytest.raises(pl.exceptions.InvalidOperationError):  # without `where`, it fails
+        run(columns, "AGGREGATE t = SUM(CAST(s, 'float'))")
