@@ -120,11 +120,26 @@ def _convert_from(e: pl.Expr, source: pl.DataType, target: CastType, strict: boo
 def _cast(node: logic.Cast, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if ctx.mode == "row" and not ctx.in_agg and not columns_of(node.value):
-        # A constant is cast once per row, as in SQL: on an empty table a CAST that would fail
+        cast = convert(value, node.type, strict=True)
+        if _succeeds(cast):
+            # A scalar: polars 2.1 mis-broadcasts the repeated form below in a binary
+            # operation with another scalar (`0 <= repeat(0, len())` is one row, and a
+            # DERIVE of it silently dropped rows: found by the engine differential fuzz).
+            return cast
+        # A constant CAST that fails is cast once per row, as in SQL: on an empty table it
         # never runs (polars would otherwise fold it while planning and fail anyway).
         # `.first()` keeps this valid when an inner CAST already made the constant a column.
         value = pl.repeat(value.first(), pl.len())
     return convert(value, node.type, strict=True)
+
+
+def _succeeds(constant: pl.Expr) -> bool:
+    """Whether a constant expression evaluates without error (once, while lowering)."""
+    try:
+        pl.select(constant)
+    except (pl.exceptions.PolarsError, ArithmeticError, ValueError):
+        return False
+    return True
 
 
 @lower.register

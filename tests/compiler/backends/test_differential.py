@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import assume, given, note, settings
+from hypothesis import assume, event, given, note, settings
 from hypothesis import strategies as st
 from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
@@ -28,6 +28,7 @@ from pesql.compiler.backends.sql.lower import UNSUPPORTED, UNSUPPORTED_IN_WINDOW
 from pesql.compiler.check.check import check, infer_expr
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
+from pesql.grammar.ast import columns_of
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import from_json, to_json
 from pesql.grammar.ops import logic, operators, rows, text
@@ -117,6 +118,21 @@ def failing_constant_cast_in_aggregate(plan: A.Plan) -> bool:
     return any(_fails_alone(c) for c in casts if not any(isinstance(n, A.Col) for n in c.walk()))
 
 
+def cast_reached_on_one_engine(plan: A.Plan, failures: list[str]) -> bool:
+    """Whether exactly one engine failed, with a conversion error, on a plan that holds a
+    strict CAST of a column. Which rows and columns reach such a CAST is up to each engine's
+    optimizer: polars pushes a FILTER on group keys below the GROUP_BY and drops a column
+    only read under a `where` false everywhere; DuckDB drops a query whose FILTER is false
+    everywhere and an output column nothing reads. So one raises the conversion error where
+    the other answers: an error against an answer, never two different answers (docs/sql.md,
+    declared tolerances). Found by the whole-plan fuzz at 3,000 examples."""
+    spellings = ("conver", "invalid input syntax", "cast_invalid_input", "cannot be cast",
+                 "could not find an appropriate format")  # fmt: skip
+    if len(failures) != 1 or not any(w in failures[0].lower() for w in spellings):
+        return False
+    return any(isinstance(n, logic.Cast) and columns_of(n.value) for n in plan.walk())
+
+
 def _fails_alone(constant: A.Expr) -> bool:
     plan = A.Plan(steps=(rows.Derive(columns=(A.Assign(name="r", expr=constant),)),))
     try:
@@ -179,17 +195,23 @@ def assert_same(
 ) -> None:
     """Both engines fail, or both succeed with equal frames (in order). `engine` names the
     SQL dialect; `run` executes it (default: the in-process engine of that name)."""
+    failures: list[str] = []
     try:
         expected: pl.DataFrame | None = run_polars(plan, frame)
-    except (pl.exceptions.PolarsError, PesqlError):
+    except (pl.exceptions.PolarsError, PesqlError) as exc:
         expected = None  # e.g. a strict CAST that fails: the SQL engine must fail too
+        failures.append(str(exc))
     try:
         got: pl.DataFrame | None = (run or RUNNERS[engine])(plan, {"t": frame})
     except PesqlError as exc:
-        if expected is not None:
-            raise AssertionError(f"{engine} failed where polars did not: {exc}") from exc
         got = None
+        failures.append(str(exc))
+        if expected is not None and not cast_reached_on_one_engine(plan, failures):
+            raise AssertionError(f"{engine} failed where polars did not: {exc}") from exc
     if expected is None or got is None:
+        if cast_reached_on_one_engine(plan, failures):
+            event("declared: a failing strict CAST reached on one engine only")
+            return
         assert expected is None and got is None, f"polars failed where {engine} did not"
         return
     ok, why = frames_equal(expected, got, ordered=True, rel_tol=rel_tol)

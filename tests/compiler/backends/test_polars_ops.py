@@ -686,3 +686,22 @@ def test_an_aggregate_computes_its_argument_only_on_the_rows_where_keeps(text: s
     assert_same(parse(text), pl.DataFrame(columns))  # DuckDB agrees, row for row
     with pytest.raises(pl.exceptions.InvalidOperationError):  # without `where`, it fails
         run(columns, "AGGREGATE t = SUM(CAST(s, 'float'))")
+
+
+@pytest.mark.parametrize("height", [0, 1, 3, 5])
+def test_a_constant_cast_beside_another_constant_keeps_every_row(height: int) -> None:
+    """polars 2.1 broadcasts `0 <= repeat(0, len())` to one row: a DERIVE of such a constant
+    comparison silently dropped rows (3 in, 2 out). A constant CAST that succeeds is now a
+    scalar; found by the PostgreSQL differential fuzz."""
+    from tests.compiler.backends.test_differential import assert_same
+
+    text = (
+        "DERIVE `unit price` = IF(TRY_CAST(0, 'decimal') BETWEEN 0 AND CAST(0, 'decimal'), "
+        "DATE '2000-01-01', DATE '2000-01-02'), b = 0 <= CAST(0, 'integer')"
+    )
+    columns: dict[str, list[Any]] = {"unit price": list(range(height))}
+    out = run(columns, text)
+    assert out.height == height
+    assert out["unit price"].to_list() == [dt.date(2000, 1, 1)] * height
+    assert out["b"].to_list() == [True] * height
+    assert_same(parse(text), pl.DataFrame(columns, schema={"unit price": pl.Int64}))
