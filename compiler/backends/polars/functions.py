@@ -134,7 +134,9 @@ def _cast(node: logic.Cast, ctx: Ctx) -> pl.Expr:
 
 
 def _succeeds(constant: pl.Expr) -> bool:
-    """Whether a constant expression evaluates without error (once, while lowering)."""
+    """Whether a constant expression evaluates without error (once, while lowering). It runs
+    polars: the service's forkserver preload (runtime/service/preload.py) must not lower a
+    plan holding a constant CAST, or its forked workers would deadlock."""
     try:
         pl.select(constant)
     except (pl.exceptions.PolarsError, ArithmeticError, ValueError):
