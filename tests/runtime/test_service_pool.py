@@ -280,18 +280,22 @@ def test_ask_runs_in_a_worker_and_is_not_stopped_while_it_waits_for_the_model(
                     assert asking.is_alive() and time.monotonic() < until, "never long"
                     time.sleep(0.01)
                 (waiting,) = [w for w in list(pool._live) if w.demoted]
-                used = -1.0
-                while used != (used := waiting.cpu_seconds()):  # its setup done: it waits
-                    assert time.monotonic() < until, "never quiet"
-                    time.sleep(0.1)
+                while not model.chat_requests:  # its request sent: from now on it waits
+                    assert time.monotonic() < until, "the model was never asked"
+                    time.sleep(0.01)
+                asked = time.monotonic()
+                time.sleep(0.1)  # the watcher's next looks see no CPU used
                 stops: list[float] = []  # every SIGSTOP the pool sends it from now on
                 stop = waiting.pause
                 waiting.pause = lambda: (stops.append(time.monotonic()), stop())[-1]  # type: ignore[method-assign]
                 served = 0
                 with httpx.Client(timeout=30) as client:
-                    while asking.is_alive() and waiting.started_at is not None:
+                    # Until shortly before the reply (2 s after the request): then it runs the
+                    # plan, uses CPU, and may be stopped like any long request.
+                    while time.monotonic() < asked + 1.5:
                         assert client.post(server.url + "/v1/execute", json=NORMAL).is_success
                         served += 1
+                waiting.pause = stop  # type: ignore[method-assign]
                 asking.join(timeout=60)
             assert served >= 5, served  # short requests ran while it waited
             assert stops == [], f"stopped {len(stops)} times while waiting on the model"
