@@ -690,3 +690,14 @@ def test_sqlite_rounds_to_negative_digits() -> None:
     frame = pl.DataFrame({"a": [1, 150, -250, 1234], "b": [1.0, 149.9, -250.0, 55.5]})
     assert_same(parse("DERIVE r = ROUND(a, digits => -2), s = ROUND(b, digits => -2)"), frame,
                 "sqlite")  # fmt: skip
+
+
+def test_parse_date_of_a_regexp_replace_runs_on_duckdb() -> None:
+    """sqlglot's DuckDB writer refused a REGEXP_REPLACE inside PARSE_DATE's STR_TO_DATE as
+    "non-literal position" (E310 where polars answered; found by the whole-plan fuzz)."""
+    frame = pl.DataFrame({"a": ["2020-01-02", " 2021-03-04 ", "x2022-05-06", None, ""]})
+    for text_ in (
+        "DERIVE b = PARSE_DATE(REGEXP_REPLACE(a, '^x', ''))",
+        "DERIVE a = PARSE_DATE(REGEXP_REPLACE('a', '([0-9]+)', 'a'))",
+    ):
+        assert_same(parse(text_), frame)
