@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +147,7 @@ class Round:
     before: list[float]
     loaded: list[float]
     after: list[float]
-    hostile: list[Outcome] = field(default_factory=list)
+    hostile: list[Outcome]
 
     @property
     def unloaded_p99(self) -> float:
@@ -163,9 +163,9 @@ def p99(samples: Sequence[float]) -> float:
     return samples[int(0.99 * (len(samples) - 1))]
 
 
-def hostile_pass(url: str, results: Any, names: Sequence[str] | None = None) -> None:
-    """One pass of the hostile plans, three at a time (`names`: only these); the outcomes are
-    put on `results` (a multiprocessing queue). It runs in a process of its own: decoding a
+def hostile_pass(url: str, results: Any) -> None:
+    """One pass of the hostile plans, three at a time; the outcomes are put on `results` (a
+    multiprocessing queue). It runs in a process of its own: decoding a
     hostile reply (10,000 rows of JSON) holds the GIL for tens of ms, which in the timing
     process would be counted against the normal requests."""
 
@@ -179,13 +179,7 @@ def hostile_pass(url: str, results: Any, names: Sequence[str] | None = None) -> 
                 return name, reply.status_code, ",".join(codes), time.perf_counter() - started
 
             outcomes: list[Outcome] = []
-            plans = hostile_plans()
-            if names is not None:  # three at a time, as the whole pass
-                kept = [plan for plan in plans if plan[0] in names]
-                batches = [kept[i : i + 3] for i in range(0, len(kept), 3)]
-            else:
-                batches = _batches(plans)
-            for batch in batches:
+            for batch in _batches(hostile_plans()):
                 outcomes += await asyncio.gather(*(one(n, b) for n, b, _, _ in batch))
             return outcomes
 
@@ -195,9 +189,7 @@ def hostile_pass(url: str, results: Any, names: Sequence[str] | None = None) -> 
     results.put(asyncio.run(go()))
 
 
-def loaded_round(
-    url: str, unloaded: int, loaded: int, whole_load: bool, names: Sequence[str] | None = None
-) -> Round:
+def loaded_round(url: str, unloaded: int, loaded: int, whole_load: bool) -> Round:
     """Time `unloaded` normal requests, then `loaded` under six slow clients and one pass of
     the hostile plans (another process), then `unloaded` again. `whole_load`: go on timing
     normal requests until the hostile pass ends, so every hostile plan overlaps them (the
@@ -206,7 +198,7 @@ def loaded_round(
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     stalled = [trickle(url) for _ in range(6)]
-    runner = context.Process(target=hostile_pass, args=(url, results, names), name="hostile-client")
+    runner = context.Process(target=hostile_pass, args=(url, results), name="hostile-client")
     runner.start()
     try:
         ended = (lambda: not results.empty()) if whole_load else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -215,11 +216,13 @@ class Service:
         # The whole model loop runs as plan work: in a worker process with a pool (what the
         # model's plans do is then stopped, capped and deprioritized like any plan), else on
         # a thread. Its budget is the profile's deadline, which the loop also keeps itself.
-        job = Job("ask", {"question": body["question"], "options": options}, self._ask_budget())
+        job = Job("ask", {"question": body["question"], "options": options}, self._ask_budget)
         return await self._work(request, job)
 
+    @functools.cached_property
     def _ask_budget(self) -> float:
-        """The deadline of the profile the loop runs with (an ask option's, else the runtime's)."""
+        """The deadline of the profile the loop runs with (an ask option's, else the runtime's);
+        read once: the options are the service's."""
         profile = self.ask_options.get("profile", self.runtime.profile)
         if not isinstance(profile, Profile):
             profile = Profile.load(profile)

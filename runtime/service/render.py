@@ -152,10 +152,15 @@ def execute_reply(runtime: Runtime, body: dict[str, Any], limits: Any, budget_s:
     return guarded_reply(work)
 
 
+def _refuse_large(frame: pl.DataFrame, cap: int) -> None:
+    """A cheap lower bound before rendering: JSON and CSV are rarely smaller than polars' own
+    buffers, so a frame whose buffers pass the cap is refused without being written out."""
+    if frame.estimated_size() > cap:
+        raise response_too_large(f"about {frame.estimated_size()} bytes", cap)
+
+
 def render_result(result: Result, fmt: object, cap: int) -> Reply:
-    # A cheap lower bound first: JSON and CSV are rarely smaller than polars' own buffers.
-    if result.frame.estimated_size() > cap:
-        raise response_too_large(f"about {result.frame.estimated_size()} bytes", cap)
+    _refuse_large(result.frame, cap)
     headers = {"X-Pesql-Truncated": str(result.truncated).lower()}
     if fmt == "csv":
         return Reply(200, capped(result.frame.write_csv().encode(), cap), "text/csv", headers)
@@ -207,9 +212,7 @@ def ask_reply(runtime: Runtime, body: dict[str, Any], limits: Any) -> Reply:
     def work() -> Reply:
         result = runtime.ask(body["question"], **body["options"])
         frame = result.frame.head(limits.max_rows)
-        if frame.estimated_size() > limits.max_response_bytes:
-            found = f"about {frame.estimated_size()} bytes"
-            raise response_too_large(found, limits.max_response_bytes)
+        _refuse_large(frame, limits.max_response_bytes)
         out = frame_json(frame) | {
             "plan_text": to_text(result.plan),
             "plan": to_json(result.plan),

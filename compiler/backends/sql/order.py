@@ -81,14 +81,16 @@ def _observed_before(step: A.Step, key: Key, observed_after: bool) -> bool:
     """Whether the order of the rows coming into `step` is observed, given whether the order
     of its output is (`observed_after`) and the unique key of its input (`key`)."""
     match step:
-        case rows.Filter() | rows.Derive() | rows.Select() | rows.Drop() | rows.Distinct():
-            # Row-wise, order-keeping; DISTINCT outputs only the compared columns, so which
-            # copy is kept cannot be seen, only the order of first appearance.
+        case (
+            rows.Filter() | rows.Derive() | rows.Select() | rows.Drop() | rows.Distinct()
+            | rows.GroupBy()
+        ):  # fmt: skip
+            # Order-keeping: row-wise steps keep the rows' order, DISTINCT and GROUP_BY give
+            # the order of first appearance (DISTINCT outputs only the compared columns, so
+            # which copy is kept cannot be seen); FIRST/LAST read it besides.
             return observed_after or _reads_order(step)
         case rows.AggregateStep():
             return _reads_order(step)
-        case rows.GroupBy():
-            return observed_after or _reads_order(step)
         case rows.Sort(keys=sort_keys):
             # The old order only breaks ties, and there are none on a unique key.
             ties = key is None or not key <= {k.column for k in sort_keys}
