@@ -19,6 +19,7 @@ from lark import Lark, Token, Tree, v_args
 from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 from pesql.grammar import ast as A
+from pesql.grammar import descent
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
 from pesql.grammar.lowering import MAX_JSON_DEPTH
 from pesql.grammar.numbers import describe_number, first_surrogate, read_int
@@ -26,6 +27,7 @@ from pesql.grammar.ops import joins, rows
 from pesql.grammar.parse_errors import syntax_diagnostic
 from pesql.grammar.parse_exprs import (
     ExprRules,
+    limit_number,
     nodes,
     parse_temporal,
     span_of,
@@ -89,8 +91,8 @@ def _parse(text: str, start: str, naming: Naming | None) -> Any:
                 )
             ]
         )
-    tokens = _count_tokens(text, MAX_TEXT_TOKENS)
-    if tokens > MAX_TEXT_TOKENS:
+    # Each token is at least one character: only text longer than the bound is counted.
+    if len(text) > MAX_TEXT_TOKENS and _count_tokens(text, MAX_TEXT_TOKENS) > MAX_TEXT_TOKENS:
         raise PesqlError(
             [
                 Diagnostic.make(
@@ -106,6 +108,19 @@ def _parse(text: str, start: str, naming: Naming | None) -> Any:
         shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
         raise PesqlError([surrogate_diagnostic(text, surrogate)], shown)
     try:
+        parsed, widest = descent.read(text, start, naming)
+    except descent.Unsure:
+        parsed, widest = read_with_lark(text, start, naming), MAX_JSON_DEPTH + 1
+    if widest > MAX_JSON_DEPTH:  # shorter steps cannot nest deeper (see descent.read)
+        deep = _too_deep(parsed)
+        if deep is not None:
+            raise PesqlError([deep], text)
+    return parsed
+
+
+def read_with_lark(text: str, start: str, naming: Naming | None) -> Any:
+    """lark's reading of checked text: the reader of record, and of every error."""
+    try:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise PesqlError([syntax_diagnostic(exc, text)], text) from None
@@ -115,16 +130,13 @@ def _parse(text: str, start: str, naming: Naming | None) -> Any:
         ) from None
     collector = Collector()
     try:
-        plan = _Build(collector, naming).transform(tree)
+        parsed = _Build(collector, naming).transform(tree)
     except RecursionError:
         raise PesqlError(
             [Diagnostic.make("E302", found="too deep to parse", expected=str(MAX_JSON_DEPTH))], text
         ) from None
     collector.raise_if_errors(text)
-    deep = _too_deep(plan)
-    if deep is not None:
-        raise PesqlError([deep], text)
-    return plan
+    return parsed
 
 
 def _too_deep(parsed: object) -> Diagnostic | None:
@@ -257,14 +269,14 @@ class _Build(ExprRules):
 
     def _bounded(self, tok: Token, wire: str) -> int:
         """LIMIT's count or offset within the registry's bounds (E157 and 0 otherwise)."""
-        value = read_int(tok.value)
+        value = limit_number(tok.value, wire)
+        if value is not None:
+            return value
         bound = spec_of(rows.Limit).field(wire)
         assert bound is not None
-        problem = bound.out_of_range(value)
-        if problem is None and isinstance(value, int):
-            return value
+        raw = read_int(tok.value)
         self.collector.error(
-            "E157", token_span(tok), found=describe_number(value), expected=problem
+            "E157", token_span(tok), found=describe_number(raw), expected=bound.out_of_range(raw)
         )
         return 0
 

@@ -18,9 +18,9 @@ from pesql.grammar.diagnostics import Collector, Diagnostic, nearest
 from pesql.grammar.habits import function_hint
 from pesql.grammar.numbers import describe_number, int_hint, int_problem, read_int
 from pesql.grammar.ops import aggregate as agg_ops
-from pesql.grammar.ops import logic, operators
+from pesql.grammar.ops import logic, operators, rows
 from pesql.grammar.ops import window as window_ops
-from pesql.grammar.registry import Naming, all_ops, lookup
+from pesql.grammar.registry import Naming, all_ops, lookup, spec_of
 
 
 def span_of(meta: Meta) -> A.Span | None:
@@ -53,8 +53,26 @@ def nodes(children: list[Any]) -> list[Any]:
 _VALUE_TOKENS = {"NAME", "QUOTED_NAME", "INT", "FLOAT", "NEG_NUMBER", "STRING"}
 
 
-def _unquote_string(raw: str) -> str:
+def unquote_string(raw: str) -> str:
     return raw[1:-1].replace("''", "'")
+
+
+def case_else(node: A.Expr | None) -> A.Expr | None:
+    """CASE's ELSE: `ELSE NULL` means the same as no ELSE; one spelling keeps JSON and text
+    aligned."""
+    if isinstance(node, A.Lit) and node.value is None:
+        return None
+    return node
+
+
+def limit_number(raw: str, wire: str) -> int | None:
+    """LIMIT's count or offset if within the registry's bounds, else None (E157)."""
+    value = read_int(raw)
+    bound = spec_of(rows.Limit).field(wire)
+    assert bound is not None
+    if bound.out_of_range(value) is None and isinstance(value, int):
+        return value
+    return None
 
 
 @v_args(meta=True)
@@ -139,7 +157,7 @@ class ExprRules(Transformer[Token, Any]):
         ignore_case = any(isinstance(c, Token) and c.type == "ILIKE" for c in children)
         node = operators.Like(
             value=value,
-            pattern=_unquote_string(pattern.value),
+            pattern=unquote_string(pattern.value),
             ignore_case=ignore_case,
             origin=span_of(meta),
         )
@@ -205,10 +223,7 @@ class ExprRules(Transformer[Token, Any]):
         parts = nodes(children)
         whens = tuple(n for n in parts if isinstance(n, A.When))
         rest = [n for n in parts if not isinstance(n, A.When)]
-        # `ELSE NULL` means the same as no ELSE; one spelling keeps JSON and text aligned.
-        else_ = rest[0] if rest else None
-        if isinstance(else_, A.Lit) and else_.value is None:
-            else_ = None
+        else_ = case_else(rest[0] if rest else None)
         return logic.Case(whens=whens, else_=else_, origin=span_of(meta))
 
     def when_clause(self, meta: Meta, children: list[Any]) -> A.When:
@@ -256,7 +271,7 @@ class ExprRules(Transformer[Token, Any]):
         return A.Lit(value=value, origin=span_of(meta))
 
     def string_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
-        return A.Lit(value=_unquote_string(children[0].value), origin=span_of(meta))
+        return A.Lit(value=unquote_string(children[0].value), origin=span_of(meta))
 
     def true_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
         return A.Lit(value=True, origin=span_of(meta))
@@ -270,7 +285,7 @@ class ExprRules(Transformer[Token, Any]):
     def typed_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
         kind_tok, raw = children
         kind = kind_tok.value.upper()
-        text = _unquote_string(raw.value)
+        text = unquote_string(raw.value)
         span = span_of(meta)
         if kind not in ("DATE", "TIMESTAMP"):
             self.collector.error(
