@@ -363,3 +363,23 @@ __all__ = [
     "round_ratio",
     "version_of",
 ]
+
+
+def rounds_main(
+    argv: Sequence[str] | None,
+    doc: str | None,
+    run: Callable[[int], Sequence[Report]],
+    rounds: int,
+    smoke: int,
+) -> int:
+    """The command line of a benchmark measured in rounds: `--rounds N`, or `--smoke` for
+    `smoke` rounds; prints each report as markdown."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help=f"{smoke} rounds")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    args = parser.parse_args(argv)
+    for report in run(smoke if args.smoke else args.rounds):
+        print(report.to_markdown())
+    return 0

@@ -6,9 +6,11 @@
 Two plans, each written once as a list of steps and rendered four ways (p-SQL, SQL, polars,
 ibis) so every contender compiles the same query: a typical 5-step plan (filter, derive,
 group-by, sort, limit) and a 30-step plan (14 DERIVE/FILTER pairs, a group-by and a sort).
-Next to each p-SQL stage: `json.loads` of the same string, lark parsing of the text form
-(`pesql.parse`), sqlglot parsing and optimizing the equivalent SQL with a schema, ibis
-(polars backend) building and compiling the query, and polars building it by hand.
+Next to each p-SQL stage: `json.loads` of the same string, parsing the text form
+(`pesql.parse`, the descent reader) and lark's reading of it (the path of errors), reading
+the compact, steps and text wire forms (`from_form`), sqlglot parsing and optimizing the
+equivalent SQL with a schema, ibis (polars backend) building and compiling the query, and
+polars building it by hand.
 
 Then the 100-row table: polars' own execution time of the plan, and end to end (compile +
 execute) against the query hand-written in polars and against ibis. Targets are reported,
@@ -37,8 +39,9 @@ from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.optimize import optimize
 from pesql.compiler.repair.repair import repair
+from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.jsonform import from_json
-from pesql.grammar.parse import parse
+from pesql.grammar.parse import parse, read_with_lark
 from pesql.runtime.engine.execute import clear_compile_cache
 
 import pesql
@@ -226,6 +229,11 @@ def stage_timings(
     checked = check(plan, schema)
     optimized = optimize(checked)
 
+    forms = {
+        form: json.dumps(to_form(plan, form), separators=(",", ":"))
+        for form in ("compact", "steps", "text")
+    }
+
     def via_compile() -> object:
         clear_compile_cache()
         return pesql.compile(text, schema).lazy(source)
@@ -243,7 +251,13 @@ def stage_timings(
             json.loads(text)
         ),
         "json.loads": lambda: json.loads(text),
-        "lark: pesql.parse(text form)": lambda: parse(case.psql),
+        "p-SQL: pesql.parse(text form)": lambda: parse(case.psql),
+        "lark: LALR parse + tree -> AST (the path of errors)": lambda: read_with_lark(
+            case.psql, "start", None
+        ),
+        "p-SQL: from_form, compact form": lambda: from_form(forms["compact"], "compact"),
+        "p-SQL: from_form, steps form": lambda: from_form(forms["steps"], "steps"),
+        "p-SQL: from_form, text form": lambda: from_form(forms["text"], "text"),
         "sqlglot: parse_one": lambda: sqlglot.parse_one(case.sql),
         "sqlglot: parse_one + optimize(schema)": lambda: sqlglot_optimize(
             sqlglot.parse_one(case.sql), schema=SQL_SCHEMA
@@ -431,12 +445,25 @@ def run(repeat: int = 2000, profile_iterations: int = 500, smoke: bool = False) 
             f"(per-round median), {'met' if met else 'missed'}"
         )
     for label, target in (("p-SQL: pesql.compile, cached", TARGET_CACHED_P50_US),
-                          ("lark: pesql.parse(text form)", TARGET_PARSE_P50_US)):  # fmt: skip
+                          ("p-SQL: pesql.parse(text form)", TARGET_PARSE_P50_US)):  # fmt: skip
         timing = small_rows[label]
         met = "met" if timing.p50_us <= target else "missed"
         stages.notes.append(
             f"target: 5-step plan, {label}: p50 <= {target:g} µs: {timing.p50_us:.1f} µs, {met}"
         )
+    plan = parse(SMALL.psql)
+    inputs = {
+        "p-SQL: pesql.parse(text form)": SMALL.psql,
+        "p-SQL: from_form, compact form": json.dumps(
+            to_form(plan, "compact"), separators=(",", ":")
+        ),
+        "p-SQL: from_json (valid JSON, no repair)": SMALL.json_text(),
+    }
+    per_char = ", ".join(
+        f"{label[7:]} {small_rows[label].p50_us * 1000 / len(text):.0f} ns ({len(text)} chars)"
+        for label, text in inputs.items()
+    )
+    stages.notes.append(f"5-step plan, p50 per input character: {per_char}")
     stages.notes.append("SQL of the 30-step plan: 14 nested subqueries (one per DERIVE/FILTER)")
     reports = [stages, execution_report(frame, repeat, budget_s)]
     reports.append(profile_report(SMALL, frame, 50 if smoke else profile_iterations))

@@ -14,7 +14,6 @@ rounds of that round's ratio, so a busy spell on the shared machine slows both s
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from collections.abc import Callable, Sequence
 
@@ -24,7 +23,7 @@ from pesql.runtime.engine.execute import clear_compile_cache, compile
 from pesql.runtime.engine.limits import Limits
 from polars.testing import assert_frame_equal
 
-from bench.common import Report, measure_interleaved
+from bench.common import Report, measure_interleaved, rounds_main
 from bench.compile_latency import SMALL, make_table
 
 TARGET_E2E_RATIO = 1.2  # issue 20: compile + collect <= 1.2x hand-written polars
@@ -91,13 +90,7 @@ def run(rounds: int = 400) -> list[Report]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="20 rounds")
-    parser.add_argument("--rounds", type=int, default=400)
-    args = parser.parse_args(argv)
-    for report in run(20 if args.smoke else args.rounds):
-        print(report.to_markdown())
-    return 0
+    return rounds_main(argv, __doc__, run, rounds=400, smoke=20)
 
 
 if __name__ == "__main__":

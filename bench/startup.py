@@ -13,7 +13,6 @@ to read on a shared machine (wall time waits for the other processes on the core
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import subprocess
@@ -23,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import Report, percentile
+from bench.common import Report, percentile, rounds_main
 
 _TABLE = "a,b\n1,x\n2,y\n3,z\n"
 _TEXT_PLAN = "FILTER a > 1\nSORT a DESC\n"
@@ -90,19 +89,13 @@ def run(rounds: int = 15, *, seed: int = 20) -> list[Report]:
         report.add(label, c * 1e3, percentile(wall[label], 50) * 1e3, (c - floor) * 1e3)
     report.notes.append(
         f"{rounds} rounds; the target (issue 20) is 0.25 s for `pesql --version` and `pesql run` "
-        "on a small table; the text plan also builds lark's LALR parser (grammar/parse.py)"
+        "on a small table; valid text is read without lark (grammar/descent.py)"
     )
     return [report]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="2 rounds")
-    parser.add_argument("--rounds", type=int, default=15)
-    args = parser.parse_args(argv)
-    for report in run(2 if args.smoke else args.rounds):
-        print(report.to_markdown())
-    return 0
+    return rounds_main(argv, __doc__, run, rounds=15, smoke=2)
 
 
 if __name__ == "__main__":

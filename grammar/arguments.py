@@ -25,8 +25,8 @@ _MISSING = object()
 def bind_call(
     spec: OpSpec,
     positional: Sequence[A.Expr],
-    keywords: Sequence[tuple[str, A.Expr, A.Span | None]],
-    span: A.Span | None,
+    keywords: Sequence[tuple[str, A.Expr, A.Origin | None]],
+    span: A.Origin | None,
     collector: Collector,
 ) -> A.Expr:
     """Build the node for `spec` from parsed arguments, or report E105 and return NULL."""

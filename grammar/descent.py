@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from pesql.grammar import ast as A
-from pesql.grammar.descent_exprs import ExprReader
+from pesql.grammar.descent_exprs import ExprReader, Place
 from pesql.grammar.ops import joins, rows
 from pesql.grammar.parse_exprs import limit_number
 from pesql.grammar.registry import Naming
@@ -48,13 +48,16 @@ _STEP_WORDS = frozenset(
 _JOIN_KINDS = frozenset({"INNER", "LEFT", "SEMI", "ANTI"})
 
 
-def read(text: str, start: str, naming: Naming | None) -> tuple[Any, int]:
+def read(
+    text: str, start: str, naming: Naming | None, place: Place | None = None
+) -> tuple[Any, int]:
     """What lark's path returns for entry rule `start` ("start", "one_expr", "one_step"),
     with the number of tokens of its longest step (or expression); or `Unsure`.
 
     Every AST level holds a token of its own, so a step of at most MAX_JSON_DEPTH tokens
-    cannot nest too deep: the caller's depth check is needed only past that."""
-    reader = _Reader(text, scan(text), naming)
+    cannot nest too deep: the caller's depth check is needed only past that. With `place`,
+    every node's origin is `place(its span)` (see parse.py)."""
+    reader = _Reader(text, scan(text), naming, place)
     try:
         if start == "one_expr":
             result: Any = reader.expr()[0]
@@ -75,8 +78,8 @@ class _Reader(ExprReader):
 
     __slots__ = ("widest",)
 
-    def __init__(self, text: str, tokens: Any, naming: Naming | None) -> None:
-        super().__init__(text, tokens, naming)
+    def __init__(self, text: str, tokens: Any, naming: Naming | None, place: Place | None) -> None:
+        super().__init__(text, tokens, naming, place)
         self.widest = 0  # tokens in the longest step
 
     def names(self) -> tuple[list[str], int]:
@@ -95,7 +98,11 @@ class _Reader(ExprReader):
             table = self.from_clause()[1]
         while self.kinds[self.i] != "$END":
             steps.append(self.step()[0])
-        origin = self.span(0, self.i - 1) if self.i else None
+        origin: A.Origin | None = None
+        if self.i:
+            origin = self.span(0, self.i - 1)
+        elif self.place is not None:
+            origin = self.place(None)  # nothing to span: where the text is
         return A.Plan(table=table, steps=tuple(steps), origin=origin)
 
     def from_clause(self) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from pesql.grammar.registry import Naming, lookup
 from pesql.grammar.scan import NOT_WORDS, Tokens, Unsure
 
 Read = tuple[A.Expr, int, int]  # node, first and last token of its container
+Place = Callable[[A.Origin | None], A.Origin]  # a span -> the origin a node gets
 
 _COMPARE: dict[str, type[operators.Binary]] = {
     "=": operators.Eq, "!=": operators.Ne, "<>": operators.Ne, "<": operators.Lt,
@@ -45,9 +46,12 @@ _NOT_OPTION_NAMES = NOT_WORDS | {"NOT", "CASE", "TRUE", "FALSE", "NULL"}
 class ExprReader:
     """Reads expressions from `tokens` at `i`; the subclass reads steps."""
 
-    __slots__ = ("collector", "ends", "i", "kinds", "lines", "naming", "starts", "texts")
+    __slots__ = ("collector", "ends", "i", "kinds", "lines", "naming", "place", "starts", "texts")
 
-    def __init__(self, text: str, tokens: Tokens, naming: Naming | None) -> None:
+    def __init__(
+        self, text: str, tokens: Tokens, naming: Naming | None, place: Place | None = None
+    ) -> None:
+        self.place = place
         self.kinds = tokens.kinds
         self.texts = tokens.texts
         self.starts = tokens.starts
@@ -72,15 +76,20 @@ class ExprReader:
         self.i = at + 1
         return at
 
-    def span(self, first: int, last: int) -> A.Span:
+    def span(self, first: int, last: int) -> A.Origin:
+        """The origin of a node from token `first` to token `last`: its span, placed."""
         start = self.starts[first]
         end = self.ends[last]
         lines = self.lines
         if lines is None:
-            return A.Span(1, start + 1, 1, end + 1)
-        line = bisect_right(lines, start)
-        end_line = bisect_right(lines, end)
-        return A.Span(line, start - lines[line - 1] + 1, end_line, end - lines[end_line - 1] + 1)
+            span = A.Span(1, start + 1, 1, end + 1)
+        else:
+            line = bisect_right(lines, start)
+            end_line = bisect_right(lines, end)
+            span = A.Span(
+                line, start - lines[line - 1] + 1, end_line, end - lines[end_line - 1] + 1
+            )
+        return span if self.place is None else self.place(span)
 
     def name(self) -> tuple[str, int]:
         """A name where only a name can stand: any word, or a backquoted name."""
@@ -258,7 +267,7 @@ class ExprReader:
     def call(self, word: str, first: int) -> Read:
         self.i += 1  # "("
         positional: list[A.Expr] = []
-        options: list[tuple[str, A.Expr, A.Span | None]] = []
+        options: list[tuple[str, A.Expr, A.Origin | None]] = []
         star = self.kinds[self.i] == "*"
         if star:
             self.i += 1

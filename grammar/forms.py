@@ -37,7 +37,7 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.jsonform import literal_json
 from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
-from pesql.grammar.parse import parse, parse_expr, parse_step
+from pesql.grammar.parse import Place, parse, parse_expr, parse_step
 from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, lookup, spec_of
@@ -70,7 +70,9 @@ class FormLowering(Lowering):
         for key in value:
             if key != "plan":
                 self.fail("E153", root.child(key), name="plan", prop=key)
-        plan = self.read(value["plan"], root.child("plan"), lambda t: parse(t, self.naming))
+        plan = self.read(
+            value["plan"], root.child("plan"), lambda t, p: parse(t, self.naming, place=p)
+        )
         return plan if plan is not None else A.Plan(origin=root)
 
     def node(self, raw: JSONValue, at: A.Pointer, want: str, depth: int) -> A.Node | None:
@@ -80,7 +82,7 @@ class FormLowering(Lowering):
             if spec is not None and spec.name in CLAUSES:
                 return self._clause_step(raw, spec.name, at)
         if want == "step" and isinstance(raw, str):
-            step = self.read(raw, at, lambda t: parse_step(t, self.naming))
+            step = self.read(raw, at, lambda t, p: parse_step(t, self.naming, place=p))
             if isinstance(step, tuple):  # "FROM t" among the step strings
                 self.from_table = step[1]
                 return None
@@ -89,7 +91,7 @@ class FormLowering(Lowering):
 
     def expr(self, raw: JSONValue, at: A.Pointer, depth: int) -> A.Expr | None:
         if self.expr_strings and isinstance(raw, str):
-            return self.read(raw, at, lambda t: parse_expr(t, self.naming))
+            return self.read(raw, at, lambda t, p: parse_expr(t, self.naming, place=p))
         return super().expr(raw, at, depth)
 
     def _clause_step(self, raw: dict[str, JSONValue], step: str, at: A.Pointer) -> A.Step | None:
@@ -114,38 +116,26 @@ class FormLowering(Lowering):
             return at
 
         try:
-            parsed = parse_step(text, self.naming)
+            parsed = parse_step(text, self.naming, place=where)
         except PesqlError as exc:
             for d in exc.diagnostics:
                 self.collector.add(dataclasses.replace(d, origin=where(d.origin)))
             return None
         assert isinstance(parsed, A.Step)  # the text starts with the step's keyword
-        moved = parsed.transform(lambda n: dataclasses.replace(n, origin=where(n.origin)))
-        assert isinstance(moved, A.Step)
-        return moved
+        return parsed
 
-    def read(self, text: str, at: A.Pointer, reader: Callable[[str], T]) -> T | None:
+    def read(self, text: str, at: A.Pointer, reader: Callable[[str, Place], T]) -> T | None:
         """Parse p-SQL held in the string at `at`; origins and diagnostics point into it."""
+
+        def inside(origin: A.Origin | None) -> A.Origin:
+            return A.InString(at, origin) if isinstance(origin, A.Span) else at
+
         try:
-            value = reader(text)
+            return reader(text, inside)
         except PesqlError as exc:
             for d in exc.diagnostics:
-                self.collector.add(dataclasses.replace(d, origin=_inside(at, d.origin)))
+                self.collector.add(dataclasses.replace(d, origin=inside(d.origin)))
             return None
-        if isinstance(value, A.Node):
-            return _relocate(value, at)  # type: ignore[return-value]
-        return value
-
-
-def _inside(at: A.Pointer, origin: A.Origin | None) -> A.Origin:
-    return A.InString(at, origin) if isinstance(origin, A.Span) else at
-
-
-def _relocate(node: A.Node, at: A.Pointer) -> A.Node:
-    def move(n: A.Node) -> A.Node:
-        return dataclasses.replace(n, origin=_inside(at, n.origin))
-
-    return node.transform(move)
 
 
 def from_form(

@@ -10,7 +10,9 @@ expected tokens in words, and hints (nearest step or function names).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -57,30 +59,38 @@ def _parser() -> Lark:
     )
 
 
-def parse(text: str, naming: Naming | None = None) -> A.Plan:
+# Where a node's span in the text puts it: the wire forms read p-SQL held in a JSON string,
+# and their nodes' origins point into that string (`A.InString`), not at the bare text.
+Place = Callable[[A.Origin | None], A.Origin]
+
+
+def parse(text: str, naming: Naming | None = None, *, place: Place | None = None) -> A.Plan:
     """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`.
 
-    With a profile's `naming`, its renamed and aliased function names are read too."""
-    plan = _parse(text, "start", naming)
+    With a profile's `naming`, its renamed and aliased function names are read too. With
+    `place`, every node's origin is `place(its span)`."""
+    plan = _parse(text, "start", naming, place)
     assert isinstance(plan, A.Plan)
     return plan
 
 
-def parse_expr(text: str, naming: Naming | None = None) -> A.Expr:
+def parse_expr(text: str, naming: Naming | None = None, *, place: Place | None = None) -> A.Expr:
     """Parse one expression (the compact form's strings; docs, tests and the REPL)."""
-    expr = _parse(text, "one_expr", naming)
+    expr = _parse(text, "one_expr", naming, place)
     assert isinstance(expr, A.Expr)
     return expr
 
 
-def parse_step(text: str, naming: Naming | None = None) -> A.Step | tuple[str, str]:
+def parse_step(
+    text: str, naming: Naming | None = None, *, place: Place | None = None
+) -> A.Step | tuple[str, str]:
     """Parse one step (the steps form's strings), or `("from", table)` for a FROM line."""
-    step = _parse(text, "one_step", naming)
+    step = _parse(text, "one_step", naming, place)
     assert isinstance(step, A.Step | tuple)
     return step
 
 
-def _parse(text: str, start: str, naming: Naming | None) -> Any:
+def _parse(text: str, start: str, naming: Naming | None, place: Place | None = None) -> Any:
     if not isinstance(text, str):
         raise TypeError(f"parse takes p-SQL text (str), not {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
@@ -108,9 +118,12 @@ def _parse(text: str, start: str, naming: Naming | None) -> Any:
         shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
         raise PesqlError([surrogate_diagnostic(text, surrogate)], shown)
     try:
-        parsed, widest = descent.read(text, start, naming)
+        # The descent reader places origins as it builds; lark's result is moved after.
+        parsed, widest = descent.read(text, start, naming, place)
     except descent.Unsure:
         parsed, widest = read_with_lark(text, start, naming), MAX_JSON_DEPTH + 1
+        if place is not None and isinstance(parsed, A.Node):
+            parsed = parsed.transform(lambda n: dataclasses.replace(n, origin=place(n.origin)))
     if widest > MAX_JSON_DEPTH:  # shorter steps cannot nest deeper (see descent.read)
         deep = _too_deep(parsed)
         if deep is not None:

@@ -51,10 +51,13 @@ def test_compile_latency_smoke() -> None:
     for expected in (
         "p-SQL: JSON -> LazyFrame (all stages)",
         "json.loads",
-        "lark: pesql.parse(text form)",
+        "p-SQL: pesql.parse(text form)",
+        "lark: LALR parse + tree -> AST (the path of errors)",
+        "p-SQL: from_form, compact form",
         "sqlglot: parse_one + optimize(schema)",
     ):
         assert expected in labels  # fmt: skip
+    assert any(note.startswith("5-step plan, p50 per input character") for note in stages.notes)
     assert ("ibis: build + compile (polars)" in labels) is HAS_IBIS
     if not HAS_IBIS:
         assert any(note.startswith("ibis skipped") for note in stages.notes)

@@ -11,6 +11,7 @@ most likely to part), and on hand-picked cases of lark's contextual keywords.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from pesql.grammar import ast as A
 from pesql.grammar import descent
 from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.parse import _parser, parse, parse_expr, parse_step, read_with_lark
 from pesql.grammar.printer import expr_text, to_text
 from pesql.grammar.scan import keywords
@@ -217,3 +219,24 @@ def test_parse_entry_points_use_the_descent_reader() -> None:
     assert parse("FILTER a > 1") == descent.read("FILTER a > 1", "start", None)[0]
     assert parse_expr("a + 1") == descent.read("a + 1", "one_expr", None)[0]
     assert parse_step("LIMIT 1") == descent.read("LIMIT 1", "one_step", None)[0]
+
+
+def _lark_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsure(*_: object, **__: object) -> None:
+        raise descent.Unsure
+
+    monkeypatch.setattr(descent, "read", unsure)
+
+
+@pytest.mark.parametrize("form", ["compact", "steps", "text"])
+@given(plan=plans(max_steps=4))
+def test_wire_forms_place_origins_as_lark_path_does(form: str, plan: A.Plan) -> None:
+    """The forms read p-SQL inside JSON strings: the descent reader places each origin as it
+    builds the node (`place`); lark's result is moved afterwards. Both give the same tree."""
+    document = json.dumps(to_form(plan, form))  # type: ignore[arg-type]
+    fast = from_form(document, form)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        _lark_only(patch)
+        slow = from_form(document, form)  # type: ignore[arg-type]
+    assert _shape(fast) == _shape(slow)
+    assert all(isinstance(n.origin, A.InString | A.Pointer) for n in fast.walk())
