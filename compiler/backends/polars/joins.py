@@ -47,12 +47,8 @@ def _key_type(left: pl.DataType, right: pl.DataType) -> pl.DataType | None:
     return polars_dtype(both) if both is not None else pl.String()
 
 
-def join_frame(
-    step: Join | Lookup, left: pl.LazyFrame, right: pl.LazyFrame, *, keep_order: bool = True
-) -> pl.LazyFrame:
-    """`left` joined with `right` as `step` says (the checker has resolved every name);
-    `keep_order=False` when nothing after it observes the rows' order
-    (compiler/backends/order.py)."""
+def join_frame(step: Join | Lookup, left: pl.LazyFrame, right: pl.LazyFrame) -> pl.LazyFrame:
+    """`left` joined with `right` as `step` says (the checker has resolved every name)."""
     left_schema = left.collect_schema()
     right_schema = right.collect_schema()
     taken = set(left_schema.names()) | set(right_schema.names())
@@ -83,13 +79,9 @@ def join_frame(
         how=how,
         validate="m:1" if isinstance(step, Lookup) else "m:m",
         nulls_equal=False,
-        maintain_order=_kept_order(how) if keep_order else "none",
+        maintain_order="left_right" if how in ("inner", "left") else "left",
     )
     return joined.drop(helpers)
-
-
-def _kept_order(how: How) -> Literal["left_right", "left"]:
-    return "left_right" if how in ("inner", "left") else "left"
 
 
 __all__ = ["join_frame"]

@@ -21,7 +21,7 @@ in docs/semantics.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 # Imported for their registrations on `lower` (conditionals, casts, numbers, text, time,
 # aggregates, window functions).
@@ -29,21 +29,18 @@ import pesql.compiler.backends.polars.functions
 import pesql.compiler.backends.polars.text
 import pesql.compiler.backends.polars.window  # noqa: F401
 import polars as pl
-from pesql.compiler.backends.order import order_observed
 from pesql.compiler.backends.polars.exprs import Ctx, lower
 from pesql.compiler.backends.polars.joins import join_frame
 from pesql.compiler.backends.polars.steps import (
     Order,
     Unique,
-    distinct_frame,
-    group_frame,
     lower_step,
     sort_frame,
     sort_keys_after,
     unique_key_after,
 )
 from pesql.compiler.check.check import CheckedPlan, require_checked
-from pesql.grammar.ast import Expr, Node, Step
+from pesql.grammar.ast import Expr, Node
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.ops import rows
 from pesql.grammar.ops.joins import Join, Lookup
@@ -62,20 +59,13 @@ def to_polars(
     order: Order = ()
     unique: Unique = None
     inputs = (checked.input_schema, *checked.step_schemas)
-    kept = _kept_orders(plan.steps)
-    for index, (step, schema) in enumerate(zip(plan.steps, inputs, strict=False)):
-        keep_order = kept is None or kept[index]
+    for step, schema in zip(plan.steps, inputs, strict=False):
         if isinstance(step, Join | Lookup):
-            right = _joined(tables or {}, step.table)
-            frame = join_frame(step, frame, right, keep_order=keep_order)
+            frame = join_frame(step, frame, _joined(tables or {}, step.table))
         elif isinstance(step, rows.Sort) and unique is not None:
             # Keys covering a unique key cannot tie: an unstable sort gives the same rows.
             stable = not unique <= {k.column for k in step.keys}
             frame = sort_frame(frame, step.keys, stable=stable)
-        elif isinstance(step, rows.GroupBy) and not keep_order:
-            frame = group_frame(step, frame, schema, keep_order=False)
-        elif isinstance(step, rows.Distinct) and not keep_order:
-            frame = distinct_frame(step, frame, keep_order=False)
         else:
             frame = lower_step(step, frame, order, schema)
         needs_columns = isinstance(step, rows.Distinct) and not step.columns
@@ -83,27 +73,6 @@ def to_polars(
         unique = unique_key_after(step, unique, columns)
         order = sort_keys_after(step, order)
     return frame
-
-
-# Steps that keep an order of first appearance, at a cost, unless told it is not observed.
-_ORDER_KEEPING = (rows.GroupBy, rows.Distinct, Join, Lookup)
-_AGGREGATING = (rows.GroupBy, rows.AggregateStep, rows.Window)
-
-
-def _kept_orders(steps: Sequence[Step]) -> list[bool] | None:
-    """kept[i]: whether step i must keep its output in order of first appearance (None: every
-    step must, or none could do otherwise). Not when the answer never observes that order
-    (compiler/backends/order.py), unless an aggregation follows: a float SUM adds in row
-    order, and its last bits are kept the same from run to run."""
-    if not any(isinstance(step, _ORDER_KEEPING) for step in steps):
-        return None
-    observed = order_observed(steps)
-    kept = observed[1:]
-    aggregated = False
-    for index in range(len(steps) - 1, -1, -1):
-        kept[index] = kept[index] or aggregated
-        aggregated = aggregated or isinstance(steps[index], _AGGREGATING)
-    return kept
 
 
 def _joined(tables: Mapping[str, pl.LazyFrame], name: str) -> pl.LazyFrame:

@@ -133,19 +133,11 @@ def _aggregates(assigns: Sequence[Assign], ctx: Ctx) -> list[pl.Expr]:
 def _group_by(
     step: rows.GroupBy, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
-    return group_frame(step, frame, schema)
-
-
-def group_frame(
-    step: rows.GroupBy, frame: pl.LazyFrame, schema: Schema | None, *, keep_order: bool = True
-) -> pl.LazyFrame:
-    """GROUP_BY; `keep_order=False` when nothing after it observes the groups' order
-    (compiler/backends/order.py). Within a group polars keeps the rows' order either way."""
     if not step.keys:  # no keys: one group, the whole table
         return frame.select(_aggregates(step.aggregates, Ctx(mode="group", schema=schema)))
     ctx = Ctx(mode="group", keys=frozenset(step.keys), schema=schema)
     # maintain_order: groups come out in order of first appearance, so results are stable.
-    grouped = frame.group_by(cols(step.keys), maintain_order=keep_order)
+    grouped = frame.group_by(cols(step.keys), maintain_order=True)
     return grouped.agg(_aggregates(step.aggregates, ctx))
 
 
@@ -187,17 +179,9 @@ def _limit(
 def _distinct(
     step: rows.Distinct, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
-    return distinct_frame(step, frame)
-
-
-def distinct_frame(
-    step: rows.Distinct, frame: pl.LazyFrame, *, keep_order: bool = True
-) -> pl.LazyFrame:
-    """DISTINCT; `keep_order=False` as for `group_frame` (every column is compared, so which
-    copy is kept cannot be seen)."""
     if step.columns:
         frame = frame.select(cols(step.columns))
-    return frame.unique(keep="first", maintain_order=keep_order)
+    return frame.unique(keep="first", maintain_order=True)
 
 
 @lower_step.register

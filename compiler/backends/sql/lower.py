@@ -24,7 +24,7 @@ import pesql.compiler.backends.sql.functions
 import pesql.compiler.backends.sql.joins
 import pesql.compiler.backends.sql.parse
 import pesql.compiler.backends.sql.text  # noqa: F401  (imported for their registrations)
-from pesql.compiler.backends.order import input_order_observed
+from pesql.compiler.backends.sql.order import input_order_observed
 from pesql.compiler.backends.sql.steps import Chain, sql_step
 from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema

@@ -79,7 +79,7 @@ class Chain:
 
     def source(self, table: str, ordinal_column: str | None, observed: bool = True) -> None:
         """The first CTE: the table's columns and the row ordinal; every row's is 0 when the
-        plan never observes the input's order (backends/order.py), so no engine numbers them."""
+        plan never observes the input's order (sql/order.py), so no engine numbers them."""
         self.ordinal_column = ordinal_column
         self.ctes.append((f"{self.prefix}0", self.numbered(table, self.schema, observed)))
 

@@ -1,4 +1,4 @@
-"""The SQL skips numbering the input when the plan never observes its order (backends/order.py).
+"""The SQL skips numbering the input when the plan never observes its order (sql/order.py).
 
 Three checks: the analysis on hand-picked plans (each rule, both ways), the SQL it leads to
 (no window over the whole table), and a property on generated plans: a plan the analysis calls
@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
-from pesql.compiler.backends.order import input_order_observed
 from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.backends.sql.lower import to_sql
+from pesql.compiler.backends.sql.order import input_order_observed
 from pesql.compiler.check.check import check
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError

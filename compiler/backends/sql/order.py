@@ -1,15 +1,9 @@
-"""Whether a plan's answer depends on the row order at each step: both backends skip the work
-of keeping an order that nothing observes.
+"""Whether a plan's answer depends on the input's row order: if not, the SQL skips numbering it.
 
-- SQL: every CTE carries the row ordinal (docs/sql.md, "Row order") so that ties, first rows
-  and group order follow the input as in polars. Numbering the input is
-  `ROW_NUMBER() OVER ()` over the whole table: on PostgreSQL and Spark a window over every
-  row, which engines run as a sort or a single-threaded pass.
-- polars: GROUP_BY, DISTINCT and JOIN keep the order of first appearance
-  (`maintain_order`), which costs time and memory on large tables (a GROUP_BY followed by a
-  SORT of its keys keeps an order the SORT then replaces).
-
-Many plans never observe the input's order:
+Every CTE carries the row ordinal (docs/sql.md, "Row order") so that ties, first rows and
+group order follow the input as in polars. Numbering the input is `ROW_NUMBER() OVER ()` over
+the whole table: on PostgreSQL and Spark a window over every row, which engines run as a sort
+or a single-threaded pass. Many plans never observe it:
 
     FILTER l_shipdate >= DATE '1994-01-01'          the rows kept do not depend on order
     AGGREGATE revenue = SUM(l_extendedprice)        one row: no order left to observe
@@ -17,9 +11,8 @@ Many plans never observe the input's order:
     GROUP_BY l_returnflag COMPUTE n = COUNT(*)      groups in order of first appearance...
     SORT l_returnflag                               ...but sorted on unique keys: no ties
 
-For those the SQL's source CTE numbers every row 0 instead: every later step is unchanged
-(MIN of the ordinal, the tie-break of a sort, the final ORDER BY), and the engines drop the
-constant. polars asks the same question of each step's output (`order_observed`).
+For those the source CTE numbers every row 0 instead: every later step is unchanged (MIN of
+the ordinal, the tie-break of a sort, the final ORDER BY), and the engines drop the constant.
 
 The analysis walks the steps backwards asking "is the order of the rows coming into this step
 observed?", with what is known forwards about which columns are a unique key. It only says
@@ -42,19 +35,11 @@ Key = frozenset[str] | None
 
 def input_order_observed(steps: Sequence[A.Step]) -> bool:
     """Whether the answer of `steps` (the row order included) depends on the input's order."""
-    return order_observed(steps)[0]
-
-
-def order_observed(steps: Sequence[A.Step]) -> list[bool]:
-    """observed[i]: whether the order of the rows coming into step i is observed by the
-    answer (row order included); observed[i + 1] is then that of step i's output, and
-    observed[-1] that of the answer itself."""
     keys = _unique_keys(steps)
-    observed = [True] * (len(steps) + 1)
     # The answer's own row order is part of it, unless it has at most one row.
-    observed[-1] = keys[-1] != frozenset()
+    observed = keys[-1] != frozenset()
     for index in range(len(steps) - 1, -1, -1):
-        observed[index] = _observed_before(steps[index], keys[index], observed[index + 1])
+        observed = _observed_before(steps[index], keys[index], observed)
     return observed
 
 
@@ -122,4 +107,4 @@ def _reads_order(step: A.Step) -> bool:
     return any(isinstance(node, agg.First | agg.Last) for node in step.walk())
 
 
-__all__ = ["input_order_observed", "order_observed"]
+__all__ = ["input_order_observed"]
