@@ -163,7 +163,7 @@ def breakdown_report(path: Path, scale: float, queries: Sequence[int], workers: 
         report.add(tpch.QUERIES[index].name, mode, peak if ok else None, over)
     report.notes.append(
         "one run per cell: the figures move by 10-20 MiB from run to run on a busy machine; "
-        "the compile includes lark's LALR tables for the text plans (grammar/parse.py)"
+        "valid text plans are read without lark's LALR tables (grammar/descent.py)"
     )
     return report
 

@@ -64,6 +64,12 @@ def _parser() -> Lark:
 Place = Callable[[A.Origin | None], A.Origin]
 
 
+def prepare_error_reader() -> None:
+    """Build lark's LALR parser now (~0.3 s): it reads every text with a problem (valid text
+    goes through grammar/descent.py without it). Long-lived processes call this at start."""
+    _parser()
+
+
 def parse(text: str, naming: Naming | None = None, *, place: Place | None = None) -> A.Plan:
     """Parse p-SQL text into a plan; every problem is reported at once as `PesqlError`.
 

@@ -306,3 +306,18 @@ def test_ask_runs_in_a_worker_and_is_not_stopped_while_it_waits_for_the_model(
             assert len(model.chat_requests) == 1
         finally:
             close_app(app)
+
+
+def test_the_forkserver_preload_builds_the_parser_of_errors() -> None:
+    """Valid text is read without lark, so the preload builds lark's parser itself: a
+    worker's first plan with a syntax error must not pay ~0.3 s for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pesql.runtime.service.preload\n"
+        "from pesql.grammar import parse\n"
+        "print(parse._parser.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
