@@ -24,6 +24,7 @@ from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.parse import _parser, parse, parse_expr, parse_step, read_with_lark
 from pesql.grammar.printer import expr_text, to_text
+from pesql.grammar.registry import Naming
 from pesql.grammar.scan import keywords
 from pesql.runtime.testing.strategies.syntax import exprs, plans
 
@@ -38,19 +39,19 @@ def _shape(value: Any) -> Any:
     return value
 
 
-def _lark(text: str, start: str) -> Any:
+def _lark(text: str, start: str, naming: Naming | None = None) -> Any:
     try:
-        return read_with_lark(text, start, None)
+        return read_with_lark(text, start, naming)
     except PesqlError as exc:
         return exc
 
 
-def _agree(text: str, start: str = "start") -> bool:
+def _agree(text: str, start: str = "start", naming: Naming | None = None) -> bool:
     """True if the descent reader answered (and then it agrees with lark). When it leaves
     the text to lark, lark must refuse it: valid text never misses the fast path."""
-    slow = _lark(text, start)
+    slow = _lark(text, start, naming)
     try:
-        fast = descent.read(text, start, None)[0]
+        fast = descent.read(text, start, naming)[0]
     except descent.Unsure:
         assert isinstance(slow, PesqlError), f"descent gave up on valid text {text!r}"
         return False
@@ -202,6 +203,14 @@ def test_a_problem_reads_the_same_through_parse() -> None:
             parse(text)
         expected = _lark(text, "start")
         assert [d.code for d in caught.value.diagnostics] == [d.code for d in expected.diagnostics]
+
+
+def test_a_profiles_names_are_read_alike() -> None:
+    """Function names go through the profile's naming in both readers."""
+    naming = Naming(renames={"SUB_ABS": "GAP_OF"}, aliases={"MEANOF": "AVG"})
+    assert _agree("DERIVE g = GAP_OF(a, b)\nGROUP_BY k COMPUTE m = meanof(g)", naming=naming)
+    assert _agree("DERIVE g = SUB_ABS(a, b)", naming=naming)  # the canonical name stays
+    assert not _agree("DERIVE g = GAP_OF(a, b)")  # without the profile: E104, from lark
 
 
 def test_keyword_table_covers_every_keyword_terminal_of_the_grammar() -> None:
