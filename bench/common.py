@@ -12,6 +12,7 @@ high-water mark (VmHWM), so one benchmark's allocations never leak into another'
 
 from __future__ import annotations
 
+import argparse
 import gc
 import math
 import os
@@ -374,8 +375,6 @@ def rounds_main(
 ) -> int:
     """The command line of a benchmark measured in rounds: `--rounds N`, or `--smoke` for
     `smoke` rounds; prints each report as markdown."""
-    import argparse
-
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help=f"{smoke} rounds")
     parser.add_argument("--rounds", type=int, default=rounds)

@@ -83,13 +83,7 @@ class _Reader(ExprReader):
         self.widest = 0  # tokens in the longest step
 
     def names(self) -> tuple[list[str], int]:
-        first, last = self.name()
-        out = [first]
-        while self.kinds[self.i] == ",":
-            self.i += 1
-            value, last = self.name()
-            out.append(value)
-        return out, last
+        return self.listed(self.name)
 
     def plan(self) -> A.Plan:
         table = None
@@ -136,13 +130,8 @@ class _Reader(ExprReader):
         elif kind == "LIMIT":
             step, last = self.limit(first)
         elif kind == "SELECT":
-            items = [self.select_item()]
-            while self.kinds[self.i] == ",":
-                self.i += 1
-                items.append(self.select_item())
-            last = items[-1][1]
-            columns = tuple(item for item, _ in items)
-            step = rows.Select(columns=columns, origin=self.span(first, last))
+            items, last = self.listed(self.select_item)
+            step = rows.Select(columns=tuple(items), origin=self.span(first, last))
         elif kind == "DROP":
             names, last = self.names()
             step = rows.Drop(columns=tuple(names), origin=self.span(first, last))
@@ -173,11 +162,8 @@ class _Reader(ExprReader):
         return A.SelectItem(column=column, as_=alias, origin=self.span(first, last)), last
 
     def assigns(self) -> tuple[tuple[A.Assign, ...], int]:
-        out = [self.assign()]
-        while self.kinds[self.i] == ",":
-            self.i += 1
-            out.append(self.assign())
-        return tuple(a for a, _ in out), out[-1][1]
+        assigns, last = self.listed(self.assign)
+        return tuple(assigns), last
 
     def assign(self) -> tuple[A.Assign, int]:
         name, first = self.name()
@@ -186,11 +172,8 @@ class _Reader(ExprReader):
         return A.Assign(name=name, expr=expr, origin=self.span(first, last)), last
 
     def sort_keys(self) -> tuple[tuple[A.SortKey, ...], int]:
-        out = [self.sort_key()]
-        while self.kinds[self.i] == ",":
-            self.i += 1
-            out.append(self.sort_key())
-        return tuple(k for k, _ in out), out[-1][1]
+        keys, last = self.listed(self.sort_key)
+        return tuple(keys), last
 
     def sort_key(self) -> tuple[A.SortKey, int]:
         column, first = self.name()
@@ -256,12 +239,8 @@ class _Reader(ExprReader):
             self.i += 1
         table = self.name()[0]
         self.take("ON")
-        keys = [self.join_key()]
-        while self.kinds[self.i] == ",":
-            self.i += 1
-            keys.append(self.join_key())
-        last = keys[-1][1]
-        on = tuple(k for k, _ in keys)
+        keys, last = self.listed(self.join_key)
+        on = tuple(keys)
         if kind == "LOOKUP":
             return joins.Lookup(table=table, on=on, origin=self.span(first, last)), last
         step = joins.Join(table=table, on=on, kind=how, origin=self.span(first, last))  # type: ignore[arg-type]

@@ -13,21 +13,23 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
 from pesql.grammar.diagnostics import Collector
-from pesql.grammar.numbers import int_problem, read_int
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
-from pesql.grammar.parse_exprs import case_else, parse_temporal, unquote_string
+from pesql.grammar.parse_exprs import case_else, number_value, parse_temporal, unquote_string
 from pesql.grammar.registry import Naming, lookup
 from pesql.grammar.scan import NOT_WORDS, Tokens, Unsure
 
+T = TypeVar("T")
 Read = tuple[A.Expr, int, int]  # node, first and last token of its container
-Place = Callable[[A.Origin | None], A.Origin]  # a span -> the origin a node gets
+# Where a node's span in the text puts it: the wire forms read p-SQL held in a JSON string,
+# and their nodes' origins point into that string (`A.InString`), not at the bare text.
+Place = Callable[[A.Origin | None], A.Origin]
 
 _COMPARE: dict[str, type[operators.Binary]] = {
     "=": operators.Eq, "!=": operators.Ne, "<>": operators.Ne, "<": operators.Lt,
@@ -104,6 +106,16 @@ class ExprReader:
             value = value[1:-1].replace("``", "`")
         self.i = at + 1
         return value, at
+
+    def listed(self, item: Callable[[], tuple[T, int]]) -> tuple[list[T], int]:
+        """`item ("," item)*`: the items and the index of the last one's last token."""
+        values: list[T] = []
+        while True:
+            value, last = item()
+            values.append(value)
+            if self.kinds[self.i] != ",":
+                return values, last
+            self.i += 1
 
     # --- OR, AND, NOT ----------------------------------------------------------------------
     def expr(self) -> Read:
@@ -209,21 +221,15 @@ class ExprReader:
         if (number == "INT" or number == "FLOAT") and self.starts[first + 1] == self.ends[first]:
             self.i += 2  # NEG_NUMBER: the minus touches the digits
             raw = "-" + self.texts[first + 1]
-            return self.number(raw, number, first, first + 1), first, first + 1
+            return self.number(raw, first, first + 1), first, first + 1
         self.i += 1
         value, _, last = self.unary()
         return operators.Neg(value=value, origin=self.span(first, last)), first, last
 
-    def number(self, raw: str, kind: str, first: int, last: int) -> A.Lit:
-        value: Any
-        if kind == "INT":
-            value = read_int(raw)
-            if not isinstance(value, int) or int_problem(value) is not None:
-                raise Unsure  # E157
-        else:
-            value = float(raw)
-            if value in (float("inf"), float("-inf")):
-                raise Unsure  # E106
+    def number(self, raw: str, first: int, last: int) -> A.Lit:
+        value = number_value(raw)
+        if value is None:
+            raise Unsure  # E157, E106
         return A.Lit(value=value, origin=self.span(first, last))
 
     # --- atoms ---------------------------------------------------------------------------
@@ -232,7 +238,7 @@ class ExprReader:
         kind = self.kinds[at]
         if kind == "INT" or kind == "FLOAT":
             self.i += 1
-            return self.number(self.texts[at], kind, at, at), at, at
+            return self.number(self.texts[at], at, at), at, at
         if kind == "STRING":
             self.i += 1
             return A.Lit(value=unquote_string(self.texts[at]), origin=self.span(at, at)), at, at

@@ -33,11 +33,12 @@ from typing import Any, Literal, TypeVar
 
 from pesql.grammar import ast as A
 from pesql.grammar.clauses import CLAUSES, ClauseError, clauses_text, step_clauses
+from pesql.grammar.descent_exprs import Place
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.jsonform import literal_json
 from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
-from pesql.grammar.parse import Place, parse, parse_expr, parse_step
+from pesql.grammar.parse import parse, parse_expr, parse_step
 from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, lookup, spec_of

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +21,7 @@ from lark.exceptions import UnexpectedInput
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar import descent
+from pesql.grammar.descent_exprs import Place
 from pesql.grammar.diagnostics import Collector, Diagnostic, PesqlError
 from pesql.grammar.lowering import MAX_JSON_DEPTH
 from pesql.grammar.numbers import describe_number, first_surrogate, read_int
@@ -57,11 +57,6 @@ def _parser() -> Lark:
         maybe_placeholders=False,
         start=["start", "one_expr", "one_step"],
     )
-
-
-# Where a node's span in the text puts it: the wire forms read p-SQL held in a JSON string,
-# and their nodes' origins point into that string (`A.InString`), not at the bare text.
-Place = Callable[[A.Origin | None], A.Origin]
 
 
 def prepare_error_reader() -> None:

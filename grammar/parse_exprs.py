@@ -65,6 +65,16 @@ def case_else(node: A.Expr | None) -> A.Expr | None:
     return node
 
 
+def number_value(raw: str) -> int | float | None:
+    """The value of a number literal (`5`, `-5`, `1.5e3`), or None when it cannot run: an
+    integer outside 64 bits (E157) or a float past the largest one (E106)."""
+    if any(ch in raw for ch in ".eE"):
+        number = float(raw)
+        return None if number in (float("inf"), float("-inf")) else number
+    value = read_int(raw)
+    return value if isinstance(value, int) and int_problem(value) is None else None
+
+
 def limit_number(raw: str, wire: str) -> int | None:
     """LIMIT's count or offset if within the registry's bounds, else None (E157)."""
     value = read_int(raw)
@@ -235,16 +245,16 @@ class ExprRules(Transformer[Token, Any]):
         return self._int(children[0], meta)
 
     def _int(self, tok: Token, meta: Meta) -> A.Lit:
-        value = read_int(tok.value)
-        problem = int_problem(value)
-        if problem is None and isinstance(value, int):
+        value = number_value(tok.value)
+        if value is not None:
             return A.Lit(value=value, origin=span_of(meta))
+        wide = read_int(tok.value)
         self.collector.error(
             "E157",
             token_span(tok),
-            found=describe_number(value),
-            expected=problem,
-            hints=(int_hint(value),),
+            found=describe_number(wide),
+            expected=int_problem(wide),
+            hints=(int_hint(wide),),
         )
         return A.Lit(value=None, origin=span_of(meta))
 
@@ -258,8 +268,8 @@ class ExprRules(Transformer[Token, Any]):
         return self._int(children[0], meta)
 
     def _float(self, tok: Token, meta: Meta) -> A.Lit:
-        value = float(tok.value)
-        if value in (float("inf"), float("-inf")):
+        value = number_value(tok.value)
+        if value is None:
             self.collector.error(
                 "E106",
                 token_span(tok),
@@ -267,7 +277,6 @@ class ExprRules(Transformer[Token, Any]):
                 found=tok.value,
                 hints=("numbers must be finite",),
             )
-            return A.Lit(value=None, origin=span_of(meta))
         return A.Lit(value=value, origin=span_of(meta))
 
     def string_lit(self, meta: Meta, children: list[Token]) -> A.Lit:
