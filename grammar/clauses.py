@@ -25,6 +25,7 @@ says `/steps/0/DERIVE/0 1:7`, as for any string of the compact form.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,40 @@ class Piece:
         return A.InString(self.pointer, A.Span(*start, *end))
 
 
+class PieceMap:
+    """The place of a node of the step text: the string it came from (`InString`), or the
+    step object's pointer for the text the clauses' keys stand for.
+
+    Called once per node as the reader builds it, so the usual case, a step text on one line
+    (no string with a newline), finds the piece by bisection on its start column."""
+
+    __slots__ = ("_at", "_columns", "_one_line", "pieces")
+
+    def __init__(self, pieces: list[Piece], at: A.Pointer, one_line: bool) -> None:
+        self.pieces = pieces
+        self._at = at
+        self._one_line = one_line
+        self._columns = [p.column for p in pieces]  # ascending: pieces are written in order
+
+    def __call__(self, origin: A.Origin | None) -> A.Origin:
+        if origin.__class__ is not A.Span:
+            return self._at
+        assert isinstance(origin, A.Span)
+        if self._one_line:
+            k = bisect_right(self._columns, origin.column) - 1
+            if k >= 0:
+                piece = self.pieces[k]
+                if origin.end_column <= piece.end_column:
+                    shift = piece.column - 1
+                    span = A.Span(1, origin.column - shift, 1, origin.end_column - shift)
+                    return A.InString(piece.pointer, span)
+            return self._at
+        for piece in self.pieces:
+            if piece.holds(origin):
+                return piece.inside(origin)
+        return self._at
+
+
 class _Text:
     """The step text under construction, with the place of every piece in it."""
 
@@ -153,12 +188,13 @@ class _Text:
         self._write(text)
         if pointer is not None:
             self.pieces.append(Piece(pointer, line, column, self.line, self.column))
-        self._write(after)
+        if after:
+            self._write(after)
 
     def _write(self, text: str) -> None:
         self.parts.append(text)
-        lines = text.split("\n")
-        if len(lines) > 1:
+        if "\n" in text:
+            lines = text.split("\n")
             self.line += len(lines) - 1
             self.column = len(lines[-1]) + 1
         else:
@@ -175,9 +211,9 @@ class ClauseError(Exception):
 
 def clauses_text(
     raw: Mapping[str, JSONValue], step: str, at: A.Pointer
-) -> tuple[str, list[Piece], list[str]]:
-    """The p-SQL text of the step object `raw` (a step named `step`), its pieces, and the keys
-    it does not know. Raises `ClauseError` for a value of the wrong JSON type."""
+) -> tuple[str, PieceMap, list[str]]:
+    """The p-SQL text of the step object `raw` (a step named `step`), the map of its pieces,
+    and the keys it does not know. Raises `ClauseError` for a value of the wrong JSON type."""
     clauses = CLAUSES[step]
     known = {key for key, _, _ in clauses}
     first = next(iter(raw))  # the step's name as the model wrote it (any case, an alias)
@@ -207,7 +243,7 @@ def clauses_text(
             text.add(str(value), where)
         else:
             raise ClauseError(where, "a p-SQL string or an array of them", json_type(value))
-    return "".join(text.parts), text.pieces, unknown
+    return "".join(text.parts), PieceMap(text.pieces, at, text.line == 1), unknown
 
 
-__all__ = ["CLAUSES", "ClauseError", "Piece", "clauses_text", "step_clauses"]
+__all__ = ["CLAUSES", "ClauseError", "Piece", "PieceMap", "clauses_text", "step_clauses"]

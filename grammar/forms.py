@@ -99,7 +99,7 @@ class FormLowering(Lowering):
         """A compact step object keyed by clause (grammar/clauses.py)."""
         self.count()
         try:
-            text, pieces, unknown = clauses_text(raw, step, at)
+            text, where, unknown = clauses_text(raw, step, at)
         except ClauseError as exc:
             self.fail("E154", exc.pointer, expected=exc.expected, found=exc.found)
             return None
@@ -108,13 +108,6 @@ class FormLowering(Lowering):
             self.fail("E153", at.child(key), name=step, prop=key, hints=(f"{step} takes {keys}",))
         if unknown:
             return None
-
-        def where(origin: A.Origin | None) -> A.Origin:
-            if isinstance(origin, A.Span):
-                for piece in pieces:
-                    if piece.holds(origin):
-                        return piece.inside(origin)
-            return at
 
         try:
             parsed = parse_step(text, self.naming, place=where)
