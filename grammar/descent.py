@@ -8,7 +8,7 @@ every model answer. So `parse` reads text here first: one regex scan (grammar/sc
 one descent, about a sixth of lark's time.
 
 This reader answers only when sure. It builds the very nodes, spans included, that
-`parse.py` builds from lark's tree; at anything else (a syntax error, a number out of range,
+`lark_reader.py` builds from lark's tree; at anything else (a syntax error, a number out of range,
 an unknown function, an argument that does not bind, any diagnostic, a stack too deep) it
 raises `Unsure` and lark reads the text instead, so every error is lark's. What it mirrors:
 
@@ -34,8 +34,8 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.descent_exprs import ExprReader, Place
+from pesql.grammar.literals import limit_number
 from pesql.grammar.ops import joins, rows
-from pesql.grammar.parse_exprs import limit_number
 from pesql.grammar.registry import Naming
 from pesql.grammar.scan import Unsure, scan
 

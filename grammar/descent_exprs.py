@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
 from pesql.grammar.diagnostics import Collector
+from pesql.grammar.literals import case_else, number_value, parse_temporal, unquote_string
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
-from pesql.grammar.parse_exprs import case_else, number_value, parse_temporal, unquote_string
 from pesql.grammar.registry import Naming, lookup
 from pesql.grammar.scan import NOT_WORDS, Tokens, Unsure
 

@@ -15,6 +15,7 @@ from typing import Any
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import nearest
 from pesql.grammar.habits import function_hint, step_hint
+from pesql.grammar.literals import parse_temporal
 from pesql.grammar.lowering_fields import FieldLowering, json_type
 from pesql.grammar.numbers import (
     LongInteger,
@@ -23,7 +24,6 @@ from pesql.grammar.numbers import (
     int_hint,
     int_problem,
 )
-from pesql.grammar.parse_exprs import parse_temporal
 from pesql.grammar.positional import lower_positional, takes_positional
 from pesql.grammar.registry import all_ops, lookup
 

@@ -1,26 +1,27 @@
-"""Parse-tree rules for expressions and literals (the mixin half of the text -> AST builder).
+"""lark's parse-tree rules for expressions and literals (the mixin half of its text -> AST
+builder).
 
-Steps are built in `parse.py`; the rules here turn operators, calls, CASE and literals into
+Steps are built in `lark_reader.py`; the rules here turn operators, calls, CASE and literals into
 nodes, report problems to `self.collector` and put a NULL placeholder in their place, so one
 parse reports every problem.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
 from pesql.grammar import ast as A
 from pesql.grammar.arguments import bind_call
-from pesql.grammar.diagnostics import Collector, Diagnostic, nearest
+from pesql.grammar.diagnostics import Collector, nearest
 from pesql.grammar.habits import function_hint
+from pesql.grammar.literals import case_else, number_value, parse_temporal, unquote_string
 from pesql.grammar.numbers import describe_number, int_hint, int_problem, read_int
 from pesql.grammar.ops import aggregate as agg_ops
-from pesql.grammar.ops import logic, operators, rows
+from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
-from pesql.grammar.registry import Naming, all_ops, lookup, spec_of
+from pesql.grammar.registry import Naming, all_ops, lookup
 
 
 def span_of(meta: Meta) -> A.Span | None:
@@ -33,56 +34,12 @@ def token_span(tok: Token) -> A.Span:
     return A.Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
 
 
-def surrogate_diagnostic(text: str, index: int) -> Diagnostic:
-    """E158 at the line:col of the lone surrogate at `text[index]`."""
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return Diagnostic.make(
-        "E158",
-        A.Span(line, column, line, column + 1),
-        found="the text",
-        problem=f"U+{ord(text[index]):04X}",
-    )
-
-
 def nodes(children: list[Any]) -> list[Any]:
     """Children without keyword tokens (AST nodes, names and literal tokens stay)."""
     return [c for c in children if not (isinstance(c, Token) and c.type not in _VALUE_TOKENS)]
 
 
 _VALUE_TOKENS = {"NAME", "QUOTED_NAME", "INT", "FLOAT", "NEG_NUMBER", "STRING"}
-
-
-def unquote_string(raw: str) -> str:
-    return raw[1:-1].replace("''", "'")
-
-
-def case_else(node: A.Expr | None) -> A.Expr | None:
-    """CASE's ELSE: `ELSE NULL` means the same as no ELSE; one spelling keeps JSON and text
-    aligned."""
-    if isinstance(node, A.Lit) and node.value is None:
-        return None
-    return node
-
-
-def number_value(raw: str) -> int | float | None:
-    """The value of a number literal (`5`, `-5`, `1.5e3`), or None when it cannot run: an
-    integer outside 64 bits (E157) or a float past the largest one (E106)."""
-    if any(ch in raw for ch in ".eE"):
-        number = float(raw)
-        return None if number in (float("inf"), float("-inf")) else number
-    value = read_int(raw)
-    return value if isinstance(value, int) and int_problem(value) is None else None
-
-
-def limit_number(raw: str, wire: str) -> int | None:
-    """LIMIT's count or offset if within the registry's bounds, else None (E157)."""
-    value = read_int(raw)
-    bound = spec_of(rows.Limit).field(wire)
-    assert bound is not None
-    if bound.out_of_range(value) is None and isinstance(value, int):
-        return value
-    return None
 
 
 @v_args(meta=True)
@@ -320,16 +277,3 @@ class ExprRules(Transformer[Token, Any]):
             )
             return A.Lit(value=None, origin=span)
         return A.Lit(value=value, origin=span)
-
-
-def parse_temporal(text: str, with_time: bool) -> dt.date | dt.datetime | None:
-    """ISO date (`2024-01-31`) or naive datetime (`2024-01-31 12:00:00`); None if invalid."""
-    try:
-        if with_time:
-            value = dt.datetime.fromisoformat(text)
-            return None if value.tzinfo is not None else value
-        if len(text) != 10:
-            return None
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None

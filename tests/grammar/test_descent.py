@@ -22,7 +22,8 @@ from pesql.grammar import ast as A
 from pesql.grammar import descent
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.forms import from_form, to_form
-from pesql.grammar.parse import _parser, parse, parse_expr, parse_step, read_with_lark
+from pesql.grammar.lark_reader import _parser
+from pesql.grammar.parse import parse, parse_expr, parse_step, read_with_lark
 from pesql.grammar.printer import expr_text, to_text
 from pesql.grammar.registry import Naming
 from pesql.grammar.scan import keywords

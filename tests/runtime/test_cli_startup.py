@@ -65,10 +65,24 @@ def test_run_loads_polars_but_no_client_no_sql_no_rich(tmp_path: Path) -> None:
     code, modules = _loaded("run", "plan.json", "-t", "t.csv", "-f", "csv", cwd=tmp_path)
     assert code == 0
     assert "polars" in modules
-    assert not modules & {"openai", "sqlglot", "rich", "httpx", "duckdb"}
+    # lark reads only text with a problem (grammar/lark_reader.py); JSON never needs it.
+    assert not modules & {"openai", "sqlglot", "rich", "httpx", "duckdb", "lark"}
     # Only the subcommand's own module among the CLI's feature modules.
     cli = {n.rsplit(".", 1)[-1] for n in modules if n.startswith("pesql.runtime.cli.")}
     assert cli & set(MODULES) == {"run"}
+
+
+def test_valid_text_is_read_without_lark_and_a_slip_loads_it(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a,b\n1,x\n2,y\n3,z\n", encoding="utf-8")
+    (tmp_path / "good.psql").write_text("FILTER a > 1\nSORT a DESC\n", encoding="utf-8")
+    (tmp_path / "bad.psql").write_text("FILTER a >\n", encoding="utf-8")
+    code, modules = _loaded("run", "good.psql", "-t", "t.csv", "-f", "csv", cwd=tmp_path)
+    assert code == 0
+    assert "lark" not in modules and "pesql.grammar.lark_reader" not in modules
+    # The text with a problem is reported by lark's reader, loaded for it.
+    code, modules = _loaded("run", "bad.psql", "-t", "t.csv", "-f", "csv", cwd=tmp_path)
+    assert code != 0
+    assert "lark" in modules and "pesql.grammar.lark_reader" in modules
 
 
 def test_the_command_table_matches_what_each_module_registers() -> None:

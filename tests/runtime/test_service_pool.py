@@ -316,8 +316,8 @@ def test_the_forkserver_preload_builds_the_parser_of_errors() -> None:
 
     code = (
         "import pesql.runtime.service.preload\n"
-        "from pesql.grammar import parse\n"
-        "print(parse._parser.cache_info().currsize)"
+        "from pesql.grammar import lark_reader\n"
+        "print(lark_reader._parser.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
