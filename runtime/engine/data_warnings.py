@@ -24,14 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
-from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.backends.polars.names import col
-from pesql.compiler.check.check import CheckedPlan, check
+from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import operators, rows
 from pesql.grammar.printer import quote_string
 from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.prefixes import Prefixes
 
 LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
 
@@ -160,16 +160,17 @@ def _miss(probe: _Probe, source: pl.LazyFrame, engine: PolarsEngine) -> Diagnost
 
 
 def empty_result_warning(
-    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
 ) -> list[Diagnostic]:
     """W302 naming the FILTER that removed the last row (a count per FILTER prefix)."""
     steps = checked.plan.steps
     for index, step in enumerate(steps):
         if not isinstance(step, rows.Filter):
             continue
-        prefix = A.Plan(table=checked.plan.table, steps=steps[: index + 1])
-        prefix_checked = check(prefix, checked.input_schema)
-        remaining = to_polars(prefix_checked, source).select(pl.len()).collect(engine=engine).item()
+        after = prefixes.before(index + 1)
+        if after is None:
+            break  # past a join: not measured
+        remaining = after.select(pl.len()).collect(engine=engine).item()
         if remaining == 0:
             return [
                 Diagnostic.make(

@@ -51,6 +51,7 @@ from pesql.runtime.engine.limits import (
     truncation_note,
 )
 from pesql.runtime.engine.order_warnings import text_order_warnings, tie_warnings
+from pesql.runtime.engine.prefixes import Prefixes
 from pesql.runtime.engine.summary_warnings import summary_warnings
 from pesql.runtime.engine.value_hints import with_value_hints
 from pesql.runtime.tables.catalog import Catalog
@@ -167,13 +168,15 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
+            # The plan's prefixes, lowered once for every warning that re-runs one.
+            prefixes = Prefixes(self.checked, source)
             found += literal_warnings(self.checked, source, engine)
             if empty:
-                found += empty_result_warning(self.checked, source, engine)
+                found += empty_result_warning(self.checked, prefixes, engine)
             found += text_order_warnings(self.checked, source, engine)
             if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-                found += tie_warnings(self.checked, source, engine)
-                found += group_warnings(self.checked, source, engine)  # W307/W308
+                found += tie_warnings(self.checked, prefixes, engine)
+                found += group_warnings(self.checked, prefixes, engine)  # W307/W308
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found

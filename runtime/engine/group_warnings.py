@@ -21,21 +21,20 @@ measured (a join's input, an engine error) gives no warning.
 from __future__ import annotations
 
 import polars as pl
-from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.backends.polars.names import col
-from pesql.compiler.check.check import CheckedPlan, check
-from pesql.grammar import ast as A
+from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import rows
 from pesql.grammar.printer import quote_name, shown_value
 from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.prefixes import Prefixes
 
 MIN_ROWS = 3  # two rows in two groups is too little to call the grouping a mistake
 _DATES = ("date", "datetime")
 
 
 def group_warnings(
-    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
 ) -> list[Diagnostic]:
     """W307/W308 for each GROUP_BY with keys that makes one group, or a group per row."""
     out: list[Diagnostic] = []
@@ -43,8 +42,9 @@ def group_warnings(
     for index, step in enumerate(steps):
         if not isinstance(step, rows.GroupBy) or not step.keys:
             continue
-        before = A.Plan(table=checked.plan.table, steps=steps[:index])
-        lazy = to_polars(check(before, checked.input_schema), source)
+        lazy = prefixes.before(index)
+        if lazy is None:
+            continue  # after a join: not measured
         keys = [col(k) for k in step.keys]
         # One query: the counts, and the first keys (W307 names them when they never vary).
         counted = lazy.select(

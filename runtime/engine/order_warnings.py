@@ -22,15 +22,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
-from pesql.compiler.backends.polars.lower import expr_to_polars, to_polars
+from pesql.compiler.backends.polars.lower import expr_to_polars
 from pesql.compiler.backends.polars.names import col
-from pesql.compiler.backends.polars.steps import sort_keys_after
-from pesql.compiler.check.check import CheckedPlan, check
+from pesql.compiler.backends.polars.steps import lower_step, sort_keys_after
+from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
 from pesql.grammar.printer import quote_name, shown_value
 from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.prefixes import Prefixes
 
 SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
 PARSED_SHARE = 0.9  # share of sampled values a parse function must read
@@ -177,7 +178,7 @@ def _looks_typed(
 
 
 def tie_warnings(
-    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
+    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
 ) -> list[Diagnostic]:
     """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one."""
     out: list[Diagnostic] = []
@@ -186,7 +187,7 @@ def tie_warnings(
     for index, step in enumerate(steps):
         if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
             keys = tuple(k.column for k in order)
-            found = _tie(checked, source, index, step, keys, engine)
+            found = _tie(prefixes, index, step, keys, engine)
             if found is not None:
                 out.append(found)
         order = sort_keys_after(step, order)
@@ -194,18 +195,19 @@ def tie_warnings(
 
 
 def _tie(
-    checked: CheckedPlan,
-    source: pl.LazyFrame,
+    prefixes: Prefixes,
     index: int,
     step: rows.Limit,
     keys: tuple[str, ...],
     engine: PolarsEngine,
 ) -> Diagnostic | None:
     end = step.offset + step.count
+    before = prefixes.before(index)
+    if before is None:
+        return None  # after a join: not measured
+    # The sorted rows up to a few past the LIMIT's end (a LIMIT without ties: one slice).
     probe = rows.Limit(count=end + TIE_WINDOW)
-    prefix = A.Plan(table=checked.plan.table, steps=(*checked.plan.steps[:index], probe))
-    lazy = to_polars(check(prefix, checked.input_schema), source)
-    head = lazy.select(keys).collect(engine=engine)
+    head = lower_step(probe, before, ()).select(keys).collect(engine=engine)
     if head.height <= end:
         return None
     records = head.rows()

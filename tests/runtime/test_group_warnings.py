@@ -9,7 +9,8 @@ import datetime as dt
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pesql.runtime.engine.execute import execute
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
+from pesql.runtime.engine.execute import compile, execute
 from pesql.runtime.engine.group_warnings import MIN_ROWS
 from pesql.runtime.engine.limits import Limits
 from pesql.runtime.llm.ask import ask
@@ -107,3 +108,21 @@ def test_the_model_sees_the_warning_and_may_aggregate(server: FakeOpenAI) -> Non
     assert result.frame.rows() == [(2,)] and result.attempts == 2
     sent_back = server.chat_requests[1].body["messages"][-1]["content"]
     assert "W307" in sent_back and "AGGREGATE" in sent_back
+
+
+def test_a_grouping_before_a_lookup_is_measured_and_one_after_it_is_not() -> None:
+    """The warnings' prefixes (runtime/engine/prefixes.py) stop at the first JOIN or LOOKUP:
+    the joined tables are not read again for a warning."""
+    makers = pl.DataFrame({"cylinders": [4, 6, 8], "maker": ["x", "y", "z"]})
+    tables = {"cars": CARS, "makers": makers}
+    schemas = {n: schema_from_polars(f.schema) for n, f in tables.items()}
+
+    def grouped(text: str) -> list[str]:
+        notes = compile(text, schemas).collect(tables).notes
+        return [n.code for n in notes if n.code in ("W307", "W308")]
+
+    assert grouped("FROM cars\nGROUP_BY year COMPUTE n = COUNT(*)\nSORT year") == ["W308"]
+    before = "FROM cars\nGROUP_BY year COMPUTE n = COUNT(*)\nLOOKUP makers ON n = cylinders"
+    assert grouped(before) == ["W308"]
+    after = "FROM cars\nLOOKUP makers ON cylinders = cylinders\nGROUP_BY year COMPUTE n = COUNT(*)"
+    assert grouped(after) == []

@@ -54,12 +54,29 @@ def to_polars(
     """The plan's steps applied to `source`, lazily (nothing runs until `.collect()`).
 
     `tables`: the frames JOIN and LOOKUP read, by name (E210 for one that is missing)."""
+    return step_frames(checked, source, tables)[-1]
+
+
+def step_frames(
+    checked: CheckedPlan,
+    source: pl.LazyFrame,
+    tables: Mapping[str, pl.LazyFrame] | None = None,
+    *,
+    stop: int | None = None,
+) -> list[pl.LazyFrame]:
+    """`source` and the frame after each of the first `stop` steps (all by default): item `i`
+    is the input of step `i`, the last one `to_polars`' result for those steps.
+
+    The data warnings re-run prefixes of the plan (runtime/engine/*_warnings.py); lowering it
+    once gives each of them its prefix, the very frame `to_polars` of that prefix builds (a
+    step's lowering depends only on the steps before it)."""
     plan = require_checked(checked, "to_polars").plan
     frame = source
+    frames = [frame]
     order: Order = ()
     unique: Unique = None
     inputs = (checked.input_schema, *checked.step_schemas)
-    for step, schema in zip(plan.steps, inputs, strict=False):
+    for step, schema in zip(plan.steps[:stop], inputs, strict=False):
         if isinstance(step, Join | Lookup):
             frame = join_frame(step, frame, _joined(tables or {}, step.table))
         elif isinstance(step, rows.Sort) and unique is not None:
@@ -72,7 +89,8 @@ def to_polars(
         columns = frame.collect_schema().names() if needs_columns else ()
         unique = unique_key_after(step, unique, columns)
         order = sort_keys_after(step, order)
-    return frame
+        frames.append(frame)
+    return frames
 
 
 def _joined(tables: Mapping[str, pl.LazyFrame], name: str) -> pl.LazyFrame:
@@ -99,4 +117,4 @@ def has_lowering(cls: type[Node]) -> bool:
     )
 
 
-__all__ = ["expr_to_polars", "has_lowering", "to_polars"]
+__all__ = ["expr_to_polars", "has_lowering", "step_frames", "to_polars"]
