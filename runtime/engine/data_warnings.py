@@ -30,7 +30,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import operators, rows
 from pesql.grammar.printer import quote_string
-from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
 LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
@@ -101,35 +101,39 @@ def _compared(expr: A.Expr, columns: set[str]) -> Iterator[_Probe]:
                         yield _Probe(name, option.value, option.origin)
 
 
-def literal_warnings(
-    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
-) -> list[Diagnostic]:
-    """W301 for each probe that matches no row (one query for all probes, one per miss);
-    `engine`: polars' engine for these queries (the run's choice, execute.SMALL_WORK_BYTES)."""
+def literal_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> Queries[Diagnostic]:
+    """W301 for each probe that matches no row: one query for all probes, then two per miss
+    (its near spellings, and the column's values); run by batched.run_rounds."""
     probes = list({(p.column, p.value): p for p in reversed(literal_probes(checked))}.values())
     probes.reverse()  # the first occurrence of each (column, value), in plan order
     if not probes:
         return []
-    found = source.select(
-        (col(p.column) == pl.lit(p.value)).any().alias(str(i)) for i, p in enumerate(probes)
-    ).collect(engine=engine)
-    out: list[Diagnostic] = []
-    for i, probe in enumerate(probes):
-        if found[str(i)][0]:
-            continue
-        out.append(_miss(probe, source, engine))
-    return out
+    [found] = yield [
+        source.select(
+            (col(p.column) == pl.lit(p.value)).any().alias(str(i)) for i, p in enumerate(probes)
+        )
+    ]
+    misses = [p for i, p in enumerate(probes) if not found[str(i)][0]]
+    if not misses:
+        return []
+    answers = yield [query for probe in misses for query in _miss_queries(probe, source)]
+    return [_miss(p, answers[2 * i], answers[2 * i + 1]) for i, p in enumerate(misses)]
 
 
-def _miss(probe: _Probe, source: pl.LazyFrame, engine: PolarsEngine) -> Diagnostic:
+def _miss_queries(probe: _Probe, source: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """The near spellings of a value no row holds, and the column's first distinct values."""
     near = (
         source.filter(_normalized_expr(probe.column) == normalized(probe.value))
         .group_by(col(probe.column))
         .agg(pl.len().alias("n"))
         .sort("n", descending=True)
         .head(3)
-        .collect(engine=engine)
     )
+    distinct = source.select(col(probe.column).drop_nulls().unique().head(LISTED_VALUES + 1))
+    return [near, distinct]
+
+
+def _miss(probe: _Probe, near: pl.DataFrame, values: pl.DataFrame) -> Diagnostic:
     hints: list[str]
     if near.height:
         spelled = ", ".join(f"{_quoted(v)} ({n} rows)" for v, n in near.rows())
@@ -138,12 +142,7 @@ def _miss(probe: _Probe, source: pl.LazyFrame, engine: PolarsEngine) -> Diagnost
             "(\\u00a0 is a no-break space), or compare a normalized form (LOWER, TRIM)"
         ]
     else:
-        distinct = (
-            source.select(col(probe.column).drop_nulls().unique().head(LISTED_VALUES + 1))
-            .collect(engine=engine)
-            .to_series()
-            .to_list()
-        )
+        distinct = values.to_series().to_list()
         if 0 < len(distinct) <= LISTED_VALUES:
             listed = ", ".join(_quoted(v) for v in sorted(distinct))
             hints = [f"`{probe.column}` holds only {listed}"]
@@ -159,19 +158,22 @@ def _miss(probe: _Probe, source: pl.LazyFrame, engine: PolarsEngine) -> Diagnost
     )
 
 
-def empty_result_warning(
-    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
-) -> list[Diagnostic]:
-    """W302 naming the FILTER that removed the last row (a count per FILTER prefix)."""
-    steps = checked.plan.steps
-    for index, step in enumerate(steps):
+def empty_result_warning(checked: CheckedPlan, prefixes: Prefixes) -> Queries[Diagnostic]:
+    """W302 naming the FILTER that removed the last row (a count per FILTER prefix, all in
+    one round)."""
+    filters: list[tuple[int, rows.Filter, pl.LazyFrame]] = []
+    for index, step in enumerate(checked.plan.steps):
         if not isinstance(step, rows.Filter):
             continue
         after = prefixes.before(index + 1)
         if after is None:
             break  # past a join: not measured
-        remaining = after.select(pl.len()).collect(engine=engine).item()
-        if remaining == 0:
+        filters.append((index, step, after))
+    if not filters:
+        return []
+    counts = yield [after.select(pl.len()) for _, _, after in filters]
+    for (index, step, _), counted in zip(filters, counts, strict=True):
+        if counted.item() == 0:
             return [
                 Diagnostic.make(
                     "W302",

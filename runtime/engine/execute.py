@@ -37,6 +37,7 @@ from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.ops.rows import Sort
 from pesql.grammar.registry import Naming
+from pesql.runtime.engine.batched import run_rounds
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
 from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
@@ -168,15 +169,17 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
-            # The plan's prefixes, lowered once for every warning that re-runs one.
+            # The plan's prefixes, lowered once for every warning that re-runs one; every
+            # round of their queries runs in one collect (batched.py).
             prefixes = Prefixes(self.checked, source)
-            found += literal_warnings(self.checked, source, engine)
+            jobs = [literal_warnings(self.checked, source)]
             if empty:
-                found += empty_result_warning(self.checked, prefixes, engine)
-            found += text_order_warnings(self.checked, source, engine)
+                jobs.append(empty_result_warning(self.checked, prefixes))
+            jobs.append(text_order_warnings(self.checked, source))
             if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-                found += tie_warnings(self.checked, prefixes, engine)
-                found += group_warnings(self.checked, prefixes, engine)  # W307/W308
+                jobs.append(tie_warnings(self.checked, prefixes))
+                jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
+            found += run_rounds(jobs, engine)
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found

@@ -26,20 +26,18 @@ from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import rows
 from pesql.grammar.printer import quote_name, shown_value
-from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
 MIN_ROWS = 3  # two rows in two groups is too little to call the grouping a mistake
 _DATES = ("date", "datetime")
 
 
-def group_warnings(
-    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
-) -> list[Diagnostic]:
-    """W307/W308 for each GROUP_BY with keys that makes one group, or a group per row."""
-    out: list[Diagnostic] = []
-    steps = checked.plan.steps
-    for index, step in enumerate(steps):
+def group_warnings(checked: CheckedPlan, prefixes: Prefixes) -> Queries[Diagnostic]:
+    """W307/W308 for each GROUP_BY with keys that makes one group, or a group per row (one
+    count per GROUP_BY, all in one round)."""
+    groupings: list[tuple[int, rows.GroupBy, pl.LazyFrame]] = []
+    for index, step in enumerate(checked.plan.steps):
         if not isinstance(step, rows.GroupBy) or not step.keys:
             continue
         lazy = prefixes.before(index)
@@ -47,12 +45,18 @@ def group_warnings(
             continue  # after a join: not measured
         keys = [col(k) for k in step.keys]
         # One query: the counts, and the first keys (W307 names them when they never vary).
-        counted = lazy.select(
+        counts = lazy.select(
             pl.len().alias("rows"),
             pl.struct(keys).n_unique().alias("groups"),
             pl.struct(keys).first().alias("first"),
-        ).collect(engine=engine)
-        n, groups, first = counted.row(0)
+        )
+        groupings.append((index, step, counts))
+    if not groupings:
+        return []
+    counted = yield [counts for _, _, counts in groupings]
+    out: list[Diagnostic] = []
+    for (index, step, _), found in zip(groupings, counted, strict=True):
+        n, groups, first = found.row(0)
         named = ", ".join(quote_name(k) for k in step.keys)
         if groups == 1 and n >= 2:
             out.append(_one_group(step, named, n, first))

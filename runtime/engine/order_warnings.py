@@ -30,7 +30,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
 from pesql.grammar.printer import quote_name, shown_value
-from pesql.runtime.engine.limits import PolarsEngine
+from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
 SAMPLE_ROWS = 1000  # rows of a text column read to decide what its values are
@@ -107,15 +107,17 @@ def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[_Use]:
                 yield _Use(tracked[name], "a comparison", node.origin)
 
 
-def text_order_warnings(
-    checked: CheckedPlan, source: pl.LazyFrame, engine: PolarsEngine = "auto"
-) -> list[Diagnostic]:
-    """W304 for each ordering use of a text column whose values order otherwise."""
+def text_order_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> Queries[Diagnostic]:
+    """W304 for each ordering use of a text column whose values order otherwise (one sample
+    query per column, all in one round)."""
+    uses = list(text_order_uses(checked))
+    columns = list(dict.fromkeys(use.column for use in uses))
+    if not columns:
+        return []
+    samples = yield [_sample(column, source) for column in columns]
+    looks = {c: _looks_typed(c, values) for c, values in zip(columns, samples, strict=True)}
     out: list[Diagnostic] = []
-    looks: dict[str, tuple[str, str, str] | None] = {}
-    for use in text_order_uses(checked):
-        if use.column not in looks:
-            looks[use.column] = _looks_typed(use.column, source, engine)
+    for use in uses:
         found = looks[use.column]
         if found is None:
             continue
@@ -134,19 +136,20 @@ def text_order_warnings(
     return out
 
 
-def _looks_typed(
-    column: str, source: pl.LazyFrame, engine: PolarsEngine
-) -> tuple[str, str, str] | None:
-    """(kind, parse call, example) when the sampled values are mostly one kind whose order is
-    not the text order; None otherwise."""
-    values = (
+def _sample(column: str, source: pl.LazyFrame) -> pl.LazyFrame:
+    """The column's first distinct non-blank values, as text (`v`)."""
+    return (
         source.select(col(column).alias("v"))
         .head(SAMPLE_ROWS)
         .drop_nulls()
         .filter(pl.col("v").str.strip_chars() != "")
         .unique(maintain_order=True)
-        .collect(engine=engine)
     )
+
+
+def _looks_typed(column: str, values: pl.DataFrame) -> tuple[str, str, str] | None:
+    """(kind, parse call, example) when the sampled values are mostly one kind whose order is
+    not the text order; None otherwise."""
     if values.height < 2:
         return None
     name, shown = A.Col(name="v"), quote_name(column)
@@ -177,37 +180,33 @@ def _looks_typed(
     return None
 
 
-def tie_warnings(
-    checked: CheckedPlan, prefixes: Prefixes, engine: PolarsEngine = "auto"
-) -> list[Diagnostic]:
-    """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one."""
-    out: list[Diagnostic] = []
+def tie_warnings(checked: CheckedPlan, prefixes: Prefixes) -> Queries[Diagnostic]:
+    """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one (the
+    sorted rows up to a few past each such LIMIT, all in one round)."""
+    probes: list[tuple[rows.Limit, tuple[str, ...], pl.LazyFrame]] = []
     order: tuple[A.SortKey, ...] = ()
-    steps = checked.plan.steps
-    for index, step in enumerate(steps):
+    for index, step in enumerate(checked.plan.steps):
         if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
-            keys = tuple(k.column for k in order)
-            found = _tie(prefixes, index, step, keys, engine)
-            if found is not None:
-                out.append(found)
+            before = prefixes.before(index)
+            if before is not None:  # after a join: not measured
+                keys = tuple(k.column for k in order)
+                # A LIMIT without ties lowers to one slice: the rows a few past its end.
+                probe = rows.Limit(count=step.offset + step.count + TIE_WINDOW)
+                probes.append((step, keys, lower_step(probe, before, ()).select(keys)))
         order = sort_keys_after(step, order)
+    if not probes:
+        return []
+    heads = yield [query for _, _, query in probes]
+    out: list[Diagnostic] = []
+    for (step, keys, _), head in zip(probes, heads, strict=True):
+        found = _tie(head, step, keys)
+        if found is not None:
+            out.append(found)
     return out
 
 
-def _tie(
-    prefixes: Prefixes,
-    index: int,
-    step: rows.Limit,
-    keys: tuple[str, ...],
-    engine: PolarsEngine,
-) -> Diagnostic | None:
+def _tie(head: pl.DataFrame, step: rows.Limit, keys: tuple[str, ...]) -> Diagnostic | None:
     end = step.offset + step.count
-    before = prefixes.before(index)
-    if before is None:
-        return None  # after a join: not measured
-    # The sorted rows up to a few past the LIMIT's end (a LIMIT without ties: one slice).
-    probe = rows.Limit(count=end + TIE_WINDOW)
-    head = lower_step(probe, before, ()).select(keys).collect(engine=engine)
     if head.height <= end:
         return None
     records = head.rows()
