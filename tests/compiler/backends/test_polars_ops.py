@@ -13,10 +13,12 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.backends.polars.lower import expr_to_polars, has_lowering, to_polars
 from pesql.compiler.check.check import check
-from pesql.grammar.ast import Col
+from pesql.grammar.ast import Col, Lit
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops.rows import Filter
 from pesql.grammar.parse import parse, parse_expr
@@ -705,3 +707,23 @@ def test_a_constant_cast_beside_another_constant_keeps_every_row(height: int) ->
     assert out["unit price"].to_list() == [dt.date(2000, 1, 1)] * height
     assert out["b"].to_list() == [True] * height
     assert_same(parse(text), pl.DataFrame(columns, schema={"unit price": pl.Int64}))
+
+
+_TYPED = {bool: pl.Boolean(), int: pl.Int64(), float: pl.Float64(), str: pl.String()}
+
+
+@given(
+    st.one_of(
+        st.booleans(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    )
+)
+def test_literals_are_the_typed_polars_literal(value: bool | int | float | str) -> None:
+    """`_lit` takes shortcuts (text and booleans untyped, numbers built once): each must be
+    the very expression `pl.lit(value, dtype=...)` builds, -0.0 and 0.0 apart."""
+    expected = pl.lit(value, dtype=_TYPED[type(value)]).meta.serialize(format="json")
+    for _ in range(2):  # built, then from the table of built ones
+        got = expr_to_polars(Lit(value=value))
+        assert got.meta.serialize(format="json") == expected
