@@ -712,18 +712,20 @@ def test_a_constant_cast_beside_another_constant_keeps_every_row(height: int) ->
 _TYPED = {bool: pl.Boolean(), int: pl.Int64(), float: pl.Float64(), str: pl.String()}
 
 
-@given(
-    st.one_of(
-        st.booleans(),
-        st.integers(-(2**63), 2**63 - 1),
-        st.floats(allow_nan=False, allow_infinity=False),
-        st.text(max_size=8),
-    )
+_SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
 )
-def test_literals_are_the_typed_polars_literal(value: bool | int | float | str) -> None:
+
+
+@given(st.lists(_SCALARS, max_size=6))
+def test_literals_are_the_typed_polars_literal(values: list[bool | int | float | str]) -> None:
     """`_lit` takes shortcuts (text and booleans untyped, numbers built once): each must be
-    the very expression `pl.lit(value, dtype=...)` builds, -0.0 and 0.0 apart."""
-    expected = pl.lit(value, dtype=_TYPED[type(value)]).meta.serialize(format="json")
-    for _ in range(2):  # built, then from the table of built ones
+    the very expression `pl.lit(value, dtype=...)` builds. Values that compare equal across
+    types or signs (0, 0.0, -0.0, False) come in one list, after one another."""
+    for value in [0.0, -0.0, 0, False, 1, 1.0, True, -0.0, *values]:
+        expected = pl.lit(value, dtype=_TYPED[type(value)]).meta.serialize(format="json")
         got = expr_to_polars(Lit(value=value))
-        assert got.meta.serialize(format="json") == expected
+        assert got.meta.serialize(format="json") == expected, value
