@@ -86,7 +86,7 @@ class Node:
     def children(self) -> tuple[Node, ...]:
         """The direct child nodes, in field order, tuple fields flattened (None skipped)."""
         out: list[Node] = []
-        for name, many in _child_fields(type(self)):
+        for name, many in child_fields(type(self)):
             value = getattr(self, name)
             if many:
                 if value:
@@ -103,7 +103,7 @@ class Node:
             yield node
             spec = _CHILD_FIELDS.get(type(node))
             if spec is None:
-                spec = _child_fields(type(node))
+                spec = child_fields(type(node))
             for name, many in reversed(spec):
                 value = getattr(node, name)
                 if many:
@@ -127,7 +127,7 @@ class Node:
         child changed identity.
         """
         changes: dict[str, Any] = {}
-        for name, many in _child_fields(type(self)):
+        for name, many in child_fields(type(self)):
             value = getattr(self, name)
             if many:
                 if value:
@@ -274,7 +274,9 @@ def columns_of(node: Node) -> set[str]:
 _CHILD_FIELDS: dict[type[Node], tuple[tuple[str, bool], ...]] = {}
 
 
-def _child_fields(cls: type[Node]) -> tuple[tuple[str, bool], ...]:
+def child_fields(cls: type[Node]) -> tuple[tuple[str, bool], ...]:
+    """(field name, holds a tuple of nodes) for each field of `cls` that holds child nodes:
+    what a traversal needs, read from the type hints once per class."""
     cached = _CHILD_FIELDS.get(cls)
     if cached is not None:
         return cached
@@ -336,6 +338,7 @@ __all__ = [
     "Step",
     "TableName",
     "When",
+    "child_fields",
     "columns_of",
     "literal_kind",
     "replace",

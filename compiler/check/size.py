@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pesql.grammar.ast import Expr, Node, Plan
+from pesql.grammar.ast import Expr, Node, Plan, child_fields
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 
 # Nodes of the whole plan (steps, items, expressions): a model's plan has tens; a 100-column
@@ -45,38 +45,55 @@ class SizeLimits:
 
 def expr_depth(node: Node) -> int:
     """The deepest chain of nested expressions under `node` (a column or literal is 1)."""
-    # A local walk: grammar/ast.py has no `walk`/`children` traversal yet. Iterative, because
-    # a hostile plan may nest deeper than Python's recursion limit.
-    deepest = 0
-    stack: list[tuple[object, int]] = [(node, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, tuple):
-            stack.extend((x, depth) for x in item)
-            continue
-        if not isinstance(item, Node):
-            continue
-        depth += isinstance(item, Expr)
-        deepest = max(deepest, depth)
-        stack.extend((getattr(item, name), depth) for name in item.__dataclass_fields__)
-    return deepest
+    return _measure(node, None)[1]
 
 
 def count_nodes(plan: Plan, stop: int) -> int:
     """The nodes of `plan` (the plan itself excluded), counted up to `stop + 1` at most."""
     count = 0
-    stack: list[Node] = list(plan.steps)
-    while stack and count <= stop:
-        node = stack.pop()
-        count += 1
-        stack.extend(node.children())
+    for step in plan.steps:
+        count += _measure(step, stop - count)[0]
+        if count > stop:
+            break
     return count
+
+
+def _measure(node: Node, budget: int | None) -> tuple[int, int]:
+    """(nodes, expression depth) of `node` in one walk; the walk stops once it has counted
+    more than `budget` nodes. Iterative: a hostile plan may nest deeper than Python's
+    recursion limit."""
+    count = deepest = 0
+    stack: list[tuple[Node, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if budget is not None and count > budget:
+            break
+        if isinstance(item, Expr):
+            depth += 1
+            deepest = max(deepest, depth)
+        for name, many in child_fields(type(item)):
+            value = getattr(item, name)
+            if many:
+                if value:
+                    stack.extend([(child, depth) for child in value])
+            elif value is not None:
+                stack.append((value, depth))
+    return count, deepest
 
 
 def check_size(plan: Plan, limits: SizeLimits) -> None:
     """Raise E301 / E302 / E315 (every problem at once) when `plan` exceeds `limits`."""
     problems: list[Diagnostic] = []
-    nodes = count_nodes(plan, limits.max_nodes)
+    # One walk per step counts its nodes and measures its depth (the count stops early).
+    nodes = 0
+    depths: list[int] = []
+    for step in plan.steps:
+        counted, depth = _measure(step, limits.max_nodes - nodes)
+        nodes += counted
+        depths.append(depth)
+        if nodes > limits.max_nodes:
+            break
     if nodes > limits.max_nodes:
         # Reported alone: measuring the depth of every step of a huge plan is the work the
         # limit is there to avoid.
@@ -102,8 +119,7 @@ def check_size(plan: Plan, limits: SizeLimits) -> None:
                 hints=("split the question, or combine DERIVE steps",),
             )
         )
-    for step in plan.steps:
-        depth = expr_depth(step)
+    for step, depth in zip(plan.steps, depths, strict=True):
         if depth > limits.max_depth:
             problems.append(
                 Diagnostic.make(
