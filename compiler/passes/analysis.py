@@ -50,27 +50,37 @@ class PassContext:
 
     schema: Schema | None = None
     tables: Mapping[str, Schema] = field(default_factory=dict, compare=False, repr=False)
-    _cache: dict[A.Plan, tuple[Schema, ...] | None] = field(
+    # By the identity of the steps: the passes hand on the very step objects they keep, and
+    # hashing a whole plan by value on every lookup cost more than the lookups saved. Each
+    # entry holds its steps, so their ids stay theirs while the context lives.
+    _cache: dict[tuple[int, ...], tuple[tuple[A.Step, ...], tuple[Schema, ...] | None]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def seed(self, plan: A.Plan, step_schemas: tuple[Schema, ...]) -> None:
         """Record what the checker already computed for `plan` (its per-step schemas)."""
         if self.schema is not None:
-            self._cache[plan] = (self.schema, *step_schemas)
+            self._cache[_ids(plan)] = (plan.steps, (self.schema, *step_schemas))
 
     def schemas(self, plan: A.Plan) -> tuple[Schema, ...] | None:
         """The schema before each step, then the output schema; None if unknown or ill-typed."""
         if self.schema is None:
             return None
-        if plan not in self._cache:
+        key = _ids(plan)
+        found = self._cache.get(key)
+        if found is None:
             try:
                 checked = check(A.Plan(steps=plan.steps), self.schema, tables=self.tables)
             except PesqlError:
-                self._cache[plan] = None
+                found = (plan.steps, None)
             else:
-                self._cache[plan] = (self.schema, *checked.step_schemas)
-        return self._cache[plan]
+                found = (plan.steps, (self.schema, *checked.step_schemas))
+            self._cache[key] = found
+        return found[1]
+
+
+def _ids(plan: A.Plan) -> tuple[int, ...]:
+    return tuple(map(id, plan.steps))
 
 
 Pass: TypeAlias = Callable[[A.Plan, PassContext], A.Plan]
