@@ -23,7 +23,7 @@ the others still report: a warning that cannot be computed is not worth an error
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import polars as pl
 from pesql.grammar.diagnostics import PesqlError
@@ -36,45 +36,71 @@ Queries = Generator[list[pl.LazyFrame], list[pl.DataFrame], list[T]]
 
 def run_rounds(jobs: Sequence[Queries[T]], engine: PolarsEngine = "auto") -> list[T]:
     """Every job's findings, in the jobs' order; each round's queries in one collect."""
-    found: list[list[T]] = [[] for _ in jobs]
-    pending: dict[int, list[pl.LazyFrame]] = {}
-    for i, job in enumerate(jobs):
-        _advance(job, None, i, pending, found)
-    while pending:
-        order = list(pending)
-        queries = [q for i in order for q in pending[i]]
-        results = _collect(queries, engine)
-        pending_next: dict[int, list[pl.LazyFrame]] = {}
-        start = 0
+    rounds = Rounds(jobs, engine)
+    rounds.finish()
+    return rounds.found()
+
+
+class Rounds(Generic[T]):
+    """The jobs' rounds, run one at a time: `first` collects the first round with queries of
+    the caller's own (the answer itself, so that it shares one collect with the warnings
+    about it), `insert` adds a job that needed that answer, `finish` runs the rest."""
+
+    def __init__(self, jobs: Sequence[Queries[T]], engine: PolarsEngine = "auto") -> None:
+        self.engine = engine
+        self.jobs: list[Queries[T]] = []
+        self._found: list[list[T]] = []
+        self._pending: dict[int, list[pl.LazyFrame]] = {}
+        for job in jobs:
+            self.insert(len(self.jobs), job)
+
+    def insert(self, position: int, job: Queries[T]) -> None:
+        """Add `job` at `position` of the findings' order, and start it."""
+        # Later jobs move one place on: their pending queries and findings with them.
+        self._pending = {(i + 1 if i >= position else i): q for i, q in self._pending.items()}
+        self.jobs.insert(position, job)
+        self._found.insert(position, [])
+        self._advance(position, None)
+
+    def first(self, extra: Sequence[pl.LazyFrame] = ()) -> list[pl.DataFrame | None]:
+        """Run one round with `extra` queries in it; their results (None where one failed)."""
+        return self._round(list(extra))
+
+    def finish(self) -> None:
+        while self._pending:
+            self._round([])
+
+    def found(self) -> list[T]:
+        return [item for items in self._found for item in items]
+
+    def _round(self, extra: list[pl.LazyFrame]) -> list[pl.DataFrame | None]:
+        order = sorted(self._pending)
+        pending, self._pending = self._pending, {}
+        queries = extra + [q for i in order for q in pending[i]]
+        results = _collect(queries, self.engine) if queries else []
+        start = len(extra)
         for i in order:
             got = results[start : start + len(pending[i])]
             start += len(pending[i])
             if any(r is None for r in got):
-                jobs[i].close()  # one of its queries failed: no warning from it
+                self.jobs[i].close()  # one of its queries failed: no warning from it
                 continue
-            _advance(jobs[i], got, i, pending_next, found)  # type: ignore[arg-type]
-        pending = pending_next
-    return [item for items in found for item in items]
+            self._advance(i, got)  # type: ignore[arg-type]
+        return results[: len(extra)]
 
-
-def _advance(
-    job: Queries[T],
-    results: list[pl.DataFrame] | None,
-    index: int,
-    pending: dict[int, list[pl.LazyFrame]],
-    found: list[list[T]],
-) -> None:
-    try:
-        queries = next(job) if results is None else job.send(results)
-    except StopIteration as done:
-        found[index] = done.value
-    except (pl.exceptions.PolarsError, PesqlError):
-        pass  # it failed while building a query or reading a result: dropped
-    else:
-        if queries:
-            pending[index] = queries
-        else:  # nothing to ask this round: answer at once
-            _advance(job, [], index, pending, found)
+    def _advance(self, index: int, results: list[pl.DataFrame] | None) -> None:
+        job = self.jobs[index]
+        try:
+            queries = next(job) if results is None else job.send(results)
+        except StopIteration as done:
+            self._found[index] = done.value
+        except (pl.exceptions.PolarsError, PesqlError):
+            pass  # it failed while building a query or reading a result: dropped
+        else:
+            if queries:
+                self._pending[index] = queries
+            else:  # nothing to ask this round: answer at once
+                self._advance(index, [])
 
 
 def _collect(queries: list[pl.LazyFrame], engine: PolarsEngine) -> list[pl.DataFrame | None]:
@@ -93,4 +119,4 @@ def _collect(queries: list[pl.LazyFrame], engine: PolarsEngine) -> list[pl.DataF
     return out
 
 
-__all__ = ["Queries", "run_rounds"]
+__all__ = ["Queries", "Rounds", "run_rounds"]

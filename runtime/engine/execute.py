@@ -37,7 +37,7 @@ from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.ops.rows import Sort
 from pesql.grammar.registry import Naming
-from pesql.runtime.engine.batched import run_rounds
+from pesql.runtime.engine.batched import Rounds
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
 from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
@@ -132,16 +132,28 @@ class CompiledPlan(Compiled):
             return to_polars(self.optimized, source, joined), small
 
         lazy, small = call_within(prepared, deadline, "preparing the query")
-        frame, truncated = collect_limited(lazy, limits, deadline, small=small)
+        # Warnings are extra queries. Their queries read the source as the run did: small work
+        # on the in-memory engine, and then the first round of them in the answer's own
+        # collect (batched.Rounds), sharing what they compute in common with it.
+        engine: PolarsEngine = "in-memory" if small else "auto"
+        under_way: _Warnings | None = None
+        run = None
+        if limits.data_warnings and small:
+            under_way = started_warnings = self._warnings(tables, engine)
+
+            def run(query: pl.LazyFrame) -> pl.DataFrame:
+                [answer] = started_warnings.rounds.first([query])
+                # A failed answer is collected alone again, for its own error (E305).
+                return answer if answer is not None else query.collect(engine="in-memory")
+
+        frame, truncated = collect_limited(lazy, limits, deadline, small=small, run=run)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings and not deadline.expired():
-            # Warnings are extra queries: within what is left of the budget, or dropped.
-            # Their queries read the source as the run did: small work on the in-memory engine.
-            engine: PolarsEngine = "in-memory" if small else "auto"
+            # Within what is left of the budget, or dropped.
 
             def warnings_of_the_run() -> list[Diagnostic]:
-                found = self._data_warnings(tables, frame.height == 0, engine)
+                found = self._data_warnings(tables, frame.height == 0, engine, under_way)
                 if not truncated:  # W310 compares whole answers
                     found += self._summary_warnings(tables, frame, engine)
                 return found
@@ -156,12 +168,29 @@ class CompiledPlan(Compiled):
     def _stats(self, tables: Tables) -> TableStats:
         return _stats_of(_source(tables, self.checked.table))
 
-    def _data_warnings(
-        self, tables: Tables, empty: bool, engine: PolarsEngine = "auto"
-    ) -> list[Diagnostic]:
-        """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py); their
-        queries never fail a run."""
+    def _warnings(self, tables: Tables, engine: PolarsEngine) -> _Warnings:
+        """The data warnings' jobs, started (their first round not yet run): W301, W304,
+        W305, W307/W308. W302 joins them once the answer is known to be empty."""
         source = _source_frame(tables, self.checked.table)
+        # The plan's prefixes, lowered once for every warning that re-runs one; every round
+        # of their queries runs in one collect (batched.py).
+        prefixes = Prefixes(self.checked, source)
+        jobs = [literal_warnings(self.checked, source), text_order_warnings(self.checked, source)]
+        if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
+            jobs.append(tie_warnings(self.checked, prefixes))
+            jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
+        return _Warnings(Rounds(jobs, engine), prefixes)
+
+    def _data_warnings(
+        self,
+        tables: Tables,
+        empty: bool,
+        engine: PolarsEngine = "auto",
+        started: _Warnings | None = None,
+    ) -> list[Diagnostic]:
+        """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py),
+        W307/W308 (group_warnings.py), W330/W331 (joins.py); their queries never fail a run.
+        `started`: the jobs whose first round ran with the answer."""
         found: list[Diagnostic] = []
         try:
             if self.checked.joined:
@@ -169,17 +198,11 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
-            # The plan's prefixes, lowered once for every warning that re-runs one; every
-            # round of their queries runs in one collect (batched.py).
-            prefixes = Prefixes(self.checked, source)
-            jobs = [literal_warnings(self.checked, source)]
-            if empty:
-                jobs.append(empty_result_warning(self.checked, prefixes))
-            jobs.append(text_order_warnings(self.checked, source))
-            if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-                jobs.append(tie_warnings(self.checked, prefixes))
-                jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
-            found += run_rounds(jobs, engine)
+            warnings = started or self._warnings(tables, engine)
+            if empty:  # W302 after W301, as the notes have always listed them
+                warnings.rounds.insert(1, empty_result_warning(self.checked, warnings.prefixes))
+            warnings.rounds.finish()
+            found += warnings.rounds.found()
         except (pl.exceptions.PolarsError, PesqlError):
             return found
         return found
@@ -223,6 +246,14 @@ class CompiledPlan(Compiled):
             f"-- p-SQL\n{to_text(self.plan)}\n\n-- output schema\n{columns}\n\n"
             f"-- polars plan\n{polars_plan}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Warnings:
+    """A run's data warnings under way, and the plan's prefixes they read."""
+
+    rounds: Rounds[Diagnostic]
+    prefixes: Prefixes
 
 
 COMPILE_CACHE: CompileCache[CompiledPlan] = CompileCache(COMPILE_CACHE_SIZE)

@@ -22,6 +22,7 @@ first message line, never a traceback.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -92,16 +93,21 @@ def collect_within(
     max_result_bytes: int | None = None,
     deadline: Deadline | None = None,
     small: bool = False,
+    run: Callable[[pl.LazyFrame], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Run `frame`; E303 past `timeout_s` (or `deadline`), E311 past `max_result_bytes`.
 
     `small`: the caller estimated the work as small (execute.SMALL_WORK_BYTES): it runs on
     polars' in-memory engine in this thread, with no worker to stop it (there is nothing long
-    to stop), and the budgets are checked when it is done."""
+    to stop), and the budgets are checked when it is done; `run` then collects it (the
+    caller's collect, which takes other queries along: execute.py)."""
     deadline = deadline or Deadline.after(timeout_s)
     if small or (deadline.at is None and max_result_bytes is None):
         try:
-            result = frame.collect(engine="in-memory" if small else engine)
+            if small and run is not None:
+                result = run(frame)
+            else:
+                result = frame.collect(engine="in-memory" if small else engine)
         except (Exception, pl.exceptions.PanicException) as exc:
             raise execution_error(exc) from exc
         deadline.check("running the query")
@@ -193,10 +199,15 @@ def result_too_large(
 
 
 def collect_limited(
-    frame: pl.LazyFrame, limits: Limits, deadline: Deadline | None = None, *, small: bool = False
+    frame: pl.LazyFrame,
+    limits: Limits,
+    deadline: Deadline | None = None,
+    *,
+    small: bool = False,
+    run: Callable[[pl.LazyFrame], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, bool]:
-    """The result within the time budget, cut to `max_rows`; (frame, truncated). `small`: as
-    in `collect_within`."""
+    """The result within the time budget, cut to `max_rows`; (frame, truncated). `small` and
+    `run`: as in `collect_within`."""
     if limits.max_rows is not None:
         # One extra row tells a result of exactly max_rows from a longer one.
         frame = frame.head(limits.max_rows + 1)
@@ -207,6 +218,7 @@ def collect_limited(
         max_result_bytes=limits.max_result_bytes,
         deadline=deadline,
         small=small,
+        run=run,
     )
     if limits.max_rows is not None and result.height > limits.max_rows:
         return result.head(limits.max_rows), True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
-from pesql.runtime.engine.batched import Queries, run_rounds
+from pesql.runtime.engine.batched import Queries, Rounds, run_rounds
 
 FRAME = pl.LazyFrame({"a": [1, 2, 3], "s": ["1", "x", "3"]})
 
@@ -52,3 +52,15 @@ def test_a_warning_that_fails_is_dropped_and_the_others_report() -> None:
 def test_a_job_without_queries_answers_at_once() -> None:
     assert run_rounds([nothing_to_ask(), count(FRAME, "n")]) == ["at once", "n: 3"]
     assert run_rounds([]) == []
+
+
+def test_the_first_round_takes_the_callers_queries_and_a_job_joins_later() -> None:
+    rounds = Rounds([count(FRAME, "a"), two_rounds(), count(FRAME, "c")])
+    answer, failed = rounds.first(
+        [FRAME.select(pl.col("a").sum()), FRAME.select(pl.col("s").cast(pl.Int64, strict=True))]
+    )
+    assert answer is not None and answer.item() == 6
+    assert failed is None  # the caller's failing query: None, the jobs unharmed
+    rounds.insert(1, count(FRAME.head(2), "b"))  # joins after the first round, keeps its place
+    rounds.finish()
+    assert rounds.found() == ["a: 3", "b: 2", "below 3: 2", "c: 3"]

@@ -167,3 +167,47 @@ def test_an_unquoted_word_that_is_a_value_gets_the_quoted_form() -> None:
         == "`Perú` is no column but a value of `country`: write text in single quotes: 'Perú'"
     )
     assert not any("value of" in h for h in lima.hints)
+
+
+SCORES = pl.DataFrame(
+    {
+        "name": ["a", "b", "c", "d", "e", "f"],
+        "team": ["x", "x", "x", "y", "y", "y"],
+        "score": ["9", "10", "10", "2", "7", "1"],
+        "points": [5, 5, 5, 3, 2, 1],
+    }
+)
+WARNED = [
+    "FILTER team = 'X'",  # W301
+    "FILTER team = 'z'\nFILTER points > 1",  # W301, W302
+    "SORT score DESC\nLIMIT 2",  # W304 (numbers as text)
+    "SORT points DESC\nLIMIT 2",  # W305 (a tie cut)
+    "FILTER team = 'x'\nGROUP_BY team COMPUTE n = COUNT(*)",  # W307
+    "GROUP_BY name COMPUTE p = SUM(points)",  # W308
+    "FILTER team = 'q'\nSORT points DESC\nLIMIT 1\nGROUP_BY name",  # several at once
+]
+
+
+@pytest.mark.parametrize("plan", WARNED)
+def test_the_warnings_are_the_same_with_the_answer_or_after_it(plan: str) -> None:
+    """Small work collects the warnings' first round with the answer (execute.py, batched.py);
+    any other run collects the answer first. Both give the same notes, in the same order."""
+    together = execute(plan, SCORES)
+    after = execute(plan, SCORES, limits=Limits(engine="streaming"))
+    assert together.frame.equals(after.frame)
+    assert [(n.code, n.message) for n in together.notes] == [
+        (n.code, n.message) for n in after.notes
+    ]
+    assert together.notes  # each plan here is warned
+
+
+def test_an_answer_that_fails_fails_alike_with_its_warnings_along() -> None:
+    # The W301 query of 'X' goes along with the answer, whose CAST fails: the error is the
+    # answer's own, as without warnings (both on the in-memory engine).
+    plan = "FILTER team != 'X'\nDERIVE s = CAST(name, 'integer')"
+    errors = []
+    for limits in (Limits(), Limits(data_warnings=False)):
+        with pytest.raises(PesqlError) as raised:
+            execute(plan, SCORES, limits=limits)
+        errors.append((raised.value.codes, str(raised.value)))
+    assert errors[0] == errors[1] and errors[0][0] == ("E305",)
