@@ -139,16 +139,20 @@ def _widths_after(
         for item in (step.columns if isinstance(step, Select) else ())
     }
     widths: dict[str, float] = {}
+    # Each node's width once: the intermediates below ask for every call's, nested ones too.
+    memo: dict[int, float] = {}
     for name, ctype in schema.items():
         if name in assigned:
-            width = _width(assigned[name], before)
+            width = _width(assigned[name], before, memo)
             widths[name] = width if ctype.dtype == "string" else _type_width(ctype.dtype, None)
         elif renamed.get(name, name) in before:
             widths[name] = before[renamed.get(name, name)]
         else:
             widths[name] = _type_width(ctype.dtype, None)
     intermediate = sum(
-        w for node in step.walk() if isinstance(node, A.Call) and (w := _width(node, before)) > 8
+        w
+        for node in step.walk()
+        if isinstance(node, A.Call) and (w := _width(node, before, memo)) > 8
     )
     return widths, intermediate
 
@@ -159,25 +163,33 @@ def _type_width(dtype: str, text_bytes: float | None) -> float:
     return FIXED.get(dtype, 8)
 
 
-def _width(expr: A.Node, widths: dict[str, float]) -> float:
-    """Bytes per value of `expr`: exact for columns and literals, an upper bound for text."""
+def _width(expr: A.Node, widths: dict[str, float], memo: dict[int, float]) -> float:
+    """Bytes per value of `expr`: exact for columns and literals, an upper bound for text.
+    `memo`: the widths found so far, by node identity (the step's nodes are alive meanwhile)."""
+    found = memo.get(id(expr))
+    if found is None:
+        found = memo[id(expr)] = _width_of(expr, widths, memo)
+    return found
+
+
+def _width_of(expr: A.Node, widths: dict[str, float], memo: dict[int, float]) -> float:
     match expr:
         case A.Col(name=name):
             return widths.get(name, TEXT_UNKNOWN)
         case A.Lit(value=value):
             return len(str(value).encode()) if isinstance(value, str) else 8
         case Concat(args=args):
-            return sum(_width(a, widths) for a in args)
+            return sum(_width(a, widths, memo) for a in args)
         case Replace(value=value, old=old, new=new):
-            return _grown(_width(value, widths), len(old.encode()), len(new.encode()), 0)
+            return _grown(_width(value, widths, memo), len(old.encode()), len(new.encode()), 0)
         case RegexpReplace(value=value, pattern=pattern, replacement=replacement):
             refs = len(re.findall(r"\$\{?\w+", replacement))  # each may copy a match
             literal = len(re.sub(r"\$\{?\w+\}?", "", replacement).encode())
-            return _grown(_width(value, widths), _shortest_match(pattern), literal, refs)
+            return _grown(_width(value, widths, memo), _shortest_match(pattern), literal, refs)
         case Cast(type="string"):
-            return max(_width(expr.value, widths), 24)
+            return max(_width(expr.value, widths, memo), 24)
     children = expr.children()
-    return max((_width(c, widths) for c in children), default=8)
+    return max((_width(c, widths, memo) for c in children), default=8)
 
 
 def _grown(width: float, shortest: int, replacement: int, refs: int) -> float:
