@@ -3,11 +3,11 @@
 Each warning that reads the data (runtime/engine/*_warnings.py) is a generator: it yields
 the queries it needs as a list of LazyFrames, is sent their results in the same order, may
 yield again (a second round that depends on the first), and returns its diagnostics.
-`run_rounds` drives them all side by side, so every round's queries of every warning run in
-one call: polars then plans them together (a prefix of the plan shared by two warnings is
-computed once) and runs them in parallel. On a 100-row table the three queries of a 5-step
-plan took 864 µs one by one and 467 µs together (wall clock, p50; docs/benchmarks.md
-"Issue 20, data warnings").
+`Rounds` (or `run_rounds`) drives them all side by side, so every round's queries of every
+warning run in one call: polars then plans them together (a prefix of the plan shared by two
+warnings is computed once) and runs them in parallel. On a 100-row table the three queries
+of a 5-step plan took 864 µs one by one and 467 µs together (wall clock, p50;
+docs/benchmarks.md "Issue 20, data warnings").
 
 A warning whose query fails (a PolarsError, or a PesqlError while it builds one) is dropped;
 the others still report: a warning that cannot be computed is not worth an error.
@@ -48,18 +48,19 @@ class Rounds(Generic[T]):
 
     def __init__(self, jobs: Sequence[Queries[T]], engine: PolarsEngine = "auto") -> None:
         self.engine = engine
+        # Per job, in the findings' order: the job, what it found, its queries waiting for
+        # the next round (None when it waits for nothing).
         self.jobs: list[Queries[T]] = []
         self._found: list[list[T]] = []
-        self._pending: dict[int, list[pl.LazyFrame]] = {}
+        self._pending: list[list[pl.LazyFrame] | None] = []
         for job in jobs:
             self.insert(len(self.jobs), job)
 
     def insert(self, position: int, job: Queries[T]) -> None:
         """Add `job` at `position` of the findings' order, and start it."""
-        # Later jobs move one place on: their pending queries and findings with them.
-        self._pending = {(i + 1 if i >= position else i): q for i, q in self._pending.items()}
         self.jobs.insert(position, job)
         self._found.insert(position, [])
+        self._pending.insert(position, None)
         self._advance(position, None)
 
     def first(self, extra: Sequence[pl.LazyFrame] = ()) -> list[pl.DataFrame | None]:
@@ -67,21 +68,21 @@ class Rounds(Generic[T]):
         return self._round(list(extra))
 
     def finish(self) -> None:
-        while self._pending:
+        while any(self._pending):
             self._round([])
 
     def found(self) -> list[T]:
         return [item for items in self._found for item in items]
 
     def _round(self, extra: list[pl.LazyFrame]) -> list[pl.DataFrame | None]:
-        order = sorted(self._pending)
-        pending, self._pending = self._pending, {}
-        queries = extra + [q for i in order for q in pending[i]]
+        waiting = [(i, q) for i, q in enumerate(self._pending) if q]
+        self._pending = [None] * len(self.jobs)
+        queries = extra + [q for _, asked in waiting for q in asked]
         results = _collect(queries, self.engine) if queries else []
         start = len(extra)
-        for i in order:
-            got = results[start : start + len(pending[i])]
-            start += len(pending[i])
+        for i, asked in waiting:
+            got = results[start : start + len(asked)]
+            start += len(asked)
             if any(r is None for r in got):
                 self.jobs[i].close()  # one of its queries failed: no warning from it
                 continue

@@ -136,16 +136,8 @@ class CompiledPlan(Compiled):
         # on the in-memory engine, and then the first round of them in the answer's own
         # collect (batched.Rounds), sharing what they compute in common with it.
         engine: PolarsEngine = "in-memory" if small else "auto"
-        under_way: _Warnings | None = None
-        run = None
-        if limits.data_warnings and small:
-            under_way = started_warnings = self._warnings(tables, engine)
-
-            def run(query: pl.LazyFrame) -> pl.DataFrame:
-                [answer] = started_warnings.rounds.first([query])
-                # A failed answer is collected alone again, for its own error (E305).
-                return answer if answer is not None else query.collect(engine="in-memory")
-
+        under_way = self._warnings(tables, engine) if limits.data_warnings and small else None
+        run = under_way.collect_with_first_round if under_way is not None else None
         frame, truncated = collect_limited(lazy, limits, deadline, small=small, run=run)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
@@ -254,6 +246,12 @@ class _Warnings:
 
     rounds: Rounds[Diagnostic]
     prefixes: Prefixes
+
+    def collect_with_first_round(self, query: pl.LazyFrame) -> pl.DataFrame:
+        """`query` (the answer, small work) collected with the warnings' first round."""
+        [answer] = self.rounds.first([query])
+        # A failed answer is collected alone again, for its own error (E305).
+        return answer if answer is not None else query.collect(engine="in-memory")
 
 
 COMPILE_CACHE: CompileCache[CompiledPlan] = CompileCache(COMPILE_CACHE_SIZE)

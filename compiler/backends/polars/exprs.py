@@ -88,13 +88,6 @@ _LIT_TYPES: dict[type, pl.DataType] = {
 }
 
 
-# Typed number literals already built, by (type, value, sign): `pl.lit(v, dtype=...)` builds
-# a one-value Series each time (~8 µs, 4x an untyped literal) and a plan has several. A polars
-# expression is an immutable value, so one can serve every plan. Bounded: cleared when full.
-_NUMBER_LITS: dict[tuple[type, int | float, bool], pl.Expr] = {}
-_NUMBER_LITS_MAX = 4096
-
-
 @lower.register
 def _lit(node: Lit, ctx: Ctx) -> pl.Expr:
     # Explicit types so that `DERIVE one = 1` is Int64, as the checker's schema says.
@@ -110,13 +103,15 @@ def _lit(node: Lit, ctx: Ctx) -> pl.Expr:
             return pl.lit(value)  # typed already: the same expression as with its dtype
     assert isinstance(value, int | float)
     # The sign tells -0.0 from 0.0, which compare (and hash) equal.
-    key = (type(value), value, math.copysign(1.0, value) < 0)
-    found = _NUMBER_LITS.get(key)
-    if found is None:
-        if len(_NUMBER_LITS) >= _NUMBER_LITS_MAX:
-            _NUMBER_LITS.clear()
-        found = _NUMBER_LITS[key] = pl.lit(value, dtype=_LIT_TYPES[type(value)])
-    return found
+    return _number_lit(value, math.copysign(1.0, value) < 0)
+
+
+# `pl.lit(v, dtype=...)` builds a one-value Series each time (~8 µs, 4x an untyped literal)
+# and a plan has several; a polars expression is an immutable value, so one serves every
+# plan. `typed`: 1 and 1.0 are other literals.
+@functools.lru_cache(maxsize=4096, typed=True)
+def _number_lit(value: int | float, negative: bool) -> pl.Expr:
+    return pl.lit(value, dtype=_LIT_TYPES[type(value)])
 
 
 # Arithmetic ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ literal `by_name` selector.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import polars as pl
 import polars.selectors as cs
@@ -32,23 +33,15 @@ def expands(name: str) -> bool:
     return name == "*" or (name.startswith("^") and name.endswith("$"))
 
 
+# A lowering makes one column expression per reference (tens per plan, the same names plan
+# after plan); `pl.col` costs ~1.2 µs through polars' Python layer, and an expression is an
+# immutable value: they are kept.
+@lru_cache(maxsize=4096)
 def col(name: str) -> pl.Expr:
     """The column called exactly `name`."""
-    found = _COLUMNS.get(name)
-    if found is None:
-        if len(_COLUMNS) >= _COLUMNS_MAX:
-            _COLUMNS.clear()
-        literal = expands(name)
-        found = cs.by_name(name, require_all=True).as_expr() if literal else pl.col(name)
-        _COLUMNS[name] = found
-    return found
-
-
-# The column expressions built so far, by name: `pl.col` costs ~1.2 µs through polars' Python
-# layer, a lowering makes one per reference (tens per plan, the same names plan after plan),
-# and a polars expression is an immutable value. Bounded: cleared when full.
-_COLUMNS: dict[str, pl.Expr] = {}
-_COLUMNS_MAX = 4096
+    if expands(name):
+        return cs.by_name(name, require_all=True).as_expr()
+    return pl.col(name)
 
 
 def cols(names: Iterable[str]) -> list[pl.Expr]:
