@@ -122,11 +122,14 @@ def literal_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> Queries[Diag
 
 def _miss_queries(probe: _Probe, source: pl.LazyFrame) -> list[pl.LazyFrame]:
     """The near spellings of a value no row holds, and the column's first distinct values."""
+    # The count's name must differ from the column's (a column may be called `n`); the
+    # rows are read by position.
+    count = probe.column + "_n"
     near = (
         source.filter(_normalized_expr(probe.column) == normalized(probe.value))
         .group_by(col(probe.column))
-        .agg(pl.len().alias("n"))
-        .sort("n", descending=True)
+        .agg(pl.len().alias(count))
+        .sort(col(count), descending=True)
         .head(3)
     )
     distinct = source.select(col(probe.column).drop_nulls().unique().head(LISTED_VALUES + 1))

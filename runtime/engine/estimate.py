@@ -1,6 +1,7 @@
 """Estimated bytes of every step's result, before anything runs: E311 past the budget.
 
     >>> import polars as pl
+from pesql.compiler.backends.polars.names import col
     >>> from pesql.runtime.engine.execute import compile
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> from pesql.grammar.diagnostics import PesqlError
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
@@ -79,7 +81,7 @@ def table_stats(frame: pl.LazyFrame, key: object | None = None) -> TableStats:
     rows = int(frame.select(pl.len()).collect().item())
     means = (
         frame.head(STATS_SAMPLE_ROWS)
-        .select(pl.col(n).str.len_bytes().mean().fill_null(0).alias(n) for n in text)
+        .select(col(n).str.len_bytes().mean().fill_null(0).alias(n) for n in text)
         .collect()
         if text
         else None

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 import polars as pl
 from pesql.compiler.backends.polars.joins import join_frame
 from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.backends.polars.names import col, cols, exactly
 from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -64,8 +65,17 @@ def _shown(values: list[tuple[object, ...]]) -> str:
 def _repeats(step: Join | Lookup, right: pl.LazyFrame) -> pl.DataFrame:
     """Key values (nulls excluded: they never match) with more than one row, most first."""
     keys = [k.right for k in step.on]
-    counts = right.drop_nulls(keys).group_by(keys).len(name="__n")
-    return counts.filter(pl.col("__n") > 1).sort("__n", descending=True).collect()
+    # The count is the last column, read by position: its name only has to differ from the
+    # keys' (a key may be called `__n`), and it is longer than all of them together. Keys go
+    # through `cols` (a key may be called `*`).
+    count = "__n" + "_" * sum(len(k) for k in keys)
+    counts = right.drop_nulls(exactly(keys)).group_by(cols(keys)).len(name=count)
+    return counts.filter(col(count) > 1).sort(col(count), descending=True).collect()
+
+
+def _most(repeats: pl.DataFrame) -> int:
+    """The largest count of `_repeats` (1 when no key repeats)."""
+    return int(repeats.row(0)[-1]) if repeats.height else 1
 
 
 def check_cardinality(
@@ -83,7 +93,7 @@ def check_cardinality(
         repeats = _repeats(step, joined[step.table])
         if isinstance(step, Lookup) and repeats.height:
             keys = [tuple(r[:-1]) for r in repeats.iter_rows()]
-            most = int(repeats["__n"][0])
+            most = _most(repeats)
             group = ", ".join(k.right for k in step.on)
             problems.append(
                 Diagnostic.make(
@@ -98,7 +108,7 @@ def check_cardinality(
                     ),
                 )
             )
-        factor *= max(1, int(repeats["__n"][0]) if repeats.height else 1)
+        factor *= _most(repeats)
     if problems:
         raise PesqlError(problems)
     if max_rows is None or factor == 1:
@@ -141,7 +151,7 @@ def join_warnings(
             n_after = int(after.select(pl.len()).collect().item())
             if n_after > n_before:
                 repeats = _repeats(step, joined[step.table])
-                most = int(repeats["__n"][0]) if repeats.height else 1
+                most = _most(repeats)
                 out.append(
                     Diagnostic.make(
                         "W330",
@@ -175,11 +185,11 @@ def _no_match(
     anti = Join(table=step.table, on=step.on, kind="anti")
     left_keys = [k.left for k in step.on]
     sample = (
-        _join_only(before, anti, joined).select(left_keys).unique(maintain_order=True).head(3)
+        _join_only(before, anti, joined).select(cols(left_keys)).unique(maintain_order=True).head(3)
     ).collect()
     right_keys = [k.right for k in step.on]
     right = (
-        joined[step.table].select(right_keys).drop_nulls().unique(maintain_order=True).head(3)
+        joined[step.table].select(cols(right_keys)).drop_nulls().unique(maintain_order=True).head(3)
     ).collect()
     theirs = _shown([tuple(r) for r in right.iter_rows()])
     ours = _shown([tuple(r) for r in sample.iter_rows()])

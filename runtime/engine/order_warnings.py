@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from pesql.compiler.backends.polars.lower import expr_to_polars
-from pesql.compiler.backends.polars.names import col
+from pesql.compiler.backends.polars.names import col, cols
 from pesql.compiler.backends.polars.steps import lower_step, sort_keys_after
 from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
@@ -192,7 +192,7 @@ def tie_warnings(checked: CheckedPlan, prefixes: Prefixes) -> Queries[Diagnostic
                 keys = tuple(k.column for k in order)
                 # A LIMIT without ties lowers to one slice: the rows a few past its end.
                 probe = rows.Limit(count=step.offset + step.count + TIE_WINDOW)
-                probes.append((step, keys, lower_step(probe, before, ()).select(keys)))
+                probes.append((step, keys, lower_step(probe, before, ()).select(cols(keys))))
         order = sort_keys_after(step, order)
     if not probes:
         return []

@@ -5,8 +5,8 @@ regular expression, and the string forms of `select`, `drop`, `sort`, `group_by`
 `unique` go through it. A table column may be called `*` or `^year$` (a CSV header is any
 text), and the checker promised exactly one column: a regex reference would read other
 columns, or return columns the checker never typed, without an error. Every reference to a
-column by name in the polars backend (and in the runtime's table cleaning) goes through
-`col`/`cols` here.
+column by name in the polars backend (and in the runtime: table cleaning, the data
+warnings' probes, the join checks, the size estimate) goes through `col`/`cols` here.
 
     >>> import polars as pl
     >>> frame = pl.DataFrame({"^year$": [1], "year": [2], "*": [3]})

@@ -84,3 +84,74 @@ def test_loaded_csv_headers_are_literal(name: str, tmp_path: Path) -> None:
     assert loaded[name].to_list() == [1, 2]  # cleaned: trimmed and typed, its own values
     rows, stats = column_stats(table.frame, samples=2)
     assert rows == 2 and [s.name for s in stats] == [name, "year"]
+
+
+# The data warnings run their own queries on the user's columns (runtime/engine/): a probe
+# that named a column as a pattern would read other columns (a wrong warning), or fail and
+# lose the warning. Each plan draws one warning; the odd name must draw the same one.
+WARNING_PLANS = [
+    ("SORT {q}\nLIMIT 1", "W305"),  # the tie probe selects the sort keys
+    ("FILTER {t} = 'z '", "W301"),  # the near-spelling probe groups by the column
+]
+
+
+def _odd_text_frame(name: str, text: str) -> pl.DataFrame:
+    return frame_with(name).with_columns(pl.Series(text, ["x", "y", "z", "y"]))
+
+
+@pytest.mark.parametrize("name", ODD)
+@pytest.mark.parametrize(("template", "code"), WARNING_PLANS)
+def test_odd_names_draw_the_same_warnings(name: str, template: str, code: str) -> None:
+    text = f"{name}t" if expands(f"{name}t") else "^t.*$"  # a text column with a pattern name
+    odd = execute(
+        parse(template.format(q=quote_name(name), t=quote_name(text))), _odd_text_frame(name, text)
+    )
+    plain = execute(
+        parse(template.format(q="x", t="t")),
+        _odd_text_frame(name, text).rename({name: "x", text: "t"}),
+    )
+    assert code in [n.code for n in plain.notes]
+    assert [n.code for n in odd.notes] == [n.code for n in plain.notes]
+    # The same hints, once the names are put back (W301: "the table spells it 'z'").
+    renamed = [
+        h.replace(quote_name(text), "t").replace(quote_name(name), "x")
+        for n in odd.notes
+        for h in n.hints
+    ]
+    assert renamed == [h for n in plain.notes for h in n.hints]
+
+
+@pytest.mark.parametrize("name", ["^n$", "n", "*"])
+def test_a_column_named_like_the_probes_own_count_keeps_its_warning(name: str) -> None:
+    frame = pl.DataFrame({name: ["Adelie", "Gentoo", "Adelie"]})
+    result = execute(parse(f"FILTER {quote_name(name)} = 'adelie'"), frame)
+    [note] = [n for n in result.notes if n.code == "W301"]
+    assert "'Adelie'" in note.message + " ".join(note.hints)
+
+
+@pytest.mark.parametrize("key", ["^k$", "*", "__n"])
+def test_join_warnings_on_keys_named_like_patterns(key: str) -> None:
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    from pesql.grammar.diagnostics import PesqlError
+    from pesql.runtime.engine.execute import compile as compile_plan
+
+    left = pl.DataFrame({key: ["a", "b", "c", "d"], "k": ["x", "x", "x", "x"]})
+    right = pl.DataFrame({key: ["a", "a", "B"], "v": [1, 2, 3]})
+    tables = {"l": left, "r": right}
+    schemas = {n: schema_from_polars(f.schema) for n, f in tables.items()}
+    q = quote_name(key)
+    with pytest.raises(PesqlError) as err:  # LOOKUP on a repeated key: E330 names it
+        compile_plan(f"FROM l\nLOOKUP r ON {q} = {q}", schemas).collect(tables)
+    assert [d.code for d in err.value.diagnostics] == ["E330"]
+    assert "'a' (2 rows)" in err.value.diagnostics[0].message
+    result = compile_plan(f"FROM l\nJOIN r ON {q} = {q}", schemas).collect(tables)
+    [w] = [n for n in result.notes if n.code == "W331"]  # 3 of 4 rows find no match
+    assert "'b'" in w.hints[0] and "'B'" in w.hints[0]
+
+
+def test_text_width_estimate_reads_odd_names_literally() -> None:
+    from pesql.runtime.engine.estimate import table_stats
+
+    frame = pl.DataFrame({"^a.*$": ["x"], "ab": ["yyyy"], "ac": ["zzzzzzzz"]}).lazy()
+    stats = table_stats(frame)
+    assert stats.text_bytes == {"^a.*$": 1.0, "ab": 4.0, "ac": 8.0}
