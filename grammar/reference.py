@@ -46,7 +46,8 @@ LIMIT 3
   `` `it``s` `` doubles a backtick). Words that are keywords (`select`, `limit`, `order`,
   ...) need backticks; `pesql fmt` adds them where needed. A name is always the one column
   of that name, never a pattern: `` `*` `` and `` `^year$` `` are columns called `*` and
-  `^year$` (polars would read both as patterns; the backend passes names literally).
+  `^year$` (polars would read both as patterns; the backend passes names literally, and
+  so do the data warnings' own queries and the size estimate's).
 - Literals: integers `42`, numbers `4.5`, `1e-3`, negative `-2`; text `'West'` (a quote
   inside is doubled: `'it''s'`); `TRUE`, `FALSE`, `NULL`; dates `DATE '2024-01-31'` and
   datetimes `TIMESTAMP '2024-01-31 12:30:00'`. Double quotes are not used.

@@ -200,11 +200,11 @@ def rows_to_frame(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFra
     columns = list(zip(*table, strict=True)) if table else [()] * len(schema)
     series = []
     for (name, ctype), values in zip(schema.items(), columns, strict=True):
-        series.append(
-            pl.Series(
-                name, [_from_value(v, ctype) for v in values], dtype=_dtype(ctype), strict=False
-            )
-        )
+        # Built unnamed, then named: polars converts dates and times through `pl.col(name)`,
+        # which fails for a name it reads as a pattern (`^y.*$`).
+        values = [_from_value(v, ctype) for v in values]
+        unnamed = pl.Series("", values, dtype=_dtype(ctype), strict=False)
+        series.append(unnamed.alias(name))
     return pl.DataFrame(series)
 
 

@@ -34,9 +34,12 @@ from pesql.runtime.testing.strategies.plans import step_for
 DEFAULT_DTYPES: tuple[DType, ...] = ("integer", "float", "string", "boolean", "date", "datetime")
 
 _PLAIN = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)
-# Names a model meets in real tables: spaces, accents, symbols, keywords, other scripts.
+# Names a model meets in real tables: spaces, accents, symbols, keywords, other scripts; and
+# names polars would read as patterns (`pl.col("*")`, `pl.col("^y.*$")`), which every query
+# pesql builds must read literally (compiler/backends/polars/names.py).
 _ODD = st.sampled_from(
     ["unit price", "Größe", "naïve col", "prix €", "x  y", "year", "select", "数量", "a-b", "ÉTÉ"]
+    + ["*", "^y.*$", "^year$"]
 )
 
 
@@ -112,7 +115,9 @@ def tables(schema: Schema, max_rows: int = 20) -> st.SearchStrategy[pl.DataFrame
                 values = st.one_of(st.none(), values)
             pool = draw(st.lists(values, min_size=1, max_size=max(1, rows)))
             column = [draw(st.sampled_from(pool)) for _ in range(rows)]
-            data[name] = pl.Series(name, column, dtype=polars_dtype(ctype.dtype))
+            # Named after it is built: polars converts dates through `pl.col(name)`, which
+            # fails for a name it reads as a pattern (engine/sql.py rows_to_frame likewise).
+            data[name] = pl.Series("", column, dtype=polars_dtype(ctype.dtype)).alias(name)
         return pl.DataFrame(data)
 
     return build()

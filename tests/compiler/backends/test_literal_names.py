@@ -155,3 +155,17 @@ def test_text_width_estimate_reads_odd_names_literally() -> None:
     frame = pl.DataFrame({"^a.*$": ["x"], "ab": ["yyyy"], "ac": ["zzzzzzzz"]}).lazy()
     stats = table_stats(frame)
     assert stats.text_bytes == {"^a.*$": 1.0, "ab": 4.0, "ac": 8.0}
+
+
+@pytest.mark.parametrize("name", ["^y.*$", "*"])
+def test_rows_from_a_sql_engine_keep_odd_names(name: str) -> None:
+    import datetime as dt
+
+    from pesql.compiler.check.schema import ColumnType, Schema
+    from pesql.runtime.engine.sql import rows_to_frame
+
+    schema = Schema(((name, ColumnType("datetime")), ("d", ColumnType("date"))))
+    rows = [(dt.datetime(2024, 1, 2, 3, 4), dt.date(2024, 1, 2))]
+    frame = rows_to_frame(rows, schema)
+    assert frame.columns == [name, "d"]
+    assert frame.get_column(name).to_list() == [dt.datetime(2024, 1, 2, 3, 4)]
