@@ -202,8 +202,8 @@ def rows_to_frame(rows: Iterable[tuple[Any, ...]], schema: Schema) -> pl.DataFra
     for (name, ctype), values in zip(schema.items(), columns, strict=True):
         # Built unnamed, then named: polars converts dates and times through `pl.col(name)`,
         # which fails for a name it reads as a pattern (`^y.*$`).
-        values = [_from_value(v, ctype) for v in values]
-        unnamed = pl.Series("", values, dtype=_dtype(ctype), strict=False)
+        converted = [_from_value(v, ctype) for v in values]
+        unnamed = pl.Series("", converted, dtype=_dtype(ctype), strict=False)
         series.append(unnamed.alias(name))
     return pl.DataFrame(series)
 
