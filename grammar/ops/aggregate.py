@@ -122,7 +122,7 @@ class Median(Aggregate):
 @operation(
     "MIN",
     category="aggregate",
-    describe="smallest value",
+    describe="minimum value",
     example="MIN(bill_length_mm)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
@@ -135,7 +135,7 @@ class Min(Aggregate):
 @operation(
     "MAX",
     category="aggregate",
-    describe="largest value",
+    describe="maximum value",
     example="MAX(bill_length_mm)",
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),

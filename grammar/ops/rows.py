@@ -41,7 +41,7 @@ class Drop(Step):
 @operation(
     "DERIVE",
     category="step",
-    describe="add (or replace) columns computed from each row; later ones may use earlier ones",
+    describe="add or replace columns computed from each row; later ones may use earlier ones",
     example=(
         "DERIVE gap = SUB_ABS(bill_length_mm, bill_depth_mm), "
         "ratio = bill_length_mm / bill_depth_mm"
@@ -92,8 +92,8 @@ class Sort(Step):
     "LIMIT",
     category="step",
     describe=(
-        "keep `count` rows after skipping `offset`; with_ties also keeps rows tied with the "
-        "last one"
+        "keep the first n rows (after skipping OFFSET rows; WITH TIES also keeps the rows "
+        "tied with the last one)"
     ),
     example="LIMIT 5 WITH TIES",
 )
@@ -119,11 +119,11 @@ class Distinct(Step):
     "WINDOW",
     category="step",
     describe=(
-        "add columns computed over partitions in order: ranks, LAG/LEAD, running and "
-        "partition aggregates"
+        "add columns computed over each partition in order (row numbers, ranks, earlier and "
+        "later rows, running and partition aggregates)"
     ),
     example=(
-        "WINDOW rank = RANK(), avg_mass = AVG(body_mass_g) PARTITION BY species "
+        "WINDOW n = ROW_NUMBER(), avg_mass = AVG(body_mass_g) PARTITION BY species "
         "ORDER BY body_mass_g DESC"
     ),
 )

@@ -1,7 +1,6 @@
 """Estimated bytes of every step's result, before anything runs: E311 past the budget.
 
     >>> import polars as pl
-from pesql.compiler.backends.polars.names import col
     >>> from pesql.runtime.engine.execute import compile
     >>> from pesql.compiler.backends.polars.dtypes import schema_from_polars
     >>> from pesql.grammar.diagnostics import PesqlError

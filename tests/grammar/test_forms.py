@@ -4,6 +4,7 @@ and is read leniently where that is unambiguous (steps as strings under every fo
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -13,7 +14,7 @@ from pesql.grammar.formdefs import form_definition, form_schema
 from pesql.grammar.forms import FORMS, Form, from_form, to_form
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse, parse_expr, parse_step
-from pesql.grammar.registry import Naming
+from pesql.grammar.registry import Naming, all_ops
 from pesql.grammar.subsets import CORE_FUNCTIONS, offered_ops, syntax_ops
 from pesql.runtime.testing.strategies.syntax import plans
 
@@ -210,3 +211,21 @@ def test_the_text_grammar_export_parses_what_parse_reads() -> None:
     assert parser.parse("FROM t\nFILTER a > 1\nGROUP_BY a COMPUTE n = COUNT(*)")
     with pytest.raises(Exception, match="Unexpected"):
         parser.parse("FILTER a == 1")
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("verbosity", ["none", "short", "full"])
+def test_core_definitions_name_no_function_outside_core(form: Form, verbosity: str) -> None:
+    """The examples and descriptions a core definition shows use only core functions: a model
+    that copies an example (`WINDOW rank = RANK() ...`) must not be refused for it."""
+    core = offered_ops("core")
+    functions = {
+        naming_name
+        for spec in all_ops()
+        if spec.category != "step" and spec.syntax == "call"
+        for naming_name in (spec.name, *spec.aliases)
+    }
+    for strict in (True, False):
+        definition = form_definition(form, strict=strict, offered=core, verbosity=verbosity)  # type: ignore[arg-type]
+        words = set(re.findall(r"\b[A-Z][A-Z0-9_]*\b", json.dumps(definition)))
+        assert not {w for w in words & functions if w not in core}, (form, strict)
