@@ -36,8 +36,11 @@ from pesql.runtime.testing.strategies.hostile import (
 )
 
 _BIG = ["4294967296", "9223372036854775808", "1" + "0" * 30, "1" + "0" * 5000, "1e400", "nan"]
+# Headers polars reads as patterns (`pl.col("^t.*$")`), and dates and times, whose
+# conversion goes through `pl.col(name)`: a header of one with cells of the other.
+_PATTERNS = ["*", "^t.*$", "^year$", "2024-01-02", "2024-01-02 03:04:05", "03:04"]
 _CELLS = ["", '"', '""', "\ud800", "\x00", "NA", "null", "1,200", "1.5e308", "-0", "\u202e",
-          "=1+2", "Total", "  ", "\r", "\t", *_BIG]  # fmt: skip
+          "=1+2", "Total", "  ", "\r", "\t", *_BIG, *_PATTERNS]  # fmt: skip
 
 
 def _bundled(*parts: str) -> str:
