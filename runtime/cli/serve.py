@@ -60,7 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ask_options["model"] = args.model
     if args.base_url:
         ask_options["base_url"] = args.base_url
-    pool = PoolOptions(workers=args.workers, memory_bytes=args.worker_memory)
+    pool = PoolOptions(
+        workers=args.workers, memory_bytes=args.worker_memory, threads=args.worker_threads
+    )
     app = create_app(runtime, limits=limits, api_key=api_key, ask_options=ask_options, workers=pool)
     where = f"{args.workers} worker processes" if args.workers else "threads"
     sys.stderr.write(
@@ -173,6 +175,14 @@ def register(sub: Any) -> None:
         metavar="BYTES",
         help="resident memory one worker may use (2G, 512M, ...); past it the request gets "
         "E311 and the worker is replaced",
+    )
+    p.add_argument(
+        "--worker-threads",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="polars threads per worker (default: the cores divided among the workers, at "
+        "least 1; a worker runs one request at a time)",
     )
     p.add_argument("--max-queue", type=int, default=64)
     p.add_argument(

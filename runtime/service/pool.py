@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -79,6 +80,17 @@ class PoolOptions:
     pause_max_s: float = 0.5
     start_timeout_s: float = 60.0
     asks: bool = False  # /v1/ask is enabled: workers start with the model loop imported
+    # polars threads per worker; None: the server's cores shared among the workers (at least
+    # one each). Each worker runs one request, so more threads than its share only add
+    # hand-offs between threads that wait for a core: on 2 cores with 4 workers, one thread
+    # each took the loaded p99 of bench/service_load.py from ~2.0x to ~1.75x the unloaded one.
+    threads: int | None = None
+
+    def worker_threads(self) -> int:
+        """The polars threads each worker gets (see `threads`)."""
+        if self.threads is not None:
+            return self.threads
+        return max(1, len(os.sched_getaffinity(0)) // max(1, self.workers))
 
 
 class Worker:
@@ -100,6 +112,7 @@ class Worker:
         self.cpu_seen = 0.0  # CPU seconds at the watcher's last look, and since the one before
         self.cpu_recent = 0.0
         self.on_long: Callable[[], None] = _nothing
+        self.threads = 0  # polars' threads in the worker, as it said when ready
 
     def call(self, job: Job, timeout_s: float) -> Reply | None:
         """Send `job` and wait for its reply; None when the worker died or was killed."""
@@ -199,6 +212,25 @@ class Worker:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _start_forkserver(threads: int) -> None:
+    """Start the forkserver (if it is not running yet) with polars limited to `threads`.
+
+    polars sizes its thread pool from POLARS_MAX_THREADS when it is imported, and the workers
+    are forked from the forkserver, which imports it: the variable is set for its start only,
+    so the server process and the other programs it starts keep their own. A forkserver
+    already running (an earlier pool in this process) keeps the count it started with; each
+    worker reports its own (`Worker.threads`)."""
+    before = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = str(threads)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["POLARS_MAX_THREADS"]
+        else:
+            os.environ["POLARS_MAX_THREADS"] = before
+
+
 def _nothing() -> None:
     return None
 
@@ -213,6 +245,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("forkserver")
         # The forkserver is one per server process: the first pool's list is the one used.
         self._context.set_forkserver_preload(PRELOAD + (ASK_PRELOAD if options.asks else []))
+        _start_forkserver(options.worker_threads())
         self._lock = threading.Lock()
         self._live: set[Worker] = set()
         self._idle: deque[Worker] = deque()
@@ -381,8 +414,10 @@ class WorkerPool:
         theirs.close()
         worker = Worker(process, ours)
         try:
-            ready = ours.poll(self.options.start_timeout_s) and ours.recv_bytes() == READY
-        except (EOFError, OSError):
+            hello = ours.recv_bytes() if ours.poll(self.options.start_timeout_s) else b""
+            ready = hello.startswith(READY)
+            worker.threads = int(hello.removeprefix(READY) or 0)
+        except (EOFError, OSError, ValueError):
             ready = False
         if not ready:
             worker.end()

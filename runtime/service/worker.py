@@ -11,8 +11,9 @@ workers come from a forkserver that imported pesql but never ran polars, and rec
 catalog pickled: tables read from files are scan plans (a few KB; the file's pages are shared
 through the OS cache), frames given in memory are copied into each worker.
 
-The protocol on the pipe: the worker sends `READY` once it can work, then for every pickled
-`Job` one pickled `render.Reply`. It exits when the server's end closes.
+The protocol on the pipe: the worker sends `READY` and its polars thread count (`b"ready2"`)
+once it can work, then for every pickled `Job` one pickled `render.Reply`. It exits when the
+server's end closes.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def serve_jobs(connection: Connection, setup: WorkerSetup) -> None:
     execute(WARM_PLAN, warm, limits=Limits(timeout_s=30.0, data_warnings=False))
     if setup.memory_bytes is not None:
         _cap_address_space(setup.memory_bytes + ADDRESS_SLACK)
-    connection.send_bytes(READY)
+    connection.send_bytes(READY + str(pl.thread_pool_size()).encode())  # e.g. b"ready2"
     while True:
         try:
             job = pickle.loads(connection.recv_bytes())

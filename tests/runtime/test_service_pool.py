@@ -321,3 +321,49 @@ def test_the_forkserver_preload_builds_the_parser_of_errors() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+_THREADS = """
+import os, sys
+import polars as pl
+from pesql.runtime.embedding import Runtime
+from pesql.runtime.service.guard import ServiceLimits
+from pesql.runtime.service.pool import PoolOptions, WorkerPool
+from pesql.runtime.tables.catalog import Catalog
+
+if __name__ == "__main__":
+    threads = None if sys.argv[1] == "auto" else int(sys.argv[1])
+    options = PoolOptions(workers=int(sys.argv[2]), threads=threads)
+    pool = WorkerPool(Runtime(Catalog({})), ServiceLimits(), options)
+    print(sorted(w.threads for w in pool._live), pl.thread_pool_size(),
+          os.environ.get("POLARS_MAX_THREADS"))
+    pool.close()
+"""
+
+
+@pytest.mark.parametrize(("threads", "workers"), [("auto", 4), ("auto", 1), ("1", 2), ("3", 1)])
+def test_each_worker_gets_its_share_of_the_cores(
+    threads: str, workers: int, tmp_path: Path
+) -> None:
+    """polars' threads per worker: the cores divided among the workers by default (on 2
+    cores 4 workers get one each), or `threads`; the server keeps its own pool and its
+    environment (a fresh process: the forkserver starts with the first pool)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "threads.py"  # a file: the forkserver re-imports the main module
+    script.write_text(_THREADS, encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, str(script), threads, str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    cores = len(os.sched_getaffinity(0))
+    expected = max(1, cores // workers) if threads == "auto" else int(threads)
+    assert out.stdout.split("]")[0] + "]" == str([expected] * workers)
+    own, variable = out.stdout.split("]")[1].split()
+    assert int(own) == pl.thread_pool_size()  # the server's own pool is untouched
+    assert variable == str(os.environ.get("POLARS_MAX_THREADS"))  # and so is its environment
