@@ -312,14 +312,25 @@ def test_ask_endpoint_with_a_local_model(runtime: Runtime) -> None:
 
 def test_column_names_that_look_like_patterns_are_literal_over_http() -> None:
     # `^sp.*$` would be a regex and `*` every column if they reached polars as pl.col(...).
-    frame = pl.DataFrame({"^sp.*$": [1, 2, 2], "species": ["a", "b", "c"], "*": [5, 6, 7]})
+    # A text column named like a pattern (`^t.*$`) crashed every run in the size estimate.
+    frame = pl.DataFrame(
+        {"^sp.*$": [1, 2, 2], "species": ["a", "b", "c"], "*": [5, 6, 6], "^t.*$": ["x", "y", "z"]}
+    )
     with ServerThread(create_app(Runtime(tables={"t": frame}))) as server:
         plan = "GROUP_BY `^sp.*$` COMPUTE n = COUNT(*)\nSORT `^sp.*$`"
         body = httpx.post(server.url + "/v1/execute", json={"plan": plan}).json()
         assert body["columns"] == ["^sp.*$", "n"], body
         assert body["rows"] == [[1, 1], [2, 2]]
         star = httpx.post(server.url + "/v1/execute", json={"plan": "SELECT `*`"}).json()
-        assert star["columns"] == ["*"] and star["rows"] == [[5], [6], [7]]
+        assert star["columns"] == ["*"] and star["rows"] == [[5], [6], [6]]
+        # The data warnings' own queries read the names literally too: W305 sees the tie on
+        # `*` (6, 6), W301 the spelling in `^t.*$`.
+        tie = {"plan": "SORT `*` DESC\nLIMIT 1\nSELECT `^t.*$`"}
+        body = httpx.post(server.url + "/v1/execute", json=tie).json()
+        assert body["rows"] == [["y"]] and [n["code"] for n in body["notes"]] == ["W305"]
+        near = {"plan": "FILTER `^t.*$` = 'Y'"}
+        body = httpx.post(server.url + "/v1/execute", json=near).json()
+        assert "W301" in [n["code"] for n in body["notes"]], body
 
 
 def _descendants(pid: int) -> list[int]:
