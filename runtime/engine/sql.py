@@ -119,10 +119,12 @@ def _intervals_as_micros(rel: Any) -> Any:
 
     if all(str(t) != "INTERVAL" for t in rel.types):
         return rel
+    # Quoted SQL, not ColumnExpression: ColumnExpression("*") is every column (the interval
+    # among them, which then fails the import) rather than the column called `*`.
     items = [
-        duckdb.FunctionExpression("epoch_us", duckdb.ColumnExpression(name)).alias(name)
-        if str(t) == "INTERVAL"
-        else duckdb.ColumnExpression(name)
+        duckdb.SQLExpression(
+            f"epoch_us({quote(name)})" if str(t) == "INTERVAL" else quote(name)
+        ).alias(name)
         for name, t in zip(rel.columns, rel.types, strict=True)
     ]
     return rel.select(*items)

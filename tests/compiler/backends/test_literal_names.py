@@ -169,3 +169,18 @@ def test_rows_from_a_sql_engine_keep_odd_names(name: str) -> None:
     frame = rows_to_frame(rows, schema)
     assert frame.columns == [name, "d"]
     assert frame.get_column(name).to_list() == [dt.datetime(2024, 1, 2, 3, 4)]
+
+
+def test_duckdb_answers_with_an_interval_beside_a_column_called_star() -> None:
+    """Found by the fuzz profile: DuckDB's intervals are converted column by column, and
+    `duckdb.ColumnExpression("*")` is every column (the interval again, which polars cannot
+    import: a Rust panic) rather than the column `*`."""
+    import datetime as dt
+
+    from pesql.runtime.engine.sql import execute_duckdb
+
+    frame = pl.DataFrame({"*": [1, 2], "d": [dt.timedelta(0), dt.timedelta(days=2)]})
+    got = execute_duckdb(parse("SORT `*` DESC"), {"t": frame})
+    assert got.columns == ["*", "d"]
+    assert got.get_column("*").to_list() == [2, 1]
+    assert got.get_column("d").to_list() == [dt.timedelta(days=2), dt.timedelta(0)]
