@@ -91,6 +91,10 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
     if ctx.dialect == "postgres":
         return _pg_convert(value, sql, source, target, ctx, node)
+    if ctx.dialect == "sqlite" and target == "boolean" and source in ("float", "decimal"):
+        # SQLite has no boolean: sqlglot writes CAST(x AS INTEGER), which truncates 0.5 to 0
+        # (false) where polars casts any nonzero to true (found by the fuzz profile).
+        return binary(exp.NEQ, sql, number(0))
     if ctx.dialect == "spark" and node is exp.TryCast:
         # sqlglot writes Spark's TryCast as CAST (NULL on failure without ANSI mode); pesql
         # runs Spark in ANSI mode, where CAST fails, so TRY_CAST is spelled out (`safe`).

@@ -75,6 +75,27 @@ def non_ascii_casing(plan: A.Plan, frame: pl.DataFrame) -> bool:
     return any(not t.isascii() for t in texts)
 
 
+def float_remainders(plan: A.Plan, frame: pl.DataFrame) -> bool:
+    """Whether the plan takes a remainder (`%`) of floats: polars' floored form
+    x - floor(x/y)*y is not exact where SQL's fmod is (1e12 % 1.938 differs in the fifth
+    digit), the documented gap `polars_gap` keeps out of the operator tests (docs/sql.md).
+    An operand whose type is not known from the step's input (an aggregate, a column the
+    same step derives) counts as a float."""
+    checked = check(plan, schema_from_polars(frame.schema))
+    inputs = (checked.input_schema, *checked.step_schemas[:-1])
+    for step, schema in zip(checked.plan.steps, inputs, strict=True):
+        for node in step.walk():
+            if isinstance(node, operators.Mod):
+                for operand in (node.left, node.right):
+                    try:
+                        dtype = infer_expr(operand, schema).dtype
+                    except PesqlError:
+                        return True
+                    if dtype not in ("integer", "null"):
+                        return True
+    return False
+
+
 def computed_float_keys(plan: A.Plan, frame: pl.DataFrame) -> bool:
     """Whether the plan groups, sorts or deduplicates on floats it computed.
 
@@ -248,7 +269,7 @@ def test_duckdb_matches_polars_on_well_typed_plans(case: tuple[A.Plan, pl.DataFr
     plan, frame = case
     note(to_text(plan))
     assume(not uses(plan, NOT_IN_DUCKDB) and not special_casing(plan, frame))
-    assume(not computed_float_keys(plan, frame))
+    assume(not computed_float_keys(plan, frame) and not float_remainders(plan, frame))
     assume(not failing_constant_cast_in_aggregate(plan))
     assert_same(plan, frame)
 
@@ -258,7 +279,7 @@ def test_sqlite_matches_polars_on_supported_plans(case: tuple[A.Plan, pl.DataFra
     plan, frame = case
     note(to_text(plan))
     assume(not special_casing(plan, frame) and not computed_float_keys(plan, frame))
-    assume(not failing_constant_cast_in_aggregate(plan))
+    assume(not float_remainders(plan, frame) and not failing_constant_cast_in_aggregate(plan))
     assume(not text_cast_in_sqlite(plan, frame))
     assume(not non_ascii_casing(plan, frame))
     windowed = [s for s in plan.steps if isinstance(s, rows.Window)]
@@ -701,3 +722,13 @@ def test_parse_date_of_a_regexp_replace_runs_on_duckdb() -> None:
         "DERIVE a = PARSE_DATE(REGEXP_REPLACE('a', '([0-9]+)', 'a'))",
     ):
         assert_same(parse(text_), frame)
+
+
+@pytest.mark.parametrize("cast", ["CAST", "TRY_CAST"])
+def test_a_fractional_float_cast_to_boolean_is_true_on_sqlite(cast: str) -> None:
+    """Found by the fuzz profile: SQLite has no boolean type and truncated 0.5 to 0 (false);
+    polars (and DuckDB, and pesql's Postgres lowering) treat any nonzero number as true."""
+    frame = pl.DataFrame({"x": [0.5, 0.0, -2.25, None], "d": [1, 2, 3, 4]})
+    plan = parse(f"DERIVE t = {cast}(x, 'boolean')")
+    assert execute_sqlite(plan, {"t": frame})["t"].to_list() == [True, False, True, None]
+    assert_same(plan, frame, engine="sqlite")
