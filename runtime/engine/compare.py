@@ -28,8 +28,9 @@ __all__ = ["frames_equal", "unmatched_row", "values_equal"]
 Row = TypeVar("Row")
 
 
-def values_equal(a: Any, b: Any, rel_tol: float = 1e-9) -> bool:
-    """Two cell values are the same answer: nulls match, numbers within `rel_tol`."""
+def values_equal(a: Any, b: Any, rel_tol: float = 1e-9, abs_tol: float = 1e-12) -> bool:
+    """Two cell values are the same answer: nulls match, numbers within `rel_tol` (or
+    `abs_tol`: the floor for values that should be 0 but carry rounding noise)."""
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
@@ -40,15 +41,19 @@ def values_equal(a: Any, b: Any, rel_tol: float = 1e-9) -> bool:
         x, y = float(a), float(b)
         if math.isnan(x) or math.isnan(y):
             return math.isnan(x) and math.isnan(y)
-        # An absolute floor for values that should be 0 but carry rounding noise.
-        return math.isclose(x, y, rel_tol=rel_tol, abs_tol=1e-12)
+        return math.isclose(x, y, rel_tol=rel_tol, abs_tol=abs_tol)
     if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
         return False
     return bool(a == b)
 
 
 def frames_equal(
-    a: pl.DataFrame, b: pl.DataFrame, *, ordered: bool, rel_tol: float = 1e-9
+    a: pl.DataFrame,
+    b: pl.DataFrame,
+    *,
+    ordered: bool,
+    rel_tol: float = 1e-9,
+    abs_tol: float = 1e-12,
 ) -> tuple[bool, str]:
     """Whether `a` and `b` hold the same result; the second item says where they differ."""
     if a.columns != b.columns:
@@ -57,10 +62,10 @@ def frames_equal(
         return False, f"row counts differ: {a.height} vs {b.height}"
     left, right = a.rows(), b.rows()
     if not ordered:
-        return _bags_equal(left, right, a.columns, rel_tol)
+        return _bags_equal(left, right, a.columns, rel_tol, abs_tol)
     for i, (x, y) in enumerate(zip(left, right, strict=True)):
         for name, u, v in zip(a.columns, x, y, strict=True):
-            if not values_equal(u, v, rel_tol):
+            if not values_equal(u, v, rel_tol, abs_tol):
                 return False, f"row {i}, column {name!r}: {u!r} vs {v!r}"
     return True, ""
 
@@ -113,9 +118,10 @@ def _bags_equal(
     right: Sequence[tuple[Any, ...]],
     columns: Sequence[str],
     rel_tol: float,
+    abs_tol: float,
 ) -> tuple[bool, str]:
     def same(x: tuple[Any, ...], y: tuple[Any, ...]) -> bool:
-        return all(values_equal(u, v, rel_tol) for u, v in zip(x, y, strict=True))
+        return all(values_equal(u, v, rel_tol, abs_tol) for u, v in zip(x, y, strict=True))
 
     unmatched = unmatched_row(left, right, key=_key, same=same)
     if unmatched:
