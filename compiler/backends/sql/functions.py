@@ -95,6 +95,9 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         # SQLite has no boolean: sqlglot writes CAST(x AS INTEGER), which truncates 0.5 to 0
         # (false) where polars casts any nonzero to true (found by the fuzz profile).
         return binary(exp.NEQ, sql, number(0))
+    if ctx.dialect == "sqlite" and target == "string" and source == "boolean":
+        # Its booleans are 0 and 1, so CAST gives '0'; every other engine writes 'false'.
+        return case([(sql, string("true")), (exp.Not(this=sql.copy()), string("false"))])
     if ctx.dialect == "spark" and node is exp.TryCast:
         # sqlglot writes Spark's TryCast as CAST (NULL on failure without ANSI mode); pesql
         # runs Spark in ANSI mode, where CAST fails, so TRY_CAST is spelled out (`safe`).

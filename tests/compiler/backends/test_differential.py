@@ -750,3 +750,12 @@ def test_a_fractional_float_cast_to_boolean_is_true_on_sqlite(cast: str) -> None
     plan = parse(f"DERIVE t = {cast}(x, 'boolean')")
     assert execute_sqlite(plan, {"t": frame})["t"].to_list() == [True, False, True, None]
     assert_same(plan, frame, engine="sqlite")
+
+
+def test_a_boolean_cast_to_text_is_spelled_true_and_false_on_sqlite() -> None:
+    """Found by the fuzz profile: SQLite's booleans are 0 and 1, so CAST gave '0'."""
+    frame = pl.DataFrame({"b": [True, False, None]})
+    plan = parse("DERIVE s = CAST(b, 'string'), t = TRY_CAST(b, 'string')")
+    got = execute_sqlite(plan, {"t": frame})
+    assert got["s"].to_list() == got["t"].to_list() == ["true", "false", None]
+    assert_same(plan, frame, engine="sqlite")
