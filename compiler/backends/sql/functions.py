@@ -86,6 +86,10 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         if ctx.dialect == "postgres" and source == "float":
             sql = exp.Cast(this=sql, to=exp.DataType.build("DECIMAL"))
         sql = exp.Round(this=sql)
+    if target == "string" and source == "datetime" and ctx.dialect == "sqlite":
+        # SQLite stores datetimes as the ISO text pesql wrote (microseconds when not zero);
+        # its strftime's %f is 'SS.SSS', which gave '00:14:38.38.000' (fuzz profile).
+        return exp.Cast(this=sql, to=sql_type(target))
     if target == "string" and source == "datetime":
         # Engines drop zero fractions ('... 00:00:00'); polars always writes microseconds.
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))

@@ -55,9 +55,9 @@ def as_text(expr: A.Expr, ctx: ExprContext) -> exp.Expr:
     sql = sql_expr(expr, ctx)
     if kind in ("string", "null"):
         return sql
-    if kind == "datetime":
-        return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
-    if ctx.dialect == "postgres":  # integral floats spelled '3.0', as polars (functions.py)
+    if kind == "datetime" or ctx.dialect == "postgres":
+        # functions.convert: datetimes with their microseconds (SQLite: the stored text);
+        # on Postgres integral floats spelled '3.0', as polars.
         return convert(expr, "string", ctx, exp.Cast)
     return cast(sql, "string")
 

@@ -177,10 +177,13 @@ def _fails_alone(constant: A.Expr) -> bool:
     return False
 
 
+_SQLITE_SPELLED = ("decimal", "datetime")  # made text, SQLite spells them its own way
+
+
 def text_cast_in_sqlite(plan: A.Plan, frame: pl.DataFrame) -> bool:
     """Whether the plan CASTs or TRY_CASTs text: SQLite's CAST never fails and reads a leading
     number ('12abc' is 12, 'a' is 0), so it cannot give p-SQL's answers there. Not compared in
-    SQLite (found once the generators drew casts from text)."""
+    SQLite (found once the generators drew casts from text). Decimals made text likewise."""
     checked = check(plan, schema_from_polars(frame.schema))
     scopes = [checked.input_schema, *checked.step_schemas]
     for i, step in enumerate(checked.plan.steps):
@@ -193,8 +196,18 @@ def text_cast_in_sqlite(plan: A.Plan, frame: pl.DataFrame) -> bool:
                     source = infer_expr(node.value, scope).dtype
                 except PesqlError:
                     return True
-                if source == "string":
+                if source == "string" or (source in _SQLITE_SPELLED and node.type == "string"):
                     return True
+            if isinstance(node, text.Concat):
+                # A decimal or datetime made text: SQLite has no such types and writes '1.0'
+                # where polars writes '1.000000000', a datetime without its zero microseconds
+                # (found by the fuzz profile; docs/fuzzing.md, docs/sql.md).
+                for arg in node.args:
+                    try:
+                        if infer_expr(arg, scope).dtype in _SQLITE_SPELLED:
+                            return True
+                    except PesqlError:
+                        return True
     return False
 
 
@@ -758,4 +771,16 @@ def test_a_boolean_cast_to_text_is_spelled_true_and_false_on_sqlite() -> None:
     plan = parse("DERIVE s = CAST(b, 'string'), t = TRY_CAST(b, 'string')")
     got = execute_sqlite(plan, {"t": frame})
     assert got["s"].to_list() == got["t"].to_list() == ["true", "false", None]
+    assert_same(plan, frame, engine="sqlite")
+
+
+def test_a_datetime_made_text_keeps_its_microseconds_on_sqlite() -> None:
+    """Found by the fuzz profile: SQLite's strftime reads %f as 'SS.SSS', so the seconds came
+    twice ('00:14:38.38.000'); SQLite now gives the ISO text the datetime is stored as."""
+    stamp = dt.datetime(2084, 5, 8, 0, 14, 38, 140)
+    frame = pl.DataFrame({"ts": [stamp, None]})
+    plan = parse("DERIVE c = CONCAT(ts), s = CAST(ts, 'string')")
+    got = execute_sqlite(plan, {"t": frame})
+    assert got["c"].to_list() == ["2084-05-08 00:14:38.000140", ""]
+    assert got["s"].to_list() == ["2084-05-08 00:14:38.000140", None]
     assert_same(plan, frame, engine="sqlite")
