@@ -80,17 +80,22 @@ class PoolOptions:
     pause_max_s: float = 0.5
     start_timeout_s: float = 60.0
     asks: bool = False  # /v1/ask is enabled: workers start with the model loop imported
-    # polars threads per worker; None: the server's cores shared among the workers (at least
-    # one each). Each worker runs one request, so more threads than its share only add
-    # hand-offs between threads that wait for a core: on 2 cores with 4 workers, one thread
-    # each took the loaded p99 of bench/service_load.py from ~2.0x to ~1.75x the unloaded one.
+    # polars threads per worker; None: the server's polars threads shared among the workers
+    # (at least one each). Each worker runs one request, so more threads than its share only
+    # add hand-offs between threads that wait for a core: on 2 cores with 4 workers, one
+    # thread each took the loaded p99 of bench/service_load.py from ~2.0x to ~1.75x the
+    # unloaded one.
     threads: int | None = None
 
     def worker_threads(self) -> int:
-        """The polars threads each worker gets (see `threads`)."""
+        """The polars threads each worker gets (see `threads`). The server's own pool size is
+        polars' view of the cores: it follows a container's CPU quota and an explicit
+        POLARS_MAX_THREADS, where the CPU affinity does not."""
         if self.threads is not None:
             return self.threads
-        return max(1, len(os.sched_getaffinity(0)) // max(1, self.workers))
+        import polars as pl  # the server process has it already (the catalog's tables)
+
+        return max(1, pl.thread_pool_size() // max(1, self.workers))
 
 
 class Worker:
