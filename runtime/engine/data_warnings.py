@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
-from pesql.compiler.backends.polars.names import col
+from pesql.compiler.backends.polars.names import col, fresh
 from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
@@ -124,7 +124,7 @@ def _miss_queries(probe: _Probe, source: pl.LazyFrame) -> list[pl.LazyFrame]:
     """The near spellings of a value no row holds, and the column's first distinct values."""
     # The count's name must differ from the column's (a column may be called `n`); the
     # rows are read by position.
-    count = probe.column + "_n"
+    count = fresh([probe.column], "n")
     near = (
         source.filter(_normalized_expr(probe.column) == normalized(probe.value))
         .group_by(col(probe.column))

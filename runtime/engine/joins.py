@@ -36,7 +36,7 @@ from collections.abc import Mapping
 import polars as pl
 from pesql.compiler.backends.polars.joins import join_frame
 from pesql.compiler.backends.polars.lower import to_polars
-from pesql.compiler.backends.polars.names import col, cols, exactly
+from pesql.compiler.backends.polars.names import col, cols, exactly, fresh
 from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
@@ -66,9 +66,8 @@ def _repeats(step: Join | Lookup, right: pl.LazyFrame) -> pl.DataFrame:
     """Key values (nulls excluded: they never match) with more than one row, most first."""
     keys = [k.right for k in step.on]
     # The count is the last column, read by position: its name only has to differ from the
-    # keys' (a key may be called `__n`), and it is longer than all of them together. Keys go
-    # through `cols` (a key may be called `*`).
-    count = "__n" + "_" * sum(len(k) for k in keys)
+    # keys' (a key may be called `__n`). Keys go through `cols` (a key may be called `*`).
+    count = fresh(keys, "__n")
     counts = right.drop_nulls(exactly(keys)).group_by(cols(keys)).len(name=count)
     return counts.filter(col(count) > 1).sort(col(count), descending=True).collect()
 

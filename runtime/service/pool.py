@@ -51,6 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+import polars as pl
 from pesql.runtime.embedding import Runtime
 from pesql.runtime.engine.budget import timed_out
 from pesql.runtime.service.render import Reply, errors_reply, memory_exceeded
@@ -93,8 +94,6 @@ class PoolOptions:
         POLARS_MAX_THREADS, where the CPU affinity does not."""
         if self.threads is not None:
             return self.threads
-        import polars as pl  # the server process has it already (the catalog's tables)
-
         return max(1, pl.thread_pool_size() // max(1, self.workers))
 
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import dtype_of_polars, polars_dtype
-from pesql.compiler.backends.polars.names import col
+from pesql.compiler.backends.polars.names import col, fresh
 from pesql.compiler.check.joins import added_names
 from pesql.compiler.check.schema import common
 from pesql.grammar.ops.joins import Join, Lookup, adds_columns
@@ -32,9 +32,7 @@ How = Literal["inner", "left", "semi", "anti"]
 
 
 def _fresh(taken: set[str], base: str) -> str:
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
+    name = fresh(taken, base)
     taken.add(name)
     return name
 

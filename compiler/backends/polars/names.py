@@ -49,9 +49,18 @@ def cols(names: Iterable[str]) -> list[pl.Expr]:
     return [col(n) for n in names]
 
 
+def fresh(taken: Iterable[str], base: str) -> str:
+    """`base`, or `base_2`, `base_3`, ...: the first name not in `taken` (helper columns)."""
+    used = set(taken)
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
 def exactly(names: Iterable[str]) -> cs.Selector:
     """A selector of the columns called exactly `names` (for `drop`, which takes no exprs)."""
     return cs.by_name(*names, require_all=True)
 
 
-__all__ = ["col", "cols", "exactly", "expands"]
+__all__ = ["col", "cols", "exactly", "expands", "fresh"]

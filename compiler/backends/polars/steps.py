@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
-from pesql.compiler.backends.polars.names import col, cols, exactly
+from pesql.compiler.backends.polars.names import col, cols, exactly, fresh
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows
@@ -32,11 +32,7 @@ def lower_step(
 
 def fresh_name(frame: pl.LazyFrame, base: str) -> str:
     """A column name not in `frame` (for helper columns such as a row index)."""
-    taken = set(frame.collect_schema().names())
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    return name
+    return fresh(frame.collect_schema().names(), base)
 
 
 def with_assigns(frame: pl.LazyFrame, assigns: Sequence[Assign], ctx: Ctx) -> pl.LazyFrame:

@@ -86,27 +86,34 @@ def convert(value: A.Expr, target: DType, ctx: ExprContext, node: type[exp.Cast]
         if ctx.dialect == "postgres" and source == "float":
             sql = exp.Cast(this=sql, to=exp.DataType.build("DECIMAL"))
         sql = exp.Round(this=sql)
-    if target == "string" and source == "datetime" and ctx.dialect == "sqlite":
-        # SQLite stores datetimes as the ISO text pesql wrote (microseconds when not zero);
-        # its strftime's %f is 'SS.SSS', which gave '00:14:38.38.000' (fuzz profile).
-        return exp.Cast(this=sql, to=sql_type(target))
+    if ctx.dialect == "sqlite" and (special := _sqlite_convert(sql, source, target)) is not None:
+        return special
     if target == "string" and source == "datetime":
         # Engines drop zero fractions ('... 00:00:00'); polars always writes microseconds.
         return exp.TimeToStr(this=sql, format=string("%Y-%m-%d %H:%M:%S.%f"))
     if ctx.dialect == "postgres":
         return _pg_convert(value, sql, source, target, ctx, node)
-    if ctx.dialect == "sqlite" and target == "boolean" and source in ("float", "decimal"):
-        # SQLite has no boolean: sqlglot writes CAST(x AS INTEGER), which truncates 0.5 to 0
-        # (false) where polars casts any nonzero to true (found by the fuzz profile).
-        return binary(exp.NEQ, sql, number(0))
-    if ctx.dialect == "sqlite" and target == "string" and source == "boolean":
-        # Its booleans are 0 and 1, so CAST gives '0'; every other engine writes 'false'.
-        return case([(sql, string("true")), (exp.Not(this=sql.copy()), string("false"))])
     if ctx.dialect == "spark" and node is exp.TryCast:
         # sqlglot writes Spark's TryCast as CAST (NULL on failure without ANSI mode); pesql
         # runs Spark in ANSI mode, where CAST fails, so TRY_CAST is spelled out (`safe`).
         return exp.TryCast(this=sql, to=sql_type(target), safe=True)
     return node(this=sql, to=sql_type(target))
+
+
+def _sqlite_convert(sql: exp.Expr, source: DType, target: DType) -> exp.Expr | None:
+    """SQLite casts that differ (it has no boolean or datetime type; found by the fuzz
+    profile); None where the common CAST is right."""
+    if target == "string" and source == "datetime":
+        # The ISO text pesql stored (microseconds when not zero); strftime's %f is 'SS.SSS',
+        # which gave '00:14:38.38.000'.
+        return exp.Cast(this=sql, to=sql_type(target))
+    if target == "boolean" and source in ("float", "decimal"):
+        # CAST(x AS INTEGER) truncates 0.5 to 0 (false); polars casts any nonzero to true.
+        return binary(exp.NEQ, sql, number(0))
+    if target == "string" and source == "boolean":
+        # Its booleans are 0 and 1, so CAST gives '0'; every other engine writes 'false'.
+        return case([(sql, string("true")), (exp.Not(this=sql.copy()), string("false"))])
+    return None
 
 
 def _pg_convert(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,25 +89,36 @@ def _magnitude(frame: pl.DataFrame) -> float:
     return float(found or 0.0)
 
 
+def _scoped_nodes(plan: A.Plan, frame: pl.DataFrame) -> Iterator[tuple[A.Node, Schema]]:
+    """Every node of the checked plan, with what its step's expressions see: the step's
+    input and the columns the step defines itself."""
+    checked = check(plan, schema_from_polars(frame.schema))
+    scopes = [checked.input_schema, *checked.step_schemas]
+    for i, step in enumerate(checked.plan.steps):
+        before, after = scopes[i], scopes[i + 1]
+        scope = Schema((*before.items(), *((n, t) for n, t in after.items() if n not in before)))
+        for node in step.walk():
+            yield node, scope
+
+
+def _dtype(expr: A.Expr, scope: Schema) -> DType | None:
+    """The type of `expr` in `scope`; None where it cannot be told alone (an aggregate)."""
+    try:
+        return infer_expr(expr, scope).dtype
+    except PesqlError:
+        return None
+
+
 def float_remainders(plan: A.Plan, frame: pl.DataFrame) -> bool:
     """Whether the plan takes a remainder (`%`) of floats: polars' floored form
     x - floor(x/y)*y is not exact where SQL's fmod is (1e12 % 1.938 differs in the fifth
     digit), the documented gap `polars_gap` keeps out of the operator tests (docs/sql.md).
-    An operand whose type is not known from the step's input (an aggregate, a column the
-    same step derives) counts as a float."""
-    checked = check(plan, schema_from_polars(frame.schema))
-    inputs = (checked.input_schema, *checked.step_schemas[:-1])
-    for step, schema in zip(checked.plan.steps, inputs, strict=True):
-        for node in step.walk():
-            if isinstance(node, operators.Mod):
-                for operand in (node.left, node.right):
-                    try:
-                        dtype = infer_expr(operand, schema).dtype
-                    except PesqlError:
-                        return True
-                    if dtype not in ("integer", "null"):
-                        return True
-    return False
+    An operand whose type cannot be told counts as a float."""
+    return any(
+        isinstance(node, operators.Mod)
+        and any(_dtype(o, scope) not in ("integer", "null") for o in (node.left, node.right))
+        for node, scope in _scoped_nodes(plan, frame)
+    )
 
 
 def computed_float_keys(plan: A.Plan, frame: pl.DataFrame) -> bool:
@@ -183,31 +194,20 @@ _SQLITE_SPELLED = ("decimal", "datetime")  # made text, SQLite spells them its o
 def text_cast_in_sqlite(plan: A.Plan, frame: pl.DataFrame) -> bool:
     """Whether the plan CASTs or TRY_CASTs text: SQLite's CAST never fails and reads a leading
     number ('12abc' is 12, 'a' is 0), so it cannot give p-SQL's answers there. Not compared in
-    SQLite (found once the generators drew casts from text). Decimals made text likewise."""
-    checked = check(plan, schema_from_polars(frame.schema))
-    scopes = [checked.input_schema, *checked.step_schemas]
-    for i, step in enumerate(checked.plan.steps):
-        # What a step's expressions see: its input, and the columns it defines itself.
-        before, after = scopes[i], scopes[i + 1]
-        scope = Schema((*before.items(), *((n, t) for n, t in after.items() if n not in before)))
-        for node in step.walk():
-            if isinstance(node, logic.Cast | logic.TryCast):
-                try:
-                    source = infer_expr(node.value, scope).dtype
-                except PesqlError:
-                    return True
-                if source == "string" or (source in _SQLITE_SPELLED and node.type == "string"):
-                    return True
-            if isinstance(node, text.Concat):
-                # A decimal or datetime made text: SQLite has no such types and writes '1.0'
-                # where polars writes '1.000000000', a datetime without its zero microseconds
-                # (found by the fuzz profile; docs/fuzzing.md, docs/sql.md).
-                for arg in node.args:
-                    try:
-                        if infer_expr(arg, scope).dtype in _SQLITE_SPELLED:
-                            return True
-                    except PesqlError:
-                        return True
+    SQLite (found once the generators drew casts from text).
+
+    Likewise a decimal or datetime made text: SQLite has no such types and writes '1.0' where
+    polars writes '1.000000000', a datetime without its zero microseconds (found by the fuzz
+    profile; docs/fuzzing.md, docs/sql.md). A type that cannot be told counts."""
+    for node, scope in _scoped_nodes(plan, frame):
+        if isinstance(node, logic.Cast | logic.TryCast):
+            source = _dtype(node.value, scope)
+            if source in (None, "string") or (source in _SQLITE_SPELLED and node.type == "string"):
+                return True
+        if isinstance(node, text.Concat) and any(
+            _dtype(arg, scope) in (None, *_SQLITE_SPELLED) for arg in node.args
+        ):
+            return True
     return False
 
 
