@@ -86,7 +86,7 @@ class ExportSummary:
 
 def example_catalog(dataset: Dataset, example: Example) -> Catalog:
     """The tables a question is asked over: only the example's own, as evaluation runs it."""
-    return Catalog([dataset.catalog.get(name) for name in example.tables])
+    return dataset.tables(example.tables)
 
 
 class _Prompts:

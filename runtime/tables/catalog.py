@@ -27,7 +27,17 @@ from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.runtime.tables.table import Table
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "unknown_table"]
+
+
+def unknown_table(name: str, known: Iterable[str]) -> PesqlError:
+    """E210 for `name`, with the closest of the `known` names (or all of them) as hints."""
+    names = sorted(known)
+    close = nearest(name, names)
+    hints = [f"did you mean `{c}`?" for c in close]
+    if not close:
+        hints.append(f"tables in the catalog: {', '.join(f'`{n}`' for n in names) or 'none'}")
+    return PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
 
 
 class Catalog:
@@ -51,12 +61,7 @@ class Catalog:
         table = self._tables.get(name)
         if table is not None:
             return table
-        close = nearest(name, self._tables)
-        hints = [f"did you mean `{c}`?" for c in close]
-        if not close:
-            known = ", ".join(f"`{n}`" for n in self.names()) or "none"
-            hints.append(f"tables in the catalog: {known}")
-        raise PesqlError([Diagnostic.make("E210", name=name, hints=hints)])
+        raise unknown_table(name, self._tables)
 
     def names(self) -> list[str]:
         return sorted(self._tables)

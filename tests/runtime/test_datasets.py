@@ -480,3 +480,22 @@ def test_reference_sql_sees_tables_with_rowid(tmp_path: Path) -> None:
     )
     root = _dataset(tmp_path, first)
     assert _codes(root, recompute=True) == []
+
+
+def test_tables_are_loaded_when_first_named(tmp_path: Path) -> None:
+    """A command that needs one table (an eval report's drill-down, a fine-tuning example)
+    loads that one: another table that does not load does not stop it, and is refused with
+    its own error when named."""
+    root = _dataset(tmp_path, _example())
+    (root / "tables" / "broken.parquet").write_bytes(b"not parquet at all")
+    dataset = load_dataset(root)
+    shop = dataset.tables(["shop"])
+    assert shop.names() == ["shop"]
+    assert dataset.tables(["shop"]).get("shop") is shop.get("shop")  # loaded once
+    with pytest.raises(PesqlError) as broken:
+        dataset.tables(["shop", "broken"])
+    assert broken.value.codes and "E210" not in broken.value.codes
+    with pytest.raises(PesqlError) as typo:
+        dataset.tables(["shops"])
+    assert typo.value.codes == ("E210",)
+    assert "did you mean `shop`?" in str(typo.value)

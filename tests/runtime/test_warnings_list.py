@@ -10,7 +10,6 @@ from pathlib import Path
 from pesql.grammar.diagnostics import CODES
 from pesql.runtime.engine.execute import compile
 from pesql.runtime.evals.datasets.load import load_dataset
-from pesql.runtime.tables.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKING = (ROOT / "docs" / "checking.md").read_text("utf-8")
@@ -55,7 +54,7 @@ def _gold_warnings() -> dict[str, list[str]]:
             assert example.plan is not None
             # The dataset's tables as an evaluation run reads them (small files: every
             # data-aware warning is computed, W305 included).
-            catalog = Catalog([dataset.catalog.get(t) for t in example.tables])
+            catalog = dataset.tables(example.tables)
             notes = compile(example.plan, catalog.schemas()).collect(catalog).notes
             codes = [n.code for n in notes if n.severity == "warning"]
             if codes:

@@ -34,7 +34,8 @@ line) and the example is left out. `load_dataset` raises `DatasetError` on any e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -48,8 +49,8 @@ from pesql.runtime.evals.datasets.example import (
     Finding,
 )
 from pesql.runtime.evals.datasets.lines import parse_line
-from pesql.runtime.tables.catalog import Catalog
-from pesql.runtime.tables.table import load_table
+from pesql.runtime.tables.catalog import Catalog, unknown_table
+from pesql.runtime.tables.table import Table, load_table
 
 __all__ = [
     "Dataset",
@@ -77,10 +78,24 @@ class Dataset:
     def examples_path(self) -> Path:
         return self.root / EXAMPLES_FILE
 
+    # Tables loaded so far, by name: each is loaded (and cleaned) on first use only, so a
+    # command that needs two of twelve tables (an eval report's drill-down) pays for two.
+    _loaded: dict[str, Table] = field(default_factory=dict, repr=False, compare=False)
+
+    def tables(self, names: Iterable[str]) -> Catalog:
+        """The named tables, each loaded once (CSV/TSV cleaned, as `load_table` does)."""
+        wanted = list(names)
+        for name in wanted:
+            if name not in self.table_files:
+                raise unknown_table(name, self.table_files)
+            if name not in self._loaded:
+                self._loaded[name] = load_table(self.table_files[name], name=name)
+        return Catalog([self._loaded[name] for name in wanted])
+
     @cached_property
     def catalog(self) -> Catalog:
         """Every table, loaded once (CSV/TSV cleaned, as `load_table` does by default)."""
-        return Catalog([load_table(p, name=n) for n, p in sorted(self.table_files.items())])
+        return self.tables(sorted(self.table_files))
 
     @cached_property
     def frames(self) -> dict[str, pl.DataFrame]:

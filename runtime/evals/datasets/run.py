@@ -49,14 +49,13 @@ from pesql.runtime.evals.answers import (
 )
 from pesql.runtime.evals.datasets.example import Example
 from pesql.runtime.evals.datasets.load import Dataset
-from pesql.runtime.tables.catalog import Catalog
 
 __all__ = ["grade", "reference_engine", "run_plan", "run_reference_sql"]
 
 
 def run_plan(dataset: Dataset, plan: Plan, tables: Sequence[str]) -> Answer:
     """Compile `plan` against the named tables only, run it, and return its plain answer."""
-    catalog = Catalog([dataset.catalog.get(name) for name in tables])
+    catalog = dataset.tables(tables)
     schemas = catalog.schemas()
     result = compile(plan, schemas).collect(catalog)
     return answer_of(result.frame)

@@ -101,7 +101,7 @@ async def answer_example(
     gold: GoldPlans,
 ) -> ExampleResult:
     """Ask `example.question` of its tables and grade the answer; never raises for a bad answer."""
-    catalog = Catalog([dataset.catalog.get(name) for name in example.tables])
+    catalog = dataset.tables(example.tables)
     trace, started = Trace(), time.perf_counter()
     base = _base(example, settings)
     try:
