@@ -43,9 +43,11 @@ LITERAL_TYPES = ("string", "date", "datetime")
 
 
 class Lowering(FieldLowering):
-    def plan(self, value: JSONValue) -> A.Plan:
+    def plan(self, value: JSONValue, *, valid_unicode: bool = False) -> A.Plan:
+        """The plan of `value`; `valid_unicode`: the caller knows no string in it holds a lone
+        surrogate (`json_text_is_valid_unicode` of the text it was read from)."""
         root = A.Pointer("")
-        if self.surrogates(value, root):
+        if not valid_unicode and self.surrogates(value, root):
             return A.Plan(origin=root)
         if isinstance(value, list):
             self.fail(

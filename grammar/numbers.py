@@ -83,6 +83,18 @@ def int_hint(value: float) -> str:
     return f"integers are 64-bit; write a larger number as a float, e.g. {float(value):.3e}"
 
 
+# A JSON escape that may decode to a surrogate (`\uD800`-`\uDFFF`, either case). A valid
+# pair (an emoji) matches too, and so does an escaped backslash before `ud800`: a false alarm
+# only sends the parsed value to the slower check, it never lets a lone surrogate through.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def json_text_is_valid_unicode(text: str) -> bool:
+    """Whether `json.loads(text)` surely holds no lone surrogate: no raw surrogate in the text
+    and no escape that could decode to one (one regex pass each, no dump of the value)."""
+    return _SURROGATE.search(text) is None and _SURROGATE_ESCAPE.search(text) is None
+
+
 def first_surrogate(text: str) -> int | None:
     """The index of the first lone surrogate in `text` (not valid Unicode), or None."""
     found = _SURROGATE.search(text)
@@ -100,5 +112,6 @@ __all__ = [
     "first_surrogate",
     "int_hint",
     "int_problem",
+    "json_text_is_valid_unicode",
     "read_int",
 ]

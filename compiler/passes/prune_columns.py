@@ -85,9 +85,6 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
             for k, (_, node) in enumerate(items):
                 last_read.update(dict.fromkeys(columns_of(node), k))
         for k, (name, node) in enumerate(items):
-            if may_fail(node):
-                keep.append(True)
-                continue
             if last_read.get(name, -1) > k:
                 keep.append(True)
                 continue
@@ -95,7 +92,12 @@ def _prune_once(plan: A.Plan, ctx: PassContext) -> A.Plan:
             if isinstance(step, rows.Derive | rows.Window):
                 created = None if schemas is None else name not in schemas[i]
             fate = _fate(name, plan.steps, i, created, reads_at)
-            keep.append(fate == _KEEP)
+            # An item that may fail stays, so that its error does; asked only of the items
+            # that could go (most items are read later: their walk is saved).
+            if fate == _KEEP or may_fail(node):
+                keep.append(True)
+                continue
+            keep.append(False)
             if isinstance(fate, int):
                 fixes.append((fate, name))
         if keep and not all(keep):

@@ -22,7 +22,9 @@ from pesql.grammar.numbers import (
     MAX_INT_DIGITS,
     LongInteger,
     describe_number,
+    first_surrogate,
     int_problem,
+    json_text_is_valid_unicode,
     read_int,
 )
 from pesql.grammar.ops import rows
@@ -80,7 +82,9 @@ def test_text_refuses_with_the_limit_named(text: str, code: str, where: str, nam
 def test_json_refuses_with_the_limit_named(
     value: dict[str, object], code: str, pointer: str, named: str
 ) -> None:
-    for given_as in ({"steps": [value]}, json.dumps({"steps": [value]})):
+    plan = {"steps": [value]}
+    # JSON text with escapes, with the characters themselves, and the parsed value.
+    for given_as in (plan, json.dumps(plan), json.dumps(plan, ensure_ascii=False)):
         codes, rendered = _codes(from_json, given_as)  # type: ignore[arg-type]
         assert codes[0] == code
         assert f" at {pointer}:" in rendered and named in rendered
@@ -146,3 +150,24 @@ def test_read_int_never_converts_long_digit_strings(digits: int, negative: bool)
 def test_describe_number_never_raises_and_stays_short(n: int) -> None:
     shown = describe_number(n)
     assert len(shown) <= 45 and ("digits" in shown or shown == str(n))
+
+
+# Text near and inside the surrogate range (lone, paired, mixed with backslashes and `u`).
+# Drawn as a list of characters: `st.text` of a union of `st.characters` merges them into
+# one strategy that leaves the surrogates out again.
+_SURROGATES = st.characters(min_codepoint=0xD7FE, max_codepoint=0xE001, exclude_categories=())
+_NEAR_SURROGATES = st.lists(
+    st.one_of(_SURROGATES, st.sampled_from("\\u0dD89aAfF"), st.characters())
+).map("".join)
+
+
+@given(st.recursive(_NEAR_SURROGATES | st.integers(),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+       st.booleans())  # fmt: skip
+def test_the_text_test_for_surrogates_never_passes_one(value: object, ascii_only: bool) -> None:
+    """`from_json` of text skips the walk over the parsed value when the text itself shows no
+    surrogate (raw or escaped): that must never let one through."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    lone = first_surrogate(json.dumps(json.loads(text), ensure_ascii=False)) is not None
+    assert not (lone and json_text_is_valid_unicode(text))

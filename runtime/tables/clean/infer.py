@@ -168,8 +168,11 @@ def clean_frame(
     )
     typed = [n for n in text if n in chosen and chosen[n].family != "text"]
     numeric = [n for n in typed if chosen[n].family == "number"]
-    found = summary_rows(sample, numeric, text, typed)
-    is_summary = summary_kind(text, len(names), typed).is_not_null()
+    # One expression (of the table's width) for the rows found and for the drop or the flag.
+    kind = summary_kind(text, len(names), typed)
+    kinds = sample.select(kind.alias("kind"))["kind"]
+    found = summary_rows(sample, numeric, text, typed, kinds=kinds)
+    is_summary = kind.is_not_null()
     if summary == "drop":
         lazy = lazy.filter(~is_summary)
     elif summary == "flag":
