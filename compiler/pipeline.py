@@ -47,7 +47,7 @@ from pesql.compiler.check.check import CheckedPlan, check, require_schema
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.check.size import SizeLimits, check_size
 from pesql.compiler.passes.optimize import optimize as optimize_checked
-from pesql.compiler.repair.repair import RepairResult
+from pesql.compiler.repair.result import RepairResult
 from pesql.grammar.ast import Plan
 from pesql.grammar.registry import Naming
 

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
-from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
+from pesql.compiler.repair.json.fixes import Fix, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
+from pesql.compiler.repair.result import RepairResult
 from pesql.compiler.repair.shapes import RepairBudgetExceeded, Shapes
 from pesql.compiler.repair.slips import fix_slips, text_reading
 from pesql.compiler.repair.trust import reading_reasons, untrusted_reasons
@@ -46,36 +47,6 @@ from pesql.grammar.registry import DEFAULT_NAMING, Naming
 
 # Readings listed in an E402 diagnostic: enough to show the model what is ambiguous.
 SHOWN_READINGS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class RepairResult:
-    """The outcome of `repair`: a plan (or None), the value it was lowered from, every fix made,
-    whether the plan can be run as is, and what was wrong or refused. With a schema, `checked`
-    is the plan's `CheckedPlan` (None without a schema, or without a plan)."""
-
-    value: JSONValue | None
-    plan: A.Plan | None
-    fixes: tuple[Fix, ...]
-    trusted: bool
-    diagnostics: tuple[Diagnostic, ...]
-    checked: CheckedPlan | None = None
-
-    @property
-    def fix_kinds(self) -> tuple[FixKind, ...]:
-        return tuple(dict.fromkeys(f.kind for f in self.fixes))
-
-    def plan_or_raise(self) -> A.Plan:
-        """The plan, or a `PesqlError` with the diagnostics that say why there is none.
-
-        `repair` itself never raises (a caller may want the fixes and the partial value);
-        this is the one-line way on for code that can only use a plan."""
-        if self.plan is not None:
-            return self.plan
-        problems = self.diagnostics or (
-            Diagnostic.make("E150", problem="no plan could be read from the text"),
-        )
-        raise PesqlError(list(problems))
 
 
 @dataclass(frozen=True, slots=True)

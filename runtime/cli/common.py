@@ -9,10 +9,13 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.numbers import ROW_INDEX_MAX
+
+if TYPE_CHECKING:
+    from pesql.grammar.registry import Naming
 
 
 def _float(text: str) -> float:
@@ -158,6 +161,16 @@ def profile_of(path: str | None) -> Any:
     from pesql.runtime.llm.profile import DEFAULT_PROFILE, Profile
 
     return Profile.load(path) if path else DEFAULT_PROFILE
+
+
+def naming_of(path: str | None) -> Naming:
+    """The operation names of the profile at `path`; the registry's own without one (the
+    profile module, tomllib and the LLM settings are then not imported: start-up time)."""
+    if path:
+        return profile_of(path).naming  # type: ignore[no-any-return]
+    from pesql.grammar.registry import DEFAULT_NAMING
+
+    return DEFAULT_NAMING
 
 
 def write_text(text: str, output: str | None) -> None:

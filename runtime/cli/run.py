@@ -14,9 +14,9 @@ from typing import Any
 from pesql.grammar.diagnostics import PesqlError
 from pesql.runtime.cli.common import (
     add_summary_rows_option,
+    naming_of,
     positive_float,
     positive_int,
-    profile_of,
     tables_of,
     write_text,
 )
@@ -57,7 +57,7 @@ def _compiled(args: argparse.Namespace, deadline: Any = None) -> tuple[Any, Any]
 
     deadline = deadline or Deadline.after(args.timeout)
     catalog = tables_of(args.table, args.summary_rows)
-    naming = profile_of(getattr(args, "profile", None)).naming
+    naming = naming_of(getattr(args, "profile", None))
     limits = Limits(max_rows=args.max_rows, timeout_s=args.timeout)
 
     def reading_and_compiling() -> Any:
