@@ -105,6 +105,11 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
 
         return module.run(2 if smoke else 15)
 
+    def loading() -> list[Report]:
+        from bench import loading as module
+
+        return module.run(1, (10, 50), (1, 100)) if smoke else module.run()
+
     def scaling() -> list[Report]:
         from bench import scaling as module
 
@@ -127,6 +132,7 @@ def benchmarks(smoke: bool, scale: float) -> dict[str, Callable[[], Section]]:
         "scaling": ours("Scaling with plan size", scaling),
         "overhead": ours("Execution overhead (100-row table)", overhead),
         "startup": ours("CLI start-up", startup),
+        "loading": ours("Loading a CSV with type inference", loading),
         "service": ours("The service under hostile load", service),
         "optimizer": lambda: _external("bench.optimizer", flag),
     }
@@ -162,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="comma-separated: compile,tpch,memory,repair,repair_generic,"
-                        "tokens,optimizer,overhead,startup,service")  # fmt: skip
+                        "tokens,optimizer,overhead,startup,loading,service")  # fmt: skip
     parser.add_argument("--out", default=str(BENCH_DIR / "results" / "latest.md"))
     args = parser.parse_args(argv)
     print(machine_report().to_markdown(), flush=True)

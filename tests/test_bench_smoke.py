@@ -12,7 +12,17 @@ import math
 
 import pytest
 
-from bench import compile_latency, memory, overhead, scaling, startup, tokens, tpch, tpch_join
+from bench import (
+    compile_latency,
+    loading,
+    memory,
+    overhead,
+    scaling,
+    startup,
+    tokens,
+    tpch,
+    tpch_join,
+)
 from bench.__main__ import run_all
 from bench.common import (
     BENCH_DIR,
@@ -144,6 +154,15 @@ def test_overhead_smoke() -> None:
     assert len(labels) == 6 and sum(label.startswith("pesql end to end") for label in labels) == 2
     assert all(v > 0 for v in _numbers(report, "p50 µs"))
     assert _numbers(report, "ratio to hand-written (per-round median)")[0] == 1.0
+
+
+def test_loading_smoke() -> None:
+    (report,) = loading.run(1, (10, 50), (1, 100))
+    assert [(r[0], r[1]) for r in report.rows] == [(10, 1), (10, 100), (50, 1), (50, 100)]
+    assert all(v > 0 for v in _numbers(report, "load ms"))
+    # A shape, not a timing: fifty columns cost more than ten.
+    ms = _numbers(report, "load ms")
+    assert ms[2] > ms[0] and ms[3] > ms[1]
 
 
 def test_startup_smoke() -> None:

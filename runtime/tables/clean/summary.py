@@ -94,31 +94,19 @@ def label(name: str) -> pl.Expr:
     return _cell(name).str.replace(FOOTNOTE, "").str.strip_chars(TRIM)
 
 
-def _each(cells: pl.Expr, pattern: str) -> pl.Expr:
-    """Per row, the cells of the list `cells` that match `pattern` (the others null)."""
-    return cells.list.eval(pl.when(pl.element().str.contains(pattern)).then(pl.element()))
-
-
 def summary_kind(text_columns: Sequence[str], width: int, typed: Sequence[str] = ()) -> pl.Expr:
     """Per row: "total", "footnote", "section" or null, from the raw text of `text_columns`
     in a table of `width` columns; `typed` are the columns inference converts (numbers, dates)."""
     if not text_columns:
         return pl.lit(None, dtype=pl.String)
-    # The row's cells as one list, each test one expression over it: a regex per column was
-    # compiled once per column (200 columns of one row took 0.2 s), and an expression per
-    # column grows the plan with the width (polars' planning of `c == coalesce(cells)` per
-    # cell took 40 s and 2.5 GB for a CSV of 100 columns, issue 21, tests/fuzz).
-    cells = pl.concat_list(_cell(n) for n in text_columns)
-    filled = cells.list.drop_nulls()
-    present = filled.list.len()
-    repeats = filled.list.n_unique() <= 1  # every present cell holds the same text
-    # The first cell, in column order, whose label (footnote marks removed) is a total's.
-    labels = cells.list.eval(
-        pl.when(
-            pl.element().str.replace(FOOTNOTE, "").str.strip_chars(TRIM).str.contains(TOTAL)
-        ).then(pl.element())
-    )
-    label_text = labels.list.drop_nulls().list.first()
+    cells = [_cell(n) for n in text_columns]
+    present = pl.sum_horizontal(c.is_not_null().cast(pl.Int32) for c in cells)
+    # Every present cell holds the same text. Counted on one list, not as `c == coalesce(cells)`
+    # per cell: that expression grows with the square of the width, and polars' planning of it
+    # took 40 s and 2.5 GB for a CSV of 100 columns (issue 21, tests/fuzz).
+    repeats = pl.concat_list(cells).list.drop_nulls().list.n_unique() <= 1
+    labelled = [pl.when(label(n).str.contains(TOTAL)).then(_cell(n)) for n in text_columns]
+    label_text = pl.coalesce(labelled)
     # A total row labels numbers: its other text cells are empty or repeat the label, but for
     # at most one more value (a country beside "Total"). A row of several other texts is data
     # that happens to hold the word (a client called "Total", an eclipse of type "Total").
@@ -126,14 +114,14 @@ def summary_kind(text_columns: Sequence[str], width: int, typed: Sequence[str] =
     # Only cells with a letter count: numbers left as text (a column that stayed text) are
     # what a total row carries.
     others = (
-        _each(pl.concat_list(words), r"\p{L}")
+        pl.concat_list(pl.when(w.str.contains(r"\p{L}")).then(w) for w in words)
         .list.drop_nulls()
         .list.set_difference(pl.concat_list(label_text))
         if words
         else pl.lit([], dtype=pl.List(pl.String))
     )
     total = label_text.is_not_null() & (others.list.len() <= 1)
-    note = _each(cells, NOTE).list.drop_nulls().list.len().gt(0) & repeats
+    note = pl.any_horizontal(c.str.contains(NOTE) for c in cells) & repeats
     section = pl.lit(width >= 3) & repeats & (present >= 2) & (2 * present >= width)
     return (
         pl.when(note.fill_null(False))
