@@ -151,3 +151,42 @@ def test_parse_number_sql_lowering_agrees_on_the_new_spellings() -> None:
     sql = sql_parse_number(exp.column("v")).sql("duckdb")
     got = [row[0] for row in duckdb.sql(f"SELECT {sql} FROM frame").fetchall()]
     assert got == expected
+
+
+# Cells of every rule family, repeated (a pool drawn from with repetition), odd cells and gaps.
+_POOL_CELLS = st.one_of(
+    st.builds(spell, st.integers(-(10**6), 10**6), st.integers(0, 99),
+              st.sampled_from(CONVENTIONS)),
+    st.sampled_from(["1,1024", "1.2.3", "007", "012", "3", "yes", "no", "2:05", "1:02:03",
+                     "2024-01-31", "31/01/2024", "Jan 5, 2024", "2010-03-05 14:30", "Total",
+                     "many", "", "  ", "n/a", "-", "12%", "$1,250"]),
+    st.integers(-5000, 5000).map(str),
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(_POOL_CELLS, min_size=1, max_size=6), min_size=1, max_size=3),
+       st.data())  # fmt: skip
+def test_counting_by_distinct_text_chooses_as_counting_every_cell(
+    pools: list[list[str]], data: st.DataObject
+) -> None:
+    """Large samples are counted once per distinct (column, text), weighted by its count
+    (rules._DISTINCT_FROM_ROWS); that must choose the rules, notes and contradictions that
+    counting every cell does."""
+    from pesql.runtime.tables.clean import rules
+
+    height = data.draw(st.integers(1, 40))
+    columns = {
+        f"c{i}": [data.draw(st.sampled_from([*pool, None])) for _ in range(height)]
+        for i, pool in enumerate(pools)
+    }
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    outcomes = []
+    for threshold in (10**9, 0):  # every cell; then distinct texts, whatever the size
+        saved = rules._DISTINCT_FROM_ROWS
+        rules._DISTINCT_FROM_ROWS = threshold
+        try:
+            lazy, report = clean_frame(frame)
+            outcomes.append((lazy.collect().to_dicts(), report.to_text()))
+        finally:
+            rules._DISTINCT_FROM_ROWS = saved
+    assert outcomes[0] == outcomes[1]

@@ -158,6 +158,16 @@ _IDENTIFIER = Rule(
 )
 
 
+_N = "n"  # the count of a distinct (column, text) in choose_rules' frame
+_DISTINCT_FROM_ROWS = 1_000  # samples of more rows are counted by distinct text (bench.loading)
+
+
+def cells(condition: pl.Expr) -> pl.Expr:
+    """The number of cells where `condition` holds, over choose_rules' distinct texts (each
+    counted `n` times; a null condition counts as false, as a boolean sum skips it)."""
+    return pl.when(condition).then(pl.col(_N)).otherwise(0).sum()
+
+
 def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule]:
     """Per column, the first rule under which every non-missing sample value converts, unless
     the majority's number convention is contradicted by a few number-like cells (`_majority`).
@@ -174,18 +184,26 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
     long = sample.select([col(n).cast(pl.String) for n in columns]).unpivot(
         variable_name="column", value_name="value"
     )
-    prepared = long.select(
+    # Each distinct (column, text) once, with its count `n`: the rules (date formats, number
+    # styles) run over distinct texts, and a column of 10,000 rows holds far fewer of them
+    # (categories, years, repeated numbers). Every count below is weighted by `n`.
+    if sample.height > _DISTINCT_FROM_ROWS:
+        counted = long.group_by("column", "value").len(name=_N)
+    else:  # grouping a small sample costs more than it saves
+        counted = long.with_columns(pl.lit(1, pl.UInt32).alias(_N))
+    prepared = counted.select(
         "column",
         normalize(pl.col("value")).alias("value"),
         strip_affixes(normalize(pl.col("value"))).alias("number"),
+        _N,
     )
     aggs = [
-        value.is_not_null().sum().alias("present"),
+        cells(value.is_not_null()).alias("present"),
         # Leading zeros on integer-looking codes ("007", "02134") mark identifiers: converting
         # would lose them. `00.4` and `0.5` are numbers.
-        number.str.contains(r"^[+-]?0\d+$").sum().alias("zeros"),
+        cells(number.str.contains(r"^[+-]?0\d+$")).alias("zeros"),
         *(
-            (value.is_not_null() & rule.convert(value, number).is_null()).sum().alias(str(i))
+            cells(value.is_not_null() & rule.convert(value, number).is_null()).alias(str(i))
             for i, rule in enumerate(RULES)
         ),
     ]
@@ -250,13 +268,13 @@ def _majority(
     for i in candidates:
         reading = RULES[i].convert(value, number)
         failed = value.is_not_null() & reading.is_null()
-        aggs.append((failed & ~number.str.contains(NUMBER_LIKE)).sum().alias(f"word{i}"))
+        aggs.append(cells(failed & ~number.str.contains(NUMBER_LIKE)).alias(f"word{i}"))
         if exact is None:
             support = reading.is_not_null() & number.str.contains(r"[.,'’ \u00a0\u2009\u202f]")
         else:
             other = RULES[exact].convert(value, number).cast(pl.Float64)
             support = reading.is_not_null() & (reading.cast(pl.Float64) != other)
-        aggs.append(support.sum().alias(f"support{i}"))
+        aggs.append(cells(support).alias(f"support{i}"))
     found = prepared.lazy().select(aggs).collect().row(0, named=True)
     for i in candidates:
         if found[f"word{i}"] == 0 and found[f"support{i}"] > failures[i]:
