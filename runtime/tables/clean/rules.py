@@ -162,7 +162,7 @@ _N = "n"  # the count of a distinct (column, text) in choose_rules' frame
 _DISTINCT_FROM_ROWS = 1_000  # samples of more rows are counted by distinct text (bench.loading)
 
 
-def cells(condition: pl.Expr, weighted: bool) -> pl.Expr:
+def _cells(condition: pl.Expr, weighted: bool) -> pl.Expr:
     """The number of cells where `condition` holds: over choose_rules' distinct texts when
     `weighted` (each counted `n` times; a null condition counts as false, as a boolean sum
     skips it), else over its cells."""
@@ -185,10 +185,10 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
     long = sample.select([col(n).cast(pl.String) for n in columns]).unpivot(
         variable_name="column", value_name="value"
     )
-    # Each distinct (column, text) once, with its count `n`: the rules (date formats, number
-    # styles) run over distinct texts, and a column of 10,000 rows holds far fewer of them
-    # (categories, years, repeated numbers). Every count below is weighted by `n`.
-    # A small sample is counted cell by cell: grouping it costs more than it saves.
+    # A large sample is counted once per distinct (column, text), with its count `n` as the
+    # weight of every count below: the rules (date formats, number styles) then run over far
+    # fewer texts (categories, years, repeated numbers). A small sample is counted cell by
+    # cell: grouping it costs more than it saves.
     weighted = sample.height > _DISTINCT_FROM_ROWS
     counted = long.group_by("column", "value").len(name=_N) if weighted else long
     prepared = counted.select(
@@ -198,12 +198,12 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
         *([_N] if weighted else []),
     )
     aggs = [
-        cells(value.is_not_null(), weighted).alias("present"),
+        _cells(value.is_not_null(), weighted).alias("present"),
         # Leading zeros on integer-looking codes ("007", "02134") mark identifiers: converting
         # would lose them. `00.4` and `0.5` are numbers.
-        cells(number.str.contains(r"^[+-]?0\d+$"), weighted).alias("zeros"),
+        _cells(number.str.contains(r"^[+-]?0\d+$"), weighted).alias("zeros"),
         *(
-            cells(value.is_not_null() & rule.convert(value, number).is_null(), weighted).alias(
+            _cells(value.is_not_null() & rule.convert(value, number).is_null(), weighted).alias(
                 str(i)
             )
             for i, rule in enumerate(RULES)
@@ -271,13 +271,13 @@ def _majority(
     for i in candidates:
         reading = RULES[i].convert(value, number)
         failed = value.is_not_null() & reading.is_null()
-        aggs.append(cells(failed & ~number.str.contains(NUMBER_LIKE), weighted).alias(f"word{i}"))
+        aggs.append(_cells(failed & ~number.str.contains(NUMBER_LIKE), weighted).alias(f"word{i}"))
         if exact is None:
             support = reading.is_not_null() & number.str.contains(r"[.,'’ \u00a0\u2009\u202f]")
         else:
             other = RULES[exact].convert(value, number).cast(pl.Float64)
             support = reading.is_not_null() & (reading.cast(pl.Float64) != other)
-        aggs.append(cells(support, weighted).alias(f"support{i}"))
+        aggs.append(_cells(support, weighted).alias(f"support{i}"))
     found = prepared.lazy().select(aggs).collect().row(0, named=True)
     for i in candidates:
         if found[f"word{i}"] == 0 and found[f"support{i}"] > failures[i]:
