@@ -240,3 +240,19 @@ def test_a_total_label_does_not_keep_a_rank_column_as_text() -> None:
     assert [d.hints[0] for d in result.notes] == [
         "leave the summary rows out first: FILTER Nation != 'Total'"
     ]
+
+
+@pytest.mark.parametrize("width", [1, 3, 190])
+def test_a_header_without_rows_loads_in_every_mode(tmp_path: Path, width: int) -> None:
+    """No row in the sample is no row in the table: nothing is looked for (the summary-row
+    expressions are as wide as the table), and keep, drop and flag give the same empty
+    table, flag with its boolean column."""
+    path = tmp_path / "header.csv"
+    path.write_text(",".join(f"c{i}" for i in range(width)) + "\n")
+    for mode in ("keep", "drop", "flag"):
+        table = load_table(path, summary_rows=mode)
+        frame = table.frame.collect()
+        assert frame.height == 0 and table.report is not None
+        assert table.report.summary_rows == ()
+        extra = {"summary_row": pl.Boolean} if mode == "flag" else {}
+        assert dict(frame.schema) == {**{f"c{i}": pl.String for i in range(width)}, **extra}
