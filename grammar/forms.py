@@ -38,7 +38,6 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.jsonform import literal_json
 from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
-from pesql.grammar.numbers import json_text_is_valid_unicode
 from pesql.grammar.parse import parse, parse_expr, parse_step
 from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
@@ -59,10 +58,10 @@ class FormLowering(Lowering):
         self.expr_strings = form == "compact"
         self.from_table: str | None = None
 
-    def plan(self, value: JSONValue, *, valid_unicode: bool = False) -> A.Plan:
+    def plan(self, value: JSONValue, *, text: str | None = None) -> A.Plan:
         if isinstance(value, dict) and isinstance(value.get("plan"), str):
             return self._text_plan(value)
-        plan = super().plan(value, valid_unicode=valid_unicode)
+        plan = super().plan(value, text=text)
         if plan.table is None and self.from_table is not None:
             plan = dataclasses.replace(plan, table=self.from_table)
         return plan
@@ -143,7 +142,7 @@ def from_form(
 
     With `offered` (canonical operation names, e.g. a profile's `ops`), an operation outside
     the set is an error (E159) naming the offered ones closest to it."""
-    valid_unicode = isinstance(value, str) and json_text_is_valid_unicode(value)
+    text = value if isinstance(value, str) else None
     if isinstance(value, str | bytes):
         try:
             value = json.loads(value)
@@ -153,7 +152,7 @@ def from_form(
                 [Diagnostic.make("E150", A.Pointer(""), problem=str(exc), hints=(hint,))]
             ) from None
     lowering = FormLowering(naming, form)
-    plan = lowering.plan(value, valid_unicode=valid_unicode)
+    plan = lowering.plan(value, text=text)
     lowering.collector.raise_if_errors()
     if offered is not None:
         problems = not_offered(plan, offered, naming)

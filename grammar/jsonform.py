@@ -24,7 +24,7 @@ from typing import Any
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.lowering import LITERAL_TYPES, MAX_JSON_DEPTH, Lowering, json_type
-from pesql.grammar.numbers import json_text_is_valid_unicode, read_int
+from pesql.grammar.numbers import read_int
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, fields_of, spec_of
 
 JSONValue = Any
@@ -90,10 +90,8 @@ def _field_json(f: FieldSpec, value: Any, naming: Naming) -> JSONValue:
 # --- JSON -> AST -------------------------------------------------------------------------
 def from_json(value: str | bytes | JSONValue, naming: Naming = DEFAULT_NAMING) -> A.Plan:
     """Lower function-call arguments (a JSON string or an already parsed value) to a plan."""
-    valid_unicode = False
+    text = value if isinstance(value, str) else None
     if isinstance(value, str | bytes):
-        if isinstance(value, str):
-            valid_unicode = json_text_is_valid_unicode(value)
         try:
             # Integers too long to convert are read as `LongInteger` and refused by lowering
             # (E157/E155) with their pointer, not by json's own digit limit.
@@ -110,7 +108,7 @@ def from_json(value: str | bytes | JSONValue, naming: Naming = DEFAULT_NAMING) -
                 ]
             ) from None
     lowering = Lowering(naming)
-    plan = lowering.plan(value, valid_unicode=valid_unicode)
+    plan = lowering.plan(value, text=text)
     lowering.collector.raise_if_errors()
     return plan
 

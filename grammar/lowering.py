@@ -23,6 +23,7 @@ from pesql.grammar.numbers import (
     first_surrogate,
     int_hint,
     int_problem,
+    json_text_is_valid_unicode,
 )
 from pesql.grammar.positional import lower_positional, takes_positional
 from pesql.grammar.registry import all_ops, lookup
@@ -43,11 +44,11 @@ LITERAL_TYPES = ("string", "date", "datetime")
 
 
 class Lowering(FieldLowering):
-    def plan(self, value: JSONValue, *, valid_unicode: bool = False) -> A.Plan:
-        """The plan of `value`; `valid_unicode`: the caller knows no string in it holds a lone
-        surrogate (`json_text_is_valid_unicode` of the text it was read from)."""
+    def plan(self, value: JSONValue, *, text: str | None = None) -> A.Plan:
+        """The plan of `value`; `text`: the JSON text it was read from, if any (see
+        `surrogates`)."""
         root = A.Pointer("")
-        if not valid_unicode and self.surrogates(value, root):
+        if self.surrogates(value, root, text):
             return A.Plan(origin=root)
         if isinstance(value, list):
             self.fail(
@@ -94,11 +95,13 @@ class Lowering(FieldLowering):
             self.fail("E306", root, found=found, expected=limit)
         return A.Plan(table=table, steps=tuple(steps), origin=root)
 
-    def surrogates(self, value: JSONValue, root: A.Pointer) -> bool:
+    def surrogates(self, value: JSONValue, root: A.Pointer, text: str | None = None) -> bool:
         """E158 for each string (key or value) that is not valid Unicode; whether any was.
 
         One pass before lowering, so no stage after it meets a string it cannot encode.
         Iterative: a hostile value may nest deeper than the recursion limit."""
+        if text is not None and json_text_is_valid_unicode(text):
+            return False  # the text it was read from shows none, raw or escaped: no dump
         try:
             # The usual case, valid Unicode everywhere, in one C-level pass: every key and
             # string lands in the dump as it is. Too deep or not JSON: the walk below decides.

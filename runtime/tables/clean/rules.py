@@ -219,7 +219,8 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
         present = count["present"]
         failures = [count[str(i)] for i in range(len(RULES))]
         exact = next((i for i, f in enumerate(failures) if f == 0), None) if present else None
-        found = _majority(prepared.filter(pl.col("column") == n), failures, exact, present)
+        one = prepared.filter(pl.col("column") == n)
+        found = _majority(one, failures, exact, present, weighted)
         if found is not None:
             rule = found
         elif exact is not None:
@@ -242,7 +243,11 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
 
 
 def _majority(
-    prepared: pl.LazyFrame | pl.DataFrame, failures: list[int], exact: int | None, present: int
+    prepared: pl.LazyFrame | pl.DataFrame,
+    failures: list[int],
+    exact: int | None,
+    present: int,
+    weighted: bool,
 ) -> Rule | None:
     """A number convention that most cells follow and a few number-like cells contradict.
 
@@ -253,11 +258,11 @@ def _majority(
     the column as text), and (3) more cells support it than fail it: cells the fitting rule
     reads as a different number (a change of magnitude the majority would suffer), or, when
     no rule fits, cells that hold a separator and fit. Its failing cells become null, and
-    the report lists them with their row and text.
+    the report lists them with their row and text. `weighted`: `prepared` holds distinct
+    texts with their counts (choose_rules).
     """
     if exact is not None and RULES[exact].family != "number":
         return None
-    weighted = _N in prepared.collect_schema().names()  # counted by distinct text
     stop = len(RULES) if exact is None else exact
     candidates = [
         i
