@@ -141,9 +141,10 @@ class Node:
         return replace(self, **changes) if changes else self
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Expr(Node):
     """Base of expressions."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

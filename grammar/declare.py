@@ -8,6 +8,7 @@ whenever it is importable and no module imports its own importer.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Callable
@@ -170,6 +171,7 @@ def operation(
         expected_base = Step if category == "step" else Call
         if not issubclass(cls, expected_base):
             raise TypeError(f"{cls.__name__} must subclass {expected_base.__name__}")
+        check_node_class(cls)
         if name in _REGISTRY or name in _ALIASES:
             raise ValueError(f"operation name {name} registered twice")
         fields = fields_of(cls)
@@ -228,11 +230,33 @@ def _check_traits(
         raise TypeError(f"{name}: " + "; ".join(problems))
 
 
+def check_node_class(cls: type[Node]) -> None:
+    """Refuse a node class that is neither a dataclass of its own nor a plain subclass.
+
+    A class that adds no field to its base (ADD, SUB, ... over `Binary`) is written without
+    `@dataclass`, with `__slots__ = ()`: it inherits the base's fields, `__init__`, equality
+    (which compares classes), hash and repr (which names the class). `@dataclass` would generate
+    the same methods again, at ~0.5 ms of start-up per class (one `exec` per method). Such a
+    class must not declare a field (no `@dataclass` to make it one) nor get an instance
+    `__dict__` (frozen nodes have slots only).
+    """
+    if "__dataclass_fields__" in cls.__dict__:
+        return
+    if inspect.get_annotations(cls):
+        raise TypeError(f"{cls.__name__} declares fields: decorate it with @dataclass")
+    if cls.__dict__.get("__slots__") != ():
+        raise TypeError(f"{cls.__name__} adds no field: give it `__slots__ = ()`")
+
+
 def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
     """Field specs of an operation or record class, in declaration order (origin excluded)."""
     cached = _FIELDS_CACHE.get(cls)
     if cached is not None:
         return cached
+    if "__dataclass_fields__" not in cls.__dict__:  # a plain subclass: its base's fields
+        base = next(b for b in cls.__mro__[1:] if "__dataclass_fields__" in b.__dict__)
+        result = _FIELDS_CACHE[cls] = fields_of(base)
+        return result
     hints = typing.get_type_hints(cls, include_extras=True)
     specs = []
     for f in dataclasses.fields(cls):

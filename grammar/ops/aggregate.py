@@ -61,9 +61,8 @@ class Count(Call):
     signature=sig("integer", nulls="never", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CountDistinct(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -87,9 +86,8 @@ class CountIf(Call):
     signature=_SUM,
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Sum(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -101,9 +99,8 @@ class Sum(Aggregate):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Avg(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -114,9 +111,8 @@ class Avg(Aggregate):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Median(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -127,9 +123,8 @@ class Median(Aggregate):
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Min(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -140,9 +135,8 @@ class Min(Aggregate):
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Max(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -154,9 +148,8 @@ class Max(Aggregate):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Std(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -168,9 +161,8 @@ class Std(Aggregate):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Var(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -181,9 +173,8 @@ class Var(Aggregate):
     signature=sig(Same("value"), nulls="always", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class First(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -194,9 +185,8 @@ class First(Aggregate):
     signature=sig(Same("value"), nulls="always", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Last(Aggregate):
-    pass
+    __slots__ = ()
 
 
 @operation(

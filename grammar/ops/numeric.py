@@ -23,9 +23,8 @@ class Unary(Call):
     signature=sig(Same("value"), value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Abs(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -73,9 +72,8 @@ class Round(Call):
     signature=sig(Same("value"), value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Floor(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -86,9 +84,8 @@ class Floor(Unary):
     signature=sig(Same("value"), value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ceil(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -99,9 +96,8 @@ class Ceil(Unary):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Sqrt(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -127,9 +123,8 @@ class Pow(Call):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ln(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -154,9 +149,8 @@ class Log(Call):
     signature=sig("float", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Exp(Unary):
-    pass
+    __slots__ = ()
 
 
 @operation(

@@ -32,9 +32,8 @@ class Binary(Call):
     symbol="+",
     traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Add(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -47,9 +46,8 @@ class Add(Binary):
     symbol="-",
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Sub(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -62,9 +60,8 @@ class Sub(Binary):
     symbol="*",
     traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Mul(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -77,9 +74,8 @@ class Mul(Binary):
     signature=sig("float", nulls="always", left=NUMERIC, right=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Div(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -92,9 +88,8 @@ class Div(Binary):
     signature=sig(Promote(("left", "right")), nulls="always", left=NUMERIC, right=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Mod(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -122,9 +117,8 @@ class Neg(Call):
     symbol="=",
     traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation="NE"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Eq(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -137,9 +131,8 @@ class Eq(Binary):
     symbol="!=",
     traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation="EQ"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ne(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -152,9 +145,8 @@ class Ne(Binary):
     symbol="<",
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="GE"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Lt(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -167,9 +159,8 @@ class Lt(Binary):
     symbol="<=",
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="GT"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Le(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -182,9 +173,8 @@ class Le(Binary):
     symbol=">",
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="LE"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Gt(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -197,9 +187,8 @@ class Gt(Binary):
     symbol=">=",
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation="LT"),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Ge(Binary):
-    pass
+    __slots__ = ()
 
 
 @operation(

@@ -27,9 +27,8 @@ class TextUnary(Call):
     signature=sig("string", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Upper(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -40,9 +39,8 @@ class Upper(TextUnary):
     signature=sig("string", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Lower(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -53,9 +51,8 @@ class Lower(TextUnary):
     signature=sig("integer", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Length(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -66,9 +63,8 @@ class Length(TextUnary):
     signature=sig("string", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Trim(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -129,9 +125,8 @@ class TextMatch(Call):
     signature=sig("boolean", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Contains(TextMatch):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -142,9 +137,8 @@ class Contains(TextMatch):
     signature=sig("boolean", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class StartsWith(TextMatch):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -155,9 +149,8 @@ class StartsWith(TextMatch):
     signature=sig("boolean", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class EndsWith(TextMatch):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -218,9 +211,8 @@ class RegexpReplace(Call):
     signature=sig("float", nulls="always", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ParseNumber(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -248,9 +240,8 @@ class ParseDate(Call):
     # '99999999:00:00' holds more microseconds than int64 can: an error (in DuckDB too), not null.
     traits=Traits(fails="values", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ParseDuration(TextUnary):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -261,6 +252,5 @@ class ParseDuration(TextUnary):
     signature=sig("float", value=DURATION),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TotalSeconds(TextUnary):
-    pass
+    __slots__ = ()

@@ -22,9 +22,8 @@ class Part(Call):
     signature=sig("integer", value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Year(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -35,9 +34,8 @@ class Year(Part):
     signature=sig("integer", value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Quarter(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -48,9 +46,8 @@ class Quarter(Part):
     signature=sig("integer", value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Month(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -61,9 +58,8 @@ class Month(Part):
     signature=sig("integer", value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Day(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -74,9 +70,8 @@ class Day(Part):
     signature=sig("integer", value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Weekday(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -87,9 +82,8 @@ class Weekday(Part):
     signature=sig("integer", value=DATETIME),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Hour(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -100,9 +94,8 @@ class Hour(Part):
     signature=sig("integer", value=DATETIME),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Minute(Part):
-    pass
+    __slots__ = ()
 
 
 @operation(

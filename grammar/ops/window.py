@@ -23,9 +23,8 @@ from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signatu
     signature=sig("integer", nulls="never"),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class RowNumber(Call):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -36,9 +35,8 @@ class RowNumber(Call):
     signature=sig("integer", nulls="never"),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Rank(Call):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -49,9 +47,8 @@ class Rank(Call):
     signature=sig("integer", nulls="never"),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class DenseRank(Call):
-    pass
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,9 +65,8 @@ class Shifted(Call):
     signature=sig(Same("value"), nulls="always", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Lag(Shifted):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -81,9 +77,8 @@ class Lag(Shifted):
     signature=sig(Same("value"), nulls="always", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Lead(Shifted):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -94,9 +89,8 @@ class Lead(Shifted):
     signature=sig(Same("value"), nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Diff(Shifted):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -107,9 +101,8 @@ class Diff(Shifted):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PctChange(Shifted):
-    pass
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,9 +119,8 @@ class Running(Call):
     signature=Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always"),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CumSum(Running):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -152,9 +144,8 @@ class CumCount(Call):
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CumMin(Running):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -165,9 +156,8 @@ class CumMin(Running):
     signature=sig(Same("value"), nulls="always", value=ORDERABLE),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CumMax(Running):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -179,9 +169,8 @@ class CumMax(Running):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CumAvg(Running):
-    pass
+    __slots__ = ()
 
 
 @operation(
@@ -192,6 +181,5 @@ class CumAvg(Running):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Share(Running):
-    pass
+    __slots__ = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 
 import pytest
 from pesql.grammar import ast as A
@@ -163,3 +164,35 @@ def test_declared_negations() -> None:
         "IS_NULL": "IS_NOT_NULL",
         "IS_NOT_NULL": "IS_NULL",
     }
+
+
+def test_a_plain_subclass_inherits_its_bases_fields_and_methods() -> None:
+    # ADD is a plain subclass of `Binary` (no @dataclass of its own: grammar/declare.py).
+    assert "__dataclass_fields__" not in vars(op.Add)
+    add, sub = op.Add(left=X, right=A.Lit(value=1)), op.Sub(left=X, right=A.Lit(value=1))
+    assert add == op.Add(left=X, right=A.Lit(value=1), origin=A.Pointer("/steps/0"))
+    assert add != sub  # same fields, another class
+    assert repr(add).startswith("Add(left=Col(")
+    assert lookup("ADD") is not None and lookup("ADD").fields == lookup("SUB").fields  # type: ignore[union-attr]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        add.left = X  # type: ignore[misc]
+    assert not hasattr(add, "__dict__")  # slots only, as for the decorated nodes
+
+
+def test_a_plain_subclass_must_add_no_field_and_no_instance_dict() -> None:
+    class Annotated(op.Binary):
+        __slots__ = ()
+        scale: int
+
+    class WithDict(op.Binary):
+        pass
+
+    traits = Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None)
+    for cls, message, name in (
+        (Annotated, "declares fields", "ANNOTATED_TEST"),
+        (WithDict, "__slots__ = ()", "WITH_DICT_TEST"),
+    ):
+        decorate = operation(name, category="scalar", describe="x", example="x", traits=traits)
+        with pytest.raises(TypeError, match=re.escape(message)):
+            decorate(cls)
+        assert lookup(name) is None
