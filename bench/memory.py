@@ -4,9 +4,11 @@
     python -m bench.memory --scale 0.1
     python -m bench.memory --smoke        # scale 0.01, one query
 
-Every figure is one query run once in a fresh child process (`bench.common.child_peak_rss`):
-the peak resident set of that process alone, interpreter and imports included (the `idle`
-row shows that floor).
+Every figure is one query run in a fresh child process (`bench.common.child_peak_rss`): the
+peak resident set of that process alone, interpreter and imports included (the `idle` row
+shows that floor). The per-engine table runs every cell `--rounds` times (default 5), the
+cells of a round in a shuffled order, and reports each cell's median: one process's peak
+moves by up to a third from run to run.
 
 Then the streaming demonstration. The child gets an address-space limit (RLIMIT_AS) of its
 idle footprint plus three quarters of the table's in-memory size (at least 256 MiB), so at
@@ -24,7 +26,9 @@ same child compiling only, running without the data warnings, and without the si
 from __future__ import annotations
 
 import argparse
+import random
 import resource
+import statistics
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -107,38 +111,63 @@ def _child(mode: str, index: int, path: Path, limit: int | None = None) -> tuple
     return False, done.peak_rss_mib, why or f"exit {done.returncode}"
 
 
-def peak_rss_report(path: Path, scale: float, queries: Sequence[int], workers: int = 1) -> Report:
+def peak_rss_report(
+    path: Path, scale: float, queries: Sequence[int], workers: int = 1, rounds: int = 5
+) -> Report:
+    """Each cell's median peak over `rounds` fresh processes, the cells of a round shuffled.
+
+    One process per cell is not enough: hand-written polars alone peaked at 147, 184 and 215
+    MiB on Q1 in three runs (the allocator's per-thread arenas fill differently from run to
+    run), more than the difference being measured. The ratio is the median over rounds of
+    that round's p-SQL / polars, as bench/common does for time.
+    """
     from bench import tpch
 
     report = Report(
-        f"Peak RSS, MiB, TPC-H lineitem scale {scale:g} (one fresh process per cell)",
-        ("query", *ENGINES, "p-SQL/polars", "p-SQL streaming/polars"),
+        f"Peak RSS, MiB, TPC-H lineitem scale {scale:g} (median of {rounds} fresh processes "
+        "per cell)",
+        ("query", *ENGINES, "p-SQL/polars", "p-SQL streaming/polars", "polars min-max"),
     )
     ok, idle, _ = _child("idle", 0, path)
     report.add("idle (python + polars imported)", *(idle if ok else None for _ in ENGINES),
-               None, None)  # fmt: skip
+               None, None, None)  # fmt: skip
     cells = [(engine, index) for index in queries for engine in ENGINES]
-    with ThreadPoolExecutor(workers) as pool:
-        runs = dict(zip(cells, pool.map(lambda c: _child(c[0], c[1], path), cells), strict=True))
+    shuffler = random.Random(33)
+    peaks: dict[tuple[str, int], list[float | None]] = {cell: [] for cell in cells}
+    for _ in range(rounds):
+        order = shuffler.sample(cells, len(cells))
+        with ThreadPoolExecutor(workers) as pool:
+            runs = pool.map(lambda c: _child(c[0], c[1], path), order)
+            for cell, (ok, peak, why) in zip(order, runs, strict=True):
+                peaks[cell].append(peak if ok else None)
+                if not ok:
+                    name = tpch.QUERIES[cell[1]].name
+                    report.notes.append(f"{name} on {cell[0]} failed: {why}")
     for index in queries:
-        peaks: dict[str, float | None] = {}
-        for engine in ENGINES:
-            ok, peak, why = runs[engine, index]
-            peaks[engine] = peak if ok else None
-            if not ok:
-                report.notes.append(f"{tpch.QUERIES[index].name} on {engine} failed: {why}")
-        base = peaks["polars"]
+        base = peaks["polars", index]
+        measured = [p for p in base if p is not None]
+        spread = f"{min(measured):.0f}-{max(measured):.0f}" if measured else None
         report.add(
             tpch.QUERIES[index].name,
-            *(peaks[e] for e in ENGINES),
-            _div(peaks["p-SQL"], base),
-            _div(peaks["p-SQL streaming"], base),
+            *(_median(peaks[e, index]) for e in ENGINES),
+            _round_ratio(peaks["p-SQL", index], base),
+            _round_ratio(peaks["p-SQL streaming", index], base),
+            spread,
         )
     report.notes.append(
         "`p-SQL streaming` = the compiled plan's LazyFrame collected with engine='streaming' "
         "(pesql's own collect: docs/execution.md#engines)"
     )
     return report
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def _round_ratio(values: Sequence[float | None], base: Sequence[float | None]) -> float | None:
+    return _median([_div(v, b) for v, b in zip(values, base, strict=True)])
 
 
 def breakdown_report(path: Path, scale: float, queries: Sequence[int], workers: int = 1) -> Report:
@@ -202,14 +231,14 @@ def streaming_report(path: Path, scale: float, query: int = 0, workers: int = 1)
     return report
 
 
-def run(scale: float = 1.0, smoke: bool = False) -> list[Report]:
+def run(scale: float = 1.0, smoke: bool = False, rounds: int = 5) -> list[Report]:
     from bench import tpch
 
     path, source = tpch.ensure_lineitem(scale)
     # Smoke runs the children side by side (their peaks are per process); the full run one at
     # a time, so no child competes for memory bandwidth or the page cache with another.
     queries, workers = ((1,), 4) if smoke else (tuple(range(len(tpch.QUERIES))), 1)
-    rss = peak_rss_report(path, scale, queries, workers)
+    rss = peak_rss_report(path, scale, queries, workers, rounds=1 if smoke else rounds)
     rss.notes.append(f"data: {source}")
     return [
         rss,
@@ -222,12 +251,13 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--smoke", action="store_true", help="scale 0.01, one query")
+    parser.add_argument("--rounds", type=int, default=5, help="fresh processes per cell")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "QUERY", "PATH"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args(argv)
     if args.child:
         raise SystemExit(child_main(args.child))
-    reports = run(0.01 if args.smoke else args.scale, smoke=args.smoke)
+    reports = run(0.01 if args.smoke else args.scale, smoke=args.smoke, rounds=args.rounds)
     for report in reports:
         print(report.to_markdown())
     return reports

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +38,20 @@ import polars as pl
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.check.schema import Schema
+from pesql.compiler.passes.analysis import reads, writes
 from pesql.grammar import ast as A
 from pesql.grammar.ops.logic import Cast
-from pesql.grammar.ops.rows import AggregateStep, Limit, Select
+from pesql.grammar.ops.rows import (
+    AggregateStep,
+    Derive,
+    Drop,
+    Filter,
+    GroupBy,
+    Limit,
+    Select,
+    Sort,
+    Window,
+)
 from pesql.grammar.ops.text import Concat, RegexpReplace, Replace
 from pesql.runtime.engine.limits import result_too_large
 
@@ -61,23 +73,31 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 64
 
 
-def table_stats(frame: pl.LazyFrame, key: object | None = None) -> TableStats:
-    """Two queries over `frame`: its rows, and the mean bytes of its text columns over its
-    first STATS_SAMPLE_ROWS rows.
+def table_stats(
+    frame: pl.LazyFrame, key: object | None = None, columns: Collection[str] | None = None
+) -> TableStats:
+    """Up to two queries over `frame`: its rows, and the mean bytes of its text columns among
+    `columns` (every one by default) over its first STATS_SAMPLE_ROWS rows.
 
     Cached by the identity of `key` (the Table or DataFrame the frame came from; by default the
-    frame itself) while that object lives, so a catalog table is scanned once per process."""
+    frame itself) while that object lives, so a catalog table is scanned once per process; a
+    later call that wants text columns not measured yet measures only those."""
     key = frame if key is None else key
     with _CACHE_LOCK:
         hit = _CACHE.get(id(key))
-        if hit is not None and hit[0]() is key:
-            return hit[1]
+        known = hit[1] if hit is not None and hit[0]() is key else None
     schema = frame.collect_schema()
-    text = [name for name, dtype in schema.items() if dtype == pl.String]
+    wanted = schema.names() if columns is None else [n for n in schema.names() if n in columns]
+    text = [
+        n for n in wanted if schema[n] == pl.String and (known is None or n not in known.text_bytes)
+    ]
+    if known is not None and not text:
+        return known
     # Rows of the whole table (a Parquet file's from its metadata), text widths of its first
-    # STATS_SAMPLE_ROWS rows: reading every text column in full for the mean cost up to
-    # 70 MiB of peak memory at TPC-H scale 1 (l_comment), more than some queries themselves.
-    rows = int(frame.select(pl.len()).collect().item())
+    # STATS_SAMPLE_ROWS rows, of the columns a plan reads: reading every text column in full
+    # for the mean cost up to 70 MiB of peak memory at TPC-H scale 1 (l_comment), and even
+    # the first rows of the unread ones ~10 MiB (Q6 reads no text at all).
+    rows = known.rows if known is not None else int(frame.select(pl.len()).collect().item())
     means = (
         frame.head(STATS_SAMPLE_ROWS)
         .select(col(n).str.len_bytes().mean().fill_null(0).alias(n) for n in text)
@@ -85,7 +105,8 @@ def table_stats(frame: pl.LazyFrame, key: object | None = None) -> TableStats:
         if text
         else None
     )
-    stats = TableStats(rows, {n: float(means[n][0]) for n in text} if means is not None else {})
+    measured = {n: float(means[n][0]) for n in text} if means is not None else {}
+    stats = TableStats(rows, {**(known.text_bytes if known is not None else {}), **measured})
     try:
         ref = weakref.ref(key)
     except TypeError:  # not weakly referenceable: not cached
@@ -97,17 +118,43 @@ def table_stats(frame: pl.LazyFrame, key: object | None = None) -> TableStats:
     return stats
 
 
+def live_columns(checked: CheckedPlan) -> list[set[str]]:
+    """The columns that something downstream reads, at each point of the plan: [0] of the
+    input, [i] of step i's result (the answer's own columns after the last step).
+
+    polars' projection pushdown materializes only these, so only they count in a step's
+    result. Counting every column made a FILTER over TPC-H lineitem (16 columns, 4 read) an
+    E311 from scale 1.5 on. Where a step's needs are not modelled here (DISTINCT, LIMIT WITH
+    TIES, joins) every column of its input counts: the estimate may only err upwards."""
+    steps = checked.plan.steps
+    schemas = (checked.input_schema, *checked.step_schemas)
+    live = [set(schema.names()) for schema in schemas]
+    for i in range(len(steps) - 1, -1, -1):
+        step, after, present = steps[i], live[i + 1], live[i]
+        match step:
+            case GroupBy() | AggregateStep() | Select():  # the result holds what they name
+                needed = reads(step)
+            case Filter() | Derive() | Window() | Sort() | Drop() | Limit(with_ties=False):
+                needed = (after - writes(step)) | reads(step)
+            case _:
+                needed = present
+        live[i] = needed & present
+    return live
+
+
 def step_bytes(checked: CheckedPlan, stats: TableStats) -> list[tuple[A.Step, int]]:
     """Each step with the estimated bytes of its result (and its text intermediates)."""
     widths = {
         n: _type_width(t.dtype, stats.text_bytes.get(n)) for n, t in checked.input_schema.items()
     }
     rows = stats.rows
+    live = live_columns(checked)
     out: list[tuple[A.Step, int]] = []
-    for step, schema in zip(checked.plan.steps, checked.step_schemas, strict=True):
+    for i, (step, schema) in enumerate(zip(checked.plan.steps, checked.step_schemas, strict=True)):
         rows = _rows_after(step, rows)
         widths, intermediate = _widths_after(step, schema, widths)
-        out.append((step, round(rows * (sum(widths.values()) + intermediate))))
+        kept = sum(w for n, w in widths.items() if n in live[i + 1])
+        out.append((step, round(rows * (kept + intermediate))))
     return out
 
 
@@ -209,4 +256,4 @@ def _shortest_match(pattern: str) -> int:
         return 0
 
 
-__all__ = ["TableStats", "check_estimate", "step_bytes", "table_stats"]
+__all__ = ["TableStats", "check_estimate", "live_columns", "step_bytes", "table_stats"]

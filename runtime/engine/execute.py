@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
@@ -40,7 +40,7 @@ from pesql.grammar.registry import Naming
 from pesql.runtime.engine.batched import Rounds
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
-from pesql.runtime.engine.estimate import TableStats, check_estimate, table_stats
+from pesql.runtime.engine.estimate import TableStats, check_estimate, live_columns, table_stats
 from pesql.runtime.engine.group_warnings import group_warnings
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
@@ -158,7 +158,8 @@ class CompiledPlan(Compiled):
         return Result(frame, truncated, elapsed, notes)
 
     def _stats(self, tables: Tables) -> TableStats:
-        return _stats_of(_source(tables, self.checked.table))
+        # The text widths of the columns the plan reads: the estimate counts only them.
+        return _stats_of(_source(tables, self.checked.table), live_columns(self.optimized)[0])
 
     def _warnings(self, tables: Tables, engine: PolarsEngine) -> _Warnings:
         """The data warnings' jobs, started (their first round not yet run): W301, W304,
@@ -167,7 +168,11 @@ class CompiledPlan(Compiled):
         # The plan's prefixes, lowered once for every warning that re-runs one; every round
         # of their queries runs in one collect (batched.py).
         prefixes = Prefixes(self.checked, source)
-        jobs = [literal_warnings(self.checked, source), text_order_warnings(self.checked, source)]
+        scan = not _in_memory(tables, self.checked.table)
+        jobs = [
+            literal_warnings(self.checked, source, scan=scan),
+            text_order_warnings(self.checked, source),
+        ]
         if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
             jobs.append(tie_warnings(self.checked, prefixes))
             jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
@@ -361,10 +366,11 @@ def _small_work(compiled: CompiledPlan, limits: Limits, largest: int, rows: int)
     )
 
 
-def _stats_of(source: Frame | Table) -> TableStats:
-    """The size estimate's statistics of a source (one query, cached while it lives)."""
+def _stats_of(source: Frame | Table, columns: Collection[str] = ()) -> TableStats:
+    """The size estimate's statistics of a source: its rows, and the text widths of `columns`
+    (cached while it lives)."""
     frame = source.frame if isinstance(source, Table) else source.lazy()
-    return table_stats(frame, source)
+    return table_stats(frame, source, columns)
 
 
 def _source_frame(tables: Tables, name: str | None) -> pl.LazyFrame:

@@ -196,3 +196,69 @@ def test_the_estimate_bounds_the_text_a_plan_makes(texts: list[str], steps: list
     estimate = step_bytes(compiled.optimized, table_stats(frame.lazy()))[-1][1]
     made = execute(plan, frame, limits=Limits(max_result_bytes=None)).frame
     assert estimate >= int(made["s"].str.len_bytes().sum() or 0)
+
+
+# A wide table: 20 text columns of 100 bytes and a number, 1,000 rows (2 MB of text).
+WIDE = pl.DataFrame({**{f"t{i}": ["x" * 100] * 1000 for i in range(20)}, "n": range(1000)})
+
+
+def test_only_the_columns_a_plan_reads_count_in_the_estimate() -> None:
+    # polars materializes only what is read downstream: the FILTER's result here is `n` alone.
+    small = Limits(max_result_bytes=200_000)
+    answer = execute(
+        "FILTER n > 10\nAGGREGATE total = SUM(n), longest = MAX(t3)", WIDE, limits=small
+    )
+    assert answer.frame.rows() == [(sum(range(11, 1000)), "x" * 100)]
+    compiled = compile("FILTER n > 10\nAGGREGATE total = SUM(n)", schema_from_polars(WIDE.schema))
+    [(_, filtered), _] = step_bytes(compiled.optimized, table_stats(WIDE.lazy()))
+    assert filtered == 1000 * 8  # rows x the one live column, not x 20 texts
+    # A FILTER whose result is the answer keeps every column: still refused.
+    with pytest.raises(PesqlError) as err:
+        execute("FILTER n > 10", WIDE, limits=small)
+    assert err.value.codes == ("E311",)
+
+
+def test_live_columns_follow_the_plan_backwards() -> None:
+    from pesql.runtime.engine.estimate import live_columns
+
+    plan = "DERIVE u = CONCAT(t1, t2)\nFILTER n > 1\nSORT t0\nGROUP_BY u COMPUTE m = MAX(n)"
+    checked = compile(plan, schema_from_polars(WIDE.schema), optimize=False).checked
+    live = live_columns(checked)
+    assert live[0] == {"t0", "t1", "t2", "n"}  # the input: what any step reads
+    assert live[1] == live[2] == {"t0", "u", "n"}  # after DERIVE, after FILTER
+    assert live[3] == {"u", "n"}  # after SORT: t0 was read by the SORT, not later
+    assert live[4] == {"u", "m"}  # the answer
+    # Steps whose needs are not modelled keep every input column: an estimate errs upwards.
+    distinct = compile("DISTINCT\nAGGREGATE m = MAX(n)", schema_from_polars(WIDE.schema))
+    assert live_columns(distinct.checked)[0] == set(WIDE.columns)
+
+
+def test_stats_measure_the_text_columns_asked_for_and_add_the_rest_later() -> None:
+    frame = pl.DataFrame({"a": ["ab", "abcd"], "b": ["x", "y"], "n": [1, 2]})
+    first = table_stats(frame.lazy(), frame, columns=["a", "n"])
+    assert first.rows == 2 and first.text_bytes == {"a": 3.0}
+    assert table_stats(frame.lazy(), frame, columns=["n"]) is first  # nothing new to measure
+    both = table_stats(frame.lazy(), frame)
+    assert both.text_bytes == {"a": 3.0, "b": 1.0}
+    assert table_stats(frame.lazy(), frame, columns=["b"]) is both
+
+
+ENDINGS = ["", "SELECT c", "GROUP_BY a COMPUTE m = MAX(c)", "DERIVE d = CONCAT(c, c)", "DROP b"]
+
+
+@given(TEXTS, st.integers(0, 5), st.booleans(), st.booleans(), st.sampled_from(ENDINGS))
+def test_the_estimate_bounds_the_text_of_plans_that_drop_columns(
+    texts: list[str], cut: int, filtered: bool, sorted_: bool, ending: str
+) -> None:
+    # Only the columns read downstream count; the answer's text must still be bounded.
+    frame = pl.DataFrame({"a": list(texts), "b": [t[::-1] for t in texts], "n": range(len(texts))})
+    steps = ["DERIVE c = CONCAT(a, '-', b)"]
+    steps += [f"FILTER n >= {cut}"] if filtered else []
+    steps += ["SORT a"] if sorted_ else []
+    steps += [ending] if ending else []
+    plan = "\n".join(steps)
+    compiled = compile(plan, schema_from_polars(frame.schema), cache=None)
+    estimate = step_bytes(compiled.optimized, table_stats(frame.lazy()))[-1][1]
+    made = execute(plan, frame, limits=Limits(max_result_bytes=None)).frame
+    text = [c for c, dtype in made.schema.items() if dtype == pl.String]
+    assert estimate >= sum(int(made[c].str.len_bytes().sum() or 0) for c in text)

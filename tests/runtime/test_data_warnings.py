@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -211,3 +212,36 @@ def test_an_answer_that_fails_fails_alike_with_its_warnings_along() -> None:
             execute(plan, SCORES, limits=limits)
         errors.append((raised.value.codes, str(raised.value)))
     assert errors[0] == errors[1] and errors[0][0] == ("E305",)
+
+
+SCANNED = [
+    "FILTER country = 'Spain (ESP)'",
+    "FILTER country IN ('peru', 'France (FRA)')",
+    "FILTER country != 'Italy'",
+    "FILTER country = 'France (FRA)'",
+]
+
+
+@pytest.mark.parametrize("plan", SCANNED)
+def test_a_file_gets_the_warnings_a_frame_gets(plan: str, tmp_path: Path) -> None:
+    # Over a file each literal is a query of its own that stops at its first match.
+    path = tmp_path / "countries.parquet"
+    COUNTRIES.write_parquet(path)
+    assert notes(plan, pl.scan_parquet(path)) == notes(plan)  # type: ignore[arg-type]
+
+
+def test_over_a_file_each_literal_is_a_query_that_stops_at_its_first_match(
+    tmp_path: Path,
+) -> None:
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    from pesql.compiler.check.check import check
+    from pesql.grammar.parse import parse
+    from pesql.runtime.engine.data_warnings import literal_warnings
+
+    path = tmp_path / "countries.parquet"
+    pl.concat([COUNTRIES] * 50).write_parquet(path)
+    checked = check(parse(SCANNED[1]), schema_from_polars(COUNTRIES.schema))
+    first_round = next(literal_warnings(checked, pl.scan_parquet(path), scan=True))
+    assert [q.collect().height for q in first_round] == [0, 1]  # 'peru' misses, one row
+    (in_memory,) = next(literal_warnings(checked, COUNTRIES.lazy()))
+    assert in_memory.collect().rows() == [(False, True)]
