@@ -275,8 +275,32 @@ def plan_schema(
             "steps": {"type": "array", "items": {"anyOf": step_refs}},
         }
     )
-    schema["$defs"] = defs
+    schema["$defs"] = _referenced(defs, schema)
     return schema
+
+
+def _referenced(defs: Schema, root: Schema) -> Schema:
+    """`defs` without the definitions nothing reachable from `root` refers to: with one table
+    JOIN and LOOKUP are not offered, and their `table` and `join_key` would cost every request
+    ~50 tokens for nothing (a CASE-less or SORT-less subset drops `when` or `sort_key`)."""
+    wanted: set[str] = set()
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_DEFS):
+                name = ref[len(_DEFS) :]
+                if name not in wanted:
+                    wanted.add(name)
+                    pending.append(defs[name])
+            pending.extend(v for k, v in node.items() if k != "$defs")
+        elif isinstance(node, list):
+            pending.extend(node)
+    return {name: value for name, value in defs.items() if name in wanted}
+
+
+_DEFS = "#/$defs/"
 
 
 def function_definition(

@@ -97,6 +97,8 @@ def test_definitions_follow_the_strict_mode_rules(form: Form, strict: bool, subs
         definition = form_definition(form, strict=strict, offered=offered, tables=tables)
         schema = definition["function"]["parameters"]
         assert strict_problems(schema, strict) == [], (form, strict, subset, tables)
+        referenced = {r.removeprefix("#/$defs/") for r in _refs(schema)}
+        assert set(schema.get("$defs", {})) == referenced, "a definition nothing refers to"
         assert definition["function"].get("strict", False) is strict
         jsonschema.Draft202012Validator.check_schema(schema)
 
@@ -113,3 +115,23 @@ def test_the_checker_finds_what_strict_mode_refuses() -> None:
     nullable = {"type": ["string", "null"], "enum": ["A"]}
     assert strict_problems({**ok, "properties": {"a": nullable}})
     assert strict_problems({"anyOf": [ok]})
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_join_definitions_come_only_with_a_second_table() -> None:
+    def defs(tables: list[str]) -> set[str]:
+        schema = form_definition("tree", strict=True, tables=tables)["function"]["parameters"]
+        return set(schema["$defs"])
+
+    assert {"table", "join_key"} <= defs(["t", "u"])
+    assert not {"table", "join_key"} & defs(["t"])
