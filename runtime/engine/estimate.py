@@ -142,13 +142,16 @@ def live_columns(checked: CheckedPlan) -> list[set[str]]:
     return live
 
 
-def step_bytes(checked: CheckedPlan, stats: TableStats) -> list[tuple[A.Step, int]]:
-    """Each step with the estimated bytes of its result (and its text intermediates)."""
+def step_bytes(
+    checked: CheckedPlan, stats: TableStats, live: list[set[str]] | None = None
+) -> list[tuple[A.Step, int]]:
+    """Each step with the estimated bytes of its result (and its text intermediates);
+    `live`: `live_columns(checked)`, when the caller keeps it."""
     widths = {
         n: _type_width(t.dtype, stats.text_bytes.get(n)) for n, t in checked.input_schema.items()
     }
     rows = stats.rows
-    live = live_columns(checked)
+    live = live_columns(checked) if live is None else live
     out: list[tuple[A.Step, int]] = []
     for i, (step, schema) in enumerate(zip(checked.plan.steps, checked.step_schemas, strict=True)):
         rows = _rows_after(step, rows)
@@ -158,11 +161,16 @@ def step_bytes(checked: CheckedPlan, stats: TableStats) -> list[tuple[A.Step, in
     return out
 
 
-def check_estimate(checked: CheckedPlan, stats: TableStats, budget: int | None) -> int:
+def check_estimate(
+    checked: CheckedPlan,
+    stats: TableStats,
+    budget: int | None,
+    live: list[set[str]] | None = None,
+) -> int:
     """E311 at the first step whose estimated result is larger than `budget` bytes; else the
     largest estimate of any step (what picks the engine: execute.SMALL_WORK_BYTES)."""
     largest = 0
-    for step, size in step_bytes(checked, stats):
+    for step, size in step_bytes(checked, stats, live):
         if budget is not None and size > budget:
             found = f"about {size} bytes"
             raise result_too_large(found, budget, "estimated before running", step.origin)

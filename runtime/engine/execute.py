@@ -14,6 +14,7 @@ to polars and runs with the time budget and the row limit. See docs/execution.md
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,11 @@ class CompiledPlan(Compiled):
 
     limits: Limits = field(default_factory=Limits)
 
+    @functools.cached_property
+    def live(self) -> list[set[str]]:
+        """`estimate.live_columns` of what runs: read by every collect, so computed once."""
+        return live_columns(self.optimized)
+
     def lazy(self, tables: Tables) -> pl.LazyFrame:
         """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
         source, joined = self._inputs(tables)
@@ -127,7 +133,7 @@ class CompiledPlan(Compiled):
             wanted = limits.engine == "auto" and _in_memory(tables, self.checked.table)
             if limits.max_result_bytes is not None or wanted:
                 stats = self._stats(tables)
-                largest = check_estimate(self.optimized, stats, limits.max_result_bytes)
+                largest = check_estimate(self.optimized, stats, limits.max_result_bytes, self.live)
                 small = _small_work(self, limits, largest, stats.rows)
             return to_polars(self.optimized, source, joined), small
 
@@ -159,7 +165,7 @@ class CompiledPlan(Compiled):
 
     def _stats(self, tables: Tables) -> TableStats:
         # The text widths of the columns the plan reads: the estimate counts only them.
-        return _stats_of(_source(tables, self.checked.table), live_columns(self.optimized)[0])
+        return _stats_of(_source(tables, self.checked.table), self.live[0])
 
     def _warnings(self, tables: Tables, engine: PolarsEngine) -> _Warnings:
         """The data warnings' jobs, started (their first round not yet run): W301, W304,
