@@ -24,6 +24,8 @@ from typing import TypeAlias
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.backends.polars.steps import sort_keys_after
+from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.pipeline import (
     COMPILE_CACHE_SIZE,
@@ -34,9 +36,9 @@ from pesql.compiler.pipeline import (
     as_plan,
 )
 from pesql.compiler.pipeline import compile as compile_plan
-from pesql.grammar.ast import Plan
+from pesql.grammar.ast import Plan, SortKey, Step
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
-from pesql.grammar.ops.rows import Sort
+from pesql.grammar.ops.rows import Limit, Sort
 from pesql.grammar.registry import Naming
 from pesql.runtime.engine.batched import Rounds
 from pesql.runtime.engine.budget import Deadline, call_within
@@ -88,6 +90,32 @@ class CompiledPlan(Compiled):
         """`estimate.live_columns` of what runs: read by every collect, so computed once."""
         return live_columns(self.optimized)
 
+    @functools.cached_property
+    def tie_limit(self) -> Limit | None:
+        """The plan's last step when W305 can read it from the answer: a LIMIT without ties
+        after an order, the only LIMIT of what runs (a copy pushed down would cut the answer
+        first), the same in the plan as written. The run then keeps one row more
+        (`_with_next_row`), which shows whether the cut splits a tie without running the
+        plan again."""
+        written, runs = self.checked.plan.steps, self.optimized.plan.steps
+        if not written or not runs or written[-1] != runs[-1]:
+            return None
+        last = runs[-1]
+        if not isinstance(last, Limit) or last.with_ties or last.count == 0:
+            return None
+        if sum(isinstance(s, Limit) for s in runs) != 1 or not _ordered_before(written):
+            return None
+        return last
+
+    @functools.cached_property
+    def _with_next_row(self) -> CheckedPlan:
+        """What runs, its last LIMIT keeping one row more (see `tie_limit`)."""
+        assert self.tie_limit is not None
+        plan = self.optimized.plan
+        longer = dataclasses.replace(self.tie_limit, count=self.tie_limit.count + 1)
+        steps = (*plan.steps[:-1], longer)
+        return dataclasses.replace(self.optimized, plan=dataclasses.replace(plan, steps=steps))
+
     def lazy(self, tables: Tables) -> pl.LazyFrame:
         """The plan over the table it reads, as a polars LazyFrame (nothing runs yet)."""
         source, joined = self._inputs(tables)
@@ -117,6 +145,12 @@ class CompiledPlan(Compiled):
         if limits.size != self.limits.size:  # compiling checked the plan against self.limits
             check_size(self.plan, limits)
         started = time.perf_counter()
+        # With the data warnings on, a plan ending in a LIMIT after an order runs with one row
+        # more, cut below: W305 reads the tie from it (unless max_rows would cut it first).
+        tie = self.tie_limit if limits.data_warnings else None
+        if tie is not None and limits.max_rows is not None and tie.count >= limits.max_rows:
+            tie = None
+        runs = self._with_next_row if tie is not None else self.optimized
 
         def prepared() -> tuple[pl.LazyFrame, bool]:
             # The stages before the run, under one budget: the inputs read once, the joins'
@@ -135,23 +169,28 @@ class CompiledPlan(Compiled):
                 stats = self._stats(tables)
                 largest = check_estimate(self.optimized, stats, limits.max_result_bytes, self.live)
                 small = _small_work(self, limits, largest, stats.rows)
-            return to_polars(self.optimized, source, joined), small
+            return to_polars(runs, source, joined), small
 
         lazy, small = call_within(prepared, deadline, "preparing the query")
         # Warnings are extra queries. Their queries read the source as the run did: small work
         # on the in-memory engine, and then the first round of them in the answer's own
         # collect (batched.Rounds), sharing what they compute in common with it.
         engine: PolarsEngine = "in-memory" if small else "auto"
-        under_way = self._warnings(tables, engine) if limits.data_warnings and small else None
+        under_way = (
+            self._warnings(tables, engine, tie is not None)
+            if limits.data_warnings and small
+            else None
+        )
         run = under_way.collect_with_first_round if under_way is not None else None
         frame, truncated = collect_limited(lazy, limits, deadline, small=small, run=run)
+        longer, frame = (frame, frame.head(tie.count)) if tie is not None else (None, frame)
         elapsed = time.perf_counter() - started
         notes = self.checked.notes + ((truncation_note(limits),) if truncated else ())
         if limits.data_warnings and not deadline.expired():
             # Within what is left of the budget, or dropped.
 
             def warnings_of_the_run() -> list[Diagnostic]:
-                found = self._data_warnings(tables, frame.height == 0, engine, under_way)
+                found = self._data_warnings(tables, frame.height == 0, engine, under_way, longer)
                 if not truncated:  # W310 compares whole answers
                     found += self._summary_warnings(tables, frame, engine)
                 return found
@@ -167,9 +206,10 @@ class CompiledPlan(Compiled):
         # The text widths of the columns the plan reads: the estimate counts only them.
         return _stats_of(_source(tables, self.checked.table), self.live[0])
 
-    def _warnings(self, tables: Tables, engine: PolarsEngine) -> _Warnings:
+    def _warnings(self, tables: Tables, engine: PolarsEngine, longer: bool = False) -> _Warnings:
         """The data warnings' jobs, started (their first round not yet run): W301, W304,
-        W305, W307/W308. W302 joins them once the answer is known to be empty."""
+        W305, W307/W308. W302 joins them once the answer is known to be empty, and W305 once
+        the answer is known when it is `longer` by a row (`tie_limit`)."""
         source = _source_frame(tables, self.checked.table)
         # The plan's prefixes, lowered once for every warning that re-runs one; every round
         # of their queries runs in one collect (batched.py).
@@ -180,7 +220,8 @@ class CompiledPlan(Compiled):
             text_order_warnings(self.checked, source),
         ]
         if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
-            jobs.append(tie_warnings(self.checked, prefixes))
+            if not longer:
+                jobs.append(tie_warnings(self.checked, prefixes))
             jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
         return _Warnings(Rounds(jobs, engine), prefixes)
 
@@ -190,10 +231,12 @@ class CompiledPlan(Compiled):
         empty: bool,
         engine: PolarsEngine = "auto",
         started: _Warnings | None = None,
+        longer: pl.DataFrame | None = None,
     ) -> list[Diagnostic]:
         """W301/W302 (runtime/engine/data_warnings.py), W304/W305 (order_warnings.py),
         W307/W308 (group_warnings.py), W330/W331 (joins.py); their queries never fail a run.
-        `started`: the jobs whose first round ran with the answer."""
+        `started`: the jobs whose first round ran with the answer; `longer`: the answer with
+        the row past its last LIMIT (`tie_limit`), where W305 reads the tie."""
         found: list[Diagnostic] = []
         try:
             if self.checked.joined:
@@ -201,9 +244,13 @@ class CompiledPlan(Compiled):
         except (pl.exceptions.PolarsError, PesqlError):
             pass  # a warning that cannot be computed is not worth an error
         try:
-            warnings = started or self._warnings(tables, engine)
+            warnings = started or self._warnings(tables, engine, longer is not None)
             if empty:  # W302 after W301, as the notes have always listed them
                 warnings.rounds.insert(1, empty_result_warning(self.checked, warnings.prefixes))
+            if longer is not None:  # W305 after W304, as when it probes
+                rerun = _cheap_to_rerun(tables, self.checked.table)
+                ties = tie_warnings(self.checked, warnings.prefixes, answer=longer, rerun=rerun)
+                warnings.rounds.insert(3 if empty else 2, ties)
             warnings.rounds.finish()
             found += warnings.rounds.found()
         except (pl.exceptions.PolarsError, PesqlError):
@@ -352,6 +399,14 @@ SMALL_WORK_BYTES = 4 << 20
 # (100 rows: 0.08 against 0.45 ms; 1,000: 0.15 against 0.43). Measured with polars 2.1,
 # docs/execution.md#engines.
 SORT_ROWS_IN_MEMORY = 4_000
+
+
+def _ordered_before(steps: tuple[Step, ...]) -> bool:
+    """Whether the rows reaching the last step are in an order (of its SORT keys)."""
+    order: tuple[SortKey, ...] = ()
+    for step in steps[:-1]:
+        order = sort_keys_after(step, order)
+    return bool(order)
 
 
 def _in_memory_wins(plan: Plan, rows: int) -> bool:

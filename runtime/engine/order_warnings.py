@@ -7,9 +7,12 @@
   Decided on the first `SAMPLE_ROWS` rows of the column (a head, not a pass over the table),
   with the parse functions themselves, so the hint's function reads those values.
 - W305: `LIMIT n` (without WITH TIES) after a SORT keeps some rows of a tie on the sort keys
-  and drops the others: "3 rows share points = 12; LIMIT 1 keeps 1". The plan up to that
-  LIMIT runs once more, as a top-(n + `TIE_WINDOW`) query; only for tables in memory or files
-  up to 64 MB (execute.RERUN_FILE_BYTES), so a large table is never read twice for a warning.
+  and drops the others: "3 rows share points = 12; LIMIT 1 keeps 1". When the LIMIT is the
+  plan's last step, the run itself collects one row more than it keeps, and only a tie there
+  costs a query (none over a large table: the answer's rows then say "at least 2 rows").
+  Another LIMIT runs the plan up to it once more, as a top-(n + `TIE_WINDOW`) query; only
+  for tables in memory or files up to 64 MB (execute.RERUN_FILE_BYTES), so a large table is
+  never read twice for a warning.
 
 No false alarm by design: a text column of ISO dates sorts correctly as text, and a column of
 numbers that all have as many digits sorts the same either way: neither warns.
@@ -180,33 +183,62 @@ def _looks_typed(column: str, values: pl.DataFrame) -> tuple[str, str, str] | No
     return None
 
 
-def tie_warnings(checked: CheckedPlan, prefixes: Prefixes) -> Queries[Diagnostic]:
+def tie_warnings(
+    checked: CheckedPlan,
+    prefixes: Prefixes,
+    *,
+    answer: pl.DataFrame | None = None,
+    rerun: bool = True,
+) -> Queries[Diagnostic]:
     """W305 for each LIMIT without WITH TIES whose last kept row ties with the next one (the
-    sorted rows up to a few past each such LIMIT, all in one round)."""
+    sorted rows up to a few past each such LIMIT, all in one round).
+
+    `answer`: the run's answer with one row more than the plan's last step, a LIMIT, keeps
+    (`execute.CompiledPlan.tie_limit`). That LIMIT then costs no query when its last kept row
+    and the next differ, the usual case; a tie is counted by a probe when `rerun`, else from
+    the answer's own rows ("at least"). `rerun` False: the other LIMITs are not probed (the
+    plan would run twice over a large table)."""
+    steps = checked.plan.steps
     probes: list[tuple[rows.Limit, tuple[str, ...], pl.LazyFrame]] = []
+    found: list[Diagnostic] = []
     order: tuple[A.SortKey, ...] = ()
-    for index, step in enumerate(checked.plan.steps):
+    for index, step in enumerate(steps):
         if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
-            before = prefixes.before(index)
-            if before is not None:  # after a join: not measured
-                keys = tuple(k.column for k in order)
+            keys = tuple(k.column for k in order)
+            last = answer if index == len(steps) - 1 else None
+            before = prefixes.before(index) if rerun else None
+            if last is not None and not _ties_next(last.select(cols(keys)), step.count):
+                pass  # the answer shows no tie at the cut: nothing to ask
+            elif before is not None:  # after a join: not measured
                 # A LIMIT without ties lowers to one slice: the rows a few past its end.
                 probe = rows.Limit(count=step.offset + step.count + TIE_WINDOW)
                 probes.append((step, keys, lower_step(probe, before, ()).select(cols(keys))))
+            elif last is not None:
+                tie = _tie(last.select(cols(keys)), step, keys, start=0, window=1)
+                found += [tie] if tie is not None else []
         order = sort_keys_after(step, order)
     if not probes:
-        return []
+        return found
     heads = yield [query for _, _, query in probes]
     out: list[Diagnostic] = []
     for (step, keys, _), head in zip(probes, heads, strict=True):
-        found = _tie(head, step, keys)
-        if found is not None:
-            out.append(found)
-    return out
+        tie = _tie(head, step, keys, start=step.offset, window=TIE_WINDOW)
+        if tie is not None:
+            out.append(tie)
+    return out + found
 
 
-def _tie(head: pl.DataFrame, step: rows.Limit, keys: tuple[str, ...]) -> Diagnostic | None:
-    end = step.offset + step.count
+def _ties_next(head: pl.DataFrame, end: int) -> bool:
+    """Whether row `end` of `head` (the first one cut) equals the last kept one."""
+    return head.height > end and head.row(end - 1) == head.row(end)
+
+
+def _tie(
+    head: pl.DataFrame, step: rows.Limit, keys: tuple[str, ...], *, start: int, window: int
+) -> Diagnostic | None:
+    """W305 from `head`: the sorted rows on the keys, the LIMIT's first kept row at `start`,
+    read up to `window` rows past its last."""
+    end = start + step.count
     if head.height <= end:
         return None
     records = head.rows()
@@ -215,8 +247,8 @@ def _tie(head: pl.DataFrame, step: rows.Limit, keys: tuple[str, ...]) -> Diagnos
         return None
     # The rows are sorted on the keys, so the tie is one run (OFFSET may skip part of it).
     tied = sum(1 for r in records if r == last)
-    kept = sum(1 for r in records[step.offset : end] if r == last)
-    more = "at least " if records[-1] == last and head.height == end + TIE_WINDOW else ""
+    kept = sum(1 for r in records[start:end] if r == last)
+    more = "at least " if records[-1] == last and head.height == end + window else ""
     shown = ", ".join(f"{k} = {shown_value(v)}" for k, v in zip(keys, last, strict=True))
     return Diagnostic.make(
         "W305",

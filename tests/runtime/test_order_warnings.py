@@ -133,16 +133,23 @@ def test_w305_counts_at_most_a_window_past_the_limit() -> None:
     assert f"at least {TIE_WINDOW + 1} rows share x = 1; it keeps 1" in note.message
 
 
-def test_w305_is_skipped_for_a_table_read_lazily(tmp_path: Path) -> None:
+def test_w305_reruns_no_plan_over_a_table_read_lazily(tmp_path: Path) -> None:
     # A LazyFrame may be a large scan, and so may a file past RERUN_FILE_BYTES: the plan is
-    # not run a second time for a warning. Frames in memory and small files are.
-    compiled = compile("SORT points DESC\nLIMIT 1", {"t": _schema()})
-    assert "W305" not in [n.code for n in compiled.collect({"t": TABLE.lazy()}).notes]
-    assert "W305" in [n.code for n in compiled.collect({"t": TABLE}).notes]
+    # not run a second time for a warning. A LIMIT that ends the plan is read from the answer
+    # (one row more than it keeps), which shows the tie but not its size; a LIMIT before other
+    # steps would need a rerun, so it gets no W305 there. Frames in memory and small files do.
+    last, inner = "SORT points DESC\nLIMIT 1", "SORT points DESC\nLIMIT 1\nDERIVE k = 1"
+    for plan, lazily in ((last, ["at least 2 rows share points = 5; it keeps 1"]), (inner, [])):
+        compiled = compile(plan, {"t": _schema()})
+        lazy = compiled.collect({"t": TABLE.lazy()})
+        assert [n.message.split(": ", 1)[1] for n in lazy.notes if n.code == "W305"] == lazily
+        assert lazy.frame.height == 1  # the extra row is not part of the answer
+        eager = [n.message for n in compiled.collect({"t": TABLE}).notes if n.code == "W305"]
+        assert eager == ["LIMIT 1 cuts through a tie: 3 rows share points = 5; it keeps 1"]
     path = tmp_path / "t.csv"
     TABLE.write_csv(path)
     small = load_table(path, name="t")
-    from_file = compile("SORT points DESC\nLIMIT 1", {"t": small.schema()})
+    from_file = compile(inner, {"t": small.schema()})
     assert "W305" in [n.code for n in from_file.collect({"t": small}).notes]
     big = RERUN_FILE_BYTES
     try:
@@ -150,6 +157,28 @@ def test_w305_is_skipped_for_a_table_read_lazily(tmp_path: Path) -> None:
         assert "W305" not in [n.code for n in from_file.collect({"t": small}).notes]
     finally:
         execute_module.RERUN_FILE_BYTES = big
+
+
+def test_a_limit_that_ends_the_plan_needs_no_query_without_a_tie() -> None:
+    # The answer is collected with one row more; when it does not tie, no query is made.
+    from pesql.runtime.engine import batched
+
+    compiled = compile("SORT points\nLIMIT 1", {"t": _schema()})  # 3 is alone
+    assert compiled.tie_limit is not None
+    rounds: list[int] = []
+    collect = batched._collect
+
+    def counted(queries: list[pl.LazyFrame], engine: str) -> list[pl.DataFrame | None]:
+        rounds.append(len(queries))
+        return collect(queries, engine)  # type: ignore[arg-type]
+
+    batched._collect = counted  # type: ignore[assignment]
+    try:
+        result = compiled.collect({"t": TABLE})
+    finally:
+        batched._collect = collect
+    assert result.frame.height == 1 and "W305" not in [n.code for n in result.notes]
+    assert rounds == [1]  # the answer alone: no probe of the order
 
 
 def test_data_warnings_off_turns_order_warnings_off() -> None:
