@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pesql.compiler.check.schema import Schema
 from pesql.runtime.engine import execute as execute_module
 from pesql.runtime.engine.execute import RERUN_FILE_BYTES, compile, execute
 from pesql.runtime.engine.limits import Limits
@@ -211,3 +212,30 @@ def _schema() -> object:
     from pesql.compiler.backends.polars.dtypes import schema_from_polars
 
     return schema_from_polars(TABLE.schema)
+
+
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=25),
+    st.integers(1, 6),
+    st.integers(0, 3),
+)
+def test_w305_from_the_answer_alone_fires_exactly_when_the_cut_splits_equal_keys(
+    values: list[int], count: int, offset: int
+) -> None:
+    # A LazyFrame is never read twice: W305 then comes from the answer's one extra row.
+    ordered = sorted(values, reverse=True)
+    end = offset + count
+    cuts = len(ordered) > end and ordered[end - 1] == ordered[end]
+    compiled = compile(
+        f"SORT x DESC\nLIMIT {count} OFFSET {offset}", {"t": Schema.of({"x": "integer"})}
+    )
+    result = compiled.collect({"t": pl.LazyFrame({"x": values})})
+    assert result.frame["x"].to_list() == ordered[offset:end]
+    notes = [n for n in result.notes if n.code == "W305"]
+    assert bool(notes) == cuts
+    if cuts:
+        kept = sum(1 for v in ordered[offset:end] if v == ordered[end - 1])
+        tied_seen = sum(1 for v in ordered[offset : end + 1] if v == ordered[end - 1])
+        assert f"at least {tied_seen} rows share x = {ordered[end - 1]}; it keeps {kept}" in (
+            notes[0].message
+        )
