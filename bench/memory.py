@@ -6,7 +6,7 @@
 
 Every figure is one query run in a fresh child process (`bench.common.child_peak_rss`): the
 peak resident set of that process alone, interpreter and imports included (the `idle` row
-shows that floor). The per-engine table runs every cell `--rounds` times (default 5), the
+shows that floor). The per-engine table runs every cell `--rounds` times (default 9), the
 cells of a round in a shuffled order, and reports each cell's median: one process's peak
 moves by up to a third from run to run.
 
@@ -112,7 +112,7 @@ def _child(mode: str, index: int, path: Path, limit: int | None = None) -> tuple
 
 
 def peak_rss_report(
-    path: Path, scale: float, queries: Sequence[int], workers: int = 1, rounds: int = 5
+    path: Path, scale: float, queries: Sequence[int], workers: int = 1, rounds: int = 9
 ) -> Report:
     """Each cell's median peak over `rounds` fresh processes, the cells of a round shuffled.
 
@@ -231,7 +231,7 @@ def streaming_report(path: Path, scale: float, query: int = 0, workers: int = 1)
     return report
 
 
-def run(scale: float = 1.0, smoke: bool = False, rounds: int = 5) -> list[Report]:
+def run(scale: float = 1.0, smoke: bool = False, rounds: int = 9) -> list[Report]:
     from bench import tpch
 
     path, source = tpch.ensure_lineitem(scale)
@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> list[Report]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--smoke", action="store_true", help="scale 0.01, one query")
-    parser.add_argument("--rounds", type=int, default=5, help="fresh processes per cell")
+    parser.add_argument("--rounds", type=int, default=9, help="fresh processes per cell")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "QUERY", "PATH"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args(argv)
