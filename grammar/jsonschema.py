@@ -279,6 +279,9 @@ def plan_schema(
     return schema
 
 
+_DEFS = "#/$defs/"
+
+
 def _referenced(defs: Schema, root: Schema) -> Schema:
     """`defs` without the definitions nothing reachable from `root` refers to: with one table
     JOIN and LOOKUP are not offered, and their `table` and `join_key` would cost every request
@@ -298,9 +301,6 @@ def _referenced(defs: Schema, root: Schema) -> Schema:
         elif isinstance(node, list):
             pending.extend(node)
     return {name: value for name, value in defs.items() if name in wanted}
-
-
-_DEFS = "#/$defs/"
 
 
 def function_definition(

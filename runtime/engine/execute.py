@@ -24,7 +24,6 @@ from typing import TypeAlias
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
 from pesql.compiler.backends.polars.lower import to_polars
-from pesql.compiler.backends.polars.steps import sort_keys_after
 from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.pipeline import (
@@ -36,7 +35,7 @@ from pesql.compiler.pipeline import (
     as_plan,
 )
 from pesql.compiler.pipeline import compile as compile_plan
-from pesql.grammar.ast import Plan, SortKey, Step
+from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.ops.rows import Limit, Sort
 from pesql.grammar.registry import Naming
@@ -54,7 +53,11 @@ from pesql.runtime.engine.limits import (
     execution_error,
     truncation_note,
 )
-from pesql.runtime.engine.order_warnings import text_order_warnings, tie_warnings
+from pesql.runtime.engine.order_warnings import (
+    cut_limits,
+    text_order_warnings,
+    tie_warnings,
+)
 from pesql.runtime.engine.prefixes import Prefixes
 from pesql.runtime.engine.summary_warnings import summary_warnings
 from pesql.runtime.engine.value_hints import with_value_hints
@@ -98,14 +101,15 @@ class CompiledPlan(Compiled):
         (`_with_next_row`), which shows whether the cut splits a tie without running the
         plan again."""
         written, runs = self.checked.plan.steps, self.optimized.plan.steps
-        if not written or not runs or written[-1] != runs[-1]:
+        cut = [limit for index, limit, _ in cut_limits(written) if index == len(written) - 1]
+        if (
+            not cut
+            or not runs
+            or cut[0] != runs[-1]
+            or sum(isinstance(s, Limit) for s in runs) != 1
+        ):
             return None
-        last = runs[-1]
-        if not isinstance(last, Limit) or last.with_ties or last.count == 0:
-            return None
-        if sum(isinstance(s, Limit) for s in runs) != 1 or not _ordered_before(written):
-            return None
-        return last
+        return cut[0]
 
     @functools.cached_property
     def _with_next_row(self) -> CheckedPlan:
@@ -150,7 +154,7 @@ class CompiledPlan(Compiled):
         tie = self.tie_limit if limits.data_warnings else None
         if tie is not None and limits.max_rows is not None and tie.count >= limits.max_rows:
             tie = None
-        runs = self._with_next_row if tie is not None else self.optimized
+        to_run = self._with_next_row if tie is not None else self.optimized
 
         def prepared() -> tuple[pl.LazyFrame, bool]:
             # The stages before the run, under one budget: the inputs read once, the joins'
@@ -169,7 +173,7 @@ class CompiledPlan(Compiled):
                 stats = self._stats(tables)
                 largest = check_estimate(self.optimized, stats, limits.max_result_bytes, self.live)
                 small = _small_work(self, limits, largest, stats.rows)
-            return to_polars(runs, source, joined), small
+            return to_polars(to_run, source, joined), small
 
         lazy, small = call_within(prepared, deadline, "preparing the query")
         # Warnings are extra queries. Their queries read the source as the run did: small work
@@ -219,11 +223,12 @@ class CompiledPlan(Compiled):
             literal_warnings(self.checked, source, scan=scan),
             text_order_warnings(self.checked, source),
         ]
-        if _cheap_to_rerun(tables, self.checked.table):  # W305 runs the plan again
+        rerun = _cheap_to_rerun(tables, self.checked.table)
+        if rerun:  # W305 and W307/W308 run the plan again
             if not longer:
                 jobs.append(tie_warnings(self.checked, prefixes))
-            jobs.append(group_warnings(self.checked, prefixes))  # W307/W308
-        return _Warnings(Rounds(jobs, engine), prefixes)
+            jobs.append(group_warnings(self.checked, prefixes))
+        return _Warnings(Rounds(jobs, engine), prefixes, rerun)
 
     def _data_warnings(
         self,
@@ -248,8 +253,9 @@ class CompiledPlan(Compiled):
             if empty:  # W302 after W301, as the notes have always listed them
                 warnings.rounds.insert(1, empty_result_warning(self.checked, warnings.prefixes))
             if longer is not None:  # W305 after W304, as when it probes
-                rerun = _cheap_to_rerun(tables, self.checked.table)
-                ties = tie_warnings(self.checked, warnings.prefixes, answer=longer, rerun=rerun)
+                ties = tie_warnings(
+                    self.checked, warnings.prefixes, answer=longer, rerun=warnings.rerun
+                )
                 warnings.rounds.insert(3 if empty else 2, ties)
             warnings.rounds.finish()
             found += warnings.rounds.found()
@@ -300,10 +306,12 @@ class CompiledPlan(Compiled):
 
 @dataclass(frozen=True, slots=True)
 class _Warnings:
-    """A run's data warnings under way, and the plan's prefixes they read."""
+    """A run's data warnings under way, the plan's prefixes they read, and whether the table
+    is cheap enough to run the plan on again (`_cheap_to_rerun`)."""
 
     rounds: Rounds[Diagnostic]
     prefixes: Prefixes
+    rerun: bool
 
     def collect_with_first_round(self, query: pl.LazyFrame) -> pl.DataFrame:
         """`query` (the answer, small work) collected with the warnings' first round."""
@@ -399,14 +407,6 @@ SMALL_WORK_BYTES = 4 << 20
 # (100 rows: 0.08 against 0.45 ms; 1,000: 0.15 against 0.43). Measured with polars 2.1,
 # docs/execution.md#engines.
 SORT_ROWS_IN_MEMORY = 4_000
-
-
-def _ordered_before(steps: tuple[Step, ...]) -> bool:
-    """Whether the rows reaching the last step are in an order (of its SORT keys)."""
-    order: tuple[SortKey, ...] = ()
-    for step in steps[:-1]:
-        order = sort_keys_after(step, order)
-    return bool(order)
 
 
 def _in_memory_wins(plan: Plan, rows: int) -> bool:

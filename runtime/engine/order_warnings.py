@@ -21,7 +21,7 @@ numbers that all have as many digits sorts the same either way: neither warns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -201,22 +201,19 @@ def tie_warnings(
     steps = checked.plan.steps
     probes: list[tuple[rows.Limit, tuple[str, ...], pl.LazyFrame]] = []
     found: list[Diagnostic] = []
-    order: tuple[A.SortKey, ...] = ()
-    for index, step in enumerate(steps):
-        if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
-            keys = tuple(k.column for k in order)
-            last = answer if index == len(steps) - 1 else None
-            before = prefixes.before(index) if rerun else None
-            if last is not None and not _ties_next(last.select(cols(keys)), step.count):
-                pass  # the answer shows no tie at the cut: nothing to ask
-            elif before is not None:  # after a join: not measured
-                # A LIMIT without ties lowers to one slice: the rows a few past its end.
-                probe = rows.Limit(count=step.offset + step.count + TIE_WINDOW)
-                probes.append((step, keys, lower_step(probe, before, ()).select(cols(keys))))
-            elif last is not None:
-                tie = _tie(last.select(cols(keys)), step, keys, start=0, window=1)
-                found += [tie] if tie is not None else []
-        order = sort_keys_after(step, order)
+    for index, step, keys in cut_limits(steps):
+        last = answer if index == len(steps) - 1 else None
+        before = prefixes.before(index) if rerun else None
+        if last is not None and not _ties_next(last.select(cols(keys)), step.count):
+            continue  # the answer shows no tie at the cut: nothing to ask
+        if before is not None:  # after a join: not measured
+            # A LIMIT without ties lowers to one slice: the rows a few past its end.
+            probe = rows.Limit(count=step.offset + step.count + TIE_WINDOW)
+            probes.append((step, keys, lower_step(probe, before, ()).select(cols(keys))))
+        elif last is not None:
+            tie = _tie(last.select(cols(keys)), step, keys, start=0, window=1)
+            if tie is not None:
+                found.append(tie)
     if not probes:
         return found
     heads = yield [query for _, _, query in probes]
@@ -226,6 +223,18 @@ def tie_warnings(
         if tie is not None:
             out.append(tie)
     return out + found
+
+
+def cut_limits(
+    steps: Sequence[A.Step],
+) -> Iterator[tuple[int, rows.Limit, tuple[str, ...]]]:
+    """The LIMITs W305 looks at (without WITH TIES, keeping rows, after an order): each with
+    its index and the sort keys its input is ordered by."""
+    order: tuple[A.SortKey, ...] = ()
+    for index, step in enumerate(steps):
+        if isinstance(step, rows.Limit) and not step.with_ties and order and step.count > 0:
+            yield index, step, tuple(k.column for k in order)
+        order = sort_keys_after(step, order)
 
 
 def _ties_next(head: pl.DataFrame, end: int) -> bool:
@@ -263,4 +272,4 @@ def _tie(
     )
 
 
-__all__ = ["text_order_uses", "text_order_warnings", "tie_warnings"]
+__all__ = ["cut_limits", "text_order_uses", "text_order_warnings", "tie_warnings"]

@@ -187,18 +187,27 @@ def test_data_warnings_off_turns_order_warnings_off() -> None:
     assert notes == ()
 
 
-@given(
+# A column of few values (many ties), a LIMIT and an OFFSET.
+CUTS = (
     st.lists(st.integers(0, 4), min_size=1, max_size=25),
     st.integers(1, 6),
     st.integers(0, 3),
 )
+
+
+def _cut(values: list[int], count: int, offset: int) -> tuple[list[int], int, bool]:
+    """The values in `SORT x DESC` order, the LIMIT's end, and whether it splits equal keys."""
+    ordered = sorted(values, reverse=True)
+    end = offset + count
+    return ordered, end, len(ordered) > end and ordered[end - 1] == ordered[end]
+
+
+@given(*CUTS)
 def test_w305_fires_exactly_when_the_cut_splits_equal_keys(
     values: list[int], count: int, offset: int
 ) -> None:
     frame = pl.DataFrame({"x": values})
-    ordered = sorted(values, reverse=True)
-    end = offset + count
-    cuts = len(ordered) > end and ordered[end - 1] == ordered[end] and end > offset
+    ordered, end, cuts = _cut(values, count, offset)
     plan = f"SORT x DESC\nLIMIT {count} OFFSET {offset}"
     notes = [n for n in execute(plan, frame).notes if n.code == "W305"]
     assert bool(notes) == cuts
@@ -214,18 +223,12 @@ def _schema() -> object:
     return schema_from_polars(TABLE.schema)
 
 
-@given(
-    st.lists(st.integers(0, 4), min_size=1, max_size=25),
-    st.integers(1, 6),
-    st.integers(0, 3),
-)
+@given(*CUTS)
 def test_w305_from_the_answer_alone_fires_exactly_when_the_cut_splits_equal_keys(
     values: list[int], count: int, offset: int
 ) -> None:
     # A LazyFrame is never read twice: W305 then comes from the answer's one extra row.
-    ordered = sorted(values, reverse=True)
-    end = offset + count
-    cuts = len(ordered) > end and ordered[end - 1] == ordered[end]
+    ordered, end, cuts = _cut(values, count, offset)
     compiled = compile(
         f"SORT x DESC\nLIMIT {count} OFFSET {offset}", {"t": Schema.of({"x": "integer"})}
     )
