@@ -40,6 +40,8 @@ class SizeLimits:
     @property
     def size(self) -> SizeLimits:
         """The size bounds alone, as a `SizeLimits` (a subclass's other bounds dropped)."""
+        if type(self) is SizeLimits:
+            return self  # already that: a cache hit builds nothing (compile's cache key)
         return SizeLimits(self.max_steps, self.max_depth, self.max_nodes)
 
 

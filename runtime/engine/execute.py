@@ -321,6 +321,9 @@ class _Warnings:
 
 
 COMPILE_CACHE: CompileCache[CompiledPlan] = CompileCache(COMPILE_CACHE_SIZE)
+# Built once: a cache hit with the default limits then builds nothing (issue 20: <= 20 µs).
+_DEFAULT_LIMITS = Limits()
+_DEFAULT_SIZE = _DEFAULT_LIMITS.size
 
 
 def compile(
@@ -337,18 +340,23 @@ def compile(
     How text is read: `pesql.compiler.pipeline.as_plan` (`naming` for JSON op names). A
     `CheckedPlan` checked against `schema` (what `repair` gives with a schema) is not checked
     again. Cached in `cache` (the module's by default; `Runtime` passes its own)."""
-    limits = limits or Limits()
+    if limits is None:
+        limits, size = _DEFAULT_LIMITS, _DEFAULT_SIZE
+    else:
+        size = limits.size
     compiled = compile_plan(
         plan,
         schema,
         optimize=optimize,
-        size=limits,
+        size=size,
         naming=naming,
         cache=cache,
         make=lambda checked, optimized: CompiledPlan(checked, optimized, limits),
     )
     # Entries are shared by calls whose size limits agree; the other limits may differ.
-    return compiled if compiled.limits == limits else dataclasses.replace(compiled, limits=limits)
+    if compiled.limits is limits or compiled.limits == limits:
+        return compiled
+    return dataclasses.replace(compiled, limits=limits)
 
 
 def clear_compile_cache() -> None:
