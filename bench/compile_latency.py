@@ -204,6 +204,34 @@ def compile_json(text: str, schema: Schema, source: pl.LazyFrame) -> pl.LazyFram
     return lazy
 
 
+def node_builders(plan: object) -> list[tuple[type, dict[str, object]]]:
+    """Each AST node of `plan` as (class, constructor arguments), children built first: what
+    building the same tree costs with no reading, checking or repair at all (the floor probe).
+    """
+    import dataclasses
+
+    from pesql.grammar import ast as A
+
+    found: list[tuple[type, dict[str, object]]] = []
+
+    def visit(value: object) -> None:
+        if isinstance(value, tuple):
+            for item in value:
+                visit(item)
+        elif isinstance(value, A.Node):
+            args = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+            for item in args.values():
+                visit(item)
+            found.append((type(value), args))
+
+    visit(plan)
+    return found
+
+
+def build_nodes(builders: list[tuple[type, dict[str, object]]]) -> list[object]:
+    return [cls(**args) for cls, args in builders]
+
+
 def ibis_or_none() -> tuple[Any, str | None]:
     """(ibis module, None) or (None, why it is skipped)."""
     try:
@@ -229,6 +257,7 @@ def stage_timings(
     checked = check(plan, schema)
     optimized = optimize(checked)
 
+    builders = node_builders(plan)
     forms = {
         form: json.dumps(to_form(plan, form), separators=(",", ":"))
         for form in ("compact", "steps", "text")
@@ -251,6 +280,10 @@ def stage_timings(
             json.loads(text)
         ),
         "json.loads": lambda: json.loads(text),
+        "probe: floor, json.loads + building the plan's nodes (nothing read or checked)": lambda: (
+            json.loads(text),
+            build_nodes(builders),
+        ),
         "p-SQL: pesql.parse(text form)": lambda: parse(case.psql),
         "lark: LALR parse + tree -> AST (the path of errors)": lambda: read_with_lark(
             case.psql, "start", None

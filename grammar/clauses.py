@@ -26,7 +26,7 @@ says `/steps/0/DERIVE/0 1:7`, as for any string of the compact form.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,17 +159,29 @@ class PieceMap:
             return self._at
         assert isinstance(origin, A.Span)
         if self._one_line:
-            k = bisect_right(self._columns, origin.column) - 1
-            if k >= 0:
-                piece = self.pieces[k]
-                if origin.end_column <= piece.end_column:
-                    shift = piece.column - 1
-                    span = A.Span(1, origin.column - shift, 1, origin.end_column - shift)
-                    return A.InString(piece.pointer, span)
-            return self._at
+            return self._on_the_line(origin.column, origin.end_column)
         for piece in self.pieces:
             if piece.holds(origin):
                 return piece.inside(origin)
+        return self._at
+
+    @property
+    def offsets(self) -> Callable[[int, int], A.Origin] | None:
+        """For a one-line step text, the place of the text from offset `start` to `end`
+        (what `self(Span(1, start + 1, 1, end + 1))` is, without that Span): the descent
+        reader asks this once per node it builds."""
+        if not self._one_line:
+            return None
+        return lambda start, end: self._on_the_line(start + 1, end + 1)
+
+    def _on_the_line(self, column: int, end_column: int) -> A.Origin:
+        k = bisect_right(self._columns, column) - 1
+        if k >= 0:
+            piece = self.pieces[k]
+            if end_column <= piece.end_column:
+                shift = piece.column - 1
+                span = A.Span(1, column - shift, 1, end_column - shift)
+                return A.InString(piece.pointer, span)
         return self._at
 
 

@@ -55,12 +55,17 @@ _NOT_OPTION_NAMES = NOT_WORDS | {"NOT", "CASE", "TRUE", "FALSE", "NULL"}
 class ExprReader:
     """Reads expressions from `tokens` at `i`; the subclass reads steps."""
 
-    __slots__ = ("collector", "ends", "i", "kinds", "lines", "naming", "place", "starts", "texts")
+    __slots__ = (
+        "collector", "ends", "i", "kinds", "lines", "naming", "offsets", "place", "starts", "texts"
+    )  # fmt: skip
 
     def __init__(
         self, text: str, tokens: Tokens, naming: Naming | None, place: Place | None = None
     ) -> None:
         self.place = place
+        # A place that can take a one-line span as offsets (the compact form's `PieceMap`)
+        # skips building the Span it would only translate (one object per node fewer).
+        self.offsets: Callable[[int, int], A.Origin] | None = getattr(place, "offsets", None)
         self.kinds = tokens.kinds
         self.texts = tokens.texts
         self.starts = tokens.starts
@@ -91,6 +96,8 @@ class ExprReader:
         end = self.ends[last]
         lines = self.lines
         if lines is None:
+            if self.offsets is not None:
+                return self.offsets(start, end)
             span = A.Span(1, start + 1, 1, end + 1)
         else:
             line = bisect_right(lines, start)

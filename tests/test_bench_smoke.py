@@ -12,6 +12,7 @@ import math
 
 import pytest
 
+import pesql
 from bench import (
     compile_latency,
     loading,
@@ -61,6 +62,7 @@ def test_compile_latency_smoke() -> None:
     for expected in (
         "p-SQL: JSON -> LazyFrame (all stages)",
         "json.loads",
+        "probe: floor, json.loads + building the plan's nodes (nothing read or checked)",
         "p-SQL: pesql.parse(text form)",
         "lark: LALR parse + tree -> AST (the path of errors)",
         "p-SQL: from_form, compact form",
@@ -78,6 +80,16 @@ def test_compile_latency_smoke() -> None:
     assert measures.count("p-SQL end to end: compile + collect()") == 2
     assert measures.count("ibis end to end: build + to_polars") == (2 if HAS_IBIS else 0)
     assert len(profile.rows) == 15 and all(v > 0 for v in _numbers(profile, "calls per compile"))
+
+
+def test_the_floor_probe_builds_the_same_plan() -> None:
+    # The floor row must cost what building *this* plan costs: every node, children first.
+    for case in compile_latency.CASES:
+        plan = pesql.parse(case.psql)
+        builders = compile_latency.node_builders(plan)
+        built = compile_latency.build_nodes(builders)
+        assert built[-1] == plan and built[-1] is not plan
+        assert len(builders) > 3 * case.steps
 
 
 def test_tpch_smoke() -> None:

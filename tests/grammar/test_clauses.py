@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from pesql.grammar import ast as A
-from pesql.grammar.clauses import CLAUSES, step_clauses
+from pesql.grammar.clauses import CLAUSES, PieceMap, step_clauses
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.parse import parse, parse_step
@@ -102,3 +102,20 @@ def test_compact_steps_print_as_their_text(plan: A.Plan) -> None:
     # Every clause object reads back as the step the text form writes.
     for step, keyed in zip(plan.steps, to_form(plan, "compact")["steps"], strict=True):
         assert from_form({"steps": [keyed]}, "compact").steps == (step,)
+
+
+@given(plan=plans())
+def test_one_line_steps_are_placed_as_by_their_spans(plan: A.Plan) -> None:
+    # The reader hands a one-line step's offsets to the piece map (`PieceMap.offsets`) instead
+    # of a Span: every node must land where translating its Span puts it (origins are left
+    # out of equality, so they are compared here one by one).
+    document = to_form(plan, "compact")
+    fast = from_form(document, "compact")
+    offsets = PieceMap.offsets
+    try:
+        PieceMap.offsets = property(lambda self: None)  # type: ignore[method-assign, assignment]
+        slow = from_form(document, "compact")
+    finally:
+        PieceMap.offsets = offsets  # type: ignore[method-assign]
+    pairs = list(zip(fast.walk(), slow.walk(), strict=True))
+    assert pairs and all(a.origin == b.origin for a, b in pairs)
