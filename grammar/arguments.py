@@ -43,7 +43,7 @@ def bind_call(
             values[f.name] = queue.pop(0)
     if queue:
         problems.append(f"takes at most {len(spec.fields)} arguments, got {len(positional)}")
-    by_wire = {f.wire.lower(): f for f in spec.fields}
+    by_wire = {f.wire.lower(): f for f in spec.fields} if keywords else {}
     for key, value, _ in keywords:
         named = by_wire.get(key.lower())
         if named is None:

@@ -48,6 +48,7 @@ _CONTINUES_SUM = frozenset({"(", "STRING", *_SUM, *_PRODUCT})
 _CONTINUES_EXPR = _CONTINUES_SUM | {
     *_COMPARE, "IS", "NOT", "IN", "BETWEEN", "LIKE", "ILIKE", "AND", "OR"
 }  # fmt: skip
+_LONE = frozenset({"NAME", "INT", "FLOAT", "STRING"})
 # Words that are keywords where a call argument starts: not names, so never `name =>`.
 _NOT_OPTION_NAMES = NOT_WORDS | {"NOT", "CASE", "TRUE", "FALSE", "NULL"}
 
@@ -137,17 +138,20 @@ class ExprReader:
         return lone if lone is not None else self.junction("OR", operators.Or, self.conjunction)
 
     def lone(self, continues: frozenset[str]) -> Read | None:
-        """A name or a number that no token in `continues` follows: what the levels below
+        """A name, number or text that no token in `continues` follows: what the levels below
         would read (an atom they pass up unchanged), in one call. Most arguments and keys
-        are such (`GROUP_BY a, b`, `AVG(x)`), and the descent costs ~1 µs per level."""
+        are such (`GROUP_BY a, b`, `AVG(x)`, `= 'x'`), and the descent costs ~1 µs a level."""
         at = self.i
         kind = self.kinds[at]
-        if (kind != "NAME" and kind != "INT") or self.kinds[at + 1] in continues:
+        if kind not in _LONE or self.kinds[at + 1] in continues:
             return None
         self.i = at + 1
-        if kind == "INT":
-            return self.number(self.texts[at], at, at), at, at
-        return A.Col(name=self.texts[at], origin=self.span(at, at)), at, at
+        if kind == "NAME":
+            return A.Col(name=self.texts[at], origin=self.span(at, at)), at, at
+        if kind == "STRING":
+            text = unquote_string(self.texts[at])
+            return A.Lit(value=text, origin=self.span(at, at)), at, at
+        return self.number(self.texts[at], at, at), at, at
 
     def conjunction(self) -> Read:
         return self.junction("AND", operators.And, self.negation)

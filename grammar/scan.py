@@ -22,20 +22,25 @@ class Unsure(Exception):
     """The descent reader is not sure the text means what lark would read: lark reads it."""
 
 
-# The groups in lark's order of preference: numbers before words, `--` before `-`, `<=`
-# before `<`. Leading whitespace is part of each match; a character nothing else takes ends
-# the scan (lark reports it), and `\Z` takes trailing whitespace, so no character is skipped.
+# The alternatives in lark's order of preference: numbers before words, `--` before `-`, `<=`
+# before `<`. Each match is (leading whitespace, token); `findall` gives them as strings, with
+# no match object per token, and `scan` names a token's kind by its first character (the
+# alternatives start with disjoint characters, but for `-` and `--`, and a word that is
+# `GROUP BY`, which alone holds a blank). A character nothing else takes is `\S` (lark reports
+# it), and `\Z` takes trailing whitespace, so no character is skipped.
 _LEX = re.compile(
-    r"\s*(?:(?P<COMMENT>--[^\n]*)"
-    r"|(?P<FLOAT>\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)"
-    r"|(?P<INT>\d+)"
-    r"|(?P<GROUP_SPACE_BY>(?i:GROUP[ \t]+BY)\b)"
-    r"|(?P<word>[^\W\d]\w*)"
-    r"|(?P<STRING>'(?:[^']|'')*')"
-    r"|(?P<QNAME>`(?:[^`]|``)*`)"
-    r"|(?P<op><>|<=|>=|!=|=>|[-+*/%(),=<>])"
-    r"|(?P<bad>\S)|\Z)"
+    r"(\s*)(--[^\n]*"
+    r"|\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+"  # FLOAT
+    r"|\d+"  # INT
+    r"|(?i:GROUP[ \t]+BY)\b"  # GROUP_SPACE_BY
+    r"|[^\W\d]\w*"  # a word
+    r"|'(?:[^']|'')*'"  # STRING
+    r"|`(?:[^`]|``)*`"  # QNAME
+    r"|<>|<=|>=|!=|=>|[-+*/%(),=<>]"  # operators and punctuation
+    r"|\S|\Z)"
 )
+_OPERATORS = frozenset({"<>", "<=", ">=", "!=", "=>", *"-+*/%(),=<>"})
+_WORD_START = re.compile(r"[^\W\d]")
 
 # Tokens that are never a name, whatever the position.
 NOT_WORDS = frozenset(
@@ -86,27 +91,51 @@ def word_kind(word: str) -> str:
 
 
 def scan(text: str) -> Tokens:
+    """The tokens of `text`, or `Unsure` at a character no token starts with.
+
+    (Text parsing is the wire forms' hot path: this loop runs per token, so it reads the
+    strings `findall` gives and counts positions itself; tests/grammar/test_scan.py holds it
+    to a reading of one named group per kind.)"""
     kinds: list[str] = []
     texts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     plain = keywords()[0]
-    for found in _LEX.finditer(text):
-        group = found.lastgroup
-        if group is None or group == "COMMENT":
-            continue  # trailing whitespace, or a comment
-        value = found.group(group)
-        if group == "word":
-            kind = plain.get(value.upper(), "NAME") if value.isascii() else word_kind(value)
-        elif group == "op":
+    end = 0
+    for space, value in _LEX.findall(text):
+        start = end + len(space)
+        end = start + len(value)
+        if not value:
+            continue  # `\Z`: trailing whitespace
+        first = value[0]
+        if value in _OPERATORS:
             kind = value
-        elif group == "bad":
-            raise Unsure
+        elif first == "'" or first == "`":
+            if len(value) == 1:
+                raise Unsure  # `\S`: a quote that no closing quote matches
+            kind = "STRING" if first == "'" else "QNAME"
+        elif first == "-":
+            continue  # `--`: a comment (a lone minus is an operator, above)
+        elif first.isdecimal() or first == ".":  # `\d` is a decimal digit, any script
+            if value == ".":
+                raise Unsure
+            kind = "INT" if value.isdecimal() else "FLOAT"
+        elif first.isascii():
+            if not (first.isalpha() or first == "_"):
+                raise Unsure  # `\S`: a character no token starts with
+            if " " in value or "\t" in value:
+                kind = "GROUP_SPACE_BY"
+            elif value.isascii():
+                kind = plain.get(value.upper(), "NAME")
+            else:
+                kind = word_kind(value)
+        elif _WORD_START.match(first):
+            kind = word_kind(value)
         else:
-            kind = group  # type: ignore[assignment]
+            raise Unsure
         kinds.append(kind)
         texts.append(value)
-        starts.append(found.start(group))
-        ends.append(found.end())
+        starts.append(start)
+        ends.append(end)
     kinds.append("$END")
     return Tokens(kinds, texts, starts, ends)
