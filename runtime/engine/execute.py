@@ -23,7 +23,7 @@ from typing import TypeAlias
 
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
-from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.backends.polars.lower import step_frames, to_polars
 from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.pipeline import (
@@ -156,7 +156,7 @@ class CompiledPlan(Compiled):
             tie = None
         to_run = self._with_next_row if tie is not None else self.optimized
 
-        def prepared() -> tuple[pl.LazyFrame, bool]:
+        def prepared() -> tuple[list[pl.LazyFrame], bool]:
             # The stages before the run, under one budget: the inputs read once, the joins'
             # cardinality (E330, E331), the size estimate (E311, and whether the work is
             # small), lowering.
@@ -173,15 +173,20 @@ class CompiledPlan(Compiled):
                 stats = self._stats(tables)
                 largest = check_estimate(self.optimized, stats, limits.max_result_bytes, self.live)
                 small = _small_work(self, limits, largest, stats.rows)
-            return to_polars(to_run, source, joined), small
+            return step_frames(to_run, source, joined), small
 
-        lazy, small = call_within(prepared, deadline, "preparing the query")
+        frames, small = call_within(prepared, deadline, "preparing the query")
+        lazy = frames[-1]
+        # The warnings re-run prefixes of the plan as written: what runs has the same steps
+        # when the optimizer changed nothing (but for the row `tie` adds to the last LIMIT),
+        # and then its lowering gives them every prefix.
+        lowered = frames if self.optimized is self.checked else None
         # Warnings are extra queries. Their queries read the source as the run did: small work
         # on the in-memory engine, and then the first round of them in the answer's own
         # collect (batched.Rounds), sharing what they compute in common with it.
         engine: PolarsEngine = "in-memory" if small else "auto"
         under_way = (
-            self._warnings(tables, engine, tie is not None)
+            self._warnings(tables, engine, tie is not None, lowered)
             if limits.data_warnings and small
             else None
         )
@@ -210,17 +215,26 @@ class CompiledPlan(Compiled):
         # The text widths of the columns the plan reads: the estimate counts only them.
         return _stats_of(_source(tables, self.checked.table), self.live[0])
 
-    def _warnings(self, tables: Tables, engine: PolarsEngine, longer: bool = False) -> _Warnings:
+    def _warnings(
+        self,
+        tables: Tables,
+        engine: PolarsEngine,
+        longer: bool = False,
+        lowered: list[pl.LazyFrame] | None = None,
+    ) -> _Warnings:
         """The data warnings' jobs, started (their first round not yet run): W301, W304,
         W305, W307/W308. W302 joins them once the answer is known to be empty, and W305 once
-        the answer is known when it is `longer` by a row (`tie_limit`)."""
+        the answer is known when it is `longer` by a row (`tie_limit`). `lowered`: the run's
+        own `step_frames`, when they are the plan's prefixes (see `Prefixes`)."""
         source = _source_frame(tables, self.checked.table)
         # The plan's prefixes, lowered once for every warning that re-runs one; every round
         # of their queries runs in one collect (batched.py).
-        prefixes = Prefixes(self.checked, source)
+        prefixes = Prefixes(self.checked, source, lowered)
         scan = not _in_memory(tables, self.checked.table)
+        held = _source(tables, self.checked.table)
+        frame = held if isinstance(held, pl.DataFrame) else None
         jobs = [
-            literal_warnings(self.checked, source, scan=scan),
+            literal_warnings(self.checked, source, scan=scan, frame=frame),
             text_order_warnings(self.checked, source),
         ]
         rerun = _cheap_to_rerun(tables, self.checked.table)

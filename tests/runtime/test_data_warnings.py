@@ -245,3 +245,52 @@ def test_over_a_file_each_literal_is_a_query_that_stops_at_its_first_match(
     assert [q.collect().height for q in first_round] == [0, 1]  # 'peru' misses, one row
     (in_memory,) = next(literal_warnings(checked, COUNTRIES.lazy()))
     assert in_memory.collect().rows() == [(False, True)]
+
+
+@pytest.mark.parametrize("plan", [*SCANNED, *WARNED[:2]])
+def test_a_lazy_frame_gets_the_warnings_a_data_frame_gets(plan: str) -> None:
+    # A DataFrame's literals are compared on its columns at once; a LazyFrame's by a query.
+    frame = SCORES if "team" in plan else COUNTRIES
+    assert notes(plan, frame.lazy()) == notes(plan, frame)  # type: ignore[arg-type]
+
+
+def test_over_a_data_frame_the_literals_cost_no_query() -> None:
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    from pesql.compiler.check.check import check
+    from pesql.grammar.parse import parse
+    from pesql.runtime.engine.data_warnings import _matched_in, literal_probes, literal_warnings
+
+    schema = schema_from_polars(COUNTRIES.schema)
+    held = check(parse("FILTER country IN ('Perú', 'France (FRA)')"), schema)
+    with pytest.raises(StopIteration) as done:  # every value is held: no round at all
+        next(literal_warnings(held, COUNTRIES.lazy(), frame=COUNTRIES))
+    assert done.value.value == []
+    missed = check(parse(SCANNED[1]), schema)  # 'peru' is held by no row
+    queries = next(literal_warnings(missed, COUNTRIES.lazy(), frame=COUNTRIES))
+    assert len(queries) == 2  # the first round is skipped: the miss's two queries come first
+    # A frame that cannot answer (here: no such column) leaves it to the query, which then
+    # reports what failed.
+    assert _matched_in(COUNTRIES.drop("country"), literal_probes(missed)) is None
+
+
+def test_the_runs_lowering_gives_the_warnings_their_prefixes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # When the optimizer changed nothing, the prefixes W307 re-runs are the run's own frames:
+    # nothing is lowered again. When it changed the plan, the plan as written is lowered.
+    import pesql.runtime.engine.prefixes as prefixes
+
+    lowered: list[int] = []
+    real = prefixes.step_frames
+
+    def counted(*args: object, **kwargs: object) -> object:
+        lowered.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prefixes, "step_frames", counted)
+    as_written = "FILTER team = 'x'\nGROUP_BY team COMPUTE n = COUNT(*)"
+    assert [n.code for n in execute(as_written, SCORES).notes] == ["W307"]
+    assert lowered == []
+    merged = "FILTER team = 'x'\nFILTER points > 0\nGROUP_BY team COMPUTE n = COUNT(*)"
+    assert [n.code for n in execute(merged, SCORES).notes] == ["W307"]
+    assert lowered == [1]
