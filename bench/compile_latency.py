@@ -6,7 +6,9 @@
 Two plans, each written once as a list of steps and rendered four ways (p-SQL, SQL, polars,
 ibis) so every contender compiles the same query: a typical 5-step plan (filter, derive,
 group-by, sort, limit) and a 30-step plan (14 DERIVE/FILTER pairs, a group-by and a sort).
-Next to each p-SQL stage: `json.loads` of the same string, parsing the text form
+Next to each p-SQL stage: `json.loads` of the same string, the floor (`json.loads` and
+building the plan's AST nodes, nothing read or checked: what no reader can go below), parsing
+the text form
 (`pesql.parse`, the descent reader) and lark's reading of it (the path of errors), reading
 the compact, steps and text wire forms (`from_form`), sqlglot parsing and optimizing the
 equivalent SQL with a schema, ibis (polars backend) building and compiling the query, and
