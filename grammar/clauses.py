@@ -32,6 +32,7 @@ from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.lowering_fields import json_type
+from pesql.grammar.origin import make_span
 from pesql.grammar.printer import expr_text, quote_name, step_text
 from pesql.grammar.registry import DEFAULT_NAMING, Naming, fields_of, spec_of
 
@@ -180,7 +181,7 @@ class PieceMap:
             piece = self.pieces[k]
             if end_column <= piece.end_column:
                 shift = piece.column - 1
-                span = A.Span(1, column - shift, 1, end_column - shift)
+                span = make_span(1, column - shift, 1, end_column - shift)
                 return A.InString(piece.pointer, span)
         return self._at
 

@@ -22,6 +22,7 @@ from pesql.grammar.literals import case_else, number_value, parse_temporal, unqu
 from pesql.grammar.ops import aggregate as agg_ops
 from pesql.grammar.ops import logic, operators
 from pesql.grammar.ops import window as window_ops
+from pesql.grammar.origin import make_span
 from pesql.grammar.registry import Naming, lookup
 from pesql.grammar.scan import NOT_WORDS, Tokens, Unsure
 
@@ -99,11 +100,11 @@ class ExprReader:
         if lines is None:
             if self.offsets is not None:
                 return self.offsets(start, end)
-            span = A.Span(1, start + 1, 1, end + 1)
+            span = make_span(1, start + 1, 1, end + 1)
         else:
             line = bisect_right(lines, start)
             end_line = bisect_right(lines, end)
-            span = A.Span(
+            span = make_span(
                 line, start - lines[line - 1] + 1, end_line, end - lines[end_line - 1] + 1
             )
         return span if self.place is None else self.place(span)

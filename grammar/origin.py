@@ -20,6 +20,23 @@ class Span:
         return f"{self.line}:{self.column}"
 
 
+# Spans as the readers build them, one per node: the frozen __init__'s four
+# `object.__setattr__` calls cost ~500 ns, setting the slots directly ~290 (the same object).
+_new = object.__new__
+_set_span = tuple(vars(Span)[name].__set__ for name in ("line", "column", "end_line", "end_column"))
+
+
+def make_span(line: int, column: int, end_line: int, end_column: int) -> Span:
+    """`Span(line, column, end_line, end_column)`, built faster (the readers' hot path)."""
+    span: Span = _new(Span)
+    set_line, set_column, set_end_line, set_end_column = _set_span
+    set_line(span, line)
+    set_column(span, column)
+    set_end_line(span, end_line)
+    set_end_column(span, end_column)
+    return span
+
+
 @dataclass(frozen=True, slots=True)
 class Pointer:
     """An RFC 6901 JSON pointer, e.g. `/steps/2/left`; the empty string is the whole document."""
