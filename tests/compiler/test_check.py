@@ -394,3 +394,21 @@ def test_numbers_written_as_text_next_to_a_numeric_column_are_numbers() -> None:
         with pytest.raises(PesqlError) as info:
             check(parse(f"FILTER year = {guessed}"), schema)
         assert info.value.codes == ("E202",)
+
+
+def test_a_scope_within_a_call_or_comparing_keeps_every_other_field() -> None:
+    # Scope.within / Scope.comparing build the scope positionally (dataclasses.replace costs
+    # ~3x as much): each must equal what replace gives, whatever fields Scope gains.
+    import dataclasses
+
+    from pesql.compiler.check.expr import Scope
+    from pesql.compiler.check.resolve import Resolver
+    from pesql.grammar.parse import parse_expr
+
+    call, outer = parse_expr("SUM(x)"), parse_expr("COUNT(*)")
+    assert isinstance(call, A.Call) and isinstance(outer, A.Call)
+    schema, resolver = Schema.of({"x": "float"}), Resolver()
+    scope = Scope(schema, resolver, "group", frozenset({"k"}), True, outer, frozenset({7}))
+    assert all(getattr(scope, f.name) != f.default for f in dataclasses.fields(Scope)[2:])
+    assert scope.within(call) == dataclasses.replace(scope, inside=call)
+    assert scope.comparing(frozenset({8})) == dataclasses.replace(scope, value_cols=frozenset({8}))
