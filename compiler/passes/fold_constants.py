@@ -107,6 +107,9 @@ def _children(expr: A.Expr, schema: Schema | None, predicate: bool) -> A.Expr:
     inherit = isinstance(expr, op.And | op.Or)
 
     def child(field: str, node: A.Node) -> A.Node:
+        kind = node.__class__
+        if kind is A.Col or (kind is A.Lit and node.value is not None):  # type: ignore[attr-defined]
+            return node  # no rule rewrites a column or a non-null literal (most leaves)
         pred = predicate if inherit else is_predicate_field(field)
         if isinstance(node, A.Expr):
             return simplify(node, schema, pred)
