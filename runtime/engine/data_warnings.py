@@ -121,8 +121,8 @@ def literal_warnings(
     rows, 241 against 400 for three.
 
     `frame`: `source` is this DataFrame. The first round is then computed on its columns at
-    once, with no query: one extra query in the answer's collect costs ~150 µs on a 100-row
-    table, the comparison ~10 µs."""
+    once, with no query: on a 100-row table ~7 µs per literal, against ~45 µs for the query
+    alone and a query more in the answer's collect."""
     probes = list({(p.column, p.value): p for p in reversed(literal_probes(checked))}.values())
     probes.reverse()  # the first occurrence of each (column, value), in plan order
     if not probes:
