@@ -38,6 +38,7 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.jsonform import literal_json
 from pesql.grammar.jsonschema import positional_call
 from pesql.grammar.lowering import Lowering
+from pesql.grammar.origin import make_span
 from pesql.grammar.parse import parse, parse_expr, parse_step
 from pesql.grammar.positional import arguments
 from pesql.grammar.printer import expr_text, quote_name, step_text, to_text
@@ -121,15 +122,30 @@ class FormLowering(Lowering):
     def read(self, text: str, at: A.Pointer, reader: Callable[[str, Place], T]) -> T | None:
         """Parse p-SQL held in the string at `at`; origins and diagnostics point into it."""
 
-        def inside(origin: A.Origin | None) -> A.Origin:
-            return A.InString(at, origin) if isinstance(origin, A.Span) else at
-
+        inside = _Inside(at)
         try:
             return reader(text, inside)
         except PesqlError as exc:
             for d in exc.diagnostics:
                 self.collector.add(dataclasses.replace(d, origin=inside(d.origin)))
             return None
+
+
+class _Inside:
+    """The place of a node of p-SQL held in the JSON string at `at`: its span in the string.
+    `offsets` (a one-line string: the steps form's steps, the compact form's expressions)
+    gives it without the Span the reader would build only to be wrapped."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: A.Pointer) -> None:
+        self.at = at
+
+    def __call__(self, origin: A.Origin | None) -> A.Origin:
+        return A.InString(self.at, origin) if isinstance(origin, A.Span) else self.at
+
+    def offsets(self, start: int, end: int) -> A.Origin:
+        return A.InString(self.at, make_span(1, start + 1, 1, end + 1))
 
 
 def from_form(

@@ -229,3 +229,24 @@ def test_core_definitions_name_no_function_outside_core(form: Form, verbosity: s
         definition = form_definition(form, strict=strict, offered=core, verbosity=verbosity)  # type: ignore[arg-type]
         words = set(re.findall(r"\b[A-Z][A-Z0-9_]*\b", json.dumps(definition)))
         assert not {w for w in words & functions if w not in core}, (form, strict)
+
+
+@pytest.mark.parametrize("form", ["steps", "text"])
+@given(plan=plans())
+def test_strings_are_placed_as_by_their_spans(form: Form, plan: A.Plan) -> None:
+    # A one-line string hands the reader's offsets to its place (`_Inside.offsets`) instead of
+    # a Span: every node must land where wrapping its Span puts it (origins are left out of
+    # equality, so they are compared here one by one).
+    from pesql.grammar import forms
+
+    document = to_form(plan, form)
+    fast = from_form(document, form)
+    offsets = forms._Inside.offsets
+    try:
+        del forms._Inside.offsets
+        slow = from_form(document, form)
+    finally:
+        forms._Inside.offsets = offsets  # type: ignore[method-assign]
+    pairs = list(zip(fast.walk(), slow.walk(), strict=True))
+    assert pairs and all(a.origin == b.origin for a, b in pairs)
+    assert all(isinstance(a.origin, A.InString) for a, _ in pairs[1:])
