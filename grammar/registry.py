@@ -64,6 +64,12 @@ from pesql.grammar.declare import (
 
 def lookup(name: str, naming: Naming | None = None) -> OpSpec | None:
     """The operation called `name` (any case; canonical, alias or profile name), or None."""
+    if naming is None or not (naming.renames or naming.aliases):
+        # A canonical name as written (the common case): no alias is ever a canonical name
+        # (`declare` refuses one), so this is what the spelling rules below give it.
+        spec = _REGISTRY.get(name)
+        if spec is not None:
+            return spec
     # `GROUP BY` / `order by` spell GROUP_BY / ORDER_BY, as the text form accepts them.
     key = "_".join(name.upper().split())
     if naming is not None:

@@ -90,6 +90,21 @@ def test_lookup_is_case_insensitive_and_knows_aliases() -> None:
     assert lookup("nope") is None
 
 
+def test_every_spelling_looks_up_alike_under_every_naming() -> None:
+    # `lookup` answers a canonical name as written from the registry at once (no naming, or
+    # one without renames and aliases): what the spelling rules give it, for every spelling.
+    from pesql.grammar.declare import _ALIASES, _REGISTRY
+
+    assert not set(_ALIASES) & set(_REGISTRY)  # what makes the shortcut exact
+    renamed = Naming(renames={"SUB_ABS": "GAP"}, aliases={"KEEP": "FILTER"})
+    for spec in all_ops():
+        for spelling in (spec.name, spec.name.lower(), spec.name.replace("_", " "), *spec.aliases):
+            for naming in (None, Naming()):
+                assert lookup(spelling, naming) is spec, (spelling, naming)
+            assert lookup(spelling, renamed) is spec
+    assert lookup("GAP", renamed) is lookup("SUB_ABS") and lookup("keep", renamed).name == "FILTER"
+
+
 def test_profile_rename_changes_the_wire_name_not_the_ast() -> None:
     naming = Naming(renames={"SUB_ABS": "ABS_GAP"})
     assert naming.validate() == []
