@@ -13,7 +13,7 @@ sqlglot or openai only when a stage that needs them runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 # The diagnostics module is light (no grammar, no polars); the AST and the operation registry
@@ -212,9 +212,15 @@ def compile(
 
     A `CheckedPlan` checked against `schema` (`check`'s, or `repair`'s `checked`) is not
     checked again (docs/execution.md)."""
-    from pesql.runtime.engine.execute import compile as _compile
+    global _compile
+    if _compile is None:  # loaded on first use, then kept: a cache hit costs ~3 µs in all
+        from pesql.runtime.engine.execute import compile as loaded
 
+        _compile = loaded
     return _compile(plan, schema, optimize=optimize, limits=limits)
+
+
+_compile: Callable[..., CompiledPlan] | None = None
 
 
 def execute(
