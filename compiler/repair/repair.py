@@ -135,10 +135,10 @@ class _Duplicate(ValueError):
 
 
 def _pairs(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
+    value = dict(pairs)  # once per object of every answer: no list or set of keys besides
+    if len(value) != len(pairs):
         raise _Duplicate  # duplicated keys need the scanner's candidates and log
-    return dict(pairs)
+    return value
 
 
 def _no_constant(name: str) -> JSONValue:
