@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import json
 import pstats
 import time
@@ -41,6 +42,7 @@ from pesql.compiler.check.check import check
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes.optimize import optimize
 from pesql.compiler.repair.repair import repair
+from pesql.grammar import ast as A
 from pesql.grammar.forms import from_form, to_form
 from pesql.grammar.jsonform import from_json
 from pesql.grammar.parse import parse, read_with_lark
@@ -210,10 +212,6 @@ def node_builders(plan: object) -> list[tuple[type, dict[str, object]]]:
     """Each AST node of `plan` as (class, constructor arguments), children built first: what
     building the same tree costs with no reading, checking or repair at all (the floor probe).
     """
-    import dataclasses
-
-    from pesql.grammar import ast as A
-
     found: list[tuple[type, dict[str, object]]] = []
 
     def visit(value: object) -> None:

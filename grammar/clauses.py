@@ -26,7 +26,7 @@ says `/steps/0/DERIVE/0 1:7`, as for any string of the compact form.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,14 +166,11 @@ class PieceMap:
                 return piece.inside(origin)
         return self._at
 
-    @property
-    def offsets(self) -> Callable[[int, int], A.Origin] | None:
-        """For a one-line step text, the place of the text from offset `start` to `end`
-        (what `self(Span(1, start + 1, 1, end + 1))` is, without that Span): the descent
-        reader asks this once per node it builds."""
-        if not self._one_line:
-            return None
-        return lambda start, end: self._on_the_line(start + 1, end + 1)
+    def offsets(self, start: int, end: int) -> A.Origin:
+        """The place of the text from offset `start` to `end` of a one-line step text (what
+        `self(Span(1, start + 1, 1, end + 1))` is, without that Span): the descent reader
+        asks this once per node it builds, and only of one-line text."""
+        return self._on_the_line(start + 1, end + 1)
 
     def _on_the_line(self, column: int, end_column: int) -> A.Origin:
         k = bisect_right(self._columns, column) - 1

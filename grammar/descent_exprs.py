@@ -43,8 +43,8 @@ _PRODUCT: dict[str, type[operators.Binary]] = {
 _CONSTANTS: dict[str, bool | None] = {"TRUE": True, "FALSE": False, "NULL": None}
 _STAR_CALLS = (agg_ops.Count, window_ops.CumCount)
 # Tokens after a term (an atom, or its `*`/`+` chain) that continue the expression: a call's
-# `(`, a typed literal's STRING, operators. A lone name or number before any other token is
-# the whole expression, read without descending through the precedence levels (`_lone`).
+# `(`, a typed literal's STRING, operators. A lone name, number or text before any other
+# token is the whole expression, read without descending the precedence levels (`lone`).
 _CONTINUES_SUM = frozenset({"(", "STRING", *_SUM, *_PRODUCT})
 _CONTINUES_EXPR = _CONTINUES_SUM | {
     *_COMPARE, "IS", "NOT", "IN", "BETWEEN", "LIKE", "ILIKE", "AND", "OR"
@@ -65,8 +65,8 @@ class ExprReader:
         self, text: str, tokens: Tokens, naming: Naming | None, place: Place | None = None
     ) -> None:
         self.place = place
-        # A place that can take a one-line span as offsets (the compact form's `PieceMap`)
-        # skips building the Span it would only translate (one object per node fewer).
+        # A place that can take a one-line span as offsets (`clauses.PieceMap`,
+        # `forms._Inside`) skips building the Span it would only translate (`span`).
         self.offsets: Callable[[int, int], A.Origin] | None = getattr(place, "offsets", None)
         self.kinds = tokens.kinds
         self.texts = tokens.texts

@@ -226,18 +226,18 @@ class CompiledPlan(Compiled):
         W305, W307/W308. W302 joins them once the answer is known to be empty, and W305 once
         the answer is known when it is `longer` by a row (`tie_limit`). `lowered`: the run's
         own `step_frames`, when they are the plan's prefixes (see `Prefixes`)."""
-        source = _source_frame(tables, self.checked.table)
+        # The table looked up once; the helpers below take it as a catalog of one.
+        held = _source(tables, self.checked.table)
+        source = _source_frame(held, None)
         # The plan's prefixes, lowered once for every warning that re-runs one; every round
         # of their queries runs in one collect (batched.py).
         prefixes = Prefixes(self.checked, source, lowered)
-        scan = not _in_memory(tables, self.checked.table)
-        held = _source(tables, self.checked.table)
         frame = held if isinstance(held, pl.DataFrame) else None
         jobs = [
-            literal_warnings(self.checked, source, scan=scan, frame=frame),
+            literal_warnings(self.checked, source, scan=not _in_memory(held, None), frame=frame),
             text_order_warnings(self.checked, source),
         ]
-        rerun = _cheap_to_rerun(tables, self.checked.table)
+        rerun = _cheap_to_rerun(held, None)
         if rerun:  # W305 and W307/W308 run the plan again
             if not longer:
                 jobs.append(tie_warnings(self.checked, prefixes))

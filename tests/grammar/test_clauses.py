@@ -113,7 +113,7 @@ def test_one_line_steps_are_placed_as_by_their_spans(plan: A.Plan) -> None:
     fast = from_form(document, "compact")
     offsets = PieceMap.offsets
     try:
-        PieceMap.offsets = property(lambda self: None)  # type: ignore[method-assign, assignment]
+        del PieceMap.offsets  # the reader then builds Spans and calls the map with them
         slow = from_form(document, "compact")
     finally:
         PieceMap.offsets = offsets  # type: ignore[method-assign]
