@@ -39,11 +39,12 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias
 
 from pesql.grammar.frozen import cached_hash, restore_state, state_without_hash
 from pesql.grammar.origin import InString, Origin, Pointer, Span
+from pesql.grammar.record import Record, record
 
 # A column of the current table; `Annotated` tells the JSON Schema to offer the table's
 # column names, and the checker to resolve it.
@@ -77,8 +78,8 @@ def literal_kind(value: LitValue) -> LitKind:
     raise TypeError(f"not a p-SQL literal: {value!r}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Node:
+@record
+class Node(Record):
     """Base of every AST node."""
 
     origin: Origin | None = field(default=None, compare=False, repr=False)
@@ -147,14 +148,14 @@ class Expr(Node):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Col(Expr):
     """A reference to a column of the current table."""
 
     name: ColumnName
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Lit(Expr):
     """A literal. `kind` is derived from the value so that `1`, `1.0` and `TRUE` differ."""
 
@@ -167,7 +168,7 @@ class Lit(Expr):
         object.__setattr__(self, "kind", literal_kind(self.value))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Call(Expr):
     """Base of every registered expression operation (scalar, aggregate, window)."""
 
@@ -175,7 +176,7 @@ class Call(Expr):
     op_name: ClassVar[str] = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Step(Node):
     """Base of every registered pipeline step."""
 
@@ -183,7 +184,7 @@ class Step(Node):
 
 
 # Records: small structured parts of steps and calls (not operations themselves).
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Assign(Node):
     """`name = expr`: one new column of DERIVE / GROUP_BY / AGGREGATE / WINDOW."""
 
@@ -191,7 +192,7 @@ class Assign(Node):
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SelectItem(Node):
     """`column [AS new_name]` in SELECT."""
 
@@ -199,7 +200,7 @@ class SelectItem(Node):
     as_: NewName | None = field(default=None, metadata={"wire": "as"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SortKey(Node):
     """`column [ASC|DESC] [NULLS FIRST|LAST]`. Nulls sort last unless asked otherwise."""
 
@@ -208,7 +209,7 @@ class SortKey(Node):
     nulls_last: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class When(Node):
     """`WHEN condition THEN value` inside CASE."""
 
@@ -216,7 +217,7 @@ class When(Node):
     then: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class JoinKey(Node):
     """`left = right` in JOIN/LOOKUP: a column of the current table, one of the joined table."""
 
@@ -226,7 +227,7 @@ class JoinKey(Node):
     right: NewName
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Plan(Node):
     """A whole p-SQL program: read `table` (or the only table), then apply `steps` in order."""
 

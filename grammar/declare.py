@@ -162,7 +162,7 @@ def operation(
     symbol: str | None = None,
     traits: Traits | None = None,
 ) -> Callable[[type[N]], type[N]]:
-    """Register a dataclass as operation `name` (decorate *after* @dataclass).
+    """Register a node class as operation `name` (decorate *after* @record).
 
     `traits` is required for scalars, aggregates and window functions and refused for steps.
     """
@@ -234,16 +234,16 @@ def check_node_class(cls: type[Node]) -> None:
     """Refuse a node class that is neither a dataclass of its own nor a plain subclass.
 
     A class that adds no field to its base (ADD, SUB, ... over `Binary`) is written without
-    `@dataclass`, with `__slots__ = ()`: it inherits the base's fields, `__init__`, equality
-    (which compares classes), hash and repr (which names the class). `@dataclass` would generate
-    the same methods again, at ~0.5 ms of start-up per class (one `exec` per method). Such a
-    class must not declare a field (no `@dataclass` to make it one) nor get an instance
-    `__dict__` (frozen nodes have slots only).
+    `@record`, with `__slots__ = ()`: it inherits the base's fields, `__init__`, equality
+    (which compares classes), hash and repr (which names the class). `@record` would still
+    build the fields and a slotted class again (~0.1 ms of start-up per class). Such a class
+    must not declare a field (no `@record` to make it one) nor get an instance `__dict__`
+    (frozen nodes have slots only).
     """
     if "__dataclass_fields__" in cls.__dict__:
         return
     if inspect.get_annotations(cls):
-        raise TypeError(f"{cls.__name__} declares fields: decorate it with @dataclass")
+        raise TypeError(f"{cls.__name__} declares fields: decorate it with @record")
     if cls.__dict__.get("__slots__") != ():
         raise TypeError(f"{cls.__name__} adds no field: give it `__slots__ = ()`")
 

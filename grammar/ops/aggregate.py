@@ -7,10 +7,11 @@ Every aggregate takes an optional `where` condition: only rows where it is true 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.record import record
 from pesql.grammar.types import (
     ANY,
     BOOLEAN,
@@ -32,7 +33,7 @@ def _sum_type(args: Mapping[str, DType]) -> DType | None:
 _SUM = Signature(params={"value": SUMMABLE}, result=Same("value"), nulls="always", custom=_sum_type)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Aggregate(Call):
     value: Expr
     where: Expr | None = None
@@ -46,7 +47,7 @@ class Aggregate(Call):
     signature=sig("integer", nulls="never", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Count(Call):
     value: Expr | None = None
     where: Expr | None = None
@@ -73,7 +74,7 @@ class CountDistinct(Aggregate):
     signature=sig("integer", nulls="never", condition=BOOLEAN),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CountIf(Call):
     condition: Expr
 
@@ -197,7 +198,7 @@ class Last(Aggregate):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Quantile(Call):
     value: Expr
     q: float = field(metadata={"min": 0, "max": 1})

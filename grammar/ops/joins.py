@@ -10,11 +10,11 @@ for one row with several matches, the joined table's order (docs/semantics.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from pesql.grammar.ast import JoinKey, Step, TableName
 from pesql.grammar.declare import operation
+from pesql.grammar.record import record
 
 JoinKind: TypeAlias = Literal["inner", "left", "semi", "anti"]
 JOIN_KINDS: tuple[JoinKind, ...] = ("inner", "left", "semi", "anti")
@@ -30,7 +30,7 @@ JOIN_KINDS: tuple[JoinKind, ...] = ("inner", "left", "semi", "anti")
     ),
     example="JOIN LEFT planes ON tailnum = tailnum",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Join(Step):
     table: TableName
     on: tuple[JoinKey, ...]
@@ -46,7 +46,7 @@ class Join(Step):
     ),
     example="LOOKUP airlines ON carrier = carrier",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Lookup(Step):
     table: TableName
     on: tuple[JoinKey, ...]

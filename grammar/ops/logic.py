@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Call, Expr, When
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.record import record
 from pesql.grammar.types import ANY, BOOLEAN, CastType, Common, FromOption, sig
 
 
@@ -17,7 +18,7 @@ from pesql.grammar.types import ANY, BOOLEAN, CastType, Common, FromOption, sig
     signature=sig(Common(("then", "else_")), condition=BOOLEAN, then=ANY, else_=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class If(Call):
     condition: Expr
     then: Expr
@@ -33,7 +34,7 @@ class If(Call):
     signature=sig(Common(("whens", "else_")), nulls="always"),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Case(Call):
     whens: tuple[When, ...]
     else_: Expr | None = field(default=None, metadata={"wire": "else"})
@@ -47,7 +48,7 @@ class Case(Call):
     signature=sig(Common(("args",)), nulls="all", args=ANY),
     traits=Traits(fails="never", commutes=False, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Coalesce(Call):
     args: tuple[Expr, ...]
 
@@ -60,7 +61,7 @@ class Coalesce(Call):
     signature=sig(FromOption("type"), value=ANY),
     traits=Traits(fails="values", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Cast(Call):
     value: Expr
     type: CastType
@@ -74,7 +75,7 @@ class Cast(Call):
     signature=sig(FromOption("type"), nulls="always", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TryCast(Call):
     value: Expr
     type: CastType

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.record import record
 from pesql.grammar.types import NUMERIC, ORDERABLE, Common, Promote, Same, sig
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Unary(Call):
     value: Expr
 
@@ -36,7 +37,7 @@ class Abs(Unary):
     signature=sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC),
     traits=Traits(fails="never", commutes=True, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SubAbs(Call):
     left: Expr
     right: Expr
@@ -57,7 +58,7 @@ class SubAbs(Call):
         negation=None,
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Round(Call):
     value: Expr
     # 10.0 ** 309 overflows a float: ROUND scales by 10 ** -digits for negative digits.
@@ -109,7 +110,7 @@ class Sqrt(Unary):
     signature=sig("float", base=NUMERIC, exponent=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Pow(Call):
     base: Expr
     exponent: Expr
@@ -135,7 +136,7 @@ class Ln(Unary):
     signature=sig("float", nulls="always", value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=True, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Log(Call):
     value: Expr
     base: float = field(default=10.0, metadata={"min": 0, "max": sys.float_info.max})
@@ -161,7 +162,7 @@ class Exp(Unary):
     signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
     traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Greatest(Call):
     args: tuple[Expr, ...]
 
@@ -174,6 +175,6 @@ class Greatest(Call):
     signature=sig(Common(("args",)), nulls="all", args=ORDERABLE),
     traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Least(Call):
     args: tuple[Expr, ...]

@@ -5,18 +5,18 @@ In JSON they are ordinary operations: `price * 2` is `{"op": "MUL", "left": "pri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.record import record
 from pesql.grammar.types import ANY, BOOLEAN, NUMERIC, STRING, Promote, sig
 
 _ARITH = sig(Promote(("left", "right")), left=NUMERIC, right=NUMERIC)
 _COMPARE = sig("boolean", comparable=("left", "right"), left=ANY, right=ANY)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Binary(Call):
     left: Expr
     right: Expr
@@ -102,7 +102,7 @@ class Mod(Binary):
     signature=sig(Promote(("value",)), value=NUMERIC),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Neg(Call):
     value: Expr
 
@@ -201,7 +201,7 @@ class Ge(Binary):
     signature=sig("boolean", args=BOOLEAN),
     traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class And(Call):
     args: tuple[Expr, ...]
     min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
@@ -217,7 +217,7 @@ class And(Call):
     signature=sig("boolean", args=BOOLEAN),
     traits=Traits(fails="never", commutes=True, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Or(Call):
     args: tuple[Expr, ...]
     min_args: ClassVar[int] = 2  # one condition is not a conjunction: write it bare
@@ -233,7 +233,7 @@ class Or(Call):
     signature=sig("boolean", value=BOOLEAN),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Not(Call):
     value: Expr
 
@@ -247,7 +247,7 @@ class Not(Call):
     signature=sig("boolean", comparable=("value", "options"), value=ANY, options=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class In(Call):
     value: Expr
     options: tuple[Expr, ...]
@@ -262,7 +262,7 @@ class In(Call):
     signature=sig("boolean", comparable=("value", "low", "high"), value=ANY, low=ANY, high=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Between(Call):
     value: Expr
     low: Expr
@@ -280,7 +280,7 @@ class Between(Call):
         fails="never", commutes=False, variadic=False, conditional=False, negation="IS_NOT_NULL"
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class IsNull(Call):
     value: Expr
 
@@ -296,7 +296,7 @@ class IsNull(Call):
         fails="never", commutes=False, variadic=False, conditional=False, negation="IS_NULL"
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class IsNotNull(Call):
     value: Expr
 
@@ -310,7 +310,7 @@ class IsNotNull(Call):
     signature=sig("boolean", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Like(Call):
     value: Expr
     pattern: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Assign, ColumnName, Expr, SelectItem, SortKey, Step
 from pesql.grammar.declare import operation
 from pesql.grammar.numbers import ROW_INDEX_MAX
+from pesql.grammar.record import record
 
 
 @operation(
@@ -16,7 +17,7 @@ from pesql.grammar.numbers import ROW_INDEX_MAX
     example="FILTER species = 'Adelie' AND body_mass_g > 4000",
     aliases=("WHERE",),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Filter(Step):
     where: Expr
 
@@ -27,13 +28,13 @@ class Filter(Step):
     describe="keep only these columns, in this order, optionally renamed",
     example="SELECT species, body_mass_g AS mass",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Select(Step):
     columns: tuple[SelectItem, ...]
 
 
 @operation("DROP", category="step", describe="remove these columns", example="DROP year, sex")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Drop(Step):
     columns: tuple[ColumnName, ...]
 
@@ -48,7 +49,7 @@ class Drop(Step):
     ),
     aliases=("MUTATE",),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Derive(Step):
     columns: tuple[Assign, ...]
 
@@ -59,7 +60,7 @@ class Derive(Step):
     describe="one row per distinct combination of keys, with the aggregates computed per group",
     example="GROUP_BY species, island COMPUTE n = COUNT(*), mass = AVG(body_mass_g)",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GroupBy(Step):
     keys: tuple[ColumnName, ...]
     aggregates: tuple[Assign, ...] = ()
@@ -71,7 +72,7 @@ class GroupBy(Step):
     describe="one row of aggregates over the whole table",
     example="AGGREGATE n = COUNT(*), heaviest = MAX(body_mass_g)",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AggregateStep(Step):
     aggregates: tuple[Assign, ...]
 
@@ -83,7 +84,7 @@ class AggregateStep(Step):
     example="SORT body_mass_g DESC, species",
     aliases=("ORDER_BY",),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Sort(Step):
     keys: tuple[SortKey, ...]
 
@@ -97,7 +98,7 @@ class Sort(Step):
     ),
     example="LIMIT 5 WITH TIES",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Limit(Step):
     count: int = field(metadata={"min": 0, "max": ROW_INDEX_MAX})
     offset: int = field(default=0, metadata={"min": 0, "max": ROW_INDEX_MAX})
@@ -110,7 +111,7 @@ class Limit(Step):
     describe="remove duplicate rows (of these columns only, keeping just them), first one wins",
     example="DISTINCT species, island",
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Distinct(Step):
     columns: tuple[ColumnName, ...] = ()
 
@@ -127,7 +128,7 @@ class Distinct(Step):
         "ORDER BY body_mass_g DESC"
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Window(Step):
     columns: tuple[Assign, ...]
     partition_by: tuple[ColumnName, ...] = ()

@@ -6,15 +6,16 @@ back-references.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
 from pesql.grammar.numbers import MAX_REGEX_GROUP, ROW_INDEX_MAX
+from pesql.grammar.record import record
 from pesql.grammar.types import ANY, DURATION, STRING, sig
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextUnary(Call):
     value: Expr
 
@@ -75,7 +76,7 @@ class Trim(TextUnary):
     signature=sig("string", nulls="never", args=ANY),
     traits=Traits(fails="never", commutes=False, variadic=True, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Concat(Call):
     args: tuple[Expr, ...]
 
@@ -88,7 +89,7 @@ class Concat(Call):
     signature=sig("string", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Substring(Call):
     value: Expr
     start: int = field(metadata={"min": 1, "max": ROW_INDEX_MAX})
@@ -103,14 +104,14 @@ class Substring(Call):
     signature=sig("string", value=STRING),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Replace(Call):
     value: Expr
     old: str
     new: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TextMatch(Call):
     value: Expr
     pattern: str
@@ -163,7 +164,7 @@ class EndsWith(TextMatch):
         fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RegexpMatch(Call):
     value: Expr
     pattern: str
@@ -179,7 +180,7 @@ class RegexpMatch(Call):
         fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RegexpExtract(Call):
     value: Expr
     pattern: str
@@ -196,7 +197,7 @@ class RegexpExtract(Call):
         fails="pattern", commutes=False, variadic=False, conditional=False, negation=None
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RegexpReplace(Call):
     value: Expr
     pattern: str
@@ -225,7 +226,7 @@ class ParseNumber(TextUnary):
         fails="with_format", commutes=False, variadic=False, conditional=False, negation=None
     ),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ParseDate(Call):
     value: Expr
     format: str | None = None

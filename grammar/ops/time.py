@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
+from pesql.grammar.record import record
 from pesql.grammar.types import DATETIME, TEMPORAL, Same, TimeUnit, sig
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Part(Call):
     value: Expr
 
@@ -106,7 +105,7 @@ class Minute(Part):
     signature=sig(Same("value"), value=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DateTrunc(Call):
     unit: TimeUnit
     value: Expr
@@ -120,7 +119,7 @@ class DateTrunc(Call):
     signature=sig("integer", start=TEMPORAL, end=TEMPORAL),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class DateDiff(Call):
     unit: TimeUnit
     start: Expr

@@ -7,11 +7,12 @@ repeated on each of its rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pesql.grammar.ast import Call, Expr
 from pesql.grammar.declare import Traits, operation
 from pesql.grammar.numbers import ROW_INDEX_MAX
+from pesql.grammar.record import record
 from pesql.grammar.types import ANY, NUMERIC, ORDERABLE, SUMMABLE, Same, Signature, sig
 
 
@@ -51,7 +52,7 @@ class DenseRank(Call):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Shifted(Call):
     value: Expr
     offset: int = field(default=1, metadata={"min": 1, "max": ROW_INDEX_MAX})
@@ -105,7 +106,7 @@ class PctChange(Shifted):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Running(Call):
     value: Expr
 
@@ -131,7 +132,7 @@ class CumSum(Running):
     signature=sig("integer", nulls="never", value=ANY),
     traits=Traits(fails="never", commutes=False, variadic=False, conditional=False, negation=None),
 )
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CumCount(Call):
     value: Expr | None = None
 

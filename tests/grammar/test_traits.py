@@ -18,6 +18,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.ops import logic, text
 from pesql.grammar.ops import numeric as num
 from pesql.grammar.ops import operators as op
+from pesql.grammar.record import record
 from pesql.grammar.registry import STEP_TRAITS, OpSpec, Traits, all_ops, lookup, operation
 
 EXPRESSION_OPS = [s for s in all_ops() if s.category != "step"]
@@ -65,7 +66,7 @@ def test_steps_have_no_traits_of_their_own() -> None:
 
 
 def test_an_operation_without_traits_is_refused() -> None:
-    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    @record
     class Twice(A.Call):
         value: A.Expr
 
@@ -76,7 +77,7 @@ def test_an_operation_without_traits_is_refused() -> None:
 
 
 def test_traits_that_contradict_the_fields_are_refused() -> None:
-    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    @record
     class Half(A.Call):
         value: A.Expr
 

@@ -12,6 +12,7 @@ from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import logic, rows
 from pesql.grammar.ops import operators as op
 from pesql.grammar.parse import parse
+from pesql.grammar.record import record
 from pesql.runtime.testing.strategies.syntax import plans
 
 PLAN = parse(
@@ -146,7 +147,7 @@ def test_replace_children_is_one_level_and_names_the_field() -> None:
 
 
 def test_a_node_field_of_an_unsupported_shape_is_refused() -> None:
-    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    @record
     class Odd(A.Expr):
         items: list[A.Expr]
 
