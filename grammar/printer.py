@@ -109,12 +109,12 @@ def step_text(step: A.Step) -> str:
     raise NotImplementedError(f"no text form for step {type(step).__name__}")
 
 
-@step_text.register
+@step_text.register(rows.Filter)
 def _(step: rows.Filter) -> str:
     return f"FILTER {expr_text(step.where)}"
 
 
-@step_text.register
+@step_text.register(rows.Select)
 def _(step: rows.Select) -> str:
     items = (
         quote_name(i.column) + ("" if i.as_ is None else f" AS {quote_name(i.as_)}")
@@ -123,7 +123,7 @@ def _(step: rows.Select) -> str:
     return "SELECT " + ", ".join(items)
 
 
-@step_text.register
+@step_text.register(rows.Drop)
 def _(step: rows.Drop) -> str:
     return "DROP " + ", ".join(map(quote_name, step.columns))
 
@@ -140,39 +140,39 @@ def _sort_keys(keys: tuple[A.SortKey, ...]) -> str:
     return ", ".join(out)
 
 
-@step_text.register
+@step_text.register(rows.Derive)
 def _(step: rows.Derive) -> str:
     return "DERIVE " + _assigns(step.columns)
 
 
-@step_text.register
+@step_text.register(rows.GroupBy)
 def _(step: rows.GroupBy) -> str:
     text = "GROUP_BY " + ", ".join(map(quote_name, step.keys))
     return text + (f" COMPUTE {_assigns(step.aggregates)}" if step.aggregates else "")
 
 
-@step_text.register
+@step_text.register(rows.AggregateStep)
 def _(step: rows.AggregateStep) -> str:
     return "AGGREGATE " + _assigns(step.aggregates)
 
 
-@step_text.register
+@step_text.register(rows.Sort)
 def _(step: rows.Sort) -> str:
     return "SORT " + _sort_keys(step.keys)
 
 
-@step_text.register
+@step_text.register(rows.Limit)
 def _(step: rows.Limit) -> str:
     text = f"LIMIT {step.count}" + (f" OFFSET {step.offset}" if step.offset else "")
     return text + (" WITH TIES" if step.with_ties else "")
 
 
-@step_text.register
+@step_text.register(rows.Distinct)
 def _(step: rows.Distinct) -> str:
     return ("DISTINCT " + ", ".join(map(quote_name, step.columns))).rstrip()
 
 
-@step_text.register
+@step_text.register(rows.Window)
 def _(step: rows.Window) -> str:
     text = "WINDOW " + _assigns(step.columns)
     if step.partition_by:
@@ -186,13 +186,13 @@ def _join_keys(keys: tuple[A.JoinKey, ...]) -> str:
     return ", ".join(f"{quote_name(k.left)} = {quote_name(k.right)}" for k in keys)
 
 
-@step_text.register
+@step_text.register(joins.Join)
 def _(step: joins.Join) -> str:
     kind = "" if step.kind == "inner" else f" {step.kind.upper()}"
     return f"JOIN{kind} {quote_name(step.table)} ON {_join_keys(step.on)}"
 
 
-@step_text.register
+@step_text.register(joins.Lookup)
 def _(step: joins.Lookup) -> str:
     return f"LOOKUP {quote_name(step.table)} ON {_join_keys(step.on)}"
 

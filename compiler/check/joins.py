@@ -170,12 +170,12 @@ def _comparable(
         )
 
 
-@check_step.register
+@check_step.register(Join)
 def _(step: Join, state: StepState) -> tuple[A.Step, Schema]:
     return _check_join(step, state)
 
 
-@check_step.register
+@check_step.register(Lookup)
 def _(step: Lookup, state: StepState) -> tuple[A.Step, Schema]:
     return _check_join(step, state)
 

@@ -93,7 +93,7 @@ def check_step(step: A.Step, state: StepState) -> tuple[A.Step, Schema]:
     raise NotImplementedError(f"no type rule for step {type(step).__name__}")
 
 
-@check_step.register
+@check_step.register(rows.Filter)
 def _(step: rows.Filter, state: StepState) -> tuple[A.Step, Schema]:
     where, t = state.expr(step.where, "row")
     if t.dtype not in ("boolean", "null"):
@@ -108,7 +108,7 @@ def _(step: rows.Filter, state: StepState) -> tuple[A.Step, Schema]:
     return same(step, where=where), state.schema
 
 
-@check_step.register
+@check_step.register(rows.Select)
 def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     items: list[A.SelectItem] = []
     columns: list[tuple[str, ColumnType]] = []
@@ -134,7 +134,7 @@ def _(step: rows.Select, state: StepState) -> tuple[A.Step, Schema]:
     return same(step, columns=tuple(items)), after
 
 
-@check_step.register
+@check_step.register(rows.Drop)
 def _(step: rows.Drop, state: StepState) -> tuple[A.Step, Schema]:
     names = [
         state.key(n, _at(step, "columns", i), uses_values=False) for i, n in enumerate(step.columns)
@@ -148,7 +148,7 @@ def _(step: rows.Drop, state: StepState) -> tuple[A.Step, Schema]:
     return same(step, columns=resolved), after
 
 
-@check_step.register
+@check_step.register(rows.Derive)
 def _(step: rows.Derive, state: StepState) -> tuple[A.Step, Schema]:
     schema = state.schema
     seen: set[str] = set()
@@ -196,13 +196,13 @@ def _aggregation(
     return tuple(resolved), tuple(items), after
 
 
-@check_step.register
+@check_step.register(rows.GroupBy)
 def _(step: rows.GroupBy, state: StepState) -> tuple[A.Step, Schema]:
     keys, items, after = _aggregation(step, state, step.keys, step.aggregates)
     return same(step, keys=keys, aggregates=items), after
 
 
-@check_step.register
+@check_step.register(rows.AggregateStep)
 def _(step: rows.AggregateStep, state: StepState) -> tuple[A.Step, Schema]:
     _keys, items, after = _aggregation(step, state, (), step.aggregates)
     return same(step, aggregates=items), after
@@ -216,14 +216,14 @@ def _sort_keys(state: StepState, keys: tuple[A.SortKey, ...]) -> tuple[A.SortKey
     return tuple(out)
 
 
-@check_step.register
+@check_step.register(rows.Sort)
 def _(step: rows.Sort, state: StepState) -> tuple[A.Step, Schema]:
     keys = _sort_keys(state, step.keys)
     state.sort_keys = tuple(k.column for k in keys)
     return same(step, keys=keys), state.schema
 
 
-@check_step.register
+@check_step.register(rows.Limit)
 def _(step: rows.Limit, state: StepState) -> tuple[A.Step, Schema]:
     check_values(step, state.resolver.diagnostics)  # the registry's bounds of count and offset
     if step.with_ties and state.sort_keys is None:
@@ -238,7 +238,7 @@ def _(step: rows.Limit, state: StepState) -> tuple[A.Step, Schema]:
     return step, state.schema
 
 
-@check_step.register
+@check_step.register(rows.Distinct)
 def _(step: rows.Distinct, state: StepState) -> tuple[A.Step, Schema]:
     state.sort_keys = None
     if not step.columns:
@@ -254,7 +254,7 @@ def _(step: rows.Distinct, state: StepState) -> tuple[A.Step, Schema]:
     return same(step, columns=tuple(names)), after
 
 
-@check_step.register
+@check_step.register(rows.Window)
 def _(step: rows.Window, state: StepState) -> tuple[A.Step, Schema]:
     partition = tuple(
         state.key(n, _at(step, "partition_by", i)) or n for i, n in enumerate(step.partition_by)

@@ -70,7 +70,7 @@ def lower(node: Node, ctx: Ctx) -> pl.Expr:
     raise NotImplementedError(f"no polars lowering for {type(node).__name__}")
 
 
-@lower.register
+@lower.register(Col)
 def _col(node: Col, ctx: Ctx) -> pl.Expr:
     column = col(node.name)
     # A group key outside an aggregate has one value per group; polars would otherwise
@@ -88,7 +88,7 @@ _LIT_TYPES: dict[type, pl.DataType] = {
 }
 
 
-@lower.register
+@lower.register(Lit)
 def _lit(node: Lit, ctx: Ctx) -> pl.Expr:
     # Explicit types so that `DERIVE one = 1` is Int64, as the checker's schema says.
     value = node.value
@@ -126,30 +126,30 @@ def true_divide(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     return pl.when(right != 0).then(left.cast(pl.Float64) / right.cast(pl.Float64))
 
 
-@lower.register
+@lower.register(op.Add)
 def _add(node: op.Add, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left + right
 
 
-@lower.register
+@lower.register(op.Sub)
 def _sub(node: op.Sub, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left - right
 
 
-@lower.register
+@lower.register(op.Mul)
 def _mul(node: op.Mul, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left * right
 
 
-@lower.register
+@lower.register(op.Div)
 def _div(node: op.Div, ctx: Ctx) -> pl.Expr:
     return true_divide(*_binary(node, ctx))
 
 
-@lower.register
+@lower.register(op.Mod)
 def _mod(node: op.Mod, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     # A zero divisor gives null; it must not reach `%` at all (polars' decimal % raises on it).
@@ -161,7 +161,7 @@ def _mod(node: op.Mod, ctx: Ctx) -> pl.Expr:
     return pl.when(wrong_sign).then(floored - right).otherwise(floored)
 
 
-@lower.register
+@lower.register(op.Neg)
 def _neg(node: op.Neg, ctx: Ctx) -> pl.Expr:
     return -lower(node.value, ctx)
 
@@ -169,37 +169,37 @@ def _neg(node: op.Neg, ctx: Ctx) -> pl.Expr:
 # Comparison and logic --------------------------------------------------------------------
 
 
-@lower.register
+@lower.register(op.Eq)
 def _eq(node: op.Eq, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left == right
 
 
-@lower.register
+@lower.register(op.Ne)
 def _ne(node: op.Ne, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left != right
 
 
-@lower.register
+@lower.register(op.Lt)
 def _lt(node: op.Lt, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left < right
 
 
-@lower.register
+@lower.register(op.Le)
 def _le(node: op.Le, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left <= right
 
 
-@lower.register
+@lower.register(op.Gt)
 def _gt(node: op.Gt, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left > right
 
 
-@lower.register
+@lower.register(op.Ge)
 def _ge(node: op.Ge, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
     return left >= right
@@ -213,23 +213,23 @@ def condition(node: Expr, ctx: Ctx) -> pl.Expr:
     return lower(node, ctx)
 
 
-@lower.register
+@lower.register(op.And)
 def _and(node: op.And, ctx: Ctx) -> pl.Expr:
     # polars' horizontal all/any use Kleene logic: NULL AND FALSE is FALSE, NULL AND TRUE NULL.
     return pl.all_horizontal([condition(a, ctx) for a in node.args])
 
 
-@lower.register
+@lower.register(op.Or)
 def _or(node: op.Or, ctx: Ctx) -> pl.Expr:
     return pl.any_horizontal([condition(a, ctx) for a in node.args])
 
 
-@lower.register
+@lower.register(op.Not)
 def _not(node: op.Not, ctx: Ctx) -> pl.Expr:
     return ~condition(node.value, ctx)
 
 
-@lower.register
+@lower.register(op.In)
 def _in(node: op.In, ctx: Ctx) -> pl.Expr:
     # A disjunction of equalities gives SQL's answer exactly: `x IN (1, NULL)` is TRUE for 1
     # and NULL (not FALSE) otherwise, and options may be columns.
@@ -237,18 +237,18 @@ def _in(node: op.In, ctx: Ctx) -> pl.Expr:
     return pl.any_horizontal([value == lower(o, ctx) for o in node.options])
 
 
-@lower.register
+@lower.register(op.Between)
 def _between(node: op.Between, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     return pl.all_horizontal(value >= lower(node.low, ctx), value <= lower(node.high, ctx))
 
 
-@lower.register
+@lower.register(op.IsNull)
 def _is_null(node: op.IsNull, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).is_null()
 
 
-@lower.register
+@lower.register(op.IsNotNull)
 def _is_not_null(node: op.IsNotNull, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).is_not_null()
 
@@ -282,7 +282,7 @@ def like_to_regex(pattern: str, ignore_case: bool = False) -> str:
     return "".join(out) + "$"
 
 
-@lower.register
+@lower.register(op.Like)
 def _like(node: op.Like, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.contains(like_to_regex(node.pattern, node.ignore_case))
 

@@ -19,14 +19,14 @@ from pesql.grammar.types import CastType
 # Conditionals and conversions ------------------------------------------------------------
 
 
-@lower.register
+@lower.register(logic.If)
 def _if(node: logic.If, ctx: Ctx) -> pl.Expr:
     # when/then treats a null condition as not true: the row takes the `else` branch.
     then = pl.when(condition(node.condition, ctx)).then(lower(node.then, ctx))
     return then.otherwise(lower(node.else_, ctx))
 
 
-@lower.register
+@lower.register(logic.Case)
 def _case(node: logic.Case, ctx: Ctx) -> pl.Expr:
     otherwise = pl.lit(None) if node.else_ is None else lower(node.else_, ctx)
     conditions = [condition(b.when, ctx) for b in node.whens]
@@ -62,7 +62,7 @@ def _first_true(
     )
 
 
-@lower.register
+@lower.register(logic.Coalesce)
 def _coalesce(node: logic.Coalesce, ctx: Ctx) -> pl.Expr:
     return pl.coalesce([lower(a, ctx) for a in node.args])
 
@@ -116,7 +116,7 @@ def _convert_from(e: pl.Expr, source: pl.DataType, target: CastType, strict: boo
     return e.cast(dtype, strict=strict)
 
 
-@lower.register
+@lower.register(logic.Cast)
 def _cast(node: logic.Cast, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if ctx.mode == "row" and not ctx.in_agg and not columns_of(node.value):
@@ -144,7 +144,7 @@ def _succeeds(constant: pl.Expr) -> bool:
     return True
 
 
-@lower.register
+@lower.register(logic.TryCast)
 def _try_cast(node: logic.TryCast, ctx: Ctx) -> pl.Expr:
     return convert(lower(node.value, ctx), node.type, strict=False)
 
@@ -152,12 +152,12 @@ def _try_cast(node: logic.TryCast, ctx: Ctx) -> pl.Expr:
 # Numbers ---------------------------------------------------------------------------------
 
 
-@lower.register
+@lower.register(num.Abs)
 def _abs(node: num.Abs, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).abs()
 
 
-@lower.register
+@lower.register(num.SubAbs)
 def _sub_abs(node: num.SubAbs, ctx: Ctx) -> pl.Expr:
     return (lower(node.left, ctx) - lower(node.right, ctx)).abs()
 
@@ -176,17 +176,17 @@ def round_half_away(value: pl.Expr, digits: int) -> pl.Expr:
     return value.pipe_with_dtype(by_source)
 
 
-@lower.register
+@lower.register(num.Round)
 def _round(node: num.Round, ctx: Ctx) -> pl.Expr:
     return round_half_away(lower(node.value, ctx), node.digits)
 
 
-@lower.register
+@lower.register(num.Floor)
 def _floor(node: num.Floor, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).floor()
 
 
-@lower.register
+@lower.register(num.Ceil)
 def _ceil(node: num.Ceil, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).ceil()
 
@@ -195,19 +195,19 @@ def _float(node: Expr, ctx: Ctx) -> pl.Expr:
     return lower(node, ctx).cast(pl.Float64)
 
 
-@lower.register
+@lower.register(num.Sqrt)
 def _sqrt(node: num.Sqrt, ctx: Ctx) -> pl.Expr:
     value = _float(node.value, ctx)
     return pl.when(value >= 0).then(value.sqrt())
 
 
-@lower.register
+@lower.register(num.Ln)
 def _ln(node: num.Ln, ctx: Ctx) -> pl.Expr:
     value = _float(node.value, ctx)
     return pl.when(value > 0).then(value.log())
 
 
-@lower.register
+@lower.register(num.Log)
 def _log(node: num.Log, ctx: Ctx) -> pl.Expr:
     value = _float(node.value, ctx)
     if node.base <= 0 or node.base == 1:  # no such logarithm: null, like log of 0
@@ -215,25 +215,25 @@ def _log(node: num.Log, ctx: Ctx) -> pl.Expr:
     return pl.when(value > 0).then(value.log(node.base))
 
 
-@lower.register
+@lower.register(num.Pow)
 def _pow(node: num.Pow, ctx: Ctx) -> pl.Expr:
     result = _float(node.base, ctx).pow(_float(node.exponent, ctx))
     # (-8) ^ 0.5 is NaN and 0 ^ -1 is inf in IEEE arithmetic; p-SQL numbers are finite.
     return pl.when(result.is_finite()).then(result)
 
 
-@lower.register
+@lower.register(num.Exp)
 def _exp(node: num.Exp, ctx: Ctx) -> pl.Expr:
     result = _float(node.value, ctx).exp()
     return pl.when(result.is_finite()).then(result)  # overflow: null, as in POW
 
 
-@lower.register
+@lower.register(num.Greatest)
 def _greatest(node: num.Greatest, ctx: Ctx) -> pl.Expr:
     return pl.max_horizontal([lower(a, ctx) for a in node.args])
 
 
-@lower.register
+@lower.register(num.Least)
 def _least(node: num.Least, ctx: Ctx) -> pl.Expr:
     return pl.min_horizontal([lower(a, ctx) for a in node.args])
 

@@ -91,7 +91,7 @@ def unique_key_after(step: Step, unique: Unique, columns: Sequence[str]) -> Uniq
     return None
 
 
-@lower_step.register
+@lower_step.register(rows.Filter)
 def _filter(
     step: rows.Filter, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -99,21 +99,21 @@ def _filter(
     return frame.filter(condition(step.where, Ctx(schema=schema)))
 
 
-@lower_step.register
+@lower_step.register(rows.Select)
 def _select(
     step: rows.Select, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
     return frame.select(col(c.column).alias(c.as_ or c.column) for c in step.columns)
 
 
-@lower_step.register
+@lower_step.register(rows.Drop)
 def _drop(
     step: rows.Drop, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
     return frame.drop(exactly(step.columns))
 
 
-@lower_step.register
+@lower_step.register(rows.Derive)
 def _derive(
     step: rows.Derive, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -125,7 +125,7 @@ def _aggregates(assigns: Sequence[Assign], ctx: Ctx) -> list[pl.Expr]:
     return [lower(a.expr, ctx).alias(a.name) for a in assigns]
 
 
-@lower_step.register
+@lower_step.register(rows.GroupBy)
 def _group_by(
     step: rows.GroupBy, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -137,7 +137,7 @@ def _group_by(
     return grouped.agg(_aggregates(step.aggregates, ctx))
 
 
-@lower_step.register
+@lower_step.register(rows.AggregateStep)
 def _aggregate(
     step: rows.AggregateStep, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -145,14 +145,14 @@ def _aggregate(
     return frame.select(_aggregates(step.aggregates, Ctx(mode="group", schema=schema)))
 
 
-@lower_step.register
+@lower_step.register(rows.Sort)
 def _sort(
     step: rows.Sort, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
     return sort_frame(frame, step.keys)
 
 
-@lower_step.register
+@lower_step.register(rows.Limit)
 def _limit(
     step: rows.Limit, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -171,7 +171,7 @@ def _limit(
     return kept.drop(index)
 
 
-@lower_step.register
+@lower_step.register(rows.Distinct)
 def _distinct(
     step: rows.Distinct, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:
@@ -180,7 +180,7 @@ def _distinct(
     return frame.unique(keep="first", maintain_order=True)
 
 
-@lower_step.register
+@lower_step.register(rows.Window)
 def _window(
     step: rows.Window, frame: pl.LazyFrame, order: Order, schema: Schema | None = None
 ) -> pl.LazyFrame:

@@ -14,33 +14,33 @@ from pesql.grammar.ops import time as tm
 from pesql.grammar.types import TimeUnit
 
 
-@lower.register
+@lower.register(tx.Upper)
 def _upper(node: tx.Upper, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.to_uppercase()
 
 
-@lower.register
+@lower.register(tx.Lower)
 def _lower(node: tx.Lower, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.to_lowercase()
 
 
-@lower.register
+@lower.register(tx.Length)
 def _length(node: tx.Length, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.len_chars().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tx.Trim)
 def _trim(node: tx.Trim, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.strip_chars()
 
 
-@lower.register
+@lower.register(tx.Concat)
 def _concat(node: tx.Concat, ctx: Ctx) -> pl.Expr:
     parts = [lower(a, ctx).cast(pl.String).fill_null("") for a in node.args]
     return pl.concat_str(parts)
 
 
-@lower.register
+@lower.register(tx.Substring)
 def _substring(node: tx.Substring, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     # PostgreSQL semantics for a start before 1: positions start .. start+length-1 that exist.
@@ -51,7 +51,7 @@ def _substring(node: tx.Substring, ctx: Ctx) -> pl.Expr:
     return value.str.slice(offset, length)
 
 
-@lower.register
+@lower.register(tx.Replace)
 def _replace(node: tx.Replace, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if node.old == "":  # nothing to find: SQL's REPLACE returns the text unchanged
@@ -64,7 +64,7 @@ def _literal_match(value: pl.Expr, node: tx.TextMatch, anchor: tuple[str, str]) 
     return value.str.contains(("(?si)" if node.ignore_case else "(?s)") + regex)
 
 
-@lower.register
+@lower.register(tx.Contains)
 def _contains(node: tx.Contains, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if not node.ignore_case:
@@ -72,7 +72,7 @@ def _contains(node: tx.Contains, ctx: Ctx) -> pl.Expr:
     return _literal_match(value, node, ("", ""))
 
 
-@lower.register
+@lower.register(tx.StartsWith)
 def _starts_with(node: tx.StartsWith, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if not node.ignore_case:
@@ -80,7 +80,7 @@ def _starts_with(node: tx.StartsWith, ctx: Ctx) -> pl.Expr:
     return _literal_match(value, node, ("^", ""))
 
 
-@lower.register
+@lower.register(tx.EndsWith)
 def _ends_with(node: tx.EndsWith, ctx: Ctx) -> pl.Expr:
     value = lower(node.value, ctx)
     if not node.ignore_case:
@@ -88,17 +88,17 @@ def _ends_with(node: tx.EndsWith, ctx: Ctx) -> pl.Expr:
     return _literal_match(value, node, ("", "$"))
 
 
-@lower.register
+@lower.register(tx.RegexpMatch)
 def _regexp_match(node: tx.RegexpMatch, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.contains(node.pattern)
 
 
-@lower.register
+@lower.register(tx.RegexpExtract)
 def _regexp_extract(node: tx.RegexpExtract, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.extract(node.pattern, node.group)
 
 
-@lower.register
+@lower.register(tx.RegexpReplace)
 def _regexp_replace(node: tx.RegexpReplace, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).str.replace_all(node.pattern, node.replacement)
 
@@ -108,12 +108,12 @@ def parse_number(value: pl.Expr) -> pl.Expr:
     return numbers.parse_number(value)
 
 
-@lower.register
+@lower.register(tx.ParseNumber)
 def _parse_number(node: tx.ParseNumber, ctx: Ctx) -> pl.Expr:
     return parse_number(lower(node.value, ctx))
 
 
-@lower.register
+@lower.register(tx.ParseDate)
 def _parse_date(node: tx.ParseDate, ctx: Ctx) -> pl.Expr:
     text = lower(node.value, ctx).str.strip_chars()
     return text.str.to_date(node.format or "%Y-%m-%d", strict=False)
@@ -137,12 +137,12 @@ def parse_duration(value: pl.Expr) -> pl.Expr:
     return (seconds * 1_000_000).round().cast(pl.Int64).cast(pl.Duration("us"))
 
 
-@lower.register
+@lower.register(tx.ParseDuration)
 def _parse_duration(node: tx.ParseDuration, ctx: Ctx) -> pl.Expr:
     return parse_duration(lower(node.value, ctx))
 
 
-@lower.register
+@lower.register(tx.TotalSeconds)
 def _total_seconds(node: tx.TotalSeconds, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.total_seconds(fractional=True).cast(pl.Float64)
 
@@ -150,37 +150,37 @@ def _total_seconds(node: tx.TotalSeconds, ctx: Ctx) -> pl.Expr:
 # Time ------------------------------------------------------------------------------------
 
 
-@lower.register
+@lower.register(tm.Year)
 def _year(node: tm.Year, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.year().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tm.Quarter)
 def _quarter(node: tm.Quarter, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.quarter().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tm.Month)
 def _month(node: tm.Month, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.month().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tm.Day)
 def _day(node: tm.Day, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.day().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tm.Weekday)
 def _weekday(node: tm.Weekday, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.weekday().cast(pl.Int64)  # polars: ISO, Monday = 1
 
 
-@lower.register
+@lower.register(tm.Hour)
 def _hour(node: tm.Hour, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.hour().cast(pl.Int64)
 
 
-@lower.register
+@lower.register(tm.Minute)
 def _minute(node: tm.Minute, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.minute().cast(pl.Int64)
 
@@ -197,7 +197,7 @@ EVERY: dict[TimeUnit, str] = {
 }
 
 
-@lower.register
+@lower.register(tm.DateTrunc)
 def _date_trunc(node: tm.DateTrunc, ctx: Ctx) -> pl.Expr:
     return lower(node.value, ctx).dt.truncate(EVERY[node.unit])
 
@@ -244,7 +244,7 @@ def date_diff_of_dates(unit: TimeUnit, start: pl.Expr, end: pl.Expr) -> pl.Expr 
     return None  # weeks start on Monday (truncation needed); hours and less are rare on dates
 
 
-@lower.register
+@lower.register(tm.DateDiff)
 def _date_diff(node: tm.DateDiff, ctx: Ctx) -> pl.Expr:
     start, end = lower(node.start, ctx), lower(node.end, ctx)
     if ctx.dtype(node.start) == ctx.dtype(node.end) == "date":

@@ -53,7 +53,7 @@ def _values(node: Expr, where: Expr | None, ctx: Ctx) -> pl.Expr:
     return _argument(node, dataclasses.replace(ctx, rows=rows))
 
 
-@lower.register
+@lower.register(ag.Count)
 def _count(node: ag.Count, ctx: Ctx) -> pl.Expr:
     if node.value is None and node.where is None:
         counted = pl.len()
@@ -65,19 +65,19 @@ def _count(node: ag.Count, ctx: Ctx) -> pl.Expr:
     return per_partition(counted.cast(pl.Int64), ctx)
 
 
-@lower.register
+@lower.register(ag.CountDistinct)
 def _count_distinct(node: ag.CountDistinct, ctx: Ctx) -> pl.Expr:
     values = _values(node.value, node.where, ctx).drop_nulls()
     return per_partition(values.n_unique().cast(pl.Int64), ctx)
 
 
-@lower.register
+@lower.register(ag.CountIf)
 def _count_if(node: ag.CountIf, ctx: Ctx) -> pl.Expr:
     counted = _argument(node.condition, ctx).fill_null(False).sum()
     return per_partition(counted.cast(pl.Int64), ctx)
 
 
-@lower.register
+@lower.register(ag.Sum)
 def _sum(node: ag.Sum, ctx: Ctx) -> pl.Expr:
     values = _values(node.value, node.where, ctx)
     # polars sums nothing to 0; SQL's SUM over no non-null value is NULL.
@@ -88,47 +88,47 @@ def _float_values(node: ag.Aggregate | ag.Quantile, ctx: Ctx) -> pl.Expr:
     return _values(node.value, node.where, ctx).cast(pl.Float64)
 
 
-@lower.register
+@lower.register(ag.Avg)
 def _avg(node: ag.Avg, ctx: Ctx) -> pl.Expr:
     return per_partition(_float_values(node, ctx).mean(), ctx)
 
 
-@lower.register
+@lower.register(ag.Median)
 def _median(node: ag.Median, ctx: Ctx) -> pl.Expr:
     return per_partition(_float_values(node, ctx).median(), ctx)
 
 
-@lower.register
+@lower.register(ag.Quantile)
 def _quantile(node: ag.Quantile, ctx: Ctx) -> pl.Expr:
     return per_partition(_float_values(node, ctx).quantile(node.q, "linear"), ctx)
 
 
-@lower.register
+@lower.register(ag.Std)
 def _std(node: ag.Std, ctx: Ctx) -> pl.Expr:
     return per_partition(_float_values(node, ctx).std(ddof=1), ctx)
 
 
-@lower.register
+@lower.register(ag.Var)
 def _var(node: ag.Var, ctx: Ctx) -> pl.Expr:
     return per_partition(_float_values(node, ctx).var(ddof=1), ctx)
 
 
-@lower.register
+@lower.register(ag.Min)
 def _min(node: ag.Min, ctx: Ctx) -> pl.Expr:
     return per_partition(_values(node.value, node.where, ctx).min(), ctx)
 
 
-@lower.register
+@lower.register(ag.Max)
 def _max(node: ag.Max, ctx: Ctx) -> pl.Expr:
     return per_partition(_values(node.value, node.where, ctx).max(), ctx)
 
 
-@lower.register
+@lower.register(ag.First)
 def _first(node: ag.First, ctx: Ctx) -> pl.Expr:
     return per_partition(_values(node.value, node.where, ctx).drop_nulls().first(), ctx)
 
 
-@lower.register
+@lower.register(ag.Last)
 def _last(node: ag.Last, ctx: Ctx) -> pl.Expr:
     return per_partition(_values(node.value, node.where, ctx).drop_nulls().last(), ctx)
 
@@ -147,19 +147,19 @@ def _peer_starts(ctx: Ctx) -> pl.Expr:
     return pl.any_horizontal(first_row, *changed)
 
 
-@lower.register
+@lower.register(wf.RowNumber)
 def _row_number_fn(node: wf.RowNumber, ctx: Ctx) -> pl.Expr:
     return per_partition(_row_number(), ctx)
 
 
-@lower.register
+@lower.register(wf.Rank)
 def _rank(node: wf.Rank, ctx: Ctx) -> pl.Expr:
     # The row number where the row's run of peers starts: ties share it, gaps follow.
     rank = pl.when(_peer_starts(ctx)).then(_row_number()).otherwise(None).forward_fill()
     return per_partition(rank.cast(pl.Int64), ctx)
 
 
-@lower.register
+@lower.register(wf.DenseRank)
 def _dense_rank(node: wf.DenseRank, ctx: Ctx) -> pl.Expr:
     return per_partition(_peer_starts(ctx).cum_sum().cast(pl.Int64), ctx)
 
@@ -176,23 +176,23 @@ def _shifted(node: wf.Shifted, ctx: Ctx, offset: int) -> tuple[pl.Expr, pl.Expr]
     return value, value.shift(offset)
 
 
-@lower.register
+@lower.register(wf.Lag)
 def _lag(node: wf.Lag, ctx: Ctx) -> pl.Expr:
     return per_partition(_shifted(node, ctx, node.offset)[1], ctx)
 
 
-@lower.register
+@lower.register(wf.Lead)
 def _lead(node: wf.Lead, ctx: Ctx) -> pl.Expr:
     return per_partition(_shifted(node, ctx, -node.offset)[1], ctx)
 
 
-@lower.register
+@lower.register(wf.Diff)
 def _diff(node: wf.Diff, ctx: Ctx) -> pl.Expr:
     value, earlier = _shifted(node, ctx, node.offset)
     return per_partition(value - earlier, ctx)
 
 
-@lower.register
+@lower.register(wf.PctChange)
 def _pct_change(node: wf.PctChange, ctx: Ctx) -> pl.Expr:
     value, earlier = _shifted(node, ctx, node.offset)
     return per_partition(true_divide(value - earlier, earlier), ctx)
@@ -204,13 +204,13 @@ def _running(step: pl.Expr) -> pl.Expr:
     return step.forward_fill()
 
 
-@lower.register
+@lower.register(wf.CumSum)
 def _cum_sum(node: wf.CumSum, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx)
     return per_partition(_running(value.cum_sum()), ctx)
 
 
-@lower.register
+@lower.register(wf.CumCount)
 def _cum_count(node: wf.CumCount, ctx: Ctx) -> pl.Expr:
     if node.value is None:
         return per_partition(_row_number(), ctx)
@@ -218,19 +218,19 @@ def _cum_count(node: wf.CumCount, ctx: Ctx) -> pl.Expr:
     return per_partition(present.cum_sum().cast(pl.Int64), ctx)
 
 
-@lower.register
+@lower.register(wf.CumMin)
 def _cum_min(node: wf.CumMin, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx)
     return per_partition(_running(value.cum_min()), ctx)
 
 
-@lower.register
+@lower.register(wf.CumMax)
 def _cum_max(node: wf.CumMax, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx)
     return per_partition(_running(value.cum_max()), ctx)
 
 
-@lower.register
+@lower.register(wf.CumAvg)
 def _cum_avg(node: wf.CumAvg, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx).cast(pl.Float64)
     total = _running(value.cum_sum())
@@ -238,7 +238,7 @@ def _cum_avg(node: wf.CumAvg, ctx: Ctx) -> pl.Expr:
     return per_partition(true_divide(total, count), ctx)
 
 
-@lower.register
+@lower.register(wf.Share)
 def _share(node: wf.Share, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx).cast(pl.Float64)
     total = pl.when(value.count() > 0).then(value.sum())

@@ -90,7 +90,7 @@ def _value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expr:
     return _where(sql_expr(call.value, ctx), call.where, ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Count)
 def _count(call: agg.Count, ctx: ExprContext) -> exp.Expr:
     if call.value is None:
         inner: exp.Expr = exp.Star() if call.where is None else _where(number(1), call.where, ctx)
@@ -99,17 +99,17 @@ def _count(call: agg.Count, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Count(this=inner), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.CountDistinct)
 def _count_distinct(call: agg.CountDistinct, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Count(this=exp.Distinct(expressions=[_value(call, ctx)])), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.CountIf)
 def _count_if(call: agg.CountIf, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Count(this=_where(number(1), call.condition, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Sum)
 def _sum(call: agg.Sum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
     total = aggregate(exp.Sum(this=_summable(_value(call, ctx), kind, ctx)), ctx)
@@ -128,7 +128,7 @@ def _sum_type(total: exp.Expr, kind: DType, ctx: ExprContext) -> exp.Expr:
     return cast(total, kind) if kind in ("integer", "decimal") else total
 
 
-@sql_expr.register
+@sql_expr.register(agg.Avg)
 def _avg(call: agg.Avg, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.Avg(this=_float_value(call, ctx)), ctx)
 
@@ -137,12 +137,12 @@ def _float_value(call: agg.Aggregate, ctx: ExprContext) -> exp.Expr:
     return _where(as_float(call.value, ctx), call.where, ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Median)
 def _median(call: agg.Median, ctx: ExprContext) -> exp.Expr:
     return aggregate(_percentile(_float_value(call, ctx), 0.5), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Quantile)
 def _quantile(call: agg.Quantile, ctx: ExprContext) -> exp.Expr:
     value = _where(as_float(call.value, ctx), call.where, ctx)
     return aggregate(_percentile(value, call.q), ctx)
@@ -164,24 +164,24 @@ def extreme_of(kind: str, ctx: ExprContext, node: type[exp.Min] | type[exp.Max])
     return lambda this: node(this=this)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Min)
 def _min(call: agg.Min, ctx: ExprContext) -> exp.Expr:
     make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Min)
     return aggregate(make(_value(call, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Max)
 def _max(call: agg.Max, ctx: ExprContext) -> exp.Expr:
     make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Max)
     return aggregate(make(_value(call, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Std)
 def _std(call: agg.Std, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.StddevSamp(this=_float_value(call, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Var)
 def _var(call: agg.Var, ctx: ExprContext) -> exp.Expr:
     return aggregate(exp.func("VAR_SAMP", _float_value(call, ctx)), ctx)
 
@@ -199,12 +199,12 @@ def _by_ordinal(call: agg.First | agg.Last, ctx: ExprContext, node: type[exp.Agg
     return aggregate(node(this=value, expression=key), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(agg.First)
 def _first(call: agg.First, ctx: ExprContext) -> exp.Expr:
     return _by_ordinal(call, ctx, exp.ArgMin)
 
 
-@sql_expr.register
+@sql_expr.register(agg.Last)
 def _last(call: agg.Last, ctx: ExprContext) -> exp.Expr:
     return _by_ordinal(call, ctx, exp.ArgMax)
 
@@ -212,18 +212,18 @@ def _last(call: agg.Last, ctx: ExprContext) -> exp.Expr:
 # --- window functions -------------------------------------------------------------------------
 
 
-@sql_expr.register
+@sql_expr.register(win.RowNumber)
 def _row_number(call: win.RowNumber, ctx: ExprContext) -> exp.Expr:
     return windowed(exp.RowNumber(), ctx, ordered=True)
 
 
-@sql_expr.register
+@sql_expr.register(win.Rank)
 def _rank(call: win.Rank, ctx: ExprContext) -> exp.Expr:
     # Ties share a rank: order by the keys only, without the ordinal.
     return windowed(exp.Rank(), ctx, ordered=True, tie_break=False)
 
 
-@sql_expr.register
+@sql_expr.register(win.DenseRank)
 def _dense_rank(call: win.DenseRank, ctx: ExprContext) -> exp.Expr:
     return windowed(exp.DenseRank(), ctx, ordered=True, tie_break=False)
 
@@ -243,22 +243,22 @@ def _shift(
     return windowed(node(this=this, offset=number(call.offset)), ctx, ordered=True)
 
 
-@sql_expr.register
+@sql_expr.register(win.Lag)
 def _lag(call: win.Lag, ctx: ExprContext) -> exp.Expr:
     return _shift(call, ctx, exp.Lag)
 
 
-@sql_expr.register
+@sql_expr.register(win.Lead)
 def _lead(call: win.Lead, ctx: ExprContext) -> exp.Expr:
     return _shift(call, ctx, exp.Lead)
 
 
-@sql_expr.register
+@sql_expr.register(win.Diff)
 def _diff(call: win.Diff, ctx: ExprContext) -> exp.Expr:
     return binary(exp.Sub, sql_expr(call.value, ctx), _shift(call, ctx, exp.Lag))
 
 
-@sql_expr.register
+@sql_expr.register(win.PctChange)
 def _pct_change(call: win.PctChange, ctx: ExprContext) -> exp.Expr:
     value = as_float(call.value, ctx)
     earlier = _shift(call, ctx, exp.Lag, value.copy())
@@ -269,37 +269,37 @@ def _running(fn: exp.Expr, ctx: ExprContext) -> exp.Expr:
     return windowed(fn, ctx, ordered=True, frame=RUNNING)
 
 
-@sql_expr.register
+@sql_expr.register(win.CumSum)
 def _cumsum(call: win.CumSum, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(call.value, ctx)
     total = _running(exp.Sum(this=_summable(sql_expr(call.value, ctx), kind, ctx)), ctx)
     return _sum_type(total, kind, ctx)
 
 
-@sql_expr.register
+@sql_expr.register(win.CumCount)
 def _cumcount(call: win.CumCount, ctx: ExprContext) -> exp.Expr:
     inner = exp.Star() if call.value is None else sql_expr(call.value, ctx)
     return _running(exp.Count(this=inner), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(win.CumMin)
 def _cummin(call: win.CumMin, ctx: ExprContext) -> exp.Expr:
     make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Min)
     return _running(make(sql_expr(call.value, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(win.CumMax)
 def _cummax(call: win.CumMax, ctx: ExprContext) -> exp.Expr:
     make = extreme_of(dtype_of(call.value, ctx), ctx, exp.Max)
     return _running(make(sql_expr(call.value, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(win.CumAvg)
 def _cumavg(call: win.CumAvg, ctx: ExprContext) -> exp.Expr:
     return _running(exp.Avg(this=as_float(call.value, ctx)), ctx)
 
 
-@sql_expr.register
+@sql_expr.register(win.Share)
 def _share(call: win.Share, ctx: ExprContext) -> exp.Expr:
     value = as_float(call.value, ctx)
     total = windowed(exp.Sum(this=value.copy()), ctx, ordered=False)

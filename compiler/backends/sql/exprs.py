@@ -114,12 +114,12 @@ def args(exprs: Sequence[A.Expr], ctx: ExprContext) -> list[exp.Expr]:
     return [sql_expr(e, ctx) for e in exprs]
 
 
-@sql_expr.register
+@sql_expr.register(A.Col)
 def _col(expr: A.Col, ctx: ExprContext) -> exp.Expr:
     return col(expr.name)
 
 
-@sql_expr.register
+@sql_expr.register(A.Lit)
 def _lit(expr: A.Lit, ctx: ExprContext) -> exp.Expr:
     return literal(expr.value)
 
@@ -198,12 +198,12 @@ def safe_div(num: exp.Expr, den: exp.Expr) -> exp.Expr:
     return binary(exp.Div, num, exp.Nullif(this=den, expression=number(0)))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Div)
 def _div(expr: operators.Div, ctx: ExprContext) -> exp.Expr:
     return safe_div(as_float(expr.left, ctx), as_float(expr.right, ctx))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Mod)
 def _mod(expr: operators.Mod, ctx: ExprContext) -> exp.Expr:
     # SQL's % truncates like C: the result has the dividend's sign, as p-SQL documents.
     den = exp.Nullif(this=sql_expr(expr.right, ctx), expression=number(0))
@@ -224,7 +224,7 @@ def _mod(expr: operators.Mod, ctx: ExprContext) -> exp.Expr:
     return binary(exp.Mod, left, den)
 
 
-@sql_expr.register
+@sql_expr.register(operators.Neg)
 def _neg(expr: operators.Neg, ctx: ExprContext) -> exp.Expr:
     return exp.Neg(this=wrap(sql_expr(expr.value, ctx)))
 
@@ -232,44 +232,44 @@ def _neg(expr: operators.Neg, ctx: ExprContext) -> exp.Expr:
 # --- logic ------------------------------------------------------------------------------------
 
 
-@sql_expr.register
+@sql_expr.register(operators.And)
 def _and(expr: operators.And, ctx: ExprContext) -> exp.Expr:
     return exp.and_(*args(expr.args, ctx))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Or)
 def _or(expr: operators.Or, ctx: ExprContext) -> exp.Expr:
     return exp.or_(*args(expr.args, ctx))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Not)
 def _not(expr: operators.Not, ctx: ExprContext) -> exp.Expr:
     return exp.Not(this=wrap(sql_expr(expr.value, ctx)))
 
 
-@sql_expr.register
+@sql_expr.register(operators.In)
 def _in(expr: operators.In, ctx: ExprContext) -> exp.Expr:
     return exp.In(this=wrap(sql_expr(expr.value, ctx)), expressions=args(expr.options, ctx))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Between)
 def _between(expr: operators.Between, ctx: ExprContext) -> exp.Expr:
     value, low = _comparable_pair(expr.value, expr.low, ctx)
     _, high = _comparable_pair(expr.value, expr.high, ctx)
     return exp.Between(this=wrap(value), low=wrap(low), high=wrap(high))
 
 
-@sql_expr.register
+@sql_expr.register(operators.IsNull)
 def _is_null(expr: operators.IsNull, ctx: ExprContext) -> exp.Expr:
     return exp.Is(this=wrap(sql_expr(expr.value, ctx)), expression=exp.null())
 
 
-@sql_expr.register
+@sql_expr.register(operators.IsNotNull)
 def _is_not_null(expr: operators.IsNotNull, ctx: ExprContext) -> exp.Expr:
     return exp.Not(this=exp.Is(this=wrap(sql_expr(expr.value, ctx)), expression=exp.null()))
 
 
-@sql_expr.register
+@sql_expr.register(operators.Like)
 def _like(expr: operators.Like, ctx: ExprContext) -> exp.Expr:
     node = exp.ILike if expr.ignore_case else exp.Like
     like = node(this=wrap(sql_expr(expr.value, ctx)), expression=string(expr.pattern))

@@ -30,14 +30,14 @@ from sqlglot import exp
 # --- conditionals and casts -------------------------------------------------------------------
 
 
-@sql_expr.register
+@sql_expr.register(logic.If)
 def _if(expr: logic.If, ctx: ExprContext) -> exp.Expr:
     target = dtype_of(expr, ctx)
     then, else_ = _unified((expr.then, expr.else_), target, ctx)
     return case([(sql_expr(expr.condition, ctx), then)], else_)
 
 
-@sql_expr.register
+@sql_expr.register(logic.Case)
 def _case(expr: logic.Case, ctx: ExprContext) -> exp.Expr:
     target = dtype_of(expr, ctx)
     values = _unified([w.then for w in expr.whens], target, ctx)
@@ -46,7 +46,7 @@ def _case(expr: logic.Case, ctx: ExprContext) -> exp.Expr:
     return case(list(zip(conds, values, strict=True)), default)
 
 
-@sql_expr.register
+@sql_expr.register(logic.Coalesce)
 def _coalesce(expr: logic.Coalesce, ctx: ExprContext) -> exp.Expr:
     first, *rest = _unified(expr.args, dtype_of(expr, ctx), ctx)
     # COALESCE(x) is x; SQLite refuses COALESCE with one argument.
@@ -63,12 +63,12 @@ def _unified(exprs: Sequence[A.Expr], target: DType, ctx: ExprContext) -> list[e
     return out
 
 
-@sql_expr.register
+@sql_expr.register(logic.Cast)
 def _cast(expr: logic.Cast, ctx: ExprContext) -> exp.Expr:
     return convert(expr.value, expr.type, ctx, exp.Cast)
 
 
-@sql_expr.register
+@sql_expr.register(logic.TryCast)
 def _try_cast(expr: logic.TryCast, ctx: ExprContext) -> exp.Expr:
     return convert(expr.value, expr.type, ctx, exp.TryCast)
 
@@ -156,12 +156,12 @@ def unary(
 sql_expr.register(numeric.Abs)(unary(exp.Abs))
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Floor)
 def _floor(expr: numeric.Floor, ctx: ExprContext) -> exp.Expr:
     return _same_type(exp.Floor(this=sql_expr(expr.value, ctx)), expr.value, ctx)
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Ceil)
 def _ceil(expr: numeric.Ceil, ctx: ExprContext) -> exp.Expr:
     return _same_type(exp.Ceil(this=sql_expr(expr.value, ctx)), expr.value, ctx)
 
@@ -172,12 +172,12 @@ def _same_type(e: exp.Expr, value: A.Expr, ctx: ExprContext) -> exp.Expr:
     return cast(e, kind) if kind in ("integer", "decimal") else e
 
 
-@sql_expr.register
+@sql_expr.register(numeric.SubAbs)
 def _sub_abs(expr: numeric.SubAbs, ctx: ExprContext) -> exp.Expr:
     return exp.Abs(this=binary(exp.Sub, sql_expr(expr.left, ctx), sql_expr(expr.right, ctx)))
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Round)
 def _round(expr: numeric.Round, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(expr.value, ctx)
     value = sql_expr(expr.value, ctx)
@@ -209,17 +209,17 @@ def _positive_only(
     return case([(binary(test, value, number(0)), fn(value))])
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Sqrt)
 def _sqrt(expr: numeric.Sqrt, ctx: ExprContext) -> exp.Expr:
     return _positive_only(expr, ctx, lambda v: exp.Sqrt(this=v), zero_ok=True)
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Ln)
 def _ln(expr: numeric.Ln, ctx: ExprContext) -> exp.Expr:
     return _positive_only(expr, ctx, lambda v: exp.Ln(this=v), zero_ok=False)
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Log)
 def _log(expr: numeric.Log, ctx: ExprContext) -> exp.Expr:
     if expr.base <= 0 or expr.base == 1:  # no such logarithm: NULL, as the log of 0 is
         return cast(exp.null(), "float")
@@ -233,12 +233,12 @@ def finite(e: exp.Expr) -> exp.Expr:
     return case([(binary(exp.EQ, binary(exp.Sub, e, e.copy()), number(0)), e.copy())])
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Exp)
 def _exp(expr: numeric.Exp, ctx: ExprContext) -> exp.Expr:
     return finite(exp.Exp(this=as_float(expr.value, ctx)))
 
 
-@sql_expr.register
+@sql_expr.register(numeric.Pow)
 def _pow(expr: numeric.Pow, ctx: ExprContext) -> exp.Expr:
     base, exponent = as_float(expr.base, ctx), as_float(expr.exponent, ctx)
     power = finite(exp.Pow(this=base, expression=exponent))

@@ -80,12 +80,12 @@ def _join(step: Join | Lookup, chain: Chain) -> None:
     chain.sort_keys = None
 
 
-@sql_step.register
+@sql_step.register(Join)
 def _(step: Join, chain: Chain) -> None:
     _join(step, chain)
 
 
-@sql_step.register
+@sql_step.register(Lookup)
 def _(step: Lookup, chain: Chain) -> None:
     _join(step, chain)
 

@@ -71,7 +71,7 @@ def parse_number(value: exp.Expr, dialect: str = "duckdb") -> exp.Expr:
     return case([(ok, _to_double(digits, dialect))])
 
 
-@sql_expr.register
+@sql_expr.register(text.ParseNumber)
 def _parse_number(expr: text.ParseNumber, ctx: ExprContext) -> exp.Expr:
     return parse_number(sql_expr(expr.value, ctx), ctx.dialect)
 
@@ -82,7 +82,7 @@ DATE_CODES = frozenset("Ymdb%")
 _CODE = re.compile(r"%(.)")
 
 
-@sql_expr.register
+@sql_expr.register(text.ParseDate)
 def _parse_date(expr: text.ParseDate, ctx: ExprContext) -> exp.Expr:
     fmt = expr.format or "%Y-%m-%d"
     if ctx.dialect in ("postgres", "spark"):
@@ -141,7 +141,7 @@ def _microseconds_to_interval(micros: exp.Expr, dialect: str) -> exp.Expr:
     return exp.func("TO_MICROSECONDS", micros)
 
 
-@sql_expr.register
+@sql_expr.register(text.ParseDuration)
 def _parse_duration(expr: text.ParseDuration, ctx: ExprContext) -> exp.Expr:
     dialect = ctx.dialect
     value = _trim(sql_expr(expr.value, ctx), WHITESPACE)
@@ -158,7 +158,7 @@ def _parse_duration(expr: text.ParseDuration, ctx: ExprContext) -> exp.Expr:
     return _microseconds_to_interval(micros, dialect)
 
 
-@sql_expr.register
+@sql_expr.register(text.TotalSeconds)
 def _total_seconds(expr: text.TotalSeconds, ctx: ExprContext) -> exp.Expr:
     # polars multiplies the microseconds by 1e-6 (dividing by 1e6 differs in the last bit).
     value = sql_expr(expr.value, ctx)

@@ -134,13 +134,13 @@ def sql_step(step: A.Step, chain: Chain) -> None:
     raise NotImplementedError(f"no SQL lowering for step {type(step).__name__}")
 
 
-@sql_step.register
+@sql_step.register(rows.Filter)
 def _filter(step: rows.Filter, chain: Chain) -> None:
     where = sql_expr(step.where, chain.context())
     chain.push(chain.read(exp.Star()).where(where, copy=False))
 
 
-@sql_step.register
+@sql_step.register(rows.Select)
 def _select(step: rows.Select, chain: Chain) -> None:
     items: list[exp.Expr] = []
     columns: list[tuple[str, ColumnType]] = []
@@ -159,14 +159,14 @@ def _select(step: rows.Select, chain: Chain) -> None:
     chain.push(chain.read(*items, chain.ordinal_out()), Schema(tuple(columns)))
 
 
-@sql_step.register
+@sql_step.register(rows.Drop)
 def _drop(step: rows.Drop, chain: Chain) -> None:
     gone = set(step.columns)
     schema = Schema(tuple(c for c in chain.schema.columns if c[0] not in gone))
     chain.push(chain.read(*[col(n) for n in schema.names()], chain.ordinal_out()), schema)
 
 
-@sql_step.register
+@sql_step.register(rows.Derive)
 def _derive(step: rows.Derive, chain: Chain) -> None:
     # Later items may use earlier ones; SQL select items cannot see each other, so an item
     # that reads a column assigned earlier in this step starts a new CTE.
@@ -197,7 +197,7 @@ def _assign_layer(
     chain.push(chain.read(*out, chain.ordinal_out()), schema)
 
 
-@sql_step.register
+@sql_step.register(rows.Window)
 def _window(step: rows.Window, chain: Chain) -> None:
     over = Over(
         partition=tuple(col(n) for n in step.partition_by),
@@ -251,17 +251,17 @@ def _aggregation(chain: Chain, keys: tuple[str, ...], items: tuple[A.Assign, ...
     chain.push(query, Schema(tuple(columns)))
 
 
-@sql_step.register
+@sql_step.register(rows.GroupBy)
 def _group_by(step: rows.GroupBy, chain: Chain) -> None:
     _aggregation(chain, step.keys, step.aggregates)
 
 
-@sql_step.register
+@sql_step.register(rows.AggregateStep)
 def _aggregate(step: rows.AggregateStep, chain: Chain) -> None:
     _aggregation(chain, (), step.aggregates)
 
 
-@sql_step.register
+@sql_step.register(rows.Distinct)
 def _distinct(step: rows.Distinct, chain: Chain) -> None:
     names = list(step.columns) or chain.schema.names()
     schema = Schema(tuple((n, chain.schema.get(n) or ColumnType("null")) for n in names))
@@ -274,7 +274,7 @@ def _distinct(step: rows.Distinct, chain: Chain) -> None:
     chain.push(query, schema)
 
 
-@sql_step.register
+@sql_step.register(rows.Sort)
 def _sort(step: rows.Sort, chain: Chain) -> None:
     # Renumber the rows in the new order; the old ordinal breaks ties, so the sort is stable.
     order = [*chain.ordered(step.keys), exp.Ordered(this=chain.ordinal_ref())]
@@ -300,7 +300,7 @@ def _top_k(step: rows.Limit, chain: Chain, keys: tuple[A.SortKey, ...]) -> None:
     chain.push(chain.read(*chain.visible(), exp.alias_(position, chain.ordinal, quoted=True)))
 
 
-@sql_step.register
+@sql_step.register(rows.Limit)
 def _limit(step: rows.Limit, chain: Chain) -> None:
     if not step.with_ties and chain.sorted_after is not None and chain.sort_keys is not None:
         _top_k(step, chain, chain.sort_keys)

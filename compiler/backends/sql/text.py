@@ -39,12 +39,12 @@ sql_expr.register(text.Upper)(unary(exp.Upper))
 sql_expr.register(text.Lower)(unary(exp.Lower))
 
 
-@sql_expr.register
+@sql_expr.register(text.Length)
 def _length(expr: text.Length, ctx: ExprContext) -> exp.Expr:
     return cast(exp.Length(this=sql_expr(expr.value, ctx)), "integer")
 
 
-@sql_expr.register
+@sql_expr.register(text.Trim)
 def _trim(expr: text.Trim, ctx: ExprContext) -> exp.Expr:
     return exp.Trim(this=sql_expr(expr.value, ctx), expression=string(WHITESPACE))
 
@@ -62,7 +62,7 @@ def as_text(expr: A.Expr, ctx: ExprContext) -> exp.Expr:
     return cast(sql, "string")
 
 
-@sql_expr.register
+@sql_expr.register(text.Concat)
 def _concat(expr: text.Concat, ctx: ExprContext) -> exp.Expr:
     parts = [exp.Coalesce(this=as_text(a, ctx), expressions=[string("")]) for a in expr.args]
     if len(parts) == 1:
@@ -76,7 +76,7 @@ def _concat(expr: text.Concat, ctx: ExprContext) -> exp.Expr:
     return exp.Concat(expressions=parts, safe=True, coalesce=True)
 
 
-@sql_expr.register
+@sql_expr.register(text.Substring)
 def _substring(expr: text.Substring, ctx: ExprContext) -> exp.Expr:
     # PostgreSQL's reading of a start before 1 (the positions start .. start+length-1 that
     # exist), resolved here because DuckDB counts a negative start from the end.
@@ -87,7 +87,7 @@ def _substring(expr: text.Substring, ctx: ExprContext) -> exp.Expr:
     return exp.Substring(this=sql_expr(expr.value, ctx), start=number(offset + 1), length=length)
 
 
-@sql_expr.register
+@sql_expr.register(text.Replace)
 def _replace(expr: text.Replace, ctx: ExprContext) -> exp.Expr:
     if expr.old == "":
         # Every engine differs on replacing the empty string; polars leaves the text as is.
@@ -104,19 +104,19 @@ def _folded(expr: text.TextMatch, ctx: ExprContext) -> tuple[exp.Expr, exp.Expr]
     return value, pattern
 
 
-@sql_expr.register
+@sql_expr.register(text.Contains)
 def _contains(expr: text.Contains, ctx: ExprContext) -> exp.Expr:
     value, pattern = _folded(expr, ctx)
     return binary(exp.GT, exp.StrPosition(this=value, substr=pattern), number(0))
 
 
-@sql_expr.register
+@sql_expr.register(text.StartsWith)
 def _starts_with(expr: text.StartsWith, ctx: ExprContext) -> exp.Expr:
     value, pattern = _folded(expr, ctx)
     return exp.StartsWith(this=value, expression=pattern)
 
 
-@sql_expr.register
+@sql_expr.register(text.EndsWith)
 def _ends_with(expr: text.EndsWith, ctx: ExprContext) -> exp.Expr:
     value, pattern = _folded(expr, ctx)
     if ctx.dialect == "postgres":  # no ENDS_WITH: the last LENGTH(pattern) characters
@@ -125,12 +125,12 @@ def _ends_with(expr: text.EndsWith, ctx: ExprContext) -> exp.Expr:
     return exp.EndsWith(this=value, expression=pattern)
 
 
-@sql_expr.register
+@sql_expr.register(text.RegexpMatch)
 def _regexp_match(expr: text.RegexpMatch, ctx: ExprContext) -> exp.Expr:
     return exp.RegexpLike(this=sql_expr(expr.value, ctx), expression=string(expr.pattern))
 
 
-@sql_expr.register
+@sql_expr.register(text.RegexpExtract)
 def _regexp_extract(expr: text.RegexpExtract, ctx: ExprContext) -> exp.Expr:
     value = sql_expr(expr.value, ctx)
     if ctx.dialect == "postgres":
@@ -172,7 +172,7 @@ def java_replacement(replacement: str) -> str:
     return out
 
 
-@sql_expr.register
+@sql_expr.register(text.RegexpReplace)
 def _regexp_replace(expr: text.RegexpReplace, ctx: ExprContext) -> exp.Expr:
     spelled = (java_replacement if ctx.dialect == "spark" else sql_replacement)(expr.replacement)
     return exp.RegexpReplace(
@@ -226,13 +226,13 @@ def trunc(unit: str, value: exp.Expr, kind: DType, dialect: str = "duckdb") -> e
     return cast(truncated, "date" if kind == "date" else "datetime")
 
 
-@sql_expr.register
+@sql_expr.register(time.DateTrunc)
 def _date_trunc(expr: time.DateTrunc, ctx: ExprContext) -> exp.Expr:
     kind = dtype_of(expr.value, ctx)
     return trunc(expr.unit, sql_expr(expr.value, ctx), kind, ctx.dialect)
 
 
-@sql_expr.register
+@sql_expr.register(time.DateDiff)
 def _date_diff(expr: time.DateDiff, ctx: ExprContext) -> exp.Expr:
     # Boundaries crossed = the difference of the truncated values; engines disagree on what
     # DATE_DIFF counts (DuckDB counts whole weeks, not Mondays), so both ends are truncated.
