@@ -40,7 +40,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar, overload
 
 from pesql.compiler.check.check import CheckedPlan, check, require_schema
@@ -49,6 +48,7 @@ from pesql.compiler.check.size import SizeLimits, check_size
 from pesql.compiler.passes.optimize import optimize as optimize_checked
 from pesql.compiler.repair.result import RepairResult
 from pesql.grammar.ast import Plan
+from pesql.grammar.record import Record, record
 from pesql.grammar.registry import Naming
 
 PlanSource: TypeAlias = Plan | CheckedPlan | RepairResult | str | Mapping[str, Any]
@@ -64,8 +64,8 @@ COMPILE_CACHE_SIZE = 256
 _DEFAULT_SIZE = SizeLimits()
 
 
-@dataclass(frozen=True)
-class Compiled:
+@record(kw_only=False, slots=False)
+class Compiled(Record):
     """A compiled plan: the plan as written, checked, and what runs (optimized, also checked)."""
 
     checked: CheckedPlan  # exact names, input/output schemas, the checker's notes

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pesql.grammar import ast as A
 from pesql.grammar.lowering_fields import json_type
 from pesql.grammar.origin import make_span
 from pesql.grammar.printer import expr_text, quote_name, step_text
+from pesql.grammar.record import Record, record
 from pesql.grammar.registry import DEFAULT_NAMING, Naming, fields_of, spec_of
 
 JSONValue = Any
@@ -116,8 +116,8 @@ def _holder(item: A.SortKey | A.SelectItem) -> A.Step:
 
 
 # --- reading -----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Piece:
+@record(kw_only=False)
+class Piece(Record):
     """Where one JSON string sits in the step text built from the clauses."""
 
     pointer: A.Pointer

@@ -17,16 +17,15 @@ last step stay at the end. Nothing is dropped:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pesql.grammar import ast as A
 from pesql.grammar.printer import quote_name, step_text
+from pesql.grammar.record import Record, record
 
 __all__ = ["Comment", "comments_of", "format_text"]
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+@record(kw_only=False)
+class Comment(Record):
     """One comment: its 1-based line, whether code precedes it on that line, and its text."""
 
     line: int

@@ -12,11 +12,11 @@ import inspect
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pesql.grammar.ast import RECORD_TYPES, Call, Expr, Node, Step
 from pesql.grammar.numbers import describe_number
+from pesql.grammar.record import Record, record
 from pesql.grammar.types import Signature
 
 Category = Literal["step", "scalar", "aggregate", "window"]
@@ -50,8 +50,8 @@ FieldKind = Literal[
 Fails = Literal["never", "values", "pattern", "with_format", "with_negative_digits"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Traits:
+@record
+class Traits(Record):
     """What passes may rely on about an expression operation; every field is required.
 
     `commutes`: two or more operands whose order never changes the result (ADD, EQ, AND,
@@ -76,8 +76,8 @@ STEP_TRAITS = Traits(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+@record(kw_only=False)
+class FieldSpec(Record):
     """One field of an operation or record, as the wire formats see it."""
 
     name: str  # Python attribute name
@@ -104,8 +104,8 @@ class FieldSpec:
         return self.default is dataclasses.MISSING
 
 
-@dataclass(frozen=True, slots=True)
-class OpSpec:
+@record(kw_only=False)
+class OpSpec(Record):
     """The declaration of one operation."""
 
     name: str

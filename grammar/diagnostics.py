@@ -26,14 +26,15 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from pesql.grammar.origin import Origin, Pointer, Span
+from pesql.grammar.record import Record, record
 
 Severity = Literal["error", "warning", "info"]
 
 CODE_PATTERN = re.compile(r"[EW]\d{3}")  # E: errors, W: warnings about a plan that ran
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
+@record(kw_only=False)
+class Code(Record):
     """One diagnostic code: a stable title, the message template and a general hint.
 
     Templates take keyword parameters (`expected` and `found` are always passed). Never build a
@@ -93,8 +94,8 @@ def code_info(code: str) -> Code:
         ) from None
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+@record(kw_only=False)
+class Diagnostic(Record):
     """One problem, with where it is and what would fix it."""
 
     code: str

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
 
+from pesql.grammar.record import Record, record
 
-@dataclass(frozen=True, slots=True)
-class Span:
+
+@record(kw_only=False)
+class Span(Record):
     """1-based line and column of the first character, and of the character after the last."""
 
     line: int
@@ -37,8 +38,8 @@ def make_span(line: int, column: int, end_line: int, end_column: int) -> Span:
     return span
 
 
-@dataclass(frozen=True, slots=True)
-class Pointer:
+@record(kw_only=False)
+class Pointer(Record):
     """An RFC 6901 JSON pointer, e.g. `/steps/2/left`; the empty string is the whole document."""
 
     path: str = ""
@@ -53,8 +54,8 @@ class Pointer:
         return self.path or "/"
 
 
-@dataclass(frozen=True, slots=True)
-class InString:
+@record(kw_only=False)
+class InString(Record):
     """A span inside a JSON string: the p-SQL text a wire form carries in `pointer`.
 
     The compact, steps and text forms (grammar/forms.py) put p-SQL into JSON strings; a

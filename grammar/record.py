@@ -1,8 +1,13 @@
-"""`@record`: `@dataclass(frozen=True, slots=True, kw_only=True)` without its start-up cost.
+"""`@record`: a frozen dataclass without the standard decorator's start-up cost.
+
+`@record` is `@dataclass(frozen=True, slots=True, kw_only=True)`, the AST's nodes;
+`@record(kw_only=False)` is `@dataclass(frozen=True, slots=True)` and `@record(kw_only=False,
+slots=False)` is `@dataclass(frozen=True)`, the other frozen values a run builds (origins,
+diagnostics, types, schemas, limits, compiled plans, tables). A record derives from `Record`.
 
 Why: on Python 3.11 the standard decorator compiles six methods per class (`__init__`,
 `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `__delattr__`), one `exec` each: ~0.45 ms a
-class, and the AST's ~65 node classes were ~30 ms of every `pesql` process's start (issue 20).
+class, and the ~110 frozen classes a `pesql run` imports were ~50 ms of its start (issue 20).
 Here the standard library still builds the fields, `__match_args__` and the slotted class (it
 is called with `init=False, repr=False, eq=False, frozen=False`, so it compiles nothing), and:
 - the four methods whose speed does not matter (`__repr__`, `__setattr__` and `__delattr__`,
@@ -10,19 +15,22 @@ is called with `init=False, repr=False, eq=False, frozen=False`, so it compiles 
   field names each class keeps;
 - `__init__`, `__eq__` and `__hash__`, which the compile calls thousands of times, are the
   same generated code as the standard library's, as fast, but each is compiled the first time
-  it is called on its class: a process compiles the methods of the nodes it uses (a `pesql
-  run` builds and compares a dozen kinds), not all ~200 of them.
+  it is called on its class: a process compiles the methods of the classes it uses (a `pesql
+  run` builds and compares a few dozen kinds), not all ~300 of them.
 
 What it keeps from `@dataclass`, so callers cannot tell (tests/grammar/test_record.py holds
-every node class to a standard-library twin): `dataclasses.fields`, `replace` and
+every record to a standard-library twin): `dataclasses.fields`, `replace` and
 `is_dataclass`; equality over `compare` fields of the same class; the hash of those fields
 (`hash=False` leaves one out); the repr of `repr` fields under the class's qualified name;
 `FrozenInstanceError` on assignment and deletion; defaults, `default_factory`, `init=False`
-fields and `__post_init__`; pickling and copying. A record's base must be a record (or
-`Record`): `@dataclass(frozen=True)` under it refuses, as frozen under non-frozen does.
+fields and `__post_init__`; methods the class body writes (a cached `__hash__`), and the
+hash a body that writes `__eq__` alone still gets; pickling and copying. A record's base must
+be a record (or `Record`): `@dataclass(frozen=True)` under it refuses, as frozen under
+non-frozen does.
 
-Not kept: the recursion guard of the generated repr (a frozen tree cannot hold itself), and
-the `__init__` signature in a class's `__doc__` when it has no docstring.
+Not kept: the recursion guard of the generated repr (a frozen value cannot hold itself), the
+`__init__` signature in a class's `__doc__` when it has no docstring, and, for a record
+without slots, the `functools.cached_property` values in what it pickles (recomputed).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError, dataclass
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
 
@@ -61,24 +69,48 @@ class Record:
             object.__setattr__(self, name, value)
 
 
+@overload
+def record(cls: type[_T], /) -> type[_T]: ...
+
+
+@overload
+def record(*, kw_only: bool = True, slots: bool = True) -> Callable[[type[_T]], type[_T]]: ...
+
+
 @dataclass_transform(
     frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
 )
-def record(cls: type[_T]) -> type[_T]:
-    """Make `cls` (a subclass of `Record`) a frozen, slotted, keyword-only dataclass."""
-    if not issubclass(cls, Record):
-        raise TypeError(f"@record: {cls.__name__} must derive from Record")
-    made: Any = dataclass(init=False, repr=False, eq=False, frozen=False, slots=True, kw_only=True)(
-        cls
-    )
-    fields = dataclasses.fields(made)
-    made._record_fields = tuple(f.name for f in fields)
-    made._record_shown = tuple(f.name for f in fields if f.repr)
-    for name in _SOURCES:
-        # A method the class body wrote is kept (Plan's cached hash), as `@dataclass` keeps it.
-        if name not in made.__dict__:
+def record(
+    cls: type[_T] | None = None, /, *, kw_only: bool = True, slots: bool = True
+) -> type[_T] | Callable[[type[_T]], type[_T]]:
+    """Make `cls` (a subclass of `Record`) a frozen dataclass: keyword-only and slotted unless
+    told otherwise (`@record(kw_only=False, slots=False)` is `@dataclass(frozen=True)`)."""
+
+    def make(cls: type[_T]) -> type[_T]:
+        if not issubclass(cls, Record):
+            raise TypeError(f"@record: {cls.__name__} must derive from Record")
+        standard = dataclass(
+            init=False, repr=False, eq=False, frozen=False, slots=slots, kw_only=kw_only
+        )
+        made: Any = standard(cls)
+        fields = dataclasses.fields(made)
+        made._record_fields = tuple(f.name for f in fields)
+        made._record_shown = tuple(f.name for f in fields if f.repr)
+        # Read what the body wrote before adding any (an added `__eq__` is not the body's).
+        for name in [name for name in _SOURCES if not _written(made, name)]:
             setattr(made, name, _compiled_on_first_use(made, name))
-    return made  # type: ignore[no-any-return]
+        return made  # type: ignore[no-any-return]
+
+    return make if cls is None else make(cls)
+
+
+def _written(cls: type, name: str) -> bool:
+    """Whether the class body wrote method `name`: it is kept (Plan's cached hash), as
+    `@dataclass` keeps it. A body that writes `__eq__` alone gets `__hash__ = None` from
+    Python, which `@dataclass(frozen=True)` replaces by its own, and so does this."""
+    if name == "__hash__" and cls.__dict__.get("__hash__", 0) is None:
+        return "__eq__" not in cls.__dict__
+    return name in cls.__dict__
 
 
 def _compiled_on_first_use(cls: type, name: str) -> Callable[..., Any]:

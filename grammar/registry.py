@@ -20,7 +20,7 @@ What passes need to know about an expression operation is declared on it too, as
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 # Importing the declarations runs every @operation decorator exactly once, before any lookup.
 import pesql.grammar.ops  # noqa: F401
@@ -60,6 +60,7 @@ from pesql.grammar.declare import (
 from pesql.grammar.declare import (
     operation as operation,
 )
+from pesql.grammar.record import Record, record
 
 
 def lookup(name: str, naming: Naming | None = None) -> OpSpec | None:
@@ -89,8 +90,8 @@ def all_ops(category: Category | None = None) -> Iterator[OpSpec]:
     return (s for s in _REGISTRY.values() if category is None or s.category == category)
 
 
-@dataclass(frozen=True, slots=True)
-class Naming:
+@record(kw_only=False)
+class Naming(Record):
     """A profile's view of op names: `renames` canonical -> exposed, `aliases` extra -> canonical.
 
     `Naming(renames={"SUB_ABS": "ABS_DIFF"})` shows the model ABS_DIFF everywhere (schema,

@@ -11,8 +11,10 @@ Schema, the docs and the checker all read one declaration.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, TypeAlias
+
+from pesql.grammar.record import Record, record
 
 DType = Literal[
     "integer", "float", "decimal", "string", "boolean", "date", "datetime", "duration", "null"
@@ -36,8 +38,8 @@ CastType = Literal["integer", "float", "decimal", "string", "boolean", "date", "
 TimeUnit = Literal["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
 
 
-@dataclass(frozen=True, slots=True)
-class TypeClass:
+@record(kw_only=False)
+class TypeClass(Record):
     """A set of acceptable argument types, named for messages ("a number", "text")."""
 
     label: str
@@ -65,29 +67,29 @@ ANY = _tc("any value", *DTYPES)
 
 
 # How the result type is computed from the argument types.
-@dataclass(frozen=True, slots=True)
-class Same:
+@record(kw_only=False)
+class Same(Record):
     """The result has the type of argument `field`."""
 
     field: str
 
 
-@dataclass(frozen=True, slots=True)
-class Promote:
+@record(kw_only=False)
+class Promote(Record):
     """Numeric promotion of the named arguments: integer < decimal < float (SQL-like)."""
 
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Common:
+@record(kw_only=False)
+class Common(Record):
     """The common supertype of the named arguments (promotion for numbers, else equal types)."""
 
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FromOption:
+@record(kw_only=False)
+class FromOption(Record):
     """The result type is the value of option `field` (CAST's target type)."""
 
     field: str
@@ -101,8 +103,8 @@ ResultRule: TypeAlias = DType | Same | Promote | Common | FromOption
 Nulls = Literal["propagate", "never", "always", "all"]
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+@record(kw_only=False)
+class Signature(Record):
     """Argument type classes by field name, the result rule, and how nulls flow."""
 
     params: Mapping[str, TypeClass] = field(default_factory=dict)

@@ -16,7 +16,6 @@ text compared with dates turned into date literals. Semantics: docs/checking.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 # Imported for its registrations on `check_step` (JOIN, LOOKUP).
 import pesql.compiler.check.joins  # noqa: F401
@@ -27,10 +26,11 @@ from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.compiler.check.steps import StepState, check_step
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
+from pesql.grammar.record import Record, record
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedPlan:
+@record(kw_only=False)
+class CheckedPlan(Record):
     """A plan that type-checks, with the schema after every step."""
 
     plan: A.Plan

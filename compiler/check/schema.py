@@ -18,13 +18,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pesql.grammar.frozen import cached_hash, restore_state, state_without_hash
+from pesql.grammar.record import Record, record
 from pesql.grammar.types import NUMERIC_ORDER, DType
 
 TEMPORAL_DTYPES: frozenset[DType] = frozenset({"date", "datetime"})
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnType:
+@record(kw_only=False)
+class ColumnType(Record):
     """The type of one column (or expression): a p-SQL dtype and whether it may hold nulls."""
 
     dtype: DType
@@ -41,8 +42,8 @@ class _Positions:
     size: int  # the length of the longest schema sharing it
 
 
-@dataclass(frozen=True, slots=True)
-class Schema:
+@record(kw_only=False)
+class Schema(Record):
     """Ordered column names and types of a table (the input, or the output of a step)."""
 
     columns: tuple[tuple[str, ColumnType], ...] = ()

@@ -19,18 +19,17 @@ rows, engine).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pesql.grammar.ast import Expr, Node, Plan, child_fields
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.record import Record, record
 
 # Nodes of the whole plan (steps, items, expressions): a model's plan has tens; a 100-column
 # DERIVE about 300.
 MAX_NODES = 2_000
 
 
-@dataclass(frozen=True)
-class SizeLimits:
+@record(kw_only=False, slots=False)
+class SizeLimits(Record):
     """Bounds on a plan's shape: steps, and nesting of the expressions inside one step."""
 
     max_steps: int = 64

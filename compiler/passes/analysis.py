@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeAlias, TypeVar, cast
 
 from pesql.compiler.check.check import check, infer_expr
@@ -26,6 +26,7 @@ from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import operators as op
 from pesql.grammar.ops import rows
 from pesql.grammar.ops.joins import Join, Lookup
+from pesql.grammar.record import Record, record
 from pesql.grammar.registry import spec_of
 from pesql.grammar.types import DType
 
@@ -43,8 +44,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class PassContext:
+@record(kw_only=False)
+class PassContext(Record):
     """The input schema (None when unknown: passes then only use type-free rules), and the
     schemas of the tables JOIN and LOOKUP read (the plan is checked again with them)."""
 

@@ -22,12 +22,12 @@ steps compare equal; it needs no types, so it takes a plain `Plan`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, require_checked
 from pesql.compiler.check.schema import Schema
 from pesql.compiler.passes import PASSES, Pass, PassContext, canonical_order
 from pesql.grammar.ast import Plan
+from pesql.grammar.record import Record, record
 
 __all__ = ["MAX_ROUNDS", "PassRecord", "canonicalize", "optimize", "optimize_traced"]
 
@@ -36,8 +36,8 @@ __all__ = ["MAX_ROUNDS", "PassRecord", "canonicalize", "optimize", "optimize_tra
 MAX_ROUNDS = 16
 
 
-@dataclass(frozen=True, slots=True)
-class PassRecord:
+@record(kw_only=False)
+class PassRecord(Record):
     """One pass that changed the plan (for `pesql explain`)."""
 
     name: str

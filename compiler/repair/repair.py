@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
@@ -43,14 +42,15 @@ from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.forms import Form, from_form, to_form
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.printer import to_text
+from pesql.grammar.record import Record, record
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
 
 # Readings listed in an E402 diagnostic: enough to show the model what is ambiguous.
 SHOWN_READINGS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
+@record(kw_only=False)
+class _Reading(Record):
     value: JSONValue
     fixes: tuple[Fix, ...]
     candidate: Candidate
@@ -145,8 +145,8 @@ def _no_constant(name: str) -> JSONValue:
     raise ValueError(name)  # NaN / Infinity: refused by the scanner path
 
 
-@dataclass(frozen=True, slots=True)
-class _Reader:
+@record(kw_only=False)
+class _Reader(Record):
     """How a JSON value becomes a checked plan for one request: form, names, offered ops."""
 
     naming: Naming

@@ -4,18 +4,17 @@ recognize it would slow every command's start, `pesql run` included."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pesql.compiler.check.check import CheckedPlan
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.record import Record, record
 
 __all__ = ["RepairResult"]
 
 
-@dataclass(frozen=True, slots=True)
-class RepairResult:
+@record(kw_only=False)
+class RepairResult(Record):
     """The outcome of `repair`: a plan (or None), the value it was lowered from, every fix made,
     whether the plan can be run as is, and what was wrong or refused. With a schema, `checked`
     is the plan's `CheckedPlan` (None without a schema, or without a plan)."""

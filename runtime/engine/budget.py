@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.record import Record, record
 
 T = TypeVar("T")
 
@@ -47,8 +48,8 @@ class Interrupted(BaseException):
     code catching `Exception` does not swallow it)."""
 
 
-@dataclass(frozen=True)
-class Deadline:
+@record(kw_only=False, slots=False)
+class Deadline(Record):
     """A monotonic point in time, or None (no budget); `budget_s` is what was given."""
 
     at: float | None

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col, fresh
@@ -31,14 +30,15 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import operators, rows
 from pesql.grammar.printer import quote_string
+from pesql.grammar.record import Record, record
 from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
 LISTED_VALUES = 12  # a column with at most this many distinct values gets them listed
 
 
-@dataclass(frozen=True, slots=True)
-class _Probe:
+@record(kw_only=False)
+class _Probe(Record):
     column: str
     value: str
     origin: A.Origin | None

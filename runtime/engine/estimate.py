@@ -31,7 +31,6 @@ import re
 import threading
 import weakref
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -53,6 +52,7 @@ from pesql.grammar.ops.rows import (
     Window,
 )
 from pesql.grammar.ops.text import Concat, RegexpReplace, Replace
+from pesql.grammar.record import Record, record
 from pesql.runtime.engine.limits import result_too_large
 
 STATS_SAMPLE_ROWS = 100_000  # rows read for the mean bytes of each text column
@@ -60,8 +60,8 @@ TEXT_UNKNOWN = 32  # bytes per value of a text column without statistics (an ave
 FIXED = {"boolean": 1, "date": 4}  # other non-text types: 8 bytes
 
 
-@dataclass(frozen=True)
-class TableStats:
+@record(kw_only=False, slots=False)
+class TableStats(Record):
     """Rows and the mean bytes per value of each text column of a source table."""
 
     rows: int

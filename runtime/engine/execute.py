@@ -17,7 +17,7 @@ import dataclasses
 import functools
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TypeAlias
 
@@ -38,6 +38,7 @@ from pesql.compiler.pipeline import compile as compile_plan
 from pesql.grammar.ast import Plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.ops.rows import Limit, Sort
+from pesql.grammar.record import Record, record
 from pesql.grammar.registry import Naming
 from pesql.runtime.engine.batched import Rounds
 from pesql.runtime.engine.budget import Deadline, call_within
@@ -68,8 +69,8 @@ Frame: TypeAlias = pl.DataFrame | pl.LazyFrame
 Tables: TypeAlias = Catalog | Mapping[str, Frame | Table] | Frame | Table
 
 
-@dataclass(frozen=True)
-class Result:
+@record(kw_only=False, slots=False)
+class Result(Record):
     """One execution: the (possibly truncated) frame, timing, and the compile/run notes."""
 
     frame: pl.DataFrame
@@ -78,7 +79,7 @@ class Result:
     notes: tuple[Diagnostic, ...]
 
 
-@dataclass(frozen=True)
+@record(kw_only=False, slots=False)
 class CompiledPlan(Compiled):
     """A checked (and optimized) plan, reusable on any tables that fit its schema.
 
@@ -318,8 +319,8 @@ class CompiledPlan(Compiled):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Warnings:
+@record(kw_only=False)
+class _Warnings(Record):
     """A run's data warnings under way, the plan's prefixes they read, and whether the table
     is cheap enough to run the plan on again (`_cheap_to_rerun`)."""
 

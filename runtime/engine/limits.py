@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
@@ -31,13 +30,14 @@ from pesql.compiler.check.size import SizeLimits, check_size, expr_depth
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.numbers import ROW_INDEX_MAX
 from pesql.grammar.origin import Origin
+from pesql.grammar.record import record
 from pesql.runtime.engine.budget import Deadline
 
 # polars' engines: "auto" (polars' own choice), "streaming" or "in-memory".
 PolarsEngine = Literal["auto", "streaming", "in-memory"]
 
 
-@dataclass(frozen=True)
+@record(kw_only=False, slots=False)
 class Limits(SizeLimits):
     """Bounds on one execution; None switches a bound off.
 

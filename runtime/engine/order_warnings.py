@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import polars as pl
 from pesql.compiler.backends.polars.lower import expr_to_polars
@@ -33,6 +32,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import aggregate, operators, rows, text, window
 from pesql.grammar.printer import quote_name, shown_value
+from pesql.grammar.record import Record, record
 from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
@@ -44,8 +44,8 @@ _NUMBER = re.compile(r"\s*[-+\u2212\u2013]?[$€£¥]?\s*(\d[\d,.\s]*|\.\d+)\s*%
 _DATE_FORMATS = (None, "%d/%m/%Y", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y")
 
 
-@dataclass(frozen=True, slots=True)
-class _Use:
+@record(kw_only=False)
+class _Use(Record):
     column: str  # the input column
     what: str  # how the plan orders it: "SORT", "MAX", ...
     origin: A.Origin | None

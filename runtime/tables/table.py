@@ -21,7 +21,6 @@ whole, because polars has no scanner for them. Every failure to read becomes E30
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -29,6 +28,7 @@ import polars as pl
 from pesql.compiler.backends.polars.dtypes import schema_from_polars
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.grammar.record import Record, record
 from pesql.runtime.tables.clean.infer import CleanReport, clean_frame
 from pesql.runtime.tables.clean.summary import SUMMARY_MODES, SummaryMode
 
@@ -89,8 +89,8 @@ def _tsv_unescape_expr(value: pl.Expr) -> pl.Expr:
 TEXT_FORMATS: frozenset[Format] = frozenset({"csv", "tsv", "json", "ndjson"})
 
 
-@dataclass(frozen=True)
-class Table:
+@record(kw_only=False, slots=False)
+class Table(Record):
     """A named table: a lazy frame, what cleaning did (None when off) and where it came from."""
 
     name: str

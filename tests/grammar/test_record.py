@@ -21,16 +21,27 @@ from pesql.grammar.registry import all_ops
 from pesql.runtime.testing.strategies.syntax import plans
 
 
-def record_classes() -> list[type[A.Node]]:
-    """Every class with fields of its own under Node (plain subclasses share their base's)."""
-    found: list[type[A.Node]] = []
-    todo: list[type[A.Node]] = [A.Node]
+def record_classes(root: type = A.Node) -> list[type[Any]]:
+    """Every class with fields of its own under `root` (plain subclasses share their base's)."""
+    found: list[type[Any]] = []
+    todo: list[type[Any]] = [root]
     while todo:
         cls = todo.pop()
         if "__dataclass_fields__" in cls.__dict__:
             found.append(cls)
         todo.extend(cls.__subclasses__())
     return found
+
+
+def all_records() -> list[type[Any]]:
+    """Every record of the package: the nodes, and the frozen values of every layer that a
+    run imports (origins, diagnostics, types, schemas, limits, compiled plans, tables)."""
+    import pesql.compiler.backends.sql.lower
+    import pesql.compiler.repair.repair
+    import pesql.runtime.engine.execute
+    import pesql.runtime.tables.table  # noqa: F401
+
+    return record_classes(Record)
 
 
 _TWINS: dict[type, type] = {}
@@ -63,21 +74,23 @@ def twin(cls: type) -> type:
             hash=f.hash,
             compare=f.compare,
             metadata=f.metadata,
+            kw_only=f.kw_only,
         )
-    for method in ("__post_init__", "__hash__", "__getstate__", "__setstate__"):
-        if method in cls.__dict__:
+    for method in ("__post_init__", "__eq__", "__hash__", "__getstate__", "__setstate__"):
+        if method in cls.__dict__ and cls.__dict__[method] is not None:
             namespace[method] = cls.__dict__[method]
     made = type(cls.__name__, (twin(base),) if base else (), namespace)
     made.__qualname__ = cls.__qualname__
-    made = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(made)
+    slots = "__slots__" in cls.__dict__
+    made = dataclasses.dataclass(frozen=True, slots=slots)(made)
     _TWINS[cls] = made
     return made
 
 
-def as_twin(node: A.Node) -> Any:
-    """`node`'s field values in its class's standard-library twin (children stay nodes)."""
-    init = {f.name: getattr(node, f.name) for f in dataclasses.fields(node) if f.init}
-    return twin(type(node))(**init)
+def as_twin(value: Any) -> Any:
+    """`value`'s fields in its class's standard-library twin (children stay as they are)."""
+    init = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+    return twin(type(value))(**init)
 
 
 def field_facts(cls: type) -> list[tuple[object, ...]]:
@@ -92,9 +105,53 @@ def test_every_node_class_is_a_record_with_its_twins_fields() -> None:
     assert len(classes) >= 60  # the AST's classes with fields: none missed by the walk
     for cls in classes:
         assert issubclass(cls, Record), cls
-        assert cls.__dict__["__slots__"] == twin(cls).__dict__["__slots__"], cls
-        assert field_facts(cls) == field_facts(twin(cls)), cls
-        assert cls.__match_args__ == twin(cls).__match_args__ == ()  # type: ignore[attr-defined]
+        assert cls.__match_args__ == ()  # type: ignore[attr-defined]
+
+
+def test_every_record_has_its_twins_fields_slots_and_match_args() -> None:
+    classes = all_records()
+    assert len(classes) >= 100  # the nodes, and ~40 values of the other layers
+    for cls in classes:
+        other = twin(cls)
+        assert cls.__dict__.get("__slots__") == other.__dict__.get("__slots__"), cls
+        assert field_facts(cls) == field_facts(other), cls
+        assert cls.__match_args__ == other.__match_args__, cls  # type: ignore[attr-defined]
+
+
+def sample_values() -> list[Any]:
+    """A value of each kind of record outside the AST that the compile and a run build."""
+    from pesql.compiler.check.schema import ColumnType, Schema
+    from pesql.grammar.diagnostics import Diagnostic
+    from pesql.grammar.origin import InString, Span
+    from pesql.runtime.engine.limits import Limits
+
+    span = Span(1, 2, 1, 5)
+    return [
+        span,
+        Pointer("/steps/0"),
+        InString(Pointer("/steps/0"), span),
+        ColumnType("integer"),
+        Schema.of({"a": "integer", "b": "string"}),
+        Diagnostic.make("E201", name="x", origin=span),
+        Limits(),
+        Limits(max_rows=5, timeout_s=None),
+    ]
+
+
+def test_records_of_every_layer_compare_hash_and_show_as_their_twins() -> None:
+    values = sample_values()
+    for value in values:
+        other = as_twin(value)
+        assert repr(value) == repr(other)
+        assert hash(value) == hash(other)
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert copy.copy(value) == value
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            object.__getattribute__(value, "__setattr__")("x", 1)
+    for left in values:
+        for right in values:
+            if type(left) is type(right):
+                assert (left == right) == (as_twin(left) == as_twin(right))
 
 
 @given(plans())
@@ -193,3 +250,24 @@ def test_only_records_derive_records() -> None:
 def test_every_registered_operation_is_a_record() -> None:
     classes = [spec.cls for spec in all_ops()]
     assert len(classes) > 100 and all(issubclass(cls, Record) for cls in classes)
+
+
+def test_a_body_that_writes_eq_alone_still_hashes_and_one_that_refuses_stays_refused() -> None:
+    # As @dataclass(frozen=True): Python sets `__hash__ = None` beside a written `__eq__`, and
+    # the decorator adds the fields' hash; an explicit `__hash__ = None` is kept.
+    @record(kw_only=False)
+    class Loose(Record):
+        x: int
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Loose) and abs(self.x - other.x) <= 1
+
+    @record(kw_only=False, slots=False)
+    class Unhashable(Record):
+        x: int
+        __hash__ = None  # type: ignore[assignment]
+
+    assert Loose(1) == Loose(2) and hash(Loose(1)) == hash((1,))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(Unhashable(1))
+    assert Unhashable(1) == Unhashable(1) and Unhashable(1).__dict__ == {"x": 1}

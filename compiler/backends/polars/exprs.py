@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
@@ -23,13 +22,14 @@ from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Col, Expr, Lit, Node, columns_of
 from pesql.grammar.ops import operators as op
+from pesql.grammar.record import Record, record
 from pesql.grammar.types import DType
 
 Mode = Literal["row", "group", "window"]
 
 
-@dataclass(frozen=True, slots=True)
-class Ctx:
+@record(kw_only=False)
+class Ctx(Record):
     """Where an expression is evaluated.
 
     `row`: one value per row (FILTER, DERIVE). `group`: one value per group (GROUP_BY keys,

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import singledispatch
 
 from pesql.compiler.check.check import infer_expr
 from pesql.compiler.check.schema import Schema
 from pesql.grammar import ast as A
 from pesql.grammar.ops import operators
+from pesql.grammar.record import Record, record
 from pesql.grammar.types import DType
 from sqlglot import exp
 
@@ -41,8 +41,8 @@ SQL_TYPES: dict[DType, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Over:
+@record(kw_only=False)
+class Over(Record):
     """The window of the enclosing WINDOW step: partition keys and order keys (ordinal last)."""
 
     partition: tuple[exp.Expr, ...]
@@ -50,8 +50,8 @@ class Over:
     ordinal: exp.Ordered  # the row ordinal: the tie-break that makes the order total
 
 
-@dataclass(frozen=True, slots=True)
-class ExprContext:
+@record(kw_only=False)
+class ExprContext(Record):
     """What an expression is lowered against: the current table's columns and the dialect."""
 
     schema: Schema

@@ -6,8 +6,9 @@ Both layers log what they tolerated as `Fix` values: the tokenizer (`json_scan`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
+
+from pesql.grammar.record import Record, record
 
 JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
 
@@ -52,8 +53,8 @@ FixKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+@record(kw_only=False)
+class Fix(Record):
     """One change made to read the input: `before` at char offset `position` became `after`."""
 
     kind: FixKind

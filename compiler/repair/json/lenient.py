@@ -19,7 +19,6 @@ of `json_structure`); this module drives the runs and is the public entry point.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from pesql.compiler.repair.json.extract import fail_limit, find_start, trailing, unescape_bare
@@ -27,6 +26,7 @@ from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.compiler.repair.json.parse import MAX_CANDIDATES, Run, dump_value
 from pesql.compiler.repair.json.scan import Tokens
 from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.record import Record, record
 
 # The plan-aware layer lowers every candidate; 16 keeps that cheap while covering every merge
 # point of an early close up to 16 levels deep. Runs are capped separately because two runs
@@ -34,16 +34,16 @@ from pesql.grammar.diagnostics import PesqlError
 MAX_RUNS = 2 * MAX_CANDIDATES
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+@record(kw_only=False)
+class Candidate(Record):
     """One reading of the input: the value and every fix made to get it."""
 
     value: JSONValue
     fixes: tuple[Fix, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+@record(kw_only=False)
+class ScanResult(Record):
     """All candidates, and whether they are *every* reading the parser has (`complete`).
 
     `complete` is False when a bound (`MAX_RUNS`, `MAX_CANDIDATES`) stopped the exploration

@@ -12,19 +12,19 @@ in `lenient_json` decides what the tokens mean; this module only reads them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from pesql.compiler.repair.json.fixes import Fix, FixKind, JSONValue
 from pesql.grammar.numbers import read_int
+from pesql.grammar.record import Record, record
 
 TokenKind = Literal[
     "{", "}", "[", "]", ",", ":", "string", "number", "literal", "word", "fragment", "eof"
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+@record(kw_only=False)
+class Token(Record):
     """A token with its raw text, its value (for scalars) and the fixes reading it needed.
 
     `pre` holds comments skipped before the token; `fixes` those made inside it.

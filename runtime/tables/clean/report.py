@@ -7,18 +7,18 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.backends.polars.numbers import CURRENCY, FOOTNOTE, TRIM
+from pesql.grammar.record import Record, record
 from pesql.runtime.tables.clean.rules import Rule, normalize
 from pesql.runtime.tables.clean.summary import SummaryRow
 
 
-@dataclass(frozen=True)
-class ColumnReport:
+@record(kw_only=False, slots=False)
+class ColumnReport(Record):
     """What inference did to one column (counts and examples come from the sample)."""
 
     original: str
@@ -45,8 +45,8 @@ class ColumnReport:
         }
 
 
-@dataclass(frozen=True)
-class CleanReport:
+@record(kw_only=False, slots=False)
+class CleanReport(Record):
     """Per-column inference results; `sample_rows` rows were examined, all of them if `complete`."""
 
     columns: tuple[ColumnReport, ...]

@@ -11,7 +11,7 @@ few number-like cells contradict the number convention most cells follow (`_majo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
@@ -22,6 +22,7 @@ from pesql.compiler.backends.polars.numbers import (
     read_number,
     strip_affixes,
 )
+from pesql.grammar.record import Record, record
 
 # Compared after trimming and lowercasing. Used when a column converts.
 MISSING_TOKENS = (
@@ -54,8 +55,8 @@ def text_missing(value: pl.Expr) -> pl.Expr:
     return pl.when(marker).then(None).otherwise(value)
 
 
-@dataclass(frozen=True)
-class Rule:
+@record(kw_only=False, slots=False)
+class Rule(Record):
     """One way to read a text column: a label for the report and a polars conversion."""
 
     label: str

@@ -27,12 +27,12 @@ Rows are only found, never dropped by default: loading keeps every row and repor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.backends.polars.numbers import FOOTNOTE, TRIM
+from pesql.grammar.record import Record, record
 
 Kind = Literal["total", "footnote", "section"]
 SummaryMode = Literal["keep", "drop", "flag"]
@@ -54,8 +54,8 @@ NOTE = r"(?i)^(?:(?:notes?|sources?|footnotes?)\s*[:.]|[*†‡^]|\[\w{1,3}\]\s*
 SHOWN_VALUES = 3
 
 
-@dataclass(frozen=True)
-class SummaryRow:
+@record(kw_only=False, slots=False)
+class SummaryRow(Record):
     """A row that looks like a total, a section header or a footnote; `row` counts from 1."""
 
     row: int
