@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -257,12 +258,12 @@ def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
         base = next(b for b in cls.__mro__[1:] if "__dataclass_fields__" in b.__dict__)
         result = _FIELDS_CACHE[cls] = fields_of(base)
         return result
-    hints = typing.get_type_hints(cls, include_extras=True)
     specs = []
     for f in dataclasses.fields(cls):
         if f.name == "origin" or not f.init:
             continue
-        kind, optional, choices, record = _classify(hints[f.name], f"{cls.__name__}.{f.name}")
+        hint = _field_type(cls, f.name, f.type)
+        kind, optional, choices, record = _classify(hint, f"{cls.__name__}.{f.name}")
         default = f.default
         if default is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
@@ -272,6 +273,25 @@ def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
     result = tuple(specs)
     _FIELDS_CACHE[cls] = result
     return result
+
+
+# (module, annotation text) -> the type it names. `typing.get_type_hints` compiles each
+# annotation string of each class again (~300 at import, a few ms of every start); the ~100
+# operations repeat a dozen texts (`Expr`, `Expr | None`, `tuple[Expr, ...]`, ...).
+_EVALUATED: dict[tuple[str, str], Any] = {}
+
+
+def _field_type(cls: type, name: str, annotation: Any) -> Any:
+    """Field `name`'s type, its annotation text evaluated in the module of the class that
+    declared it (what `typing.get_type_hints(cls, include_extras=True)` gives for it)."""
+    if not isinstance(annotation, str):
+        return annotation
+    owner = next(c for c in cls.__mro__ if name in inspect.get_annotations(c))
+    key = (owner.__module__, annotation)
+    found = _EVALUATED.get(key, _EVALUATED)
+    if found is _EVALUATED:
+        found = _EVALUATED[key] = eval(annotation, vars(sys.modules[owner.__module__]))
+    return found
 
 
 def _classify(hint: Any, where: str) -> tuple[FieldKind, bool, tuple[str, ...], type[Node] | None]:

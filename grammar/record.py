@@ -28,9 +28,9 @@ hash a body that writes `__eq__` alone still gets; pickling and copying. A recor
 be a record (or `Record`): `@dataclass(frozen=True)` under it refuses, as frozen under
 non-frozen does.
 
-Not kept: the recursion guard of the generated repr (a frozen value cannot hold itself), the
-`__init__` signature in a class's `__doc__` when it has no docstring, and, for a record
-without slots, the `functools.cached_property` values in what it pickles (recomputed).
+Not kept: the recursion guard of the generated repr (a frozen value cannot hold itself) and,
+for a record without slots, the `functools.cached_property` values in what it pickles
+(recomputed).
 """
 
 from __future__ import annotations
@@ -92,8 +92,16 @@ def record(
         standard = dataclass(
             init=False, repr=False, eq=False, frozen=False, slots=slots, kw_only=kw_only
         )
+        # Without a docstring `@dataclass` writes the constructor's signature into `__doc__`
+        # through `inspect.signature`, of an `__init__` that does not exist yet here: it is
+        # written below from the fields instead, as the standard decorator shows it.
+        docless = not cls.__dict__.get("__doc__")
+        if docless:
+            cls.__doc__ = cls.__name__
         made: Any = standard(cls)
         fields = dataclasses.fields(made)
+        if docless:
+            made.__doc__ = made.__name__ + _signature_text(fields)
         made._record_fields = tuple(f.name for f in fields)
         made._record_shown = tuple(f.name for f in fields if f.repr)
         # Read what the body wrote before adding any (an added `__eq__` is not the body's).
@@ -102,6 +110,22 @@ def record(
         return made  # type: ignore[no-any-return]
 
     return make if cls is None else make(cls)
+
+
+def _signature_text(fields: tuple[dataclasses.Field[Any], ...]) -> str:
+    """`str(inspect.signature(cls))` of the standard `__init__`, from the fields."""
+
+    def parameter(f: dataclasses.Field[Any]) -> str:
+        text = f"{f.name}: {f.type!r}" if isinstance(f.type, str) else f"{f.name}: {f.type}"
+        if f.default is not dataclasses.MISSING:
+            return f"{text} = {f.default!r}"
+        if f.default_factory is not dataclasses.MISSING:
+            return f"{text} = <factory>"
+        return text
+
+    positional = [parameter(f) for f in fields if f.init and not f.kw_only]
+    keyword = [parameter(f) for f in fields if f.init and f.kw_only]
+    return "(" + ", ".join([*positional, *(["*", *keyword] if keyword else [])]) + ")"
 
 
 def _written(cls: type, name: str) -> bool:

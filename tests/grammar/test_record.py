@@ -118,6 +118,13 @@ def test_every_record_has_its_twins_fields_slots_and_match_args() -> None:
         assert cls.__match_args__ == other.__match_args__, cls  # type: ignore[attr-defined]
 
 
+def test_a_record_without_a_docstring_shows_its_constructor_as_the_standard_one() -> None:
+    shown = [cls for cls in all_records() if cls.__doc__.startswith(cls.__name__ + "(")]
+    assert len(shown) >= 40  # the operations declared without a docstring
+    for cls in shown:
+        assert cls.__doc__ == twin(cls).__doc__, cls
+
+
 def sample_values() -> list[Any]:
     """A value of each kind of record outside the AST that the compile and a run build."""
     from pesql.compiler.check.schema import ColumnType, Schema

@@ -6,8 +6,12 @@ lowerings, one test row.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+
 import pytest
 from pesql.grammar import ast as A
+from pesql.grammar import declare
 from pesql.grammar.jsonform import dumps, from_json, to_json
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.printer import expr_text, to_text
@@ -126,3 +130,16 @@ def test_expr_text_parenthesizes_by_precedence() -> None:
     assert expr_text(parse_expr("a - (b - c)")) == "a - (b - c)"
     assert expr_text(parse_expr("(a - b) - c")) == "a - b - c"
     assert expr_text(parse_expr("NOT (a AND b)")) == "NOT (a AND b)"
+
+
+def test_field_types_are_what_get_type_hints_reads() -> None:
+    # declare.fields_of evaluates each annotation text once per module (start-up, issue 20)
+    # instead of typing.get_type_hints per class: the types must be the same.
+    classes = [spec.cls for spec in all_ops()] + list(A.RECORD_TYPES)
+    checked = 0
+    for cls in classes:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        for f in dataclasses.fields(cls):
+            assert declare._field_type(cls, f.name, f.type) == hints[f.name], (cls, f.name)
+            checked += 1
+    assert checked > 250
