@@ -35,7 +35,7 @@ from pesql.compiler.pipeline import (
     as_plan,
 )
 from pesql.compiler.pipeline import compile as compile_plan
-from pesql.grammar.ast import Plan
+from pesql.grammar.ast import Plan, Step
 from pesql.grammar.diagnostics import Diagnostic, PesqlError, nearest
 from pesql.grammar.ops.rows import Limit, Sort
 from pesql.grammar.record import Record, record
@@ -43,7 +43,13 @@ from pesql.grammar.registry import Naming
 from pesql.runtime.engine.batched import Rounds
 from pesql.runtime.engine.budget import Deadline, call_within
 from pesql.runtime.engine.data_warnings import empty_result_warning, literal_warnings
-from pesql.runtime.engine.estimate import TableStats, check_estimate, live_columns, table_stats
+from pesql.runtime.engine.estimate import (
+    TableStats,
+    check_estimate,
+    live_columns,
+    row_widths,
+    table_stats,
+)
 from pesql.runtime.engine.group_warnings import group_warnings
 from pesql.runtime.engine.joins import check_cardinality, join_warnings
 from pesql.runtime.engine.limits import (
@@ -172,7 +178,10 @@ class CompiledPlan(Compiled):
             wanted = limits.engine == "auto" and _in_memory(tables, self.checked.table)
             if limits.max_result_bytes is not None or wanted:
                 stats = self._stats(tables)
-                largest = check_estimate(self.optimized, stats, limits.max_result_bytes, self.live)
+                widths = self._row_widths(stats)
+                largest = check_estimate(
+                    self.optimized, stats, limits.max_result_bytes, self.live, widths
+                )
                 small = _small_work(self, limits, largest, stats.rows)
             return step_frames(to_run, source, joined), small
 
@@ -211,6 +220,22 @@ class CompiledPlan(Compiled):
                 warnings = []
             notes += tuple(warnings)
         return Result(frame, truncated, elapsed, notes)
+
+    @functools.cached_property
+    def _widths_seen(self) -> dict[tuple[tuple[str, float], ...], list[tuple[Step, float]]]:
+        """`estimate.row_widths` of what runs, per text-width statistics seen: a collect on a
+        table seen before multiplies these by its rows instead of walking the plan again."""
+        return {}
+
+    def _row_widths(self, stats: TableStats) -> list[tuple[Step, float]]:
+        key = tuple(sorted(stats.text_bytes.items()))
+        seen = self._widths_seen
+        found = seen.get(key)
+        if found is None:
+            if len(seen) >= _WIDTHS_KEPT:  # tables of ever new widths: start over
+                seen.clear()
+            found = seen[key] = row_widths(self.optimized, stats.text_bytes, self.live)
+        return found
 
     def _stats(self, tables: Tables) -> TableStats:
         # The text widths of the columns the plan reads: the estimate counts only them.
@@ -424,6 +449,8 @@ def run_within(compiling: Callable[[], CompiledPlan], tables: Tables, limits: Li
 # takes milliseconds (a thread start and join cost 0.26 ms p50, 3.4 ms p90 on a busy machine;
 # the streaming engine's set-up ~0.4 ms more than the in-memory one's on a 100-row table).
 SMALL_WORK_BYTES = 4 << 20
+# Text-width statistics a compiled plan keeps the per-row estimate of (`_row_widths`).
+_WIDTHS_KEPT = 16
 # polars' in-memory engine sorts the whole input where the streaming one keeps a top-k: SORT
 # then LIMIT 5 took 81 ms against 0.7 ms over 50,000 rows (487 against 2.3 over 336,000),
 # and a full SORT is no faster in memory past a few thousand rows; below, in memory wins

@@ -262,3 +262,23 @@ def test_the_estimate_bounds_the_text_of_plans_that_drop_columns(
     made = execute(plan, frame, limits=Limits(max_result_bytes=None)).frame
     text = [c for c, dtype in made.schema.items() if dtype == pl.String]
     assert estimate >= sum(int(made[c].str.len_bytes().sum() or 0) for c in text)
+
+
+def test_a_compiled_plan_keeps_its_per_row_estimate_per_table_widths() -> None:
+    # The per-row widths are kept per text-width statistics (execute.CompiledPlan._row_widths):
+    # each table is still estimated with its own widths and rows, as by step_bytes afresh.
+    narrow = pl.DataFrame({"t": ["ab"] * 100, "n": range(100)})
+    wide = pl.DataFrame({"t": ["x" * 400] * 100, "n": range(100)})
+    compiled = compile("DERIVE u = CONCAT(t, t)\nFILTER n > 1", schema_from_polars(narrow.schema))
+    # 100 rows x (t, u, n) of the wide table is ~120 kB; of the narrow one ~2 kB.
+    limits = Limits(max_result_bytes=50_000)
+    for _ in range(2):  # the second time from what the plan kept
+        assert compiled.collect(narrow, limits).frame.height == 98
+        with pytest.raises(PesqlError) as err:
+            compiled.collect(wide, limits)
+        assert err.value.codes == ("E311",)
+    assert len(compiled._widths_seen) == 2
+    for frame in (narrow, wide, narrow.head(3)):
+        stats = table_stats(frame.lazy())
+        kept = step_bytes(compiled.optimized, stats, widths=compiled._row_widths(stats))
+        assert kept == step_bytes(compiled.optimized, stats)
