@@ -45,27 +45,29 @@ _DATE_FORMATS = (None, "%d/%m/%Y", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%b %d, 
 
 
 @record(kw_only=False)
-class _Use(Record):
+class OrderUse(Record):
     column: str  # the input column
     what: str  # how the plan orders it: "SORT", "MAX", ...
     origin: A.Origin | None
 
 
-def text_order_uses(checked: CheckedPlan) -> list[_Use]:
+def text_order_uses(checked: CheckedPlan) -> list[OrderUse]:
     """Where the plan orders an input text column (followed through renames and group keys)."""
     tracked = {n: n for n, t in checked.input_schema.items() if t.dtype == "string"}
-    uses: list[_Use] = []
+    uses: list[OrderUse] = []
     for step in checked.plan.steps:
         match step:
             case rows.Sort(keys=keys):
                 uses += [
-                    _Use(tracked[k.column], "SORT", k.origin) for k in keys if k.column in tracked
+                    OrderUse(tracked[k.column], "SORT", k.origin)
+                    for k in keys
+                    if k.column in tracked
                 ]
             case rows.Filter(where=where):
                 uses += _ordered_in(where, tracked)
             case rows.Window(order_by=keys, columns=assigns):
                 uses += [
-                    _Use(tracked[k.column], "WINDOW ORDER BY", k.origin)
+                    OrderUse(tracked[k.column], "WINDOW ORDER BY", k.origin)
                     for k in keys
                     if k.column in tracked
                 ]
@@ -91,7 +93,7 @@ def text_order_uses(checked: CheckedPlan) -> list[_Use]:
     return uses
 
 
-def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[_Use]:
+def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[OrderUse]:
     for node in expr.walk():
         match node:
             case (
@@ -100,20 +102,23 @@ def _ordered_in(expr: A.Expr, tracked: dict[str, str]) -> Iterator[_Use]:
                 | window.CumMin(value=A.Col(name=name))
                 | window.CumMax(value=A.Col(name=name))
             ) if name in tracked:
-                yield _Use(tracked[name], type(node).__name__.upper(), node.origin)
+                yield OrderUse(tracked[name], type(node).__name__.upper(), node.origin)
             case (
                 operators.Lt(left=A.Col(name=name), right=A.Lit(value=str()))
                 | operators.Le(left=A.Col(name=name), right=A.Lit(value=str()))
                 | operators.Gt(left=A.Col(name=name), right=A.Lit(value=str()))
                 | operators.Ge(left=A.Col(name=name), right=A.Lit(value=str()))
             ) if name in tracked:
-                yield _Use(tracked[name], "a comparison", node.origin)
+                yield OrderUse(tracked[name], "a comparison", node.origin)
 
 
-def text_order_warnings(checked: CheckedPlan, source: pl.LazyFrame) -> Queries[Diagnostic]:
+def text_order_warnings(
+    checked: CheckedPlan, source: pl.LazyFrame, uses: list[OrderUse] | None = None
+) -> Queries[Diagnostic]:
     """W304 for each ordering use of a text column whose values order otherwise (one sample
-    query per column, all in one round)."""
-    uses = list(text_order_uses(checked))
+    query per column, all in one round). `uses`: `text_order_uses(checked)`, when the caller
+    keeps it (a compiled plan does)."""
+    uses = text_order_uses(checked) if uses is None else uses
     columns = list(dict.fromkeys(use.column for use in uses))
     if not columns:
         return []
@@ -272,4 +277,4 @@ def _tie(
     )
 
 
-__all__ = ["cut_limits", "text_order_uses", "text_order_warnings", "tie_warnings"]
+__all__ = ["OrderUse", "cut_limits", "text_order_uses", "text_order_warnings", "tie_warnings"]

@@ -294,3 +294,24 @@ def test_the_runs_lowering_gives_the_warnings_their_prefixes(
     merged = "FILTER team = 'x'\nFILTER points > 0\nGROUP_BY team COMPUTE n = COUNT(*)"
     assert [n.code for n in execute(merged, SCORES).notes] == ["W307"]
     assert lowered == [1]
+
+
+def test_a_compiled_plan_finds_its_literals_and_text_orderings_once() -> None:
+    # The plan's literals (W301) and orderings of text (W304) are found once per compiled
+    # plan and kept; each table still gets its own warnings from them.
+    from pesql.compiler.backends.polars.dtypes import schema_from_polars
+    from pesql.runtime.engine.data_warnings import distinct_probes
+    from pesql.runtime.engine.execute import compile
+    from pesql.runtime.engine.order_warnings import text_order_uses
+
+    holds = pl.DataFrame({"city": ["Oslo", "Bergen"], "year": ["2001", "1999"]})
+    lacks = pl.DataFrame({"city": ["Bergen", "Oslo "], "year": ["10", "9"]})
+    plan = "FILTER city = 'Oslo' OR city = 'Bergen'\nSORT year"
+    compiled = compile(plan, schema_from_polars(holds.schema))
+    codes = [[d.code for d in compiled.collect(f).notes] for f in (holds, lacks, holds)]
+    assert codes[0] == codes[2] and "W301" not in codes[0]
+    assert "W301" in codes[1]  # 'Oslo' is 'Oslo ' there: a near spelling
+    assert compiled.__dict__["_probes"] == distinct_probes(compiled.checked)
+    assert len(compiled._probes) == 2
+    assert compiled.__dict__["_text_order_uses"] == text_order_uses(compiled.checked)
+    assert [u.column for u in compiled._text_order_uses] == ["year"]
