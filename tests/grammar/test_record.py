@@ -1,7 +1,9 @@
-"""`@record` (grammar/record.py) behaves as `@dataclass(frozen=True, slots=True, kw_only=True)`.
+"""`@record` (grammar/record.py) behaves as the standard `@dataclass(frozen=True, ...)`.
 
-Every node class is held to a twin built by the standard library from the same field
-declarations: the same fields, repr, hash and equality, on generated plans.
+Every record of the package (the AST's nodes, and the frozen values of every layer) is held
+to a twin the standard decorator builds from the same field declarations: the same fields,
+slots, docstring and constructor; the same repr, hash and equality on generated plans and on
+a value of each other kind.
 """
 
 from __future__ import annotations
