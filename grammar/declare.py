@@ -263,13 +263,15 @@ def fields_of(cls: type[Node]) -> tuple[FieldSpec, ...]:
         if f.name == "origin" or not f.init:
             continue
         hint = _field_type(cls, f.name, f.type)
-        kind, optional, choices, record = _classify(hint, f"{cls.__name__}.{f.name}")
+        kind, optional, choices, record_type = _classify(hint, f"{cls.__name__}.{f.name}")
         default = f.default
         if default is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
         wire = f.metadata.get("wire", f.name)
         bounds = f.metadata.get("min"), f.metadata.get("max")
-        specs.append(FieldSpec(f.name, wire, kind, optional, default, choices, record, *bounds))
+        specs.append(
+            FieldSpec(f.name, wire, kind, optional, default, choices, record_type, *bounds)
+        )
     result = tuple(specs)
     _FIELDS_CACHE[cls] = result
     return result

@@ -242,29 +242,46 @@ class CompiledPlan(Compiled):
     @functools.cached_property
     def _lowered_kept(
         self,
-    ) -> dict[int, tuple[weakref.ref[pl.LazyFrame], CheckedPlan, list[pl.LazyFrame]]]:
-        """Per source frame still alive (by identity): what runs, lowered over it, without the
-        source itself (the entry must not keep it alive; it goes when the source does)."""
+    ) -> dict[
+        tuple[int, int, int | None],
+        tuple[weakref.ref[pl.LazyFrame], CheckedPlan, list[pl.LazyFrame]],
+    ]:
+        """Per (source frame still alive, plan, last step): that plan lowered over the frame,
+        without the frame itself (the entry must not keep it alive; it goes when the frame
+        does). The plans are this compiled plan's own: what runs, and the plan as written
+        whose prefixes the warnings re-run."""
         return {}
 
     def _lowered(
-        self, to_run: CheckedPlan, source: pl.LazyFrame, joined: dict[str, pl.LazyFrame]
+        self, plan: CheckedPlan, source: pl.LazyFrame, joined: dict[str, pl.LazyFrame]
     ) -> list[pl.LazyFrame]:
-        """`step_frames(to_run, source, joined)`, kept while `source` lives. A table the
-        service or the model loop holds (`Table.frame`) is the same frame on every request,
-        and lowering the plan again cost ~80 µs of each collect of a 5-step plan; a
-        DataFrame's `.lazy()` is a new frame each time, so it is lowered each time."""
-        if joined:  # several sources: not kept
-            return step_frames(to_run, source, joined)
+        """`step_frames(plan, source, joined)`, kept while `source` lives (`_kept`); a plan
+        with joins reads several sources, and is lowered each time."""
+        if joined:
+            return step_frames(plan, source, joined)
+        return self._kept(plan, source, None, lambda: step_frames(plan, source))
+
+    def _kept(
+        self,
+        plan: CheckedPlan,
+        source: pl.LazyFrame,
+        stop: int | None,
+        lower: Callable[[], list[pl.LazyFrame]],
+    ) -> list[pl.LazyFrame]:
+        """`lower()`, the frames of `plan` lowered over `source` (up to step `stop`), kept
+        while `source` lives. A table the service or the model loop holds (`Table.frame`) is
+        the same frame on every request, and lowering the plan again cost 150-200 µs of each
+        collect of a 5-step plan; a DataFrame's `.lazy()` is a new frame each time, so it is
+        lowered each time."""
         kept = self._lowered_kept
-        found = kept.get(id(source))
-        if found is not None and found[0]() is source and found[1] is to_run:
+        key = (id(source), id(plan), stop)
+        found = kept.get(key)
+        if found is not None and found[0]() is source and found[1] is plan:
             return [source, *found[2]]
-        frames = step_frames(to_run, source, joined)
+        frames = lower()
         if len(kept) >= _LOWERED_KEPT:
             kept.clear()
-        key = id(source)
-        kept[key] = (weakref.ref(source, lambda _: kept.pop(key, None)), to_run, frames[1:])
+        kept[key] = (weakref.ref(source, lambda _: kept.pop(key, None)), plan, frames[1:])
         return frames
 
     @functools.cached_property
@@ -301,9 +318,13 @@ class CompiledPlan(Compiled):
         # The table looked up once; the helpers below take it as a catalog of one.
         held = _source(tables, self.checked.table)
         source = _source_frame(held, None)
+
         # The plan's prefixes, lowered once for every warning that re-runs one; every round
         # of their queries runs in one collect (batched.py).
-        prefixes = Prefixes(self.checked, source, lowered)
+        def keep(stop: int, lower: Callable[[], list[pl.LazyFrame]]) -> list[pl.LazyFrame]:
+            return self._kept(self.checked, source, stop, lower)
+
+        prefixes = Prefixes(self.checked, source, lowered, keep)
         frame = held if isinstance(held, pl.DataFrame) else None
         scan = not _in_memory(held, None)
         jobs = [
@@ -499,7 +520,7 @@ SMALL_WORK_BYTES = 4 << 20
 # Text-width statistics a compiled plan keeps the per-row estimate of (`_row_widths`), and
 # source frames it keeps its lowering over (`_lowered`).
 _WIDTHS_KEPT = 16
-_LOWERED_KEPT = 8
+_LOWERED_KEPT = 16
 # polars' in-memory engine sorts the whole input where the streaming one keeps a top-k: SORT
 # then LIMIT 5 took 81 ms against 0.7 ms over 50,000 rows (487 against 2.3 over 336,000),
 # and a full SORT is no faster in memory past a few thousand rows; below, in memory wins

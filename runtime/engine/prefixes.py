@@ -12,6 +12,8 @@ tables are not re-read for a warning), so those steps get no such warning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 from pesql.compiler.backends.polars.lower import step_frames
 from pesql.compiler.check.check import CheckedPlan
@@ -21,21 +23,25 @@ from pesql.grammar.ops.joins import Join, Lookup
 class Prefixes:
     """`before(i)`: the plan's input to step `i` as a LazyFrame (lowered on first use)."""
 
-    __slots__ = ("_checked", "_frames", "_lowered", "_source", "_stop")
+    __slots__ = ("_checked", "_frames", "_keep", "_lowered", "_source", "_stop")
 
     def __init__(
         self,
         checked: CheckedPlan,
         source: pl.LazyFrame,
         lowered: list[pl.LazyFrame] | None = None,
+        keep: Callable[[int, Callable[[], list[pl.LazyFrame]]], list[pl.LazyFrame]] | None = None,
     ) -> None:
         """`lowered`: `step_frames` of a plan whose steps are `checked`'s but maybe the last
         (the answer's own lowering, when the optimizer changed nothing and the last LIMIT
         keeps a row more): the input of every step is then already built. On a 100-row
-        table lowering the plan again was ~80 µs of the warnings' ~300."""
+        table lowering the plan again was ~80 µs of the warnings' ~300. `keep(stop, lower)`:
+        `lower()` (the plan lowered up to `stop`), or what a compiled plan kept of it while
+        the source lives."""
         self._checked = checked
         self._source = source
         self._lowered = lowered
+        self._keep = keep
         steps = checked.plan.steps
         self._stop = next(
             (i for i, s in enumerate(steps) if isinstance(s, Join | Lookup)), len(steps)
@@ -51,7 +57,12 @@ class Prefixes:
         if lowered is not None and index < min(len(lowered), len(self._checked.plan.steps)):
             return lowered[index]  # the input of a step: the same steps before it
         if self._frames is None:
-            self._frames = step_frames(self._checked, self._source, stop=self._stop)
+            checked, source, stop = self._checked, self._source, self._stop
+
+            def lower() -> list[pl.LazyFrame]:
+                return step_frames(checked, source, stop=stop)
+
+            self._frames = lower() if self._keep is None else self._keep(stop, lower)
         return self._frames[index]
 
 

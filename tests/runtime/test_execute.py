@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -19,6 +20,7 @@ from pesql.compiler.repair.repair import repair
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.parse import parse
+from pesql.grammar.printer import to_text
 from pesql.runtime.embedding import Runtime
 from pesql.runtime.engine import execute as execute_module
 from pesql.runtime.engine import limits as limits_module
@@ -345,6 +347,31 @@ def test_a_kept_lowering_is_of_what_runs_with_these_limits() -> None:
     quiet = Limits(data_warnings=False)
     for limits in (None, quiet, None, quiet):
         assert compiled.collect(table, limits).frame["n"].to_list() == [5, 4]
-    kept = compiled._lowered_kept[id(table.frame)]
+    kept = compiled._lowered_kept[(id(table.frame), id(compiled.optimized), None)]
     assert kept[1] is compiled.optimized  # the last collect's, without the extra row
     assert len(kept[2]) == 2
+
+
+def test_the_plan_as_written_is_lowered_once_too_for_the_warnings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # When the optimizer rewrote the plan, the warnings re-run prefixes of the plan as
+    # written (W307/W308 here): that lowering is kept like the one of what runs.
+    import pesql.runtime.engine.prefixes as prefixes_module
+
+    lowered: list[str] = []
+    for module in (execute_module, prefixes_module):  # what runs; the prefixes' plan
+
+        def counted(plan: Any, *args: Any, _real: Any = module.step_frames, **kw: Any) -> Any:
+            lowered.append(to_text(plan.plan))
+            return _real(plan, *args, **kw)
+
+        monkeypatch.setattr(module, "step_frames", counted)
+    data = pl.DataFrame({"g": ["a", "b", "a", "c"], "n": [1, 2, 3, 4]})
+    plan = "FILTER n > 1\nFILTER g != 'z'\nGROUP_BY g COMPUTE total = SUM(n)"
+    compiled = execute_module.compile(plan, schema_from_polars(data.schema))
+    assert compiled.optimized is not compiled.checked  # the two FILTERs are merged
+    table = load_table(data, name="t")
+    for _ in range(3):
+        assert sorted(compiled.collect(table).frame.rows()) == [("a", 3), ("b", 2), ("c", 4)]
+    assert len(lowered) == 2 and lowered[1] == to_text(compiled.checked.plan)
