@@ -15,6 +15,7 @@ import pytest
 import pesql
 from bench import (
     compile_latency,
+    integers,
     loading,
     memory,
     overhead,
@@ -166,6 +167,12 @@ def test_overhead_smoke() -> None:
     assert len(labels) == 6 and sum(label.startswith("pesql end to end") for label in labels) == 2
     assert all(v > 0 for v in _numbers(report, "p50 µs"))
     assert _numbers(report, "ratio to hand-written (per-round median)")[0] == 1.0
+
+
+def test_integers_smoke() -> None:
+    (report,) = integers.run(2, rows=2_000)
+    assert [row[0] for row in report.rows] == [label for label, _, _ in integers.CASES]
+    assert all(v > 0 for v in _numbers(report, "p-SQL p50 ms") + _numbers(report, "polars p50 ms"))
 
 
 def test_loading_smoke() -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import polars as pl
+from pesql.compiler.backends.polars.integers import OVERFLOW_MARK
 from pesql.compiler.check.size import SizeLimits, check_size, expr_depth
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.numbers import ROW_INDEX_MAX
@@ -78,7 +79,14 @@ def execution_error(exc: BaseException) -> PesqlError:
     if reason:
         problem = f"{problem.rstrip(':')}: {reason}"
     hints: list[str] = []
-    if "conversion" in problem or "strict" in problem or "cast" in problem.lower():
+    if OVERFLOW_MARK in problem:  # integer arithmetic past Int64 (compiler/.../integers.py)
+        values = problem[problem.index(": [") :] if ": [" in problem else ""
+        problem = f"integer overflow: a result is outside the 64-bit range (±9.2e18){values}"
+        hints.append("CAST an operand to 'float' first, e.g. CAST(x, 'float') * y")
+    elif "from `u64` to `i64` failed" in problem:  # a UInt64 column's value past Int64
+        problem = f"a column holds integers beyond the 64-bit range of p-SQL's integer: {problem}"
+        hints.append("convert the column to float before giving the table to pesql")
+    elif "conversion" in problem or "strict" in problem or "cast" in problem.lower():
         hints.append("use TRY_CAST to get null where a value does not convert")
     if "regex" in problem.lower():
         hints.append("check the regular expression (Rust regex syntax, no look-around)")

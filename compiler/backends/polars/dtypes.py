@@ -15,6 +15,17 @@ boundary, says what each one is in polars and reads a polars schema as a checker
 polars types p-SQL cannot express (List, Struct, Binary, Object, Time, ...) do not make a
 table unusable: `schema_from_polars` keeps such a column with `unsupported` set to the polars
 type, and the checker reports E217 only when a plan refers to it by name.
+
+p-SQL's `integer` is 64 bits and its `float` is a double, whatever width a frame stores them
+in: `widened` reads narrower columns as Int64 and Float64 before a plan runs, so that a sum
+of an Int32 column, or `a - b` of two UInt8 columns, is not computed (and wrapped) at the
+column's width:
+
+    >>> frame = pl.LazyFrame({"pop": [2_000_000_000] * 2}, schema={"pop": pl.Int32})
+    >>> frame.select(pl.col("pop").sum()).collect().item()  # polars: the sum wraps at 32 bits
+    -294967296
+    >>> widened(frame).select(pl.col("pop").sum()).collect().item()
+    4000000000
 """
 
 from __future__ import annotations
@@ -86,4 +97,29 @@ def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
     return Schema(tuple(columns))
 
 
-__all__ = ["UnsupportedType", "dtype_of_polars", "polars_dtype", "schema_from_polars"]
+def widened(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """`frame` with every integer column as Int64 and every float column as Float64.
+
+    Integers of 8 to 32 bits convert exactly; an unsigned 64-bit (or 128-bit) value beyond
+    Int64's range fails the run (E305) rather than wrap. A frame already of those widths is
+    returned as it is (the common case costs a look at its schema). Columns a plan never
+    reads are not converted: polars drops them from the query before the cast runs."""
+    try:
+        schema = frame.collect_schema()
+    except Exception:  # a file that cannot be read: collecting the plan reports it (E305)
+        return frame
+    casts = [
+        pl.col(name).cast(pl.Int64 if dt.is_integer() else pl.Float64, strict=True)
+        for name, dt in schema.items()
+        if (dt.is_integer() and dt != pl.Int64) or (dt.is_float() and dt != pl.Float64)
+    ]
+    return frame.with_columns(casts) if casts else frame
+
+
+__all__ = [
+    "UnsupportedType",
+    "dtype_of_polars",
+    "polars_dtype",
+    "schema_from_polars",
+    "widened",
+]

@@ -18,6 +18,13 @@ import math
 from typing import Literal
 
 import polars as pl
+from pesql.compiler.backends.polars.integers import (
+    exact_add,
+    exact_mul,
+    exact_neg,
+    exact_sub,
+    is_integer,
+)
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
 from pesql.grammar.ast import Col, Expr, Lit, Node, columns_of
@@ -126,22 +133,23 @@ def true_divide(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     return pl.when(right != 0).then(left.cast(pl.Float64) / right.cast(pl.Float64))
 
 
+# Integer operands compute in 128 bits and fail on overflow (integers.py): polars wraps.
 @lower.register(op.Add)
 def _add(node: op.Add, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
-    return left + right
+    return exact_add(left, right) if is_integer(node, ctx) else left + right
 
 
 @lower.register(op.Sub)
 def _sub(node: op.Sub, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
-    return left - right
+    return exact_sub(left, right) if is_integer(node, ctx) else left - right
 
 
 @lower.register(op.Mul)
 def _mul(node: op.Mul, ctx: Ctx) -> pl.Expr:
     left, right = _binary(node, ctx)
-    return left * right
+    return exact_mul(left, right) if is_integer(node, ctx) else left * right
 
 
 @lower.register(op.Div)
@@ -163,7 +171,8 @@ def _mod(node: op.Mod, ctx: Ctx) -> pl.Expr:
 
 @lower.register(op.Neg)
 def _neg(node: op.Neg, ctx: Ctx) -> pl.Expr:
-    return -lower(node.value, ctx)
+    value = lower(node.value, ctx)
+    return exact_neg(value) if is_integer(node, ctx) else -value
 
 
 # Comparison and logic --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
+from pesql.compiler.backends.polars.integers import exact_abs, is_integer, narrow, wide
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import logic
 from pesql.grammar.ops import numeric as num
@@ -154,12 +155,16 @@ def _try_cast(node: logic.TryCast, ctx: Ctx) -> pl.Expr:
 
 @lower.register(num.Abs)
 def _abs(node: num.Abs, ctx: Ctx) -> pl.Expr:
-    return lower(node.value, ctx).abs()
+    value = lower(node.value, ctx)
+    return exact_abs(value) if is_integer(node, ctx) else value.abs()
 
 
 @lower.register(num.SubAbs)
 def _sub_abs(node: num.SubAbs, ctx: Ctx) -> pl.Expr:
-    return (lower(node.left, ctx) - lower(node.right, ctx)).abs()
+    left, right = lower(node.left, ctx), lower(node.right, ctx)
+    if is_integer(node, ctx):
+        return narrow((wide(left) - right).abs())
+    return (left - right).abs()
 
 
 def round_half_away(value: pl.Expr, digits: int) -> pl.Expr:

@@ -29,6 +29,7 @@ import pesql.compiler.backends.polars.functions
 import pesql.compiler.backends.polars.text
 import pesql.compiler.backends.polars.window  # noqa: F401
 import polars as pl
+from pesql.compiler.backends.polars.dtypes import widened
 from pesql.compiler.backends.polars.exprs import Ctx, lower
 from pesql.compiler.backends.polars.joins import join_frame
 from pesql.compiler.backends.polars.steps import (
@@ -71,7 +72,8 @@ def step_frames(
     once gives each of them its prefix, the very frame `to_polars` of that prefix builds (a
     step's lowering depends only on the steps before it)."""
     plan = require_checked(checked, "to_polars").plan
-    frame = source
+    # p-SQL's integer and float are 64 bits: a narrower column must not wrap (dtypes.py).
+    frame = widened(source)
     frames = [frame]
     order: Order = ()
     unique: Unique = None
@@ -99,7 +101,7 @@ def _joined(tables: Mapping[str, pl.LazyFrame], name: str) -> pl.LazyFrame:
         given = ", ".join(f"`{n}`" for n in tables) or "none"
         hint = f"pass the joined table to to_polars(..., tables=...); given: {given}"
         raise PesqlError([Diagnostic.make("E210", name=name, hints=(hint,))])
-    return found
+    return widened(found)
 
 
 def expr_to_polars(expr: Expr) -> pl.Expr:

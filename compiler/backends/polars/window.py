@@ -18,6 +18,7 @@ from pesql.compiler.backends.polars.exprs import (
     lower,
     true_divide,
 )
+from pesql.compiler.backends.polars.integers import exact_sub, is_integer, narrow, wide
 from pesql.compiler.backends.polars.names import col, cols
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import aggregate as ag
@@ -80,8 +81,10 @@ def _count_if(node: ag.CountIf, ctx: Ctx) -> pl.Expr:
 @lower.register(ag.Sum)
 def _sum(node: ag.Sum, ctx: Ctx) -> pl.Expr:
     values = _values(node.value, node.where, ctx)
+    # Integers sum in 128 bits: a total past Int64's range fails rather than wraps.
+    total = narrow(wide(values).sum()) if is_integer(node, ctx) else values.sum()
     # polars sums nothing to 0; SQL's SUM over no non-null value is NULL.
-    return per_partition(pl.when(values.count() > 0).then(values.sum()), ctx)
+    return per_partition(pl.when(values.count() > 0).then(total), ctx)
 
 
 def _float_values(node: ag.Aggregate | ag.Quantile, ctx: Ctx) -> pl.Expr:
@@ -189,13 +192,16 @@ def _lead(node: wf.Lead, ctx: Ctx) -> pl.Expr:
 @lower.register(wf.Diff)
 def _diff(node: wf.Diff, ctx: Ctx) -> pl.Expr:
     value, earlier = _shifted(node, ctx, node.offset)
+    if is_integer(node.value, ctx):
+        return per_partition(exact_sub(value, earlier), ctx)
     return per_partition(value - earlier, ctx)
 
 
 @lower.register(wf.PctChange)
 def _pct_change(node: wf.PctChange, ctx: Ctx) -> pl.Expr:
     value, earlier = _shifted(node, ctx, node.offset)
-    return per_partition(true_divide(value - earlier, earlier), ctx)
+    change = exact_sub(value, earlier) if is_integer(node.value, ctx) else value - earlier
+    return per_partition(true_divide(change, earlier), ctx)
 
 
 def _running(step: pl.Expr) -> pl.Expr:
@@ -207,6 +213,8 @@ def _running(step: pl.Expr) -> pl.Expr:
 @lower.register(wf.CumSum)
 def _cum_sum(node: wf.CumSum, ctx: Ctx) -> pl.Expr:
     value = _series(node.value, ctx)
+    if is_integer(node, ctx):  # a running total past Int64's range fails rather than wraps
+        return per_partition(_running(narrow(wide(value).cum_sum())), ctx)
     return per_partition(_running(value.cum_sum()), ctx)
 
 

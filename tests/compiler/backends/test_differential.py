@@ -445,21 +445,8 @@ def op_calls(draw: st.DrawFn, spec: OpSpec) -> A.Expr:
             values[f.name] = draw(_option(spec, f))
     node = spec.cls(**values)
     assert isinstance(node, A.Expr)
-    assume(not polars_gap(node) and not may_overflow(node))
+    assume(not polars_gap(node))
     return node
-
-
-def may_overflow(node: A.Expr) -> bool:
-    """Integer columns multiplied together: the tables hold integers up to 10**12, and Int64
-    overflow wraps in polars but fails in DuckDB (docs/semantics.md), as the generated plans
-    of `strategies.typed` leave out too (multiplication only by a small literal)."""
-    if not isinstance(node, operators.Mul):
-        return False
-    sides = (node.left, node.right)
-    return all(
-        not isinstance(side, A.Lit) and infer_expr(side, OP_SCHEMA).dtype == "integer"
-        for side in sides
-    )
 
 
 def polars_gap(node: A.Expr) -> bool:

@@ -1,0 +1,227 @@
+"""Integers never wrap on the polars backend (compiler/backends/polars/integers.py, dtypes.py).
+
+polars computes an Int32 column's sum in 32 bits and Int64 arithmetic modulo 2**64, silently.
+p-SQL's integer is 64-bit and exact: narrower columns are read as Int64, and a result outside
+Int64's range fails the run with E305 ("integer overflow"), as in DuckDB and PostgreSQL. The
+oracle is Python's own integers, which do not overflow.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pesql.compiler.backends.polars.dtypes import schema_from_polars
+from pesql.compiler.backends.polars.exprs import Ctx
+from pesql.compiler.backends.polars.integers import is_integer
+from pesql.compiler.backends.polars.lower import to_polars
+from pesql.compiler.check.check import check, infer_expr
+from pesql.grammar.diagnostics import PesqlError
+from pesql.grammar.parse import parse, parse_expr
+from pesql.grammar.registry import all_ops
+from pesql.runtime.testing.strategies.typed import schemas_and_tables, well_typed_plans
+
+from pesql import execute
+from tests.compiler.backends.test_differential import OP_SCHEMA, op_calls
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+NARROW = {
+    pl.Int8: (-(2**7), 2**7 - 1),
+    pl.Int16: (-(2**15), 2**15 - 1),
+    pl.Int32: (-(2**31), 2**31 - 1),
+    pl.UInt8: (0, 2**8 - 1),
+    pl.UInt16: (0, 2**16 - 1),
+    pl.UInt32: (0, 2**32 - 1),
+}
+ROW_OPS = "DERIVE s = a + b, d = a - b, m = a * b, n = -a, g = SUB_ABS(a, b), v = ABS(a)"
+
+
+def _row_expected(a: int | None, b: int | None) -> dict[str, int | None]:
+    if a is None or b is None:
+        both = None
+        return {"s": both, "d": both, "m": both, "g": both} | {
+            "n": None if a is None else -a,
+            "v": None if a is None else abs(a),
+        }
+    return {"s": a + b, "d": a - b, "m": a * b, "n": -a, "g": abs(a - b), "v": abs(a)}
+
+
+@st.composite
+def narrow_frames(draw: st.DrawFn) -> pl.DataFrame:
+    dtype = draw(st.sampled_from(list(NARROW)))
+    low, high = NARROW[dtype]
+    values = st.one_of(st.none(), st.integers(low, high), st.sampled_from([low, high]))
+    rows = draw(st.integers(1, 6))
+    a = draw(st.lists(values, min_size=rows, max_size=rows))
+    b = draw(st.lists(values, min_size=rows, max_size=rows))
+    return pl.DataFrame({"a": a, "b": b}, schema={"a": dtype, "b": dtype})
+
+
+@settings(max_examples=60)
+@given(narrow_frames())
+def test_narrow_integer_columns_compute_in_64_bits(frame: pl.DataFrame) -> None:
+    # Every result of two 32-bit operands fits in 64 bits: none may wrap at the column's width.
+    expected = [_row_expected(a, b) for a, b in frame.iter_rows()]
+    if any(not INT64_MIN <= v <= INT64_MAX for e in expected for v in e.values() if v is not None):
+        # Two UInt32 values multiply past Int64 (4294967295 ** 2): that fails, never wraps.
+        with pytest.raises(PesqlError, match="integer overflow"):
+            execute(ROW_OPS, frame)
+        return
+    got = execute(ROW_OPS, frame).frame
+    rows = zip(got.iter_rows(named=True), expected, frame.iter_rows(), strict=True)
+    for row, want, values in rows:
+        assert {k: row[k] for k in want} == want, (frame.schema, values)
+    assert got.schema["s"] == pl.Int64 and got.schema["a"] == pl.Int64
+    present = [a for a in frame["a"].to_list() if a is not None]
+    total = execute("AGGREGATE t = SUM(a), n = COUNT(*)", frame).frame.row(0, named=True)
+    assert total["t"] == (sum(present) if present else None)
+    running = execute("WINDOW c = CUMSUM(a)", frame).frame["c"].to_list()
+    sums, acc = [], None
+    for a in frame["a"].to_list():
+        acc = acc if a is None else (a if acc is None else acc + a)
+        sums.append(acc)
+    assert running == sums
+
+
+def test_the_sum_of_an_int32_population_column_does_not_wrap() -> None:
+    frame = pl.DataFrame(
+        {"country": ["a", "b", "c"], "population": [1_400_000_000, 1_400_000_000, 300_000_000]},
+        schema={"country": pl.String, "population": pl.Int32},
+    )
+    assert frame.select(pl.col("population").sum()).item() < 0  # polars alone wraps
+    got = execute("AGGREGATE total = SUM(population)", frame).frame
+    assert got["total"].to_list() == [3_100_000_000]
+
+
+def test_unsigned_subtraction_is_signed() -> None:
+    frame = pl.DataFrame({"a": [1], "b": [2]}, schema={"a": pl.UInt64, "b": pl.UInt64})
+    assert execute("DERIVE d = a - b", frame).frame["d"].to_list() == [-1]
+
+
+def test_an_unsigned_64_bit_value_past_int64_fails_with_a_clear_error() -> None:
+    frame = pl.DataFrame({"a": [2**64 - 1]}, schema={"a": pl.UInt64})
+    with pytest.raises(PesqlError) as info:
+        execute("DERIVE b = a + 1", frame)
+    (d,) = info.value.diagnostics
+    assert d.code == "E305" and "beyond the 64-bit range" in d.message
+
+
+INT64 = st.one_of(
+    st.integers(INT64_MIN, INT64_MAX),
+    st.integers(-(2**32), 2**32),
+    st.sampled_from([INT64_MIN, INT64_MAX, INT64_MIN + 1, -1, 0, 1, 2**62, 2**31]),
+)
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+@settings(max_examples=150)
+@given(a=INT64, b=INT64, op=st.sampled_from(["+", "-", "*", "SUB_ABS", "NEG", "ABS", "SUM"]))
+def test_int64_results_are_exact_or_an_overflow_error(a: int, b: int, op: str) -> None:
+    frame = pl.DataFrame({"a": [a], "b": [b]}, schema={"a": pl.Int64, "b": pl.Int64})
+    plans = {
+        "SUB_ABS": ("DERIVE r = SUB_ABS(a, b)", abs(a - b)),
+        "NEG": ("DERIVE r = -a", -a),
+        "ABS": ("DERIVE r = ABS(a)", abs(a)),
+        "SUM": ("AGGREGATE r = SUM(a) + SUM(b)", a + b),
+    }
+    text, exact = plans.get(op) or (f"DERIVE r = a {op} b", BINARY[op](a, b))
+    if INT64_MIN <= exact <= INT64_MAX:
+        assert execute(text, frame).frame["r"].to_list() == [exact]
+        return
+    with pytest.raises(PesqlError) as info:
+        execute(text, frame)
+    (d,) = info.value.diagnostics
+    assert d.code == "E305" and "integer overflow" in d.message, d.message
+    assert any("CAST" in h for h in d.hints)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AGGREGATE r = SUM(a)",
+        "WINDOW r = CUMSUM(a)",
+        "WINDOW r = DIFF(a) ORDER BY k",
+        "WINDOW r = PCT_CHANGE(a) ORDER BY k",
+        "GROUP_BY g COMPUTE r = SUM(a)",
+    ],
+)
+def test_aggregates_and_windows_fail_on_overflow(text: str) -> None:
+    frame = pl.DataFrame({"k": [1, 2], "g": ["x", "x"], "a": [INT64_MAX, INT64_MIN]})
+    if "DIFF" not in text and "PCT" not in text:
+        frame = frame.with_columns(pl.Series("a", [INT64_MAX, 1]))
+    with pytest.raises(PesqlError) as info:
+        execute(text, frame)
+    assert "integer overflow" in info.value.diagnostics[0].message
+
+
+def test_float_arithmetic_lowers_as_before() -> None:
+    # Money and measures are floats (TPC-H's are): they must not pay for 128-bit integers.
+    frame = pl.LazyFrame({"price": [1.5], "qty": [2], "disc": [0.1]})
+    plan = parse("DERIVE r = price * (1 - disc) + price, s = SUB_ABS(price, disc)\n"
+                 "AGGREGATE t = SUM(r), n = SUM(qty)")  # fmt: skip
+    lowered = to_polars(check(plan, schema_from_polars(frame.collect_schema())), frame)
+    explained = lowered.explain(optimized=False)
+    assert explained.count("Int128") == 1  # SUM(qty) only
+
+
+EXPRESSION_OPS = [s for s in all_ops() if s.category != "step"]
+
+
+@pytest.mark.parametrize("spec", EXPRESSION_OPS, ids=lambda s: s.name)
+def test_is_integer_agrees_with_the_checker(spec: object) -> None:
+    # The lowering's reading of the declared type rules never calls integer what the checker
+    # types otherwise (that would cast a float to Int128, truncating it).
+    # op_calls leaves out what polars cannot take (a window over a constant): many draws.
+    @settings(max_examples=15, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(op_calls(spec))
+    def run(node: object) -> None:
+        try:
+            dtype = infer_expr(node, OP_SCHEMA).dtype  # type: ignore[arg-type]
+        except PesqlError:
+            assume(False)  # ill-typed: the checker refuses it before any lowering
+        if is_integer(node, Ctx(schema=OP_SCHEMA)):  # type: ignore[arg-type]
+            assert dtype in ("integer", "null"), dtype
+
+    run()
+
+
+def test_is_integer_reads_the_declared_rules() -> None:
+    ctx = Ctx(schema=OP_SCHEMA)
+    integer_col = next(n for n, t in OP_SCHEMA.items() if t.dtype == "integer")
+    float_col = next(n for n, t in OP_SCHEMA.items() if t.dtype == "float")
+    known = {
+        f"{integer_col} + 1": True,
+        f"{integer_col} * {float_col}": False,
+        f"CASE WHEN {integer_col} > 1 THEN {integer_col} ELSE 0 END": True,
+        f"CASE WHEN {integer_col} > 1 THEN {float_col} ELSE 0 END": False,
+        f"CAST({float_col}, 'integer') - 1": True,
+        "COUNT(*) * 2": True,
+        f"{integer_col} / 2": False,
+    }
+    for text, expected in known.items():
+        assert is_integer(parse_expr(text), ctx) is expected, text
+
+
+@settings(max_examples=40)
+@given(schemas_and_tables().flatmap(lambda st_: st.tuples(st.just(st_), well_typed_plans(st_[0]))))
+def test_generated_plans_run_the_same_on_widened_columns(case: object) -> None:
+    # Any plan over Int32 columns gives what it gives over the same values as Int64.
+    (_schema, frame), plan = case  # type: ignore[misc]
+
+    def as_int32(column: pl.Series) -> pl.Series:
+        fits = column.dtype == pl.Int64 and column.is_between(-(2**31), 2**31 - 1).all()
+        return column.cast(pl.Int32) if fits else column
+
+    # Built column by column: generated names may read as regular expressions to pl.col.
+    narrow = pl.DataFrame([as_int32(frame.to_series(i)) for i in range(frame.width)])
+    outcomes = []
+    for table in (frame, narrow):
+        try:
+            outcomes.append(execute(plan, table).frame)
+        except PesqlError as exc:
+            outcomes.append(exc.diagnostics[0].code)
+    if isinstance(outcomes[0], pl.DataFrame) and isinstance(outcomes[1], pl.DataFrame):
+        assert outcomes[0].equals(outcomes[1])
+    else:
+        assert outcomes[0] == outcomes[1]
