@@ -20,13 +20,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
-from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars
+from pesql.compiler.backends.polars.dtypes import polars_dtype, schema_from_polars, widened
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.backends.sql.lower import UNSUPPORTED, to_sql, unsupported_ops
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
+from pesql.runtime.engine.limits import execution_error
 from pesql.runtime.extras import require
 
 __all__ = [
@@ -55,7 +56,12 @@ _ORDINAL = "__pesql_input_row"
 def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.DataFrame], str]:
     """The checked plan, the frames it reads by SQL name (the input as `_INPUT`, joined tables
     as `_INPUT_<i>`), each with an ordinal column, and that column's name."""
-    frames = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in tables.items()}
+    # Every engine reads p-SQL's 64-bit integers and doubles: an Int32 column registered in
+    # DuckDB as it is would overflow at 32 bits where polars does not (dtypes.widened).
+    try:
+        frames = {name: widened(f.lazy()).collect() for name, f in tables.items()}
+    except pl.exceptions.PolarsError as exc:  # a UInt64 value past Int64
+        raise execution_error(exc) from exc
     schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}
     checked = check(plan, schemas)
     assert checked.table is not None  # check() raised E210 otherwise

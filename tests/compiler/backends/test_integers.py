@@ -20,6 +20,7 @@ from pesql.compiler.check.check import check, infer_expr
 from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.parse import parse, parse_expr
 from pesql.grammar.registry import all_ops
+from pesql.runtime.engine.sql import execute_duckdb
 from pesql.runtime.testing.strategies.typed import schemas_and_tables, well_typed_plans
 
 from pesql import execute
@@ -73,6 +74,8 @@ def test_narrow_integer_columns_compute_in_64_bits(frame: pl.DataFrame) -> None:
     for row, want, values in rows:
         assert {k: row[k] for k in want} == want, (frame.schema, values)
     assert got.schema["s"] == pl.Int64 and got.schema["a"] == pl.Int64
+    # DuckDB reads the same widths (runtime/engine/sql.prepare widens them): same answer.
+    assert execute_duckdb(parse(ROW_OPS), {"t": frame}).equals(got)
     present = [a for a in frame["a"].to_list() if a is not None]
     total = execute("AGGREGATE t = SUM(a), n = COUNT(*)", frame).frame.row(0, named=True)
     assert total["t"] == (sum(present) if present else None)
