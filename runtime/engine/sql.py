@@ -59,7 +59,7 @@ def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.Dat
     # Every engine reads p-SQL's 64-bit integers and doubles: an Int32 column registered in
     # DuckDB as it is would overflow at 32 bits where polars does not (dtypes.widened).
     try:
-        frames = {name: widened(f.lazy()).collect() for name, f in tables.items()}
+        frames = {name: widened(f.lazy(), decimals=False).collect() for name, f in tables.items()}
     except pl.exceptions.PolarsError as exc:  # a UInt64 value past Int64
         raise execution_error(exc) from exc
     schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}

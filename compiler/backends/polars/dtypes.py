@@ -97,23 +97,37 @@ def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
     return Schema(tuple(columns))
 
 
-def widened(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """`frame` with every integer column as Int64 and every float column as Float64.
+def widened(frame: pl.LazyFrame, *, decimals: bool = True) -> pl.LazyFrame:
+    """`frame` with every integer column as Int64, every float column as Float64 and (with
+    `decimals`) every decimal of fewer than 9 places as p-SQL's Decimal(38, 9).
 
     Integers of 8 to 32 bits convert exactly; an unsigned 64-bit (or 128-bit) value beyond
-    Int64's range fails the run (E305) rather than wrap. A frame already of those widths is
-    returned as it is (the common case costs a look at its schema). Columns a plan never
+    Int64's range fails the run (E305) rather than wrap. polars multiplies decimals at the
+    larger scale of the two (1.25 * 1.25 is 1.56 at two places), where SQL keeps every digit:
+    at nine places the product of two money amounts is exact. (SQL engines multiply decimals
+    exactly at any scale: their frames keep `decimals=False`.) A frame already of those types
+    is returned as it is (the common case costs a look at its schema). Columns a plan never
     reads are not converted: polars drops them from the query before the cast runs."""
     try:
         schema = frame.collect_schema()
     except Exception:  # a file that cannot be read: collecting the plan reports it (E305)
         return frame
     casts = [
-        pl.col(name).cast(pl.Int64 if dt.is_integer() else pl.Float64, strict=True)
+        pl.col(name).cast(wider, strict=True)
         for name, dt in schema.items()
-        if (dt.is_integer() and dt != pl.Int64) or (dt.is_float() and dt != pl.Float64)
+        if (wider := _wider(dt, decimals)) is not None
     ]
     return frame.with_columns(casts) if casts else frame
+
+
+def _wider(dt: pl.DataType, decimals: bool) -> pl.DataType | None:
+    if dt.is_integer():
+        return None if dt == pl.Int64 else pl.Int64()
+    if dt.is_float():
+        return None if dt == pl.Float64 else pl.Float64()
+    if decimals and isinstance(dt, pl.Decimal) and (dt.scale or 0) < 9:
+        return _POLARS["decimal"]
+    return None
 
 
 __all__ = [

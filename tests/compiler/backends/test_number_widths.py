@@ -1,12 +1,16 @@
-"""Integers never wrap on the polars backend (compiler/backends/polars/integers.py, dtypes.py).
+"""Numbers keep p-SQL's widths on the polars backend (compiler/backends/polars/integers.py,
+dtypes.widened).
 
-polars computes an Int32 column's sum in 32 bits and Int64 arithmetic modulo 2**64, silently.
-p-SQL's integer is 64-bit and exact: narrower columns are read as Int64, and a result outside
-Int64's range fails the run with E305 ("integer overflow"), as in DuckDB and PostgreSQL. The
-oracle is Python's own integers, which do not overflow.
+polars computes an Int32 column's sum in 32 bits, Int64 arithmetic modulo 2**64, and a product
+of decimals at the larger scale of the two, all silently. p-SQL's integer is 64-bit and exact
+(narrower columns are read as Int64; a result outside Int64's range fails the run with E305
+"integer overflow", as in DuckDB and PostgreSQL) and its decimal has nine places. The oracles
+are Python's own integers and decimals, and DuckDB.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import polars as pl
 import pytest
@@ -228,3 +232,42 @@ def test_generated_plans_run_the_same_on_widened_columns(case: object) -> None:
         assert outcomes[0].equals(outcomes[1])
     else:
         assert outcomes[0] == outcomes[1]
+
+
+@st.composite
+def money_frames(draw: st.DrawFn) -> pl.DataFrame:
+    scale = draw(st.integers(0, 4))
+    cents = st.integers(-(10**8), 10**8).map(lambda v: Decimal(v).scaleb(-scale))
+    rows = draw(st.integers(1, 5))
+    values = draw(st.lists(st.one_of(st.none(), cents), min_size=2 * rows, max_size=2 * rows))
+    dtype = pl.Decimal(18, scale)
+    return pl.DataFrame({"p": values[:rows], "q": values[rows:]}, schema={"p": dtype, "q": dtype})
+
+
+@settings(max_examples=60)
+@given(money_frames())
+def test_decimal_products_keep_every_digit(frame: pl.DataFrame) -> None:
+    # polars alone multiplies at the larger scale (1.25 * 1.25 = 1.56 at two places); SQL, and
+    # p-SQL, keep the digits: two amounts of up to 4 places multiply exactly at 9.
+    got = execute("DERIVE m = p * q, c = p * q * q, s = p + q", frame).frame
+    for row in got.iter_rows(named=True):
+        p, q = row["p"], row["q"]
+        if p is None or q is None:
+            assert row["m"] is None and row["s"] is None
+            continue
+        assert (row["m"], row["s"]) == (p * q, p + q)
+        assert abs(row["c"] - p * q * q) <= Decimal("1e-9")  # 12 places, cut to 9
+    assert got.schema["m"] == pl.Decimal(38, 9)
+    duck = execute_duckdb(parse("DERIVE m = p * q, s = p + q"), {"t": frame})
+    assert duck["m"].to_list() == got["m"].to_list() and duck["s"].to_list() == got["s"].to_list()
+
+
+def test_a_tax_on_a_price_keeps_its_digits() -> None:
+    frame = pl.DataFrame(
+        {"price": [Decimal("19.99")], "rate": [Decimal("0.15")]},
+        schema={"price": pl.Decimal(10, 2), "rate": pl.Decimal(10, 2)},
+    )
+    # polars alone rounds the product to the columns' two places
+    assert frame.select(pl.col("price") * pl.col("rate")).item() == Decimal("3.00")
+    got = execute("DERIVE tax = price * rate", frame).frame
+    assert got["tax"].to_list() == [Decimal("2.9985")]
