@@ -17,9 +17,9 @@ table unusable: `schema_from_polars` keeps such a column with `unsupported` set 
 type, and the checker reports E217 only when a plan refers to it by name.
 
 p-SQL's `integer` is 64 bits and its `float` is a double, whatever width a frame stores them
-in: `widened` reads narrower columns as Int64 and Float64 before a plan runs, so that a sum
-of an Int32 column, or `a - b` of two UInt8 columns, is not computed (and wrapped) at the
-column's width:
+in: `widened` reads narrower columns as Int64 and Float64 (and text kept as Categorical or
+Enum as String) before a plan runs, so that a sum of an Int32 column, or `a - b` of two UInt8
+columns, is not computed (and wrapped) at the column's width:
 
     >>> frame = pl.LazyFrame({"pop": [2_000_000_000] * 2}, schema={"pop": pl.Int32})
     >>> frame.select(pl.col("pop").sum()).collect().item()  # polars: the sum wraps at 32 bits
@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import polars as pl
+from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar.types import DType
 
@@ -98,8 +99,9 @@ def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
 
 
 def widened(frame: pl.LazyFrame, *, decimals: bool = True) -> pl.LazyFrame:
-    """`frame` with every integer column as Int64, every float column as Float64 and (with
-    `decimals`) every decimal of fewer than 9 places as p-SQL's Decimal(38, 9).
+    """`frame` with every integer column as Int64, every float column as Float64, every
+    Categorical or Enum as String and (with `decimals`) every decimal of fewer than 9 places
+    as p-SQL's Decimal(38, 9): the polars types of the p-SQL types the checker gave them.
 
     Integers of 8 to 32 bits convert exactly; an unsigned 64-bit (or 128-bit) value beyond
     Int64's range fails the run (E305) rather than wrap. polars multiplies decimals at the
@@ -113,7 +115,7 @@ def widened(frame: pl.LazyFrame, *, decimals: bool = True) -> pl.LazyFrame:
     except Exception:  # a file that cannot be read: collecting the plan reports it (E305)
         return frame
     casts = [
-        pl.col(name).cast(wider, strict=True)
+        col(name).cast(wider, strict=True)
         for name, dt in schema.items()
         if (wider := _wider(dt, decimals)) is not None
     ]
@@ -127,6 +129,10 @@ def _wider(dt: pl.DataType, decimals: bool) -> pl.DataType | None:
         return None if dt == pl.Float64 else pl.Float64()
     if decimals and isinstance(dt, pl.Decimal) and (dt.scale or 0) < 9:
         return _POLARS["decimal"]
+    if isinstance(dt, pl.Categorical | pl.Enum):
+        # Text in every p-SQL operation: polars orders an Enum by its categories (MIN of
+        # ['zebra', 'apple'] declared in that order is 'zebra') and refuses both in LIKE.
+        return pl.String()
     return None
 
 

@@ -1,5 +1,5 @@
-"""Numbers keep p-SQL's widths on the polars backend (compiler/backends/polars/integers.py,
-dtypes.widened).
+"""A frame's columns take p-SQL's types before a plan runs (compiler/backends/polars/integers.py,
+dtypes.widened): numbers keep p-SQL's widths, text kept as Categorical or Enum is text.
 
 polars computes an Int32 column's sum in 32 bits, Int64 arithmetic modulo 2**64, and a product
 of decimals at the larger scale of the two, all silently. p-SQL's integer is 64-bit and exact
@@ -212,26 +212,38 @@ def test_is_integer_reads_the_declared_rules() -> None:
 
 @settings(max_examples=40)
 @given(schemas_and_tables().flatmap(lambda st_: st.tuples(st.just(st_), well_typed_plans(st_[0]))))
-def test_generated_plans_run_the_same_on_widened_columns(case: object) -> None:
-    # Any plan over Int32 columns gives what it gives over the same values as Int64.
+def test_generated_plans_run_the_same_on_the_narrower_types(case: object) -> None:
+    # Any plan gives over Int32 columns what it gives over the same values as Int64, and over
+    # text as Categorical, or as an Enum whose categories run in reverse (polars would order
+    # by them), what it gives over String.
     (_schema, frame), plan = case  # type: ignore[misc]
 
     def as_int32(column: pl.Series) -> pl.Series:
         fits = column.dtype == pl.Int64 and column.is_between(-(2**31), 2**31 - 1).all()
         return column.cast(pl.Int32) if fits else column
 
-    # Built column by column: generated names may read as regular expressions to pl.col.
-    narrow = pl.DataFrame([as_int32(frame.to_series(i)) for i in range(frame.width)])
-    outcomes = []
-    for table in (frame, narrow):
+    def as_categorical(column: pl.Series) -> pl.Series:
+        return column.cast(pl.Categorical) if column.dtype == pl.String else column
+
+    def as_enum(column: pl.Series) -> pl.Series:
+        if column.dtype != pl.String or column.null_count() == column.len():
+            return column  # polars makes no empty Enum
+        return column.cast(pl.Enum(sorted(set(column.drop_nulls()), reverse=True)))
+
+    def outcome(table: pl.DataFrame) -> pl.DataFrame | str:
         try:
-            outcomes.append(execute(plan, table).frame)
+            return execute(plan, table).frame
         except PesqlError as exc:
-            outcomes.append(exc.diagnostics[0].code)
-    if isinstance(outcomes[0], pl.DataFrame) and isinstance(outcomes[1], pl.DataFrame):
-        assert outcomes[0].equals(outcomes[1])
-    else:
-        assert outcomes[0] == outcomes[1]
+            return exc.diagnostics[0].code
+
+    expected = outcome(frame)
+    for change in (as_int32, as_categorical, as_enum):
+        # Built column by column: generated names may read as regular expressions to pl.col.
+        got = outcome(pl.DataFrame([change(frame.to_series(i)) for i in range(frame.width)]))
+        if isinstance(expected, pl.DataFrame) and isinstance(got, pl.DataFrame):
+            assert got.equals(expected), change.__name__
+        else:
+            assert got == expected, change.__name__
 
 
 @st.composite
