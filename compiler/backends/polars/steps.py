@@ -7,13 +7,15 @@ still describes the rows (LIMIT ... WITH TIES compares on it); `sort_keys_after`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 
 import polars as pl
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
+from pesql.compiler.backends.polars.integers import is_integer
 from pesql.compiler.backends.polars.names import col, cols, exactly, fresh
-from pesql.compiler.check.schema import Schema
+from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar.ast import Assign, SortKey, Step
 from pesql.grammar.ops import rows
 
@@ -44,12 +46,28 @@ def with_assigns(frame: pl.LazyFrame, assigns: Sequence[Assign], ctx: Ctx) -> pl
         # reject the projection), starts a new batch.
         if assign.name in named or not columns_of(assign.expr).isdisjoint(named):
             frame = frame.with_columns(lower(a.expr, ctx).alias(a.name) for a in batch)
+            ctx = _after(batch, ctx)
             batch, named = [], set()
         batch.append(assign)
         named.add(assign.name)
     if batch:
         frame = frame.with_columns(lower(a.expr, ctx).alias(a.name) for a in batch)
     return frame
+
+
+def _after(batch: Sequence[Assign], ctx: Ctx) -> Ctx:
+    """`ctx` for the items after `batch`: a column the batch made an integer is known to be
+    one (`DERIVE x = a * b, y = x * x` checks `x * x` for overflow: integers.py)."""
+    if ctx.schema is None:
+        return ctx
+    schema, assigned = ctx.schema, set(ctx.assigned)
+    for a in batch:
+        if is_integer(a.expr, ctx):
+            schema = schema.with_column(a.name, ColumnType("integer"))
+            assigned.discard(a.name)
+        else:
+            assigned.add(a.name)
+    return dataclasses.replace(ctx, schema=schema, assigned=frozenset(assigned))
 
 
 def sort_frame(

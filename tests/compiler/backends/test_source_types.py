@@ -284,3 +284,11 @@ def test_a_tax_on_a_price_keeps_its_digits() -> None:
     assert frame.select(pl.col("price") * pl.col("rate")).item() == Decimal("3.00")
     got = execute("DERIVE tax = price * rate", frame).frame
     assert got["tax"].to_list() == [Decimal("2.9985")]
+
+
+def test_a_column_the_same_derive_made_an_integer_is_checked_too() -> None:
+    frame = pl.DataFrame({"a": [2**31], "b": [2**31]})
+    with pytest.raises(PesqlError, match="integer overflow"):
+        execute("DERIVE x = a * b, y = x * x", frame)  # x = 2**62 fits; x * x does not
+    got = execute("DERIVE x = a * b, y = x / 2, z = CAST(x, 'float') * x", frame).frame
+    assert got.row(0, named=True)["z"] == float(2**124)
