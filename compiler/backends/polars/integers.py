@@ -18,10 +18,10 @@ back strictly: an overflow fails the run with E305 (runtime/engine/limits.py nam
 
 Which operands are integers is read from the operations' declared type rules (grammar/types.py:
 `Same`, `Promote`, ... over the step's input schema), so no second type system is written here.
-A column an earlier item of the same DERIVE or WINDOW made is known
-(steps.with_assigns); an operand whose type is not known at lowering is computed as before. Floats and decimals are untouched (TPC-H's money columns
-are floats: their plans lower as before). Int128 arithmetic costs ~5x Int64's in polars; only
-integer operations pay it (bench/integers.py measures it).
+A column an earlier item of the same DERIVE or WINDOW made is known (steps.with_assigns); an
+operand whose type is not known at lowering is computed as before. Floats and decimals are
+untouched (TPC-H's money columns are floats: their plans lower as before). Int128 arithmetic
+costs ~5x Int64's in polars; only integer operations pay it (bench/integers.py measures it).
 """
 
 from __future__ import annotations

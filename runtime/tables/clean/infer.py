@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import polars as pl
 from pesql.compiler.backends.polars.names import col
-from pesql.runtime.tables.clean.report import CleanReport, ColumnReport, column_report
+from pesql.runtime.tables.clean.report import CleanReport, ColumnReport, column_reports
 from pesql.runtime.tables.clean.rules import (
     MISSING_TOKENS,
     RULES,
@@ -165,10 +165,11 @@ def clean_frame(
     ]
     converted = sample.select(exprs)
     skip = frozenset((not_data | (spans == "total").fill_null(False)).arg_true().to_list())
-    reports = tuple(
-        column_report(sample, converted, original or "", n, chosen.get(n), n in text, skip)
+    columns = [
+        (original or "", n, chosen.get(n), n in text)
         for original, n in zip(raw, names, strict=True)
-    )
+    ]
+    reports = column_reports(sample, converted, columns, skip)
     typed = [n for n in text if n in chosen and chosen[n].family != "text"]
     numeric = [n for n in typed if chosen[n].family == "number"]
     # One expression (of the table's width) for the rows found and for the drop or the flag.

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -118,62 +119,88 @@ def _contradicting(column: ColumnReport) -> tuple[str, ...]:
     return ("null, contradicting the column: " + shown + (f" and {more} more" if more > 0 else ""),)
 
 
-def column_report(
+def column_reports(
     sample: pl.DataFrame,
     converted: pl.DataFrame,
-    original: str,
-    name: str,
-    rule: Rule | None,
-    is_text: bool,
+    columns: Sequence[tuple[str, str, Rule | None, bool]],
     skip: frozenset[int] = frozenset(),
+) -> tuple[ColumnReport, ...]:
+    """The report of each column `(original header, name, rule, is_text)`, from the sample as
+    read and as converted; `skip`: sample rows (from 0) reported as section headers or
+    footnotes, not as cells that contradict their column.
+
+    Everything it counts is one query over all the columns: per column and fact it was eight
+    small queries (a 100-column CSV spent 0.18 s of its 0.6 s load there)."""
+    # Columns by position (`b3`, `a3`): a header may be anything, `^x$` included.
+    both = pl.concat(
+        [
+            sample.select(col(n).alias(f"b{i}") for i, (_, n, _, _) in enumerate(columns)),
+            converted.select(col(n).alias(f"a{i}") for i, (_, n, _, _) in enumerate(columns)),
+        ],
+        how="horizontal",
+    )
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    exprs: list[pl.Expr] = []
+    for i, (_, _, rule, _) in enumerate(columns):
+        before, after = pl.col(f"b{i}"), pl.col(f"a{i}")
+        exprs.append(row.filter(before.is_not_null()).head(3).implode().alias(f"rows{i}"))
+        exprs.append((before.is_not_null() & after.is_null()).sum().alias(f"added{i}"))
+        if rule is not None and rule.family != "text":
+            value = before.str.strip_chars(TRIM)
+            currency = pl.coalesce(
+                value.str.extract(rf"^[+-]?\s*({CURRENCY})", 1),
+                value.str.extract(rf"({CURRENCY})$", 1),
+            )
+            exprs += [
+                value.str.contains(FOOTNOTE).any().alias(f"footnotes{i}"),
+                value.str.contains(r"%$").any().alias(f"percent{i}"),
+                currency.drop_nulls().unique(maintain_order=True).implode().alias(f"currency{i}"),
+            ]
+        if rule is not None and rule.family == "number":
+            # Present after normalizing (not a missing marker) yet null after conversion.
+            lost = normalize(before).is_not_null() & after.is_null()
+            exprs.append(row.filter(lost).implode().alias(f"lost{i}"))
+    found = both.select(exprs).row(0, named=True) if exprs else {}
+    return tuple(
+        _report(sample, converted, column, i, found, skip) for i, column in enumerate(columns)
+    )
+
+
+def _report(
+    sample: pl.DataFrame,
+    converted: pl.DataFrame,
+    column: tuple[str, str, Rule | None, bool],
+    i: int,
+    found: dict[str, Any],
+    skip: frozenset[int],
 ) -> ColumnReport:
-    """`skip`: sample rows (from 0) reported as section headers or footnotes, not as cells that
-    contradict the column."""
-    # Renamed: polars runs Series methods through pl.col(series.name), a regex for `^x$`.
-    before, after = sample[name].rename("value"), converted[name].rename("value")
-    rows = before.is_not_null().arg_true().head(3).to_list()
+    original, name, rule, is_text = column
+    before, after = sample[name], converted[name]
+    added = int(found[f"added{i}"])
     label = "text (values of mixed kinds; kept as written)" if is_text else "kept (typed source)"
     if rule is not None and rule.family == "text":
         label = rule.label
     if is_text and (rule is None or rule.family == "text"):
-        if int((before.is_not_null() & after.is_null()).sum()):
+        if added:
             label += "; missing markers (NA, N/A, null, empty) -> null"
     elif rule is not None:
-        value = col(name).str.strip_chars(TRIM)
-        found = sample.select(
-            value.str.contains(FOOTNOTE).any().alias("footnotes"),
-            value.str.contains(r"%$").any().alias("percent"),
-            pl.coalesce(
-                value.str.extract(rf"^[+-]?\s*({CURRENCY})", 1),
-                value.str.extract(rf"({CURRENCY})$", 1),
-            )
-            .drop_nulls()
-            .unique(maintain_order=True)
-            .implode()
-            .alias("currency"),
-        ).row(0, named=True)
         label = rule.label
-        if found["percent"]:
+        if found[f"percent{i}"]:
             label += "; percent kept as the number shown (12% -> 12.0)"
-        if rule.family == "number" and found["currency"]:
-            label += "; currency " + ", ".join(repr(c) for c in found["currency"])
-        if found["footnotes"]:
+        if rule.family == "number" and found[f"currency{i}"]:
+            label += "; currency " + ", ".join(repr(c) for c in found[f"currency{i}"])
+        if found[f"footnotes{i}"]:
             label += "; footnote marks removed"
     contradictions: tuple[tuple[int, str], ...] = ()
     if rule is not None and rule.family == "number":
-        # Present after normalizing (not a missing marker) yet null after conversion.
-        lost = normalize(pl.col("value")).is_not_null() & after.is_null()
-        rows_lost = pl.DataFrame({"value": before}).select(lost.arg_true()).to_series()
-        contradictions = tuple(
-            (int(r) + 1, str(before[int(r)])) for r in rows_lost if int(r) not in skip
-        )
+        contradictions = tuple((r + 1, str(before[r])) for r in found[f"lost{i}"] if r not in skip)
     return ColumnReport(
         original=original,
         name=name,
         dtype=str(after.dtype),
         rule=label,
-        nulls_added=int((before.is_not_null() & after.is_null()).sum()),
-        examples=tuple((str(before[i]), str(after[i])) for i in rows),
+        nulls_added=added,
+        examples=tuple((str(before[r]), str(after[r])) for r in found[f"rows{i}"]),
         notes=() if rule is None else rule.notes,
         contradictions=contradictions,
     )
