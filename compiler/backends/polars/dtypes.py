@@ -100,8 +100,9 @@ def schema_from_polars(schema: Mapping[str, pl.DataType]) -> Schema:
 
 def widened(frame: pl.LazyFrame, *, decimals: bool = True) -> pl.LazyFrame:
     """`frame` with every integer column as Int64, every float column as Float64, every
-    Categorical or Enum as String and (with `decimals`) every decimal of fewer than 9 places
-    as p-SQL's Decimal(38, 9): the polars types of the p-SQL types the checker gave them.
+    Categorical or Enum as String, every datetime with a time zone as its wall-clock time
+    there, and (with `decimals`) every decimal of fewer than 9 places as p-SQL's Decimal(38,
+    9): the polars types of the p-SQL types the checker gave them.
 
     Integers of 8 to 32 bits convert exactly; an unsigned 64-bit (or 128-bit) value beyond
     Int64's range fails the run (E305) rather than wrap. polars multiplies decimals at the
@@ -115,25 +116,31 @@ def widened(frame: pl.LazyFrame, *, decimals: bool = True) -> pl.LazyFrame:
     except Exception:  # a file that cannot be read: collecting the plan reports it (E305)
         return frame
     casts = [
-        col(name).cast(wider, strict=True)
+        wider
         for name, dt in schema.items()
-        if (wider := _wider(dt, decimals)) is not None
+        if (wider := _wider(col(name), dt, decimals)) is not None
     ]
     return frame.with_columns(casts) if casts else frame
 
 
-def _wider(dt: pl.DataType, decimals: bool) -> pl.DataType | None:
+def _wider(column: pl.Expr, dt: pl.DataType, decimals: bool) -> pl.Expr | None:
+    """`column` as p-SQL reads a column of polars type `dt` (None: as it is)."""
+    wider: pl.DataType | None = None
     if dt.is_integer():
-        return None if dt == pl.Int64 else pl.Int64()
-    if dt.is_float():
-        return None if dt == pl.Float64 else pl.Float64()
-    if decimals and isinstance(dt, pl.Decimal) and (dt.scale or 0) < 9:
-        return _POLARS["decimal"]
-    if isinstance(dt, pl.Categorical | pl.Enum):
+        wider = None if dt == pl.Int64 else pl.Int64()
+    elif dt.is_float():
+        wider = None if dt == pl.Float64 else pl.Float64()
+    elif decimals and isinstance(dt, pl.Decimal) and (dt.scale or 0) < 9:
+        wider = _POLARS["decimal"]
+    elif isinstance(dt, pl.Categorical | pl.Enum):
         # Text in every p-SQL operation: polars orders an Enum by its categories (MIN of
         # ['zebra', 'apple'] declared in that order is 'zebra') and refuses both in LIKE.
-        return pl.String()
-    return None
+        wider = pl.String()
+    elif isinstance(dt, pl.Datetime) and dt.time_zone is not None:
+        # p-SQL's datetimes are naive: one with a zone is its wall-clock time there. polars
+        # took YEAR of 2024-01-01 00:30 Berlin in Berlin (2024), DuckDB in UTC (2023).
+        return column.dt.replace_time_zone(None)
+    return None if wider is None else column.cast(wider, strict=True)
 
 
 __all__ = [

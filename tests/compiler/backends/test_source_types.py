@@ -10,6 +10,7 @@ are Python's own integers and decimals, and DuckDB.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import polars as pl
@@ -213,9 +214,10 @@ def test_is_integer_reads_the_declared_rules() -> None:
 @settings(max_examples=40)
 @given(schemas_and_tables().flatmap(lambda st_: st.tuples(st.just(st_), well_typed_plans(st_[0]))))
 def test_generated_plans_run_the_same_on_the_narrower_types(case: object) -> None:
-    # Any plan gives over Int32 columns what it gives over the same values as Int64, and over
+    # Any plan gives over Int32 columns what it gives over the same values as Int64; over
     # text as Categorical, or as an Enum whose categories run in reverse (polars would order
-    # by them), what it gives over String.
+    # by them), what it gives over String; over datetimes with a zone what it gives over
+    # their wall-clock times.
     (_schema, frame), plan = case  # type: ignore[misc]
 
     def as_int32(column: pl.Series) -> pl.Series:
@@ -237,8 +239,15 @@ def test_generated_plans_run_the_same_on_the_narrower_types(case: object) -> Non
         except PesqlError as exc:
             return exc.diagnostics[0].code
 
+    def as_zoned(column: pl.Series) -> pl.Series:
+        # The same wall-clock times with a zone (one without daylight saving: every naive
+        # time exists there).
+        if column.dtype != pl.Datetime:
+            return column
+        return column.dt.replace_time_zone("Asia/Kolkata")
+
     expected = outcome(frame)
-    for change in (as_int32, as_categorical, as_enum):
+    for change in (as_int32, as_categorical, as_enum, as_zoned):
         # Built column by column: generated names may read as regular expressions to pl.col.
         got = outcome(pl.DataFrame([change(frame.to_series(i)) for i in range(frame.width)]))
         if isinstance(expected, pl.DataFrame) and isinstance(got, pl.DataFrame):
@@ -292,3 +301,14 @@ def test_a_column_the_same_derive_made_an_integer_is_checked_too() -> None:
         execute("DERIVE x = a * b, y = x * x", frame)  # x = 2**62 fits; x * x does not
     got = execute("DERIVE x = a * b, y = x / 2, z = CAST(x, 'float') * x", frame).frame
     assert got.row(0, named=True)["z"] == float(2**124)
+
+
+def test_a_zoned_datetime_is_its_wall_clock_time_on_every_engine() -> None:
+    # Half past midnight in Berlin is still the old year in UTC: DuckDB said 2023, polars 2024.
+    frame = pl.DataFrame({"t": [dt.datetime(2024, 1, 1, 0, 30)]}).with_columns(
+        pl.col("t").dt.replace_time_zone("Europe/Berlin")
+    )
+    plan = "DERIVE y = YEAR(t), d = DATE_TRUNC('day', t)"
+    got = execute(plan, frame).frame
+    assert got.row(0) == (dt.datetime(2024, 1, 1, 0, 30), 2024, dt.datetime(2024, 1, 1))
+    assert execute_duckdb(parse(plan), {"t": frame}).equals(got)
