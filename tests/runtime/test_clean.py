@@ -30,6 +30,15 @@ RULE_CASES: list[tuple[list[str | None], pl.DataType, list[Any], str]] = [
     (["1'234", "5’000"], pl.Int64(), [1234, 5000], 'separator "\'"'),
     (["1.234,5", "2.000.000"], pl.Float64(), [1234.5, 2000000.0], "'.' and decimal comma"),
     (["3,5", "12,25"], pl.Float64(), [3.5, 12.25], "decimal comma"),
+    # Past Int64 with separators, or with a point, it is an amount: a number (a float).
+    (["12,345,678,901,234,567,890", "5"], pl.Float64(), [1.2345678901234567e19, 5.0], "','"),
+    (["12345678901234567890.5"], pl.Float64(), [1.2345678901234567e19], "number"),
+    (
+        ["9223372036854775807", "-9223372036854775808"],
+        pl.Int64(),
+        [2**63 - 1, -(2**63)],
+        "integer",
+    ),
     (["12%", "5.5 %", "100%"], pl.Float64(), [12.0, 5.5, 100.0], "percent kept as the number"),
     (["$1,200", "$-5", "-$7"], pl.Int64(), [1200, -5, -7], "currency '$'"),
     (["€3.50", "£2", "¥1,000"], pl.Float64(), [3.5, 2.0, 1000.0], "currency"),
@@ -103,6 +112,8 @@ def test_rule(values: list[str | None], dtype: pl.DataType, expected: list[Any],
     [
         ["12", "twelve"],  # one value is not a number
         ["007", "12"],  # leading zeros: an identifier
+        # Digits past Int64: as floats two 20-digit IDs would keep only their first 16 digits.
+        ["12345678901234567890", "12345678901234567891", "5"],
         ["March 2001", "5 March 2010"],  # two date shapes
         ["3:45", "14:75"],  # 75 is not a seconds field
         ["1,2,3", "4"],  # not a thousands grouping

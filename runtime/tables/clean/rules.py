@@ -157,6 +157,9 @@ RULES: tuple[Rule, ...] = (
 _IDENTIFIER = Rule(
     "text (leading zeros as in '007': kept as an identifier)", "text", lambda v, _: v
 )
+_LONG_IDENTIFIER = Rule(
+    "text (whole numbers past 64 bits, as long IDs are: kept as written)", "text", lambda v, _: v
+)
 
 
 _N = "n"  # the count of a distinct (column, text) in choose_rules' frame
@@ -203,6 +206,13 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
         # Leading zeros on integer-looking codes ("007", "02134") mark identifiers: converting
         # would lose them. `00.4` and `0.5` are numbers.
         _cells(number.str.contains(r"^[+-]?0\d+$"), weighted).alias("zeros"),
+        # Digits alone past Int64 (20-digit IDs) would read as floats, which keep only the
+        # first 16 digits: two IDs could become one number. Written with separators
+        # ("12,345,678,901,234,567,890") they are amounts, and stay numbers.
+        _cells(
+            number.str.contains(r"^[+-]?\d+$") & number.cast(pl.Int64, strict=False).is_null(),
+            weighted,
+        ).alias("long"),
         *(
             _cells(value.is_not_null() & rule.convert(value, number).is_null(), weighted).alias(
                 str(i)
@@ -227,6 +237,9 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
         elif exact is not None:
             rule = RULES[exact]
         else:
+            continue
+        if count["long"] and rule.family == "number":
+            chosen[n] = _LONG_IDENTIFIER
             continue
         if count["zeros"] and rule.family == "number":
             chosen[n] = _IDENTIFIER
