@@ -210,7 +210,7 @@ def choose_rules(sample: pl.DataFrame, columns: Sequence[str]) -> dict[str, Rule
         # first 16 digits: two IDs could become one number. Written with separators
         # ("12,345,678,901,234,567,890") they are amounts, and stay numbers.
         _cells(
-            number.str.contains(r"^[+-]?\d+$") & number.cast(pl.Int64, strict=False).is_null(),
+            number.str.contains(r"^[+-]?[0-9]+$") & number.cast(pl.Int64, strict=False).is_null(),
             weighted,
         ).alias("long"),
         *(
