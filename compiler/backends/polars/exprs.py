@@ -57,6 +57,13 @@ class Ctx(Record):
     # rows only, so nothing is computed on the others: a strict CAST of a value the `where`
     # leaves out does not fail (SQL's `AGG(CASE WHEN where THEN value END)` never evaluates it).
     rows: pl.Expr | None = None
+    # Whether each node read here is an integer (integers.is_integer), by the node's id (the
+    # entry holds the node): the nodes of an arithmetic tree are each asked once, not once per
+    # node above them. Valid for this schema and `assigned`; a context with others starts it
+    # over (steps._after).
+    integers: dict[int, tuple[Expr, bool]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def inside_aggregate(self) -> Ctx:
         return dataclasses.replace(self, in_agg=True)

@@ -67,7 +67,7 @@ def _after(batch: Sequence[Assign], ctx: Ctx) -> Ctx:
             assigned.discard(a.name)
         else:
             assigned.add(a.name)
-    return dataclasses.replace(ctx, schema=schema, assigned=frozenset(assigned))
+    return dataclasses.replace(ctx, schema=schema, assigned=frozenset(assigned), integers={})
 
 
 def sort_frame(
