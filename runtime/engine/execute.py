@@ -244,11 +244,12 @@ class CompiledPlan(Compiled):
         self,
     ) -> dict[
         tuple[int, int, int | None],
-        tuple[weakref.ref[pl.LazyFrame], CheckedPlan, list[pl.LazyFrame]],
+        tuple[weakref.ref[pl.LazyFrame], CheckedPlan, list[pl.LazyFrame], pl.LazyFrame | None],
     ]:
         """Per (source frame still alive, plan, last step): that plan lowered over the frame,
         without the frame itself (the entry must not keep it alive; it goes when the frame
-        does). The plans are this compiled plan's own: what runs, and the plan as written
+        does), and apart the source as the steps read it (`widened`) unless that is the source
+        itself. The plans are this compiled plan's own: what runs, and the plan as written
         whose prefixes the warnings re-run."""
         return {}
 
@@ -277,11 +278,13 @@ class CompiledPlan(Compiled):
         key = (id(source), id(plan), stop)
         found = kept.get(key)
         if found is not None and found[0]() is source and found[1] is plan:
-            return [source, *found[2]]
+            return [source if found[3] is None else found[3], *found[2]]
         frames = lower()
         if len(kept) >= _LOWERED_KEPT:
             kept.clear()
-        kept[key] = (weakref.ref(source, lambda _: kept.pop(key, None)), plan, frames[1:])
+        # The widened source is a frame of its own (kept); the source itself is not.
+        first = None if frames[0] is source else frames[0]
+        kept[key] = (weakref.ref(source, lambda _: kept.pop(key, None)), plan, frames[1:], first)
         return frames
 
     @functools.cached_property

@@ -375,3 +375,16 @@ def test_the_plan_as_written_is_lowered_once_too_for_the_warnings(
     for _ in range(3):
         assert sorted(compiled.collect(table).frame.rows()) == [("a", 3), ("b", 2), ("c", 4)]
     assert len(lowered) == 2 and lowered[1] == to_text(compiled.checked.plan)
+
+
+def test_a_kept_lowering_starts_from_the_source_as_the_steps_read_it() -> None:
+    # An Int32 column is read as Int64 (dtypes.widened): the warnings' input of step 0 is that
+    # frame whether the lowering was kept or made afresh.
+    data = pl.DataFrame({"n": [3, 1, 2]}, schema={"n": pl.Int32})
+    compiled = execute_module.compile("SORT n DESC\nLIMIT 2", schema_from_polars(data.schema))
+    table = load_table(data, name="t")
+    fresh = compiled._lowered(compiled.optimized, table.frame, {})
+    kept = compiled._lowered(compiled.optimized, table.frame, {})
+    assert fresh[0].collect_schema()["n"] == kept[0].collect_schema()["n"] == pl.Int64
+    assert [f.collect().to_dicts() for f in kept] == [f.collect().to_dicts() for f in fresh]
+    assert compiled.collect(table).frame["n"].to_list() == [3, 2]
