@@ -59,7 +59,7 @@ def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.Dat
     # Every engine reads p-SQL's 64-bit integers and doubles: an Int32 column registered in
     # DuckDB as it is would overflow at 32 bits where polars does not (dtypes.widened).
     try:
-        frames = {name: widened(f.lazy(), decimals=False).collect() for name, f in tables.items()}
+        frames = {name: _as_read(f) for name, f in tables.items()}
     except pl.exceptions.PolarsError as exc:  # a UInt64 value past Int64
         raise execution_error(exc) from exc
     schemas = {name: schema_from_polars(f.schema) for name, f in frames.items()}
@@ -74,6 +74,15 @@ def prepare(plan: A.Plan, tables: Frames) -> tuple[CheckedPlan, dict[str, pl.Dat
         for i, f in enumerate(read)
     }
     return checked, numbered, ordinal
+
+
+def _as_read(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """`frame` collected at p-SQL's widths; a DataFrame already at them as it is."""
+    lazy = frame.lazy()
+    wide = widened(lazy, decimals=False)
+    if wide is lazy and isinstance(frame, pl.DataFrame):
+        return frame
+    return wide.collect()
 
 
 def _sql_name(i: int) -> str:
