@@ -105,8 +105,13 @@ class FormLowering(Lowering):
             self.fail("E154", exc.pointer, expected=exc.expected, found=exc.found)
             return None
         for key in unknown:
-            keys = ", ".join(k for k, _, _ in CLAUSES[step])
-            self.fail("E153", at.child(key), name=step, prop=key, hints=(f"{step} takes {keys}",))
+            self.fail(
+                "E153",
+                at.child(key),
+                name=step,
+                prop=key,
+                hints=(_clause_hint(step, key, self.naming),),
+            )
         if unknown:
             return None
 
@@ -129,6 +134,21 @@ class FormLowering(Lowering):
             for d in exc.diagnostics:
                 self.collector.add(dataclasses.replace(d, origin=inside(d.origin)))
             return None
+
+
+def _clause_hint(step: str, key: str, naming: Naming) -> str:
+    """What to do with a key a compact step does not take: another step's keyword is a step of
+    its own (repair splits such an object only when its keys come in SQL's order)."""
+    other = lookup(key, naming)
+    if other is not None and other.name in CLAUSES:
+        return (
+            f'`{key}` is a step of its own: write it as its own object ({{"{key}": "..."}}), '
+            "one object per step, in the order the steps run"
+        )
+    keys = [k for k, _, _ in CLAUSES[step]]
+    if len(keys) == 1:
+        return f"a {step} step object has the one key {step}"
+    return f"{step} takes {', '.join(keys)}"
 
 
 class _Inside:

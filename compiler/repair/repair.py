@@ -31,6 +31,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from pesql.compiler.check.check import CheckedPlan, check
 from pesql.compiler.check.schema import Schema
+from pesql.compiler.repair.clause_steps import split_steps
 from pesql.compiler.repair.json.fixes import Fix, JSONValue
 from pesql.compiler.repair.json.lenient import Candidate, scan_all
 from pesql.compiler.repair.result import RepairResult
@@ -124,7 +125,7 @@ def _read_all(candidates: Sequence[Candidate], shapes: Shapes, reader: _Reader) 
     out = []
     for candidate in candidates:
         for base in _plan_readings(candidate, shapes):
-            for reading in _slip_readings(base, reader.form):
+            for reading in _slip_readings(base, reader):
                 shapes.spend(1)  # lowering a reading is linear in it: the clock is checked per one
                 out.append(_evaluate(reading, reader))
     return out
@@ -226,12 +227,14 @@ def _plan_readings(candidate: Candidate, shapes: Shapes) -> list[_Reading]:
     ]
 
 
-def _slip_readings(reading: _Reading, form: Form) -> list[_Reading]:
-    """The reading with SQL slips inside its p-SQL strings fixed (compiler/repair/slips.py)."""
+def _slip_readings(reading: _Reading, reader: _Reader) -> list[_Reading]:
+    """The reading with several steps written in one object split (compiler/repair/
+    clause_steps.py) and SQL slips inside its p-SQL strings fixed (compiler/repair/slips.py)."""
     if reading.problems:
         return [reading]
-    value, fixes = fix_slips(reading.value, form)
-    return [dataclasses.replace(reading, value=value, fixes=reading.fixes + fixes)]
+    value, split = split_steps(reading.value, reader.naming)
+    value, fixes = fix_slips(value, reader.form)
+    return [dataclasses.replace(reading, value=value, fixes=reading.fixes + split + fixes)]
 
 
 def _evaluate(reading: _Reading, reader: _Reader) -> _Reading:

@@ -46,6 +46,7 @@ FixKind = Literal[
     "split_step",  # [{"op": "FILTER"}, {"where": ...}]: one object split in two, merged back
     "move_property",  # a property closed out of its object, moved back to the op it belongs to
     "literal_shape",  # {"value": 5} read as 5; {"value": "x", "type": "text"} as a string
+    "steps_in_one_object",  # {"FILTER": .., "GROUP_BY": ..} read as two steps (clause_steps.py)
     # Text-level fixes inside p-SQL strings (compiler/repair/slips.py).
     "sql_equals",  # `a == 1` read as `a = 1`
     "double_quoted_text",  # "West" read as 'West'
