@@ -246,11 +246,11 @@ def to_form(
 
 def _clause_object(step: A.Step, naming: Naming, full: bool) -> dict[str, JSONValue]:
     out = step_clauses(step, naming)
-    if full:  # strict mode: every clause, null where it holds the default
+    if full:  # strict mode: every clause, null where it holds the default, in schema order
         name = spec_of(step).name
-        for key, _, _ in CLAUSES[name]:
-            if key != name:
-                out.setdefault(key, None)
+        own = naming.exposed(name)
+        keys = [own, *(key for key, _, _ in CLAUSES[name] if key != name)]
+        out = {key: out.get(key) for key in keys}
     return out
 
 

@@ -131,11 +131,6 @@ class Profile:
                 ("constrain", self.constrain == "none" or not self.tools, "tools = false"),
                 ("extra", not RESERVED & set(self.extra), "no model, messages or tools"),
                 ("form", self.form in FORMS, " | ".join(FORMS)),
-                (
-                    "constrain",
-                    self.constrain != "gbnf" or self.form != "compact",
-                    "form = tree | steps | text (the compact form has no grammar)",
-                ),
             )
             if not ok
         ]

@@ -306,7 +306,7 @@ def constraint(profile: Profile) -> dict[str, Any]:
     Column names are left free: a plan may name the columns its own steps make."""
     if profile.constrain == "gbnf":
         renames = tuple(sorted(profile.renames.items()))
-        if profile.form in ("text", "steps"):
+        if profile.form in ("text", "steps", "compact"):
             return {"grammar": _form_gbnf(profile.form, renames, profile.offered)}
         return {"grammar": _gbnf(renames)}
     if profile.constrain == "json_schema":

@@ -1,4 +1,5 @@
-"""The text and steps forms' GBNF grammars admit every gold plan and hold the envelope.
+"""The text, steps and compact forms' GBNF grammars admit every gold plan and hold the
+envelope (and, in the compact form, one step per object).
 
 The grammars have no recursion, so a test can inline their rules into one regular
 expression (`gbnf_to_regex`: literals escaped, [classes] kept, ( ) | * ? as they are) and
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
-from pesql.grammar.form_grammars import form_gbnf, steps_gbnf, text_gbnf
+from pesql.grammar.form_grammars import compact_gbnf, form_gbnf, steps_gbnf, text_gbnf
 from pesql.grammar.forms import to_form
 from pesql.grammar.jsonform import from_json
 from pesql.grammar.registry import Naming
@@ -66,7 +67,7 @@ def _gold() -> list[dict[str, object]]:
     return plans
 
 
-@pytest.mark.parametrize("form", ["text", "steps"])
+@pytest.mark.parametrize("form", ["text", "steps", "compact"])
 def test_every_gold_plan_in_the_form_is_admitted(form: str) -> None:
     gold = _gold()
     assert len(gold) > 300
@@ -84,10 +85,11 @@ def test_generated_plans_with_odd_text_are_admitted(plan: object) -> None:
     assume(plan.table is not None or plan.steps)  # type: ignore[attr-defined]  # E108 otherwise
     # A line break inside a literal or name is the one thing the grammars leave out.
     assume(not any("\n" in step for step in to_form(plan, "steps")["steps"]))  # type: ignore[arg-type]
-    for form in ("text", "steps"):
-        value = to_form(plan, form)  # type: ignore[arg-type]
-        for ascii_only in (True, False):
-            assert admits(form, json.dumps(value, ensure_ascii=ascii_only)), value
+    for form in ("text", "steps", "compact"):
+        for full in (False, True):  # strict mode's shape too: every clause key, null if absent
+            value = to_form(plan, form, full=full)  # type: ignore[arg-type]
+            for ascii_only in (True, False):
+                assert admits(form, json.dumps(value, ensure_ascii=ascii_only)), value
 
 
 @pytest.mark.parametrize(
@@ -106,6 +108,15 @@ def test_generated_plans_with_odd_text_are_admitted(plan: object) -> None:
         ("steps", '{"steps":[]}'),
         ("steps", '{"steps":["SELECT a","having n > 1"]}'),
         ("steps", '{"steps":["FILTER a"],"plan":"x"}'),
+        # Several steps in one object, as the 1.5B model writes them (docs/evaluation.md).
+        ("compact", '{"steps":[{"FILTER":"x > 1","GROUP_BY":"a","COMPUTE":"n = COUNT(*)"}]}'),
+        ("compact", '{"steps":[{"COMPUTE":"n = COUNT(*)","GROUP_BY":"a"}]}'),  # keys reordered
+        ("compact", '{"steps":[{"op":"FILTER","where":"x > 1"}]}'),  # the older op-keyed shape
+        ("compact", '{"steps":[{"LIMIT":"5"}]}'),  # LIMIT takes a number
+        ("compact", '{"steps":[{"LOOKUP":"u"}]}'),  # ON is required
+        ("compact", '{"steps":[]}'),
+        ("compact", '```json\n{"steps":[{"FILTER":"x > 1"}]}\n```'),  # a fence
+        ("compact", '{\n  "steps": [{"FILTER": "x > 1"}]\n}'),  # indented: tokens spent
     ],
 )
 def test_slips_a_small_model_makes_are_refused(form: str, reply: str) -> None:
@@ -120,18 +131,21 @@ def test_keywords_follow_the_profile_naming_and_offered_set() -> None:
     assert '"FILTER"' in core and '"FROM"' in core
     only = steps_gbnf(offered=frozenset({"FILTER"}))
     assert '"SORT"' not in only and '"FILTER"' in only
+    assert admits("compact", '{"steps":[{"GROUP":"a","COMPUTE":"n = COUNT(*)"}]}', renames)
+    assert not admits("compact", '{"steps":[{"GROUP_BY":"a"}]}', renames)
+    assert "SORT" not in compact_gbnf(offered=frozenset({"FILTER"}))
 
 
 def test_only_what_llama_cpp_reads() -> None:
-    for form in ("text", "steps"):
+    for form in ("text", "steps", "compact"):
         gbnf = form_gbnf(form)
         rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
         assert "root" in rules
         for body in rules.values():
             for _lit, _cls, word, _other in _GBNF_TOKEN.findall(body):
                 assert not word or word in rules, word
-    with pytest.raises(ValueError, match="compact"):
-        form_gbnf("compact")
+    with pytest.raises(ValueError, match="tree"):
+        form_gbnf("tree")
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -100,9 +100,10 @@ def test_profile_form_and_ops_are_checked() -> None:
     assert "form" in str(info.value)
     with pytest.raises(PesqlError):
         Profile.from_dict({"ops": ["NOPE"]})
-    with pytest.raises(PesqlError):
-        Profile.from_dict({"form": "compact", "tools": False, "constrain": "gbnf"})
-    assert Profile.from_dict({"form": "text", "tools": False, "constrain": "gbnf"}).form == "text"
+    with pytest.raises(PesqlError):  # the server refuses a grammar together with tools
+        Profile.from_dict({"form": "compact", "tools": True, "constrain": "gbnf"})
+    for form in ("text", "steps", "compact"):
+        assert Profile.from_dict({"form": form, "tools": False, "constrain": "gbnf"}).form == form
     assert Profile.from_dict({"ops": "core"}).offered is not None
     assert Profile().offered is None
 

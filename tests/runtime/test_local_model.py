@@ -89,10 +89,11 @@ def test_tool_calls_through_the_server_chat_template(local_server: LocalServer) 
         assert "E502" not in outcome.codes  # the server took the request with its tools
 
 
-@pytest.mark.parametrize("form", ["text", "steps"])
+@pytest.mark.parametrize("form", ["text", "steps", "compact"])
 def test_the_form_grammars_hold_a_real_reply(local_server: LocalServer, form: str) -> None:
-    # llama-server reads the text and steps forms' GBNF (grammar/form_grammars.py) and the
-    # reply is the form's envelope with every step starting with a step keyword.
+    # llama-server reads the text, steps and compact forms' GBNF (grammar/form_grammars.py)
+    # and the reply is the form's envelope with every step starting with a step keyword (in
+    # the compact form: one step per object).
     from tests.grammar.test_form_grammars import admits
 
     profile = Profile.load(ROOT / "examples" / "profiles" / "local_text_gbnf.toml")
@@ -106,4 +107,5 @@ def test_the_form_grammars_hold_a_real_reply(local_server: LocalServer, form: st
     if responses[0].get("finish_reason") == "stop":
         assert admits(form, content), content
     else:  # cut at max_tokens: what was written is a prefix the grammar allowed
-        assert content.replace(" ", "").startswith('{"plan":' if form == "text" else '{"steps":')
+        starts = {"text": ('{"plan":',), "steps": ('{"steps":',)}
+        assert content.replace(" ", "").startswith(starts.get(form, ('{"table":', '{"steps":')))
