@@ -9,17 +9,18 @@ one object, as one SQL statement holds WHERE, GROUP BY and ORDER BY:
 replies had this shape, and the E153 it got back did not teach it otherwise.) Such an object
 is read as its steps, one per step keyword, each with the clause keys that follow it
 (`COMPUTE` after `GROUP_BY`, `ORDER_BY` after `WINDOW`; after any other step `ORDER_BY` is
-SORT, as in SQL):
+SORT and `COMPUTE` an AGGREGATE over the whole table, as in SQL):
 
     >>> value = {"steps": [{"FILTER": "x > 1", "GROUP_BY": "a", "COMPUTE": "n = COUNT(*)"}]}
     >>> split_steps(value)[0]
     {'steps': [{'FILTER': 'x > 1'}, {'GROUP_BY': 'a', 'COMPUTE': 'n = COUNT(*)'}]}
 
-Only when the keys come in the order SQL evaluates its clauses (`SQL_ORDER`): the order the
-keys are written in and the order SQL would run them in are then the same, so the reading has
-one meaning. In any other order (`LIMIT` before `SORT`; `SELECT` first, as SQL is written) the
-object is left as it is and lowering reports each extra step key (E153) with a hint to write
-one object per step, in the order the steps run.
+Only when the keys come in the order SQL evaluates its clauses (`SQL_ORDER`), with one
+grouping at most (SQL groups once a statement): the order the keys are written in and the
+order SQL would run them in are then the same, so the reading has one meaning. In any other
+order (`LIMIT` before `SORT`; `SELECT` first, as SQL is written) the object is left as it is
+and lowering reports each extra step key (E153) with a hint to write one object per step, in
+the order the steps run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 
 from pesql.compiler.repair.json.fixes import Fix, JSONValue
 from pesql.grammar.clauses import CLAUSES
-from pesql.grammar.registry import Naming, lookup
+from pesql.grammar.registry import DEFAULT_NAMING, Naming, lookup
 
 # The place of each step among SQL's clauses, in the order SQL evaluates them: FROM/JOIN,
 # WHERE, GROUP BY, HAVING, window functions, SELECT, DISTINCT, ORDER BY, LIMIT. FILTER and
@@ -94,6 +95,11 @@ def _parts(step: JSONValue, naming: Naming | None) -> list[tuple[str, dict[str, 
             parts[-1][1][key] = item
             continue
         spec = lookup(key, naming)
+        if spec is None and parts and key.upper() == "COMPUTE":
+            # COMPUTE with no GROUP_BY before it: aggregates over the whole table, as SQL's
+            # `SELECT COUNT(*) FROM t WHERE ...` (the model's {"FILTER": .., "COMPUTE": ..}).
+            parts.append(("AGGREGATE", {(naming or DEFAULT_NAMING).exposed("AGGREGATE"): item}))
+            continue
         if spec is None or spec.name not in CLAUSES:
             return None  # not a step keyword: lowering says what it is
         parts.append((spec.name, {key: item}))
@@ -112,7 +118,7 @@ def in_sql_order(names: Sequence[str]) -> bool:
         rank = SQL_ORDER[name]
         if grouped and name in ("FILTER", "DERIVE"):
             rank = _AFTER_GROUPING
-        if rank < last:
+        if rank < last or (grouped and name in _GROUPING):  # SQL groups once a statement
             return False
         last, grouped = rank, grouped or name in _GROUPING
     return True

@@ -34,10 +34,12 @@ _SQL = [
 
 
 def _sql_position(names: list[str]) -> list[int]:
+    """Each step's clause in SQL's order; a second grouping gets -1 (SQL groups once)."""
     out, grouped = [], False
     for name in names:
         key = name + "+" if grouped and name in ("FILTER", "DERIVE") else name
-        out.append(next(i for i, group in enumerate(_SQL) if key in group))
+        again = grouped and name in ("GROUP_BY", "AGGREGATE")
+        out.append(-1 if again else next(i for i, group in enumerate(_SQL) if key in group))
         grouped = grouped or name in ("GROUP_BY", "AGGREGATE")
     return out
 
@@ -91,6 +93,8 @@ def test_the_model_s_reply_is_read_as_its_steps() -> None:
             "GROUP_BY a COMPUTE n = COUNT(*)\nFILTER n > 2\nSELECT a",
         ),
         ({"DISTINCT": "a", "LIMIT": 5, "OFFSET": 2}, "DISTINCT a\nLIMIT 5 OFFSET 2"),
+        # COMPUTE with no GROUP_BY: SQL's SELECT COUNT(*) ... WHERE (the 1.5B model's shape).
+        ({"FILTER": "x > 1", "COMPUTE": "n = COUNT(*)"}, "FILTER x > 1\nAGGREGATE n = COUNT(*)"),
     ],
 )
 def test_keys_in_sql_order_are_split(step: dict[str, object], expected: str) -> None:
@@ -104,6 +108,7 @@ def test_keys_in_sql_order_are_split(step: dict[str, object], expected: str) -> 
         ({"SELECT": "a", "FILTER": "x > 1"}, "FILTER"),  # SQL writes SELECT first
         ({"SORT": "x", "GROUP_BY": "a", "COMPUTE": "n = COUNT(*)"}, "GROUP_BY"),
         ({"SELECT": "a", "DERIVE": "b = a + 1"}, "DERIVE"),
+        ({"AGGREGATE": "n = COUNT(*)", "GROUP_BY": "n"}, "GROUP_BY"),  # SQL groups once
     ],
 )
 def test_other_orders_are_refused_with_a_hint(step: dict[str, object], other: str) -> None:
@@ -115,7 +120,7 @@ def test_other_orders_are_refused_with_a_hint(step: dict[str, object], other: st
 
 
 def test_a_key_no_step_takes_is_not_split() -> None:
-    value = {"steps": [{"FILTER": "x > 1", "COMPUTE": "n = COUNT(*)"}]}
+    value = {"steps": [{"FILTER": "x > 1", "PARTITION_BY": "a"}]}
     assert split_steps(value) == (value, ())
     result = repair(json.dumps(value), form="compact")
     assert result.plan is None
