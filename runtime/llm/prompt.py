@@ -306,9 +306,9 @@ def constraint(profile: Profile) -> dict[str, Any]:
     Column names are left free: a plan may name the columns its own steps make."""
     if profile.constrain == "gbnf":
         renames = tuple(sorted(profile.renames.items()))
-        if profile.form in ("text", "steps", "compact"):
-            return {"grammar": _form_gbnf(profile.form, renames, profile.offered)}
-        return {"grammar": _gbnf(renames)}
+        if profile.form == "tree":
+            return {"grammar": _gbnf(renames)}
+        return {"grammar": _form_gbnf(profile.form, renames, profile.offered)}
     if profile.constrain == "json_schema":
         schema = (
             plan_schema(naming=profile.naming, verbosity="none", offered=profile.offered)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 from pesql.compiler.backends.polars.dtypes import polars_dtype
 from pesql.compiler.backends.polars.exprs import Ctx, columns_of, condition, lower
-from pesql.compiler.backends.polars.integers import exact_abs, is_integer, narrow, wide
+from pesql.compiler.backends.polars.integers import exact_abs, is_integer, wide
 from pesql.grammar.ast import Expr
 from pesql.grammar.ops import logic
 from pesql.grammar.ops import numeric as num
@@ -163,7 +163,7 @@ def _abs(node: num.Abs, ctx: Ctx) -> pl.Expr:
 def _sub_abs(node: num.SubAbs, ctx: Ctx) -> pl.Expr:
     left, right = lower(node.left, ctx), lower(node.right, ctx)
     if is_integer(node, ctx):
-        return narrow((wide(left) - right).abs())
+        return exact_abs(wide(left) - right)  # |a - b| of two Int64 can leave Int64 too
     return (left - right).abs()
 
 
