@@ -36,6 +36,7 @@ from pesql.grammar.forms import FORMS, Form, to_form
 from pesql.grammar.jsonform import to_json
 from pesql.grammar.registry import Naming
 from pesql.grammar.subsets import offered_ops
+from pesql.runtime.llm.feedback import FEEDBACKS, Feedback
 from pesql.runtime.tables import codes as _table_codes  # noqa: F401  # registers E307 (raised below)
 
 Verbosity = Literal["full", "short", "none"]
@@ -98,6 +99,9 @@ class Profile:
     # row, W305 a LIMIT that splits a tie) is sent back with them this many times; the warned
     # answer is kept if no better follows.
     reask_on_warnings: int = 1
+    # How the diagnostics go back to the model: "json" ({"errors": [...]}, exact) or "text"
+    # (a sentence, a line each, what to do next; runtime/llm/feedback.py says why).
+    feedback: Feedback = "json"
     tools: bool = True
     constrain: Constrain = "none"
     shots_file: str | None = None
@@ -131,6 +135,7 @@ class Profile:
                 ("constrain", self.constrain == "none" or not self.tools, "tools = false"),
                 ("extra", not RESERVED & set(self.extra), "no model, messages or tools"),
                 ("form", self.form in FORMS, " | ".join(FORMS)),
+                ("feedback", self.feedback in FEEDBACKS, " | ".join(FEEDBACKS)),
             )
             if not ok
         ]

@@ -31,7 +31,6 @@ import polars as pl
 from pesql.compiler.backends.polars.dtypes import UnsupportedType, dtype_of_polars
 from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.schema import Schema
-from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.exports import export_gbnf
 from pesql.grammar.form_grammars import form_gbnf
 from pesql.grammar.formdefs import description, form_definition, form_schema
@@ -272,8 +271,10 @@ def request_body(
     tool: Mapping[str, Any],
     profile: Profile,
     attempt: int = 1,
+    tables: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The chat completion request; `tool_choice` forces the call, so prose is the exception."""
+    """The chat completion request; `tool_choice` forces the call, so prose is the exception.
+    `tables` (the catalog's names) hold a grammar's table to one of them."""
     body: dict[str, Any] = {"model": model, "messages": list(messages)}
     if profile.tools:
         body["tools"] = [tool]
@@ -286,7 +287,7 @@ def request_body(
         if profile.parallel_tool_calls is not None:
             # One call per answer, as in the fine-tuning data (which declares the same).
             body["parallel_tool_calls"] = profile.parallel_tool_calls
-    body.update(constraint(profile))
+    body.update(constraint(profile, tables))
     temperature = profile.temperature
     if attempt > 1 and profile.retry_temperature is not None:
         temperature = profile.retry_temperature
@@ -300,15 +301,17 @@ def request_body(
     return body
 
 
-def constraint(profile: Profile) -> dict[str, Any]:
+def constraint(profile: Profile, tables: Sequence[str] | None = None) -> dict[str, Any]:
     """The request fields that hold the reply to the plan's JSON shape (none by default).
 
-    Column names are left free: a plan may name the columns its own steps make."""
+    A grammar holds the plan's table to `tables` when given. Column names are left free: a
+    plan may name the columns its own steps make."""
     if profile.constrain == "gbnf":
         renames = tuple(sorted(profile.renames.items()))
+        names = tuple(tables) if tables else None
         if profile.form == "tree":
-            return {"grammar": _gbnf(renames)}
-        return {"grammar": _form_gbnf(profile.form, renames, profile.offered)}
+            return {"grammar": _gbnf(renames, names)}
+        return {"grammar": _form_gbnf(profile.form, renames, profile.offered, names)}
     if profile.constrain == "json_schema":
         schema = (
             plan_schema(naming=profile.naming, verbosity="none", offered=profile.offered)
@@ -324,16 +327,20 @@ def constraint(profile: Profile) -> dict[str, Any]:
     return {}
 
 
-@functools.cache
-def _gbnf(renames: tuple[tuple[str, str], ...]) -> str:
-    return export_gbnf(Naming(renames=dict(renames)))
+# Bounded: a service sees many catalogs, and each is a grammar of its own.
+@functools.lru_cache(maxsize=64)
+def _gbnf(renames: tuple[tuple[str, str], ...], tables: tuple[str, ...] | None) -> str:
+    return export_gbnf(Naming(renames=dict(renames)), tables=tables)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _form_gbnf(
-    form: str, renames: tuple[tuple[str, str], ...], offered: frozenset[str] | None
+    form: str,
+    renames: tuple[tuple[str, str], ...],
+    offered: frozenset[str] | None,
+    tables: tuple[str, ...] | None,
 ) -> str:
-    return form_gbnf(form, Naming(renames=dict(renames)), offered)
+    return form_gbnf(form, Naming(renames=dict(renames)), offered, tables)
 
 
 def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
@@ -355,22 +362,3 @@ def plan_source(reply: Reply, function: str, form: Form = "tree") -> str | None:
     if reply.content and form in ("text", "steps") and reply.content.strip():
         return reply.content
     return None
-
-
-def feedback(reply: Reply, problem: PesqlError, attempt: int) -> list[dict[str, Any]]:
-    """The assistant's turn replayed, then the diagnostics as the tool result (or user turn)."""
-    if not reply.calls:
-        return [
-            {"role": "assistant", "content": reply.content or ""},
-            {"role": "user", "content": problem.to_json()},
-        ]
-    ids = [c.id or f"call_{attempt}_{i}" for i, c in enumerate(reply.calls)]
-    calls = [
-        {"id": i, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-        for i, c in zip(ids, reply.calls, strict=True)
-    ]
-    # Every call id needs a tool message, or the next request is rejected.
-    return [
-        {"role": "assistant", "content": reply.content, "tool_calls": calls},
-        *({"role": "tool", "tool_call_id": i, "content": problem.to_json()} for i in ids),
-    ]

@@ -31,11 +31,11 @@ from pesql.runtime.engine.limits import Limits
 from pesql.runtime.engine.value_hints import value_hints
 from pesql.runtime.llm.cache import ResponseCache
 from pesql.runtime.llm.client import Failure, Reply, RetryPolicy
+from pesql.runtime.llm.feedback import feedback
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.prompt import (
     build_messages,
     estimate_prompt_tokens,
-    feedback,
     plan_source,
     request_body,
     table_overview,
@@ -154,7 +154,9 @@ class AskSession:
         budget = self.profile.token_budget
         for attempt in range(1, self.profile.max_attempts + 1):
             self.attempt = attempt
-            body = request_body(self.model, self.messages, self.tool, self.profile, attempt)
+            body = request_body(
+                self.model, self.messages, self.tool, self.profile, attempt, tuple(self.schemas)
+            )
             estimate = estimate_prompt_tokens(body)
             if budget is not None and self.usage.total + estimate > budget:
                 if self.fallback is not None:
@@ -177,7 +179,7 @@ class AskSession:
             self.trace.emit(
                 "diagnostics", self.attempt, errors=[d.to_dict() for d in problem.diagnostics]
             )
-            self.messages += feedback(reply, problem, self.attempt)
+            self.messages += feedback(reply, problem, self.attempt, self.profile.feedback)
             if budget is not None and self.usage.total >= budget:
                 if self.fallback is not None:
                     return self.fallback

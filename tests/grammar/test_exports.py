@@ -167,3 +167,22 @@ def test_gbnf_uses_only_what_llama_cpp_reads() -> None:
     for body in rules.values():
         for _lit, _cls, word, _other in _GBNF_TOKEN.findall(body):
             assert not word or word in rules, word
+
+
+@pytest.mark.parametrize("kind", ["lark", "gbnf"])
+def test_the_table_is_one_of_the_catalogs(kind: str) -> None:
+    tables = ["crimea", "Zürich"]
+    text = (
+        export_lark(tables=tables) if kind == "lark" else gbnf_to_lark(export_gbnf(tables=tables))
+    )
+    parser = Lark(text, parser="earley", lexer="dynamic")
+    for name, known in [("crimea", True), ("Zürich", True), ("soldiers", False)]:
+        for ascii_only in (True, False):
+            reply = json.dumps({"table": name, "steps": []}, ensure_ascii=ascii_only)
+            try:
+                parser.parse(reply.replace(" ", ""))
+            except LarkError:
+                assert not known, reply
+            else:
+                assert known, reply
+    parser.parse('{"table":null,"steps":[]}')

@@ -29,6 +29,15 @@ from tests.grammar.test_exports import _GBNF_TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# GBNF's escapes in a literal: \uXXXX and \UXXXXXXXX stand for a character, \c for c.
+_UNESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m[1] or m[2]
+    return chr(int(code, 16)) if code else m[3]
+
+
 def gbnf_to_regex(gbnf: str) -> str:
     """A non-recursive GBNF grammar as one regular expression (rules inlined from `root`)."""
     rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
@@ -38,7 +47,7 @@ def gbnf_to_regex(gbnf: str) -> str:
         out = []
         for literal, char_class, word, other in _GBNF_TOKEN.findall(rules[name]):
             if literal:
-                out.append(re.escape(re.sub(r"\\(.)", r"\1", literal[1:-1])))
+                out.append(re.escape(_UNESCAPE.sub(_unescape, literal[1:-1])))
             elif char_class:
                 out.append(char_class)
             elif word:
@@ -51,12 +60,20 @@ def gbnf_to_regex(gbnf: str) -> str:
 
 
 @cache
-def _pattern(form: str, renames: tuple[tuple[str, str], ...] = ()) -> re.Pattern[str]:
-    return re.compile(gbnf_to_regex(form_gbnf(form, Naming(renames=dict(renames)))))
+def _pattern(
+    form: str, renames: tuple[tuple[str, str], ...] = (), tables: tuple[str, ...] | None = None
+) -> re.Pattern[str]:
+    naming = Naming(renames=dict(renames))
+    return re.compile(gbnf_to_regex(form_gbnf(form, naming, tables=tables)))
 
 
-def admits(form: str, reply: str, renames: tuple[tuple[str, str], ...] = ()) -> bool:
-    return _pattern(form, renames).fullmatch(reply) is not None
+def admits(
+    form: str,
+    reply: str,
+    renames: tuple[tuple[str, str], ...] = (),
+    tables: tuple[str, ...] | None = None,
+) -> bool:
+    return _pattern(form, renames, tables).fullmatch(reply) is not None
 
 
 def _gold() -> list[dict[str, object]]:
@@ -128,7 +145,7 @@ def test_keywords_follow_the_profile_naming_and_offered_set() -> None:
     assert admits("text", '{"plan":"GROUP species COMPUTE n = COUNT(*)"}', renames)
     assert not admits("text", '{"plan":"GROUP_BY species COMPUTE n = COUNT(*)"}', renames)
     core = text_gbnf(offered=offered_ops("core"))
-    assert '"FILTER"' in core and '"FROM"' in core
+    assert '"FILTER"' in core and '"FROM "' in core
     only = steps_gbnf(offered=frozenset({"FILTER"}))
     assert '"SORT"' not in only and '"FILTER"' in only
     assert admits("compact", '{"steps":[{"GROUP":"a","COMPUTE":"n = COUNT(*)"}]}', renames)
@@ -154,3 +171,42 @@ def test_text_and_steps_grammars_agree_on_lines(seed: int) -> None:
     steps = ["FROM penguins", "FILTER species = 'Adelie'", "SORT mass DESC", "LIMIT 3"][: seed + 2]
     assert admits("text", json.dumps({"plan": "\n".join(steps)}))
     assert admits("steps", json.dumps({"steps": steps}))
+
+
+@pytest.mark.parametrize("form", ["text", "steps", "compact"])
+def test_the_table_is_one_of_the_catalogs(form: str) -> None:
+    # The 1.5B model's first line for "How many soldiers died ...?" on the table crimea.
+    tables = ("crimea", "my table", "Zürich")
+    for name, known in [
+        ("crimea", True),
+        ("soldiers", False),
+        ("my table", True),
+        ("Zürich", True),
+    ]:
+        plan = to_form(from_json({"table": name, "steps": [{"op": "LIMIT", "count": 3}]}), form)  # type: ignore[arg-type]
+        for ascii_only in (True, False):
+            reply = json.dumps(plan, ensure_ascii=ascii_only)
+            assert admits(form, reply, tables=tables) is known, reply
+            assert admits(form, reply)  # without a catalog, any name
+    # No FROM at all is still a plan (one table), and FROM only starts a plan.
+    no_table = to_form(from_json({"table": None, "steps": [{"op": "LIMIT", "count": 3}]}), form)  # type: ignore[arg-type]
+    assert admits(form, json.dumps(no_table), tables=tables)
+    if form != "compact":
+        lines = ["LIMIT 3", "FROM crimea"]
+        reply = json.dumps({"plan": "\n".join(lines)} if form == "text" else {"steps": lines})
+        assert not admits(form, reply, tables=tables)
+        assert not admits(form, reply)
+
+
+@settings(max_examples=100, deadline=None)
+@given(plan=plans())
+def test_generated_plans_are_admitted_with_their_own_table(plan: object) -> None:
+    assume(plan.table is not None)  # type: ignore[attr-defined]
+    assume(not any("\n" in step for step in to_form(plan, "steps")["steps"]))  # type: ignore[arg-type]
+    tables = (plan.table, "other")  # type: ignore[attr-defined]
+    for form in ("text", "steps", "compact"):
+        value = to_form(plan, form)  # type: ignore[arg-type]
+        for ascii_only in (True, False):
+            reply = json.dumps(value, ensure_ascii=ascii_only)
+            assert admits(form, reply, tables=tables), reply
+            assert not admits(form, reply, tables=("other",)) or plan.table == "other", reply  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pesql.grammar.exports import export_gbnf
+from pesql.grammar.jsonform import from_json
 from pesql.runtime.llm.ask import AskError, ask
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.prompt import SYSTEM_PROMPT_JSON, build_messages, request_body
@@ -23,6 +24,9 @@ __all__ = ["server"]
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = Path(__file__).parent / "fixtures" / "llama_server"
 LOCAL = Profile.load(ROOT / "examples" / "profiles" / "local.toml")
+FAST_KNOBS = {
+    f: getattr(FAST, f) for f in ("backoff_s", "backoff_max_s", "timeout_s", "deadline_s")
+}
 
 
 def recorded(name: str) -> dict[str, object]:
@@ -173,3 +177,19 @@ def test_recorded_correct_plan_from_the_1_5b_model(server: FakeOpenAI) -> None:
     table = load_table(ROOT / "examples" / "tables" / "penguins.csv", name="penguins")
     result = ask(str(reply["question"]), {"penguins": table}, server.client(), "m", profile)
     assert sorted(result.frame.rows()) == [("Biscoe", 168), ("Dream", 124), ("Torgersen", 52)]
+
+
+@pytest.mark.parametrize("name", ["local.toml", "local_text_gbnf.toml", "local_compact_gbnf.toml"])
+def test_the_grammar_holds_the_table_to_the_catalogs(server: FakeOpenAI, name: str) -> None:
+    # The 1.5B model wrote `FROM soldiers` for a question about soldiers on the table crimea.
+    profile = dataclasses.replace(Profile.load(ROOT / "examples" / "profiles" / name), **FAST_KNOBS)
+    plan = profile.canonical(
+        from_json({"table": "penguins", "steps": [{"op": "LIMIT", "count": 2}]})
+    )
+    server.script(Text(json.dumps(plan)))
+    result = ask("Two?", {"penguins": penguins()}, server.client(), "m", profile)
+    assert result.frame.height == 2
+    grammar = server.chat_requests[0].body["grammar"]
+    assert isinstance(grammar, str) and "penguins" in grammar
+    unbound = body_of(profile)["grammar"]  # no catalog: any table name
+    assert isinstance(unbound, str) and "penguins" not in unbound
