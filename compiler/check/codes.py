@@ -147,4 +147,11 @@ register(
         "the AGGREGATE after `GROUP_BY {found}` computes over the groups (one row), not per group",
         "per group, put the aggregates in the GROUP_BY: GROUP_BY k COMPUTE n = COUNT(*)",
     ),
+    Code(
+        "W309",
+        "aggregate of a grouping key",
+        "`{found}` is {expected} in every group: each group of the GROUP_BY holds one value "
+        "of `{name}`",
+        "for one value over all the rows write AGGREGATE; per group, aggregate another column",
+    ),
 )

@@ -8,6 +8,11 @@ Found from the plan alone (no data), after the steps are checked, so names are r
   the number of groups, ...), not per group; in the text form it is what a `COMPUTE` written
   on its own line reads as. Per group is `GROUP_BY species COMPUTE n = COUNT(*)`; counting the
   groups is `AGGREGATE n = COUNT_DISTINCT(species)`.
+- W309: `GROUP_BY bill_length_mm COMPUTE longest = MAX(bill_length_mm)`: an aggregate of a
+  grouping key over its own groups is the key itself (MIN, MAX, AVG, MEDIAN, FIRST, LAST), 1
+  (COUNT_DISTINCT) or 0 (STD, VAR): every group holds one value of it. The real 1.5B model
+  wrote it for "What is the longest bill among Chinstrap penguins?" (docs/evaluation.md): one
+  value over all the rows is `AGGREGATE longest = MAX(bill_length_mm)`.
 
     >>> from pesql.grammar.parse import parse
     >>> [d.code for d in static_warnings(parse("FILTER sex = NULL"))]
@@ -24,14 +29,15 @@ from itertools import pairwise
 
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
-from pesql.grammar.ops import operators, rows
-from pesql.grammar.printer import expr_text
+from pesql.grammar.ops import aggregate, operators, rows
+from pesql.grammar.printer import expr_text, quote_name
 
 
 def static_warnings(plan: A.Plan) -> list[Diagnostic]:
-    """W303 and W306 for a plan whose names the checker resolved."""
+    """W303, W306 and W309 for a plan whose names the checker resolved."""
     out = [d for step in plan.steps for d in _null_comparisons(step)]
     out += _aggregate_after_group_by(plan.steps)
+    out += [d for step in plan.steps if isinstance(step, rows.GroupBy) for d in _of_a_key(step)]
     return out
 
 
@@ -82,6 +88,46 @@ def _aggregate_after_group_by(steps: tuple[A.Step, ...]) -> Iterator[Diagnostic]
             hints=(
                 f"per group, write one step: GROUP_BY {keys} COMPUTE {assigns}",
                 f"to count the groups, write AGGREGATE n = COUNT_DISTINCT({before.keys[0]})",
+            ),
+        )
+
+
+# What an aggregate of a grouping key is over its own groups (every group: one value of it).
+_OF_ONE_VALUE: dict[type[A.Call], str] = {
+    aggregate.Min: "the key itself",
+    aggregate.Max: "the key itself",
+    aggregate.Avg: "the key itself",
+    aggregate.Median: "the key itself",
+    aggregate.First: "the key itself",
+    aggregate.Last: "the key itself",
+    aggregate.CountDistinct: "1",
+    aggregate.Std: "0 or null",
+    aggregate.Var: "0 or null",
+}
+
+
+def _of_a_key(step: rows.GroupBy) -> Iterator[Diagnostic]:
+    keys = ", ".join(quote_name(k) for k in step.keys)
+    for assign in step.aggregates:
+        match assign.expr:
+            case aggregate.Aggregate(value=A.Col(name=name)) if name in step.keys:
+                what = _OF_ONE_VALUE.get(type(assign.expr))
+            case _:
+                continue
+        if what is None:
+            continue  # SUM of a key is the key times the group's rows: a measure of its own
+        column = quote_name(name)  # as p-SQL writes it; the message shows it in backticks
+        yield Diagnostic.make(
+            "W309",
+            assign.origin,
+            found=expr_text(assign.expr),
+            name=name,
+            expected=what.replace("the key", f"`{name}`"),
+            severity="warning",
+            hints=(
+                f"for one value over all the rows, write AGGREGATE {assign.name} = "
+                f"{expr_text(assign.expr)}",
+                f"to aggregate {column} per group, group by another column than {keys}",
             ),
         )
 

@@ -1,5 +1,5 @@
 """Static warnings (compiler/check/lints.py): W303 comparison with NULL, W306 AGGREGATE after
-GROUP_BY; and the E202 hint that names the parse function for a text column (issue 15)."""
+GROUP_BY, W309 an aggregate of a grouping key; and the E202 hint that names the parse function for a text column (issue 15)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def test_comparison_with_null_warns_and_names_is_null(
         "GROUP_BY species COMPUTE n = COUNT(*)",
         "GROUP_BY species COMPUTE n = COUNT(*)\nAGGREGATE groups = COUNT(*)",
         "AGGREGATE n = COUNT_DISTINCT(species)",
+        "GROUP_BY species COMPUTE top = MAX(mass), total = SUM(mass)",
+        "GROUP_BY species COMPUTE n = COUNT_DISTINCT(mass), per = COUNT_IF(species = 'x')",
+        "GROUP_BY mass COMPUTE total = SUM(mass), n = COUNT(mass)",  # a measure per key
+        "GROUP_BY mass COMPUTE later = MAX(mass + 1)",  # not the bare key
     ],
 )
 def test_no_static_warning_on_meant_plans(text: str) -> None:
@@ -55,6 +59,30 @@ def test_aggregate_after_group_by_warns_with_the_compute_spelling() -> None:
     assert [d.code for d in notes] == ["W306"]
     assert notes[0].hints[0] == "per group, write one step: GROUP_BY species COMPUTE n = COUNT(*)"
     assert "COUNT_DISTINCT(species)" in notes[0].hints[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # The 1.5B model's plan for "What is the longest bill among Chinstrap penguins?".
+        ("GROUP_BY mass COMPUTE top = MAX(mass)", "`MAX(mass)` is `mass` itself in every group"),
+        ("GROUP_BY species, day COMPUTE d = MIN(day, where => mass > 3)", "`day` itself"),
+        ("GROUP_BY species COMPUTE n = COUNT_DISTINCT(species)", "is 1 in every group"),
+        ("GROUP_BY mass COMPUTE s = STD(mass)", "is 0 or null in every group"),
+    ],
+)
+def test_an_aggregate_of_a_grouping_key_warns(text: str, message: str) -> None:
+    notes = check(parse(text), SCHEMA).notes
+    assert [d.code for d in notes] == ["W309"]
+    assert message in notes[0].message
+    assigned = text.split("COMPUTE ")[1]
+    assert notes[0].hints[0] == f"for one value over all the rows, write AGGREGATE {assigned}"
+    assert str(notes[0].origin).startswith("1:")  # the aggregate, not the step
+
+
+def test_each_degenerate_aggregate_of_a_key_warns_once() -> None:
+    text = "GROUP_BY mass COMPUTE a = AVG(mass), b = MEDIAN(mass), c = FIRST(mass), d = LAST(mass)"
+    assert warnings(text) == ["W309"] * 4
 
 
 _OPS = ["=", "!=", "<>", "<", ">=", "IS", "IS NOT"]
