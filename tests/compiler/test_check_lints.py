@@ -1,5 +1,6 @@
 """Static warnings (compiler/check/lints.py): W303 comparison with NULL, W306 AGGREGATE after
-GROUP_BY, W309 an aggregate of a grouping key; and the E202 hint that names the parse function for a text column (issue 15)."""
+GROUP_BY, W309 an aggregate of a grouping key; and the E202 hint that names the parse function
+for a text column (issue 15)."""
 
 from __future__ import annotations
 
