@@ -159,7 +159,32 @@ def _as_hints(line: str, upper: str) -> list[str]:
             "SELECT only keeps and renames columns: compute first (DERIVE m = x * 2; aggregates "
             "with AGGREGATE or GROUP_BY ... COMPUTE), then SELECT m"
         ]
+    if keyword in ("SORT", "GROUP_BY") and upper == "(":
+        return _keyed_by_a_call(line, keyword)
     return []
+
+
+def _keyed_by_a_call(line: str, keyword: str) -> list[str]:
+    """SORT and GROUP_BY take column names, where SQL's ORDER BY and GROUP BY take
+    expressions: the model's own call, named by a DERIVE first (`SORT SUB_ABS(a, 4.3) DESC`,
+    `GROUP_BY YEAR(month)`: Qwen2.5-Coder 1.5B, docs/evaluation.md)."""
+    found = re.search(r"^\s*\w+\s+(\w+\s*\()", line)
+    if not found:
+        return []
+    start, depth = found.start(1), 0
+    for end in range(found.end(1) - 1, len(line)):
+        depth += {"(": 1, ")": -1}.get(line[end], 0)
+        if depth == 0:
+            break
+    else:
+        return []  # the call does not close on this line
+    call, rest = line[start : end + 1], line[end + 1 :].strip()
+    name = "k" if keyword == "SORT" else found.group(1).strip("( ").lower()
+    tail = rest if rest.startswith(",") else f" {rest}" if rest else ""
+    return [
+        f"{keyword} takes column names: compute the key first, DERIVE {name} = {call}, then "
+        f"{keyword} {name}{tail}"
+    ]
 
 
 def _line_end(text: str, start: int) -> int:

@@ -91,6 +91,10 @@ HABITS = [
     ("SELECT *", "leave the step out"),
     ("FILTER a > 1 && b < 2", "p-SQL writes AND"),
     ("DERIVE s = a || b", "CONCAT(a, b)"),
+    # SQL's ORDER BY / GROUP BY an expression (the 1.5B model's plans): the call named first.
+    ("SORT SUB_ABS(a, 4.3) DESC\nLIMIT 3", "DERIVE k = SUB_ABS(a, 4.3), then SORT k DESC"),
+    ("sort abs(a - b), c", "DERIVE k = abs(a - b), then SORT k, c"),
+    ("GROUP_BY YEAR(d) COMPUTE n = COUNT(*)", "DERIVE year = YEAR(d), then GROUP_BY year COMPUTE"),
 ]
 
 
