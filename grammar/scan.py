@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 
 class Unsure(Exception):
@@ -59,6 +59,17 @@ class Tokens:
     ends: list[int]
 
 
+def grammar_text() -> str:
+    """psql.lark's text, read beside this module (importlib.resources, ~2 ms of imports at
+    start-up, only where the package is not plain files, e.g. zipped)."""
+    try:
+        return Path(__file__).with_name("psql.lark").read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
+
+
 @cache
 def keywords() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern[str]], ...]]:
     """Keyword terminals of psql.lark: plain spellings by upper case, and every pattern.
@@ -66,7 +77,7 @@ def keywords() -> tuple[dict[str, str], tuple[tuple[str, re.Pattern[str]], ...]]
     `FILTER.2: /FILTER\\b|WHERE\\b/i` gives FILTER and WHERE -> FILTER. The patterns serve
     words outside ASCII, where lark's case-insensitive regex and `str.upper` disagree
     (`ſort` is SORT to the regex; `ﬁlter`.upper() is FILTER, which the regex does not take)."""
-    source = resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
+    source = grammar_text()
     plain: dict[str, str] = {}
     patterns: list[tuple[str, re.Pattern[str]]] = []
     for kind, body in re.findall(r"^([A-Z_]+)\.2: /(.*)/i$", source, re.MULTILINE):
