@@ -103,8 +103,7 @@ class _Grammar:
         # or not): a name made up from the question is the slip it removes (form_grammars).
         table: Item = _term("STRING")
         if tables:
-            spelled = (json.dumps(t, ensure_ascii=a) for t in tables for a in (True, False))
-            table = _alt(*dict.fromkeys(spelled))
+            table = _alt(*(spelled for t in tables for spelled in json_spellings(t)))
         self.rules["plan"] = (
             "seq",
             ('{"table":', _alt(table, "null"), ',"steps":', _list(_ref("step"), 0), "}"),
@@ -205,8 +204,23 @@ _LITERAL_TERMS = {"string": "STRING", "date": "DATE", "datetime": "DATETIME"}
 # -- rendering ------------------------------------------------------------------------------
 
 
-def _lark_literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def grammar_literal(text: str) -> str:
+    """`text` as a Lark or GBNF "literal": a backslash and a quote escaped, and a character
+    that is not printable (a line or paragraph separator would break the grammar's lines) as
+    \\uXXXX or \\UXXXXXXXX, which both read as the character itself."""
+    out = []
+    for c in text.replace("\\", "\\\\").replace('"', '\\"'):
+        if c.isprintable():
+            out.append(c)
+        else:
+            out.append(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def json_spellings(text: str) -> list[str]:
+    """`text` as a JSON string, with non-ASCII as \\uXXXX and as itself (a model writes
+    either)."""
+    return list(dict.fromkeys(json.dumps(text, ensure_ascii=a) for a in (True, False)))
 
 
 def _render(item: Item, literal: Any, ref: Any, term: Any) -> str:
@@ -245,7 +259,7 @@ def export_lark(
         "",
     ]
     for name, item in _Grammar(naming, columns, tables).rules.items():
-        lines.append(f"{name}: " + _render(item, _lark_literal, str, str))
+        lines.append(f"{name}: " + _render(item, grammar_literal, str, str))
     lines.append("")
     lines.extend(f"{name}: {lark}" for name, (lark, _gbnf) in TERMINALS.items())
     return "\n".join(lines) + "\n"
@@ -263,7 +277,7 @@ def export_gbnf(
         "root ::= plan",
     ]
     for name, item in _Grammar(naming, columns, tables).rules.items():
-        body = _render(item, _lark_literal, _gbnf_name, _gbnf_name)
+        body = _render(item, grammar_literal, _gbnf_name, _gbnf_name)
         lines.append(f"{_gbnf_name(name)} ::= {body}")
     lines.extend(f"{_gbnf_name(name)} ::= {gbnf}" for name, (_lark, gbnf) in TERMINALS.items())
     return "\n".join(lines) + "\n"
@@ -290,4 +304,12 @@ def export_text_lark() -> str:
     return header + source
 
 
-__all__ = ["TERMINALS", "export_gbnf", "export_json_schema", "export_lark", "export_text_lark"]
+__all__ = [
+    "TERMINALS",
+    "export_gbnf",
+    "export_json_schema",
+    "export_lark",
+    "export_text_lark",
+    "grammar_literal",
+    "json_spellings",
+]

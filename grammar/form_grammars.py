@@ -27,11 +27,11 @@ and check that every gold plan of the bundled datasets, printed in the form, is 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Sequence
 
 from pesql.grammar.clauses import CLAUSES
 from pesql.grammar.declare import OpSpec
+from pesql.grammar.exports import grammar_literal, json_spellings
 from pesql.grammar.printer import quote_name
 from pesql.grammar.registry import DEFAULT_NAMING, Naming, all_ops
 
@@ -50,25 +50,6 @@ def _keywords(naming: Naming, offered: Collection[str] | None) -> str:
     return " | ".join(f'"{name}"' for name in names)
 
 
-def _literal(text: str) -> str:
-    """`text` as a GBNF "literal": a backslash and a quote escaped, and a character that is not
-    printable (a line or paragraph separator would break the grammar's lines) as GBNF's
-    \\uXXXX or \\UXXXXXXXX, which stands for the character itself."""
-    out = []
-    for c in text.replace("\\", "\\\\").replace('"', '\\"'):
-        if c.isprintable():
-            out.append(c)
-        else:
-            out.append(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
-    return '"' + "".join(out) + '"'
-
-
-def _in_json(text: str) -> list[str]:
-    """`text` as it can stand inside a JSON string: escaped as json.dumps writes it, with
-    non-ASCII as \\uXXXX and as itself (a model writes either)."""
-    return list(dict.fromkeys(json.dumps(text, ensure_ascii=a)[1:-1] for a in (True, False)))
-
-
 def _tables(tables: Sequence[str] | None, written: Callable[[str], str]) -> str:
     """The catalog's table names as the form writes them, or any string text without one.
 
@@ -77,7 +58,8 @@ def _tables(tables: Sequence[str] | None, written: Callable[[str], str]) -> str:
     (docs/evaluation.md); it cost a re-ask every time."""
     if not tables:
         return "char*"
-    return " | ".join(_literal(json_text) for t in tables for json_text in _in_json(written(t)))
+    spellings = (spelled[1:-1] for t in tables for spelled in json_spellings(written(t)))
+    return " | ".join(grammar_literal(inside) for inside in spellings)
 
 
 def _common(
