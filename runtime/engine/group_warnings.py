@@ -25,7 +25,7 @@ from pesql.compiler.backends.polars.names import col
 from pesql.compiler.check.check import CheckedPlan
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import rows
-from pesql.grammar.printer import expr_text, quote_name, shown_value
+from pesql.grammar.printer import quote_name, shown_value
 from pesql.runtime.engine.batched import Queries
 from pesql.runtime.engine.prefixes import Prefixes
 
@@ -74,19 +74,10 @@ def _one_group(step: rows.GroupBy, named: str, n: int, first: dict[str, object])
         problem=f"all {n} rows have {held}",
         severity="warning",
         hints=(
-            f"for one value over these rows, write {_aggregate_step(step)}: the answer then "
-            "has no key column; keep the GROUP_BY only if the key belongs in the answer",
+            "for one value over these rows, write AGGREGATE with the same aggregates: the "
+            "answer then has no key column; keep the GROUP_BY only if the key belongs in "
+            "the answer",
         ),
-    )
-
-
-def _aggregate_step(step: rows.GroupBy) -> str:
-    """The AGGREGATE with the GROUP_BY's own aggregates, as the hint's rewrite (a model copies
-    a step more readily than it follows a description of one)."""
-    if not step.aggregates:
-        return "AGGREGATE (no keys) with the aggregates you need"
-    return "AGGREGATE " + ", ".join(
-        f"{quote_name(a.name)} = {expr_text(a.expr)}" for a in step.aggregates
     )
 
 
@@ -94,8 +85,8 @@ def _group_per_row(
     step: rows.GroupBy, named: str, n: int, checked: CheckedPlan, index: int
 ) -> Diagnostic:
     hints = [
-        f"for one value over all the rows, write {_aggregate_step(step)}; to group, choose a "
-        "key whose values repeat"
+        "for one value over all the rows, write AGGREGATE (no keys); to group, choose a key "
+        "whose values repeat"
     ]
     schema = checked.step_schemas[index - 1] if index else checked.input_schema
     dated = [k for k in step.keys if (t := schema.get(k)) is not None and t.dtype in _DATES]
