@@ -24,6 +24,7 @@ from pesql.grammar import ast as A
 from pesql.grammar.jsonform import LITERAL_TYPES
 from pesql.grammar.jsonschema import plan_schema
 from pesql.grammar.registry import DEFAULT_NAMING, FieldSpec, Naming, OpSpec, all_ops, fields_of
+from pesql.grammar.scan import grammar_text
 
 # A grammar expression: literal text, or (tag, ...) for refs, terminals and combinators.
 Item: TypeAlias = str | tuple[Any, ...]
@@ -297,11 +298,8 @@ def export_text_lark() -> str:
     text with it: the text form's `plan`, or the whole reply when no tool is sent. It is the
     parser's own grammar, so what it admits is exactly what `parse` reads; keywords are
     case-insensitive regexes and names are free (no column enum)."""
-    from importlib import resources
-
-    source = resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
     header = "// p-SQL text (pesql.grammar.exports.export_text_lark); start rule: start\n"
-    return header + source
+    return header + grammar_text()
 
 
 __all__ = [

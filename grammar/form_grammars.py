@@ -187,10 +187,7 @@ def form_gbnf(
 ) -> str:
     """The grammar of `form` ("text", "steps" or "compact"), its table names one of `tables`
     when given; the tree form's is `exports.export_gbnf`."""
-    if form == "text":
-        return text_gbnf(naming, offered, tables)
-    if form == "steps":
-        return steps_gbnf(naming, offered, tables)
-    if form == "compact":
-        return compact_gbnf(naming, offered, tables)
-    raise ValueError(f"no step grammar for the {form!r} form (text | steps | compact)")
+    grammars = {"text": text_gbnf, "steps": steps_gbnf, "compact": compact_gbnf}
+    if form not in grammars:
+        raise ValueError(f"no step grammar for the {form!r} form (text | steps | compact)")
+    return grammars[form](naming, offered, tables)

@@ -10,7 +10,6 @@ with line:col, the expected tokens in words, and hints (nearest step or function
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, v_args
@@ -25,13 +24,13 @@ from pesql.grammar.ops import joins, rows
 from pesql.grammar.parse_errors import syntax_diagnostic
 from pesql.grammar.parse_exprs import ExprRules, nodes, span_of, token_span
 from pesql.grammar.registry import Naming, spec_of
+from pesql.grammar.scan import grammar_text
 
 
 @cache
 def _parser() -> Lark:
-    source = resources.files("pesql.grammar").joinpath("psql.lark").read_text(encoding="utf-8")
     return Lark(
-        source,
+        grammar_text(),
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,

@@ -59,9 +59,11 @@ class Tokens:
     ends: list[int]
 
 
+@cache
 def grammar_text() -> str:
-    """psql.lark's text, read beside this module (importlib.resources, ~2 ms of imports at
-    start-up, only where the package is not plain files, e.g. zipped)."""
+    """psql.lark's text (the scanner's keywords, lark's parser, the exported text grammar),
+    read beside this module; importlib.resources (~2 ms of imports at start-up) only where
+    the package is not plain files, e.g. zipped."""
     try:
         return Path(__file__).with_name("psql.lark").read_text(encoding="utf-8")
     except OSError:

@@ -93,13 +93,14 @@ def _aggregate_after_group_by(steps: tuple[A.Step, ...]) -> Iterator[Diagnostic]
 
 
 # What an aggregate of a grouping key is over its own groups (every group: one value of it).
+_ITSELF = "`{key}` itself"
 _OF_ONE_VALUE: dict[type[A.Call], str] = {
-    aggregate.Min: "the key itself",
-    aggregate.Max: "the key itself",
-    aggregate.Avg: "the key itself",
-    aggregate.Median: "the key itself",
-    aggregate.First: "the key itself",
-    aggregate.Last: "the key itself",
+    aggregate.Min: _ITSELF,
+    aggregate.Max: _ITSELF,
+    aggregate.Avg: _ITSELF,
+    aggregate.Median: _ITSELF,
+    aggregate.First: _ITSELF,
+    aggregate.Last: _ITSELF,
     aggregate.CountDistinct: "1",
     aggregate.Std: "0 or null",
     aggregate.Var: "0 or null",
@@ -107,7 +108,6 @@ _OF_ONE_VALUE: dict[type[A.Call], str] = {
 
 
 def _of_a_key(step: rows.GroupBy) -> Iterator[Diagnostic]:
-    keys = ", ".join(quote_name(k) for k in step.keys)
     for assign in step.aggregates:
         match assign.expr:
             case aggregate.Aggregate(value=A.Col(name=name)) if name in step.keys:
@@ -117,12 +117,13 @@ def _of_a_key(step: rows.GroupBy) -> Iterator[Diagnostic]:
         if what is None:
             continue  # SUM of a key is the key times the group's rows: a measure of its own
         column = quote_name(name)  # as p-SQL writes it; the message shows it in backticks
+        keys = ", ".join(quote_name(k) for k in step.keys)
         yield Diagnostic.make(
             "W309",
             assign.origin,
             found=expr_text(assign.expr),
             name=name,
-            expected=what.replace("the key", f"`{name}`"),
+            expected=what.format(key=name),
             severity="warning",
             hints=(
                 f"for one value over all the rows, write AGGREGATE {assign.name} = "
