@@ -173,12 +173,17 @@ def from_form(
     form: Form = "tree",
     naming: Naming = DEFAULT_NAMING,
     offered: Collection[str] | None = None,
+    *,
+    text: str | None = None,
 ) -> A.Plan:
     """Lower function-call arguments written in `form` to a plan (see the module docstring).
 
     With `offered` (canonical operation names, e.g. a profile's `ops`), an operation outside
-    the set is an error (E159) naming the offered ones closest to it."""
-    text = value if isinstance(value, str) else None
+    the set is an error (E159) naming the offered ones closest to it. `text`: the JSON text an
+    already parsed `value` was read from, if the caller has it (one regex pass over it then
+    rules out invalid Unicode, instead of a dump of the value)."""
+    if isinstance(value, str):
+        text = value
     if isinstance(value, str | bytes):
         try:
             value = json.loads(value)

@@ -38,8 +38,24 @@ def json_type(value: JSONValue) -> str:
     return type(value).__name__
 
 
-# Per node class: the wire names of its properties (unknown ones are E153).
-_WIRES: dict[type[A.Node], frozenset[str]] = {}
+# Per node class: the wire names of its properties (unknown ones are E153), and per field
+# (spec, wire name, kind, required, null read as absent): read from the registry once, not
+# per object lowered.
+_Row = tuple[FieldSpec, str, str, bool, bool]
+_LAYOUTS: dict[type[A.Node], tuple[frozenset[str], tuple[_Row, ...]]] = {}
+# Kinds whose value is a non-empty string taken as it is.
+_NAME_KINDS = frozenset({"column", "new_name", "table", "text"})
+
+
+def _layout(cls: type[A.Node]) -> tuple[frozenset[str], tuple[_Row, ...]]:
+    specs = fields_of(cls)
+    rows = tuple(
+        (f, f.wire, f.kind, f.required, (f.optional or not f.required) and f.kind != "expr")
+        for f in specs
+    )
+    return frozenset(f.wire for f in specs), rows
+
+
 # Per scalar field kind: the JSON types it takes, and how a wrong one is described.
 _EXPECTED_TYPES: dict[str, tuple[type, ...]] = {
     "column": (str,),
@@ -85,33 +101,37 @@ class FieldLowering:
         label: str,
         skip: tuple[str, ...] = (),
     ) -> A.Node | None:
-        specs = fields_of(cls)
-        wires = _WIRES.get(cls)
-        if wires is None:
-            wires = _WIRES[cls] = frozenset(f.wire for f in specs)
+        layout = _LAYOUTS.get(cls)
+        if layout is None:
+            layout = _LAYOUTS[cls] = _layout(cls)
+        wires, rows = layout
         ok = True
-        for key in raw:
-            if key not in wires and key not in skip:
-                close = nearest(key, wires)
-                self.fail(
-                    "E153",
-                    at.child(key),
-                    name=label,
-                    prop=key,
-                    hints=("did you mean " + " or ".join(close) + "?",) if close else (),
-                )
-                ok = False
+        if not wires.issuperset(raw):  # one set test for the usual object, no unknown key
+            for key in raw:
+                if key not in wires and key not in skip:
+                    close = nearest(key, wires)
+                    self.fail(
+                        "E153",
+                        at.child(key),
+                        name=label,
+                        prop=key,
+                        hints=("did you mean " + " or ".join(close) + "?",) if close else (),
+                    )
+                    ok = False
         values: dict[str, Any] = {}
-        for f in specs:
-            if f.wire not in raw:
-                if f.required:
-                    self.fail("E152", at, name=label, prop=f.wire)
+        for f, wire, kind, required, absent_if_null in rows:
+            if wire not in raw:
+                if required:
+                    self.fail("E152", at, name=label, prop=wire)
                     ok = False
                 continue
-            item = raw[f.wire]
-            if item is None and (f.optional or not f.required) and f.kind != "expr":
+            item = raw[wire]
+            if item is None and absent_if_null:
                 continue  # null means "absent" for optional properties
-            converted, good = self.field(f, item, at.child(f.wire), depth + 1, label, cls)
+            if kind in _NAME_KINDS and item.__class__ is str and item:
+                values[f.name] = item  # the usual name: nothing to convert, no pointer built
+                continue
+            converted, good = self.field(f, item, at.child(wire), depth + 1, label, cls)
             ok = ok and good
             values[f.name] = converted
         if not ok:

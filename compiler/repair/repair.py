@@ -155,8 +155,9 @@ class _Reader(Record):
     form: Form
     offered: Collection[str] | None
 
-    def lower(self, value: JSONValue) -> A.Plan:
-        return from_form(value, self.form, self.naming, self.offered)
+    def lower(self, value: JSONValue, text: str | None = None) -> A.Plan:
+        """`text`: the JSON text `value` was read from, when it was read as it is."""
+        return from_form(value, self.form, self.naming, self.offered, text=text)
 
     def check(self, plan: A.Plan) -> CheckedPlan | None:
         return check(plan, self.schema) if self.schema is not None else None
@@ -178,7 +179,7 @@ def _already_canonical(text: str, reader: _Reader) -> RepairResult | None:
     (no fix to log, nothing to choose) needs no scanning; None sends it the long way."""
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
-        plan = reader.lower(value)
+        plan = reader.lower(value, text)
         if not any(value == spelling for spelling in reader.canonical(plan)):
             return None  # lowered leniently (op case, alias, missing property): log it
         checked = reader.check(plan)
