@@ -37,6 +37,36 @@ def loose_key(name: str) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
+# What `spelling_key` drops: the separators a name is retyped with (`petal_length`,
+# `petal length`, `petalLength`, `petal-length`, `petal.length` are one name).
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+# A unit at the end of a column name: a separator, then a letter and at most 3 letters or
+# digits (`_mm`, `_g`, ` (kg)` is not one: only plain suffixes such as `_usd`, `_pct`, `_m2`).
+_UNIT = re.compile(r"^(.*\w)[\s_\-.]+([^\W\d_][^\W_]{0,3})$")
+
+
+def spelling_key(name: str) -> str:
+    """`loose_key` without separators: names that differ only by how their words are joined."""
+    return _SEPARATORS.sub("", loose_key(name))
+
+
+def _respelled(name: str, columns: Collection[str]) -> list[str]:
+    """The columns `name` spells with other separators; else those it names without their
+    unit (`bill_depth` -> `bill_depth_mm`). Only a unique match resolves (the caller)."""
+    key = spelling_key(name)
+    if not key:
+        return []
+    found = [c for c in columns if spelling_key(c) == key]
+    if found:
+        return found
+    found = []
+    for column in columns:
+        unit = _UNIT.match(column)
+        if unit is not None and spelling_key(unit.group(1)) == key:
+            found.append(column)
+    return found
+
+
 @dataclass(slots=True)
 class Resolver:
     """Resolves names against the current columns and remembers which step removed what."""
@@ -76,6 +106,23 @@ class Resolver:
                 )
             )
             return matches[0]
+        if not matches and not value and name not in self.removed:
+            # A name retyped with other separators or without its unit: the columns are the
+            # table's, the name is the question's (measured on the 1.5B model: `petal_length`
+            # for `petalLength`, `bill_depth` for `bill_depth_mm`, docs/evaluation.md).
+            matches = _respelled(name, columns)
+            if len(matches) == 1:
+                self.diagnostics.append(
+                    Diagnostic.make(
+                        "E209",
+                        origin,
+                        name=name,
+                        resolved=matches[0],
+                        severity="warning",
+                        hints=(f"write `{matches[0]}` exactly",),
+                    )
+                )
+                return matches[0]
         if len(matches) > 1:
             listed = ", ".join(f"`{m}`" for m in matches)
             self.diagnostics.append(
@@ -120,4 +167,4 @@ def _as_text(name: str, origin: Origin | None) -> str:
     return f"if `{name}` is a text value, write it in single quotes: {quote_string(name)}"
 
 
-__all__ = ["Resolver", "loose_key"]
+__all__ = ["Resolver", "loose_key", "spelling_key"]

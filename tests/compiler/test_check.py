@@ -254,6 +254,52 @@ def test_ambiguous_loose_name() -> None:
     assert codes("FILTER price > 1", schema) == ["E208"]
 
 
+@pytest.mark.parametrize(
+    ("written", "columns", "resolved"),
+    [
+        ("petal_length", ("petalLength", "petalWidth"), "petalLength"),
+        ("`Petal Length`", ("petalLength", "petalWidth"), "petalLength"),
+        ("petalLength", ("petal_length",), "petal_length"),
+        ("bill_depth", ("bill_depth_mm", "bill_length_mm"), "bill_depth_mm"),
+        ("body_mass", ("body_mass_g",), "body_mass_g"),
+        ("price", ("price_usd",), "price_usd"),
+    ],
+)
+def test_respelled_names_resolve_with_a_note(
+    written: str, columns: tuple[str, ...], resolved: str
+) -> None:
+    """Other separators, or the unit left off: the 1.5B model's commonest unknown columns."""
+    checked = check(parse(f"FILTER {written} > 1"), Schema.of(dict.fromkeys(columns, "float")))
+    assert [(d.code, d.severity) for d in checked.notes] == [("E209", "warning")]
+    assert checked.plan == parse(f"FILTER `{resolved}` > 1")
+
+
+@pytest.mark.parametrize(
+    ("written", "columns", "code"),
+    [
+        ("price", ("price_usd", "price_eur"), "E208"),  # two units: which one is not guessed
+        ("year", ("year_built",), "E201"),  # `built` is a word, not a unit
+        ("x", ("x_1",), "E201"),  # a number is not a unit
+        ("bill", ("bill_depth_mm",), "E201"),  # a part of the name, not the name
+    ],
+)
+def test_respelling_guesses_nothing_else(written: str, columns: tuple[str, ...], code: str) -> None:
+    assert codes(f"FILTER {written} > 1", Schema.of(dict.fromkeys(columns, "float"))) == [code]
+
+
+def test_a_removed_column_is_not_respelled() -> None:
+    schema = Schema.of({"price": "float", "price_usd": "float"})
+    text = "GROUP_BY price_usd COMPUTE n = COUNT(*)\nFILTER price > 1"
+    assert codes(text, schema) == ["E201"]
+
+
+@given(st.lists(st.from_regex(r"[a-z]{2,6}", fullmatch=True), min_size=2, max_size=3, unique=True))
+def test_a_snake_case_name_reads_its_camel_case_column(words: list[str]) -> None:
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    checked = check(parse(f"FILTER {'_'.join(words)} > 1"), Schema.of({camel: "float"}))
+    assert checked.plan == parse(f"FILTER {camel} > 1")
+
+
 def test_removed_column_hint() -> None:
     with pytest.raises(PesqlError) as info:
         check(parse("GROUP_BY species COMPUTE n = COUNT(*)\nFILTER bill_depth_mm > 1"), PENGUINS)

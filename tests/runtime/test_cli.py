@@ -51,7 +51,7 @@ def test_check_reports_every_problem_with_caret(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = tmp_path / "bad.psql"
-    plan.write_text("FILTER speces = 'Adelie'\nSORT body_mass DESC\n")
+    plan.write_text("FILTER speces = 'Adelie'\nSORT body_mas DESC\n")
     assert run_cli(["check", str(plan), "--table", PENGUINS]) == 1
     err = capsys.readouterr().err
     assert err.count("error[E201]") == 2
