@@ -16,9 +16,16 @@ and optionally `tables`; a dataset's examples.jsonl is such a file) and how many
     ['How many penguins are there?', 'Which island has the most penguins?']
 
 Choice: word overlap (Jaccard over lower-cased words, a few stop words left out), plus a bonus
-for examples about a table of the catalog; the question itself (same words) is never shown,
-so an evaluation cannot leak its own answer. The most similar example comes last, nearest
-the question.
+for examples about a table of the catalog, plus one for an AGGREGATE example when the question
+asks for one value (`asks_one_value`: "How many ...?", "What was the average ...?", with no
+"each", "per" or "every"); the question itself (same words) is never shown, so an evaluation
+cannot leak its own answer. The most similar example comes last, nearest the question.
+
+Why the last bonus: the 1.5B model copies the shape of the nearest example. Its commonest
+wrong answer on the bundled eval-set was a GROUP_BY where one value was asked ("How many
+cars have 8 cylinders?" answered per cylinder count: one row, two columns), and for 10 of
+those questions the nearest example grouped (docs/evaluation.md, "Examples by the answer's
+shape").
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pesql.compiler.pipeline import as_plan
 from pesql.grammar.diagnostics import Diagnostic, PesqlError
 from pesql.grammar.forms import Form, to_form
 from pesql.grammar.jsonform import to_json
+from pesql.grammar.ops import rows
 from pesql.grammar.registry import DEFAULT_NAMING, Naming
 from pesql.runtime.llm.profile import Profile
 
@@ -59,6 +67,30 @@ STOP = frozenset(
     ]
 )
 TABLE_BONUS = 0.25
+# An example whose plan aggregates the whole table, for a question that asks for one value.
+# Chosen on the shots file itself (each question picking from the others): the nearest
+# example's shape agreed with the question's own plan for 172 of 299 questions without it,
+# 182 with 0.25, 181 with 0.5; the share of questions with an example of their shape among
+# the three stayed 267-270.
+ONE_VALUE_BONUS = 0.25
+# "How many ...", "In how many ...", "What was the average / total / highest ... ".
+_ONE_VALUE = re.compile(
+    r"^(in )?(how (many|much)|what (is|was|were) the (average|mean|total|sum|number|overall|"
+    r"highest|lowest|largest|smallest|maximum|minimum|longest|shortest|median|share|combined))\b",
+    re.IGNORECASE,
+)
+_PER_GROUP = frozenset({"each", "per", "every"})
+
+
+def asks_one_value(question: str) -> bool:
+    """Whether `question` reads as asking for one value over the rows it names.
+
+    >>> asks_one_value("How many cars have 8 cylinders?")
+    True
+    >>> asks_one_value("How many penguins live on each island?")
+    False
+    """
+    return _ONE_VALUE.search(question.strip()) is not None and not (words_of(question) & _PER_GROUP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +99,7 @@ class Shot:
     plan_json: str  # canonical compact JSON, with the profile's operation names
     tables: tuple[str, ...]
     words: frozenset[str]
+    one_value: bool = False  # the plan aggregates the whole table (AGGREGATE, no GROUP_BY)
 
 
 def words_of(text: str) -> frozenset[str]:
@@ -111,7 +144,10 @@ class Shots:
             shown = to_json(plan, naming) if form == "tree" else to_form(plan, form, naming)
             text = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
             tables = tuple(str(t) for t in row.get("tables") or ())
-            found.append(Shot(question, text, tables, words_of(question)))
+            one = any(isinstance(step, rows.AggregateStep) for step in plan.steps) and not any(
+                isinstance(step, rows.GroupBy) for step in plan.steps
+            )
+            found.append(Shot(question, text, tables, words_of(question), one))
         return cls(tuple(found))
 
     @classmethod
@@ -126,11 +162,15 @@ class Shots:
         """The `count` most similar solved questions, least similar first."""
         asked = words_of(question)
         names = set(tables)
+        one_value = asks_one_value(question)
 
         def score(shot: Shot) -> float:
             union = asked | shot.words
             overlap = len(asked & shot.words) / len(union) if union else 0.0
-            return overlap + (TABLE_BONUS if names & set(shot.tables) else 0.0)
+            bonus = TABLE_BONUS if names & set(shot.tables) else 0.0
+            if one_value and shot.one_value:
+                bonus += ONE_VALUE_BONUS
+            return overlap + bonus
 
         candidates = [s for s in self.shots if s.words != asked]
         # Stable: among equal scores the file's order decides, so runs are reproducible.
@@ -163,4 +203,4 @@ def render_shots(shots: Sequence[Shot]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Shot", "Shots", "load_shots", "render_shots", "words_of"]
+__all__ = ["Shot", "Shots", "asks_one_value", "load_shots", "render_shots", "words_of"]

@@ -13,7 +13,7 @@ from pesql.grammar.jsonform import from_json
 from pesql.runtime.llm.ask import AskError, ask
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.prompt import SYSTEM_PROMPT_JSON, build_messages, request_body
-from pesql.runtime.llm.shots import Shots, render_shots
+from pesql.runtime.llm.shots import Shots, asks_one_value, render_shots
 from pesql.runtime.tables.table import load_table
 from pesql.runtime.testing.fake_openai.server import FakeOpenAI, Text, ToolCall
 
@@ -101,6 +101,36 @@ def test_shots_are_similar_questions_never_the_question_itself() -> None:
         Profile(renames={"SUB_ABS": "ABS_DIFF"}).naming,
     )
     assert '"op":"ABS_DIFF"' in renamed.shots[0].plan_json
+
+
+def test_a_question_for_one_value_gets_an_aggregate_example_nearest() -> None:
+    bank = Shots.parse(
+        [
+            '{"question": "How many cars of each origin are there?",'
+            ' "plan": "GROUP_BY origin COMPUTE n = COUNT(*)"}',
+            '{"question": "How many flowers are there?", "plan": "AGGREGATE n = COUNT(*)"}',
+        ]
+    )
+    one = bank.pick("How many cars have 8 cylinders?", 2)
+    assert one[-1].question == "How many flowers are there?"  # nearest: last
+    per = bank.pick("How many cars of each origin have 8 cylinders?", 2)
+    assert per[-1].question.startswith("How many cars of each origin")
+
+
+@pytest.mark.parametrize(
+    ("question", "one"),
+    [
+        ("How many cars have 8 cylinders?", True),
+        ("In how many months was it cold?", True),
+        ("What was the average price of wheat in the 1600s?", True),
+        ("What is the total precipitation per year?", False),
+        ("How many penguins live on each island?", False),
+        ("Which 3 cars are the heaviest?", False),
+        ("What was the coldest day?", False),
+    ],
+)
+def test_asks_one_value(question: str, one: bool) -> None:
+    assert asks_one_value(question) is one
 
 
 def test_a_broken_shots_file_names_its_line(tmp_path: Path) -> None:
