@@ -127,6 +127,8 @@ def test_a_question_for_one_value_gets_an_aggregate_example_nearest() -> None:
         ("How many penguins live on each island?", False),
         ("Which 3 cars are the heaviest?", False),
         ("What was the coldest day?", False),
+        ("What was the highest weekly wage recorded, and in which year?", False),
+        ("How many Emperor penguins are there, and what is their average mass?", True),
     ],
 )
 def test_asks_one_value(question: str, one: bool) -> None:
