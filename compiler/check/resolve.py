@@ -1,9 +1,10 @@
 """Column name resolution: exact first, then loose (case, whitespace, Unicode form), never silent.
 
 Models retype column names: `Body Mass` for `body mass`, a plain space for a no-break space,
-`ﬁsh` for `fish`. A loose match that is unique resolves with an E209 note; several loose
-matches are E208; none is E201 with did-you-mean hints and, when the column existed earlier
-in the plan, which step removed it.
+`ﬁsh` for `fish`; `petal_length` for `petalLength` (`spelling_key`: separators ignored) and
+`bill_depth` for `bill_depth_mm` (the unit left off), tried only when no loose match exists. A
+match that is unique resolves with an E209 note; several are E208; none is E201 with
+did-you-mean hints and, when the column existed earlier in the plan, which step removed it.
 
     >>> r = Resolver()
     >>> r.resolve("PRICE", ["price", "cost"], None)
@@ -94,6 +95,11 @@ class Resolver:
             return name
         key = loose_key(name)
         matches = [c for c in columns if loose_key(c) == key]
+        if not matches and not value and name not in self.removed:
+            # A name retyped with other separators or without its unit: the columns are the
+            # table's, the name is the question's (measured on the 1.5B model: `petal_length`
+            # for `petalLength`, `bill_depth` for `bill_depth_mm`, docs/evaluation.md).
+            matches = _respelled(name, columns)
         if len(matches) == 1:
             self.diagnostics.append(
                 Diagnostic.make(
@@ -106,23 +112,6 @@ class Resolver:
                 )
             )
             return matches[0]
-        if not matches and not value and name not in self.removed:
-            # A name retyped with other separators or without its unit: the columns are the
-            # table's, the name is the question's (measured on the 1.5B model: `petal_length`
-            # for `petalLength`, `bill_depth` for `bill_depth_mm`, docs/evaluation.md).
-            matches = _respelled(name, columns)
-            if len(matches) == 1:
-                self.diagnostics.append(
-                    Diagnostic.make(
-                        "E209",
-                        origin,
-                        name=name,
-                        resolved=matches[0],
-                        severity="warning",
-                        hints=(f"write `{matches[0]}` exactly",),
-                    )
-                )
-                return matches[0]
         if len(matches) > 1:
             listed = ", ".join(f"`{m}`" for m in matches)
             self.diagnostics.append(

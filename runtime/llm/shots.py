@@ -24,9 +24,9 @@ question.
 
 Why the last bonus: the 1.5B model copies the shape of the nearest example. Its commonest
 wrong answer on the bundled eval-set was a GROUP_BY where one value was asked ("How many
-cars have 8 cylinders?" answered per cylinder count: one row, two columns), and for 10 of
-those questions the nearest example grouped (docs/evaluation.md, "Examples by the answer's
-shape").
+cars have 8 cylinders?" answered per cylinder count: one row, two columns), and for 12 of
+those 20 answers the nearest example grouped (docs/evaluation.md, "Column names as the
+question spells them, examples by the answer's shape, warnings that stand").
 """
 
 from __future__ import annotations
