@@ -26,8 +26,8 @@ from pesql.grammar.origin import Origin, Pointer
 from pesql.grammar.printer import quote_string
 
 _SPACES = re.compile(r"\s+")
-# Unknown names given hints per check: each hint compares the name with every column, so a
-# hostile plan with thousands of unknown names would cost names x columns edit distances.
+# Unknown names given hints (and respelled) per check: each compares the name with every
+# column, so a hostile plan with thousands of unknown names would cost names x columns.
 MAX_HINTED = 20
 
 
@@ -58,14 +58,9 @@ def _respelled(name: str, columns: Collection[str]) -> list[str]:
     if not key:
         return []
     found = [c for c in columns if spelling_key(c) == key]
-    if found:
-        return found
-    found = []
-    for column in columns:
-        unit = _UNIT.match(column)
-        if unit is not None and spelling_key(unit.group(1)) == key:
-            found.append(column)
-    return found
+    return found or [
+        c for c in columns if (unit := _UNIT.match(c)) and spelling_key(unit.group(1)) == key
+    ]
 
 
 @dataclass(slots=True)
@@ -95,10 +90,11 @@ class Resolver:
             return name
         key = loose_key(name)
         matches = [c for c in columns if loose_key(c) == key]
-        if not matches and not value and name not in self.removed:
+        if not matches and not value and name not in self.removed and self.unknown < MAX_HINTED:
             # A name retyped with other separators or without its unit: the columns are the
             # table's, the name is the question's (measured on the 1.5B model: `petal_length`
-            # for `petalLength`, `bill_depth` for `bill_depth_mm`, docs/evaluation.md).
+            # for `petalLength`, `bill_depth` for `bill_depth_mm`, docs/evaluation.md). It
+            # compares with every column, so like the hints not past MAX_HINTED unknown names.
             matches = _respelled(name, columns)
         if len(matches) == 1:
             self.diagnostics.append(

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pesql.compiler.backends.polars.dtypes import dtype_of_polars, polars_dtype, schema_from_polars
 from pesql.compiler.check.check import check, infer_expr
+from pesql.compiler.check.resolve import MAX_HINTED
 from pesql.compiler.check.schema import ColumnType, Schema
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import PesqlError
@@ -285,6 +286,14 @@ def test_respelled_names_resolve_with_a_note(
 )
 def test_respelling_guesses_nothing_else(written: str, columns: tuple[str, ...], code: str) -> None:
     assert codes(f"FILTER {written} > 1", Schema.of(dict.fromkeys(columns, "float"))) == [code]
+
+
+def test_respelling_stops_where_the_hints_do() -> None:
+    # Each reading compares with every column: a flood of unknown names must not cost more.
+    unknown = ", ".join(f"x{i} = nope_{i}" for i in range(MAX_HINTED))
+    schema = Schema.of({"bill_depth_mm": "float"})
+    assert codes(f"DERIVE {unknown}, y = bill_depth", schema) == ["E201"] * (MAX_HINTED + 1)
+    assert [d.code for d in check(parse("DERIVE y = bill_depth"), schema).notes] == ["E209"]
 
 
 def test_a_removed_column_is_not_respelled() -> None:
