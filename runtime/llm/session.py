@@ -197,7 +197,13 @@ class AskSession:
     def _call(self, body: dict[str, Any], estimate: int) -> Generator[Effect, Outcome, Reply]:
         """One model turn: the cached answer, or requests with bounded retries."""
         if self.cache is not None and (hit := self.cache.get(body)) is not None:
-            self.trace.emit("cache_hit", self.attempt, key=self.cache.key(body))
+            self.trace.emit(
+                "cache_hit",
+                self.attempt,
+                key=self.cache.key(body),
+                content=hit.content,
+                calls=[[c.name, c.arguments] for c in hit.calls],
+            )
             self._count(hit, estimate, cached=True)
             return hit
         for retry in range(self.policy.max_retries + 1):

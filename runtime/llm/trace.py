@@ -27,7 +27,7 @@ EventKind = Literal[
     "start",  # question, model, tables, profile name, prompt and tool token counts
     "request",  # one HTTP request: attempt, try, message count, estimated prompt tokens
     "response",  # its answer: latency to first byte and total, usage, finish reason, output
-    "cache_hit",  # an answer replayed from the response cache (no request was sent)
+    "cache_hit",  # an answer replayed from the response cache (no request was sent): its output
     "transport_error",  # a failed request: kind, status, message
     "retry",  # waiting before the next try: reason and delay
     "repair",  # fixes made to the model's arguments, by kind

@@ -111,8 +111,12 @@ def test_a_cache_hit_sends_no_request(
     assert len(server.chat_requests) == 2  # nothing new reached the server
     assert second.split("\n\n")[:2] == first.split("\n\n")[:2]  # same plan, same answer
     assert second.strip().endswith("2 cached")
-    kinds = [e["event"] for e in read_trace(trace)]
+    events = read_trace(trace)
+    kinds = [e["event"] for e in events]
     assert kinds.count("cache_hit") == 2 and "request" not in kinds
+    hits = [e for e in events if e["event"] == "cache_hit"]  # the replayed answers, in order
+    assert hits[0]["content"] == "Gentoo." and hits[0]["calls"] == []
+    assert hits[1]["calls"][0][1] == arguments(HEAVIEST)
 
 
 def test_a_failure_exits_1_with_diagnostics_and_footer(

@@ -114,6 +114,7 @@ def test_drilldown_shows_every_example_with_plans_answers_and_reasons(
     # An answer that never became a plan says so, with its diagnostics.
     never = drill[drill.index(f'id="ex-{ids["never"]}"') :]
     assert "no plan ran" in never[: never.index("</details>")] and "E503" in never
+    assert "its last answer, as written:</p><pre>I cannot tell.</pre>" in never
     assert not re.search(r"<script|<link|src=|href=|@import|url\(", page)
 
 

@@ -151,6 +151,12 @@ def test_every_field_of_a_result_line(server: FakeOpenAI, dataset: Path, tmp_pat
     assert r["never"].errors[0] == "E503" and "E501" in r["never"].errors
     assert r["never"].plan is None and r["never"].plan_match is None
     assert r["never"].attempts == 2 and r["never"].tokens_in > 0
+    # What the model wrote, per attempt and before repair: a failure can be read from the run.
+    assert r["never"].written == ("I cannot tell.", "I cannot tell.")
+    assert r["prose_first"].written[0] == "Ada earns the most."
+    most = arguments(QUESTIONS["Who earns the most?"][0])
+    assert json.loads(r["prose_first"].written[1]) == json.loads(most)
+    assert r["broken"].written[0].endswith(",]}") and len(r["broken"].written) == 1
     assert r["wrong"].ops == ("AGGREGATE", "SUM") and "wrong" in r["wrong"].tags
     assert all(x.run["model"] == "gpt-4o-mini" and x.run["profile_hash"] for x in r.values())
     assert Counter(asked)["Who earns the most?"] == 2

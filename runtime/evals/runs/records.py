@@ -99,6 +99,9 @@ class ExampleResult:
     tokens_estimated: bool
     errors: tuple[str, ...] = ()  # diagnostic codes of the failure, e.g. ("E503", "E201")
     warnings: tuple[str, ...] = ()  # warning codes on the graded answer, e.g. ("W305",)
+    # What the model wrote, one entry per attempt (the function call's arguments, or the
+    # message text when it called none): a failed question can be read without a rerun.
+    written: tuple[str, ...] = ()
     run: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,7 +110,7 @@ class ExampleResult:
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("tags", "ops", "errors", "warnings"):
+        for key in _TEXT_LISTS:
             out[key] = list(out[key])
         return out
 
@@ -137,7 +140,7 @@ class ExampleResult:
 
 
 _STATUSES: tuple[str, ...] = get_args(Status)
-_TEXT_LISTS = ("tags", "ops", "errors", "warnings")
+_TEXT_LISTS = ("tags", "ops", "errors", "warnings", "written")
 # The JSON types of the scalar fields (bool is not an int here: `attempts: true` is corrupt).
 _KINDS: dict[str, tuple[type, ...]] = {
     "id": (str,),

@@ -457,6 +457,9 @@ def _result_html(
         parts.append(f"<pre>{html.escape(result.plan_text)}</pre>")
     elif status == "error":
         parts.append('<p class="note">no plan ran</p>')
+        if result.written:  # what the model wrote at its last attempt, as it wrote it
+            last = html.escape(result.written[-1])
+            parts.append(f'<p class="note">its last answer, as written:</p><pre>{last}</pre>')
     if status == "correct":
         parts.append('<p class="note">its answer equals the expected answer</p>')
     elif status == "incorrect" and dataset is not None and example is not None:

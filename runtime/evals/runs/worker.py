@@ -31,7 +31,7 @@ import asyncio
 import dataclasses
 import threading
 import time
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import openai
 from pesql.compiler.check.schema import Schema
@@ -143,6 +143,7 @@ class TraceFacts(TypedDict):
     repaired: bool
     transport_retries: int
     ttfb_s: float | None
+    written: tuple[str, ...]
 
 
 def _from_trace(trace: Trace, repaired: bool) -> TraceFacts:
@@ -162,7 +163,16 @@ def _from_trace(trace: Trace, repaired: bool) -> TraceFacts:
         "repaired": repaired or bool(trace.of("repair")),
         "transport_retries": len(trace.of("retry")),
         "ttfb_s": float(responses[0].data["ttfb_s"]) if responses else None,
+        "written": tuple(_written(e.data) for e in trace.of("response", "cache_hit")),
     }
+
+
+def _written(reply: dict[str, Any]) -> str:
+    """One answer as the model wrote it: its first function call's arguments, else its text."""
+    calls = reply.get("calls") or ()
+    if calls:
+        return str(calls[0][1])
+    return str(reply.get("content") or "")
 
 
 def _graded(
