@@ -27,7 +27,7 @@ import functools
 import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -56,6 +56,11 @@ class FunctionCall:
     arguments: str
 
 
+def written_answer(content: str | None, arguments: Sequence[str]) -> str:
+    """What a model answered: its first function call's arguments, else its message text."""
+    return arguments[0] if arguments else content or ""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One assistant message with its usage (None when the server sent none) and latencies."""
@@ -69,6 +74,11 @@ class Reply:
     ttfb_s: float
     total_s: float
     cut: bool = False  # the reply passed max_chars and was not read further
+
+    @property
+    def written(self) -> str:
+        """The answer as the model wrote it (`written_answer`)."""
+        return written_answer(self.content, [c.arguments for c in self.calls])
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__slots__}

@@ -152,6 +152,7 @@ class AskSession:
         )
         problem: PesqlError | None = None
         budget = self.profile.token_budget
+        previous: str | None = None  # the last failed attempt's answer, as written
         for attempt in range(1, self.profile.max_attempts + 1):
             self.attempt = attempt
             body = request_body(
@@ -179,6 +180,10 @@ class AskSession:
             self.trace.emit(
                 "diagnostics", self.attempt, errors=[d.to_dict() for d in problem.diagnostics]
             )
+            answer = reply.written
+            if self.profile.stop_on_repeat and answer == previous:
+                break  # the same answer to the same diagnostics: asking again changes nothing
+            previous = answer
             self.messages += feedback(reply, problem, self.attempt, self.profile.feedback)
             if budget is not None and self.usage.total >= budget:
                 if self.fallback is not None:
@@ -188,10 +193,13 @@ class AskSession:
         if self.fallback is not None:
             self.trace.emit("done", self.attempt, **self.fallback.summary())
             return self.fallback
-        found = str(self.profile.max_attempts)
-        exhausted = Diagnostic.make(
-            "E503", found=found, hints=("the last attempt's problems follow",)
-        )
+        hint = "the last attempt's problems follow"
+        if self.attempt < self.profile.max_attempts:
+            hint = (
+                f"attempt {self.attempt} repeated attempt {self.attempt - 1}'s answer word for "
+                "word, so the model was not asked again (stop_on_repeat); " + hint
+            )
+        exhausted = Diagnostic.make("E503", found=str(self.attempt), hints=(hint,))
         raise self._error([exhausted, *problem.diagnostics])
 
     def _call(self, body: dict[str, Any], estimate: int) -> Generator[Effect, Outcome, Reply]:

@@ -175,6 +175,29 @@ def test_retries_exhausted(server: FakeOpenAI) -> None:
     assert server.unconsumed == ()
 
 
+def test_an_answer_repeated_word_for_word_ends_the_reasks(server: FakeOpenAI) -> None:
+    same = arguments("FILTER x > 1")
+    server.script(Text("Gentoo."), ToolCall(same), ToolCall(same), ToolCall(same))
+    profile = dataclasses.replace(FAST, max_attempts=4)
+    with pytest.raises(AskError) as caught:
+        ask(QUESTION, penguins(), server.client(), "m", profile)
+    # Attempt 3 wrote attempt 2's answer again: no attempt 4 (its request would be the longest).
+    assert caught.value.codes == ("E503", "E201") and caught.value.attempts == 3
+    assert len(server.chat_requests) == 3 and len(server.unconsumed) == 1
+    assert "no valid plan after 3 attempts" in str(caught.value)
+    assert "attempt 3 repeated attempt 2's answer word for word" in str(caught.value)
+
+
+def test_without_stop_on_repeat_every_attempt_is_made(server: FakeOpenAI) -> None:
+    same = arguments("FILTER x > 1")
+    server.script(ToolCall(same), ToolCall(same), ToolCall(same))
+    profile = dataclasses.replace(FAST, stop_on_repeat=False)
+    with pytest.raises(AskError) as caught:
+        ask(QUESTION, penguins(), server.client(), "m", profile)
+    assert caught.value.attempts == 3 and server.unconsumed == ()
+    assert "repeated" not in str(caught.value)
+
+
 def test_a_prompt_over_the_token_budget_sends_nothing(server: FakeOpenAI) -> None:
     with pytest.raises(AskError) as caught:
         ask(QUESTION, penguins(), server.client(), "m", dataclasses.replace(FAST, token_budget=500))

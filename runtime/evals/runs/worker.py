@@ -48,6 +48,7 @@ from pesql.runtime.evals.datasets.run import grade
 from pesql.runtime.evals.datasets.validate import ops_used
 from pesql.runtime.evals.runs.records import ExampleResult, RunSettings
 from pesql.runtime.llm.ask import ask_async
+from pesql.runtime.llm.client import written_answer
 from pesql.runtime.llm.profile import Profile
 from pesql.runtime.llm.result import AskError, AskResult
 from pesql.runtime.llm.trace import Trace
@@ -168,11 +169,8 @@ def _from_trace(trace: Trace, repaired: bool) -> TraceFacts:
 
 
 def _written(reply: dict[str, Any]) -> str:
-    """One answer as the model wrote it: its first function call's arguments, else its text."""
     calls = reply.get("calls") or ()
-    if calls:
-        return str(calls[0][1])
-    return str(reply.get("content") or "")
+    return written_answer(reply.get("content"), [str(call[1]) for call in calls])
 
 
 def _graded(
