@@ -19,7 +19,8 @@ Choice: word overlap (Jaccard over lower-cased words, a few stop words left out)
 for examples about a table of the catalog, plus one for an AGGREGATE example when the question
 asks for one value (`asks_one_value`: "How many ...?", "What was the average ...?", with no
 "each", "per", "every", "which" or "when"); the question itself (same words) is never shown,
-so an evaluation cannot leak its own answer. The most similar example comes last, nearest the
+so an evaluation cannot leak its own answer; an example that reads several tables is shown
+only when the catalog holds them all. The most similar example comes last, nearest the
 question.
 
 Why the last bonus: the 1.5B model copies the shape of the nearest example. Its commonest
@@ -182,7 +183,13 @@ class Shots:
                 bonus += ONE_VALUE_BONUS
             return overlap + bonus
 
-        candidates = [s for s in self.shots if s.words != asked]
+        # An example that reads several tables (JOIN, LOOKUP) the catalog does not hold is
+        # left out: the model copied its JOIN and table names (E210 on two eval-set questions).
+        candidates = [
+            s
+            for s in self.shots
+            if s.words != asked and (not names or len(s.tables) < 2 or names >= set(s.tables))
+        ]
         # Stable: among equal scores the file's order decides, so runs are reproducible.
         ranked = sorted(candidates, key=score, reverse=True)[:count]
         return list(reversed(ranked))

@@ -117,6 +117,26 @@ def test_a_question_for_one_value_gets_an_aggregate_example_nearest() -> None:
     assert per[-1].question.startswith("How many cars of each origin")
 
 
+def test_an_example_reading_tables_the_catalog_lacks_is_not_shown() -> None:
+    join = (
+        '{"question": "How many flights had a plane built before 1990?", "tables": ["flights",'
+        ' "planes"], "plan": "FROM flights\\nJOIN planes ON tailnum = tailnum\\nFILTER year < 1990'
+        '\\nAGGREGATE n = COUNT(*)"}'
+    )
+    alone = (
+        '{"question": "How many flights left late?", "tables": ["flights"],'
+        ' "plan": "FROM flights\\nFILTER dep_delay > 0\\nAGGREGATE n = COUNT(*)"}'
+    )
+    bank = Shots.parse([join, alone])
+    asked = "How many flights had a plane built before 2000?"
+    # With one table the JOIN example cannot be copied: its tables are not there.
+    assert [s.question for s in bank.pick(asked, 2, ["flights"])] == [bank.shots[1].question]
+    assert [s.question for s in bank.pick(asked, 2, ["weather"])] == [bank.shots[1].question]
+    # With both tables, or with no catalog named, it is the nearest.
+    assert bank.pick(asked, 2, ["flights", "planes"])[-1] is bank.shots[0]
+    assert bank.pick(asked, 2)[-1] is bank.shots[0]
+
+
 @pytest.mark.parametrize(
     ("question", "one"),
     [
