@@ -159,7 +159,8 @@ def prompt_report() -> Report:
                 if profile.shots_file and profile.shots:
                     bank = load_shots(profile.shots_file, profile)
                     examples = render_shots(bank.pick(question, profile.shots, ["penguins"]))
-                system = build_messages(question, profile, overview, examples)[0]["content"]
+                messages = build_messages(question, profile, overview, examples, list(schemas))
+                system = messages[0]["content"]
                 tool = tool_definition(schemas, profile) if profile.tools else None
                 definition = count_tokens(tool) if tool is not None else 0
                 size = count_tokens(system)

@@ -94,15 +94,16 @@ class _Prompts:
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._cache: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+        self._cache: dict[tuple[str, ...], tuple[str, dict[str, Any], tuple[str, ...]]] = {}
 
-    def parts(self, catalog: Catalog) -> tuple[str, dict[str, Any]]:
+    def parts(self, catalog: Catalog) -> tuple[str, dict[str, Any], tuple[str, ...]]:
+        """The overview, the tool and the table names (what the prompt lists depends on them)."""
         key = tuple(t.name for t in catalog)
         if key not in self._cache:
             schemas = catalog.schemas()
             profile = self.profile
             overview = table_overview(catalog, profile.overview_tokens, profile.overview_samples)
-            self._cache[key] = (overview, tool_definition(schemas, profile))
+            self._cache[key] = (overview, tool_definition(schemas, profile), tuple(schemas))
         return self._cache[key]
 
 
@@ -114,7 +115,12 @@ def training_record(
 
 
 def _record(
-    question: str, plan: Plan, profile: Profile, overview: str, tool: dict[str, Any]
+    question: str,
+    plan: Plan,
+    profile: Profile,
+    overview: str,
+    tool: dict[str, Any],
+    tables: tuple[str, ...],
 ) -> dict[str, Any]:
     call = {
         "id": CALL_ID,
@@ -124,7 +130,7 @@ def _record(
             "arguments": dumps(training_arguments(plan, profile)),
         },
     }
-    messages = [*build_messages(question, profile, overview)]
+    messages = [*build_messages(question, profile, overview, tables=tables)]
     messages.append({"role": "assistant", "tool_calls": [call]})
     return {"messages": messages, "tools": [tool], "parallel_tool_calls": False}
 

@@ -102,7 +102,7 @@ class Profile:
     # An answer written exactly as the previous attempt's failed answer ends the re-asks (E503):
     # the model did not act on its diagnostics, and each further attempt costs the whole
     # conversation again. Measured on the 1.5B local model: of 26 questions that failed all
-    # three attempts, 19 repeated their answer word for word at the last one (docs/ask.md).
+    # three attempts, 23 repeated their answer word for word at the last one (docs/ask.md).
     stop_on_repeat: bool = True
     # How the diagnostics go back to the model: "json" ({"errors": [...]}, exact) or "text"
     # (a sentence, a line each, what to do next; runtime/llm/feedback.py says why).

@@ -35,7 +35,7 @@ from pesql.grammar.exports import export_gbnf
 from pesql.grammar.form_grammars import form_gbnf
 from pesql.grammar.formdefs import description, form_definition, form_schema
 from pesql.grammar.forms import Form
-from pesql.grammar.jsonschema import plan_schema
+from pesql.grammar.jsonschema import for_catalog, plan_schema
 from pesql.grammar.registry import Naming
 from pesql.runtime.llm.client import Reply
 from pesql.runtime.llm.profile import Profile
@@ -214,8 +214,9 @@ def _tables_overview(catalog: Catalog, budget_tokens: int, samples: int) -> str:
     return _render(tables, 3, samples, low)
 
 
-def system_prompt(profile: Profile, overview: str) -> str:
-    """The profile's prompt (or ours) with `{function}` and `{overview}` filled in."""
+def system_prompt(profile: Profile, overview: str, tables: Sequence[str] | None = None) -> str:
+    """The profile's prompt (or ours) with `{function}` and `{overview}` filled in; `tables`:
+    the catalog's names (with one table the steps that read another are not listed)."""
     default = SYSTEM_PROMPT
     if not profile.tools:
         default = SYSTEM_PROMPT_JSON if profile.form == "tree" else SYSTEM_PROMPT_FORM
@@ -224,8 +225,12 @@ def system_prompt(profile: Profile, overview: str) -> str:
         template += "\n\n{overview}"
     language = ""
     if "{language}" in template:  # no tool is sent: the function list goes in the prompt
+        # As in the tool definition: JOIN and LOOKUP only with a second table to read. Shown
+        # with one table, the 1.5B model copied `JOIN LEFT planes ON tailnum = tailnum` from
+        # the list into questions about weather and stock prices (E210).
+        offered = for_catalog(profile.offered, tables)
         language = description(
-            profile.form, profile.naming, profile.verbosity, profile.offered, step_shapes=True
+            profile.form, profile.naming, profile.verbosity, offered, step_shapes=True
         )
     # str.replace, not format: a custom prompt may well contain JSON braces.
     return (
@@ -236,10 +241,15 @@ def system_prompt(profile: Profile, overview: str) -> str:
 
 
 def build_messages(
-    question: str, profile: Profile, overview: str, examples: str = ""
+    question: str,
+    profile: Profile,
+    overview: str,
+    examples: str = "",
+    tables: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """System prompt (with the tables, then any solved examples) and the question."""
-    system = system_prompt(profile, overview)
+    """System prompt (with the tables, then any solved examples) and the question; `tables`:
+    the catalog's names (`system_prompt`)."""
+    system = system_prompt(profile, overview, tables)
     if examples:
         system += "\n\n" + examples
     return [
@@ -311,7 +321,9 @@ def constraint(profile: Profile, tables: Sequence[str] | None = None) -> dict[st
         names = tuple(tables) if tables else None
         if profile.form == "tree":
             return {"grammar": _gbnf(renames, names)}
-        return {"grammar": _form_gbnf(profile.form, renames, profile.offered, names)}
+        offered = for_catalog(profile.offered, names)  # no JOIN line with one table
+        held = None if offered is None else frozenset(offered)
+        return {"grammar": _form_gbnf(profile.form, renames, held, names)}
     if profile.constrain == "json_schema":
         schema = (
             plan_schema(naming=profile.naming, verbosity="none", offered=profile.offered)

@@ -125,7 +125,7 @@ class AskSession:
         if profile.shots_file and profile.shots:
             bank = load_shots(profile.shots_file, profile)
             examples = render_shots(bank.pick(question, profile.shots, list(self.schemas)))
-        self.messages = build_messages(question, profile, overview, examples)
+        self.messages = build_messages(question, profile, overview, examples, list(self.schemas))
         self.usage = Usage()
         self.repairs: list[str] = []
         self.attempt = 0

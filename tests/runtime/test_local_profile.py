@@ -245,3 +245,25 @@ def test_the_grammar_holds_the_table_to_the_catalogs(server: FakeOpenAI, name: s
     assert isinstance(grammar, str) and "penguins" in grammar
     unbound = body_of(profile)["grammar"]  # no catalog: any table name
     assert isinstance(unbound, str) and "penguins" not in unbound
+
+
+@pytest.mark.parametrize("name", ["local_text_gbnf.toml", "local_compact_gbnf.toml"])
+def test_with_one_table_neither_prompt_nor_grammar_offers_join(
+    server: FakeOpenAI, name: str
+) -> None:
+    # The 1.5B model copied `JOIN LEFT planes ON tailnum = tailnum`, the JOIN line of the
+    # language in its prompt, into a question about the weather table (E210).
+    profile = dataclasses.replace(Profile.load(ROOT / "examples" / "profiles" / name), **FAST_KNOBS)
+    plan = profile.canonical(
+        from_json({"table": "penguins", "steps": [{"op": "LIMIT", "count": 1}]})
+    )
+    server.script(Text(json.dumps(plan)), Text(json.dumps(plan)))
+    ask("One?", {"penguins": penguins()}, server.client(), "m", profile)
+    one = server.chat_requests[0].body
+    system = one["messages"][0]["content"]
+    assert "FILTER " in system and "JOIN" not in system and "LOOKUP" not in system
+    assert "JOIN" not in one["grammar"] and "LOOKUP" not in one["grammar"]
+    two = {"penguins": penguins(), "islands": penguins().select("island").unique()}
+    ask("One?", two, server.client(), "m", profile)
+    both = server.chat_requests[1].body
+    assert "JOIN" in both["messages"][0]["content"] and "LOOKUP" in both["grammar"]
