@@ -178,8 +178,11 @@ def _aggregation(
         columns.append((key or name, (state.schema.get(key) if key else None) or UNKNOWN))
     items: list[A.Assign] = []
     key_set = frozenset(resolved)
+    earlier: dict[str, A.Expr] = {}  # each item's expression, earlier items read into it
     for item in aggregates:
-        expr, t = state.expr(item.expr, "group", keys=key_set)
+        read = _earlier_items(item.expr, earlier, key_set)
+        earlier[item.name] = read
+        expr, t = state.expr(read, "group", keys=key_set)
         _unique(state, seen, item.name, item.origin)
         columns.append((item.name, t))
         items.append(same(item, expr=expr))
@@ -194,6 +197,29 @@ def _aggregation(
     state.removed(state.schema, after, step, advice)
     state.sort_keys = None
     return tuple(resolved), tuple(items), after
+
+
+def _earlier_items(expr: A.Expr, earlier: Mapping[str, A.Expr], keys: frozenset[str]) -> A.Expr:
+    """`expr` with each name of an earlier item of the same list, outside any aggregate,
+    replaced by that item's expression: `COMPUTE s = SUM(x), t = SUM(y), d = t - s` reads `d`
+    as `SUM(y) - SUM(x)`, as DERIVE reads its earlier items. Such a name outside an aggregate
+    was an error before (unknown, or a column that is neither key nor aggregated), so no plan
+    that checked changes meaning; inside an aggregate a name is the input's column. Models
+    write it (SQL engines such as DuckDB read a lateral alias the same way)."""
+    if not earlier:
+        return expr
+
+    def visit(node: A.Node) -> A.Node:
+        match node:
+            case A.Col(name=name) if name in earlier and name not in keys:
+                return earlier[name]
+            case A.Call() if spec_of(node).category in ("aggregate", "window"):
+                return node
+        return node.replace_children(lambda _, child: visit(child))
+
+    out = visit(expr)
+    assert isinstance(out, A.Expr)
+    return out
 
 
 @check_step.register(rows.GroupBy)

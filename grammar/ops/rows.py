@@ -57,7 +57,10 @@ class Derive(Step):
 @operation(
     "GROUP_BY",
     category="step",
-    describe="one row per distinct combination of keys, with the aggregates computed per group",
+    describe=(
+        "one row per distinct combination of keys, with the aggregates computed per group;"
+        " later ones may use earlier ones"
+    ),
     example="GROUP_BY species, island COMPUTE n = COUNT(*), mass = AVG(body_mass_g)",
 )
 @record
@@ -69,7 +72,7 @@ class GroupBy(Step):
 @operation(
     "AGGREGATE",
     category="step",
-    describe="one row of aggregates over the whole table",
+    describe="one row of aggregates over the whole table; later ones may use earlier ones",
     example="AGGREGATE n = COUNT(*), heaviest = MAX(body_mass_g)",
 )
 @record

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pesql.compiler.backends.polars.dtypes import dtype_of_polars, polars_dtype, schema_from_polars
+from pesql.compiler.backends.polars.lower import to_polars
 from pesql.compiler.check.check import check, infer_expr
 from pesql.compiler.check.resolve import MAX_HINTED
 from pesql.compiler.check.schema import ColumnType, Schema
@@ -17,6 +18,7 @@ from pesql.grammar.diagnostics import PesqlError
 from pesql.grammar.ops import aggregate as agg
 from pesql.grammar.ops import numeric, rows, text, window
 from pesql.grammar.parse import parse, parse_expr
+from pesql.grammar.printer import to_text
 from pesql.grammar.registry import all_ops, fields_of
 from pesql.grammar.types import DTYPES
 from pesql.runtime.testing.strategies import syntax as ast_strategies
@@ -155,6 +157,55 @@ def test_group_by_output_is_keys_then_aggregates() -> None:
     ]
     assert out("AGGREGATE n = COUNT(*), x = MAX(year) - MIN(year)").names() == ["n", "x"]
     assert out("DISTINCT species, island").names() == ["species", "island"]
+
+
+def test_an_aggregate_list_reads_its_earlier_items_as_derive_does() -> None:
+    def checked(text: str) -> str:
+        return to_text(check(parse(text), PENGUINS).plan)
+
+    # A name of an earlier item, outside any aggregate, is that item's expression.
+    assert checked("GROUP_BY species COMPUTE a = AVG(year), b = MAX(year), gap = b - a") == (
+        "GROUP_BY species COMPUTE a = AVG(year), b = MAX(year), gap = MAX(year) - AVG(year)"
+    )
+    assert checked("AGGREGATE s = SUM(year), r = ROUND(s / 2, 1), t = r * 2") == (
+        "AGGREGATE s = SUM(year), r = ROUND(SUM(year) / 2, digits => 1), "
+        "t = ROUND(SUM(year) / 2, digits => 1) * 2"
+    )
+    # It shadows an input column that could not stand there anyway (neither key nor
+    # aggregated), as a DERIVE item does; a key stays the key.
+    assert checked("GROUP_BY species COMPUTE year = MAX(year), y = year") == (
+        "GROUP_BY species COMPUTE year = MAX(year), y = MAX(year)"
+    )
+    assert checked("GROUP_BY species COMPUTE n = COUNT(*), k = species") == (
+        "GROUP_BY species COMPUTE n = COUNT(*), k = species"
+    )
+    # Inside an aggregate a name is the input's column: an aggregate of an item is unknown.
+    assert codes("AGGREGATE s = SUM(year), t = SUM(s)") == ["E201"]
+    assert codes("AGGREGATE s = SUM(year), t = SUM(year, where => s > 1)") == ["E201"]
+    # Only earlier items: a later one is not seen.
+    assert codes("AGGREGATE t = s * 2, s = SUM(year)") == ["E201"]
+
+
+@given(
+    first=st.sampled_from(["SUM", "MIN", "MAX", "AVG", "COUNT", "MEDIAN"]),
+    second=st.sampled_from(["SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT"]),
+    op=st.sampled_from(["+", "-", "*", "/"]),
+    keyed=st.booleans(),
+)
+def test_an_item_read_by_name_equals_the_item_written_out(
+    first: str, second: str, op: str, keyed: bool
+) -> None:
+    frame = pl.DataFrame(
+        {"k": ["a", "b", "a", "c", "b"], "x": [1, 5, 2, 8, 3], "y": [2.5, 1.0, 4.0, 3.0, 0.5]}
+    )
+    schema = schema_from_polars(frame.schema)
+    head = "GROUP_BY k COMPUTE" if keyed else "AGGREGATE"
+    items = f"p = {first}(x), q = {second}(y)"
+    named = parse(f"{head} {items}, r = p {op} q")
+    written = parse(f"{head} {items}, r = {first}(x) {op} {second}(y)")
+    got = to_polars(check(named, schema), frame.lazy()).collect()
+    expected = to_polars(check(written, schema), frame.lazy()).collect()
+    assert got.equals(expected)
 
 
 @pytest.mark.parametrize(
