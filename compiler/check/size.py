@@ -46,20 +46,20 @@ class SizeLimits(Record):
 
 def expr_depth(node: Node) -> int:
     """The deepest chain of nested expressions under `node` (a column or literal is 1)."""
-    return _measure(node, None)[1]
+    return measure(node, None)[1]
 
 
 def count_nodes(plan: Plan, stop: int) -> int:
     """The nodes of `plan` (the plan itself excluded), counted up to `stop + 1` at most."""
     count = 0
     for step in plan.steps:
-        count += _measure(step, stop - count)[0]
+        count += measure(step, stop - count)[0]
         if count > stop:
             break
     return count
 
 
-def _measure(node: Node, budget: int | None) -> tuple[int, int]:
+def measure(node: Node, budget: int | None) -> tuple[int, int]:
     """(nodes, expression depth) of `node` in one walk; the walk stops once it has counted
     more than `budget` nodes. Iterative: a hostile plan may nest deeper than Python's
     recursion limit."""
@@ -90,7 +90,7 @@ def check_size(plan: Plan, limits: SizeLimits) -> None:
     nodes = 0
     depths: list[int] = []
     for step in plan.steps:
-        counted, depth = _measure(step, limits.max_nodes - nodes)
+        counted, depth = measure(step, limits.max_nodes - nodes)
         nodes += counted
         depths.append(depth)
         if nodes > limits.max_nodes:
@@ -135,4 +135,4 @@ def check_size(plan: Plan, limits: SizeLimits) -> None:
         raise PesqlError(problems)
 
 
-__all__ = ["MAX_NODES", "SizeLimits", "check_size", "count_nodes", "expr_depth"]
+__all__ = ["MAX_NODES", "SizeLimits", "check_size", "count_nodes", "expr_depth", "measure"]

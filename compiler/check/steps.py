@@ -15,6 +15,7 @@ from pesql.compiler.check.expr import E217_HINT, UNKNOWN, Mode, Scope, infer
 from pesql.compiler.check.resolve import Resolver
 from pesql.compiler.check.rules import check_values
 from pesql.compiler.check.schema import ColumnType, Schema
+from pesql.compiler.check.size import SizeLimits, measure
 from pesql.grammar import ast as A
 from pesql.grammar.diagnostics import Diagnostic
 from pesql.grammar.ops import rows
@@ -181,6 +182,8 @@ def _aggregation(
     earlier: dict[str, A.Expr] = {}  # each item's expression, earlier items read into it
     for item in aggregates:
         read = _earlier_items(item.expr, earlier, key_set)
+        if read is not item.expr and _too_large(read, item, state):
+            read = item.expr  # reported; checked as written, its names unknown
         earlier[item.name] = read
         expr, t = state.expr(read, "group", keys=key_set)
         _unique(state, seen, item.name, item.origin)
@@ -220,6 +223,24 @@ def _earlier_items(expr: A.Expr, earlier: Mapping[str, A.Expr], keys: frozenset[
     out = visit(expr)
     assert isinstance(out, A.Expr)
     return out
+
+
+def _too_large(read: A.Expr, item: A.Assign, state: StepState) -> bool:
+    """Whether `read` (an item with earlier items written into it) is past the size bounds,
+    reported as E315/E302: each reading can double it (`b = a + a, c = b + b, ...`), and
+    the plan's size was checked as written, before any was read."""
+    bounds = SizeLimits()
+    nodes, depth = measure(read, bounds.max_nodes)
+    hint = "compute the earlier items in a step before this one, then use their columns"
+    if nodes > bounds.max_nodes:
+        found = f"at least {nodes} with the earlier items it reads"
+        state.error("E315", item.origin, found=found, expected=str(bounds.max_nodes), hints=(hint,))
+        return True
+    if depth > bounds.max_depth:
+        found = f"{depth} with the earlier items it reads"
+        state.error("E302", item.origin, found=found, expected=str(bounds.max_depth), hints=(hint,))
+        return True
+    return False
 
 
 @check_step.register(rows.GroupBy)

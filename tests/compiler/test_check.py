@@ -186,6 +186,22 @@ def test_an_aggregate_list_reads_its_earlier_items_as_derive_does() -> None:
     assert codes("AGGREGATE t = s * 2, s = SUM(year)") == ["E201"]
 
 
+def test_items_read_by_name_stay_within_the_size_bounds() -> None:
+    # Each reading may double an item (`b = a + a`): 40 of them would be 2**40 nodes, so the
+    # items past the bounds are refused (E315), as a plan written out that large would be.
+    doubling = ", ".join(f"a{i} = a{i - 1} + a{i - 1}" for i in range(1, 41))
+    found = codes(f"AGGREGATE a0 = SUM(year), {doubling}")
+    assert "E315" in found and set(found) <= {"E315", "E201"}
+    # A chain nests one level per item: past the depth bound it is E302.
+    chain = ", ".join(f"a{i} = a{i - 1} + 1" for i in range(1, 41))
+    found = codes(f"AGGREGATE a0 = SUM(year), {chain}")
+    assert "E302" in found and set(found) <= {"E302", "E201"}
+    # Within the bounds both read.
+    assert out("AGGREGATE a0 = SUM(year), a1 = a0 + a0, a2 = a1 + a1").names() == [
+        "a0", "a1", "a2",
+    ]  # fmt: skip
+
+
 @given(
     first=st.sampled_from(["SUM", "MIN", "MAX", "AVG", "COUNT", "MEDIAN"]),
     second=st.sampled_from(["SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT"]),
