@@ -184,7 +184,8 @@ class Shots:
             return overlap + bonus
 
         # An example that reads several tables (JOIN, LOOKUP) the catalog does not hold is
-        # left out: the model copied its JOIN and table names (E210 on two eval-set questions).
+        # left out: it can only be copied wrongly (a JOIN to a table that is not there, E210;
+        # the model copies what its prompt shows: docs/evaluation.md, stop 40).
         candidates = [
             s
             for s in self.shots
