@@ -197,6 +197,13 @@ def _aggregation(
         if keys
         else "; aggregate it there (a FILTER on it goes before the AGGREGATE)"
     )
+    if keys and not aggregates:
+        # The 1.5B model wrote `GROUP_BY date` and then row steps (`DERIVE gap = SUB_ABS(high,
+        # low)`), as if grouping were a heading: without COMPUTE it keeps only the keys.
+        advice = (
+            f"; without COMPUTE it keeps only {', '.join(f'`{k}`' for k in resolved)}, one row "
+            "each (DISTINCT): drop it to keep every row, or aggregate in its COMPUTE"
+        )
     state.removed(state.schema, after, step, advice)
     state.sort_keys = None
     return tuple(resolved), tuple(items), after

@@ -381,6 +381,15 @@ def test_removed_column_hint() -> None:
         check(parse("GROUP_BY species COMPUTE n = COUNT(*)\nFILTER bill_depth_mm > 1"), PENGUINS)
     (diag,) = info.value.diagnostics
     assert diag.hints[0].startswith("`bill_depth_mm` was removed by the GROUP_BY in step 1")
+    # A GROUP_BY without COMPUTE (grouping written as a heading) says what it keeps.
+    with pytest.raises(PesqlError) as info:
+        check(parse("GROUP_BY species, island\nDERIVE r = bill_depth_mm * 2"), PENGUINS)
+    (diag,) = info.value.diagnostics
+    assert diag.hints[0] == (
+        "`bill_depth_mm` was removed by the GROUP_BY in step 1; without COMPUTE it keeps only "
+        "`species`, `island`, one row each (DISTINCT): drop it to keep every row, or aggregate "
+        "in its COMPUTE"
+    )
 
 
 def test_date_text_is_rewritten_to_a_date_literal() -> None:
