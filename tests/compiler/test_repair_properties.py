@@ -136,3 +136,22 @@ def test_a_missing_comma_between_a_string_and_a_literal_without_space() -> None:
     result = repair(text)
     assert result.trusted and result.fix_kinds == ("missing_comma",)
     assert result.plan is not None and len(result.plan.steps) == 1
+
+
+def test_a_missing_comma_between_a_string_and_a_number_without_space() -> None:
+    # Found by the schema property (missing_comma): `["unit price"0]` read the quote as text.
+    text = '{"steps":[{"op":"DERIVE","columns":[{"name":"v","expr":{"op":"COALESCE","args":["unit price"0]}}]}]}'  # noqa: E501
+    result = repair(text)
+    assert result.trusted and result.fix_kinds == ("missing_comma",)
+    assert result.plan == repair(text.replace('"0]', '",0]')).plan
+    # A quote inside text before a number that goes on is still text.
+    inner = repair(
+        '{"steps":[{"op":"FILTER","where":{"op":"EQ","left":"a","right":"say "5" now"}}]}'
+    )
+    assert inner.fix_kinds == ("escape",) and inner.plan is not None
+    assert (
+        inner.plan.steps[0]
+        == repair(
+            '{"steps":[{"op":"FILTER","where":{"op":"EQ","left":"a","right":"say \\"5\\" now"}}]}'
+        ).plan.steps[0]
+    )  # type: ignore[union-attr]

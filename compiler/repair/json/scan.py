@@ -167,6 +167,7 @@ class Tokens:
                     or text[j] in _ENDS_STRING
                     or (j > i + 1 and _starts_scalar(text, j))
                     or _keyword_then_end(text, j)
+                    or _number_then_end(text, j)
                 ):
                     i += 1
                     break
@@ -311,6 +312,19 @@ def _keyword_then_end(text: str, i: int) -> bool:
             k = i + len(word)
             return k >= len(text) or text[k] in _STRUCTURAL or text[k] in _SPACE
     return False
+
+
+def _number_then_end(text: str, i: int) -> bool:
+    """`["a"0]`: a number right after the quote, then `,`, `]` or `}`: a missing comma, as
+    `_keyword_then_end` reads a literal (found by the repair property over a COALESCE's
+    arguments; a quote inside text followed by a number and a closer is as rare)."""
+    match = _STRICT_NUMBER.match(text, i)
+    if match is None:
+        return False
+    k = match.end()
+    while k < len(text) and text[k] in " \t":
+        k += 1
+    return k < len(text) and text[k] in ",]}"
 
 
 def _ends_number(text: str, i: int) -> bool:
