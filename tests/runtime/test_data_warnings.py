@@ -107,6 +107,13 @@ def test_the_warned_answer_stands_when_no_better_follows(server: FakeOpenAI) -> 
     quiet = dataclasses.replace(FAST, reask_on_warnings=0)
     again = ask("How many on Dream?", {"penguins": penguins()}, server.client(), "m", quiet)
     assert again.attempts == 1 and [n.code for n in again.notes] == ["W301"]
+    # An error answered twice word for word ends the re-asks: the warned answer stands then too.
+    bad = arguments("FILTER nope > 1")
+    server.script(ToolCall(warned), ToolCall(bad), ToolCall(bad), ToolCall(bad))
+    longer = dataclasses.replace(FAST, max_attempts=4)
+    kept = ask("How many on Dream?", {"penguins": penguins()}, server.client(), "m", longer)
+    assert kept.frame.rows() == [(0,)] and [n.code for n in kept.notes] == ["W301"]
+    assert len(server.unconsumed) == 1  # attempt 4 was not asked
 
 
 @pytest.mark.parametrize("plan", ["FILTER medals = 3", "FILTER country IS NULL"])
